@@ -1,0 +1,2 @@
+//! The `potmac` command line: a thin shell over the library.
+fn main() {}

@@ -7,3 +7,6 @@
 //! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers).
 
 pub mod quant;
+pub mod config;
+pub mod hw;
+pub mod rng;

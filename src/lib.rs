@@ -10,3 +10,5 @@ pub mod quant;
 pub mod config;
 pub mod hw;
 pub mod rng;
+pub mod emit;
+pub mod tools;

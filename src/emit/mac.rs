@@ -1,0 +1,239 @@
+//! Views for a single MAC unit: the RTL of each weight kind, its testbench, vectors and the
+//! place-and-route wrapper.
+
+use super::{config_lines, hex, project, render, table_lines, Bundle, EmitError, Options};
+use crate::config::Design;
+use crate::hw::vectors::{mac_vectors, Vector};
+use crate::quant::WeightFormat;
+use askama::Template;
+use std::collections::BTreeMap;
+
+/// Values every MAC template uses.
+#[derive(Debug, Clone)]
+pub struct MacCommon {
+    /// Module name, `<name>_mac`.
+    pub module: String,
+    /// Activation bits.
+    pub act_bits: u32,
+    /// Whether activations are signed.
+    pub act_signed: bool,
+    /// Weight code bits.
+    pub w_bits: u32,
+    /// Signed activation width.
+    pub act_ext: u32,
+    /// Product width.
+    pub product: u32,
+    /// Accumulator width.
+    pub acc: u32,
+}
+
+impl MacCommon {
+    /// From a design.
+    pub fn new(d: &Design) -> Self {
+        MacCommon {
+            module: format!("{}_mac", d.name),
+            act_bits: d.act.bits(),
+            act_signed: d.act.signed(),
+            w_bits: d.weights.bits(),
+            act_ext: d.widths.act_ext,
+            product: d.widths.product,
+            acc: d.widths.acc,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "mac_uniform.v", escape = "none")]
+struct UniformMac<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+}
+
+#[derive(Template)]
+#[template(path = "mac_pot.v", escape = "none")]
+struct PotMac<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+    exp_bits: u32,
+    has_zero: bool,
+    zero_exp: u32,
+}
+
+/// One case of an APoT field decoder.
+struct TermCase {
+    value: u32,
+    shift: u32,
+}
+
+/// One APoT term: a code field and its decoder.
+struct TermView {
+    index: usize,
+    msb: u32,
+    lsb: u32,
+    width: u32,
+    choices: String,
+    cases: Vec<TermCase>,
+}
+
+#[derive(Template)]
+#[template(path = "mac_apot.v", escape = "none")]
+struct ApotMac<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+    terms: Vec<TermView>,
+}
+
+#[derive(Template)]
+#[template(path = "tb_mac.v", escape = "none")]
+struct MacTb<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+    tb: &'a str,
+    n: usize,
+    sentinel: String,
+}
+
+#[derive(Template)]
+#[template(path = "mac_pnr_top.v", escape = "none")]
+struct PnrTop<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+    top: &'a str,
+}
+
+/// The MAC RTL of a design.
+pub(crate) fn mac_rtl(d: &Design, c: &MacCommon) -> Result<String, EmitError> {
+    let mut header = config_lines(d, &c.module);
+    header.extend(table_lines(d));
+    let what = format!("{}.v", c.module);
+    match &d.weights {
+        WeightFormat::Uniform(_) => render(&UniformMac { header: &header, c }, &what),
+        WeightFormat::Pot(p) => render(
+            &PotMac {
+                header: &header,
+                c,
+                exp_bits: p.exp_bits(),
+                has_zero: p.zero_exp().is_some(),
+                zero_exp: p.zero_exp().unwrap_or(0),
+            },
+            &what,
+        ),
+        WeightFormat::Apot(a) => {
+            let terms = a
+                .terms()
+                .into_iter()
+                .enumerate()
+                .map(|(index, t)| TermView {
+                    index,
+                    msb: t.lsb + t.width - 1,
+                    lsb: t.lsb,
+                    width: t.width,
+                    choices: std::iter::once("0".to_string())
+                        .chain(t.shifts.iter().map(|s| format!("2^{s}")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    cases: t
+                        .shifts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &shift)| TermCase {
+                            value: i as u32 + 1,
+                            shift,
+                        })
+                        .collect(),
+                })
+                .collect();
+            render(
+                &ApotMac {
+                    header: &header,
+                    c,
+                    terms,
+                },
+                &what,
+            )
+        }
+    }
+}
+
+/// Stimulus and expected-value files.
+fn vector_files(d: &Design, vectors: &[Vector]) -> (String, String) {
+    let a = d.act.bits();
+    let w = d.weights.bits();
+    let stim = hex::file(vectors.iter().map(|v| {
+        let s = &v.stim;
+        let ctl = (u128::from(s.rst) << 2) | (u128::from(s.clr) << 1) | u128::from(s.en);
+        let word = (ctl << (a + w)) | ((d.act.to_bits(s.act) as u128) << w) | s.code as u128;
+        hex::word(word as i128, a + w + 3)
+    }));
+    let expect = hex::file(
+        vectors
+            .iter()
+            .map(|v| hex::word(v.expect as i128, d.widths.acc))
+            .chain(std::iter::once(hex::sentinel(d.widths.acc))),
+    );
+    (stim, expect)
+}
+
+/// Every file of a single-MAC design.
+pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
+    let c = MacCommon::new(d);
+    let tb_top = format!("tb_{}", d.name);
+    let tb_file = format!("tb/{tb_top}.v");
+    let pnr_top = format!("{}_pnr_top", c.module);
+    let rtl_file = format!("rtl/{}.v", c.module);
+    let vectors = mac_vectors(d, opts.vectors, opts.seed);
+
+    let mut files = BTreeMap::new();
+    files.insert(rtl_file.clone(), mac_rtl(d, &c)?);
+    let tb_header = config_lines(d, &tb_top);
+    files.insert(
+        tb_file.clone(),
+        render(
+            &MacTb {
+                header: &tb_header,
+                c: &c,
+                tb: &tb_top,
+                n: vectors.len(),
+                sentinel: hex::sentinel(c.acc),
+            },
+            &tb_file,
+        )?,
+    );
+    let (stim, expect) = vector_files(d, &vectors);
+    files.insert("vectors/stim.hex".into(), stim);
+    files.insert("vectors/expect.hex".into(), expect);
+    let pnr_file = format!("synth/{pnr_top}.v");
+    let pnr_header = config_lines(d, &pnr_top);
+    files.insert(
+        pnr_file.clone(),
+        render(
+            &PnrTop {
+                header: &pnr_header,
+                c: &c,
+                top: &pnr_top,
+            },
+            &pnr_file,
+        )?,
+    );
+    let rtl = vec![rtl_file];
+    project::add_project_files(
+        &mut files,
+        d,
+        &project::Tops {
+            rtl: &rtl,
+            top: &c.module,
+            tb_top: &tb_top,
+            tb_file: &tb_file,
+            pnr_file: &pnr_file,
+            pnr_top: &pnr_top,
+        },
+    )?;
+    Ok(Bundle {
+        name: d.name.clone(),
+        top: c.module.clone(),
+        tb_top,
+        tb_file,
+        vectors: vectors.len(),
+        files,
+    })
+}

@@ -1,0 +1,212 @@
+//! Project files that make an output folder self-contained: `filelist.f`, the `Makefile`,
+//! Yosys scripts per target and `format.json` (the weight code table).
+
+use super::{render, EmitError};
+use crate::config::Design;
+use crate::tools::{icarus, nextpnr, verilator, yosys};
+use askama::Template;
+use std::collections::BTreeMap;
+
+/// Names the project files refer to.
+pub(crate) struct Tops<'a> {
+    /// RTL files, in compile order.
+    pub rtl: &'a [String],
+    /// Top RTL module.
+    pub top: &'a str,
+    /// Testbench module.
+    pub tb_top: &'a str,
+    /// Testbench file.
+    pub tb_file: &'a str,
+    /// Place-and-route wrapper file.
+    pub pnr_file: &'a str,
+    /// Place-and-route wrapper module.
+    pub pnr_top: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "filelist.f", escape = "none")]
+struct FileList<'a> {
+    rtl_files: &'a [String],
+}
+
+#[derive(Template)]
+#[template(path = "Makefile", escape = "none")]
+struct Makefile {
+    name: String,
+    version: &'static str,
+    icarus_compile: String,
+    icarus_run: String,
+    verilator_build: String,
+    lint: String,
+    pnr_yosys: String,
+    nextpnr: String,
+}
+
+#[derive(Template)]
+#[template(path = "synth_generic.ys", escape = "none")]
+struct SynthGeneric<'a> {
+    title: &'a str,
+    script: String,
+    rtl_files: &'a [String],
+    top: &'a str,
+    stat_json: String,
+}
+
+#[derive(Template)]
+#[template(path = "synth_ice40.ys", escape = "none")]
+struct SynthIce40<'a> {
+    title: &'a str,
+    script: String,
+    rtl_files: &'a [String],
+    top: &'a str,
+    stat_json: String,
+    netlist: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "synth_xc7.ys", escape = "none")]
+struct SynthXc7<'a> {
+    title: &'a str,
+    script: String,
+    rtl_files: &'a [String],
+    top: &'a str,
+    stat_json: String,
+}
+
+/// The weight code table as JSON.
+#[derive(serde::Serialize)]
+struct FormatJson {
+    format: &'static str,
+    bits: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    zero: Option<&'static str>,
+    max_level: i64,
+    codes: Vec<crate::quant::CodeEntry>,
+    activations: ActJson,
+    widths: WidthsJson,
+}
+
+#[derive(serde::Serialize)]
+struct ActJson {
+    bits: u32,
+    signed: bool,
+}
+
+#[derive(serde::Serialize)]
+struct WidthsJson {
+    product: u32,
+    accumulator: u32,
+    max_dot_length: u64,
+}
+
+pub(crate) fn format_json(d: &Design) -> String {
+    let zero = match &d.weights {
+        crate::quant::WeightFormat::Pot(p) => Some(p.zero().name()),
+        _ => None,
+    };
+    let j = FormatJson {
+        format: d.weights.kind(),
+        bits: d.weights.bits(),
+        zero,
+        max_level: d.weights.max_level(),
+        codes: d.weights.table(),
+        activations: ActJson {
+            bits: d.act.bits(),
+            signed: d.act.signed(),
+        },
+        widths: WidthsJson {
+            product: d.widths.product,
+            accumulator: d.widths.acc,
+            max_dot_length: d.max_dot_length,
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&j).expect("format.json serializes");
+    s.push('\n');
+    s
+}
+
+/// Add filelist, Makefile, Yosys scripts and format.json.
+pub(crate) fn add_project_files(
+    files: &mut BTreeMap<String, String>,
+    d: &Design,
+    t: &Tops<'_>,
+) -> Result<(), EmitError> {
+    files.insert(
+        "filelist.f".into(),
+        render(&FileList { rtl_files: t.rtl }, "filelist.f")?,
+    );
+    files.insert(
+        "Makefile".into(),
+        render(
+            &Makefile {
+                name: d.name.clone(),
+                version: env!("CARGO_PKG_VERSION"),
+                icarus_compile: icarus::compile_args(t.tb_top, t.tb_file).join(" "),
+                icarus_run: icarus::run_args().join(" "),
+                verilator_build: verilator::build_args(t.tb_top, t.tb_file).join(" "),
+                lint: verilator::lint_args(t.top).join(" "),
+                pnr_yosys: yosys::args("synth/pnr.ys", "build/yosys_pnr.log").join(" "),
+                nextpnr: nextpnr::args().join(" "),
+            },
+            "Makefile",
+        )?,
+    );
+    let title = format!("{} ({})", t.top, d.name);
+    for target in yosys::Target::ALL {
+        let script = target.script();
+        let stat_json = target.stat_json();
+        let text = match target {
+            yosys::Target::Generic => render(
+                &SynthGeneric {
+                    title: &title,
+                    script: script.clone(),
+                    rtl_files: t.rtl,
+                    top: t.top,
+                    stat_json,
+                },
+                &script,
+            )?,
+            yosys::Target::Ice40 => render(
+                &SynthIce40 {
+                    title: &title,
+                    script: script.clone(),
+                    rtl_files: t.rtl,
+                    top: t.top,
+                    stat_json,
+                    netlist: None,
+                },
+                &script,
+            )?,
+            yosys::Target::Xc7 => render(
+                &SynthXc7 {
+                    title: &title,
+                    script: script.clone(),
+                    rtl_files: t.rtl,
+                    top: t.top,
+                    stat_json,
+                },
+                &script,
+            )?,
+        };
+        files.insert(script, text);
+    }
+    let mut pnr_files = t.rtl.to_vec();
+    pnr_files.push(t.pnr_file.to_string());
+    let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
+    files.insert(
+        "synth/pnr.ys".into(),
+        render(
+            &SynthIce40 {
+                title: &pnr_title,
+                script: "synth/pnr.ys".into(),
+                rtl_files: &pnr_files,
+                top: t.pnr_top,
+                stat_json: "build/stat_pnr.json".into(),
+                netlist: Some(nextpnr::NETLIST),
+            },
+            "synth/pnr.ys",
+        )?,
+    );
+    files.insert("format.json".into(), format_json(d));
+    Ok(())
+}

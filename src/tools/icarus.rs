@@ -1,0 +1,65 @@
+//! Icarus Verilog driver: `iverilog -g2012` compiles the testbench and `vvp` runs it.
+
+use super::{parse_result, run, SimOutcome, Tool, ToolError};
+use std::path::Path;
+use std::time::Duration;
+
+/// The compiler.
+pub const IVERILOG: Tool = Tool {
+    bin: "iverilog",
+    package: "iverilog",
+};
+/// The runtime.
+pub const VVP: Tool = Tool {
+    bin: "vvp",
+    package: "iverilog",
+};
+
+/// Compiled simulation image, relative to the design folder.
+pub const IMAGE: &str = "build/icarus/sim.vvp";
+/// Simulation log, relative to the design folder.
+pub const LOG: &str = "build/icarus/sim.log";
+
+/// `iverilog` arguments, relative to the design folder.
+pub fn compile_args(tb_top: &str, tb_file: &str) -> Vec<String> {
+    ["-g2012", "-Wall", "-o", IMAGE, "-s", tb_top, "-f", "filelist.f", tb_file]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// `vvp` arguments.
+pub fn run_args() -> Vec<String> {
+    vec!["-n".into(), IMAGE.into()]
+}
+
+/// Compile and run a design folder's testbench.
+pub fn simulate(
+    dir: &Path,
+    tb_top: &str,
+    tb_file: &str,
+    timeout: Duration,
+) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    std::fs::create_dir_all(dir.join("build/icarus")).map_err(|source| ToolError::Io {
+        bin: IVERILOG.bin,
+        source,
+    })?;
+    run(
+        &IVERILOG,
+        &compile_args(tb_top, tb_file),
+        dir,
+        timeout,
+        &dir.join("build/icarus/compile.log"),
+    )?
+    .check(&IVERILOG)?;
+    let r = run(&VVP, &run_args(), dir, timeout, &dir.join(LOG))?;
+    match parse_result(&r.output) {
+        Some(o) => Ok((o, r.log)),
+        None => Err(r.check(&VVP).err().unwrap_or(ToolError::Failed {
+            bin: VVP.bin,
+            status: 0,
+            log: dir.join(LOG),
+            tail: "\n  the testbench printed no PASS/FAIL line".into(),
+        })),
+    }
+}

@@ -1,0 +1,63 @@
+//! External tools: one subprocess runner (PATH lookup, timeout, log file) and one driver per
+//! tool. Drivers describe their command lines as plain argument lists so the generated
+//! `Makefile` and potmac itself run exactly the same commands.
+
+pub mod icarus;
+pub mod nextpnr;
+pub mod runner;
+pub mod verilator;
+pub mod yosys;
+
+pub use runner::{find, run, Run, Tool, ToolError};
+
+/// Whether a test should run a tool: `Ok(true)` when present; when missing, `Ok(false)`
+/// (skip) locally and an error under CI (`CI` set), so CI never silently skips.
+pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
+    match find(tool) {
+        Ok(_) => Ok(true),
+        Err(e) if std::env::var_os("CI").is_some() => Err(e),
+        Err(_) => Ok(false),
+    }
+}
+
+/// Outcome of one simulation run, read from the testbench's final line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimOutcome {
+    /// `PASS n`: n vectors checked, no mismatch.
+    Pass(u64),
+    /// `FAIL n`: n mismatches (or a failed check such as the watchdog).
+    Fail(u64),
+}
+
+/// Read the single `PASS n` / `FAIL n` result line of a testbench log. `None` when the log has
+/// no result line (the simulator died before the testbench finished).
+pub fn parse_result(log: &str) -> Option<SimOutcome> {
+    let mut out = None;
+    for line in log.lines() {
+        let mut it = line.split_whitespace();
+        let word = it.next();
+        let n = it.next().and_then(|t| t.parse::<u64>().ok());
+        match (word, n) {
+            (Some("PASS"), Some(n)) => out = Some(SimOutcome::Pass(n)),
+            (Some("FAIL"), Some(n)) => return Some(SimOutcome::Fail(n)),
+            (Some("FAIL"), None) => return Some(SimOutcome::Fail(1)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines() {
+        assert_eq!(parse_result("x\nPASS 12\n"), Some(SimOutcome::Pass(12)));
+        assert_eq!(parse_result("FAIL 3\n- tb.v:9: Verilog $finish"), Some(SimOutcome::Fail(3)));
+        assert_eq!(parse_result("FAIL watchdog: stuck\n"), Some(SimOutcome::Fail(1)));
+        assert_eq!(parse_result("PASS 2\nFAIL 1\n"), Some(SimOutcome::Fail(1)));
+        assert_eq!(parse_result("MISMATCH\n"), None);
+        assert_eq!(parse_result("PASSED 3\n"), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! Verilator driver: `--binary --timing` builds the same plain-Verilog testbench Icarus runs;
+//! `--lint-only -Wall` lints the RTL.
+
+use super::{parse_result, run, SimOutcome, Tool, ToolError};
+use std::path::Path;
+use std::time::Duration;
+
+/// Verilator.
+pub const VERILATOR: Tool = Tool {
+    bin: "verilator",
+    package: "verilator",
+};
+
+/// Build folder, relative to the design folder.
+pub const MDIR: &str = "build/verilator";
+/// The simulation executable, relative to the design folder.
+pub const EXE: &str = "build/verilator/Vsim";
+/// Simulation log, relative to the design folder.
+pub const LOG: &str = "build/verilator/sim.log";
+
+/// Build arguments. Testbench style warnings are not fatal; the RTL is linted separately.
+pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
+    [
+        "--binary",
+        "--timing",
+        "-Wno-fatal",
+        "-Wno-lint",
+        "-Wno-style",
+        "-j",
+        "2",
+        "--top-module",
+        tb_top,
+        "-Mdir",
+        MDIR,
+        "-o",
+        "Vsim",
+        "-f",
+        "filelist.f",
+        tb_file,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Lint arguments: every warning enabled.
+pub fn lint_args(top: &str) -> Vec<String> {
+    ["--lint-only", "-Wall", "--top-module", top, "-f", "filelist.f"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Build and run a design folder's testbench.
+pub fn simulate(
+    dir: &Path,
+    tb_top: &str,
+    tb_file: &str,
+    timeout: Duration,
+) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    run(
+        &VERILATOR,
+        &build_args(tb_top, tb_file),
+        dir,
+        timeout,
+        &dir.join("build/verilator/build.log"),
+    )?
+    .check(&VERILATOR)?;
+    let exe = Tool {
+        bin: "Vsim",
+        package: "verilator",
+    };
+    let r = run_exe(&exe, dir, timeout)?;
+    match parse_result(&r.output) {
+        Some(o) => Ok((o, r.log)),
+        None => Err(r.check(&exe).err().unwrap_or(ToolError::Failed {
+            bin: exe.bin,
+            status: 0,
+            log: dir.join(LOG),
+            tail: "\n  the testbench printed no PASS/FAIL line".into(),
+        })),
+    }
+}
+
+fn run_exe(exe: &Tool, dir: &Path, timeout: Duration) -> Result<super::Run, ToolError> {
+    // The executable is not on PATH: run it through `sh` from the design folder.
+    let sh = Tool {
+        bin: "sh",
+        package: "dash",
+    };
+    let args = vec!["-c".to_string(), format!("exec ./{EXE}")];
+    run(&sh, &args, dir, timeout, &dir.join(LOG)).map_err(|e| match e {
+        ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
+            bin: exe.bin,
+            secs,
+            log,
+        },
+        other => other,
+    })
+}
+
+/// Lint the RTL of a design folder; returns the warnings (empty when clean).
+pub fn lint(dir: &Path, top: &str, timeout: Duration) -> Result<Vec<String>, ToolError> {
+    let r = run(
+        &VERILATOR,
+        &lint_args(top),
+        dir,
+        timeout,
+        &dir.join("build/lint.log"),
+    )?;
+    let warnings: Vec<String> = r
+        .output
+        .lines()
+        .filter(|l| l.starts_with("%Warning") || l.starts_with("%Error"))
+        .map(str::to_string)
+        .collect();
+    if r.status != 0 && warnings.is_empty() {
+        r.check(&VERILATOR)?;
+    }
+    Ok(warnings)
+}

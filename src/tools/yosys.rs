@@ -1,0 +1,170 @@
+//! Yosys driver: runs a design folder's synthesis script for one target and reads the
+//! `stat -json` report it writes (never the text log).
+
+use super::{run, Tool, ToolError};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// Yosys.
+pub const YOSYS: Tool = Tool {
+    bin: "yosys",
+    package: "yosys",
+};
+
+/// Synthesis target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Target {
+    /// Generic gates (`abc -g cmos2`: NAND/NOR/NOT) with a CMOS transistor estimate.
+    Generic,
+    /// Lattice iCE40 LUT4s, DSPs off.
+    Ice40,
+    /// Xilinx 7-series LUTs, DSPs off (`-nodsp`).
+    Xc7,
+}
+
+impl Target {
+    /// Every target.
+    pub const ALL: [Target; 3] = [Target::Generic, Target::Ice40, Target::Xc7];
+
+    /// Short name, used in file names.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Target::Generic => "generic",
+            Target::Ice40 => "ice40",
+            Target::Xc7 => "xc7",
+        }
+    }
+
+    /// Script path relative to the design folder.
+    pub fn script(&self) -> String {
+        format!("synth/{}.ys", self.name())
+    }
+
+    /// `stat -json` output path relative to the design folder.
+    pub fn stat_json(&self) -> String {
+        format!("build/stat_{}.json", self.name())
+    }
+}
+
+/// `yosys` arguments for a script.
+pub fn args(script: &str, log: &str) -> Vec<String> {
+    vec!["-q".into(), "-l".into(), log.into(), "-s".into(), script.into()]
+}
+
+/// `yosys` arguments for a target.
+pub fn target_args(t: Target) -> Vec<String> {
+    args(&t.script(), &format!("build/yosys_{}.log", t.name()))
+}
+
+/// Resource figures of one synthesized design.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SynthStats {
+    /// All cells.
+    pub cells: u64,
+    /// CMOS transistor estimate (`stat -tech cmos`; generic target only).
+    pub transistors: Option<u64>,
+    /// Flip-flops.
+    pub ffs: u64,
+    /// LUTs (FPGA targets).
+    pub luts: Option<u64>,
+    /// Carry cells (FPGA targets).
+    pub carries: Option<u64>,
+    /// DSP blocks (always 0: DSPs are disabled).
+    pub dsps: u64,
+    /// Cell counts by type.
+    pub by_type: BTreeMap<String, u64>,
+}
+
+/// Parse a `stat -json` report.
+pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
+    let v: Value = serde_json::from_str(json).map_err(|e| format!("bad stat JSON: {e}"))?;
+    let d = v
+        .get("design")
+        .ok_or("stat JSON has no `design` section")?;
+    let num = |x: &Value| -> Option<u64> {
+        x.as_u64()
+            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+    };
+    let cells = d.get("num_cells").and_then(num).ok_or("no num_cells")?;
+    let mut by_type = BTreeMap::new();
+    if let Some(m) = d.get("num_cells_by_type").and_then(Value::as_object) {
+        for (k, x) in m {
+            by_type.insert(k.clone(), num(x).unwrap_or(0));
+        }
+    }
+    let sum = |pred: &dyn Fn(&str) -> bool| -> u64 {
+        by_type
+            .iter()
+            .filter(|(k, _)| pred(k))
+            .map(|(_, n)| *n)
+            .sum()
+    };
+    let (ffs, luts, carries, dsps) = match target {
+        Target::Generic => (sum(&|k| k.contains("DFF")), None, None, 0),
+        Target::Ice40 => (
+            sum(&|k| k.starts_with("SB_DFF")),
+            Some(sum(&|k| k == "SB_LUT4")),
+            Some(sum(&|k| k == "SB_CARRY")),
+            sum(&|k| k == "SB_MAC16"),
+        ),
+        Target::Xc7 => (
+            sum(&|k| k.starts_with("FD")),
+            Some(sum(&|k| k.starts_with("LUT"))),
+            Some(sum(&|k| k.starts_with("CARRY"))),
+            sum(&|k| k.starts_with("DSP")),
+        ),
+    };
+    let transistors = match target {
+        Target::Generic => d.get("estimated_num_transistors").and_then(num),
+        _ => None,
+    };
+    Ok(SynthStats {
+        cells,
+        transistors,
+        ffs,
+        luts,
+        carries,
+        dsps,
+        by_type,
+    })
+}
+
+/// Run the target's script in a design folder and read its statistics.
+pub fn synth(dir: &Path, target: Target, timeout: Duration) -> Result<SynthStats, ToolError> {
+    let io = |source| ToolError::Io {
+        bin: YOSYS.bin,
+        source,
+    };
+    std::fs::create_dir_all(dir.join("build")).map_err(io)?;
+    let log = dir.join(format!("build/yosys_{}.log", target.name()));
+    let _ = std::fs::remove_file(dir.join(target.stat_json()));
+    run(&YOSYS, &target_args(target), dir, timeout, &log)?.check(&YOSYS)?;
+    let json = std::fs::read_to_string(dir.join(target.stat_json())).map_err(io)?;
+    parse_stat(&json, target).map_err(|m| ToolError::Failed {
+        bin: YOSYS.bin,
+        status: 0,
+        log,
+        tail: format!("\n  {m}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_yosys_023_stat_json() {
+        let j = r#"{"creator": "Yosys 0.23", "modules": {},
+          "design": {"num_cells": 538, "num_cells_by_type": {"$_DFF_P_": 20, "$_NAND_": 208,
+          "$_NOR_": 203, "$_NOT_": 107}, "estimated_num_transistors": "2178"}}"#;
+        let s = parse_stat(j, Target::Generic).unwrap();
+        assert_eq!((s.cells, s.ffs, s.transistors), (538, 20, Some(2178)));
+        let j = r#"{"design": {"num_cells": 10, "num_cells_by_type": {"SB_LUT4": 6,
+          "SB_DFFER": 3, "SB_CARRY": 1}}}"#;
+        let s = parse_stat(j, Target::Ice40).unwrap();
+        assert_eq!((s.luts, s.ffs, s.carries, s.dsps), (Some(6), 3, Some(1), 0));
+        assert!(parse_stat("{}", Target::Xc7).is_err());
+    }
+}

@@ -6,9 +6,10 @@
 //! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
 //! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers).
 
-pub mod quant;
+pub mod cli;
 pub mod config;
-pub mod hw;
-pub mod rng;
 pub mod emit;
+pub mod hw;
+pub mod quant;
+pub mod rng;
 pub mod tools;

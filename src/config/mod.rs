@@ -269,11 +269,26 @@ mod tests {
         let cases = [
             ("weights: {format: pot, bits: 9}\n", "weights.bits"),
             ("weights: {format: fp, bits: 4}\n", "weights.format"),
-            ("weights: {format: pot, bits: 4, zero: maybe}\n", "weights.zero"),
-            ("weights: {format: uniform, bits: 4, zero: code}\n", "weights.zero"),
-            ("weights: {format: uniform, bits: 4}\naccumulator_bits: 3\n", "accumulator_bits"),
-            ("weights: {format: uniform, bits: 4}\narray: {rows: 0, cols: 2, dataflow: ws}\n", "array.rows"),
-            ("weights: {format: uniform, bits: 4}\narray: {rows: 2, cols: 2, dataflow: xs}\n", "array.dataflow"),
+            (
+                "weights: {format: pot, bits: 4, zero: maybe}\n",
+                "weights.zero",
+            ),
+            (
+                "weights: {format: uniform, bits: 4, zero: code}\n",
+                "weights.zero",
+            ),
+            (
+                "weights: {format: uniform, bits: 4}\naccumulator_bits: 3\n",
+                "accumulator_bits",
+            ),
+            (
+                "weights: {format: uniform, bits: 4}\narray: {rows: 0, cols: 2, dataflow: ws}\n",
+                "array.rows",
+            ),
+            (
+                "weights: {format: uniform, bits: 4}\narray: {rows: 2, cols: 2, dataflow: xs}\n",
+                "array.dataflow",
+            ),
         ];
         for (extra, f) in cases {
             let e = design(&format!("{base}{extra}")).unwrap_err().to_string();

@@ -50,6 +50,7 @@ struct SynthGeneric<'a> {
     rtl_files: &'a [String],
     top: &'a str,
     stat_json: String,
+    comb_json: &'static str,
 }
 
 #[derive(Template)]
@@ -163,6 +164,7 @@ pub(crate) fn add_project_files(
                     rtl_files: t.rtl,
                     top: t.top,
                     stat_json,
+                    comb_json: yosys::GENERIC_COMB_JSON,
                 },
                 &script,
             )?,

@@ -22,10 +22,20 @@ pub const LOG: &str = "build/icarus/sim.log";
 
 /// `iverilog` arguments, relative to the design folder.
 pub fn compile_args(tb_top: &str, tb_file: &str) -> Vec<String> {
-    ["-g2012", "-Wall", "-o", IMAGE, "-s", tb_top, "-f", "filelist.f", tb_file]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "-g2012",
+        "-Wall",
+        "-o",
+        IMAGE,
+        "-s",
+        tb_top,
+        "-f",
+        "filelist.f",
+        tb_file,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// `vvp` arguments.

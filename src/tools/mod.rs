@@ -54,8 +54,14 @@ mod tests {
     #[test]
     fn result_lines() {
         assert_eq!(parse_result("x\nPASS 12\n"), Some(SimOutcome::Pass(12)));
-        assert_eq!(parse_result("FAIL 3\n- tb.v:9: Verilog $finish"), Some(SimOutcome::Fail(3)));
-        assert_eq!(parse_result("FAIL watchdog: stuck\n"), Some(SimOutcome::Fail(1)));
+        assert_eq!(
+            parse_result("FAIL 3\n- tb.v:9: Verilog $finish"),
+            Some(SimOutcome::Fail(3))
+        );
+        assert_eq!(
+            parse_result("FAIL watchdog: stuck\n"),
+            Some(SimOutcome::Fail(1))
+        );
         assert_eq!(parse_result("PASS 2\nFAIL 1\n"), Some(SimOutcome::Fail(1)));
         assert_eq!(parse_result("MISMATCH\n"), None);
         assert_eq!(parse_result("PASSED 3\n"), None);

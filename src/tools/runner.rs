@@ -195,7 +195,10 @@ mod tests {
         let e = run(&SH, &args, Path::new("."), Duration::from_millis(300), &log).unwrap_err();
         assert!(matches!(e, ToolError::Timeout { .. }), "{e}");
         assert!(t0.elapsed() < Duration::from_secs(10));
-        let args = vec!["-c".to_string(), "echo hi; echo err >&2; exit 3".to_string()];
+        let args = vec![
+            "-c".to_string(),
+            "echo hi; echo err >&2; exit 3".to_string(),
+        ];
         let r = run(&SH, &args, Path::new("."), Duration::from_secs(10), &log).unwrap();
         assert_eq!(r.status, 3);
         assert!(r.output.contains("hi") && r.output.contains("err"));

@@ -45,10 +45,17 @@ pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
 
 /// Lint arguments: every warning enabled.
 pub fn lint_args(top: &str) -> Vec<String> {
-    ["--lint-only", "-Wall", "--top-module", top, "-f", "filelist.f"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "--lint-only",
+        "-Wall",
+        "--top-module",
+        top,
+        "-f",
+        "filelist.f",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 /// Build and run a design folder's testbench.

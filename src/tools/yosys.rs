@@ -13,6 +13,9 @@ pub const YOSYS: Tool = Tool {
     package: "yosys",
 };
 
+/// `stat -json -tech cmos` of the combinational cells (generic target), relative to the folder.
+pub const GENERIC_COMB_JSON: &str = "build/stat_generic_comb.json";
+
 /// Synthesis target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
@@ -50,7 +53,13 @@ impl Target {
 
 /// `yosys` arguments for a script.
 pub fn args(script: &str, log: &str) -> Vec<String> {
-    vec!["-q".into(), "-l".into(), log.into(), "-s".into(), script.into()]
+    vec![
+        "-q".into(),
+        "-l".into(),
+        log.into(),
+        "-s".into(),
+        script.into(),
+    ]
 }
 
 /// `yosys` arguments for a target.
@@ -63,7 +72,8 @@ pub fn target_args(t: Target) -> Vec<String> {
 pub struct SynthStats {
     /// All cells.
     pub cells: u64,
-    /// CMOS transistor estimate (`stat -tech cmos`; generic target only).
+    /// CMOS transistor estimate of the combinational logic (`stat -tech cmos` over every
+    /// cell but the flip-flops; generic target only).
     pub transistors: Option<u64>,
     /// Flip-flops.
     pub ffs: u64,
@@ -80,9 +90,7 @@ pub struct SynthStats {
 /// Parse a `stat -json` report.
 pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
     let v: Value = serde_json::from_str(json).map_err(|e| format!("bad stat JSON: {e}"))?;
-    let d = v
-        .get("design")
-        .ok_or("stat JSON has no `design` section")?;
+    let d = v.get("design").ok_or("stat JSON has no `design` section")?;
     let num = |x: &Value| -> Option<u64> {
         x.as_u64()
             .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
@@ -116,10 +124,7 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
             sum(&|k| k.starts_with("DSP")),
         ),
     };
-    let transistors = match target {
-        Target::Generic => d.get("estimated_num_transistors").and_then(num),
-        _ => None,
-    };
+    let transistors = None;
     Ok(SynthStats {
         cells,
         transistors,
@@ -129,6 +134,79 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
         dsps,
         by_type,
     })
+}
+
+/// Yosys 0.23 writes `stat -json` over a partial selection with a trailing comma and no
+/// `design` section; drop commas that directly precede a closing brace or bracket.
+fn repair_trailing_commas(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let mut pending_comma = false;
+    let mut pending_ws = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for ch in json.chars() {
+        if in_string {
+            out.push(ch);
+            match (escaped, ch) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if pending_comma {
+            if ch.is_whitespace() {
+                pending_ws.push(ch);
+                continue;
+            }
+            if ch != '}' && ch != ']' {
+                out.push(',');
+            }
+            out.push_str(&pending_ws);
+            pending_ws.clear();
+            pending_comma = false;
+        }
+        match ch {
+            ',' => pending_comma = true,
+            '"' => {
+                in_string = true;
+                out.push(ch);
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// The CMOS transistor estimate of a `stat -json -tech cmos` report: the `design` total, or
+/// the sum over modules when Yosys left the total out.
+pub fn parse_transistors(json: &str) -> Result<u64, String> {
+    let v: Value = serde_json::from_str(&repair_trailing_commas(json))
+        .map_err(|e| format!("bad stat JSON: {e}"))?;
+    let num = |t: &Value| -> Option<u64> {
+        t.as_u64()
+            .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
+    };
+    let missing = "stat JSON has no transistor estimate (a cell without a CMOS cost?)";
+    if let Some(t) = v
+        .get("design")
+        .and_then(|d| d.get("estimated_num_transistors"))
+    {
+        return num(t).ok_or_else(|| format!("bad transistor estimate {t}"));
+    }
+    let modules = v.get("modules").and_then(Value::as_object).ok_or(missing)?;
+    let mut total = 0;
+    for m in modules.values() {
+        total += m
+            .get("estimated_num_transistors")
+            .and_then(num)
+            .ok_or(missing)?;
+    }
+    if modules.is_empty() {
+        return Err(missing.into());
+    }
+    Ok(total)
 }
 
 /// Run the target's script in a design folder and read its statistics.
@@ -141,13 +219,19 @@ pub fn synth(dir: &Path, target: Target, timeout: Duration) -> Result<SynthStats
     let log = dir.join(format!("build/yosys_{}.log", target.name()));
     let _ = std::fs::remove_file(dir.join(target.stat_json()));
     run(&YOSYS, &target_args(target), dir, timeout, &log)?.check(&YOSYS)?;
-    let json = std::fs::read_to_string(dir.join(target.stat_json())).map_err(io)?;
-    parse_stat(&json, target).map_err(|m| ToolError::Failed {
+    let bad = |m: String| ToolError::Failed {
         bin: YOSYS.bin,
         status: 0,
-        log,
+        log: log.clone(),
         tail: format!("\n  {m}"),
-    })
+    };
+    let json = std::fs::read_to_string(dir.join(target.stat_json())).map_err(io)?;
+    let mut stats = parse_stat(&json, target).map_err(bad)?;
+    if target == Target::Generic {
+        let comb = std::fs::read_to_string(dir.join(GENERIC_COMB_JSON)).map_err(io)?;
+        stats.transistors = parse_transistors(&comb).map_err(bad)?.into();
+    }
+    Ok(stats)
 }
 
 #[cfg(test)]
@@ -160,7 +244,13 @@ mod tests {
           "design": {"num_cells": 538, "num_cells_by_type": {"$_DFF_P_": 20, "$_NAND_": 208,
           "$_NOR_": 203, "$_NOT_": 107}, "estimated_num_transistors": "2178"}}"#;
         let s = parse_stat(j, Target::Generic).unwrap();
-        assert_eq!((s.cells, s.ffs, s.transistors), (538, 20, Some(2178)));
+        assert_eq!((s.cells, s.ffs), (538, 20));
+        assert_eq!(parse_transistors(j), Ok(2178));
+        assert!(parse_transistors(r#"{"design": {"num_cells": 3}}"#).is_err());
+        // Yosys 0.23 over a partial selection: trailing comma, no design section.
+        let partial = "{\n \"modules\": {\n  \"\\\\m\": {\"num_cells\": 3, \"estimated_num_transistors\": \"5018\"}\n },\n\n}\n";
+        assert_eq!(parse_transistors(partial), Ok(5018));
+        assert_eq!(repair_trailing_commas("[1, \"a,]\",\n]"), "[1, \"a,]\"\n]");
         let j = r#"{"design": {"num_cells": 10, "num_cells_by_type": {"SB_LUT4": 6,
           "SB_DFFER": 3, "SB_CARRY": 1}}}"#;
         let s = parse_stat(j, Target::Ice40).unwrap();

@@ -25,7 +25,13 @@ pub fn next_acc(design: &Design, base: i64, act: i64, code: u32) -> i64 {
 
 /// The fused add/subtract shared by PoT and APoT: `base + (x ^ {ACC{s}}) + s`, where `x` is
 /// the `product`-bit magnitude sign-extended to the accumulator.
-pub(crate) fn fused_add_sub(acc_bits: u32, product_bits: u32, base: i64, mag: i128, s: bool) -> i128 {
+pub(crate) fn fused_add_sub(
+    acc_bits: u32,
+    product_bits: u32,
+    base: i64,
+    mag: i128,
+    s: bool,
+) -> i128 {
     let x = wrap_signed(mag, product_bits);
     let x = if s { !x } else { x };
     wrap_signed(base as i128 + x + i128::from(s), acc_bits)
@@ -65,7 +71,14 @@ mod tests {
         }
         let mut checked = 0u64;
         for f in &formats {
-            for (ab, signed) in [(2, true), (2, false), (8, true), (8, false), (13, true), (16, false)] {
+            for (ab, signed) in [
+                (2, true),
+                (2, false),
+                (8, true),
+                (8, false),
+                (13, true),
+                (16, false),
+            ] {
                 let d = design(f, ab, signed);
                 let lim = (d.max_dot_length as i64 - 1) * (1i64 << (d.widths.product - 1));
                 for code in 0..d.weights.num_codes() {
@@ -74,7 +87,11 @@ mod tests {
                     for act in acts {
                         for base in [0, -lim, lim - 1, rng.range_i64(-lim, lim - 1)] {
                             let want = base + act * d.weights.decode(code);
-                            assert_eq!(next_acc(&d, base, act, code), want, "{f} a{ab} s{signed} code {code} act {act} base {base}");
+                            assert_eq!(
+                                next_acc(&d, base, act, code),
+                                want,
+                                "{f} a{ab} s{signed} code {code} act {act} base {base}"
+                            );
                             checked += 1;
                         }
                     }

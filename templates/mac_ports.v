@@ -3,6 +3,9 @@ module {= c.module =} (
   input  wire                   rst_ni,
   input  wire                   en_i,
   input  wire                   clr_i,
+{%- if c.psum %}
+  input  wire [{= c.acc - 1 =}:0]            psum_i,
+{%- endif %}
   input  wire [{= c.act_bits - 1 =}:0]             act_i,
   input  wire [{= c.w_bits - 1 =}:0]             wcode_i,
   output wire [{= c.acc - 1 =}:0]            acc_o

@@ -1,5 +1,10 @@
 
+{%- if c.psum %}
+  // Accumulator register: en_i accumulates (starting from psum_i when clr_i), clr_i alone
+  // loads psum_i.
+{%- else %}
   // Accumulator register: en_i accumulates (clearing first when clr_i), clr_i alone clears.
+{%- endif %}
   reg [ACC-1:0] acc_d, acc_q;
 
   always @(*) begin
@@ -7,7 +12,7 @@
     if (en_i) begin
       acc_d = sum;
     end else if (clr_i) begin
-      acc_d = {ACC{1'b0}};
+      acc_d = {% if c.psum %}psum_i{% else %}{ACC{1'b0}}{% endif %};
     end
   end
 

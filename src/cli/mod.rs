@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, `anyhow` with context at this edge only.
 
 mod common;
+mod cycles;
 mod generate;
 mod sim;
 mod synth;
@@ -28,6 +29,8 @@ enum Command {
     Sim(sim::Args),
     /// Generate, then synthesize with Yosys and print one resource table.
     Synth(synth::Args),
+    /// Print the analytic cycle count and utilization of GEMMs on array designs.
+    Cycles(cycles::Args),
 }
 
 /// What a successful command concluded.
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Cycles(a) => cycles::run(a),
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

@@ -25,6 +25,9 @@ pub struct MacCommon {
     pub product: u32,
     /// Accumulator width.
     pub acc: u32,
+    /// The partial-sum variant `<name>_mac_psum` (systolic `ws` arrays): an extra `psum_i`
+    /// replaces the zero that `clr_i` loads.
+    pub psum: bool,
 }
 
 impl MacCommon {
@@ -38,6 +41,18 @@ impl MacCommon {
             act_ext: d.widths.act_ext,
             product: d.widths.product,
             acc: d.widths.acc,
+            psum: false,
+        }
+    }
+
+    /// The partial-sum variant: module `<name>_mac_psum` with a `psum_i` input;
+    /// `en_i`: `acc ← (clr_i ? psum_i : acc) + act × value(code)`, `clr_i` alone:
+    /// `acc ← psum_i`. With `psum_i` tied to 0 it is the plain MAC.
+    pub fn with_psum(d: &Design) -> Self {
+        MacCommon {
+            module: format!("{}_mac_psum", d.name),
+            psum: true,
+            ..MacCommon::new(d)
         }
     }
 }

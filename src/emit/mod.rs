@@ -5,6 +5,7 @@
 //! failure never leaves a half-written design. Verilog text lives only in askama templates
 //! under `templates/`; the views here hold values computed in Rust.
 
+mod array;
 pub mod hex;
 mod mac;
 mod project;
@@ -13,6 +14,7 @@ use crate::config::Design;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use array::{random_gemms, ArrayModules};
 pub use mac::MacCommon;
 
 /// Errors while emitting.
@@ -66,7 +68,10 @@ pub struct Bundle {
 
 /// Render every file of a design.
 pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
-    mac::bundle(design, opts)
+    match design.array {
+        None => mac::bundle(design, opts),
+        Some(_) => array::bundle(design, opts),
+    }
 }
 
 /// Render askama output and restore the final newline askama drops.

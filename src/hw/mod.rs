@@ -1,6 +1,7 @@
 //! Hardware descriptions: derived datapath widths, the bit-exact golden MAC model, a second
 //! (shift-path) formulation of every MAC kind, and the stimulus/expected-value generator.
 
+pub mod array;
 pub mod datapath;
 mod mac;
 pub mod vectors;

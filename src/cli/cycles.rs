@@ -1,0 +1,85 @@
+//! `potmac cycles CONFIG... --gemm M,K,N`: the analytic cycle count of a GEMM on each array
+//! design (the formula of `docs/arrays.md`, which the generated testbenches check against the
+//! RTL cycle by cycle).
+
+use super::common::load_designs;
+use super::Verdict;
+use crate::hw::array::{cycles, GemmShape};
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+/// Arguments of `potmac cycles`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Array design config files (YAML with an `array` section).
+    #[arg(required = true)]
+    configs: Vec<PathBuf>,
+    /// GEMM dimensions `M,K,N`: X is M×K, W is K×N (repeatable).
+    #[arg(long, required = true, value_parser = parse_gemm)]
+    gemm: Vec<GemmShape>,
+}
+
+/// Largest GEMM dimension accepted.
+const MAX_DIM: u64 = 1 << 20;
+
+/// Parse `M,K,N` (each in 1..=2^20).
+pub fn parse_gemm(s: &str) -> Result<GemmShape, String> {
+    let v: Vec<u64> = s
+        .split(',')
+        .map(|t| t.trim().parse::<u64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("expected M,K,N (positive integers), got `{s}`: {e}"))?;
+    match v[..] {
+        [m, k, n] if (1..=MAX_DIM).contains(&m.min(k).min(n)) && m.max(k).max(n) <= MAX_DIM => {
+            Ok(GemmShape { m, k, n })
+        }
+        _ => Err(format!(
+            "expected M,K,N with each in 1..={MAX_DIM}, got `{s}`"
+        )),
+    }
+}
+
+/// Run `potmac cycles`.
+pub fn run(a: &Args) -> Result<Verdict> {
+    let designs = load_designs(&a.configs)?;
+    for (d, p) in designs.iter().zip(&a.configs) {
+        if d.array.is_none() {
+            bail!("{}: `{}` has no `array` section", p.display(), d.name);
+        }
+        if let Some(g) = a.gemm.iter().find(|g| g.k > d.max_dot_length) {
+            bail!(
+                "{}: K = {} exceeds max_dot_length {}: the accumulators would overflow",
+                p.display(),
+                g.k,
+                d.max_dot_length
+            );
+        }
+    }
+    println!(
+        "| design | array | dataflow | M,K,N | tiles | period | latency | cycles | MACs | utilization |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for d in &designs {
+        let arr = d.array.expect("checked above");
+        for g in &a.gemm {
+            let r = cycles(&arr, *g);
+            println!(
+                "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
+                d.name,
+                arr.rows,
+                arr.cols,
+                arr.dataflow.name(),
+                g.m,
+                g.k,
+                g.n,
+                r.tiles,
+                r.period,
+                r.latency,
+                r.total,
+                r.macs,
+                r.utilization
+            );
+        }
+    }
+    Ok(Verdict::Pass)
+}

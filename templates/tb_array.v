@@ -18,7 +18,7 @@ module {= tb =};
   localparam integer NGEMM = {= ngemm =};  // GEMMs
   localparam integer NCYC  = NSTIM + 8;  // cycles run: a few idle ones catch stray outputs
   localparam integer SW    = {= stim_bits =};  // stim word: {= stim_layout =}
-  localparam integer EW    = 32 + C*ACC;  // expect word: {cycle, out_row}
+  localparam integer EW    = {= expect_bits =};  // expect word: {cycle[31:0], zero pad, out_row}
   localparam integer WATCHDOG = NCYC + 64;  // cycles
   // expect.hex ends with this extra word, so a truncated file cannot pass.
   localparam [EW-1:0] SENTINEL = {= expect_bits =}'h{= sentinel =};

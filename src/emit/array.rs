@@ -237,12 +237,13 @@ fn vector_files(d: &Design, a: &ArrayShape, run: &ArrayRun) -> (String, String, 
         }
         pack(&f)
     }));
-    let expect_bits = 32 + a.cols * acc;
+    let row_bits = a.cols * acc;
+    let expect_bits = expect_bits(a, acc);
     let mut expect: Vec<String> = run
         .outputs
         .iter()
         .map(|o| {
-            let mut f = vec![(o.cycle as i64, 32)];
+            let mut f = vec![(o.cycle as i64, 32), (0, expect_bits - 32 - row_bits)];
             f.extend(o.row.iter().rev().map(|&x| (x, acc)));
             pack(&f)
         })
@@ -254,6 +255,12 @@ fn vector_files(d: &Design, a: &ArrayShape, run: &ArrayRun) -> (String, String, 
             .map(|g| pack(&[(g.start as i64, 32), (g.last_output as i64, 32)])),
     );
     (stim, hex::file(expect), gemms)
+}
+
+/// Expected-row word: the cycle in the top 32 bits, then the row zero-extended to whole hex
+/// digits (so the cycle is the first eight digits of each line).
+fn expect_bits(a: ArrayShape, acc: u32) -> u32 {
+    32 + (a.cols * acc).next_multiple_of(4)
 }
 
 /// The sentinel word at any width (`a5` repeated).
@@ -376,7 +383,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     let tb_file = format!("tb/{tb_top}.v");
     let ports = input_ports(d, &a);
     let stim_bits: u32 = ports.iter().map(|p| p.1).sum();
-    let expect_bits = 32 + a.cols * acc;
+    let expect_bits = expect_bits(a, acc);
     files.insert(
         tb_file.clone(),
         render(

@@ -27,6 +27,10 @@ pub struct Args {
     /// Place and route on iCE40 HX8K with nextpnr and report Fmax.
     #[arg(long)]
     pnr: bool,
+    /// Also synthesize, for each uniform design, the MAC written by hand as one behavioural
+    /// statement (`acc <= acc + a*w`), as an honest baseline row.
+    #[arg(long)]
+    baseline: bool,
     /// Output folder.
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
@@ -82,6 +86,15 @@ pub fn run(a: &Args) -> Result<Verdict> {
             None
         };
         rows.push(row(d, a.target, stats, fmax_mhz));
+        if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
+            let stats =
+                yosys::synth_variant(&dir, a.target, emit::PLAIN, timeout).with_context(|| {
+                    format!("synthesizing the hand-written baseline of `{}`", b.name)
+                })?;
+            let mut r = row(d, a.target, stats, None);
+            r.name = format!("{} (hand-written)", d.name);
+            rows.push(r);
+        }
     }
     print!("{}", table(&rows));
     if let Some(path) = &a.json {
@@ -152,8 +165,11 @@ pub fn table(rows: &[SynthRow]) -> String {
             ));
             cols.push(with_ratio(s.ffs as f64, f.ffs as f64));
         }
-        if let (Some(x), Some(y)) = (r.fmax_mhz, first.fmax_mhz) {
-            cols.push(format!("{x:.1} ({:.2})", x / y));
+        if pnr {
+            cols.push(match (r.fmax_mhz, first.fmax_mhz) {
+                (Some(x), Some(y)) => format!("{x:.1} ({:.2})", x / y),
+                _ => "-".to_string(),
+            });
         }
         out.push_str(&format!("| {} |\n", cols.join(" | ")));
     }

@@ -13,7 +13,7 @@ use crate::config::Design;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use mac::MacCommon;
+pub use mac::{MacCommon, PLAIN};
 
 /// Errors while emitting.
 #[derive(Debug, thiserror::Error)]

@@ -273,7 +273,10 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
             t.replacen("act_q   <= act_i;", "act_q   <= act_i ^ 8'd1;", 1)
         });
         let (ok, log) = make_sim(&dir);
-        assert!(!ok && log.contains("FAIL "), "{df} broken PE passed:\n{log}");
+        assert!(
+            !ok && log.contains("FAIL "),
+            "{df} broken PE passed:\n{log}"
+        );
 
         // Broken control: the MAC never clears (ws: ignores psum_i; os: accumulates across
         // tiles).
@@ -287,7 +290,10 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
             t.replacen(from, ".clr_i   (1'b0),", 1)
         });
         let (ok, log) = make_sim(&dir);
-        assert!(!ok && log.contains("FAIL "), "{df} broken clr passed:\n{log}");
+        assert!(
+            !ok && log.contains("FAIL "),
+            "{df} broken clr passed:\n{log}"
+        );
 
         // Wrong expected arrival cycle: one row expected a cycle later, data unchanged.
         let dir = fresh("cycle");

@@ -5,7 +5,7 @@ use super::common::{generate_all, load_designs, DEFAULT_OUT};
 use super::Verdict;
 use crate::emit;
 use crate::tools::{self, icarus, verilator, SimOutcome};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,10 @@ pub struct Args {
     /// Timeout per tool invocation, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout: u64,
+    /// Simulate the folders already in OUT as they are (e.g. after editing their RTL or
+    /// vectors) instead of regenerating them.
+    #[arg(long)]
+    no_generate: bool,
 }
 
 /// Run `potmac sim`.
@@ -69,7 +73,12 @@ pub fn run(a: &Args) -> Result<Verdict> {
     };
     let timeout = Duration::from_secs(a.timeout);
     let mut verdict = Verdict::Pass;
-    for (b, dir) in generate_all(&designs, &opts, &a.out)? {
+    let folders = if a.no_generate {
+        existing_folders(&designs, &opts, &a.out)?
+    } else {
+        generate_all(&designs, &opts, &a.out)?
+    };
+    for (b, dir) in folders {
         for s in &sims {
             let t0 = Instant::now();
             let (outcome, log) = match *s {
@@ -95,4 +104,26 @@ pub fn run(a: &Args) -> Result<Verdict> {
         }
     }
     Ok(verdict)
+}
+
+/// The folders of already generated designs (their names come from rendering in memory).
+fn existing_folders(
+    designs: &[crate::config::Design],
+    opts: &emit::Options,
+    out: &std::path::Path,
+) -> Result<Vec<(emit::Bundle, PathBuf)>> {
+    designs
+        .iter()
+        .map(|d| {
+            let b = emit::bundle(d, opts)?;
+            let dir = out.join(&b.name);
+            if !dir.join(&b.tb_file).is_file() {
+                bail!(
+                    "--no-generate: {} has no generated testbench; run `potmac generate` first",
+                    dir.display()
+                );
+            }
+            Ok((b, dir))
+        })
+        .collect()
 }

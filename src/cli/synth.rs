@@ -27,6 +27,10 @@ pub struct Args {
     /// Place and route on iCE40 HX8K with nextpnr and report Fmax.
     #[arg(long)]
     pnr: bool,
+    /// Also synthesize, for each uniform design, the MAC written by hand as one behavioural
+    /// statement (`acc <= acc + a*w`), as an honest baseline row.
+    #[arg(long)]
+    baseline: bool,
     /// Output folder.
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
@@ -52,6 +56,88 @@ pub struct SynthRow {
     pub stats: SynthStats,
     /// iCE40 Fmax in MHz, with `--pnr`.
     pub fmax_mhz: Option<f64>,
+    /// Array designs: one PE synthesized alone and the plumbing overhead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub array: Option<ArrayArea>,
+}
+
+/// Area of an array design against its PEs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArrayArea {
+    /// Rows.
+    pub rows: u32,
+    /// Columns.
+    pub cols: u32,
+    /// `ws` or `os`.
+    pub dataflow: &'static str,
+    /// One PE (MAC unit plus its forwarding registers) synthesized alone.
+    pub pe: SynthStats,
+    /// Array cells / (rows · cols · PE cells): the cost of skew, de-skew, control and
+    /// wiring on top of the PEs (1.0 = none).
+    pub overhead_cells: f64,
+    /// The same ratio on the main area figure: transistors (generic) or LUTs (FPGA).
+    pub overhead_area: Option<f64>,
+}
+
+impl ArrayArea {
+    fn new(d: &Design, array: &SynthStats, pe: SynthStats) -> Option<ArrayArea> {
+        let a = d.array?;
+        let n = f64::from(a.rows * a.cols);
+        let main = |s: &SynthStats| s.transistors.or(s.luts);
+        let overhead_area = match (main(array), main(&pe)) {
+            (Some(x), Some(y)) if y > 0 => Some(x as f64 / (n * y as f64)),
+            _ => None,
+        };
+        Some(ArrayArea {
+            rows: a.rows,
+            cols: a.cols,
+            dataflow: a.dataflow.name(),
+            overhead_cells: array.cells as f64 / (n * pe.cells.max(1) as f64),
+            overhead_area,
+            pe,
+        })
+    }
+}
+
+/// Per-PE area and overhead of the array rows, as a Markdown table (empty without arrays).
+pub fn array_table(rows: &[SynthRow]) -> String {
+    let arrays: Vec<(&SynthRow, &ArrayArea)> = rows
+        .iter()
+        .filter_map(|r| r.array.as_ref().map(|a| (r, a)))
+        .collect();
+    if arrays.is_empty() {
+        return String::new();
+    }
+    let fpga = arrays[0].0.stats.luts.is_some();
+    let unit = if fpga { "LUTs" } else { "transistors" };
+    let mut out = format!(
+        "\n| design | array | dataflow | array cells | array {unit} | array FFs | PE cells | PE {unit} | PE FFs | overhead (cells) | overhead ({unit}) |\n|{}\n",
+        "---|".repeat(11)
+    );
+    for (r, a) in arrays {
+        let main = |s: &SynthStats| {
+            s.transistors
+                .or(s.luts)
+                .map_or("-".to_string(), |v| v.to_string())
+        };
+        out.push_str(&format!(
+            "| {} | {}x{} | {} | {} | {} | {} | {} | {} | {} | {:.3} | {} |\n",
+            r.name,
+            a.rows,
+            a.cols,
+            a.dataflow,
+            r.stats.cells,
+            main(&r.stats),
+            r.stats.ffs,
+            a.pe.cells,
+            main(&a.pe),
+            a.pe.ffs,
+            a.overhead_cells,
+            a.overhead_area
+                .map_or("-".to_string(), |v| format!("{v:.3}"))
+        ));
+    }
+    out
 }
 
 /// Run `potmac synth`.
@@ -81,9 +167,25 @@ pub fn run(a: &Args) -> Result<Verdict> {
         } else {
             None
         };
-        rows.push(row(d, a.target, stats, fmax_mhz));
+        let mut r = row(d, a.target, stats, fmax_mhz);
+        if d.array.is_some() {
+            let pe = yosys::synth_variant(&dir, a.target, emit::PE_VARIANT, timeout)
+                .with_context(|| format!("synthesizing one PE of `{}`", b.name))?;
+            r.array = ArrayArea::new(d, &r.stats, pe);
+        }
+        rows.push(r);
+        if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
+            let stats =
+                yosys::synth_variant(&dir, a.target, emit::PLAIN, timeout).with_context(|| {
+                    format!("synthesizing the hand-written baseline of `{}`", b.name)
+                })?;
+            let mut r = row(d, a.target, stats, None);
+            r.name = format!("{} (hand-written)", d.name);
+            rows.push(r);
+        }
     }
     print!("{}", table(&rows));
+    print!("{}", array_table(&rows));
     if let Some(path) = &a.json {
         let text = serde_json::to_string_pretty(&rows)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
@@ -100,6 +202,7 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         target: target.name(),
         stats,
         fmax_mhz,
+        array: None,
     }
 }
 
@@ -152,8 +255,11 @@ pub fn table(rows: &[SynthRow]) -> String {
             ));
             cols.push(with_ratio(s.ffs as f64, f.ffs as f64));
         }
-        if let (Some(x), Some(y)) = (r.fmax_mhz, first.fmax_mhz) {
-            cols.push(format!("{x:.1} ({:.2})", x / y));
+        if pnr {
+            cols.push(match (r.fmax_mhz, first.fmax_mhz) {
+                (Some(x), Some(y)) => format!("{x:.1} ({:.2})", x / y),
+                _ => "-".to_string(),
+            });
         }
         out.push_str(&format!("| {} |\n", cols.join(" | ")));
     }

@@ -9,6 +9,9 @@ use crate::hw::array::{self, ArrayRun, VECTORS_PER_GEMM};
 use askama::Template;
 use std::collections::BTreeMap;
 
+/// Synthesis variant of an array design that synthesizes one PE alone (`synth/pe_*.ys`).
+pub const PE_VARIANT: &str = "pe";
+
 /// Module names of an array design.
 #[derive(Debug, Clone)]
 pub struct ArrayModules {
@@ -238,7 +241,7 @@ fn vector_files(d: &Design, a: &ArrayShape, run: &ArrayRun) -> (String, String, 
         pack(&f)
     }));
     let row_bits = a.cols * acc;
-    let expect_bits = expect_bits(a, acc);
+    let expect_bits = expect_bits(*a, acc);
     let mut expect: Vec<String> = run
         .outputs
         .iter()
@@ -444,6 +447,8 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             &pnr_file,
         )?,
     );
+    // The PE alone, synthesized as a second top to measure the array's plumbing overhead.
+    let variants = [(PE_VARIANT, rtl[..3].to_vec(), m.pe.clone())];
     project::add_project_files(
         &mut files,
         d,
@@ -454,6 +459,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             tb_file: &tb_file,
             pnr_file: &pnr_file,
             pnr_top: &pnr_top,
+            variants: &variants,
         },
     )?;
     Ok(Bundle {

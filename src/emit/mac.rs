@@ -116,6 +116,17 @@ struct PnrTop<'a> {
     top: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "mac_uniform_plain.v", escape = "none")]
+struct UniformPlain<'a> {
+    header: &'a [String],
+    c: &'a MacCommon,
+    top: &'a str,
+}
+
+/// Name of the hand-written baseline variant (uniform designs only).
+pub const PLAIN: &str = "plain";
+
 /// The MAC RTL of a design.
 pub(crate) fn mac_rtl(d: &Design, c: &MacCommon) -> Result<String, EmitError> {
     let mut header = config_lines(d, &c.module);
@@ -230,6 +241,22 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             &pnr_file,
         )?,
     );
+    let mut variants = Vec::new();
+    if matches!(d.weights, WeightFormat::Uniform(_)) {
+        let top = format!("{}_{PLAIN}", c.module);
+        let file = format!("synth/{top}.v");
+        let header = config_lines(d, &top);
+        let text = render(
+            &UniformPlain {
+                header: &header,
+                c: &c,
+                top: &top,
+            },
+            &file,
+        )?;
+        files.insert(file.clone(), text);
+        variants.push((PLAIN, vec![file], top));
+    }
     let rtl = vec![rtl_file];
     project::add_project_files(
         &mut files,
@@ -241,6 +268,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             tb_file: &tb_file,
             pnr_file: &pnr_file,
             pnr_top: &pnr_top,
+            variants: &variants,
         },
     )?;
     Ok(Bundle {

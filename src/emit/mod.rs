@@ -14,8 +14,8 @@ use crate::config::Design;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub use array::{random_gemms, ArrayModules};
-pub use mac::MacCommon;
+pub use array::{random_gemms, ArrayModules, PE_VARIANT};
+pub use mac::{MacCommon, PLAIN};
 
 /// Errors while emitting.
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,8 @@ pub(crate) struct Tops<'a> {
     pub pnr_file: &'a str,
     /// Place-and-route wrapper module.
     pub pnr_top: &'a str,
+    /// Synthesis-only variants: (name, files, top), e.g. the hand-written uniform baseline.
+    pub variants: &'a [(&'a str, Vec<String>, String)],
 }
 
 #[derive(Template)]
@@ -50,7 +52,7 @@ struct SynthGeneric<'a> {
     rtl_files: &'a [String],
     top: &'a str,
     stat_json: String,
-    comb_json: &'static str,
+    comb_json: String,
 }
 
 #[derive(Template)]
@@ -152,45 +154,15 @@ pub(crate) fn add_project_files(
             "Makefile",
         )?,
     );
-    let title = format!("{} ({})", t.top, d.name);
-    for target in yosys::Target::ALL {
-        let script = target.script();
-        let stat_json = target.stat_json();
-        let text = match target {
-            yosys::Target::Generic => render(
-                &SynthGeneric {
-                    title: &title,
-                    script: script.clone(),
-                    rtl_files: t.rtl,
-                    top: t.top,
-                    stat_json,
-                    comb_json: yosys::GENERIC_COMB_JSON,
-                },
-                &script,
-            )?,
-            yosys::Target::Ice40 => render(
-                &SynthIce40 {
-                    title: &title,
-                    script: script.clone(),
-                    rtl_files: t.rtl,
-                    top: t.top,
-                    stat_json,
-                    netlist: None,
-                },
-                &script,
-            )?,
-            yosys::Target::Xc7 => render(
-                &SynthXc7 {
-                    title: &title,
-                    script: script.clone(),
-                    rtl_files: t.rtl,
-                    top: t.top,
-                    stat_json,
-                },
-                &script,
-            )?,
-        };
-        files.insert(script, text);
+    synth_scripts(files, &format!("{} ({})", t.top, d.name), "", t.rtl, t.top)?;
+    for (variant, rtl, top) in t.variants {
+        synth_scripts(
+            files,
+            &format!("{top} ({variant} baseline of {})", d.name),
+            variant,
+            rtl,
+            top,
+        )?;
     }
     let mut pnr_files = t.rtl.to_vec();
     pnr_files.push(t.pnr_file.to_string());
@@ -210,5 +182,55 @@ pub(crate) fn add_project_files(
         )?,
     );
     files.insert("format.json".into(), format_json(d));
+    Ok(())
+}
+
+/// One Yosys script per target for a top (`variant` "" is the design itself).
+fn synth_scripts(
+    files: &mut BTreeMap<String, String>,
+    title: &str,
+    variant: &str,
+    rtl: &[String],
+    top: &str,
+) -> Result<(), EmitError> {
+    for target in yosys::Target::ALL {
+        let script = target.script_for(variant);
+        let stat_json = target.stat_json_for(variant);
+        let text = match target {
+            yosys::Target::Generic => render(
+                &SynthGeneric {
+                    title,
+                    script: script.clone(),
+                    rtl_files: rtl,
+                    top,
+                    stat_json,
+                    comb_json: target.comb_json_for(variant),
+                },
+                &script,
+            )?,
+            yosys::Target::Ice40 => render(
+                &SynthIce40 {
+                    title,
+                    script: script.clone(),
+                    rtl_files: rtl,
+                    top,
+                    stat_json,
+                    netlist: None,
+                },
+                &script,
+            )?,
+            yosys::Target::Xc7 => render(
+                &SynthXc7 {
+                    title,
+                    script: script.clone(),
+                    rtl_files: rtl,
+                    top,
+                    stat_json,
+                },
+                &script,
+            )?,
+        };
+        files.insert(script, text);
+    }
     Ok(())
 }

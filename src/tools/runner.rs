@@ -159,12 +159,18 @@ pub fn run(
 
 /// Kill a process group (the tool and everything it started, e.g. Verilator's make and g++).
 fn kill_group(pid: u32) {
-    let _ = Command::new("kill")
-        .arg("-KILL")
-        .arg(format!("-{pid}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    #[cfg(unix)]
+    {
+        let pgid = pid as libc::pid_t;
+        // Never signal group 0 (our own) or -1 (every process).
+        if pgid > 1 {
+            // SAFETY: kill(2) with a negative pid only sends a signal to that process group,
+            // which `run` created for the child with `process_group(0)`.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

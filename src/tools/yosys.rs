@@ -13,9 +13,6 @@ pub const YOSYS: Tool = Tool {
     package: "yosys",
 };
 
-/// `stat -json -tech cmos` of the combinational cells (generic target), relative to the folder.
-pub const GENERIC_COMB_JSON: &str = "build/stat_generic_comb.json";
-
 /// Synthesis target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Target {
@@ -42,12 +39,36 @@ impl Target {
 
     /// Script path relative to the design folder.
     pub fn script(&self) -> String {
-        format!("synth/{}.ys", self.name())
+        self.script_for("")
     }
 
     /// `stat -json` output path relative to the design folder.
     pub fn stat_json(&self) -> String {
-        format!("build/stat_{}.json", self.name())
+        self.stat_json_for("")
+    }
+
+    /// Script of a variant (`""` for the design itself, `"plain"` for the hand-written
+    /// uniform baseline).
+    pub fn script_for(&self, variant: &str) -> String {
+        format!("synth/{}{}.ys", prefix(variant), self.name())
+    }
+
+    /// `stat -json` output of a variant.
+    pub fn stat_json_for(&self, variant: &str) -> String {
+        format!("build/stat_{}{}.json", prefix(variant), self.name())
+    }
+
+    /// `stat -json -tech cmos` of the combinational cells of a variant (generic target).
+    pub fn comb_json_for(&self, variant: &str) -> String {
+        format!("build/stat_{}{}_comb.json", prefix(variant), self.name())
+    }
+}
+
+fn prefix(variant: &str) -> String {
+    if variant.is_empty() {
+        String::new()
+    } else {
+        format!("{variant}_")
     }
 }
 
@@ -62,9 +83,12 @@ pub fn args(script: &str, log: &str) -> Vec<String> {
     ]
 }
 
-/// `yosys` arguments for a target.
-pub fn target_args(t: Target) -> Vec<String> {
-    args(&t.script(), &format!("build/yosys_{}.log", t.name()))
+/// `yosys` arguments for a target and variant.
+pub fn target_args(t: Target, variant: &str) -> Vec<String> {
+    args(
+        &t.script_for(variant),
+        &format!("build/yosys_{}{}.log", prefix(variant), t.name()),
+    )
 }
 
 /// Resource figures of one synthesized design.
@@ -211,24 +235,38 @@ pub fn parse_transistors(json: &str) -> Result<u64, String> {
 
 /// Run the target's script in a design folder and read its statistics.
 pub fn synth(dir: &Path, target: Target, timeout: Duration) -> Result<SynthStats, ToolError> {
+    synth_variant(dir, target, "", timeout)
+}
+
+/// Run the script of a variant (see [`Target::script_for`]) and read its statistics.
+pub fn synth_variant(
+    dir: &Path,
+    target: Target,
+    variant: &str,
+    timeout: Duration,
+) -> Result<SynthStats, ToolError> {
     let io = |source| ToolError::Io {
         bin: YOSYS.bin,
         source,
     };
     std::fs::create_dir_all(dir.join("build")).map_err(io)?;
-    let log = dir.join(format!("build/yosys_{}.log", target.name()));
-    let _ = std::fs::remove_file(dir.join(target.stat_json()));
-    run(&YOSYS, &target_args(target), dir, timeout, &log)?.check(&YOSYS)?;
+    let log = dir.join(format!(
+        "build/yosys_{}{}.log",
+        prefix(variant),
+        target.name()
+    ));
+    let _ = std::fs::remove_file(dir.join(target.stat_json_for(variant)));
+    run(&YOSYS, &target_args(target, variant), dir, timeout, &log)?.check(&YOSYS)?;
     let bad = |m: String| ToolError::Failed {
         bin: YOSYS.bin,
         status: 0,
         log: log.clone(),
         tail: format!("\n  {m}"),
     };
-    let json = std::fs::read_to_string(dir.join(target.stat_json())).map_err(io)?;
+    let json = std::fs::read_to_string(dir.join(target.stat_json_for(variant))).map_err(io)?;
     let mut stats = parse_stat(&json, target).map_err(bad)?;
     if target == Target::Generic {
-        let comb = std::fs::read_to_string(dir.join(GENERIC_COMB_JSON)).map_err(io)?;
+        let comb = std::fs::read_to_string(dir.join(target.comb_json_for(variant))).map_err(io)?;
         stats.transistors = parse_transistors(&comb).map_err(bad)?.into();
     }
     Ok(stats)

@@ -1,0 +1,155 @@
+//! Command-line behaviour: exit codes, missing tools, the bad-config corpus (each file fails
+//! with an error naming its field and writes nothing), deterministic output.
+
+mod common;
+
+use common::{potmac, root, scratch};
+use std::path::Path;
+
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = potmac().args(["sim"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = potmac().args(["frobnicate"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = potmac()
+        .args(["generate", "no/such/file.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no/such/file.yaml") && err.contains("cannot read"),
+        "{err}"
+    );
+    let o = potmac().args(["--help"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// Every file under verification/bad/ names the field its error must mention in a first-line
+/// comment `# expect: FIELD`.
+#[test]
+fn bad_config_corpus_fails_with_field_named_errors_and_writes_nothing() {
+    let bad = root().join("verification/bad");
+    let mut paths: Vec<_> = std::fs::read_dir(&bad)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 15, "only {} bad configs", paths.len());
+    let good = root().join("verification/configs/paper/pot_w4a8.yaml");
+    for p in paths {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let field = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{}: first line must be `# expect: FIELD`", p.display()))
+            .trim()
+            .to_string();
+        let out = scratch("bad_corpus");
+        // A good config first: nothing may be written for it either.
+        let o = potmac()
+            .arg("generate")
+            .arg("--out")
+            .arg(&out)
+            .arg(&good)
+            .arg(&p)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", p.display());
+        assert!(
+            err.contains(&field),
+            "{}: error does not name `{field}`: {err}",
+            p.display()
+        );
+        assert!(
+            err.contains(&p.display().to_string()),
+            "{}: {err}",
+            p.display()
+        );
+        assert!(
+            files_under(&out).is_empty(),
+            "{}: wrote {:?}",
+            p.display(),
+            files_under(&out)
+        );
+    }
+}
+
+#[test]
+fn missing_simulator_names_the_package_and_exits_2() {
+    let out = scratch("missing_tool");
+    let empty = scratch("empty_path");
+    let o = potmac()
+        .env("PATH", &empty)
+        .args(["sim", "--sim", "verilator", "--out"])
+        .arg(&out)
+        .arg(root().join("verification/configs/paper/pot_w4a8.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("apt-get install -y verilator"), "{err}");
+    assert!(files_under(&out).is_empty());
+    let o = potmac()
+        .env("PATH", &empty)
+        .args(["synth", "--out"])
+        .arg(&out)
+        .arg(root().join("verification/configs/paper/pot_w4a8.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("install the Debian package `yosys`"), "{err}");
+}
+
+#[test]
+fn generate_is_deterministic_and_has_no_absolute_paths() {
+    let a = scratch("det_a");
+    let b = scratch("det_b");
+    for out in [&a, &b] {
+        let o = potmac()
+            .arg("generate")
+            .arg("--out")
+            .arg(out)
+            .args(["--vectors", "100"])
+            .arg(root().join("verification/configs/paper/apot_w4a8.yaml"))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    let fa = files_under(&a.join("apot_w4a8"));
+    assert!(fa.len() >= 10);
+    for f in fa {
+        let rel = Path::new(&f).strip_prefix(&a).unwrap();
+        let x = std::fs::read_to_string(&f).unwrap();
+        let y = std::fs::read_to_string(b.join(rel)).unwrap();
+        assert_eq!(x, y, "{}", rel.display());
+        assert!(!x.contains(&*root().to_string_lossy()), "{}", rel.display());
+        assert!(
+            !x.contains("/tmp/") && !x.contains("/work/"),
+            "{}",
+            rel.display()
+        );
+    }
+}

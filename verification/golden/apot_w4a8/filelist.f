@@ -1,0 +1,1 @@
+rtl/apot_w4a8_mac.v

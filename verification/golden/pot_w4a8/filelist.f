@@ -1,0 +1,1 @@
+rtl/pot_w4a8_mac.v

@@ -1,0 +1,1 @@
+rtl/uniform_w4a8_mac.v

@@ -1,0 +1,1 @@
+rtl/uniform_w8a8_mac.v

@@ -330,3 +330,50 @@ fn make_lint_on_an_array_folder() {
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(o.status.success() && !log.contains("%Warning"), "{log}");
 }
+
+/// The partial-sum MAC variant with `psum_i` tied to 0 is the plain MAC: swapped into a
+/// single-MAC design folder, it passes that design's own testbench (directed + random
+/// vectors of the golden MAC model) for every weight kind.
+#[test]
+fn psum_mac_with_zero_psum_is_the_plain_mac() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("arrays_psum_mac");
+    for (i, w) in [
+        "{format: pot, bits: 4}",
+        "{format: apot, bits: 5}",
+        "{format: uniform, bits: 8}",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = format!("pz{i}");
+        let arr = small(&name, w, 1, 1, "ws", 32);
+        let psum_rtl = emit::bundle(&arr, &Options::default()).unwrap().files
+            [&format!("rtl/{name}_mac_psum.v")]
+            .clone();
+        let mut single = arr.clone();
+        single.array = None;
+        let b = emit::bundle(&single, &Options::default()).unwrap();
+        let dir = emit::write(&b, &out).unwrap();
+        let (a, wb, acc) = (single.act.bits(), single.weights.bits(), single.widths.acc);
+        let wrapper = format!(
+            "module {name}_mac (\n  input wire clk_i,\n  input wire rst_ni,\n  input wire en_i,\n  \
+             input wire clr_i,\n  input wire [{}:0] act_i,\n  input wire [{}:0] wcode_i,\n  \
+             output wire [{}:0] acc_o\n);\n  {name}_mac_psum u_mac (.clk_i(clk_i), .rst_ni(rst_ni), \
+             .en_i(en_i), .clr_i(clr_i), .psum_i({acc}'d0), .act_i(act_i), .wcode_i(wcode_i), \
+             .acc_o(acc_o));\nendmodule\n",
+            a - 1,
+            wb - 1,
+            acc - 1
+        );
+        std::fs::write(dir.join(format!("rtl/{name}_mac.v")), psum_rtl + &wrapper).unwrap();
+        let (outcome, log) = icarus::simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT).unwrap();
+        assert!(
+            matches!(outcome, SimOutcome::Pass(n) if n as usize == b.vectors),
+            "{name}: {outcome:?} {}",
+            log.display()
+        );
+    }
+}

@@ -83,3 +83,23 @@ pub fn run(a: &Args) -> Result<Verdict> {
     }
     Ok(Verdict::Pass)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gemm_shapes() {
+        assert_eq!(
+            parse_gemm("3, 100,17"),
+            Ok(GemmShape {
+                m: 3,
+                k: 100,
+                n: 17
+            })
+        );
+        for bad in ["3,4", "0,1,1", "1,2,3,4", "a,b,c", "1,1,2000000", ""] {
+            assert!(parse_gemm(bad).is_err(), "{bad}");
+        }
+    }
+}

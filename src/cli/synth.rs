@@ -77,6 +77,8 @@ pub struct ArrayArea {
     pub overhead_cells: f64,
     /// The same ratio on the main area figure: transistors (generic) or LUTs (FPGA).
     pub overhead_area: Option<f64>,
+    /// The same ratio on flip-flops: skew, de-skew and control registers show up here.
+    pub overhead_ffs: f64,
 }
 
 impl ArrayArea {
@@ -94,6 +96,7 @@ impl ArrayArea {
             dataflow: a.dataflow.name(),
             overhead_cells: array.cells as f64 / (n * pe.cells.max(1) as f64),
             overhead_area,
+            overhead_ffs: array.ffs as f64 / (n * pe.ffs.max(1) as f64),
             pe,
         })
     }
@@ -111,8 +114,8 @@ pub fn array_table(rows: &[SynthRow]) -> String {
     let fpga = arrays[0].0.stats.luts.is_some();
     let unit = if fpga { "LUTs" } else { "transistors" };
     let mut out = format!(
-        "\n| design | array | dataflow | array cells | array {unit} | array FFs | PE cells | PE {unit} | PE FFs | overhead (cells) | overhead ({unit}) |\n|{}\n",
-        "---|".repeat(11)
+        "\n| design | array | dataflow | array cells | array {unit} | array FFs | PE cells | PE {unit} | PE FFs | overhead (cells) | overhead ({unit}) | overhead (FFs) |\n|{}\n",
+        "---|".repeat(12)
     );
     for (r, a) in arrays {
         let main = |s: &SynthStats| {
@@ -121,7 +124,7 @@ pub fn array_table(rows: &[SynthRow]) -> String {
                 .map_or("-".to_string(), |v| v.to_string())
         };
         out.push_str(&format!(
-            "| {} | {}x{} | {} | {} | {} | {} | {} | {} | {} | {:.3} | {} |\n",
+            "| {} | {}x{} | {} | {} | {} | {} | {} | {} | {} | {:.3} | {} | {:.3} |\n",
             r.name,
             a.rows,
             a.cols,
@@ -134,7 +137,8 @@ pub fn array_table(rows: &[SynthRow]) -> String {
             a.pe.ffs,
             a.overhead_cells,
             a.overhead_area
-                .map_or("-".to_string(), |v| format!("{v:.3}"))
+                .map_or("-".to_string(), |v| format!("{v:.3}")),
+            a.overhead_ffs
         ));
     }
     out

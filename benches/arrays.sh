@@ -5,7 +5,9 @@
 #
 #   benches/arrays.sh                     all sizes (4 8 16 32), both dataflows
 #   SIZES="4 8" DATAFLOWS=os benches/arrays.sh
-#   VECTORS=500 TIMEOUT=1800 benches/arrays.sh
+#   VECTORS=2000 VECTORS_LARGE=0 TIMEOUT=1800 benches/arrays.sh
+#     (VECTORS: random-GEMM budget, one GEMM per 250; VECTORS_LARGE replaces it from 32x32 on,
+#     where Icarus needs minutes for the directed GEMMs alone)
 #   POTMAC=target/debug/potmac benches/arrays.sh   use an existing binary (no release build)
 #
 # Prints one Markdown table row per (size, dataflow), preceded by the machine description.
@@ -13,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"4 8 16 32"}
 DATAFLOWS=${DATAFLOWS:-"ws os"}
-VECTORS=${VECTORS:-500}
+VECTORS=${VECTORS:-2000}
+VECTORS_LARGE=${VECTORS_LARGE:-0}
 TIMEOUT=${TIMEOUT:-1800}
 SKIP_SYNTH_ABOVE=${SKIP_SYNTH_ABOVE:-64}
 WORK=${WORK:-target/bench-arrays}
@@ -24,8 +27,8 @@ fi
 mkdir -p "$WORK/configs"
 
 now() { date +%s.%N; }
-# secs START: elapsed seconds since START, one decimal.
-secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# secs START: elapsed seconds since START, two decimals.
+secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 # timed VAR CMD...: run CMD (output to $LOG), store the wall time in VAR ("timeout"/"fail").
 timed() {
   local var=$1; shift
@@ -41,8 +44,8 @@ timed() {
 echo "potmac $(git describe --always --dirty 2>/dev/null || echo '?'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 echo "$(verilator --version), $(iverilog -V 2>&1 | head -1), $(yosys -V)"
 echo
-echo "| array | dataflow | cycles simulated | generate s | lint s | Icarus build s | Icarus run s | Icarus MAC/s | Verilator build s | Verilator run s | Verilator MAC/s | Yosys generic s |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| array | dataflow | --vectors | cycles simulated | generate s | lint s | Icarus build s | Icarus run s | Icarus MAC/s | Verilator build s | Verilator run s | Verilator MAC/s | Yosys generic s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for n in $SIZES; do
   for df in $DATAFLOWS; do
     name=bench_pot_${df}${n}x${n}
@@ -56,7 +59,9 @@ array: {rows: $n, cols: $n, dataflow: $df}
 YAML
     LOG=$WORK/$name.log
     : >"$LOG"
-    timed t_gen "$POTMAC" generate --vectors "$VECTORS" --out "$WORK/out" "$cfg"
+    vectors=$VECTORS
+    if [ "$n" -ge 32 ]; then vectors=$VECTORS_LARGE; fi
+    timed t_gen "$POTMAC" generate --vectors "$vectors" --out "$WORK/out" "$cfg"
     dir=$WORK/out/$name
     tb=tb_$name
     cyc=$(( $(wc -l <"$dir/vectors/stim.hex") + 8 ))
@@ -73,6 +78,6 @@ YAML
     else
       t_ys=skipped
     fi
-    echo "| ${n}x${n} | $df | $cyc | $t_gen | $t_lint | $t_ib | $t_ir | $(rate "$t_ir") | $t_vb | $t_vr | $(rate "$t_vr") | $t_ys |"
+    echo "| ${n}x${n} | $df | $vectors | $cyc | $t_gen | $t_lint | $t_ib | $t_ir | $(rate "$t_ir") | $t_vb | $t_vr | $(rate "$t_vr") | $t_ys |"
   done
 done

@@ -33,24 +33,26 @@ module {= module =} (
   localparam integer W   = {= w =};
   localparam integer ACC = {= acc =};
 
+  // One net per link (arrays of nets, not slices of one wide vector, so an event-driven
+  // simulator wakes only the PE a link feeds).
   // Horizontal links: h_*[r*(C+1) + c] enters PE (r, c); column C is the right edge, where
   // the forwarded operands leave the array unused.
   // verilator lint_off UNUSED
-  wire [R*(C+1)-1:0]   h_valid;
+  wire           h_valid [0:R*(C+1)-1];
 {%- if os %}
-  wire [R*(C+1)-1:0]   h_first;
+  wire           h_first [0:R*(C+1)-1];
 {%- endif %}
-  wire [R*(C+1)*A-1:0] h_act;
+  wire [A-1:0]   h_act   [0:R*(C+1)-1];
 {%- if os %}
   // Vertical links: v_w[r*C + c] enters PE (r, c) from above; row R is the bottom edge.
-  wire [(R+1)*C*W-1:0] v_w;
+  wire [W-1:0]   v_w     [0:(R+1)*C-1];
   // verilator lint_on UNUSED
   // Output chain: o_acc[r*C + c] leaves PE (r, c) upwards; row R (below the array) is zero.
-  wire [(R+1)*C*ACC-1:0] o_acc;
+  wire [ACC-1:0] o_acc   [0:(R+1)*C-1];
 {%- else %}
   // verilator lint_on UNUSED
   // Vertical links: v_psum[r*C + c] enters PE (r, c) from above; row R is the bottom edge.
-  wire [(R+1)*C*ACC-1:0] v_psum;
+  wire [ACC-1:0] v_psum  [0:(R+1)*C-1];
 {%- endif %}
 
   genvar gr, gc;
@@ -60,16 +62,16 @@ module {= module =} (
 {%- if os %}
       assign h_first[gr*(C+1)]        = first_i[gr];
 {%- endif %}
-      assign h_act[gr*(C+1)*A +: A]   = act_i[gr*A +: A];
+      assign h_act[gr*(C+1)]          = act_i[gr*A +: A];
     end
     for (gc = 0; gc < C; gc = gc + 1) begin : g_col_edge
 {%- if os %}
-      assign v_w[gc*W +: W]                = w_i[gc*W +: W];
-      assign o_acc[(R*C + gc)*ACC +: ACC]  = {ACC{1'b0}};
-      assign out_o[gc*ACC +: ACC]          = o_acc[gc*ACC +: ACC];
+      assign v_w[gc]                       = w_i[gc*W +: W];
+      assign o_acc[R*C + gc]                = {ACC{1'b0}};
+      assign out_o[gc*ACC +: ACC]          = o_acc[gc];
 {%- else %}
-      assign v_psum[gc*ACC +: ACC]         = psum_i[gc*ACC +: ACC];
-      assign psum_o[gc*ACC +: ACC]         = v_psum[(R*C + gc)*ACC +: ACC];
+      assign v_psum[gc]                    = psum_i[gc*ACC +: ACC];
+      assign psum_o[gc*ACC +: ACC]         = v_psum[R*C + gc];
 {%- endif %}
     end
     for (gr = 0; gr < R; gr = gr + 1) begin : g_pe_row
@@ -81,23 +83,23 @@ module {= module =} (
 {%- if os %}
           .first_i (h_first[gr*(C+1) + gc]),
 {%- endif %}
-          .act_i   (h_act[(gr*(C+1) + gc)*A +: A]),
+          .act_i   (h_act[gr*(C+1) + gc]),
 {%- if os %}
-          .w_i     (v_w[(gr*C + gc)*W +: W]),
+          .w_i     (v_w[gr*C + gc]),
           .cap_i   (cap_i[gc]),
-          .out_i   (o_acc[((gr+1)*C + gc)*ACC +: ACC]),
+          .out_i   (o_acc[(gr+1)*C + gc]),
           .valid_o (h_valid[gr*(C+1) + gc + 1]),
           .first_o (h_first[gr*(C+1) + gc + 1]),
-          .act_o   (h_act[(gr*(C+1) + gc + 1)*A +: A]),
-          .w_o     (v_w[((gr+1)*C + gc)*W +: W]),
-          .out_o   (o_acc[(gr*C + gc)*ACC +: ACC])
+          .act_o   (h_act[gr*(C+1) + gc + 1]),
+          .w_o     (v_w[(gr+1)*C + gc]),
+          .out_o   (o_acc[gr*C + gc])
 {%- else %}
-          .psum_i  (v_psum[(gr*C + gc)*ACC +: ACC]),
+          .psum_i  (v_psum[gr*C + gc]),
           .w_we_i  (w_we_i[gr]),
           .w_i     (w_i[gc*W +: W]),
           .valid_o (h_valid[gr*(C+1) + gc + 1]),
-          .act_o   (h_act[(gr*(C+1) + gc + 1)*A +: A]),
-          .psum_o  (v_psum[((gr+1)*C + gc)*ACC +: ACC])
+          .act_o   (h_act[gr*(C+1) + gc + 1]),
+          .psum_o  (v_psum[(gr+1)*C + gc])
 {%- endif %}
         );
       end

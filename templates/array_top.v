@@ -5,7 +5,7 @@
 {%- if os %}
 //   Cycle t: in_valid_i with column k of an X tile (in_act_i, one activation per row) and
 //   row k of a W tile (in_w_i, one weight code per column), k = 0..K-1; in_last_i on k = K-1.
-//   The next tile may start R-1 cycles after the last step ({= rows - 1 =} here).
+//   The next tile may start R cycles after the last step ({= rows =} here; R-1 idle cycles).
 //   Output: R rows (row 0 first) in consecutive cycles, first row {= rows + cols =} cycles after the
 //   last step; out_valid_o marks them.
 {%- else %}

@@ -6,4 +6,6 @@
 //! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
 //! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers).
 
+pub mod cli;
+pub mod qat;
 pub mod quant;

@@ -1,0 +1,3 @@
+//! Command-line front ends (thin wrappers over the library).
+
+pub mod qat;

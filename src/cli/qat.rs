@@ -179,15 +179,34 @@ fn load(args: &QatArgs) -> Result<Dataset> {
     Ok(d)
 }
 
-fn progress_line(tag: &str, l: &EpochLog) {
-    eprintln!(
-        "[{tag}] epoch {:>3}  lr {:.1e}  loss {:.4}  train {:.2}%  test {:.2}%",
-        l.epoch,
-        l.lr,
-        l.loss,
-        100.0 * l.train_acc,
-        100.0 * l.test_acc
-    );
+/// Per-epoch progress on stderr (wall-clock figures go only here, never into reports).
+struct Progress {
+    last: std::time::Instant,
+    train_samples: usize,
+}
+
+impl Progress {
+    fn new(train_samples: usize) -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            train_samples,
+        }
+    }
+
+    fn line(&mut self, tag: &str, l: &EpochLog) {
+        let dt = self.last.elapsed().as_secs_f64();
+        self.last = std::time::Instant::now();
+        eprintln!(
+            "[{tag}] epoch {:>3}  lr {:.1e}  loss {:.4}  train {:.2}%  test {:.2}%  ({:.2} s, {:.0} samples/s incl. test eval)",
+            l.epoch,
+            l.lr,
+            l.loss,
+            100.0 * l.train_acc,
+            100.0 * l.test_acc,
+            dt,
+            self.train_samples as f64 / dt.max(1e-9)
+        );
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -249,7 +268,8 @@ pub fn run(args: &QatArgs) -> Result<()> {
         data.test.len(),
         args.act_bits
     );
-    let (fp, mut history) = pretrain(&data, arch, &fp_cfg, &mut |l| progress_line("fp", l))?;
+    let mut prog = Progress::new(data.train.len());
+    let (fp, mut history) = pretrain(&data, arch, &fp_cfg, &mut |l| prog.line("fp", l))?;
     let fp_acc = evaluate(&fp, None, &data.test)?;
 
     if args.sweep {
@@ -262,7 +282,7 @@ pub fn run(args: &QatArgs) -> Result<()> {
             &qcfg,
             &qat_cfg,
             &args.sweep_bits,
-            &mut |tag, l| progress_line(tag, l),
+            &mut |tag, l| prog.line(tag, l),
         )?;
         let md = sweep_markdown(
             dataset_name,
@@ -285,9 +305,7 @@ pub fn run(args: &QatArgs) -> Result<()> {
         return Ok(());
     }
 
-    let (net, q, qat_logs) = finetune(&fp, &data, &qcfg, &qat_cfg, &mut |l| {
-        progress_line("qat", l)
-    })?;
+    let (net, q, qat_logs) = finetune(&fp, &data, &qcfg, &qat_cfg, &mut |l| prog.line("qat", l))?;
     history.extend(qat_logs);
     let im = IntModel::from_network(&net, &q)?;
     let v = verify(&net, &im, &data.test);
@@ -458,6 +476,11 @@ fn sweep_markdown(
         s,
         "| FP32 | {} |",
         vec![pct(sw.fp_test_acc); bits.len()].join(" | ")
+    );
+    let _ = writeln!(
+        s,
+        "| FP32 + same fine-tuning | {} |",
+        vec![pct(sw.fp_continued_acc); bits.len()].join(" | ")
     );
     for kind in ["uniform", "pot", "apot"] {
         let row: Vec<String> = bits

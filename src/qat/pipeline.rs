@@ -127,6 +127,9 @@ pub struct SweepCell {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sweep {
     pub fp_test_acc: f64,
+    /// The float model trained further with the fine-tuning schedule, without quantization:
+    /// the fair baseline when the float model is not converged.
+    pub fp_continued_acc: f64,
     pub cells: Vec<SweepCell>,
 }
 
@@ -141,6 +144,11 @@ pub fn sweep(
     progress: &mut dyn FnMut(&str, &EpochLog),
 ) -> Result<Sweep, QatError> {
     let fp_test_acc = evaluate(fp, None, &data.test)?;
+    let mut cont = fp.clone();
+    train(&mut cont, None, data, cfg, "fp-continued", &mut |l| {
+        progress("fp-continued", l)
+    })?;
+    let fp_continued_acc = evaluate(&cont, None, &data.test)?;
     let mut cells = Vec::new();
     for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
         for &b in bits {
@@ -166,5 +174,9 @@ pub fn sweep(
             });
         }
     }
-    Ok(Sweep { fp_test_acc, cells })
+    Ok(Sweep {
+        fp_test_acc,
+        fp_continued_acc,
+        cells,
+    })
 }

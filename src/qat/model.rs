@@ -327,7 +327,9 @@ impl Network {
             .collect()
     }
 
-    /// Training forward for a batch of `n` samples; returns the logits and the cache.
+    /// Training forward for a batch of `n` samples; returns the logits and the cache. With
+    /// `stats = Some(p)`, the cache records the `p`-th percentile of each hidden layer's
+    /// post-ReLU (pre-quantization) values.
     /// With `q`, weights are fake-quantized (per-layer dynamic scale), inputs and hidden
     /// activations are fake-quantized to unsigned `a` bits.
     pub fn forward_train(
@@ -335,7 +337,7 @@ impl Network {
         q: Option<&QuantState>,
         x: &[f32],
         n: usize,
-        stats: bool,
+        stats: Option<f64>,
     ) -> (Vec<f32>, Cache) {
         let mut cache = Cache::default();
         let mut cur: Vec<f32> = match q {
@@ -370,10 +372,8 @@ impl Network {
                 break;
             }
             let mut a: Vec<f32> = z.iter().map(|&v| v.max(0.0)).collect();
-            if stats {
-                cache
-                    .act_stats
-                    .push(percentile(&a, q.map_or(99.99, |q| q.act_percentile)));
+            if let Some(p) = stats {
+                cache.act_stats.push(percentile(&a, p));
             }
             if let Some(q) = q {
                 let (s, qmax) = (q.act_scale(l), q.qmax());
@@ -458,7 +458,7 @@ impl Network {
 
     /// Logits of a batch (no cache): float, or training-style fake quant with `q`.
     pub fn forward_float(&self, q: Option<&QuantState>, x: &[f32], n: usize) -> Vec<f32> {
-        self.forward_train(q, x, n, false).0
+        self.forward_train(q, x, n, None).0
     }
 
     /// The fake-quant model at evaluation time (see the module docs) for `n` samples, with the

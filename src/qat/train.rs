@@ -110,7 +110,7 @@ pub fn init_quant(
     };
     let per = train.x.len() / train.len().max(1);
     let m = calib.min(train.len()).max(1);
-    let (_, cache) = net.forward_train(None, &train.x[..m * per], m, true);
+    let (_, cache) = net.forward_train(None, &train.x[..m * per], m, Some(cfg.act_percentile));
     for (c, s) in q.act_clip.iter_mut().zip(&cache.act_stats) {
         *c = s.max(1e-6);
     }
@@ -189,7 +189,7 @@ pub fn train(
                 yb.push(data.train.y[i]);
             }
             let qr = q.as_deref();
-            let (logits, cache) = net.forward_train(qr, &xb, n, qr.is_some());
+            let (logits, cache) = net.forward_train(qr, &xb, n, qr.map(|q| q.act_percentile));
             let mut dl = vec![0.0f32; logits.len()];
             loss_sum += softmax_cross_entropy(&logits, &yb, classes, &mut dl) * n as f64;
             correct += argmax_rows(&logits, classes)

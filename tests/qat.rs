@@ -98,6 +98,23 @@ fn integer_path_equals_fake_quant_path_on_the_whole_test_set() {
 }
 
 #[test]
+fn path_comparison_detects_a_corrupted_model() {
+    let (d, fp) = fp_mlp();
+    let (net, q) = qat(fp, d, "pot:4", 1);
+    let im = IntModel::from_network(&net, &q).unwrap();
+    let mut bad = im.clone();
+    bad.layers[0].bias[0] += 1;
+    let wdec = im.decoded();
+    let fq = net.eval_fake_quant(&bad, &wdec, &d.test.x[..64], 1);
+    let t = im.infer_with(&wdec, &im.quantize_input(&d.test.x[..64]));
+    assert_eq!(fq[0].act_in, t[0].act_in);
+    assert_ne!(
+        fq[0].acc, t[0].acc,
+        "a one-unit bias change must show in the accumulators"
+    );
+}
+
+#[test]
 fn cnn_integer_path_equals_fake_quant_path() {
     let d = digits().unwrap();
     let arch: Arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);

@@ -489,6 +489,26 @@ mod tests {
     }
 
     #[test]
+    fn requant_params_are_accurate_and_in_range() {
+        let mut r = 1.3e-6;
+        while r < 3000.0 {
+            let rq = requant_params(r).unwrap();
+            assert!((1 << 15..1 << 16).contains(&rq.m), "r={r}: {rq:?}");
+            let got = rq.m as f64 / 2f64.powi(rq.s as i32);
+            assert!(((got - r) / r).abs() <= 2f64.powi(-16), "r={r}: {got}");
+            // The integer rule equals floor(acc·M/2^S + 1/2), clamped.
+            for acc in [-7i64, 0, 1, 5, 12345, 987654] {
+                let want = ((acc * rq.m) as f64 / 2f64.powi(rq.s as i32) + 0.5).floor();
+                assert_eq!(
+                    requantize(acc, rq.m, rq.s, 8),
+                    want.clamp(0.0, 255.0) as i64
+                );
+            }
+            r *= 1.37;
+        }
+    }
+
+    #[test]
     fn hex_lines_pad_and_mask() {
         assert_eq!(hex_lines([0, 10, -1], 4), "0\na\nf\n");
         assert_eq!(hex_lines([-2, 255], 9), "1fe\n0ff\n");

@@ -2,6 +2,7 @@
 
 mod common;
 mod generate;
+pub mod qat;
 mod sim;
 mod synth;
 
@@ -28,6 +29,8 @@ enum Command {
     Sim(sim::Args),
     /// Generate, then synthesize with Yosys and print one resource table.
     Synth(synth::Args),
+    /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
+    Qat(qat::QatArgs),
 }
 
 /// What a successful command concluded.
@@ -53,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Qat(a) => qat::run(a).map(|()| Verdict::Pass),
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

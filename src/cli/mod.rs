@@ -30,7 +30,7 @@ enum Command {
     /// Generate, then synthesize with Yosys and print one resource table.
     Synth(synth::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
-    Qat(qat::QatArgs),
+    Qat(Box<qat::QatArgs>),
 }
 
 /// What a successful command concluded.

@@ -7,8 +7,8 @@
 //! [`DIGITS_SPLIT_SEED`]; the first 1,437 permuted rows are the training set, the remaining
 //! 360 the test set. The split does not depend on the training seed.
 
-use super::rng::SplitMix64;
 use super::QatError;
+use crate::rng::Rng;
 use flate2::read::GzDecoder;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -113,7 +113,7 @@ pub fn digits() -> Result<Dataset, QatError> {
             ys.len()
         )));
     }
-    let perm = SplitMix64::new(DIGITS_SPLIT_SEED).permutation(ys.len());
+    let perm = Rng::new(DIGITS_SPLIT_SEED).permutation(ys.len());
     let pick = |idx: &[usize]| Split {
         x: idx.iter().flat_map(|&i| xs[i].iter().copied()).collect(),
         y: idx.iter().map(|&i| ys[i]).collect(),

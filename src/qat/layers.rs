@@ -260,9 +260,9 @@ pub fn maxpool2_backward(dy: &[f32], idx: &[usize], in_len: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qat::rng::SplitMix64;
+    use crate::rng::Rng;
 
-    fn rand_vec(r: &mut SplitMix64, n: usize) -> Vec<f32> {
+    fn rand_vec(r: &mut Rng, n: usize) -> Vec<f32> {
         (0..n).map(|_| r.normal() as f32).collect()
     }
 
@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn dense_gradients_match_finite_differences() {
-        let mut r = SplitMix64::new(1);
+        let mut r = Rng::new(1);
         let (n, inp, out) = (3, 5, 4);
         let x = rand_vec(&mut r, n * inp);
         let w = rand_vec(&mut r, out * inp);
@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn conv_gradients_match_finite_differences() {
-        let mut r = SplitMix64::new(2);
+        let mut r = Rng::new(2);
         let s = ConvShape {
             in_c: 2,
             in_h: 5,
@@ -437,7 +437,7 @@ mod tests {
 
     #[test]
     fn maxpool_gradients_match_finite_differences() {
-        let mut r = SplitMix64::new(3);
+        let mut r = Rng::new(3);
         let (planes, h, w) = (3, 5, 4); // odd height: the last row is dropped
         let x = rand_vec(&mut r, planes * h * w);
         let g = rand_vec(&mut r, planes * (h / 2) * (w / 2));

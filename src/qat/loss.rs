@@ -50,11 +50,11 @@ pub fn argmax_rows<T: Copy + PartialOrd>(v: &[T], classes: usize) -> Vec<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qat::rng::SplitMix64;
+    use crate::rng::Rng;
 
     #[test]
     fn cross_entropy_gradient_matches_finite_differences() {
-        let mut r = SplitMix64::new(5);
+        let mut r = Rng::new(5);
         let (n, c) = (4, 5);
         let logits: Vec<f32> = (0..n * c).map(|_| 2.0 * r.normal() as f32).collect();
         let labels = [0u8, 3, 4, 1];

@@ -23,7 +23,6 @@ pub mod model;
 pub mod optim;
 pub mod pipeline;
 pub mod quantizer;
-pub mod rng;
 pub mod train;
 
 use crate::quant::QuantError;

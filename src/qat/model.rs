@@ -23,9 +23,9 @@ use super::layers::{
     maxpool2, maxpool2_backward, ConvShape,
 };
 use super::quantizer::{fake_quant_act, max_abs, ClipRule, FormatSpec, Quantized, WeightQuantizer};
-use super::rng::SplitMix64;
 use super::QatError;
 use crate::quant::ActFormat;
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
 /// A compute layer.
@@ -300,7 +300,7 @@ impl Network {
     /// He-normal initialisation (std √(2/fan_in)), zero biases.
     pub fn new(arch: Arch, seed: u64) -> Result<Self, QatError> {
         arch.validate()?;
-        let mut r = SplitMix64::new(seed);
+        let mut r = Rng::new(seed);
         let mut weights = Vec::new();
         let mut biases = Vec::new();
         for l in &arch.layers {

@@ -12,8 +12,8 @@ use super::loss::{argmax_rows, softmax_cross_entropy};
 use super::model::{LayerQuant, Network, QuantState};
 use super::optim::{Optimizer, OptimizerKind};
 use super::quantizer::{ClipRule, FormatKind, FormatSpec};
-use super::rng::SplitMix64;
 use super::QatError;
+use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Hyper-parameters of one training phase.
@@ -165,7 +165,7 @@ pub fn train(
         .map(Vec::len)
         .collect();
     let mut opt = Optimizer::new(cfg.optimizer, &sizes);
-    let mut rng = SplitMix64::new(cfg.seed ^ 0x51ed_270b_a3c4_d5e1);
+    let mut rng = Rng::new(cfg.seed ^ 0x51ed_270b_a3c4_d5e1);
     let classes = net.arch.classes;
     let mut logs = Vec::new();
     let mut lr = cfg.lr;

@@ -4,12 +4,14 @@
 //!
 //! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (derived widths and the
 //! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
-//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers).
+//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights
+//! use the same code tables and exports them as integer models and golden vectors.
 
 pub mod cli;
 pub mod config;
 pub mod emit;
 pub mod hw;
+pub mod qat;
 pub mod quant;
 pub mod rng;
 pub mod tools;

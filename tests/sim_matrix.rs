@@ -10,27 +10,42 @@ use potmac::emit::{self, Options};
 use potmac::tools::{icarus, verilator, SimOutcome};
 use std::time::Duration;
 
-/// (weights, activation bits, signed, max_dot_length)
-const MATRIX: &[(&str, u32, bool, u64)] = &[
-    ("{format: uniform, bits: 2}", 2, true, 1),
-    ("{format: uniform, bits: 3}", 16, true, 3),
-    ("{format: uniform, bits: 5}", 7, false, 255),
-    ("{format: uniform, bits: 8}", 16, false, 2),
-    ("{format: pot, bits: 2, zero: code}", 2, false, 4),
-    ("{format: pot, bits: 3, zero: none}", 8, true, 17),
-    ("{format: pot, bits: 4, zero: none}", 5, true, 1),
-    ("{format: pot, bits: 6, zero: code}", 16, false, 3),
-    ("{format: pot, bits: 6, zero: none}", 12, true, 2),
-    ("{format: apot, bits: 3}", 2, true, 9),
-    ("{format: apot, bits: 5}", 9, true, 31),
-    ("{format: apot, bits: 6}", 3, false, 1),
-    ("{format: apot, bits: 7}", 16, false, 5),
-];
-
-fn yaml(i: usize, w: &str, a: u32, s: bool, l: u64) -> String {
-    format!(
-        "name: corner{i}\nweights: {w}\nactivations: {{bits: {a}, signed: {s}}}\nmax_dot_length: {l}\n"
-    )
+/// One design of the matrix as YAML: every weight width each format allows in 2..=8, both
+/// PoT zero policies, activation widths spread over 2..=16, signed and unsigned, and
+/// `max_dot_length` from 1 to 255 with the derived (narrowest legal) accumulator, except a few
+/// that set `accumulator_bits` explicitly (to the derived width, or wider).
+fn matrix() -> Vec<String> {
+    let acts = [2u32, 16, 7, 5, 12, 3, 9, 8, 15, 4];
+    let lens = [1u64, 3, 255, 2, 17, 5, 31, 9, 4, 64];
+    let mut weights = Vec::new();
+    for b in 2..=8 {
+        weights.push(format!("{{format: uniform, bits: {b}}}"));
+    }
+    for b in 2..=6 {
+        weights.push(format!("{{format: pot, bits: {b}, zero: code}}"));
+        weights.push(format!("{{format: pot, bits: {b}, zero: none}}"));
+    }
+    for b in 3..=7 {
+        weights.push(format!("{{format: apot, bits: {b}}}"));
+    }
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let a = acts[i % acts.len()];
+            let signed = i % 2 == 0;
+            let l = lens[i % lens.len()];
+            let mut y = format!(
+                "name: corner{i}\nweights: {w}\nactivations: {{bits: {a}, signed: {signed}}}\nmax_dot_length: {l}\n"
+            );
+            if i % 7 == 3 {
+                let derived = common::design(&y).widths.acc;
+                let acc = if i % 2 == 0 { derived } else { (derived + 5).min(64) };
+                y.push_str(&format!("accumulator_bits: {acc}\n"));
+            }
+            y
+        })
+        .collect()
 }
 
 #[test]
@@ -44,24 +59,17 @@ fn corner_matrix_passes_on_icarus_and_verilator() {
         seed: 11,
     };
     let t = Duration::from_secs(300);
-    for (i, &(w, a, s, l)) in MATRIX.iter().enumerate() {
-        let d = design(&yaml(i, w, a, s, l));
+    let configs = matrix();
+    assert_eq!(configs.len(), 22);
+    for y in configs {
+        let d = design(&y);
         let b = emit::bundle(&d, &opts).unwrap();
         let dir = emit::write(&b, &out).unwrap();
+        let want = SimOutcome::Pass(b.vectors as u64);
         let (r, log) = icarus::simulate(&dir, &b.tb_top, &b.tb_file, t).unwrap();
-        assert_eq!(
-            r,
-            SimOutcome::Pass(b.vectors as u64),
-            "icarus {w} a{a}: {}",
-            log.display()
-        );
+        assert_eq!(r, want, "icarus {y}: {}", log.display());
         let (r, log) = verilator::simulate(&dir, &b.tb_top, &b.tb_file, t).unwrap();
-        assert_eq!(
-            r,
-            SimOutcome::Pass(b.vectors as u64),
-            "verilator {w} a{a}: {}",
-            log.display()
-        );
+        assert_eq!(r, want, "verilator {y}: {}", log.display());
     }
 }
 
@@ -75,11 +83,7 @@ fn corner_matrix_is_lint_clean() {
         vectors: 0,
         seed: 1,
     };
-    let mut configs: Vec<String> = MATRIX
-        .iter()
-        .enumerate()
-        .map(|(i, &(w, a, s, l))| yaml(i, w, a, s, l))
-        .collect();
+    let mut configs = matrix();
     for p in ["uniform_w8a8", "uniform_w4a8", "pot_w4a8", "apot_w4a8"] {
         let path = common::root().join(format!("verification/configs/paper/{p}.yaml"));
         configs.push(std::fs::read_to_string(path).unwrap());

@@ -3,6 +3,7 @@
 mod common;
 mod cycles;
 mod generate;
+pub mod qat;
 mod sim;
 mod synth;
 
@@ -31,6 +32,8 @@ enum Command {
     Synth(synth::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
+    /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
+    Qat(Box<qat::QatArgs>),
 }
 
 /// What a successful command concluded.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Sim(a) => sim::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Cycles(a) => cycles::run(a),
+        Command::Qat(a) => qat::run(a).map(|()| Verdict::Pass),
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! Icarus Verilog driver: `iverilog -g2012` compiles the testbench and `vvp` runs it.
 
-use super::{parse_result, run, SimOutcome, Tool, ToolError};
+use super::{run, sim_result, SimOutcome, Tool, ToolError};
 use std::path::Path;
 use std::time::Duration;
 
@@ -63,13 +63,5 @@ pub fn simulate(
     )?
     .check(&IVERILOG)?;
     let r = run(&VVP, &run_args(), dir, timeout, &dir.join(LOG))?;
-    match parse_result(&r.output) {
-        Some(o) => Ok((o, r.log)),
-        None => Err(r.check(&VVP).err().unwrap_or(ToolError::Failed {
-            bin: VVP.bin,
-            status: 0,
-            log: dir.join(LOG),
-            tail: "\n  the testbench printed no PASS/FAIL line".into(),
-        })),
-    }
+    sim_result(r, &VVP)
 }

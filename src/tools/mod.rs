@@ -47,6 +47,26 @@ pub fn parse_result(log: &str) -> Option<SimOutcome> {
     out
 }
 
+/// The outcome of a finished simulation run: its `PASS`/`FAIL` line, or a tool error when the
+/// testbench never printed one (a crash, or a simulator that exited early).
+pub(crate) fn sim_result(
+    r: Run,
+    sim: &Tool,
+) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    match parse_result(&r.output) {
+        Some(o) => Ok((o, r.log)),
+        None => {
+            let log = r.log.clone();
+            Err(r.check(sim).err().unwrap_or(ToolError::Failed {
+                bin: sim.bin,
+                status: 0,
+                log,
+                tail: "\n  the testbench printed no PASS/FAIL line".into(),
+            }))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Verilator driver: `--binary --timing` builds the same plain-Verilog testbench Icarus runs;
 //! `--lint-only -Wall` lints the RTL.
 
-use super::{parse_result, run, SimOutcome, Tool, ToolError};
+use super::{run, sim_result, SimOutcome, Tool, ToolError};
 use std::path::Path;
 use std::time::Duration;
 
@@ -78,15 +78,7 @@ pub fn simulate(
         package: "verilator",
     };
     let r = run_exe(&exe, dir, timeout)?;
-    match parse_result(&r.output) {
-        Some(o) => Ok((o, r.log)),
-        None => Err(r.check(&exe).err().unwrap_or(ToolError::Failed {
-            bin: exe.bin,
-            status: 0,
-            log: dir.join(LOG),
-            tail: "\n  the testbench printed no PASS/FAIL line".into(),
-        })),
-    }
+    sim_result(r, &exe)
 }
 
 fn run_exe(exe: &Tool, dir: &Path, timeout: Duration) -> Result<super::Run, ToolError> {

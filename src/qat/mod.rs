@@ -1,0 +1,60 @@
+//! Built-in quantization-aware training (QAT) for uniform, PoT and APoT weights.
+//!
+//! After Przewlocka-Rus et al., "Power-of-Two Quantization for Low Bitwidth and Hardware
+//! Compliant Neural Networks" (tinyML 2022): a float model is trained first, then fine-tuned
+//! with weights quantized in the forward pass (per-layer max|W| normalisation recomputed every
+//! step, log-domain PoT rounding over the code table's exponent range, straight-through
+//! estimator on float shadow weights, optional pruning) and unsigned a-bit activations. All
+//! weight quantization goes through the [`crate::quant`] code tables, and the trained model is
+//! exported as integer codes, biases and requantization constants with an integer-only
+//! inference path that matches the evaluation-time fake-quant model bit for bit.
+//!
+//! Modules: [`rng`] (seeded PRNG), [`gemm`] (matrixmultiply wrappers), [`layers`] (dense, conv
+//! im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam), [`quantizer`], [`model`] (network,
+//! STE forward/backward), [`train`], [`data`] (digits, Fashion-MNIST), [`export`], and
+//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI).
+
+pub mod data;
+pub mod export;
+pub mod gemm;
+pub mod layers;
+pub mod loss;
+pub mod model;
+pub mod optim;
+pub mod pipeline;
+pub mod quantizer;
+pub mod train;
+
+use crate::quant::QuantError;
+
+/// Errors of the QAT library.
+#[derive(Debug, thiserror::Error)]
+pub enum QatError {
+    /// Invalid settings (format text, architecture, pruning on a format without zero).
+    #[error("invalid QAT configuration: {0}")]
+    Config(String),
+    /// A weight or activation format that `quant` rejects.
+    #[error(transparent)]
+    Quant(#[from] QuantError),
+    /// File system errors.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Fashion-MNIST files are missing.
+    #[error("Fashion-MNIST file {path} not found: install the Debian package `dataset-fashion-mnist` (apt-get install dataset-fashion-mnist) or pass --data-dir")]
+    MissingFashion { path: String },
+    /// A malformed idx file.
+    #[error("malformed idx file {path}: {msg}")]
+    Idx { path: String, msg: String },
+    /// The embedded digits data is malformed.
+    #[error("malformed digits data: {0}")]
+    Digits(String),
+    /// Integer export failed (e.g. a requantization multiplier out of range).
+    #[error("integer export: {0}")]
+    Export(String),
+    /// JSON serialisation.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}

@@ -1,0 +1,548 @@
+//! The network: architecture, parameters, the training forward/backward with fake
+//! quantization (STE), and the two evaluation paths.
+//!
+//! A network is a chain of compute layers (dense or convolution). Every layer but the last is
+//! followed by ReLU, then (when quantizing) unsigned `a`-bit activation fake-quantization, then
+//! optionally a 2×2 max-pool; the last layer produces the logits. Quantization state
+//! ([`QuantState`]) is separate from the float shadow parameters, so the same network trains in
+//! floating point first and is then fine-tuned with QAT.
+//!
+//! Evaluation paths:
+//! - [`Network::forward_float`]: floating point, optionally with training-style fake quant;
+//! - [`Network::eval_fake_quant`]: the fake-quant model at evaluation time, with each layer's
+//!   scale factored out: activations are held as integer multiples of their scale, weights as
+//!   `decode(code)`, so the f64 im2col GEMM yields the accumulator exactly (all values are
+//!   integers below 2^53); the bias is the integer bias, and the next activation comes from the
+//!   shared integer requantization [`super::export::requantize`]. By construction its per-layer
+//!   integers equal the integer-only path in [`super::export`], which the tests check.
+
+use super::export::{requantize, IntModel};
+use super::gemm::dgemm;
+use super::layers::{
+    channels_to_batch, conv_backward, conv_forward, dense_backward, dense_forward, im2col,
+    maxpool2, maxpool2_backward, ConvShape,
+};
+use super::quantizer::{fake_quant_act, max_abs, ClipRule, FormatSpec, Quantized, WeightQuantizer};
+use super::QatError;
+use crate::quant::ActFormat;
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// A compute layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum LayerKind {
+    /// Fully connected, weights `[outputs][inputs]`.
+    Dense { inputs: usize, outputs: usize },
+    /// Convolution, stride 1, zero padding, weights `[out_c][in_c·k·k]`.
+    Conv(ConvShape),
+}
+
+/// A compute layer and whether a 2×2 max-pool follows its activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerDef {
+    pub kind: LayerKind,
+    pub pool: bool,
+}
+
+impl LayerDef {
+    /// Inputs per sample.
+    pub fn in_len(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense { inputs, .. } => inputs,
+            LayerKind::Conv(s) => s.in_len(),
+        }
+    }
+    /// GEMM depth (inputs of one output): `inputs` or `C·k·k`.
+    pub fn fan_in(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense { inputs, .. } => inputs,
+            LayerKind::Conv(s) => s.col_rows(),
+        }
+    }
+    /// Output rows of the weight matrix (neurons or channels).
+    pub fn out_rows(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense { outputs, .. } => outputs,
+            LayerKind::Conv(s) => s.out_c,
+        }
+    }
+    /// Accumulators per sample, before pooling.
+    pub fn acc_len(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense { outputs, .. } => outputs,
+            LayerKind::Conv(s) => s.out_c * s.out_pixels(),
+        }
+    }
+    /// (planes, height, width) of the accumulator map, for pooling.
+    pub fn acc_planes(&self) -> (usize, usize, usize) {
+        match self.kind {
+            LayerKind::Dense { outputs, .. } => (outputs, 1, 1),
+            LayerKind::Conv(s) => (s.out_c, s.out_h(), s.out_w()),
+        }
+    }
+    /// Values per sample after activation and pooling.
+    pub fn out_len(&self) -> usize {
+        let (c, h, w) = self.acc_planes();
+        if self.pool {
+            c * (h / 2) * (w / 2)
+        } else {
+            c * h * w
+        }
+    }
+}
+
+/// Network architecture: input image shape, classes and the layer chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arch {
+    /// Input (channels, height, width).
+    pub input: (usize, usize, usize),
+    pub classes: usize,
+    pub layers: Vec<LayerDef>,
+}
+
+impl Arch {
+    /// Multilayer perceptron with the given hidden widths.
+    pub fn mlp(input: (usize, usize, usize), hidden: &[usize], classes: usize) -> Self {
+        let mut layers = Vec::new();
+        let mut n = input.0 * input.1 * input.2;
+        for &h in hidden.iter().chain(std::iter::once(&classes)) {
+            layers.push(LayerDef {
+                kind: LayerKind::Dense {
+                    inputs: n,
+                    outputs: h,
+                },
+                pool: false,
+            });
+            n = h;
+        }
+        Self {
+            input,
+            classes,
+            layers,
+        }
+    }
+
+    /// Small CNN: for each entry of `channels`, a 3×3 convolution (padding 1) + ReLU + 2×2
+    /// max-pool; then one dense layer to the classes.
+    pub fn cnn(input: (usize, usize, usize), channels: &[usize], classes: usize) -> Self {
+        let (mut c, mut h, mut w) = input;
+        let mut layers = Vec::new();
+        for &o in channels {
+            let s = ConvShape {
+                in_c: c,
+                in_h: h,
+                in_w: w,
+                out_c: o,
+                k: 3,
+                pad: 1,
+            };
+            layers.push(LayerDef {
+                kind: LayerKind::Conv(s),
+                pool: true,
+            });
+            (c, h, w) = (o, s.out_h() / 2, s.out_w() / 2);
+        }
+        layers.push(LayerDef {
+            kind: LayerKind::Dense {
+                inputs: c * h * w,
+                outputs: classes,
+            },
+            pool: false,
+        });
+        Self {
+            input,
+            classes,
+            layers,
+        }
+    }
+
+    /// Check that consecutive layers fit together.
+    pub fn validate(&self) -> Result<(), QatError> {
+        let mut n = self.input.0 * self.input.1 * self.input.2;
+        for (i, l) in self.layers.iter().enumerate() {
+            if l.in_len() != n {
+                return Err(QatError::Config(format!(
+                    "layer {i} expects {} inputs, gets {n}",
+                    l.in_len()
+                )));
+            }
+            if l.pool && matches!(l.kind, LayerKind::Dense { .. }) {
+                return Err(QatError::Config(format!(
+                    "layer {i}: pooling needs a conv layer"
+                )));
+            }
+            n = l.out_len();
+        }
+        match self.layers.last() {
+            Some(l) if l.out_len() == self.classes && !l.pool => Ok(()),
+            _ => Err(QatError::Config(
+                "the last layer must output the classes".into(),
+            )),
+        }
+    }
+}
+
+/// Float parameters (the shadow weights during QAT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    pub arch: Arch,
+    /// Per layer, `[out_rows][fan_in]`.
+    pub weights: Vec<Vec<f32>>,
+    pub biases: Vec<Vec<f32>>,
+}
+
+/// Quantization settings of one layer.
+#[derive(Debug, Clone)]
+pub struct LayerQuant {
+    pub spec: FormatSpec,
+    pub quantizer: WeightQuantizer,
+    pub clip_rule: ClipRule,
+    /// Clip as a fraction of max|W| (1 for [`ClipRule::Max`]).
+    pub alpha: f64,
+    /// Pruning factor (0 = off).
+    pub prune: f64,
+}
+
+impl LayerQuant {
+    /// A layer quantizer for `spec`.
+    pub fn new(spec: FormatSpec, clip_rule: ClipRule, prune: f64) -> Result<Self, QatError> {
+        let quantizer = WeightQuantizer::new(spec.format()?);
+        if prune > 0.0 && !quantizer.has_zero() {
+            return Err(QatError::Config(format!(
+                "pruning needs a format with a zero level; {} has none",
+                spec.label()
+            )));
+        }
+        Ok(Self {
+            spec,
+            quantizer,
+            clip_rule,
+            alpha: 1.0,
+            prune,
+        })
+    }
+
+    /// Quantize a weight tensor with the current α and the current max|W|.
+    pub fn quantize(&self, w: &[f32]) -> Quantized {
+        self.quantizer
+            .quantize(w, self.alpha * max_abs(w), self.prune)
+    }
+}
+
+/// Quantization state of a network: weight formats, activation bits and clips.
+#[derive(Debug, Clone)]
+pub struct QuantState {
+    pub layers: Vec<LayerQuant>,
+    pub act_bits: u32,
+    /// Activation clip (full-scale value) after each hidden layer.
+    pub act_clip: Vec<f32>,
+    /// Input pixels in [0, 1] are quantized with step 1/(2^a − 1).
+    pub input_scale: f64,
+    /// EMA momentum of the activation clip statistics.
+    pub act_momentum: f32,
+    /// Percentile (0..=100) of post-ReLU values used as the clip statistic.
+    pub act_percentile: f64,
+}
+
+impl QuantState {
+    /// Largest activation integer, 2^a − 1.
+    pub fn qmax(&self) -> f32 {
+        ((1u32 << self.act_bits) - 1) as f32
+    }
+    /// Activation step after hidden layer `l`.
+    pub fn act_scale(&self, l: usize) -> f32 {
+        self.act_clip[l] / self.qmax()
+    }
+    /// The unsigned activation format.
+    pub fn act_format(&self) -> ActFormat {
+        ActFormat::new(self.act_bits, false).expect("act bits validated")
+    }
+    /// Recalibrate every layer's α (for [`ClipRule::Mse`] layers).
+    pub fn calibrate_weights(&mut self, net: &Network) {
+        for (lq, w) in self.layers.iter_mut().zip(&net.weights) {
+            lq.alpha = lq.quantizer.calibrate(w, lq.clip_rule, lq.prune);
+        }
+    }
+}
+
+/// Everything the backward pass needs from a training forward.
+#[derive(Debug, Default)]
+pub struct Cache {
+    inputs: Vec<Vec<f32>>,
+    cols: Vec<Vec<f32>>,
+    pre: Vec<Vec<f32>>,
+    pool_idx: Vec<Vec<usize>>,
+    qw: Vec<Option<Quantized>>,
+    /// Per hidden layer: the clip statistic (percentile of post-ReLU values) of this batch.
+    pub act_stats: Vec<f32>,
+}
+
+/// Gradients of one batch.
+#[derive(Debug, Clone)]
+pub struct Grads {
+    pub weights: Vec<Vec<f32>>,
+    pub biases: Vec<Vec<f32>>,
+}
+
+/// The `p`-th percentile of a (subsampled, at most 65,536 values) slice of non-negative values.
+fn percentile(v: &[f32], p: f64) -> f32 {
+    let stride = v.len().div_ceil(65536).max(1);
+    let mut s: Vec<f32> = v.iter().step_by(stride).copied().collect();
+    if s.is_empty() {
+        return 0.0;
+    }
+    let k = (((p / 100.0) * (s.len() - 1) as f64).round() as usize).min(s.len() - 1);
+    *s.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+}
+
+impl Network {
+    /// He-normal initialisation (std √(2/fan_in)), zero biases.
+    pub fn new(arch: Arch, seed: u64) -> Result<Self, QatError> {
+        arch.validate()?;
+        let mut r = Rng::new(seed);
+        let mut weights = Vec::new();
+        let mut biases = Vec::new();
+        for l in &arch.layers {
+            let std = (2.0 / l.fan_in() as f64).sqrt();
+            weights.push(
+                (0..l.out_rows() * l.fan_in())
+                    .map(|_| (r.normal() * std) as f32)
+                    .collect(),
+            );
+            biases.push(vec![0.0; l.out_rows()]);
+        }
+        Ok(Self {
+            arch,
+            weights,
+            biases,
+        })
+    }
+
+    /// Quantize the input pixels (in [0, 1]) to integers with the state's input scale.
+    pub fn quantize_input(q: &QuantState, x: &[f32]) -> Vec<i64> {
+        let f = q.act_format();
+        x.iter()
+            .map(|&v| f.quantize(v as f64, q.input_scale))
+            .collect()
+    }
+
+    /// Training forward for a batch of `n` samples; returns the logits and the cache. With
+    /// `stats = Some(p)`, the cache records the `p`-th percentile of each hidden layer's
+    /// post-ReLU (pre-quantization) values.
+    /// With `q`, weights are fake-quantized (per-layer dynamic scale), inputs and hidden
+    /// activations are fake-quantized to unsigned `a` bits.
+    pub fn forward_train(
+        &self,
+        q: Option<&QuantState>,
+        x: &[f32],
+        n: usize,
+        stats: Option<f64>,
+    ) -> (Vec<f32>, Cache) {
+        let mut cache = Cache::default();
+        let mut cur: Vec<f32> = match q {
+            Some(q) => Self::quantize_input(q, x)
+                .into_iter()
+                .map(|v| (v as f64 * q.input_scale) as f32)
+                .collect(),
+            None => x.to_vec(),
+        };
+        let last = self.arch.layers.len() - 1;
+        for (l, def) in self.arch.layers.iter().enumerate() {
+            let qw = q.map(|q| q.layers[l].quantize(&self.weights[l]));
+            let w = qw
+                .as_ref()
+                .map_or(&self.weights[l][..], |qw| &qw.values[..]);
+            let mut z = vec![0.0f32; n * def.acc_len()];
+            let mut cols = Vec::new();
+            match def.kind {
+                LayerKind::Dense { .. } => dense_forward(&cur, n, w, &self.biases[l], &mut z),
+                LayerKind::Conv(s) => {
+                    let mut tmp = Vec::new();
+                    conv_forward(&cur, n, &s, w, &self.biases[l], &mut cols, &mut tmp, &mut z)
+                }
+            }
+            cache.inputs.push(std::mem::take(&mut cur));
+            cache.cols.push(cols);
+            cache.qw.push(qw);
+            if l == last {
+                cache.pre.push(Vec::new());
+                cache.pool_idx.push(Vec::new());
+                cur = z;
+                break;
+            }
+            let mut a: Vec<f32> = z.iter().map(|&v| v.max(0.0)).collect();
+            if let Some(p) = stats {
+                cache.act_stats.push(percentile(&a, p));
+            }
+            if let Some(q) = q {
+                let (s, qmax) = (q.act_scale(l), q.qmax());
+                for v in &mut a {
+                    *v = fake_quant_act(*v, s, qmax);
+                }
+            }
+            if def.pool {
+                let (c, h, w) = def.acc_planes();
+                let (p, idx) = maxpool2(&a, n * c, h, w);
+                a = p;
+                cache.pool_idx.push(idx);
+            } else {
+                cache.pool_idx.push(Vec::new());
+            }
+            cache.pre.push(z);
+            cur = a;
+        }
+        (cur, cache)
+    }
+
+    /// Backward pass from `dlogits`; weight gradients go to the float shadow weights
+    /// (straight-through estimator), zeroed for weights outside the clipping range.
+    pub fn backward(
+        &self,
+        q: Option<&QuantState>,
+        cache: &Cache,
+        dlogits: &[f32],
+        n: usize,
+    ) -> Grads {
+        let layers = &self.arch.layers;
+        let mut gw: Vec<Vec<f32>> = self.weights.iter().map(|w| vec![0.0; w.len()]).collect();
+        let mut gb: Vec<Vec<f32>> = self.biases.iter().map(|b| vec![0.0; b.len()]).collect();
+        let mut dz = dlogits.to_vec();
+        for l in (0..layers.len()).rev() {
+            let def = &layers[l];
+            let w = cache.qw[l]
+                .as_ref()
+                .map_or(&self.weights[l][..], |qw| &qw.values[..]);
+            let mut dx = if l > 0 {
+                vec![0.0f32; n * def.in_len()]
+            } else {
+                Vec::new()
+            };
+            let dxo = if l > 0 { Some(&mut dx[..]) } else { None };
+            match def.kind {
+                LayerKind::Dense { .. } => {
+                    dense_backward(&cache.inputs[l], n, w, &dz, &mut gw[l], &mut gb[l], dxo)
+                }
+                LayerKind::Conv(s) => {
+                    conv_backward(&cache.cols[l], n, &s, w, &dz, &mut gw[l], &mut gb[l], dxo)
+                }
+            }
+            if let Some(qw) = &cache.qw[l] {
+                for (g, &inside) in gw[l].iter_mut().zip(&qw.inside) {
+                    if !inside {
+                        *g = 0.0;
+                    }
+                }
+            }
+            if l == 0 {
+                break;
+            }
+            // Through the previous layer's pool, activation quantizer and ReLU.
+            let prev = &layers[l - 1];
+            if prev.pool {
+                dx = maxpool2_backward(&dx, &cache.pool_idx[l - 1], n * prev.acc_len());
+            }
+            let hi = q.map_or(f32::INFINITY, |q| q.act_clip[l - 1]);
+            for (d, &z) in dx.iter_mut().zip(&cache.pre[l - 1]) {
+                if !(z > 0.0 && z < hi) {
+                    *d = 0.0;
+                }
+            }
+            dz = dx;
+        }
+        Grads {
+            weights: gw,
+            biases: gb,
+        }
+    }
+
+    /// Logits of a batch (no cache): float, or training-style fake quant with `q`.
+    pub fn forward_float(&self, q: Option<&QuantState>, x: &[f32], n: usize) -> Vec<f32> {
+        self.forward_train(q, x, n, None).0
+    }
+
+    /// The fake-quant model at evaluation time (see the module docs) for `n` samples, with the
+    /// frozen integer parameters of `im` (built from this network by
+    /// [`IntModel::from_network`]). Returns, per layer, the input activations, the
+    /// accumulators and (hidden layers) the output activations, all as integers, batch-major.
+    /// `wdec` is [`IntModel::decoded`] of `im` (decoded once by the caller).
+    pub fn eval_fake_quant(
+        &self,
+        im: &IntModel,
+        wdec: &[Vec<i64>],
+        x: &[f32],
+        n: usize,
+    ) -> Vec<LayerIo> {
+        let mut cur: Vec<f64> = im.quantize_input(x).into_iter().map(|v| v as f64).collect();
+        let mut out = Vec::new();
+        let last = self.arch.layers.len() - 1;
+        for (l, (def, il)) in self.arch.layers.iter().zip(&im.layers).enumerate() {
+            let w: Vec<f64> = wdec[l].iter().map(|&v| v as f64).collect();
+            let bias: Vec<f64> = il.bias.iter().map(|&b| b as f64).collect();
+            let mut acc = vec![0.0f64; n * def.acc_len()];
+            match def.kind {
+                LayerKind::Dense { inputs, outputs } => {
+                    dgemm(n, inputs, outputs, &cur, false, &w, true, 0.0, &mut acc);
+                    for row in acc.chunks_exact_mut(outputs) {
+                        for (a, b) in row.iter_mut().zip(&bias) {
+                            *a += b;
+                        }
+                    }
+                }
+                LayerKind::Conv(s) => {
+                    let mut cols = Vec::new();
+                    im2col(&cur, n, &s, &mut cols);
+                    let np = n * s.out_pixels();
+                    let mut t = vec![0.0f64; s.out_c * np];
+                    dgemm(
+                        s.out_c,
+                        s.col_rows(),
+                        np,
+                        &w,
+                        false,
+                        &cols,
+                        false,
+                        0.0,
+                        &mut t,
+                    );
+                    channels_to_batch(&t, n, s.out_c, s.out_pixels(), &bias, &mut acc);
+                }
+            }
+            let acc_i: Vec<i64> = acc.iter().map(|&v| v as i64).collect();
+            let act_in: Vec<i64> = cur.iter().map(|&v| v as i64).collect();
+            if l == last {
+                out.push(LayerIo {
+                    act_in,
+                    acc: acc_i,
+                    act_out: Vec::new(),
+                });
+                break;
+            }
+            let rq = il.requant.expect("hidden layers requantize");
+            let mut a: Vec<i64> = acc_i
+                .iter()
+                .map(|&v| requantize(v, rq.m, rq.s, im.act_bits))
+                .collect();
+            if def.pool {
+                let (c, h, w) = def.acc_planes();
+                a = maxpool2(&a, n * c, h, w).0;
+            }
+            cur = a.iter().map(|&v| v as f64).collect();
+            out.push(LayerIo {
+                act_in,
+                acc: acc_i,
+                act_out: a,
+            });
+        }
+        out
+    }
+}
+
+/// Integer inputs, accumulators and outputs of one layer for a batch (batch-major).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerIo {
+    pub act_in: Vec<i64>,
+    pub acc: Vec<i64>,
+    /// Empty for the last layer (its accumulators are the logits).
+    pub act_out: Vec<i64>,
+}

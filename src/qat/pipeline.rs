@@ -1,0 +1,182 @@
+//! End-to-end runs used by the CLI: float pre-training, QAT fine-tuning, verification of the
+//! integer path against the fake-quant path, and format sweeps.
+
+use super::data::{Dataset, Split};
+use super::export::IntModel;
+use super::loss::argmax_rows;
+use super::model::{Arch, Network, QuantState};
+use super::quantizer::{FormatKind, FormatSpec, ZeroSpec};
+use super::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
+use super::QatError;
+use serde::{Deserialize, Serialize};
+
+/// Model family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Mlp,
+    Cnn,
+}
+
+/// The architecture for a data set: MLP with `hidden` widths, or CNN with `channels`
+/// (3×3 conv + ReLU + 2×2 max-pool each) and a final dense layer.
+pub fn build_arch(data: &Dataset, model: ModelKind, hidden: &[usize], channels: &[usize]) -> Arch {
+    match model {
+        ModelKind::Mlp => Arch::mlp(data.shape, hidden, data.classes),
+        ModelKind::Cnn => Arch::cnn(data.shape, channels, data.classes),
+    }
+}
+
+/// Samples used to calibrate the activation clips before fine-tuning.
+pub const CALIBRATION_SAMPLES: usize = 512;
+
+/// Train a float model from a seeded initialisation.
+pub fn pretrain(
+    data: &Dataset,
+    arch: Arch,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(&EpochLog),
+) -> Result<(Network, Vec<EpochLog>), QatError> {
+    let mut net = Network::new(arch, cfg.seed)?;
+    let logs = train(&mut net, None, data, cfg, "fp", progress)?;
+    Ok((net, logs))
+}
+
+/// Fine-tune a copy of the float model `fp` with QAT.
+pub fn finetune(
+    fp: &Network,
+    data: &Dataset,
+    qcfg: &QatConfig,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(&EpochLog),
+) -> Result<(Network, QuantState, Vec<EpochLog>), QatError> {
+    let mut net = fp.clone();
+    let mut q = init_quant(&net, qcfg, &data.train, CALIBRATION_SAMPLES)?;
+    let logs = train(&mut net, Some(&mut q), data, cfg, "qat", progress)?;
+    Ok((net, q, logs))
+}
+
+/// Agreement of the integer-only path with the fake-quant path on a split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub samples: usize,
+    /// Accuracy of the integer-only path.
+    pub int_acc: f64,
+    /// Accuracy of the evaluation-time fake-quant path.
+    pub fake_quant_acc: f64,
+    /// Samples whose predicted class differs between the two paths.
+    pub class_mismatches: usize,
+    /// Samples with any differing per-layer integer (inputs, accumulators, outputs).
+    pub layer_mismatches: usize,
+}
+
+/// Run both paths over the whole split and compare every layer's integers.
+pub fn verify(net: &Network, im: &IntModel, data: &Split) -> Verification {
+    let per = data.x.len() / data.len().max(1);
+    let classes = net.arch.classes;
+    let wdec = im.decoded();
+    let (mut int_ok, mut fq_ok, mut cm, mut lm) = (0, 0, 0, 0);
+    for start in (0..data.len()).step_by(256) {
+        let n = 256.min(data.len() - start);
+        let xs = &data.x[start * per..(start + n) * per];
+        let fq = net.eval_fake_quant(im, &wdec, xs, n);
+        for i in 0..n {
+            let t = im.infer_with(&wdec, &im.quantize_input(&xs[i * per..(i + 1) * per]));
+            let mut same = true;
+            for (lt, lf) in t.iter().zip(&fq) {
+                let (a, c) = (lt.act_in.len(), lt.acc.len());
+                same &= lt.act_in[..] == lf.act_in[i * a..(i + 1) * a];
+                same &= lt.acc[..] == lf.acc[i * c..(i + 1) * c];
+                let o = lt.act_out.len();
+                same &= lt.act_out[..] == lf.act_out[i * o..(i + 1) * o];
+            }
+            let last = &t.last().expect("layers").acc;
+            let pi = argmax_rows(last, classes)[0];
+            let pf = argmax_rows(
+                &fq.last().expect("layers").acc[i * classes..(i + 1) * classes],
+                classes,
+            )[0];
+            let y = data.y[start + i] as usize;
+            int_ok += (pi == y) as usize;
+            fq_ok += (pf == y) as usize;
+            cm += (pi != pf) as usize;
+            lm += (!same) as usize;
+        }
+    }
+    let n = data.len().max(1) as f64;
+    Verification {
+        samples: data.len(),
+        int_acc: int_ok as f64 / n,
+        fake_quant_acc: fq_ok as f64 / n,
+        class_mismatches: cm,
+        layer_mismatches: lm,
+    }
+}
+
+/// One cell of a sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepCell {
+    pub format: String,
+    pub kind: FormatKind,
+    pub bits: u32,
+    pub test_acc: f64,
+    pub class_mismatches: usize,
+}
+
+/// Result of a sweep: the float accuracy and one cell per format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    pub fp_test_acc: f64,
+    /// The float model trained further with the fine-tuning schedule, without quantization:
+    /// the fair baseline when the float model is not converged.
+    pub fp_continued_acc: f64,
+    pub cells: Vec<SweepCell>,
+}
+
+/// Fine-tune every format family at every width in `bits` from the float model `fp` (the
+/// first/last layer overrides of `qcfg` apply to every run).
+pub fn sweep(
+    fp: &Network,
+    data: &Dataset,
+    qcfg: &QatConfig,
+    cfg: &TrainConfig,
+    bits: &[u32],
+    progress: &mut dyn FnMut(&str, &EpochLog),
+) -> Result<Sweep, QatError> {
+    let fp_test_acc = evaluate(fp, None, &data.test)?;
+    let mut cont = fp.clone();
+    train(&mut cont, None, data, cfg, "fp-continued", &mut |l| {
+        progress("fp-continued", l)
+    })?;
+    let fp_continued_acc = evaluate(&cont, None, &data.test)?;
+    let mut cells = Vec::new();
+    for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
+        for &b in bits {
+            let spec = FormatSpec {
+                kind,
+                bits: b,
+                zero: ZeroSpec::Code,
+            };
+            let label = spec.label();
+            let q = QatConfig {
+                weights: spec,
+                ..qcfg.clone()
+            };
+            let (net, qs, _) = finetune(fp, data, &q, cfg, &mut |l| progress(&label, l))?;
+            let im = IntModel::from_network(&net, &qs)?;
+            let v = verify(&net, &im, &data.test);
+            cells.push(SweepCell {
+                format: label,
+                kind,
+                bits: b,
+                test_acc: v.int_acc,
+                class_mismatches: v.class_mismatches,
+            });
+        }
+    }
+    Ok(Sweep {
+        fp_test_acc,
+        fp_continued_acc,
+        cells,
+    })
+}

@@ -32,10 +32,11 @@ pub fn run(a: &Args) -> Result<Verdict> {
     };
     for (b, dir) in generate_all(&designs, &opts, &a.out)? {
         println!(
-            "{:<24} {} files, {} vectors -> {}",
+            "{:<24} {} files, {} {} -> {}",
             b.name,
             b.files.len(),
             b.vectors,
+            b.checks,
             dir.display()
         );
     }

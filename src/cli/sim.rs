@@ -89,7 +89,10 @@ pub fn run(a: &Args) -> Result<Verdict> {
             let secs = t0.elapsed().as_secs_f64();
             match outcome {
                 SimOutcome::Pass(n) => {
-                    println!("{:<24} {:<9} PASS {n} vectors ({secs:.1} s)", b.name, s)
+                    println!(
+                        "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
+                        b.name, s, b.checks
+                    )
                 }
                 SimOutcome::Fail(n) => {
                     verdict = Verdict::Fail;

@@ -468,6 +468,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         tb_top,
         tb_file,
         vectors: run.outputs.len(),
+        checks: "output rows",
         files,
     })
 }

@@ -277,6 +277,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         tb_top,
         tb_file,
         vectors: vectors.len(),
+        checks: "vectors",
         files,
     })
 }

@@ -60,8 +60,10 @@ pub struct Bundle {
     pub tb_top: String,
     /// Testbench file, relative to the folder.
     pub tb_file: String,
-    /// Number of checked vectors.
+    /// Number of checks the testbench makes (its `PASS n`).
     pub vectors: usize,
+    /// What one check is: `vectors` (a MAC cycle) or `output rows` (an array row and its cycle).
+    pub checks: &'static str,
     /// Relative path → contents.
     pub files: BTreeMap<String, String>,
 }

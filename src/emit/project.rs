@@ -158,7 +158,7 @@ pub(crate) fn add_project_files(
     for (variant, rtl, top) in t.variants {
         synth_scripts(
             files,
-            &format!("{top} ({variant} baseline of {})", d.name),
+            &format!("{top} ({variant} variant of {})", d.name),
             variant,
             rtl,
             top,

@@ -285,21 +285,13 @@ pub fn fake_quant_act(x: f32, s: f32, qmax: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quant::{APOT_MAX_BITS, APOT_MIN_BITS, POT_MAX_BITS, POT_MIN_BITS};
 
+    /// Every format, uniform up to 10 bits (wider tables only slow the sweep down).
     fn formats() -> Vec<WeightFormat> {
-        let mut v = Vec::new();
-        for b in 2..=10 {
-            v.push(WeightFormat::Uniform(Uniform::new(b).unwrap()));
-        }
-        for b in POT_MIN_BITS..=POT_MAX_BITS {
-            v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::Code).unwrap()));
-            v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::None).unwrap()));
-        }
-        for b in APOT_MIN_BITS..=APOT_MAX_BITS {
-            v.push(WeightFormat::Apot(Apot::new(b).unwrap()));
-        }
-        v
+        crate::quant::all_formats()
+            .into_iter()
+            .filter(|f| !matches!(f, WeightFormat::Uniform(_)) || f.bits() <= 10)
+            .collect()
     }
 
     #[test]

@@ -184,6 +184,23 @@ pub fn signed_width(lo: i128, hi: i128) -> u32 {
     n
 }
 
+/// Every weight format of every supported width (for tests).
+#[cfg(test)]
+pub(crate) fn all_formats() -> Vec<WeightFormat> {
+    let mut v = Vec::new();
+    for b in UNIFORM_MIN_BITS..=UNIFORM_MAX_BITS {
+        v.push(WeightFormat::Uniform(Uniform::new(b).unwrap()));
+    }
+    for b in POT_MIN_BITS..=POT_MAX_BITS {
+        v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::Code).unwrap()));
+        v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::None).unwrap()));
+    }
+    for b in APOT_MIN_BITS..=APOT_MAX_BITS {
+        v.push(WeightFormat::Apot(Apot::new(b).unwrap()));
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,20 +252,5 @@ mod tests {
                 prev = v;
             }
         }
-    }
-
-    pub(crate) fn all_formats() -> Vec<WeightFormat> {
-        let mut v = Vec::new();
-        for b in UNIFORM_MIN_BITS..=UNIFORM_MAX_BITS {
-            v.push(WeightFormat::Uniform(Uniform::new(b).unwrap()));
-        }
-        for b in POT_MIN_BITS..=POT_MAX_BITS {
-            v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::Code).unwrap()));
-            v.push(WeightFormat::Pot(Pot::new(b, ZeroPolicy::None).unwrap()));
-        }
-        for b in APOT_MIN_BITS..=APOT_MAX_BITS {
-            v.push(WeightFormat::Apot(Apot::new(b).unwrap()));
-        }
-        v
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deploy;
 pub mod emit;
 pub mod hw;
 pub mod qat;

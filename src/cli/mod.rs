@@ -2,6 +2,7 @@
 
 mod common;
 mod cycles;
+mod deploy;
 mod generate;
 pub mod qat;
 mod sim;
@@ -34,6 +35,8 @@ enum Command {
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
     Qat(Box<qat::QatArgs>),
+    /// Run the dense layers of a `potmac qat` export on a generated array, bit for bit.
+    Deploy(deploy::Args),
 }
 
 /// What a successful command concluded.
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Synth(a) => synth::run(a),
         Command::Cycles(a) => cycles::run(a),
         Command::Qat(a) => qat::run(a).map(|()| Verdict::Pass),
+        Command::Deploy(a) => deploy::run(a),
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

@@ -283,8 +283,14 @@ pub fn random_gemms(vectors: usize) -> usize {
     vectors.div_ceil(VECTORS_PER_GEMM)
 }
 
-/// Every file of an array design.
+/// Every file of an array design, with the testbench running its test GEMMs.
 pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
+    let gemms = array::test_gemms(d, random_gemms(opts.vectors), opts.seed);
+    bundle_gemms(d, &gemms)
+}
+
+/// Every file of an array design, with the testbench running the given GEMMs.
+pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, EmitError> {
     let a = d.array.expect("an array design");
     let os = a.dataflow == Dataflow::Os;
     let m = ArrayModules::new(d);
@@ -375,8 +381,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         )?,
     );
 
-    let gemms = array::test_gemms(d, random_gemms(opts.vectors), opts.seed);
-    let run = array::run(d, &gemms);
+    let run = array::run(d, gemms);
     let (stim, expect, marks) = vector_files(d, &a, &run);
     files.insert("vectors/stim.hex".into(), stim);
     files.insert("vectors/expect.hex".into(), expect);

@@ -76,6 +76,18 @@ pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     }
 }
 
+/// Render every file of an array design whose testbench runs the given GEMMs (e.g. the layers
+/// of a trained network) instead of the generated test GEMMs.
+///
+/// # Panics
+/// If the design has no `array` section.
+pub fn bundle_gemms(
+    design: &Design,
+    gemms: &[crate::hw::array::Gemm],
+) -> Result<Bundle, EmitError> {
+    array::bundle_gemms(design, gemms)
+}
+
 /// Render askama output and restore the final newline askama drops.
 pub(crate) fn render<T: askama::Template>(t: &T, what: &str) -> Result<String, EmitError> {
     let mut s = t.render().map_err(|source| EmitError::Render {

@@ -1,0 +1,132 @@
+//! `potmac deploy EXPORT_DIR --array RxC:ws|os [--sim ...]`: run every dense layer of a trained
+//! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
+//! bit against the integer model, then in RTL simulation.
+
+use super::common::DEFAULT_OUT;
+use super::sim::Simulators;
+use super::Verdict;
+use crate::config::{ArrayShape, Dataflow};
+use crate::deploy::{layer_runs, read_export};
+use crate::emit;
+use crate::tools::{self, icarus, verilator, SimOutcome};
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `potmac deploy`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A `potmac qat` output folder (model.json and layer0_act_in.hex).
+    export: PathBuf,
+    /// Array shape and dataflow, e.g. `4x4:ws` or `8x2:os`.
+    #[arg(long, default_value = "4x4:ws", value_parser = parse_array)]
+    array: ArrayShape,
+    /// Simulator(s).
+    #[arg(long = "sim", value_enum, default_value_t = Simulators::Icarus)]
+    sim: Simulators,
+    /// Output folder for the generated layer designs.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+    /// Timeout per tool invocation, in seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+}
+
+/// Parse `RxC:ws|os`.
+fn parse_array(s: &str) -> Result<ArrayShape, String> {
+    let err = || format!("`{s}`: expected ROWSxCOLS:ws or ROWSxCOLS:os, e.g. 4x4:ws");
+    let (dims, flow) = s.split_once(':').ok_or_else(err)?;
+    let (r, c) = dims.split_once('x').ok_or_else(err)?;
+    let dataflow = match flow {
+        "ws" => Dataflow::Ws,
+        "os" => Dataflow::Os,
+        _ => return Err(err()),
+    };
+    Ok(ArrayShape {
+        rows: r.parse().map_err(|_| err())?,
+        cols: c.parse().map_err(|_| err())?,
+        dataflow,
+    })
+}
+
+/// Run `potmac deploy`.
+pub fn run(a: &Args) -> Result<Verdict> {
+    let (model, inputs) = read_export(&a.export)?;
+    let prefix = "net";
+    let (runs, skipped) = match layer_runs(&model, &inputs, a.array, prefix) {
+        Ok(r) => r,
+        Err(e @ crate::deploy::DeployError::Mismatch { .. }) => {
+            println!("FAIL {e}");
+            return Ok(Verdict::Fail);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if runs.is_empty() {
+        bail!("the model has no dense layers to map");
+    }
+    let sims: &[&str] = match a.sim {
+        Simulators::Icarus => &["icarus"],
+        Simulators::Verilator => &["verilator"],
+        Simulators::Both => &["icarus", "verilator"],
+    };
+    for s in sims {
+        if *s == "icarus" {
+            tools::find(&icarus::IVERILOG)?;
+            tools::find(&icarus::VVP)?;
+        } else {
+            tools::find(&verilator::VERILATOR)?;
+        }
+    }
+    for l in skipped {
+        println!("layer {l}: convolution, not mapped (only dense layers run on arrays yet)");
+    }
+    let timeout = Duration::from_secs(a.timeout);
+    let mut verdict = Verdict::Pass;
+    for r in &runs {
+        let b = emit::bundle_gemms(&r.design, std::slice::from_ref(&r.gemm))?;
+        let dir = emit::write(&b, &a.out)?;
+        let g = r.gemm.shape;
+        for s in sims {
+            let (outcome, log) = if *s == "icarus" {
+                icarus::simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+            } else {
+                verilator::simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+            }
+            .with_context(|| format!("simulating layer {} on {s}", r.layer))?;
+            let what = format!(
+                "layer {} ({}; GEMM {}x{} by {}x{}) on {}x{} {}, {s}:",
+                r.layer,
+                r.design.weights.summary(),
+                g.m,
+                g.k,
+                g.k,
+                g.n,
+                a.array.rows,
+                a.array.cols,
+                a.array.dataflow.name()
+            );
+            match outcome {
+                SimOutcome::Pass(n) => println!("{what} PASS {n} output rows == integer model"),
+                SimOutcome::Fail(n) => {
+                    verdict = Verdict::Fail;
+                    println!("{what} FAIL {n}, log: {}", log.display());
+                }
+            }
+        }
+    }
+    Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_argument() {
+        let a = parse_array("8x2:os").unwrap();
+        assert_eq!((a.rows, a.cols, a.dataflow), (8, 2, Dataflow::Os));
+        assert!(parse_array("8x2").is_err());
+        assert!(parse_array("8:ws").is_err());
+        assert!(parse_array("ax2:ws").is_err());
+    }
+}

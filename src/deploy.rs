@@ -1,0 +1,196 @@
+//! Run a trained network on generated hardware: every dense layer of an exported integer model
+//! (`potmac qat`) becomes one GEMM — the exported golden samples' input activations (M samples
+//! × K inputs) times the layer's weight codes (K × N outputs) — on a systolic array design of
+//! the layer's own weight and activation formats.
+//!
+//! Two checks chain the trainer to the RTL: the array's reference result plus the layer's
+//! integer bias must equal the accumulators of the integer-only inference path for every
+//! sample and output ([`LayerRun::check`]), and the generated testbench compares every output
+//! row of the RTL, and its cycle, with the array model. The bias is added after the array (the
+//! MAC contract has no bias input). Convolution layers are not mapped yet (they would run as
+//! im2col GEMMs); they are reported as skipped.
+
+use crate::config::{
+    ArrayShape, ConfigError, Design, RawActivations, RawArray, RawConfig, RawWeights,
+};
+use crate::hw::array::{Gemm, GemmShape};
+use crate::qat::export::IntModel;
+use crate::qat::model::LayerKind;
+use crate::qat::quantizer::{FormatKind, ZeroSpec};
+use std::path::Path;
+
+/// Errors while mapping a model onto arrays.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The export folder could not be read.
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    /// A layer's design is invalid (e.g. its formats are outside the hardware's range).
+    #[error("layer {layer}: {source}")]
+    Config { layer: usize, source: ConfigError },
+    /// The array's result differs from the integer model: a real disagreement.
+    #[error("layer {layer}: sample {sample}, output {output}: array + bias = {got}, integer model = {want}")]
+    Mismatch {
+        layer: usize,
+        sample: usize,
+        output: usize,
+        got: i64,
+        want: i64,
+    },
+}
+
+/// One dense layer mapped onto an array.
+#[derive(Debug, Clone)]
+pub struct LayerRun {
+    /// Layer index in the model.
+    pub layer: usize,
+    /// The array design for this layer's formats.
+    pub design: Design,
+    /// X (samples × inputs) and W (inputs × outputs, weight codes).
+    pub gemm: Gemm,
+    /// Integer bias per output.
+    pub bias: Vec<i64>,
+    /// The integer model's accumulators (bias included), samples × outputs.
+    pub acc: Vec<i64>,
+}
+
+impl LayerRun {
+    /// Check `X · value(W) + bias` against the integer model's accumulators.
+    pub fn check(&self) -> Result<(), DeployError> {
+        let y = self.gemm.reference(&self.design);
+        let n = self.gemm.shape.n as usize;
+        for (i, (&y, &want)) in y.iter().zip(&self.acc).enumerate() {
+            let got = y + self.bias[i % n];
+            if got != want {
+                return Err(DeployError::Mismatch {
+                    layer: self.layer,
+                    sample: i / n,
+                    output: i % n,
+                    got,
+                    want,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read `model.json` and the golden samples' inputs (`layer0_act_in.hex`) of an export folder.
+pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), DeployError> {
+    let read = |name: &str| {
+        let p = dir.join(name);
+        std::fs::read_to_string(&p).map_err(|e| DeployError::Read {
+            path: p.display().to_string(),
+            message: format!("{e} (is this a `potmac qat` output folder?)"),
+        })
+    };
+    let model: IntModel =
+        serde_json::from_str(&read("model.json")?).map_err(|e| DeployError::Read {
+            path: dir.join("model.json").display().to_string(),
+            message: e.to_string(),
+        })?;
+    let bad = |message: String| DeployError::Read {
+        path: dir.join("layer0_act_in.hex").display().to_string(),
+        message,
+    };
+    let values = read("layer0_act_in.hex")?
+        .lines()
+        .map(|l| i64::from_str_radix(l.trim(), 16).map_err(|e| bad(format!("`{l}`: {e}"))))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let len = model
+        .layers
+        .first()
+        .map(|l| match l.kind {
+            LayerKind::Dense { inputs, .. } => inputs,
+            LayerKind::Conv(s) => s.in_len(),
+        })
+        .ok_or_else(|| bad("the model has no layers".into()))?;
+    if values.is_empty() || values.len() % len != 0 {
+        return Err(bad(format!(
+            "{} values is not a whole number of {len}-value samples",
+            values.len()
+        )));
+    }
+    Ok((model, values.chunks(len).map(<[i64]>::to_vec).collect()))
+}
+
+/// Map every dense layer of `model`, run on `inputs` (integer input samples), onto an array of
+/// the given shape. Returns the runs and the indices of skipped (convolution) layers.
+pub fn layer_runs(
+    model: &IntModel,
+    inputs: &[Vec<i64>],
+    shape: ArrayShape,
+    prefix: &str,
+) -> Result<(Vec<LayerRun>, Vec<usize>), DeployError> {
+    let traces: Vec<_> = inputs.iter().map(|x| model.infer(x)).collect();
+    let (mut runs, mut skipped) = (Vec::new(), Vec::new());
+    for (l, layer) in model.layers.iter().enumerate() {
+        let LayerKind::Dense {
+            inputs: k,
+            outputs: n,
+        } = layer.kind
+        else {
+            skipped.push(l);
+            continue;
+        };
+        let f = &layer.format;
+        let raw = RawConfig {
+            name: format!("{prefix}_layer{l}"),
+            weights: RawWeights {
+                format: match f.kind {
+                    FormatKind::Uniform => "uniform",
+                    FormatKind::Pot => "pot",
+                    FormatKind::Apot => "apot",
+                }
+                .into(),
+                bits: f.bits,
+                zero: (f.kind == FormatKind::Pot).then(|| {
+                    match f.zero {
+                        ZeroSpec::Code => "code",
+                        ZeroSpec::None => "none",
+                    }
+                    .to_string()
+                }),
+            },
+            activations: RawActivations {
+                bits: model.act_bits,
+                signed: false,
+            },
+            max_dot_length: k as u64,
+            accumulator_bits: None,
+            array: Some(RawArray {
+                rows: shape.rows,
+                cols: shape.cols,
+                dataflow: shape.dataflow.name().into(),
+            }),
+        };
+        let design = Design::validate(raw, &format!("layer {l}"))
+            .map_err(|source| DeployError::Config { layer: l, source })?;
+        let m = inputs.len();
+        let x: Vec<i64> = traces.iter().flat_map(|t| t[l].act_in.clone()).collect();
+        // Exported codes are [out][in]; the GEMM's W is [in][out].
+        let w: Vec<u32> = (0..k)
+            .flat_map(|i| (0..n).map(move |o| (i, o)))
+            .map(|(i, o)| layer.codes[o * k + i])
+            .collect();
+        let acc: Vec<i64> = traces.iter().flat_map(|t| t[l].acc.clone()).collect();
+        let run = LayerRun {
+            layer: l,
+            design,
+            gemm: Gemm {
+                shape: GemmShape {
+                    m: m as u64,
+                    k: k as u64,
+                    n: n as u64,
+                },
+                x,
+                w,
+            },
+            bias: layer.bias.clone(),
+            acc,
+        };
+        run.check()?;
+        runs.push(run);
+    }
+    Ok((runs, skipped))
+}

@@ -1,14 +1,14 @@
-//! Run a trained network on generated hardware: every dense layer of an exported integer model
+//! Run a trained network on generated hardware: every layer of an exported integer model
 //! (`potmac qat`) becomes one GEMM — the exported golden samples' input activations (M samples
-//! × K inputs) times the layer's weight codes (K × N outputs) — on a systolic array design of
-//! the layer's own weight and activation formats.
+//! × K inputs; for a convolution, the im2col rows of every output position) times the layer's
+//! weight codes (K × N outputs) — on a systolic array design of the layer's own weight and
+//! activation formats.
 //!
 //! Two checks chain the trainer to the RTL: the array's reference result plus the layer's
 //! integer bias must equal the accumulators of the integer-only inference path for every
 //! sample and output ([`LayerRun::check`]), and the generated testbench compares every output
 //! row of the RTL, and its cycle, with the array model. The bias is added after the array (the
-//! MAC contract has no bias input). Convolution layers are not mapped yet (they would run as
-//! im2col GEMMs); they are reported as skipped.
+//! MAC contract has no bias input), and so are requantization and pooling.
 
 use crate::config::{
     ArrayShape, ConfigError, Design, RawActivations, RawArray, RawConfig, RawWeights,
@@ -39,7 +39,7 @@ pub enum DeployError {
     },
 }
 
-/// One dense layer mapped onto an array.
+/// One layer mapped onto an array.
 #[derive(Debug, Clone)]
 pub struct LayerRun {
     /// Layer index in the model.
@@ -114,24 +114,60 @@ pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), DeployError>
     Ok((model, values.chunks(len).map(<[i64]>::to_vec).collect()))
 }
 
-/// Map every dense layer of `model`, run on `inputs` (integer input samples), onto an array of
-/// the given shape. Returns the runs and the indices of skipped (convolution) layers.
+/// Map every layer of `model`, run on `inputs` (integer input samples), onto an array of the
+/// given shape: a dense layer is one GEMM (samples × inputs by inputs × outputs), a convolution
+/// its im2col GEMM (samples·positions × in_c·k·k by in_c·k·k × out_c), before pooling.
 pub fn layer_runs(
     model: &IntModel,
     inputs: &[Vec<i64>],
     shape: ArrayShape,
     prefix: &str,
-) -> Result<(Vec<LayerRun>, Vec<usize>), DeployError> {
+) -> Result<Vec<LayerRun>, DeployError> {
     let traces: Vec<_> = inputs.iter().map(|x| model.infer(x)).collect();
-    let (mut runs, mut skipped) = (Vec::new(), Vec::new());
+    let mut runs = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
-        let LayerKind::Dense {
-            inputs: k,
-            outputs: n,
-        } = layer.kind
-        else {
-            skipped.push(l);
-            continue;
+        // X rows (one per sample, or per sample and output position), K, N, and the integer
+        // model's accumulators in the same row order.
+        let (x, acc, k, n) = match layer.kind {
+            LayerKind::Dense { inputs, outputs } => (
+                traces
+                    .iter()
+                    .flat_map(|t| t[l].act_in.clone())
+                    .collect::<Vec<_>>(),
+                traces
+                    .iter()
+                    .flat_map(|t| t[l].acc.clone())
+                    .collect::<Vec<_>>(),
+                inputs,
+                outputs,
+            ),
+            LayerKind::Conv(c) => {
+                let (ho, wo) = (c.out_h(), c.out_w());
+                let (mut x, mut acc) = (Vec::new(), Vec::new());
+                for t in &traces {
+                    let (a, y) = (&t[l].act_in, &t[l].acc);
+                    for oy in 0..ho {
+                        for ox in 0..wo {
+                            // im2col row in the weights' order: (channel, ky, kx).
+                            for ch in 0..c.in_c {
+                                for ky in 0..c.k {
+                                    for kx in 0..c.k {
+                                        let iy = (oy + ky).wrapping_sub(c.pad);
+                                        let ix = (ox + kx).wrapping_sub(c.pad);
+                                        x.push(if iy < c.in_h && ix < c.in_w {
+                                            a[(ch * c.in_h + iy) * c.in_w + ix]
+                                        } else {
+                                            0
+                                        });
+                                    }
+                                }
+                            }
+                            acc.extend((0..c.out_c).map(|o| y[(o * ho + oy) * wo + ox]));
+                        }
+                    }
+                }
+                (x, acc, c.col_rows(), c.out_c)
+            }
         };
         let f = &layer.format;
         let raw = RawConfig {
@@ -166,14 +202,12 @@ pub fn layer_runs(
         };
         let design = Design::validate(raw, &format!("layer {l}"))
             .map_err(|source| DeployError::Config { layer: l, source })?;
-        let m = inputs.len();
-        let x: Vec<i64> = traces.iter().flat_map(|t| t[l].act_in.clone()).collect();
+        let m = x.len() / k;
         // Exported codes are [out][in]; the GEMM's W is [in][out].
         let w: Vec<u32> = (0..k)
             .flat_map(|i| (0..n).map(move |o| (i, o)))
             .map(|(i, o)| layer.codes[o * k + i])
             .collect();
-        let acc: Vec<i64> = traces.iter().flat_map(|t| t[l].acc.clone()).collect();
         let run = LayerRun {
             layer: l,
             design,
@@ -192,5 +226,5 @@ pub fn layer_runs(
         run.check()?;
         runs.push(run);
     }
-    Ok((runs, skipped))
+    Ok(runs)
 }

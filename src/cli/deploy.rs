@@ -1,4 +1,4 @@
-//! `potmac deploy EXPORT_DIR --array RxC:ws|os [--sim ...]`: run every dense layer of a trained
+//! `potmac deploy EXPORT_DIR --array RxC:ws|os [--sim ...]`: run every layer of a trained
 //! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
 //! bit against the integer model, then in RTL simulation.
 
@@ -53,7 +53,7 @@ fn parse_array(s: &str) -> Result<ArrayShape, String> {
 pub fn run(a: &Args) -> Result<Verdict> {
     let (model, inputs) = read_export(&a.export)?;
     let prefix = "net";
-    let (runs, skipped) = match layer_runs(&model, &inputs, a.array, prefix) {
+    let runs = match layer_runs(&model, &inputs, a.array, prefix) {
         Ok(r) => r,
         Err(e @ crate::deploy::DeployError::Mismatch { .. }) => {
             println!("FAIL {e}");
@@ -62,7 +62,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
         Err(e) => return Err(e.into()),
     };
     if runs.is_empty() {
-        bail!("the model has no dense layers to map");
+        bail!("the model has no layers to map");
     }
     let sims: &[&str] = match a.sim {
         Simulators::Icarus => &["icarus"],
@@ -76,9 +76,6 @@ pub fn run(a: &Args) -> Result<Verdict> {
         } else {
             tools::find(&verilator::VERILATOR)?;
         }
-    }
-    for l in skipped {
-        println!("layer {l}: convolution, not mapped (only dense layers run on arrays yet)");
     }
     let timeout = Duration::from_secs(a.timeout);
     let mut verdict = Verdict::Pass;

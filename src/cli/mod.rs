@@ -35,7 +35,7 @@ enum Command {
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
     Qat(Box<qat::QatArgs>),
-    /// Run the dense layers of a `potmac qat` export on a generated array, bit for bit.
+    /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
     Deploy(deploy::Args),
 }
 

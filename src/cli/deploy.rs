@@ -8,7 +8,7 @@ use super::Verdict;
 use crate::config::{ArrayShape, Dataflow};
 use crate::deploy::{layer_runs, read_export};
 use crate::emit;
-use crate::tools::{self, icarus, verilator, SimOutcome};
+use crate::tools::SimOutcome;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -64,32 +64,18 @@ pub fn run(a: &Args) -> Result<Verdict> {
     if runs.is_empty() {
         bail!("the model has no layers to map");
     }
-    let sims: &[&str] = match a.sim {
-        Simulators::Icarus => &["icarus"],
-        Simulators::Verilator => &["verilator"],
-        Simulators::Both => &["icarus", "verilator"],
-    };
-    for s in sims {
-        if *s == "icarus" {
-            tools::find(&icarus::IVERILOG)?;
-            tools::find(&icarus::VVP)?;
-        } else {
-            tools::find(&verilator::VERILATOR)?;
-        }
-    }
+    let sims = a.sim.require()?;
     let timeout = Duration::from_secs(a.timeout);
     let mut verdict = Verdict::Pass;
     for r in &runs {
         let b = emit::bundle_gemms(&r.design, std::slice::from_ref(&r.gemm))?;
         let dir = emit::write(&b, &a.out)?;
         let g = r.gemm.shape;
-        for s in sims {
-            let (outcome, log) = if *s == "icarus" {
-                icarus::simulate(&dir, &b.tb_top, &b.tb_file, timeout)
-            } else {
-                verilator::simulate(&dir, &b.tb_top, &b.tb_file, timeout)
-            }
-            .with_context(|| format!("simulating layer {} on {s}", r.layer))?;
+        for sim in &sims {
+            let s = sim.name();
+            let (outcome, log) = sim
+                .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+                .with_context(|| format!("simulating layer {} on {s}", r.layer))?;
             let what = format!(
                 "layer {} ({}; GEMM {}x{} by {}x{}) on {}x{} {}, {s}:",
                 r.layer,

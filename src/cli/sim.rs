@@ -4,7 +4,7 @@
 use super::common::{generate_all, load_designs, DEFAULT_OUT};
 use super::Verdict;
 use crate::emit;
-use crate::tools::{self, icarus, verilator, SimOutcome};
+use crate::tools::{SimOutcome, Simulator};
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,6 +18,22 @@ pub enum Simulators {
     Verilator,
     /// Both.
     Both,
+}
+
+impl Simulators {
+    /// The simulators selected, each checked to be installed (so a missing one stops the run
+    /// before anything is written).
+    pub fn require(self) -> Result<Vec<Simulator>> {
+        let sims = match self {
+            Simulators::Icarus => vec![Simulator::Icarus],
+            Simulators::Verilator => vec![Simulator::Verilator],
+            Simulators::Both => vec![Simulator::Icarus, Simulator::Verilator],
+        };
+        for s in &sims {
+            s.require()?;
+        }
+        Ok(sims)
+    }
 }
 
 /// Arguments of `potmac sim`.
@@ -50,23 +66,7 @@ pub struct Args {
 /// Run `potmac sim`.
 pub fn run(a: &Args) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
-    let sims: Vec<&str> = match a.sim {
-        Simulators::Icarus => vec!["icarus"],
-        Simulators::Verilator => vec!["verilator"],
-        Simulators::Both => vec!["icarus", "verilator"],
-    };
-    // Fail fast, before writing anything, when a simulator is missing.
-    for s in &sims {
-        match *s {
-            "icarus" => {
-                tools::find(&icarus::IVERILOG)?;
-                tools::find(&icarus::VVP)?;
-            }
-            _ => {
-                tools::find(&verilator::VERILATOR)?;
-            }
-        }
-    }
+    let sims = a.sim.require()?;
     let opts = emit::Options {
         vectors: a.vectors,
         seed: a.seed,
@@ -79,13 +79,12 @@ pub fn run(a: &Args) -> Result<Verdict> {
         generate_all(&designs, &opts, &a.out)?
     };
     for (b, dir) in folders {
-        for s in &sims {
+        for sim in &sims {
+            let s = sim.name();
             let t0 = Instant::now();
-            let (outcome, log) = match *s {
-                "icarus" => icarus::simulate(&dir, &b.tb_top, &b.tb_file, timeout),
-                _ => verilator::simulate(&dir, &b.tb_top, &b.tb_file, timeout),
-            }
-            .with_context(|| format!("simulating `{}` on {s}", b.name))?;
+            let (outcome, log) = sim
+                .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+                .with_context(|| format!("simulating `{}` on {s}", b.name))?;
             let secs = t0.elapsed().as_secs_f64();
             match outcome {
                 SimOutcome::Pass(n) => {

@@ -20,6 +20,53 @@ pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
     }
 }
 
+/// A simulator that runs the generated testbenches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Simulator {
+    /// Icarus Verilog (`iverilog -g2012` + `vvp`).
+    Icarus,
+    /// Verilator (`--binary --timing`).
+    Verilator,
+}
+
+impl Simulator {
+    /// Name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Simulator::Icarus => "icarus",
+            Simulator::Verilator => "verilator",
+        }
+    }
+
+    /// Fail (naming the Debian package) when the simulator's programs are not on PATH.
+    pub fn require(self) -> Result<(), ToolError> {
+        match self {
+            Simulator::Icarus => {
+                find(&icarus::IVERILOG)?;
+                find(&icarus::VVP)?;
+            }
+            Simulator::Verilator => {
+                find(&verilator::VERILATOR)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Build and run a design folder's testbench; returns its result and the log.
+    pub fn simulate(
+        self,
+        dir: &std::path::Path,
+        tb_top: &str,
+        tb_file: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+        match self {
+            Simulator::Icarus => icarus::simulate(dir, tb_top, tb_file, timeout),
+            Simulator::Verilator => verilator::simulate(dir, tb_top, tb_file, timeout),
+        }
+    }
+}
+
 /// Outcome of one simulation run, read from the testbench's final line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SimOutcome {

@@ -1,35 +1,22 @@
-{% include "header.v" %}
+{% include "prologue.v" %}
+
 // Output-stationary processing element: its MAC accumulates one output over the K operand
 // steps (clr_i on the first step); activations (with valid and first) move right, weight codes
 // move down. On cap_i the accumulator is copied into out_q, which otherwise takes out_i from
 // the PE below: the column's results shift up to row 0 while the MACs already work on the
 // next tile. No arithmetic here: the MAC unit does it all.
-module {= module =} (
-  input  wire           clk_i,
-  input  wire           rst_ni,
-  // From the left neighbour (or the row's input skew).
-  input  wire           valid_i,
-  input  wire           first_i,
-  input  wire [{= a - 1 =}:0]   act_i,
-  // From the PE above (or the column's weight skew).
-  input  wire [{= w - 1 =}:0]   w_i,
-  // Column capture strobe and the output chain from the PE below.
-  input  wire           cap_i,
-  input  wire [{= acc - 1 =}:0]  out_i,
-  // To the right neighbour.
-  output wire           valid_o,
-  output wire           first_o,
-  output wire [{= a - 1 =}:0]   act_o,
-  // To the PE below.
-  output wire [{= w - 1 =}:0]   w_o,
-  // Output chain, to the PE above.
-  output wire [{= acc - 1 =}:0]  out_o
+module {= v.pe =} (
+{%- include "ports.v" %}
 );
-  reg           valid_q, first_q;
-  reg [{= a - 1 =}:0]   act_q;
-  reg [{= w - 1 =}:0]   w_q;
-  reg [{= acc - 1 =}:0]  out_d, out_q;
-  wire [{= acc - 1 =}:0] acc;
+  localparam integer ActWidth   = {= v.act_bits =};
+  localparam integer WCodeWidth = {= v.w_bits =};
+  localparam integer AccWidth   = {= v.acc =};
+
+  reg                   valid_q, first_q;
+  reg  [ActWidth-1:0]   act_q;
+  reg  [WCodeWidth-1:0] w_q;
+  reg  [AccWidth-1:0]   out_d, out_q;
+  wire [AccWidth-1:0]   acc;
 
   always @(*) begin
     out_d = out_i;
@@ -42,9 +29,9 @@ module {= module =} (
     if (!rst_ni) begin
       valid_q <= 1'b0;
       first_q <= 1'b0;
-      act_q   <= {= a =}'d0;
-      w_q     <= {= w =}'d0;
-      out_q   <= {= acc =}'d0;
+      act_q   <= {ActWidth{1'b0}};
+      w_q     <= {WCodeWidth{1'b0}};
+      out_q   <= {AccWidth{1'b0}};
     end else begin
       valid_q <= valid_i;
       first_q <= first_i;
@@ -60,7 +47,7 @@ module {= module =} (
   assign w_o     = w_q;
   assign out_o   = out_q;
 
-  {= mac =} u_mac (
+  {= v.mac =} u_mac (
     .clk_i   (clk_i),
     .rst_ni  (rst_ni),
     .en_i    (valid_i),
@@ -70,3 +57,4 @@ module {= module =} (
     .acc_o   (acc)
   );
 endmodule
+{% include "epilogue.v" %}

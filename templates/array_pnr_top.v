@@ -1,35 +1,38 @@
-{% include "header.v" %}
+{% include "prologue.v" %}
+
 // Place-and-route wrapper with few pins: every array input comes from a register of a
-// {= in_bits =}-bit serial-in shift chain, every output bit feeds a registered XOR tree (one
+// {= v.pnr_in_bits =}-bit serial-in shift chain, every output bit feeds a registered XOR tree (one
 // parity register per column, then one output register), so no logic can be optimized away
 // and the timed paths are register -> array -> register.
-module {= top =} (
-  input  wire clk_i,
-  input  wire rst_ni,
-  input  wire sin_i,
-  output wire sout_o
+module {= v.pnr =} (
+{%- include "ports.v" %}
 );
-  reg [{= in_bits - 1 =}:0] in_q;
-  reg [{= cols - 1 =}:0] par_q;
-  reg       sout_q;
-  wire      out_valid;
-  wire [{= cols * acc - 1 =}:0] out_row;
-  wire [{= cols - 1 =}:0] par_d;
+  localparam integer Cols     = {= v.cols =};
+  localparam integer AccWidth = {= v.acc =};
+  // Bits of the array's inputs, all in one shift chain.
+  localparam integer InWidth  = {= v.pnr_in_bits =};
+
+  reg  [InWidth-1:0]       in_q;
+  reg  [Cols-1:0]          par_q;
+  reg                      sout_q;
+  wire                     out_valid;
+  wire [Cols*AccWidth-1:0] out_row;
+  wire [Cols-1:0]          par_d;
 
   genvar gc;
   generate
-    for (gc = 0; gc < {= cols =}; gc = gc + 1) begin : g_par
-      assign par_d[gc] = ^out_row[gc*{= acc =} +: {= acc =}];
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_par
+      assign par_d[gc] = ^out_row[gc*AccWidth +: AccWidth];
     end
   endgenerate
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      in_q   <= {= in_bits =}'d0;
-      par_q  <= {= cols =}'d0;
+      in_q   <= {InWidth{1'b0}};
+      par_q  <= {Cols{1'b0}};
       sout_q <= 1'b0;
     end else begin
-      in_q   <= {in_q[{= in_bits - 2 =}:0], sin_i};
+      in_q   <= {in_q[InWidth-2:0], sin_i};
       par_q  <= par_d;
       sout_q <= out_valid ^ (^par_q);
     end
@@ -37,13 +40,14 @@ module {= top =} (
 
   assign sout_o = sout_q;
 
-  {= array =} u_array (
+  {= v.top =} u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-{%- for p in ports %}
+{%- for p in v.pnr_conns %}
     .{= p.name =}{= p.pad =}(in_q[{= p.msb =}:{= p.lsb =}]),
 {%- endfor %}
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
   );
 endmodule
+{% include "epilogue.v" %}

@@ -1,22 +1,23 @@
-{% include "header.v" %}
-{% include "mac_ports.v" %}
+{% include "mac_head.v" %}
 
   // APoT weight {s, fields}: value (-1)^s * (sum of the terms the fields select).
   // Each field decodes to one shifted copy of the activation (constant shifts: wiring + mux).
-  wire w_sign = wcode_i[W-1];
-{% for t in terms %}
+  wire w_sign = wcode_i[WCodeWidth-1];
+{%- for t in terms %}
+
   // Term {= t.index =}: field wcode_i[{= t.msb =}:{= t.lsb =}] selects {= t.choices =}.
-  reg [P-1:0] term{= t.index =};
+  reg [ProdWidth-1:0] term{= t.index =};
   always @(*) begin
     case (wcode_i[{= t.msb =}:{= t.lsb =}])
 {%- for c in t.cases %}
-      {= t.width =}'d{= c.value =}: term{= t.index =} = act_p <<< {= c.shift =};
+      {= t.width =}'d{= c.value =}: term{= t.index =} = $unsigned(act_p) << {= c.shift =};
 {%- endfor %}
-      default: term{= t.index =} = {P{1'b0}};
+      default: term{= t.index =} = {ProdWidth{1'b0}};
     endcase
   end
-{% endfor %}
+{%- endfor %}
+
   // Magnitude at product width (narrow carry chains), then one fused add/subtract.
-  wire [P-1:0] mag = {% for t in terms %}{% if !loop.first %} + {% endif %}term{= t.index =}{% endfor %};
+  wire [ProdWidth-1:0] mag = {% for t in terms %}{% if !loop.first %} + {% endif %}term{= t.index =}{% endfor %};
 {% include "mac_fused.v" %}
 {% include "mac_seq.v" %}

@@ -1,25 +1,23 @@
-{% include "header.v" %}
+{% include "prologue.v" %}
+
 // Place-and-route wrapper: every MAC input is registered, so the timed path is
 // register -> MAC -> accumulator register.
 module {= top =} (
-  input  wire           clk_i,
-  input  wire           rst_ni,
-  input  wire           en_i,
-  input  wire           clr_i,
-  input  wire [{= c.act_bits - 1 =}:0]   act_i,
-  input  wire [{= c.w_bits - 1 =}:0]   wcode_i,
-  output wire [{= c.acc - 1 =}:0]  acc_o
+{%- include "ports.v" %}
 );
-  reg               en_q, clr_q;
-  reg [{= c.act_bits - 1 =}:0]   act_q;
-  reg [{= c.w_bits - 1 =}:0]   wcode_q;
+  localparam integer ActWidth   = {= c.act_bits =};
+  localparam integer WCodeWidth = {= c.w_bits =};
+
+  reg                  en_q, clr_q;
+  reg [ActWidth-1:0]   act_q;
+  reg [WCodeWidth-1:0] wcode_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       en_q    <= 1'b0;
       clr_q   <= 1'b0;
-      act_q   <= {= c.act_bits =}'d0;
-      wcode_q <= {= c.w_bits =}'d0;
+      act_q   <= {ActWidth{1'b0}};
+      wcode_q <= {WCodeWidth{1'b0}};
     end else begin
       en_q    <= en_i;
       clr_q   <= clr_i;
@@ -38,3 +36,4 @@ module {= top =} (
     .acc_o   (acc_o)
   );
 endmodule
+{% include "epilogue.v" %}

@@ -6,9 +6,22 @@
     forever begin
       @(posedge clk);
       cycles = cycles + 1;
-      if (cycles > WATCHDOG) begin
+      if (cycles > Watchdog) begin
         $display("FAIL watchdog: no result after %0d cycles", cycles);
         $fatal(1, "watchdog");
       end
+    end
+  end
+
+  // Waveforms on request (+waves, or `make sim WAVES=1`): FST from Verilator (built with
+  // --trace-fst), VCD from Icarus.
+  initial begin
+    if ($test$plusargs("waves")) begin
+`ifdef VERILATOR
+      $dumpfile("build/verilator/waves.fst");
+`else
+      $dumpfile("build/icarus/waves.vcd");
+`endif
+      $dumpvars(0, {= tb =});
     end
   end

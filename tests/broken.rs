@@ -60,7 +60,7 @@ fn broken_rtl_and_broken_vectors_fail_on_both_simulators() {
     // A broken RTL line: the subtract path loses its carry-in (x ^ s without + s).
     let rtl = dir.join("rtl/pot_w4a8_mac.v");
     let good = std::fs::read_to_string(&rtl).unwrap();
-    replace(&rtl, "+ {{(ACC-1){1'b0}}, w_sign}", "");
+    replace(&rtl, "+ {{(AccWidth-1){1'b0}}, w_sign}", "");
     for sim in ["icarus", "verilator"] {
         let (ok, log) = make_sim(&dir, sim);
         assert!(!ok, "broken RTL passed on {sim}:\n{log}");

@@ -3,6 +3,7 @@
 //! controller, its testbench, vectors and a pin-light place-and-route wrapper.
 
 use super::mac::{mac_rtl, MacCommon};
+use super::ports::{align, Port, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError, Options};
 use crate::config::{ArrayShape, Dataflow, Design};
 use crate::hw::array::{self, ArrayRun, VECTORS_PER_GEMM};
@@ -52,80 +53,28 @@ impl ArrayModules {
     }
 }
 
-#[derive(Template)]
-#[template(path = "array_delay.v", escape = "none")]
-struct DelayView<'a> {
-    header: &'a [String],
-    module: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "array_pe_ws.v", escape = "none")]
-struct PeWsView<'a> {
-    header: &'a [String],
-    module: &'a str,
-    mac: &'a str,
-    a: u32,
-    w: u32,
-    acc: u32,
-}
-
-#[derive(Template)]
-#[template(path = "array_pe_os.v", escape = "none")]
-struct PeOsView<'a> {
-    header: &'a [String],
-    module: &'a str,
-    mac: &'a str,
-    a: u32,
-    w: u32,
-    acc: u32,
-}
-
-#[derive(Template)]
-#[template(path = "array_mesh.v", escape = "none")]
-struct MeshView<'a> {
-    header: &'a [String],
-    module: &'a str,
-    pe: &'a str,
-    os: bool,
-    dataflow_text: &'static str,
+/// Every value the array templates use, computed once per design. Each module has its own
+/// template (one module per file and dataflow); they all read this one view.
+#[derive(Debug, Clone)]
+struct ArrayView {
+    mac: String,
+    delay: String,
+    pe: String,
+    mesh: String,
+    top: String,
+    tb: String,
+    pnr: String,
     rows: u32,
     cols: u32,
-    a: u32,
-    w: u32,
+    act_bits: u32,
+    w_bits: u32,
     acc: u32,
-}
-
-#[derive(Template)]
-#[template(path = "array_top.v", escape = "none")]
-struct TopView<'a> {
-    header: &'a [String],
-    module: &'a str,
-    mesh: &'a str,
-    delay: &'a str,
-    os: bool,
-    dataflow_text: &'static str,
-    rows: u32,
-    cols: u32,
-    a: u32,
-    w: u32,
-    acc: u32,
+    /// `ws`: input row to output row (R+C-1).
     latency: u32,
+    /// `os`: cycles from the last operand step to the first output row (R+C).
+    os_first_out: u32,
+    /// `os`: width of the output-row counter.
     drain_bits: u32,
-}
-
-#[derive(Template)]
-#[template(path = "tb_array.v", escape = "none")]
-struct TbView<'a> {
-    header: &'a [String],
-    tb: &'a str,
-    top: &'a str,
-    os: bool,
-    rows: u32,
-    cols: u32,
-    a: u32,
-    w: u32,
-    acc: u32,
     nstim: usize,
     nexp: usize,
     ngemm: usize,
@@ -133,33 +82,140 @@ struct TbView<'a> {
     stim_layout: &'static str,
     expect_bits: u32,
     sentinel: String,
+    pnr_in_bits: u32,
+    pnr_conns: Vec<PnrConn>,
 }
 
-/// One array input in the place-and-route wrapper.
-struct PnrPort {
-    name: String,
+/// One array input of the place-and-route wrapper: a slice of the shift chain.
+#[derive(Debug, Clone)]
+struct PnrConn {
+    name: &'static str,
     pad: String,
     msb: u32,
     lsb: u32,
 }
 
-#[derive(Template)]
-#[template(path = "array_pnr_top.v", escape = "none")]
-struct PnrView<'a> {
-    header: &'a [String],
-    top: &'a str,
-    array: &'a str,
-    cols: u32,
-    acc: u32,
-    in_bits: u32,
-    ports: Vec<PnrPort>,
+/// A template over the shared [`ArrayView`], with the module's header and aligned ports.
+macro_rules! array_template {
+    ($name:ident, $path:literal, no_ports) => {
+        #[derive(Template)]
+        #[template(path = $path, escape = "none")]
+        struct $name<'a> {
+            header: &'a [String],
+            v: &'a ArrayView,
+        }
+    };
+    ($name:ident, $path:literal) => {
+        #[derive(Template)]
+        #[template(path = $path, escape = "none")]
+        struct $name<'a> {
+            header: &'a [String],
+            v: &'a ArrayView,
+            ports: Vec<PortView>,
+        }
+    };
 }
 
-fn dataflow_text(a: &ArrayShape) -> &'static str {
-    match a.dataflow {
-        Dataflow::Ws => "weight stationary",
-        Dataflow::Os => "output stationary",
+array_template!(DelayTpl, "array_delay.v", no_ports);
+array_template!(PeWsTpl, "array_pe_ws.v");
+array_template!(PeOsTpl, "array_pe_os.v");
+array_template!(MeshWsTpl, "array_mesh_ws.v");
+array_template!(MeshOsTpl, "array_mesh_os.v");
+array_template!(TopWsTpl, "array_top_ws.v");
+array_template!(TopOsTpl, "array_top_os.v");
+array_template!(TbWsTpl, "tb_array_ws.v", no_ports);
+array_template!(TbOsTpl, "tb_array_os.v", no_ports);
+array_template!(PnrTpl, "array_pnr_top.v");
+
+/// The ports of the PE.
+fn pe_ports(v: &ArrayView, df: Dataflow) -> Vec<Port> {
+    let (a, w, acc) = (v.act_bits, v.w_bits, v.acc);
+    let clk = [Port::input("clk_i", 1), Port::input("rst_ni", 1)];
+    let mut p = clk.to_vec();
+    match df {
+        Dataflow::Ws => p.extend([
+            Port::input("valid_i", 1).note("From the left neighbour (or the row's input skew)."),
+            Port::input("act_i", a),
+            Port::input("psum_i", acc)
+                .note("From the PE above (or the column's partial-sum input skew)."),
+            Port::input("w_we_i", 1)
+                .note("Weight load: w_we_i writes w_i into the weight register."),
+            Port::input("w_i", w),
+            Port::output("valid_o", 1).note("To the right neighbour."),
+            Port::output("act_o", a),
+            Port::output("psum_o", acc).note("To the PE below (registered in the MAC)."),
+        ]),
+        Dataflow::Os => p.extend([
+            Port::input("valid_i", 1).note("From the left neighbour (or the row's input skew)."),
+            Port::input("first_i", 1),
+            Port::input("act_i", a),
+            Port::input("w_i", w).note("From the PE above (or the column's weight skew)."),
+            Port::input("cap_i", 1)
+                .note("Column capture strobe and the output chain from the PE below."),
+            Port::input("out_i", acc),
+            Port::output("valid_o", 1).note("To the right neighbour."),
+            Port::output("first_o", 1),
+            Port::output("act_o", a),
+            Port::output("w_o", w).note("To the PE below."),
+            Port::output("out_o", acc).note("Output chain, to the PE above."),
+        ]),
     }
+    p
+}
+
+/// The ports of the mesh.
+fn mesh_ports(v: &ArrayView, df: Dataflow) -> Vec<Port> {
+    let (r, c) = (v.rows, v.cols);
+    let (a, w, acc) = (v.act_bits, v.w_bits, v.acc);
+    let mut p = vec![Port::input("clk_i", 1), Port::input("rst_ni", 1)];
+    p.push(
+        Port::input("valid_i", r)
+            .vector()
+            .note("Left edge, one per row."),
+    );
+    if df == Dataflow::Os {
+        p.push(Port::input("first_i", r).vector());
+    }
+    p.push(Port::input("act_i", r * a).vector());
+    match df {
+        Dataflow::Ws => p.extend([
+            Port::input("psum_i", c * acc)
+                .vector()
+                .note("Top edge, one per column: partial sums entering row 0."),
+            Port::input("w_we_i", r)
+                .vector()
+                .note("Weight load: write enable per row, weight code per column."),
+            Port::input("w_i", c * w).vector(),
+            Port::output("psum_o", c * acc)
+                .vector()
+                .note("Bottom edge, one per column."),
+        ]),
+        Dataflow::Os => p.extend([
+            Port::input("w_i", c * w)
+                .vector()
+                .note("Top edge, one per column."),
+            Port::input("cap_i", c)
+                .vector()
+                .note("Capture strobe per column; results leave at the top edge."),
+            Port::output("out_o", c * acc).vector(),
+        ]),
+    }
+    p
+}
+
+/// The ports of the array top: the inputs a stimulus word packs, then the outputs.
+fn top_ports(d: &Design, a: &ArrayShape) -> Vec<Port> {
+    let mut p = vec![Port::input("clk_i", 1), Port::input("rst_ni", 1)];
+    p.extend(
+        input_ports(d, a)
+            .into_iter()
+            .map(|(n, b)| Port::input(n, b)),
+    );
+    p.extend([
+        Port::output("out_valid_o", 1),
+        Port::output("out_row_o", a.cols * d.widths.acc).vector(),
+    ]);
+    p
 }
 
 /// Bits of an unsigned number that holds `v`.
@@ -188,74 +244,46 @@ fn input_ports(d: &Design, a: &ArrayShape) -> Vec<(&'static str, u32)> {
     }
 }
 
-/// A wide `$readmemh` word from fields given MSB first as (two's-complement value, bits).
-fn pack(fields: &[(i64, u32)]) -> String {
-    let total: u32 = fields.iter().map(|f| f.1).sum();
-    let mut bits = Vec::with_capacity(total as usize); // LSB first
-    for &(v, n) in fields.iter().rev() {
-        for i in 0..n {
-            bits.push(if i < 64 { (v >> i) & 1 == 1 } else { v < 0 });
-        }
-    }
-    let digits = hex::digits(total);
-    let mut s = String::with_capacity(digits);
-    for d in (0..digits).rev() {
-        let mut nib = 0u32;
-        for b in 0..4 {
-            if bits.get(d * 4 + b).copied().unwrap_or(false) {
-                nib |= 1 << b;
-            }
-        }
-        s.push(char::from_digit(nib, 16).expect("nibble"));
-    }
-    s
-}
-
 /// Stimulus, expected-value and GEMM-mark files of a run.
 fn vector_files(d: &Design, a: &ArrayShape, run: &ArrayRun) -> (String, String, String) {
     let (aw, w, acc) = (d.act.bits(), d.weights.bits(), d.widths.acc);
-    let act = |v: i64| d.act.to_bits(v) as i64;
+    let act = |v: i64| i128::from(d.act.to_bits(v));
     let stim = hex::file(run.stim.iter().map(|s| {
-        let mut f: Vec<(i64, u32)> = Vec::new();
-        let codes = |f: &mut Vec<(i64, u32)>| {
-            f.extend(s.w.iter().rev().map(|&x| (i64::from(x), w)));
-        };
-        let acts = |f: &mut Vec<(i64, u32)>| {
-            f.extend(s.act.iter().rev().map(|&x| (act(x), aw)));
-        };
+        let codes = s.w.iter().rev().map(|&x| (i128::from(x), w));
+        let acts = s.act.iter().rev().map(|&x| (act(x), aw));
+        let mut f: Vec<(i128, u32)> = Vec::new();
         match a.dataflow {
             Dataflow::Ws => {
-                f.push((i64::from(s.w_valid), 1));
-                f.push((i64::from(s.valid), 1));
-                codes(&mut f);
-                acts(&mut f);
-                f.extend(s.psum.iter().rev().map(|&x| (x, acc)));
+                f.push((i128::from(s.w_valid), 1));
+                f.push((i128::from(s.valid), 1));
+                f.extend(codes);
+                f.extend(acts);
+                f.extend(s.psum.iter().rev().map(|&x| (i128::from(x), acc)));
             }
             Dataflow::Os => {
-                f.push((i64::from(s.valid), 1));
-                f.push((i64::from(s.last), 1));
-                acts(&mut f);
-                codes(&mut f);
+                f.push((i128::from(s.valid), 1));
+                f.push((i128::from(s.last), 1));
+                f.extend(acts);
+                f.extend(codes);
             }
         }
-        pack(&f)
+        hex::pack(&f)
     }));
     let row_bits = a.cols * acc;
     let expect_bits = expect_bits(*a, acc);
-    let mut expect: Vec<String> = run
+    let expect = run
         .outputs
         .iter()
         .map(|o| {
-            let mut f = vec![(o.cycle as i64, 32), (0, expect_bits - 32 - row_bits)];
-            f.extend(o.row.iter().rev().map(|&x| (x, acc)));
-            pack(&f)
+            let mut f = vec![(i128::from(o.cycle), 32), (0, expect_bits - 32 - row_bits)];
+            f.extend(o.row.iter().rev().map(|&x| (i128::from(x), acc)));
+            hex::pack(&f)
         })
-        .collect();
-    expect.push(sentinel(expect_bits));
+        .chain(std::iter::once(hex::sentinel(expect_bits)));
     let gemms = hex::file(
         run.gemms
             .iter()
-            .map(|g| pack(&[(g.start as i64, 32), (g.last_output as i64, 32)])),
+            .map(|g| hex::pack(&[(i128::from(g.start), 32), (g.last_output as i128, 32)])),
     );
     (stim, hex::file(expect), gemms)
 }
@@ -264,17 +292,6 @@ fn vector_files(d: &Design, a: &ArrayShape, run: &ArrayRun) -> (String, String, 
 /// digits (so the cycle is the first eight digits of each line).
 fn expect_bits(a: ArrayShape, acc: u32) -> u32 {
     32 + (a.cols * acc).next_multiple_of(4)
-}
-
-/// The sentinel word at any width (`a5` repeated).
-fn sentinel(bits: u32) -> String {
-    let digits = hex::digits(bits);
-    let mut s: String = "a5".repeat(digits.div_ceil(2))[..digits].to_string();
-    let top_bits = bits - 4 * (digits as u32 - 1);
-    let top = s.as_bytes()[0] as char;
-    let v = top.to_digit(16).expect("hex") & ((1 << top_bits) - 1);
-    s.replace_range(0..1, &char::from_digit(v, 16).expect("hex").to_string());
-    s
 }
 
 /// Number of random GEMMs for a vector budget (one per [`VECTORS_PER_GEMM`], at least one
@@ -289,169 +306,180 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     bundle_gemms(d, &gemms)
 }
 
-/// Every file of an array design, with the testbench running the given GEMMs.
-pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, EmitError> {
-    let a = d.array.expect("an array design");
-    let os = a.dataflow == Dataflow::Os;
-    let m = ArrayModules::new(d);
-    let (aw, w, acc) = (d.act.bits(), d.weights.bits(), d.widths.acc);
-    let mut files = BTreeMap::new();
-    let rtl = m.rtl_files();
-
-    let mac = if os {
-        MacCommon::new(d)
-    } else {
-        MacCommon::with_psum(d)
-    };
-    files.insert(rtl[0].clone(), mac_rtl(d, &mac)?);
-    let h = |module: &str| config_lines(d, module);
-    files.insert(
-        rtl[1].clone(),
-        render(
-            &DelayView {
-                header: &h(&m.delay),
-                module: &m.delay,
-            },
-            &rtl[1],
-        )?,
-    );
-    let pe = if os {
-        render(
-            &PeOsView {
-                header: &h(&m.pe),
-                module: &m.pe,
-                mac: &m.mac,
-                a: aw,
-                w,
-                acc,
-            },
-            &rtl[2],
-        )?
-    } else {
-        render(
-            &PeWsView {
-                header: &h(&m.pe),
-                module: &m.pe,
-                mac: &m.mac,
-                a: aw,
-                w,
-                acc,
-            },
-            &rtl[2],
-        )?
-    };
-    files.insert(rtl[2].clone(), pe);
-    files.insert(
-        rtl[3].clone(),
-        render(
-            &MeshView {
-                header: &h(&m.mesh),
-                module: &m.mesh,
-                pe: &m.pe,
-                os,
-                dataflow_text: dataflow_text(&a),
-                rows: a.rows,
-                cols: a.cols,
-                a: aw,
-                w,
-                acc,
-            },
-            &rtl[3],
-        )?,
-    );
-    files.insert(
-        rtl[4].clone(),
-        render(
-            &TopView {
-                header: &h(&m.top),
-                module: &m.top,
-                mesh: &m.mesh,
-                delay: &m.delay,
-                os,
-                dataflow_text: dataflow_text(&a),
-                rows: a.rows,
-                cols: a.cols,
-                a: aw,
-                w,
-                acc,
-                latency: a.rows + a.cols - 1,
-                drain_bits: bits_for(u64::from(a.rows)),
-            },
-            &rtl[4],
-        )?,
-    );
-
-    let run = array::run(d, gemms);
-    let (stim, expect, marks) = vector_files(d, &a, &run);
-    files.insert("vectors/stim.hex".into(), stim);
-    files.insert("vectors/expect.hex".into(), expect);
-    files.insert("vectors/gemms.hex".into(), marks);
-
-    let tb_top = format!("tb_{}", d.name);
-    let tb_file = format!("tb/{tb_top}.v");
-    let ports = input_ports(d, &a);
+/// The view of a design whose testbench runs `run`.
+fn view(d: &Design, a: &ArrayShape, m: &ArrayModules, run: &ArrayRun) -> ArrayView {
+    let ports = input_ports(d, a);
     let stim_bits: u32 = ports.iter().map(|p| p.1).sum();
-    let expect_bits = expect_bits(a, acc);
-    files.insert(
-        tb_file.clone(),
-        render(
-            &TbView {
-                header: &h(&tb_top),
-                tb: &tb_top,
-                top: &m.top,
-                os,
-                rows: a.rows,
-                cols: a.cols,
-                a: aw,
-                w,
-                acc,
-                nstim: run.stim.len(),
-                nexp: run.outputs.len(),
-                ngemm: run.gemms.len(),
-                stim_bits,
-                stim_layout: if os {
-                    "{in_valid, in_last, in_act, in_w}"
-                } else {
-                    "{w_valid, in_valid, w_row, in_row, psum_row}"
-                },
-                expect_bits,
-                sentinel: sentinel(expect_bits),
-            },
-            &tb_file,
-        )?,
-    );
-
-    let pnr_top = format!("{}_pnr_top", m.top);
-    let pnr_file = format!("synth/{pnr_top}.v");
-    let mut lsb = stim_bits;
+    let expect_bits = expect_bits(*a, d.widths.acc);
     let name_w = ports.iter().map(|p| p.0.len()).max().unwrap_or(0).max(11);
-    let pnr_ports = ports
+    let mut lsb = stim_bits;
+    let pnr_conns = ports
         .iter()
         .map(|&(name, bits)| {
             lsb -= bits;
-            PnrPort {
-                name: name.to_string(),
+            PnrConn {
+                name,
                 pad: " ".repeat(name_w + 1 - name.len()),
                 msb: lsb + bits - 1,
                 lsb,
             }
         })
         .collect();
-    files.insert(
-        pnr_file.clone(),
-        render(
-            &PnrView {
-                header: &h(&pnr_top),
-                top: &pnr_top,
-                array: &m.top,
-                cols: a.cols,
-                acc,
-                in_bits: stim_bits,
-                ports: pnr_ports,
-            },
-            &pnr_file,
-        )?,
-    );
+    ArrayView {
+        mac: m.mac.clone(),
+        delay: m.delay.clone(),
+        pe: m.pe.clone(),
+        mesh: m.mesh.clone(),
+        top: m.top.clone(),
+        tb: format!("tb_{}", d.name),
+        pnr: format!("{}_pnr_top", m.top),
+        rows: a.rows,
+        cols: a.cols,
+        act_bits: d.act.bits(),
+        w_bits: d.weights.bits(),
+        acc: d.widths.acc,
+        latency: a.rows + a.cols - 1,
+        os_first_out: a.rows + a.cols,
+        drain_bits: bits_for(u64::from(a.rows)),
+        nstim: run.stim.len(),
+        nexp: run.outputs.len(),
+        ngemm: run.gemms.len(),
+        stim_bits,
+        stim_layout: match a.dataflow {
+            Dataflow::Os => "{in_valid, in_last, in_act, in_w}",
+            Dataflow::Ws => "{w_valid, in_valid, w_row, in_row, psum_row}",
+        },
+        expect_bits,
+        sentinel: hex::sentinel(expect_bits),
+        pnr_in_bits: stim_bits,
+        pnr_conns,
+    }
+}
+
+/// Render one array template.
+fn module<T: Template>(
+    files: &mut BTreeMap<String, String>,
+    path: &str,
+    t: T,
+) -> Result<(), EmitError> {
+    files.insert(path.to_string(), render(&t, path)?);
+    Ok(())
+}
+
+/// Every file of an array design, with the testbench running the given GEMMs.
+pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, EmitError> {
+    let a = d.array.expect("an array design");
+    let m = ArrayModules::new(d);
+    let run = array::run(d, gemms);
+    let v = &view(d, &a, &m, &run);
+    let mut files = BTreeMap::new();
+    let rtl = m.rtl_files();
+    let h = |module: &str| config_lines(d, module);
+
+    let mac = match a.dataflow {
+        Dataflow::Os => MacCommon::new(d),
+        Dataflow::Ws => MacCommon::with_psum(d),
+    };
+    files.insert(rtl[0].clone(), mac_rtl(d, &mac)?);
+    // The delay line is parameterized: its ports are written in the template.
+    module(
+        &mut files,
+        &rtl[1],
+        DelayTpl {
+            header: &h(&m.delay),
+            v,
+        },
+    )?;
+    let df = a.dataflow;
+    let pe = (&h(&m.pe), align(&pe_ports(v, df)));
+    let mesh = (&h(&m.mesh), align(&mesh_ports(v, df)));
+    let top = (&h(&m.top), align(&top_ports(d, &a)));
+    let tb_file = format!("tb/{}.v", v.tb);
+    let tb_h = h(&v.tb);
+    match df {
+        Dataflow::Ws => {
+            module(
+                &mut files,
+                &rtl[2],
+                PeWsTpl {
+                    header: pe.0,
+                    v,
+                    ports: pe.1,
+                },
+            )?;
+            module(
+                &mut files,
+                &rtl[3],
+                MeshWsTpl {
+                    header: mesh.0,
+                    v,
+                    ports: mesh.1,
+                },
+            )?;
+            module(
+                &mut files,
+                &rtl[4],
+                TopWsTpl {
+                    header: top.0,
+                    v,
+                    ports: top.1,
+                },
+            )?;
+            module(&mut files, &tb_file, TbWsTpl { header: &tb_h, v })?;
+        }
+        Dataflow::Os => {
+            module(
+                &mut files,
+                &rtl[2],
+                PeOsTpl {
+                    header: pe.0,
+                    v,
+                    ports: pe.1,
+                },
+            )?;
+            module(
+                &mut files,
+                &rtl[3],
+                MeshOsTpl {
+                    header: mesh.0,
+                    v,
+                    ports: mesh.1,
+                },
+            )?;
+            module(
+                &mut files,
+                &rtl[4],
+                TopOsTpl {
+                    header: top.0,
+                    v,
+                    ports: top.1,
+                },
+            )?;
+            module(&mut files, &tb_file, TbOsTpl { header: &tb_h, v })?;
+        }
+    }
+
+    let (stim, expect, marks) = vector_files(d, &a, &run);
+    files.insert("vectors/stim.hex".into(), stim);
+    files.insert("vectors/expect.hex".into(), expect);
+    files.insert("vectors/gemms.hex".into(), marks);
+
+    let pnr_file = format!("synth/{}.v", v.pnr);
+    let pnr_ports = align(&[
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("sin_i", 1),
+        Port::output("sout_o", 1),
+    ]);
+    module(
+        &mut files,
+        &pnr_file,
+        PnrTpl {
+            header: &h(&v.pnr),
+            v,
+            ports: pnr_ports,
+        },
+    )?;
     // The PE alone, synthesized as a second top to measure the array's plumbing overhead.
     let variants = [(PE_VARIANT, rtl[..3].to_vec(), m.pe.clone())];
     project::add_project_files(
@@ -460,17 +488,17 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
         &project::Tops {
             rtl: &rtl,
             top: &m.top,
-            tb_top: &tb_top,
+            tb_top: &v.tb,
             tb_file: &tb_file,
             pnr_file: &pnr_file,
-            pnr_top: &pnr_top,
+            pnr_top: &v.pnr,
             variants: &variants,
         },
     )?;
     Ok(Bundle {
         name: d.name.clone(),
         top: m.top.clone(),
-        tb_top,
+        tb_top: v.tb.clone(),
         tb_file,
         vectors: run.outputs.len(),
         checks: "output rows",
@@ -483,14 +511,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packing_and_sentinel() {
-        assert_eq!(pack(&[(1, 1), (-1, 3), (5, 4)]), "f5");
-        assert_eq!(pack(&[(1, 1), (-2, 8)]), "1fe");
-        assert_eq!(pack(&[(-1, 70)]), "3fffffffffffffffff");
-        assert_eq!(sentinel(8), "a5");
-        assert_eq!(sentinel(9), "05a");
-        assert_eq!(sentinel(11), "25a");
-        assert_eq!(sentinel(12), "a5a");
+    fn counts() {
         assert_eq!(bits_for(8), 4);
         assert_eq!(bits_for(1), 1);
         assert_eq!(random_gemms(2000), 8);

@@ -1,6 +1,7 @@
 //! Views for a single MAC unit: the RTL of each weight kind, its testbench, vectors and the
 //! place-and-route wrapper.
 
+use super::ports::{align, Port, PortView};
 use super::{config_lines, hex, project, render, table_lines, Bundle, EmitError, Options};
 use crate::config::Design;
 use crate::hw::vectors::{mac_vectors, Vector};
@@ -28,6 +29,19 @@ pub struct MacCommon {
     /// The partial-sum variant `<name>_mac_psum` (systolic `ws` arrays): an extra `psum_i`
     /// replaces the zero that `clr_i` loads.
     pub psum: bool,
+    /// Sign-extension bits from the signed activation to the product width (none when equal).
+    pub act_pad: Option<u32>,
+    /// Sign-extension bits from a uniform weight code to the product width.
+    pub w_pad: Option<u32>,
+    /// Sign-extension bits from the product to the accumulator width.
+    pub prod_pad: Option<u32>,
+    /// Accumulator MSB.
+    pub acc_msb: u32,
+}
+
+/// `Some(wide - narrow)` when the narrow value must be extended.
+fn pad(wide: u32, narrow: u32) -> Option<u32> {
+    (wide > narrow).then(|| wide - narrow)
 }
 
 impl MacCommon {
@@ -42,7 +56,30 @@ impl MacCommon {
             product: d.widths.product,
             acc: d.widths.acc,
             psum: false,
+            act_pad: pad(d.widths.product, d.widths.act_ext),
+            w_pad: pad(d.widths.product, d.weights.bits()),
+            prod_pad: pad(d.widths.acc, d.widths.product),
+            acc_msb: d.widths.acc - 1,
         }
+    }
+
+    /// The MAC's ports (also the place-and-route wrapper's and the baseline's).
+    pub fn ports(&self) -> Vec<PortView> {
+        let mut p = vec![
+            Port::input("clk_i", 1),
+            Port::input("rst_ni", 1),
+            Port::input("en_i", 1),
+            Port::input("clr_i", 1),
+        ];
+        if self.psum {
+            p.push(Port::input("psum_i", self.acc));
+        }
+        p.extend([
+            Port::input("act_i", self.act_bits),
+            Port::input("wcode_i", self.w_bits),
+            Port::output("acc_o", self.acc),
+        ]);
+        align(&p)
     }
 
     /// The partial-sum variant: module `<name>_mac_psum` with a `psum_i` input;
@@ -62,6 +99,7 @@ impl MacCommon {
 struct UniformMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
+    ports: Vec<PortView>,
 }
 
 #[derive(Template)]
@@ -69,6 +107,7 @@ struct UniformMac<'a> {
 struct PotMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
+    ports: Vec<PortView>,
     exp_bits: u32,
     has_zero: bool,
     zero_exp: u32,
@@ -95,6 +134,7 @@ struct TermView {
 struct ApotMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
+    ports: Vec<PortView>,
     terms: Vec<TermView>,
 }
 
@@ -113,6 +153,7 @@ struct MacTb<'a> {
 struct PnrTop<'a> {
     header: &'a [String],
     c: &'a MacCommon,
+    ports: Vec<PortView>,
     top: &'a str,
 }
 
@@ -121,6 +162,7 @@ struct PnrTop<'a> {
 struct UniformPlain<'a> {
     header: &'a [String],
     c: &'a MacCommon,
+    ports: Vec<PortView>,
     top: &'a str,
 }
 
@@ -133,11 +175,19 @@ pub(crate) fn mac_rtl(d: &Design, c: &MacCommon) -> Result<String, EmitError> {
     header.extend(table_lines(d));
     let what = format!("{}.v", c.module);
     match &d.weights {
-        WeightFormat::Uniform(_) => render(&UniformMac { header: &header, c }, &what),
+        WeightFormat::Uniform(_) => render(
+            &UniformMac {
+                header: &header,
+                c,
+                ports: c.ports(),
+            },
+            &what,
+        ),
         WeightFormat::Pot(p) => render(
             &PotMac {
                 header: &header,
                 c,
+                ports: c.ports(),
                 exp_bits: p.exp_bits(),
                 has_zero: p.zero_exp().is_some(),
                 zero_exp: p.zero_exp().unwrap_or(0),
@@ -173,6 +223,7 @@ pub(crate) fn mac_rtl(d: &Design, c: &MacCommon) -> Result<String, EmitError> {
                 &ApotMac {
                     header: &header,
                     c,
+                    ports: c.ports(),
                     terms,
                 },
                 &what,
@@ -187,9 +238,12 @@ fn vector_files(d: &Design, vectors: &[Vector]) -> (String, String) {
     let w = d.weights.bits();
     let stim = hex::file(vectors.iter().map(|v| {
         let s = &v.stim;
-        let ctl = (u128::from(s.rst) << 2) | (u128::from(s.clr) << 1) | u128::from(s.en);
-        let word = (ctl << (a + w)) | ((d.act.to_bits(s.act) as u128) << w) | s.code as u128;
-        hex::word(word as i128, a + w + 3)
+        let ctl = (u8::from(s.rst) << 2) | (u8::from(s.clr) << 1) | u8::from(s.en);
+        hex::pack(&[
+            (i128::from(ctl), 3),
+            (i128::from(d.act.to_bits(s.act)), a),
+            (i128::from(s.code), w),
+        ])
     }));
     let expect = hex::file(
         vectors
@@ -236,6 +290,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             &PnrTop {
                 header: &pnr_header,
                 c: &c,
+                ports: c.ports(),
                 top: &pnr_top,
             },
             &pnr_file,
@@ -250,6 +305,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             &UniformPlain {
                 header: &header,
                 c: &c,
+                ports: c.ports(),
                 top: &top,
             },
             &file,

@@ -8,6 +8,7 @@
 mod array;
 pub mod hex;
 mod mac;
+mod ports;
 mod project;
 
 use crate::config::Design;

@@ -25,76 +25,81 @@
 //   1110:     -1 = -2^0
 //   1111:     -3 = -(2^1+2^0)
 // -----------------------------------------------------------------------------
-module apot_w4a8_mac (
-  input  wire                   clk_i,
-  input  wire                   rst_ni,
-  input  wire                   en_i,
-  input  wire                   clr_i,
-  input  wire [7:0]             act_i,
-  input  wire [3:0]             wcode_i,
-  output wire [20:0]            acc_o
-);
-  localparam integer W   = 4;  // weight code bits
-  localparam integer AX  = 9;  // activation as a signed number
-  localparam integer P   = 13;  // exact product width
-  localparam integer ACC = 21;  // accumulator width
+`timescale 1ns / 1ps
+`default_nettype none
 
-  // Activation (8 bits, unsigned) as a signed AX-bit number, sign-extended to the product width.
-  wire signed [AX-1:0] act_s = $signed({1'b0, act_i});
-  wire signed [P-1:0]  act_p = {{4{act_s[AX-1]}}, act_s};
+module apot_w4a8_mac (
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        en_i,
+  input  wire        clr_i,
+  input  wire [7:0]  act_i,
+  input  wire [3:0]  wcode_i,
+  output wire [20:0] acc_o
+);
+  // Widths: weight code, activation as a signed number, exact product, accumulator.
+  localparam integer WCodeWidth  = 4;
+  localparam integer ActExtWidth = 9;
+  localparam integer ProdWidth   = 13;
+  localparam integer AccWidth    = 21;
+
+  // Activation (8 bits, unsigned) as a signed ActExtWidth-bit number, sign-extended to the product width.
+  wire signed [ActExtWidth-1:0] act_s = $signed({1'b0, act_i});
+  wire signed [ProdWidth-1:0]   act_p = $signed({{4{act_s[ActExtWidth-1]}}, act_s});
+
+  // Accumulator: en_i accumulates (clearing first when clr_i), clr_i alone clears.
+  reg  [AccWidth-1:0] acc_d, acc_q;
+  wire [AccWidth-1:0] base = clr_i ? {AccWidth{1'b0}} : acc_q;
 
   // APoT weight {s, fields}: value (-1)^s * (sum of the terms the fields select).
   // Each field decodes to one shifted copy of the activation (constant shifts: wiring + mux).
-  wire w_sign = wcode_i[W-1];
+  wire w_sign = wcode_i[WCodeWidth-1];
 
   // Term 0: field wcode_i[2:1] selects 0, 2^3, 2^2, 2^0.
-  reg [P-1:0] term0;
+  reg [ProdWidth-1:0] term0;
   always @(*) begin
     case (wcode_i[2:1])
-      2'd1: term0 = act_p <<< 3;
-      2'd2: term0 = act_p <<< 2;
-      2'd3: term0 = act_p <<< 0;
-      default: term0 = {P{1'b0}};
+      2'd1: term0 = $unsigned(act_p) << 3;
+      2'd2: term0 = $unsigned(act_p) << 2;
+      2'd3: term0 = $unsigned(act_p) << 0;
+      default: term0 = {ProdWidth{1'b0}};
     endcase
   end
 
   // Term 1: field wcode_i[0:0] selects 0, 2^1.
-  reg [P-1:0] term1;
+  reg [ProdWidth-1:0] term1;
   always @(*) begin
     case (wcode_i[0:0])
-      1'd1: term1 = act_p <<< 1;
-      default: term1 = {P{1'b0}};
+      1'd1: term1 = $unsigned(act_p) << 1;
+      default: term1 = {ProdWidth{1'b0}};
     endcase
   end
 
   // Magnitude at product width (narrow carry chains), then one fused add/subtract.
-  wire [P-1:0] mag = term0 + term1;
+  wire [ProdWidth-1:0] mag = term0 + term1;
 
-  // Fused add/subtract, one carry chain: acc + (x ^ {ACC{s}}) + s == acc + (s ? -x : x).
-  wire [ACC-1:0] base = clr_i ? {ACC{1'b0}} : acc_q;
-  wire [ACC-1:0] x    = {{8{mag[P-1]}}, mag};
-  wire [ACC-1:0] sum  = base + (x ^ {ACC{w_sign}}) + {{(ACC-1){1'b0}}, w_sign};
-
-  // Accumulator register: en_i accumulates (clearing first when clr_i), clr_i alone clears.
-  reg [ACC-1:0] acc_d, acc_q;
+  // Fused add/subtract, one carry chain: base + (x ^ {AccWidth{s}}) + s == base + (s ? -x : x).
+  wire [AccWidth-1:0] x   = {{8{mag[ProdWidth-1]}}, mag};
+  wire [AccWidth-1:0] sum = base + (x ^ {AccWidth{w_sign}}) + {{(AccWidth-1){1'b0}}, w_sign};
 
   always @(*) begin
     acc_d = acc_q;
     if (en_i) begin
       acc_d = sum;
     end else if (clr_i) begin
-      acc_d = {ACC{1'b0}};
+      acc_d = {AccWidth{1'b0}};
     end
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      acc_q <= {ACC{1'b0}};
+      acc_q <= {AccWidth{1'b0}};
     end else begin
       acc_q <= acc_d;
     end
   end
 
   assign acc_o = acc_q;
-
 endmodule
+
+`default_nettype wire

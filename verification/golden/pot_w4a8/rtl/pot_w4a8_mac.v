@@ -25,59 +25,64 @@
 //   1110:    -64 = -2^6
 //   1111:      0 = -0 (not produced by the encoder)
 // -----------------------------------------------------------------------------
-module pot_w4a8_mac (
-  input  wire                   clk_i,
-  input  wire                   rst_ni,
-  input  wire                   en_i,
-  input  wire                   clr_i,
-  input  wire [7:0]             act_i,
-  input  wire [3:0]             wcode_i,
-  output wire [22:0]            acc_o
-);
-  localparam integer W   = 4;  // weight code bits
-  localparam integer AX  = 9;  // activation as a signed number
-  localparam integer P   = 15;  // exact product width
-  localparam integer ACC = 23;  // accumulator width
+`timescale 1ns / 1ps
+`default_nettype none
 
-  // Activation (8 bits, unsigned) as a signed AX-bit number, sign-extended to the product width.
-  wire signed [AX-1:0] act_s = $signed({1'b0, act_i});
-  wire signed [P-1:0]  act_p = {{6{act_s[AX-1]}}, act_s};
+module pot_w4a8_mac (
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        en_i,
+  input  wire        clr_i,
+  input  wire [7:0]  act_i,
+  input  wire [3:0]  wcode_i,
+  output wire [22:0] acc_o
+);
+  // Widths: weight code, activation as a signed number, exact product, accumulator.
+  localparam integer WCodeWidth  = 4;
+  localparam integer ActExtWidth = 9;
+  localparam integer ProdWidth   = 15;
+  localparam integer AccWidth    = 23;
+
+  // Activation (8 bits, unsigned) as a signed ActExtWidth-bit number, sign-extended to the product width.
+  wire signed [ActExtWidth-1:0] act_s = $signed({1'b0, act_i});
+  wire signed [ProdWidth-1:0]   act_p = $signed({{6{act_s[ActExtWidth-1]}}, act_s});
+
+  // Accumulator: en_i accumulates (clearing first when clr_i), clr_i alone clears.
+  reg  [AccWidth-1:0] acc_d, acc_q;
+  wire [AccWidth-1:0] base = clr_i ? {AccWidth{1'b0}} : acc_q;
 
   // PoT weight {s, e}: value (-1)^s * 2^e, exponent 3'd7 means zero.
-  localparam integer E = 3;  // exponent field bits
-  wire         w_sign = wcode_i[W-1];
-  wire [E-1:0] w_exp  = wcode_i[E-1:0];
-  wire         w_zero = (w_exp == 3'd7);
+  localparam integer ExpWidth = 3;
+  wire                w_sign = wcode_i[WCodeWidth-1];
+  wire [ExpWidth-1:0] w_exp  = wcode_i[ExpWidth-1:0];
+  wire                w_zero = (w_exp == 3'd7);
 
   // One shifter: |product| before the sign is applied.
-  wire [P-1:0] shifted = act_p <<< w_exp;
-  wire [P-1:0] mag     = w_zero ? {P{1'b0}} : shifted;
+  wire [ProdWidth-1:0] shifted = $unsigned(act_p) << w_exp;
+  wire [ProdWidth-1:0] mag     = w_zero ? {ProdWidth{1'b0}} : shifted;
 
-  // Fused add/subtract, one carry chain: acc + (x ^ {ACC{s}}) + s == acc + (s ? -x : x).
-  wire [ACC-1:0] base = clr_i ? {ACC{1'b0}} : acc_q;
-  wire [ACC-1:0] x    = {{8{mag[P-1]}}, mag};
-  wire [ACC-1:0] sum  = base + (x ^ {ACC{w_sign}}) + {{(ACC-1){1'b0}}, w_sign};
-
-  // Accumulator register: en_i accumulates (clearing first when clr_i), clr_i alone clears.
-  reg [ACC-1:0] acc_d, acc_q;
+  // Fused add/subtract, one carry chain: base + (x ^ {AccWidth{s}}) + s == base + (s ? -x : x).
+  wire [AccWidth-1:0] x   = {{8{mag[ProdWidth-1]}}, mag};
+  wire [AccWidth-1:0] sum = base + (x ^ {AccWidth{w_sign}}) + {{(AccWidth-1){1'b0}}, w_sign};
 
   always @(*) begin
     acc_d = acc_q;
     if (en_i) begin
       acc_d = sum;
     end else if (clr_i) begin
-      acc_d = {ACC{1'b0}};
+      acc_d = {AccWidth{1'b0}};
     end
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      acc_q <= {ACC{1'b0}};
+      acc_q <= {AccWidth{1'b0}};
     end else begin
       acc_q <= acc_d;
     end
   end
 
   assign acc_o = acc_q;
-
 endmodule
+
+`default_nettype wire

@@ -8,27 +8,33 @@
 //   accumulator_bits: 20 (derived minimum 20)
 //   derived: product_bits 12, signed activation bits 9
 // -----------------------------------------------------------------------------
+`timescale 1ns / 1ps
+`default_nettype none
+
 // Place-and-route wrapper: every MAC input is registered, so the timed path is
 // register -> MAC -> accumulator register.
 module uniform_w4a8_mac_pnr_top (
-  input  wire           clk_i,
-  input  wire           rst_ni,
-  input  wire           en_i,
-  input  wire           clr_i,
-  input  wire [7:0]   act_i,
-  input  wire [3:0]   wcode_i,
-  output wire [19:0]  acc_o
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        en_i,
+  input  wire        clr_i,
+  input  wire [7:0]  act_i,
+  input  wire [3:0]  wcode_i,
+  output wire [19:0] acc_o
 );
-  reg               en_q, clr_q;
-  reg [7:0]   act_q;
-  reg [3:0]   wcode_q;
+  localparam integer ActWidth   = 8;
+  localparam integer WCodeWidth = 4;
+
+  reg                  en_q, clr_q;
+  reg [ActWidth-1:0]   act_q;
+  reg [WCodeWidth-1:0] wcode_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       en_q    <= 1'b0;
       clr_q   <= 1'b0;
-      act_q   <= 8'd0;
-      wcode_q <= 4'd0;
+      act_q   <= {ActWidth{1'b0}};
+      wcode_q <= {WCodeWidth{1'b0}};
     end else begin
       en_q    <= en_i;
       clr_q   <= clr_i;
@@ -47,3 +53,5 @@ module uniform_w4a8_mac_pnr_top (
     .acc_o   (acc_o)
   );
 endmodule
+
+`default_nettype wire

@@ -9,31 +9,34 @@
 //   derived: product_bits 12, signed activation bits 9
 // -----------------------------------------------------------------------------
 `timescale 1ns / 1ps
+`default_nettype none
 
 // Self-checking testbench: applies vectors/stim.hex one cycle at a time (inputs change on the
 // falling edge), compares acc_o after every rising edge with vectors/expect.hex, and ends with
 // one line: `PASS <vectors checked>` or `FAIL <mismatches>` (and a non-zero exit).
 module tb_uniform_w4a8;
-  localparam integer N   = 798;  // vectors
-  localparam integer A   = 8;
-  localparam integer W   = 4;
-  localparam integer ACC = 20;
-  localparam integer SW  = A + W + 3;  // stim word: {rst, clr, en, act, wcode}
-  localparam integer WATCHDOG = N + 64;  // cycles
+  localparam integer NumVectors = 798;
+  localparam integer ActWidth   = 8;
+  localparam integer WCodeWidth = 4;
+  localparam integer AccWidth   = 20;
+  // Stimulus word: {rst, clr, en, act, wcode}.
+  localparam integer StimWidth  = ActWidth + WCodeWidth + 3;
+  // Cycles before the watchdog fails the run.
+  localparam integer Watchdog   = NumVectors + 64;
   // expect.hex ends with this extra word, so a truncated file cannot pass.
-  localparam [ACC-1:0] SENTINEL = 20'h5a5a5;
+  localparam [AccWidth-1:0] Sentinel = 20'h5a5a5;
 
-  reg          clk = 1'b0;
-  reg          rst_n = 1'b1;
-  reg          en = 1'b0;
-  reg          clr = 1'b0;
-  reg  [A-1:0] act = {A{1'b0}};
-  reg  [W-1:0] wcode = {W{1'b0}};
-  reg  [2:0]   ctl;
-  wire [ACC-1:0] acc;
+  reg                   clk = 1'b0;
+  reg                   rst_n = 1'b1;
+  reg                   en = 1'b0;
+  reg                   clr = 1'b0;
+  reg  [ActWidth-1:0]   act = {ActWidth{1'b0}};
+  reg  [WCodeWidth-1:0] wcode = {WCodeWidth{1'b0}};
+  reg  [2:0]            ctl;
+  wire [AccWidth-1:0]   acc;
 
-  reg [SW-1:0]  stim_mem [0:N-1];
-  reg [ACC-1:0] exp_mem  [0:N];
+  reg [StimWidth-1:0] stim_mem [0:NumVectors-1];
+  reg [AccWidth-1:0]  exp_mem  [0:NumVectors];
   integer i;
   integer errors;
   integer cycles;
@@ -56,10 +59,23 @@ module tb_uniform_w4a8;
     forever begin
       @(posedge clk);
       cycles = cycles + 1;
-      if (cycles > WATCHDOG) begin
+      if (cycles > Watchdog) begin
         $display("FAIL watchdog: no result after %0d cycles", cycles);
         $fatal(1, "watchdog");
       end
+    end
+  end
+
+  // Waveforms on request (+waves, or `make sim WAVES=1`): FST from Verilator (built with
+  // --trace-fst), VCD from Icarus.
+  initial begin
+    if ($test$plusargs("waves")) begin
+`ifdef VERILATOR
+      $dumpfile("build/verilator/waves.fst");
+`else
+      $dumpfile("build/icarus/waves.vcd");
+`endif
+      $dumpvars(0, tb_uniform_w4a8);
     end
   end
 
@@ -67,7 +83,7 @@ module tb_uniform_w4a8;
     errors = 0;
     $readmemh("vectors/stim.hex", stim_mem);
     $readmemh("vectors/expect.hex", exp_mem);
-    if (exp_mem[N] !== SENTINEL) begin
+    if (exp_mem[NumVectors] !== Sentinel) begin
       $display("FAIL vectors: vectors/expect.hex does not end with the sentinel word");
       $fatal(1, "bad vectors");
     end
@@ -75,12 +91,12 @@ module tb_uniform_w4a8;
     #1 rst_n = 1'b0;
     @(negedge clk);
     @(negedge clk);
-    if (acc !== {ACC{1'b0}}) begin
+    if (acc !== {AccWidth{1'b0}}) begin
       errors = errors + 1;
       $display("MISMATCH reset: expected 0 got %h", acc);
     end
     rst_n = 1'b1;
-    for (i = 0; i <= N; i = i + 1) begin
+    for (i = 0; i <= NumVectors; i = i + 1) begin
       if (i > 0) begin
         @(negedge clk);
         if (acc !== exp_mem[i-1]) begin
@@ -90,7 +106,7 @@ module tb_uniform_w4a8;
           end
         end
       end
-      if (i < N) begin
+      if (i < NumVectors) begin
         {ctl, act, wcode} = stim_mem[i];
         rst_n = ~ctl[2];
         clr   = ctl[1];
@@ -98,7 +114,7 @@ module tb_uniform_w4a8;
       end
     end
     if (errors == 0) begin
-      $display("PASS %0d", N);
+      $display("PASS %0d", NumVectors);
       $finish;
     end else begin
       $display("FAIL %0d", errors);
@@ -106,3 +122,5 @@ module tb_uniform_w4a8;
     end
   end
 endmodule
+
+`default_nettype wire

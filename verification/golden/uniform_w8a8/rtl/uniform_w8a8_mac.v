@@ -10,53 +10,58 @@
 // Weight codes (uniform, 8 bits):
 //   two's complement: value = signed(code), -128..=127; the encoder uses ±127
 // -----------------------------------------------------------------------------
-module uniform_w8a8_mac (
-  input  wire                   clk_i,
-  input  wire                   rst_ni,
-  input  wire                   en_i,
-  input  wire                   clr_i,
-  input  wire [7:0]             act_i,
-  input  wire [7:0]             wcode_i,
-  output wire [23:0]            acc_o
-);
-  localparam integer W   = 8;  // weight code bits
-  localparam integer AX  = 9;  // activation as a signed number
-  localparam integer P   = 16;  // exact product width
-  localparam integer ACC = 24;  // accumulator width
+`timescale 1ns / 1ps
+`default_nettype none
 
-  // Activation (8 bits, unsigned) as a signed AX-bit number, sign-extended to the product width.
-  wire signed [AX-1:0] act_s = $signed({1'b0, act_i});
-  wire signed [P-1:0]  act_p = {{7{act_s[AX-1]}}, act_s};
+module uniform_w8a8_mac (
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        en_i,
+  input  wire        clr_i,
+  input  wire [7:0]  act_i,
+  input  wire [7:0]  wcode_i,
+  output wire [23:0] acc_o
+);
+  // Widths: weight code, activation as a signed number, exact product, accumulator.
+  localparam integer WCodeWidth  = 8;
+  localparam integer ActExtWidth = 9;
+  localparam integer ProdWidth   = 16;
+  localparam integer AccWidth    = 24;
+
+  // Activation (8 bits, unsigned) as a signed ActExtWidth-bit number, sign-extended to the product width.
+  wire signed [ActExtWidth-1:0] act_s = $signed({1'b0, act_i});
+  wire signed [ProdWidth-1:0]   act_p = $signed({{7{act_s[ActExtWidth-1]}}, act_s});
+
+  // Accumulator: en_i accumulates (clearing first when clr_i), clr_i alone clears.
+  reg  [AccWidth-1:0] acc_d, acc_q;
+  wire [AccWidth-1:0] base = clr_i ? {AccWidth{1'b0}} : acc_q;
 
   // Uniform weight: the code is a two's-complement integer; one signed multiplier.
-  wire signed [W-1:0] w_s  = $signed(wcode_i);
-  wire signed [P-1:0] w_p  = {{8{w_s[W-1]}}, w_s};
-  wire signed [P-1:0] prod = act_p * w_p;
+  wire signed [WCodeWidth-1:0] w_s  = $signed(wcode_i);
+  wire signed [ProdWidth-1:0]  w_p  = $signed({{8{w_s[WCodeWidth-1]}}, w_s});
+  wire signed [ProdWidth-1:0]  prod = act_p * w_p;
 
-  wire [ACC-1:0] base = clr_i ? {ACC{1'b0}} : acc_q;
-  wire [ACC-1:0] prod_x = {{8{prod[P-1]}}, prod};
-  wire [ACC-1:0] sum  = base + prod_x;
-
-  // Accumulator register: en_i accumulates (clearing first when clr_i), clr_i alone clears.
-  reg [ACC-1:0] acc_d, acc_q;
+  wire [AccWidth-1:0] prod_x = {{8{prod[ProdWidth-1]}}, prod};
+  wire [AccWidth-1:0] sum    = base + prod_x;
 
   always @(*) begin
     acc_d = acc_q;
     if (en_i) begin
       acc_d = sum;
     end else if (clr_i) begin
-      acc_d = {ACC{1'b0}};
+      acc_d = {AccWidth{1'b0}};
     end
   end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      acc_q <= {ACC{1'b0}};
+      acc_q <= {AccWidth{1'b0}};
     end else begin
       acc_q <= acc_d;
     end
   end
 
   assign acc_o = acc_q;
-
 endmodule
+
+`default_nettype wire

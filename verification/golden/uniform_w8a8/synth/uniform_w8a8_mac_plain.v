@@ -8,21 +8,30 @@
 //   accumulator_bits: 24 (derived minimum 24)
 //   derived: product_bits 16, signed activation bits 9
 // -----------------------------------------------------------------------------
+`timescale 1ns / 1ps
+`default_nettype none
+
 // Baseline for area comparisons: the uniform MAC as a user would write it by hand, one
 // behavioural statement, every width left to the synthesis tool. Same ports and behaviour as
 // uniform_w8a8_mac.
 module uniform_w8a8_mac_plain (
-  input  wire                   clk_i,
-  input  wire                   rst_ni,
-  input  wire                   en_i,
-  input  wire                   clr_i,
-  input  wire [7:0]             act_i,
-  input  wire [7:0]             wcode_i,
-  output reg  signed [23:0]     acc_o
+  input  wire        clk_i,
+  input  wire        rst_ni,
+  input  wire        en_i,
+  input  wire        clr_i,
+  input  wire [7:0]  act_i,
+  input  wire [7:0]  wcode_i,
+  output wire [23:0] acc_o
 );
+  reg signed [23:0] acc_q;
+
   always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) acc_o <= 0;
-    else if (en_i) acc_o <= (clr_i ? 0 : acc_o) + $signed({1'b0, act_i}) * $signed(wcode_i);
-    else if (clr_i) acc_o <= 0;
+    if (!rst_ni) acc_q <= 0;
+    else if (en_i) acc_q <= (clr_i ? 0 : acc_q) + $signed({1'b0, act_i}) * $signed(wcode_i);
+    else if (clr_i) acc_q <= 0;
   end
+
+  assign acc_o = $unsigned(acc_q);
 endmodule
+
+`default_nettype wire

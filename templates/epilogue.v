@@ -1,0 +1,2 @@
+
+`default_nettype wire

@@ -1,0 +1,3 @@
+{% include "header.v" %}
+`timescale 1ns / 1ps
+`default_nettype none

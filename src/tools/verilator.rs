@@ -18,6 +18,9 @@ pub const EXE: &str = "build/verilator/Vsim";
 /// Simulation log, relative to the design folder.
 pub const LOG: &str = "build/verilator/sim.log";
 
+/// Extra build arguments for waveforms: the testbench dumps FST when run with `+waves`.
+pub const WAVES_ARGS: [&str; 1] = ["--trace-fst"];
+
 /// Build arguments. Testbench style warnings are not fatal; the RTL is linted separately.
 pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
     [

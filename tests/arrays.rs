@@ -2,6 +2,8 @@
 //! Verilator for many shapes and both dataflows, RTL-measured GEMM cycle counts equal to
 //! `potmac cycles`, and testbenches that fail on a broken PE or a wrong arrival cycle.
 
+mod common;
+
 use potmac::config::Design;
 use potmac::emit::{self, Options};
 use potmac::hw::array::{cycles, test_gemms, GemmShape};
@@ -125,6 +127,10 @@ fn array_rtl_is_lint_clean() {
         ("{format: apot, bits: 4}", 1, 4),
         ("{format: uniform, bits: 8}", 4, 1),
         ("{format: pot, bits: 3, zero: none}", 2, 3),
+        ("{format: pot, bits: 4}", 8, 8),
+        ("{format: apot, bits: 5}", 16, 2),
+        ("{format: uniform, bits: 4}", 1, 7),
+        ("{format: pot, bits: 5, zero: none}", 5, 3),
     ]
     .into_iter()
     .enumerate()
@@ -135,6 +141,7 @@ fn array_rtl_is_lint_clean() {
             let dir = emit::write(&b, &out).unwrap();
             let warnings = verilator::lint(&dir, &b.top, TIMEOUT).unwrap();
             assert!(warnings.is_empty(), "{}: {warnings:#?}", d.name);
+            common::lint_clean(&dir, &b.top, &b.tb_file, &b.pnr_file);
         }
     }
 }

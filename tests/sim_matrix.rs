@@ -94,5 +94,6 @@ fn corner_matrix_is_lint_clean() {
         let dir = emit::write(&b, &out).unwrap();
         let warnings = verilator::lint(&dir, &b.top, Duration::from_secs(120)).unwrap();
         assert!(warnings.is_empty(), "{}: {warnings:#?}", d.name);
+        common::lint_clean(&dir, &b.top, &b.tb_file, &b.pnr_file);
     }
 }

@@ -332,6 +332,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         top: c.module.clone(),
         tb_top,
         tb_file,
+        pnr_file,
         vectors: vectors.len(),
         checks: "vectors",
         files,

@@ -61,6 +61,8 @@ pub struct Bundle {
     pub tb_top: String,
     /// Testbench file, relative to the folder.
     pub tb_file: String,
+    /// Place-and-route wrapper file (a second top for synthesis), relative to the folder.
+    pub pnr_file: String,
     /// Number of checks the testbench makes (its `PASS n`).
     pub vectors: usize,
     /// What one check is: `vectors` (a MAC cycle) or `output rows` (an array row and its cycle).

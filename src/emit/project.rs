@@ -10,12 +10,18 @@ use std::collections::BTreeMap;
 /// The cocotb runner, test and reference model: the same in every folder (they read
 /// `format.json` and `filelist.f`).
 const COCOTB: [(&str, &str); 3] = [
-    ("cocotb/run.py", include_str!("../../templates/cocotb/run.py")),
+    (
+        "cocotb/run.py",
+        include_str!("../../templates/cocotb/run.py"),
+    ),
     (
         "cocotb/test_design.py",
         include_str!("../../templates/cocotb/test_design.py"),
     ),
-    ("cocotb/model.py", include_str!("../../templates/cocotb/model.py")),
+    (
+        "cocotb/model.py",
+        include_str!("../../templates/cocotb/model.py"),
+    ),
 ];
 
 /// Names the project files refer to.

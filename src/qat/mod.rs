@@ -27,7 +27,8 @@ pub mod train;
 
 use crate::quant::QuantError;
 
-/// Errors of the QAT library.
+/// Errors of the QAT library (messages never repeat their `source`: see the crate docs,
+/// "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum QatError {
     /// Invalid settings (format text, architecture, pruning on a format without zero).
@@ -37,7 +38,7 @@ pub enum QatError {
     #[error(transparent)]
     Quant(#[from] QuantError),
     /// File system errors.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         source: std::io::Error,

@@ -15,7 +15,8 @@ pub struct Tool {
     pub package: &'static str,
 }
 
-/// Errors from running tools.
+/// Errors from running tools (messages never repeat their `source`: see the crate docs,
+/// "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The executable is not on PATH.
@@ -40,7 +41,7 @@ pub enum ToolError {
         tail: String,
     },
     /// Spawning or log I/O failed.
-    #[error("`{bin}`: {source}")]
+    #[error("running `{bin}`")]
     Io {
         bin: &'static str,
         source: std::io::Error,

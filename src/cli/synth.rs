@@ -12,6 +12,27 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `--target`: the command-line spelling of [`Target`] (the library stays free of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetArg {
+    /// Generic gates (`abc -g cmos2`: NAND/NOR/NOT) with a CMOS transistor estimate.
+    Generic,
+    /// Lattice iCE40 LUT4s, DSPs off.
+    Ice40,
+    /// Xilinx 7-series LUTs, DSPs off (`-nodsp`).
+    Xc7,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Target {
+        match t {
+            TargetArg::Generic => Target::Generic,
+            TargetArg::Ice40 => Target::Ice40,
+            TargetArg::Xc7 => Target::Xc7,
+        }
+    }
+}
+
 /// Arguments of `potmac synth`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,8 +40,8 @@ pub struct Args {
     #[arg(required = true)]
     configs: Vec<PathBuf>,
     /// Synthesis target.
-    #[arg(long, value_enum, default_value_t = Target::Generic)]
-    target: Target,
+    #[arg(long, value_enum, default_value_t = TargetArg::Generic)]
+    target: TargetArg,
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -151,6 +172,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
     if a.pnr {
         tools::find(&nextpnr::NEXTPNR)?;
     }
+    let target = Target::from(a.target);
     let timeout = Duration::from_secs(a.timeout);
     let opts = emit::Options {
         vectors: 0,
@@ -161,8 +183,8 @@ pub fn run(a: &Args) -> Result<Verdict> {
         .into_iter()
         .zip(&designs)
     {
-        let stats = yosys::synth(&dir, a.target, timeout)
-            .with_context(|| format!("synthesizing `{}` for {}", b.name, a.target.name()))?;
+        let stats = yosys::synth(&dir, target, timeout)
+            .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
             Some(
                 nextpnr::fmax(&dir, timeout)
@@ -171,19 +193,19 @@ pub fn run(a: &Args) -> Result<Verdict> {
         } else {
             None
         };
-        let mut r = row(d, a.target, stats, fmax_mhz);
+        let mut r = row(d, target, stats, fmax_mhz);
         if d.array.is_some() {
-            let pe = yosys::synth_variant(&dir, a.target, emit::PE_VARIANT, timeout)
+            let pe = yosys::synth_variant(&dir, target, emit::PE_VARIANT, timeout)
                 .with_context(|| format!("synthesizing one PE of `{}`", b.name))?;
             r.array = ArrayArea::new(d, &r.stats, pe);
         }
         rows.push(r);
         if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
             let stats =
-                yosys::synth_variant(&dir, a.target, emit::PLAIN, timeout).with_context(|| {
+                yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
                     format!("synthesizing the hand-written baseline of `{}`", b.name)
                 })?;
-            let mut r = row(d, a.target, stats, None);
+            let mut r = row(d, target, stats, None);
             r.name = format!("{} (hand-written)", d.name);
             rows.push(r);
         }
@@ -268,4 +290,19 @@ pub fn table(rows: &[SynthRow]) -> String {
         out.push_str(&format!("| {} |\n", cols.join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn every_target_has_a_flag_value_of_the_same_name() {
+        for t in TargetArg::value_variants() {
+            let name = t.to_possible_value().expect("not skipped");
+            assert_eq!(name.get_name(), Target::from(*t).name());
+        }
+        assert_eq!(TargetArg::value_variants().len(), Target::ALL.len());
+    }
 }

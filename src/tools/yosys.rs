@@ -14,7 +14,7 @@ pub const YOSYS: Tool = Tool {
 };
 
 /// Synthesis target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// Generic gates (`abc -g cmos2`: NAND/NOR/NOT) with a CMOS transistor estimate.
     Generic,

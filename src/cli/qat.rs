@@ -4,19 +4,15 @@
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
-use crate::qat::pipeline::{
-    build_arch, finetune, pretrain, sweep, verify, ModelKind, Sweep, Verification,
-};
+use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
 use crate::qat::quantizer::{ClipRule, FormatSpec};
+use crate::qat::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
 use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
-use anyhow::{Context, Result};
-use serde::Serialize;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use anyhow::Result;
+use std::path::PathBuf;
 
 /// Data set choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DatasetArg {
     /// UCI handwritten digits, 8×8 (embedded).
     Digits,
@@ -130,36 +126,6 @@ pub struct QatArgs {
     pub sweep_bits: Vec<u32>,
 }
 
-/// `report.json`.
-#[derive(Debug, Serialize)]
-struct Report<'a> {
-    dataset: DatasetArg,
-    model: &'a str,
-    arch: &'a crate::qat::model::Arch,
-    train_samples: usize,
-    test_samples: usize,
-    fp: TrainConfig,
-    qat_train: TrainConfig,
-    qat: &'a QatConfig,
-    fp_test_acc: f64,
-    history: Vec<EpochLog>,
-    verification: Verification,
-    layers: Vec<LayerSummary>,
-}
-
-#[derive(Debug, Serialize)]
-struct LayerSummary {
-    format: String,
-    w_scale: f64,
-    clip_alpha: f64,
-    act_clip: Option<f32>,
-    requant_m: Option<i64>,
-    requant_s: Option<u32>,
-    acc_width: u32,
-    zero_weights: usize,
-    weights: usize,
-}
-
 fn load(args: &QatArgs) -> Result<Dataset> {
     let mut d = match args.dataset {
         DatasetArg::Digits => data::digits()?,
@@ -207,10 +173,6 @@ impl Progress {
             self.train_samples as f64 / dt.max(1e-9)
         );
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.2}", 100.0 * x)
 }
 
 /// Run `potmac qat`.
@@ -284,23 +246,18 @@ pub fn run(args: &QatArgs) -> Result<()> {
             &args.sweep_bits,
             &mut |tag, l| prog.line(tag, l),
         )?;
-        let md = sweep_markdown(
-            dataset_name,
-            model_name,
-            &data,
-            &fp_cfg,
-            &qat_cfg,
-            &qcfg,
-            &args.sweep_bits,
-            &s,
-        );
+        let setup = SweepSetup {
+            dataset: dataset_name,
+            model: model_name,
+            data: &data,
+            fp: &fp_cfg,
+            qat: &qat_cfg,
+            q: &qcfg,
+            bits: &args.sweep_bits,
+        };
+        let md = sweep_markdown(&setup, &s);
         print!("{md}");
-        std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
-        std::fs::write(out.join("sweep.md"), &md)?;
-        std::fs::write(
-            out.join("sweep.json"),
-            serde_json::to_string_pretty(&s)? + "\n",
-        )?;
+        write_sweep(&out, &md, &s)?;
         eprintln!("wrote {}", out.join("sweep.md").display());
         return Ok(());
     }
@@ -321,24 +278,8 @@ pub fn run(args: &QatArgs) -> Result<()> {
         ))
     });
     write_export(&out, &im, &data.test.x, &data.test.y, args.golden_samples)?;
-    let layers = im
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, il)| LayerSummary {
-            format: il.format.label(),
-            w_scale: il.w_scale,
-            clip_alpha: q.layers[l].alpha,
-            act_clip: q.act_clip.get(l).copied(),
-            requant_m: il.requant.map(|r| r.m),
-            requant_s: il.requant.map(|r| r.s),
-            acc_width: il.acc_width,
-            zero_weights: il.weight_values().iter().filter(|&&v| v == 0).count(),
-            weights: il.codes.len(),
-        })
-        .collect();
     let report = Report {
-        dataset: args.dataset,
+        dataset: dataset_name,
         model: model_name,
         arch: &net.arch,
         train_samples: data.train.len(),
@@ -349,15 +290,9 @@ pub fn run(args: &QatArgs) -> Result<()> {
         fp_test_acc: fp_acc,
         history,
         verification: v,
-        layers,
+        layers: LayerSummary::all(&im, &q),
     };
-    let md = report_markdown(&report);
-    write_text(
-        &out,
-        "report.json",
-        &(serde_json::to_string_pretty(&report)? + "\n"),
-    )?;
-    write_text(&out, "report.md", &md)?;
+    report.write(&out)?;
     println!(
         "{dataset_name} {model_name} {}: FP {}%, QAT (integer path) {}%, fake-quant/integer class mismatches {}; wrote {}",
         qcfg.weights.label(),
@@ -367,132 +302,4 @@ pub fn run(args: &QatArgs) -> Result<()> {
         out.display()
     );
     Ok(())
-}
-
-fn write_text(dir: &Path, name: &str, text: &str) -> Result<()> {
-    std::fs::write(dir.join(name), text).with_context(|| dir.join(name).display().to_string())
-}
-
-fn report_markdown(r: &Report) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# QAT report: {:?} {}, {}\n",
-        r.dataset,
-        r.model,
-        r.qat.weights.label()
-    );
-    let _ = writeln!(
-        s,
-        "- samples: {} train / {} test",
-        r.train_samples, r.test_samples
-    );
-    let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
-    let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
-    let _ = writeln!(
-        s,
-        "- QAT test accuracy (integer-only path): {}%",
-        pct(r.verification.int_acc)
-    );
-    let _ = writeln!(
-        s,
-        "- fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
-        r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
-    );
-    let _ = writeln!(
-        s,
-        "| layer | format | w scale | clip α | act clip | M | S | acc bits | zero weights |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
-    for (i, l) in r.layers.iter().enumerate() {
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-        let _ = writeln!(
-            s,
-            "| {i} | {} | {:.4e} | {:.2} | {} | {} | {} | {} | {}/{} |",
-            l.format,
-            l.w_scale,
-            l.clip_alpha,
-            opt(l.act_clip.map(|c| format!("{c:.4}"))),
-            opt(l.requant_m.map(|m| m.to_string())),
-            opt(l.requant_s.map(|m| m.to_string())),
-            l.acc_width,
-            l.zero_weights,
-            l.weights
-        );
-    }
-    let _ = writeln!(
-        s,
-        "\n| phase | epoch | lr | loss | train % | test % |\n|---|---|---|---|---|---|"
-    );
-    for h in &r.history {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.1e} | {:.4} | {} | {} |",
-            h.phase,
-            h.epoch,
-            h.lr,
-            h.loss,
-            pct(h.train_acc),
-            pct(h.test_acc)
-        );
-    }
-    s
-}
-
-#[allow(clippy::too_many_arguments)]
-fn sweep_markdown(
-    dataset: &str,
-    model: &str,
-    data: &Dataset,
-    fp: &TrainConfig,
-    qat: &TrainConfig,
-    q: &QatConfig,
-    bits: &[u32],
-    sw: &Sweep,
-) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "## {dataset} / {model}: test accuracy (%), {} train / {} test samples, act {} bits\n",
-        data.train.len(),
-        data.test.len(),
-        q.act_bits
-    );
-    let _ = writeln!(
-        s,
-        "FP: {} epochs Adam lr {:.0e}; QAT: {} epochs from the FP model, lr {:.0e} ×0.1 every {} epochs; first/last layer: {}/{}; integer-path accuracy.\n",
-        fp.epochs,
-        fp.lr,
-        qat.epochs,
-        qat.lr,
-        qat.lr_step,
-        q.first_layer.map_or("same".into(), |f| f.label()),
-        q.last_layer.map_or("same".into(), |f| f.label()),
-    );
-    let head: Vec<String> = bits.iter().map(|b| format!("{b} bit")).collect();
-    let _ = writeln!(s, "| format | {} |", head.join(" | "));
-    let _ = writeln!(s, "|---|{}", "---|".repeat(bits.len()));
-    let _ = writeln!(
-        s,
-        "| FP32 | {} |",
-        vec![pct(sw.fp_test_acc); bits.len()].join(" | ")
-    );
-    let _ = writeln!(
-        s,
-        "| FP32 + same fine-tuning | {} |",
-        vec![pct(sw.fp_continued_acc); bits.len()].join(" | ")
-    );
-    for kind in ["uniform", "pot", "apot"] {
-        let row: Vec<String> = bits
-            .iter()
-            .map(|b| {
-                sw.cells
-                    .iter()
-                    .find(|c| c.format == format!("{kind}:{b}"))
-                    .map_or("–".into(), |c| pct(c.test_acc))
-            })
-            .collect();
-        let _ = writeln!(s, "| {kind} | {} |", row.join(" | "));
-    }
-    s
 }

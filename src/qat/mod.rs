@@ -12,7 +12,8 @@
 //! Modules: [`rng`] (seeded PRNG), [`gemm`] (matrixmultiply wrappers), [`layers`] (dense, conv
 //! im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam), [`quantizer`], [`model`] (network,
 //! STE forward/backward), [`train`], [`data`] (digits, Fashion-MNIST), [`export`], and
-//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI).
+//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
+//! sweep files and their Markdown).
 
 pub mod data;
 pub mod export;
@@ -23,6 +24,7 @@ pub mod model;
 pub mod optim;
 pub mod pipeline;
 pub mod quantizer;
+pub mod report;
 pub mod train;
 
 use crate::quant::QuantError;

@@ -1,6 +1,7 @@
 //! `potmac qat`: float pre-training, quantization-aware fine-tuning, integer export and
 //! format sweeps on the digits and Fashion-MNIST data sets.
 
+use super::Verdict;
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
@@ -175,8 +176,10 @@ impl Progress {
     }
 }
 
-/// Run `potmac qat`.
-pub fn run(args: &QatArgs) -> Result<()> {
+/// Run `potmac qat`. A disagreement of the integer-only path with the fake-quant path is a
+/// verification failure ([`Verdict::Fail`], exit code 1); the files are still written so the
+/// disagreement can be inspected.
+pub fn run(args: &QatArgs) -> Result<Verdict> {
     let data = load(args)?;
     let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {
@@ -259,18 +262,23 @@ pub fn run(args: &QatArgs) -> Result<()> {
         print!("{md}");
         write_sweep(&out, &md, &s)?;
         eprintln!("wrote {}", out.join("sweep.md").display());
-        return Ok(());
+        let mut verdict = Verdict::Pass;
+        for c in s.cells.iter().filter(|c| c.layer_mismatches > 0) {
+            verdict = Verdict::Fail;
+            println!(
+                "FAIL {}: the integer path disagrees with the fake-quant path on {} of {} test samples",
+                c.format,
+                c.layer_mismatches,
+                data.test.len()
+            );
+        }
+        return Ok(verdict);
     }
 
     let (net, q, qat_logs) = finetune(&fp, &data, &qcfg, &qat_cfg, &mut |l| prog.line("qat", l))?;
     history.extend(qat_logs);
     let im = IntModel::from_network(&net, &q)?;
     let v = verify(&net, &im, &data.test);
-    anyhow::ensure!(
-        v.layer_mismatches == 0,
-        "integer path disagrees with the fake-quant path on {} samples",
-        v.layer_mismatches
-    );
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "hdl_out/qat/{dataset_name}_{model_name}_{}",
@@ -301,5 +309,14 @@ pub fn run(args: &QatArgs) -> Result<()> {
         report.verification.class_mismatches,
         out.display()
     );
-    Ok(())
+    if !report.verification.agrees() {
+        println!(
+            "FAIL the integer path disagrees with the fake-quant path on {} of {} test samples (see {})",
+            report.verification.layer_mismatches,
+            report.verification.samples,
+            out.join("report.md").display()
+        );
+        return Ok(Verdict::Fail);
+    }
+    Ok(Verdict::Pass)
 }

@@ -70,6 +70,14 @@ pub struct Verification {
     pub layer_mismatches: usize,
 }
 
+impl Verification {
+    /// Whether the integer-only path reproduced the fake-quant path on every sample and layer
+    /// (anything else is a verification failure, exit code 1 in the CLI).
+    pub fn agrees(&self) -> bool {
+        self.layer_mismatches == 0
+    }
+}
+
 /// Run both paths over the whole split and compare every layer's integers.
 pub fn verify(net: &Network, im: &IntModel, data: &Split) -> Verification {
     let per = data.x.len() / data.len().max(1);
@@ -121,6 +129,9 @@ pub struct SweepCell {
     pub bits: u32,
     pub test_acc: f64,
     pub class_mismatches: usize,
+    /// Samples on which the integer path differs from the fake-quant path in any layer (must
+    /// be 0; see [`Verification::agrees`]).
+    pub layer_mismatches: usize,
 }
 
 /// Result of a sweep: the float accuracy and one cell per format.
@@ -171,6 +182,7 @@ pub fn sweep(
                 bits: b,
                 test_acc: v.int_acc,
                 class_mismatches: v.class_mismatches,
+                layer_mismatches: v.layer_mismatches,
             });
         }
     }

@@ -4,7 +4,8 @@
 //!
 //! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (derived widths and the
 //! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
-//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights
+//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). Long runs report through
+//! [`progress`], which the library implements as a no-op and the binary as progress bars. [`qat`] trains networks whose weights
 //! use the same code tables and exports them as integer models and golden vectors.
 //!
 //! # Errors
@@ -22,6 +23,7 @@ pub mod config;
 pub mod deploy;
 pub mod emit;
 pub mod hw;
+pub mod progress;
 pub mod qat;
 pub mod quant;
 pub mod rng;

@@ -102,7 +102,9 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
 }
 
 /// Run `tool args…` in `cwd`, saving stdout and stderr to `log` (created with its parent
-/// folders), killing it after `timeout`.
+/// folders), killing it after `timeout`. The command line is reported to the installed
+/// [`crate::progress`] observer first (`potmac -v` prints it); the driver that calls this
+/// opens the progress step that names what the run is for.
 pub fn run(
     tool: &Tool,
     args: &[String],
@@ -111,6 +113,7 @@ pub fn run(
     log: &Path,
 ) -> Result<Run, ToolError> {
     let exe = find(tool)?;
+    crate::progress::command(cwd, tool.bin, args);
     let io = |source| ToolError::Io {
         bin: tool.bin,
         source,

@@ -3,6 +3,7 @@
 //! RTL cycle by cycle).
 
 use super::common::load_designs;
+use super::ui::Ui;
 use super::Verdict;
 use crate::hw::array::{cycles, GemmShape};
 use anyhow::{bail, Result};
@@ -40,7 +41,7 @@ pub fn parse_gemm(s: &str) -> Result<GemmShape, String> {
 }
 
 /// Run `potmac cycles`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     for (d, p) in designs.iter().zip(&a.configs) {
         if d.array.is_none() {
@@ -55,15 +56,17 @@ pub fn run(a: &Args) -> Result<Verdict> {
             );
         }
     }
-    println!(
+    writeln!(
+        ui,
         "| design | array | dataflow | M,K,N | tiles | period | latency | cycles | MACs | utilization |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    )?;
+    writeln!(ui, "|---|---|---|---|---|---|---|---|---|---|")?;
     for d in &designs {
         let arr = d.array.expect("checked above");
         for g in &a.gemm {
             let r = cycles(&arr, *g);
-            println!(
+            writeln!(
+                ui,
                 "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
                 d.name,
                 arr.rows,
@@ -78,7 +81,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
                 r.total,
                 r.macs,
                 r.utilization
-            );
+            )?;
         }
     }
     Ok(Verdict::Pass)

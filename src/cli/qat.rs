@@ -1,6 +1,7 @@
 //! `potmac qat`: float pre-training, quantization-aware fine-tuning, integer export and
 //! format sweeps on the digits and Fashion-MNIST data sets.
 
+use super::ui::Ui;
 use super::Verdict;
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::{write_export, IntModel};
@@ -146,15 +147,17 @@ fn load(args: &QatArgs) -> Result<Dataset> {
     Ok(d)
 }
 
-/// Per-epoch progress on stderr (wall-clock figures go only here, never into reports).
-struct Progress {
+/// One note per epoch on stderr (wall-clock figures go only here, never into reports).
+struct EpochNotes<'a> {
+    ui: &'a Ui,
     last: std::time::Instant,
     train_samples: usize,
 }
 
-impl Progress {
-    fn new(train_samples: usize) -> Self {
+impl<'a> EpochNotes<'a> {
+    fn new(ui: &'a Ui, train_samples: usize) -> Self {
         Self {
+            ui,
             last: std::time::Instant::now(),
             train_samples,
         }
@@ -163,7 +166,7 @@ impl Progress {
     fn line(&mut self, tag: &str, l: &EpochLog) {
         let dt = self.last.elapsed().as_secs_f64();
         self.last = std::time::Instant::now();
-        eprintln!(
+        self.ui.note(&format!(
             "[{tag}] epoch {:>3}  lr {:.1e}  loss {:.4}  train {:.2}%  test {:.2}%  ({:.2} s, {:.0} samples/s incl. test eval)",
             l.epoch,
             l.lr,
@@ -172,14 +175,14 @@ impl Progress {
             100.0 * l.test_acc,
             dt,
             self.train_samples as f64 / dt.max(1e-9)
-        );
+        ));
     }
 }
 
 /// Run `potmac qat`. A disagreement of the integer-only path with the fake-quant path is a
 /// verification failure ([`Verdict::Fail`], exit code 1); the files are still written so the
 /// disagreement can be inspected.
-pub fn run(args: &QatArgs) -> Result<Verdict> {
+pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
     let data = load(args)?;
     let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {
@@ -227,13 +230,13 @@ pub fn run(args: &QatArgs) -> Result<Verdict> {
         ..fp_cfg
     };
     let arch = build_arch(&data, model, &args.hidden, &args.channels);
-    eprintln!(
+    ui.note(&format!(
         "qat: {dataset_name} ({} train / {} test), {model_name}, act {} bits",
         data.train.len(),
         data.test.len(),
         args.act_bits
-    );
-    let mut prog = Progress::new(data.train.len());
+    ));
+    let mut prog = EpochNotes::new(ui, data.train.len());
     let (fp, mut history) = pretrain(&data, arch, &fp_cfg, &mut |l| prog.line("fp", l))?;
     let fp_acc = evaluate(&fp, None, &data.test)?;
 
@@ -259,18 +262,19 @@ pub fn run(args: &QatArgs) -> Result<Verdict> {
             bits: &args.sweep_bits,
         };
         let md = sweep_markdown(&setup, &s);
-        print!("{md}");
+        write!(ui, "{md}")?;
         write_sweep(&out, &md, &s)?;
-        eprintln!("wrote {}", out.join("sweep.md").display());
+        ui.note(&format!("wrote {}", out.join("sweep.md").display()));
         let mut verdict = Verdict::Pass;
         for c in s.cells.iter().filter(|c| c.layer_mismatches > 0) {
             verdict = Verdict::Fail;
-            println!(
+            writeln!(
+                ui,
                 "FAIL {}: the integer path disagrees with the fake-quant path on {} of {} test samples",
                 c.format,
                 c.layer_mismatches,
                 data.test.len()
-            );
+            )?;
         }
         return Ok(verdict);
     }
@@ -301,21 +305,23 @@ pub fn run(args: &QatArgs) -> Result<Verdict> {
         layers: LayerSummary::all(&im, &q),
     };
     report.write(&out)?;
-    println!(
+    writeln!(
+        ui,
         "{dataset_name} {model_name} {}: FP {}%, QAT (integer path) {}%, fake-quant/integer class mismatches {}; wrote {}",
         qcfg.weights.label(),
         pct(fp_acc),
         pct(report.verification.int_acc),
         report.verification.class_mismatches,
         out.display()
-    );
+    )?;
     if !report.verification.agrees() {
-        println!(
+        writeln!(
+            ui,
             "FAIL the integer path disagrees with the fake-quant path on {} of {} test samples (see {})",
             report.verification.layer_mismatches,
             report.verification.samples,
             out.join("report.md").display()
-        );
+        )?;
         return Ok(Verdict::Fail);
     }
     Ok(Verdict::Pass)

@@ -2,10 +2,12 @@
 //! design and simulator. Exit 0 when all pass, 1 on any mismatch, 2 on a tool error.
 
 use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::ui::Ui;
 use super::Verdict;
 use crate::emit;
 use crate::tools::{SimOutcome, Simulator};
 use anyhow::{bail, Context, Result};
+use std::path::Path;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -64,7 +66,7 @@ pub struct Args {
 }
 
 /// Run `potmac sim`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     let sims = a.sim.require()?;
     let opts = emit::Options {
@@ -78,6 +80,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
     } else {
         generate_all(&designs, &opts, &a.out)?
     };
+    let all = crate::progress::step("simulating", Some((folders.len() * sims.len()) as u64));
     for (b, dir) in folders {
         for sim in &sims {
             let s = sim.name();
@@ -86,23 +89,24 @@ pub fn run(a: &Args) -> Result<Verdict> {
                 .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
                 .with_context(|| format!("simulating `{}` on {s}", b.name))?;
             let secs = t0.elapsed().as_secs_f64();
-            match outcome {
-                SimOutcome::Pass(n) => {
-                    println!(
-                        "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
-                        b.name, s, b.checks
-                    )
-                }
-                SimOutcome::Fail(n) => {
-                    verdict = Verdict::Fail;
-                    println!(
-                        "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}",
-                        b.name,
-                        s,
-                        log.display()
-                    );
-                }
+            if matches!(outcome, SimOutcome::Fail(_)) {
+                verdict = Verdict::Fail;
             }
+            match outcome {
+                SimOutcome::Pass(n) => writeln!(
+                    ui,
+                    "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
+                    b.name, s, b.checks
+                )?,
+                SimOutcome::Fail(n) => writeln!(
+                    ui,
+                    "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}",
+                    b.name,
+                    s,
+                    log.display()
+                )?,
+            }
+            all.inc(1);
         }
     }
     Ok(verdict)
@@ -112,7 +116,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
 fn existing_folders(
     designs: &[crate::config::Design],
     opts: &emit::Options,
-    out: &std::path::Path,
+    out: &Path,
 ) -> Result<Vec<(emit::Bundle, PathBuf)>> {
     designs
         .iter()

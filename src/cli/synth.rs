@@ -3,6 +3,7 @@
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
 use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::ui::Ui;
 use super::Verdict;
 use crate::config::Design;
 use crate::emit;
@@ -166,7 +167,7 @@ pub fn array_table(rows: &[SynthRow]) -> String {
 }
 
 /// Run `potmac synth`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     tools::find(&yosys::YOSYS)?;
     if a.pnr {
@@ -179,10 +180,9 @@ pub fn run(a: &Args) -> Result<Verdict> {
         ..emit::Options::default()
     };
     let mut rows = Vec::new();
-    for ((b, dir), d) in generate_all(&designs, &opts, &a.out)?
-        .into_iter()
-        .zip(&designs)
-    {
+    let folders = generate_all(&designs, &opts, &a.out)?;
+    let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    for ((b, dir), d) in folders.into_iter().zip(&designs) {
         let stats = yosys::synth(&dir, target, timeout)
             .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
@@ -209,9 +209,11 @@ pub fn run(a: &Args) -> Result<Verdict> {
             r.name = format!("{} (hand-written)", d.name);
             rows.push(r);
         }
+        all.inc(1);
     }
-    print!("{}", table(&rows));
-    print!("{}", array_table(&rows));
+    drop(all);
+    write!(ui, "{}", table(&rows))?;
+    write!(ui, "{}", array_table(&rows))?;
     if let Some(path) = &a.json {
         let text = serde_json::to_string_pretty(&rows)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;

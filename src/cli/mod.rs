@@ -3,11 +3,13 @@
 //! Conventions shared by every subcommand: exit code 0 pass, 1 verification failure, 2 usage,
 //! config or tool error; results on stdout through [`ui::Ui`] (a closed stdout ends the run
 //! quietly with 0); progress and notes on stderr, `-q` to silence them, `-v` to add every
-//! tool command line. clap is used here and nowhere else in the crate.
+//! tool command line; `--format table|csv|json` where a command prints results
+//! ([`format`]). clap is used here and nowhere else in the crate.
 
 mod common;
 mod cycles;
 mod deploy;
+mod format;
 mod generate;
 pub mod qat;
 mod sim;

@@ -3,6 +3,7 @@
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
 use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
 use crate::config::Design;
@@ -10,6 +11,7 @@ use crate::emit;
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use anyhow::{Context, Result};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -59,6 +61,9 @@ pub struct Args {
     /// Timeout per tool invocation, in seconds.
     #[arg(long, default_value_t = 900)]
     timeout: u64,
+    /// Output format: Markdown tables, CSV, or JSON Lines (one row per synthesized design).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// One design's results.
@@ -212,8 +217,15 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         all.inc(1);
     }
     drop(all);
-    write!(ui, "{}", table(&rows))?;
-    write!(ui, "{}", array_table(&rows))?;
+    if a.format == Format::Table {
+        write!(ui, "{}", table(&rows))?;
+        write!(ui, "{}", array_table(&rows))?;
+    } else {
+        let mut records = RecordWriter::new(ui, a.format);
+        for r in &rows {
+            records.write(&record(r, &rows[0]))?;
+        }
+    }
     if let Some(path) = &a.json {
         let text = serde_json::to_string_pretty(&rows)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
@@ -232,6 +244,61 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         fmax_mhz,
         array: None,
     }
+}
+
+/// `value / reference` (4 decimals), or null without both or with a zero reference.
+fn ratio(value: Option<f64>, reference: Option<f64>) -> Value {
+    match (value, reference) {
+        (Some(v), Some(r)) if r > 0.0 => rounded(v / r, 4),
+        _ => Value::Null,
+    }
+}
+
+/// The fields of one row, as CSV columns and JSON keys: the figures of both tables, each
+/// `_ratio` relative to the first row (the table's parenthesised figures), and for array
+/// designs the PE figures and overheads (null otherwise).
+fn record(r: &SynthRow, first: &SynthRow) -> Record {
+    let (s, f) = (&r.stats, &first.stats);
+    let n = |x: u64| Some(x as f64);
+    let on = |x: Option<u64>| x.map(|v| v as f64);
+    let a = r.array.as_ref();
+    vec![
+        ("design", Value::from(r.name.as_str())),
+        ("weights", Value::from(r.weights.as_str())),
+        ("act_bits", Value::from(r.act_bits)),
+        ("acc_bits", Value::from(r.acc_bits)),
+        ("target", Value::from(r.target)),
+        ("cells", Value::from(s.cells)),
+        ("cells_ratio", ratio(n(s.cells), n(f.cells))),
+        ("transistors", opt(s.transistors)),
+        (
+            "transistors_ratio",
+            ratio(on(s.transistors), on(f.transistors)),
+        ),
+        ("luts", opt(s.luts)),
+        ("luts_ratio", ratio(on(s.luts), on(f.luts))),
+        ("carries", opt(s.carries)),
+        ("ffs", Value::from(s.ffs)),
+        ("ffs_ratio", ratio(n(s.ffs), n(f.ffs))),
+        ("dsps", Value::from(s.dsps)),
+        ("fmax_mhz", opt(r.fmax_mhz)),
+        ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
+        ("array", opt(a.map(|a| format!("{}x{}", a.rows, a.cols)))),
+        ("dataflow", opt(a.map(|a| a.dataflow))),
+        ("pe_cells", opt(a.map(|a| a.pe.cells))),
+        ("pe_transistors", opt(a.and_then(|a| a.pe.transistors))),
+        ("pe_luts", opt(a.and_then(|a| a.pe.luts))),
+        ("pe_ffs", opt(a.map(|a| a.pe.ffs))),
+        (
+            "overhead_cells",
+            opt(a.map(|a| rounded(a.overhead_cells, 4))),
+        ),
+        (
+            "overhead_area",
+            opt(a.and_then(|a| a.overhead_area).map(|x| rounded(x, 4))),
+        ),
+        ("overhead_ffs", opt(a.map(|a| rounded(a.overhead_ffs, 4)))),
+    ]
 }
 
 /// `value` and its ratio to `reference`.

@@ -67,6 +67,17 @@ fn a_closed_stdout_ends_the_run_quietly() {
     drop(child.stdout.take());
     let o = child.wait_with_output().unwrap();
     assert_quiet_end(o.status, &text(&o.stderr));
+
+    // Generated text too (completions are rendered in memory, then written).
+    let mut child = potmac()
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_quiet_end(o.status, &text(&o.stderr));
 }
 
 fn cycles(format: Option<&str>) -> Output {
@@ -195,6 +206,30 @@ fn verbose_prints_every_tool_command_line() {
         text(&o.stdout)
     );
     assert!(!text(&o.stdout).contains("iverilog"));
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = potmac().args(["completions", shell]).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", text(&o.stderr));
+        let script = text(&o.stdout);
+        assert!(script.contains("potmac"), "{shell}");
+        // Subcommands and flags are in there, not just the program name.
+        assert!(
+            script.contains("cycles") && script.contains("format"),
+            "{shell}"
+        );
+    }
+    let o = potmac().arg("man").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = text(&o.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH potmac"),
+        "{page}"
+    );
+    assert!(page.contains(".TH potmac 1"), "{page}");
+    assert!(page.contains("completions") && page.contains("quiet"));
 }
 
 /// Generate a MAC design, then flip one expected value, so `sim --no-generate` fails.

@@ -7,10 +7,12 @@
 //! ([`format`]). clap is used here and nowhere else in the crate.
 
 mod common;
+mod completions;
 mod cycles;
 mod deploy;
 mod format;
 mod generate;
+mod man;
 pub mod qat;
 mod sim;
 mod synth;
@@ -67,6 +69,10 @@ enum Command {
     Qat(Box<qat::QatArgs>),
     /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
     Deploy(deploy::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(completions::Args),
+    /// Print the man page (roff) on stdout.
+    Man(man::Args),
 }
 
 /// What a successful command concluded.
@@ -96,6 +102,8 @@ pub fn main() -> ExitCode {
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Deploy(a) => deploy::run(a, &ui),
+        Command::Completions(a) => completions::run(a, &ui),
+        Command::Man(a) => man::run(a, &ui),
     });
     ui.clear();
     match result {

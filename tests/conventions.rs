@@ -209,6 +209,36 @@ fn verbose_prints_every_tool_command_line() {
 }
 
 #[test]
+fn bad_flag_values_exit_2_naming_the_flag() {
+    let cases: [&[&str]; 6] = [
+        &["cycles", "x.yaml", "--gemm", "1,1,1", "--format", "xml"],
+        &["synth", "x.yaml", "--target", "asic"],
+        &["sim", "x.yaml", "--timeout", "0"],
+        &["qat", "--batch", "0"],
+        &["qat", "--weights", "pot:9"],
+        &["completions", "tcsh"],
+    ];
+    for args in cases {
+        let o = potmac().args(args).output().unwrap();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let flag = args[args.len() - 2];
+        let named = if flag.starts_with("--") {
+            flag.to_string()
+        } else {
+            "<SHELL>".to_string()
+        };
+        assert!(err.contains(&named), "{args:?}: {err}");
+    }
+    let o = potmac()
+        .args(["-q", "-v", "cycles", "x.yaml", "--gemm", "1,1,1"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--quiet"), "{}", text(&o.stderr));
+}
+
+#[test]
 fn completions_and_man_page_come_from_the_clap_definition() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let o = potmac().args(["completions", shell]).output().unwrap();

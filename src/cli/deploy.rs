@@ -2,7 +2,7 @@
 //! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
 //! bit against the integer model, then in RTL simulation.
 
-use super::common::DEFAULT_OUT;
+use super::common::{at_least_one, DEFAULT_OUT};
 use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = at_least_one::<u64>)]
     timeout: u64,
 }
 

@@ -1,15 +1,17 @@
 //! `potmac qat`: float pre-training, quantization-aware fine-tuning, integer export and
 //! format sweeps on the digits and Fashion-MNIST data sets.
 
+use super::common::at_least_one;
 use super::ui::Ui;
 use super::Verdict;
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
 use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
-use crate::qat::quantizer::{ClipRule, FormatSpec};
+use crate::qat::quantizer::{ClipRule, FormatKind, FormatSpec, ZeroSpec};
 use crate::qat::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
 use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
+use crate::qat::QatError;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -55,16 +57,16 @@ pub struct QatArgs {
     #[arg(long, value_enum, default_value = "mlp")]
     pub model: ModelArg,
     /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N.
-    #[arg(long, default_value = "pot:4")]
-    pub weights: String,
+    #[arg(long, default_value = "pot:4", value_parser = weight_format)]
+    pub weights: FormatSpec,
     /// Format of the first layer (default: --weights).
-    #[arg(long)]
-    pub first_layer: Option<String>,
+    #[arg(long, value_parser = weight_format)]
+    pub first_layer: Option<FormatSpec>,
     /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
-    #[arg(long)]
-    pub last_layer: Option<String>,
+    #[arg(long, value_parser = weight_format)]
+    pub last_layer: Option<FormatSpec>,
     /// Unsigned activation bits (input pixels and every hidden activation).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = act_bits)]
     pub act_bits: u32,
     /// QAT fine-tuning epochs [default: digits 15, fashion-mnist 3].
     #[arg(long)]
@@ -73,34 +75,34 @@ pub struct QatArgs {
     #[arg(long)]
     pub fp_epochs: Option<usize>,
     /// Mini-batch size.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one::<usize>)]
     pub batch: usize,
     /// Float pre-training learning rate (Adam).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, value_parser = positive)]
     pub fp_lr: f32,
     /// QAT optimiser (the paper uses SGD with momentum 0.9).
     #[arg(long, value_enum, default_value = "adam")]
     pub optimizer: OptArg,
     /// QAT learning rate.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, value_parser = positive)]
     pub lr: f32,
     /// Multiply the QAT learning rate by 0.1 every this many epochs (0 = constant).
     #[arg(long, default_value_t = 5)]
     pub lr_step: usize,
     /// Pruning factor: normalised |w| below PF × smallest level → 0 (formats with a zero).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = non_negative)]
     pub prune: f64,
     /// Weight clipping rule.
     #[arg(long, value_enum, default_value = "auto")]
     pub weight_clip: ClipArg,
     /// Percentile of post-ReLU activations used as the activation clip.
-    #[arg(long, default_value_t = 99.99)]
+    #[arg(long, default_value_t = 99.99, value_parser = percentile)]
     pub act_percentile: f64,
     /// MLP hidden widths.
-    #[arg(long, value_delimiter = ',', default_value = "128,64")]
+    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = at_least_one::<usize>)]
     pub hidden: Vec<usize>,
     /// CNN channels per conv stage.
-    #[arg(long, value_delimiter = ',', default_value = "8,16")]
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = at_least_one::<usize>)]
     pub channels: Vec<usize>,
     /// Seed of initialisation and batch order.
     #[arg(long, default_value_t = 1)]
@@ -109,10 +111,10 @@ pub struct QatArgs {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Use only the first N training samples.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<usize>)]
     pub train_limit: Option<usize>,
     /// Use only the first N test samples.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
     /// Test samples exported as golden vectors.
     #[arg(long, default_value_t = 8)]
@@ -123,9 +125,63 @@ pub struct QatArgs {
     /// Train FP once, then fine-tune uniform, pot and apot at --sweep-bits; print one table.
     #[arg(long)]
     pub sweep: bool,
-    /// Widths of the sweep.
-    #[arg(long, value_delimiter = ',', default_value = "3,4,5")]
+    /// Widths of the sweep (each one every format supports).
+    #[arg(long, value_delimiter = ',', default_value = "3,4,5", value_parser = sweep_width)]
     pub sweep_bits: Vec<u32>,
+}
+
+/// `--weights`, `--first-layer`, `--last-layer`: a format the code tables support.
+fn weight_format(s: &str) -> Result<FormatSpec, String> {
+    FormatSpec::parse(s).map_err(|e| match e {
+        QatError::Config(m) => m,
+        other => other.to_string(),
+    })
+}
+
+/// `--act-bits`: a width unsigned activations support.
+fn act_bits(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    crate::quant::ActFormat::new(bits, false).map_err(|e| e.to_string())?;
+    Ok(bits)
+}
+
+/// `--sweep-bits`: a width that uniform, pot and apot all support.
+fn sweep_width(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
+        let spec = FormatSpec {
+            kind,
+            bits,
+            zero: ZeroSpec::Code,
+        };
+        spec.format()
+            .map_err(|e| format!("every swept format needs the width: {e}"))?;
+    }
+    Ok(bits)
+}
+
+/// A learning rate: finite and above zero.
+fn positive(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a number above 0, got `{s}`")),
+    }
+}
+
+/// A pruning factor: finite and at least zero.
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a number of at least 0, got `{s}`")),
+    }
+}
+
+/// A percentile in (0, 100].
+fn percentile(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 100.0 => Ok(x),
+        _ => Err(format!("expected a percentile in (0, 100], got `{s}`")),
+    }
 }
 
 fn load(args: &QatArgs) -> Result<Dataset> {
@@ -194,11 +250,10 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         ModelKind::Cnn => "cnn",
     };
     let dataset_name = if digits { "digits" } else { "fashion-mnist" };
-    let parse = |s: &Option<String>| s.as_deref().map(FormatSpec::parse).transpose();
     let qcfg = QatConfig {
-        weights: FormatSpec::parse(&args.weights)?,
-        first_layer: parse(&args.first_layer)?,
-        last_layer: parse(&args.last_layer)?,
+        weights: args.weights,
+        first_layer: args.first_layer,
+        last_layer: args.last_layer,
         act_bits: args.act_bits,
         prune: args.prune,
         clip: match args.weight_clip {

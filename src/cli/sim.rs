@@ -1,7 +1,7 @@
 //! `potmac sim CONFIG... [--sim icarus|verilator|both]`: generate, simulate, one line per
 //! design and simulator. Exit 0 when all pass, 1 on any mismatch, 2 on a tool error.
 
-use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
 use super::format::{rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = at_least_one::<u64>)]
     timeout: u64,
     /// Simulate the folders already in OUT as they are (e.g. after editing their RTL or
     /// vectors) instead of regenerating them.

@@ -2,7 +2,7 @@
 //! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
-use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
@@ -59,7 +59,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 900)]
+    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
     timeout: u64,
     /// Output format: Markdown tables, CSV, or JSON Lines (one row per synthesized design).
     #[arg(long, value_enum, default_value_t = Format::Table)]

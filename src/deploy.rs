@@ -19,14 +19,15 @@ use crate::qat::model::LayerKind;
 use crate::qat::quantizer::{FormatKind, ZeroSpec};
 use std::path::Path;
 
-/// Errors while mapping a model onto arrays.
+/// Errors while mapping a model onto arrays (messages never repeat their `source`: see the
+/// crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     /// The export folder could not be read.
     #[error("{path}: {message}")]
     Read { path: String, message: String },
     /// A layer's design is invalid (e.g. its formats are outside the hardware's range).
-    #[error("layer {layer}: {source}")]
+    #[error("mapping layer {layer} onto an array design")]
     Config { layer: usize, source: ConfigError },
     /// The array's result differs from the integer model: a real disagreement.
     #[error("layer {layer}: sample {sample}, output {output}: array + bias = {got}, integer model = {want}")]

@@ -4,14 +4,26 @@
 //!
 //! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (derived widths and the
 //! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
-//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights
+//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). Long runs report through
+//! [`progress`], which the library implements as a no-op and the binary as progress bars. [`qat`] trains networks whose weights
 //! use the same code tables and exports them as integer models and golden vectors.
+//!
+//! # Errors
+//!
+//! Every error type is a `thiserror` enum, and they all follow one rule: **a message describes
+//! its own layer only and never embeds its cause**. A variant that wraps another error marks it
+//! `source` (so [`std::error::Error::source`] returns it) and leaves it out of its `#[error]`
+//! text; a variant that only forwards another error is `#[error(transparent)]`. To show the
+//! whole story, walk the chain: `anyhow`'s `{:#}` does, and that is how the `potmac` binary
+//! prints errors (`error: a.yaml: cannot read: No such file or directory (os error 2)`), each
+//! cause exactly once.
 
 pub mod cli;
 pub mod config;
 pub mod deploy;
 pub mod emit;
 pub mod hw;
+pub mod progress;
 pub mod qat;
 pub mod quant;
 pub mod rng;

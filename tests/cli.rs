@@ -153,3 +153,25 @@ fn generate_is_deterministic_and_has_no_absolute_paths() {
         );
     }
 }
+
+/// Error messages never embed their cause and the binary prints the chain once: a missing
+/// config names the file, says it cannot be read, and gives the OS reason exactly once.
+#[test]
+fn a_missing_config_prints_its_cause_once() {
+    let o = potmac()
+        .args(["generate", "no/such/config.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    // The OS reason, as the standard library words it on this platform.
+    let cause = std::fs::read("no/such/config.yaml")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err.matches(&cause).count(), 1, "{cause}: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: no/such/config.yaml: cannot read: "),
+        "{err}"
+    );
+}

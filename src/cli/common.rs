@@ -9,6 +9,14 @@ use std::path::{Path, PathBuf};
 /// Default output folder.
 pub const DEFAULT_OUT: &str = "hdl_out";
 
+/// A flag value that must be a whole number of at least 1 (a count, a size, seconds).
+pub fn at_least_one<T: std::str::FromStr + TryFrom<u64>>(s: &str) -> Result<T, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => T::try_from(n).map_err(|_| format!("`{s}` is too large")),
+        _ => Err(format!("expected a whole number of at least 1, got `{s}`")),
+    }
+}
+
 /// Validate every config first, so a bad file stops the run before anything is written.
 pub fn load_designs(paths: &[PathBuf]) -> Result<Vec<Design>> {
     if paths.is_empty() {

@@ -3,9 +3,13 @@
 //! RTL cycle by cycle).
 
 use super::common::load_designs;
+use super::format::{Format, Record, RecordWriter};
+use super::ui::Ui;
 use super::Verdict;
-use crate::hw::array::{cycles, GemmShape};
+use crate::config::{ArrayShape, Design};
+use crate::hw::array::{cycles, CycleReport, GemmShape};
 use anyhow::{bail, Result};
+use serde_json::Value;
 use std::path::PathBuf;
 
 /// Arguments of `potmac cycles`.
@@ -17,6 +21,9 @@ pub struct Args {
     /// GEMM dimensions `M,K,N`: X is M×K, W is K×N (repeatable).
     #[arg(long, required = true, value_parser = parse_gemm)]
     gemm: Vec<GemmShape>,
+    /// Output format: a Markdown table, CSV, or JSON Lines.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// Largest GEMM dimension accepted.
@@ -40,7 +47,7 @@ pub fn parse_gemm(s: &str) -> Result<GemmShape, String> {
 }
 
 /// Run `potmac cycles`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     for (d, p) in designs.iter().zip(&a.configs) {
         if d.array.is_none() {
@@ -55,33 +62,60 @@ pub fn run(a: &Args) -> Result<Verdict> {
             );
         }
     }
-    println!(
-        "| design | array | dataflow | M,K,N | tiles | period | latency | cycles | MACs | utilization |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    if a.format == Format::Table {
+        writeln!(
+            ui,
+            "| design | array | dataflow | M,K,N | tiles | period | latency | cycles | MACs | utilization |"
+        )?;
+        writeln!(ui, "|---|---|---|---|---|---|---|---|---|---|")?;
+    }
+    let mut records = RecordWriter::new(ui, a.format);
     for d in &designs {
         let arr = d.array.expect("checked above");
         for g in &a.gemm {
             let r = cycles(&arr, *g);
-            println!(
-                "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
-                d.name,
-                arr.rows,
-                arr.cols,
-                arr.dataflow.name(),
-                g.m,
-                g.k,
-                g.n,
-                r.tiles,
-                r.period,
-                r.latency,
-                r.total,
-                r.macs,
-                r.utilization
-            );
+            if a.format == Format::Table {
+                writeln!(
+                    ui,
+                    "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
+                    d.name,
+                    arr.rows,
+                    arr.cols,
+                    arr.dataflow.name(),
+                    g.m,
+                    g.k,
+                    g.n,
+                    r.tiles,
+                    r.period,
+                    r.latency,
+                    r.total,
+                    r.macs,
+                    r.utilization
+                )?;
+            } else {
+                records.write(&record(d, &arr, g, &r))?;
+            }
         }
     }
     Ok(Verdict::Pass)
+}
+
+/// The fields of one result, as CSV columns and JSON keys.
+fn record(d: &Design, arr: &ArrayShape, g: &GemmShape, r: &CycleReport) -> Record {
+    vec![
+        ("design", Value::from(d.name.as_str())),
+        ("array", Value::from(format!("{}x{}", arr.rows, arr.cols))),
+        ("dataflow", Value::from(arr.dataflow.name())),
+        ("m", Value::from(g.m)),
+        ("k", Value::from(g.k)),
+        ("n", Value::from(g.n)),
+        ("tiles", Value::from(r.tiles)),
+        ("period", Value::from(r.period)),
+        ("latency", Value::from(r.latency)),
+        ("cycles", Value::from(r.total)),
+        ("macs", Value::from(r.macs)),
+        ("utilization", Value::from(r.utilization)),
+    ]
 }
 
 #[cfg(test)]

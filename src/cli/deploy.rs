@@ -2,8 +2,9 @@
 //! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
 //! bit against the integer model, then in RTL simulation.
 
-use super::common::DEFAULT_OUT;
+use super::common::{at_least_one, DEFAULT_OUT};
 use super::sim::Simulators;
+use super::ui::Ui;
 use super::Verdict;
 use crate::config::{ArrayShape, Dataflow};
 use crate::deploy::{layer_runs, read_export};
@@ -28,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = at_least_one::<u64>)]
     timeout: u64,
 }
 
@@ -50,13 +51,13 @@ fn parse_array(s: &str) -> Result<ArrayShape, String> {
 }
 
 /// Run `potmac deploy`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let (model, inputs) = read_export(&a.export)?;
     let prefix = "net";
     let runs = match layer_runs(&model, &inputs, a.array, prefix) {
         Ok(r) => r,
         Err(e @ crate::deploy::DeployError::Mismatch { .. }) => {
-            println!("FAIL {e}");
+            writeln!(ui, "FAIL {e}")?;
             return Ok(Verdict::Fail);
         }
         Err(e) => return Err(e.into()),
@@ -67,6 +68,7 @@ pub fn run(a: &Args) -> Result<Verdict> {
     let sims = a.sim.require()?;
     let timeout = Duration::from_secs(a.timeout);
     let mut verdict = Verdict::Pass;
+    let layers = crate::progress::step("deploying layers", Some(runs.len() as u64));
     for r in &runs {
         let b = emit::bundle_gemms(&r.design, std::slice::from_ref(&r.gemm))?;
         let dir = emit::write(&b, &a.out)?;
@@ -89,13 +91,16 @@ pub fn run(a: &Args) -> Result<Verdict> {
                 a.array.dataflow.name()
             );
             match outcome {
-                SimOutcome::Pass(n) => println!("{what} PASS {n} output rows == integer model"),
+                SimOutcome::Pass(n) => {
+                    writeln!(ui, "{what} PASS {n} output rows == integer model")?
+                }
                 SimOutcome::Fail(n) => {
                     verdict = Verdict::Fail;
-                    println!("{what} FAIL {n}, log: {}", log.display());
+                    writeln!(ui, "{what} FAIL {n}, log: {}", log.display())?;
                 }
             }
         }
+        layers.inc(1);
     }
     Ok(verdict)
 }

@@ -1,6 +1,7 @@
 //! `potmac generate CONFIG... [--out DIR]`: write one self-contained folder per design.
 
 use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::ui::Ui;
 use super::Verdict;
 use crate::emit;
 use anyhow::Result;
@@ -24,21 +25,22 @@ pub struct Args {
 }
 
 /// Run `potmac generate`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     let opts = emit::Options {
         vectors: a.vectors,
         seed: a.seed,
     };
     for (b, dir) in generate_all(&designs, &opts, &a.out)? {
-        println!(
+        writeln!(
+            ui,
             "{:<24} {} files, {} {} -> {}",
             b.name,
             b.files.len(),
             b.vectors,
             b.checks,
             dir.display()
-        );
+        )?;
     }
     Ok(Verdict::Pass)
 }

@@ -1,26 +1,58 @@
 //! Command-line interface: one file per subcommand, `anyhow` with context at this edge only.
+//!
+//! Conventions shared by every subcommand: exit code 0 pass, 1 verification failure, 2 usage,
+//! config or tool error; results on stdout through [`ui::Ui`] (a closed stdout ends the run
+//! quietly with 0); progress and notes on stderr, `-q` to silence them, `-v` to add every
+//! tool command line; `--format table|csv|json` where a command prints results
+//! ([`format`]). clap is used here and nowhere else in the crate.
 
 mod common;
+mod completions;
 mod cycles;
 mod deploy;
+mod format;
 mod generate;
+mod man;
 pub mod qat;
 mod sim;
 mod synth;
+mod ui;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use std::rc::Rc;
+use ui::{StdoutClosed, Ui, Verbosity};
 
 /// Uniform, power-of-two and additive power-of-two MAC units: generate Verilog, verify it on
 /// Icarus and Verilator against a bit-exact Rust model, and measure it with Yosys.
 #[derive(Debug, Parser)]
 #[command(name = "potmac", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 pass, 1 verification failure, 2 usage, config or tool error."
+    after_help = "Exit codes: 0 pass (also when stdout is closed early, e.g. by `head`), \
+    1 verification failure, 2 usage, config or tool error."
 )]
 pub struct Cli {
+    /// No progress bars and no informational messages on stderr (results and errors still
+    /// print).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print the command line of every tool run (Verilator, Icarus, Yosys, nextpnr).
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +69,10 @@ enum Command {
     Qat(Box<qat::QatArgs>),
     /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
     Deploy(deploy::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions(completions::Args),
+    /// Print the man page (roff) on stdout.
+    Man(man::Args),
 }
 
 /// What a successful command concluded.
@@ -58,17 +94,23 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match &cli.command {
-        Command::Generate(a) => generate::run(a),
-        Command::Sim(a) => sim::run(a),
-        Command::Synth(a) => synth::run(a),
-        Command::Cycles(a) => cycles::run(a),
-        Command::Qat(a) => qat::run(a).map(|()| Verdict::Pass),
-        Command::Deploy(a) => deploy::run(a),
-    };
+    let ui = Rc::new(Ui::new(cli.verbosity()));
+    let result = crate::progress::scoped(ui.clone(), || match &cli.command {
+        Command::Generate(a) => generate::run(a, &ui),
+        Command::Sim(a) => sim::run(a, &ui),
+        Command::Synth(a) => synth::run(a, &ui),
+        Command::Cycles(a) => cycles::run(a, &ui),
+        Command::Qat(a) => qat::run(a, &ui),
+        Command::Deploy(a) => deploy::run(a, &ui),
+        Command::Completions(a) => completions::run(a, &ui),
+        Command::Man(a) => man::run(a, &ui),
+    });
+    ui.clear();
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,
         Ok(Verdict::Fail) => ExitCode::from(1),
+        // The reader of stdout is gone (`potmac … | head -1`): it has what it wanted.
+        Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

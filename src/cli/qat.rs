@@ -1,22 +1,22 @@
 //! `potmac qat`: float pre-training, quantization-aware fine-tuning, integer export and
 //! format sweeps on the digits and Fashion-MNIST data sets.
 
+use super::common::at_least_one;
+use super::ui::Ui;
+use super::Verdict;
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
-use crate::qat::pipeline::{
-    build_arch, finetune, pretrain, sweep, verify, ModelKind, Sweep, Verification,
-};
-use crate::qat::quantizer::{ClipRule, FormatSpec};
+use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
+use crate::qat::quantizer::{ClipRule, FormatKind, FormatSpec, ZeroSpec};
+use crate::qat::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
 use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
-use anyhow::{Context, Result};
-use serde::Serialize;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use crate::qat::QatError;
+use anyhow::Result;
+use std::path::PathBuf;
 
 /// Data set choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DatasetArg {
     /// UCI handwritten digits, 8×8 (embedded).
     Digits,
@@ -57,16 +57,16 @@ pub struct QatArgs {
     #[arg(long, value_enum, default_value = "mlp")]
     pub model: ModelArg,
     /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N.
-    #[arg(long, default_value = "pot:4")]
-    pub weights: String,
+    #[arg(long, default_value = "pot:4", value_parser = weight_format)]
+    pub weights: FormatSpec,
     /// Format of the first layer (default: --weights).
-    #[arg(long)]
-    pub first_layer: Option<String>,
+    #[arg(long, value_parser = weight_format)]
+    pub first_layer: Option<FormatSpec>,
     /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
-    #[arg(long)]
-    pub last_layer: Option<String>,
+    #[arg(long, value_parser = weight_format)]
+    pub last_layer: Option<FormatSpec>,
     /// Unsigned activation bits (input pixels and every hidden activation).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = act_bits)]
     pub act_bits: u32,
     /// QAT fine-tuning epochs [default: digits 15, fashion-mnist 3].
     #[arg(long)]
@@ -75,34 +75,34 @@ pub struct QatArgs {
     #[arg(long)]
     pub fp_epochs: Option<usize>,
     /// Mini-batch size.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = at_least_one::<usize>)]
     pub batch: usize,
     /// Float pre-training learning rate (Adam).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, value_parser = positive)]
     pub fp_lr: f32,
     /// QAT optimiser (the paper uses SGD with momentum 0.9).
     #[arg(long, value_enum, default_value = "adam")]
     pub optimizer: OptArg,
     /// QAT learning rate.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, value_parser = positive)]
     pub lr: f32,
     /// Multiply the QAT learning rate by 0.1 every this many epochs (0 = constant).
     #[arg(long, default_value_t = 5)]
     pub lr_step: usize,
     /// Pruning factor: normalised |w| below PF × smallest level → 0 (formats with a zero).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = non_negative)]
     pub prune: f64,
     /// Weight clipping rule.
     #[arg(long, value_enum, default_value = "auto")]
     pub weight_clip: ClipArg,
     /// Percentile of post-ReLU activations used as the activation clip.
-    #[arg(long, default_value_t = 99.99)]
+    #[arg(long, default_value_t = 99.99, value_parser = percentile)]
     pub act_percentile: f64,
     /// MLP hidden widths.
-    #[arg(long, value_delimiter = ',', default_value = "128,64")]
+    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = at_least_one::<usize>)]
     pub hidden: Vec<usize>,
     /// CNN channels per conv stage.
-    #[arg(long, value_delimiter = ',', default_value = "8,16")]
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = at_least_one::<usize>)]
     pub channels: Vec<usize>,
     /// Seed of initialisation and batch order.
     #[arg(long, default_value_t = 1)]
@@ -111,10 +111,10 @@ pub struct QatArgs {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Use only the first N training samples.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<usize>)]
     pub train_limit: Option<usize>,
     /// Use only the first N test samples.
-    #[arg(long)]
+    #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
     /// Test samples exported as golden vectors.
     #[arg(long, default_value_t = 8)]
@@ -125,39 +125,63 @@ pub struct QatArgs {
     /// Train FP once, then fine-tune uniform, pot and apot at --sweep-bits; print one table.
     #[arg(long)]
     pub sweep: bool,
-    /// Widths of the sweep.
-    #[arg(long, value_delimiter = ',', default_value = "3,4,5")]
+    /// Widths of the sweep (each one every format supports).
+    #[arg(long, value_delimiter = ',', default_value = "3,4,5", value_parser = sweep_width)]
     pub sweep_bits: Vec<u32>,
 }
 
-/// `report.json`.
-#[derive(Debug, Serialize)]
-struct Report<'a> {
-    dataset: DatasetArg,
-    model: &'a str,
-    arch: &'a crate::qat::model::Arch,
-    train_samples: usize,
-    test_samples: usize,
-    fp: TrainConfig,
-    qat_train: TrainConfig,
-    qat: &'a QatConfig,
-    fp_test_acc: f64,
-    history: Vec<EpochLog>,
-    verification: Verification,
-    layers: Vec<LayerSummary>,
+/// `--weights`, `--first-layer`, `--last-layer`: a format the code tables support.
+fn weight_format(s: &str) -> Result<FormatSpec, String> {
+    FormatSpec::parse(s).map_err(|e| match e {
+        QatError::Config(m) => m,
+        other => other.to_string(),
+    })
 }
 
-#[derive(Debug, Serialize)]
-struct LayerSummary {
-    format: String,
-    w_scale: f64,
-    clip_alpha: f64,
-    act_clip: Option<f32>,
-    requant_m: Option<i64>,
-    requant_s: Option<u32>,
-    acc_width: u32,
-    zero_weights: usize,
-    weights: usize,
+/// `--act-bits`: a width unsigned activations support.
+fn act_bits(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    crate::quant::ActFormat::new(bits, false).map_err(|e| e.to_string())?;
+    Ok(bits)
+}
+
+/// `--sweep-bits`: a width that uniform, pot and apot all support.
+fn sweep_width(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
+        let spec = FormatSpec {
+            kind,
+            bits,
+            zero: ZeroSpec::Code,
+        };
+        spec.format()
+            .map_err(|e| format!("every swept format needs the width: {e}"))?;
+    }
+    Ok(bits)
+}
+
+/// A learning rate: finite and above zero.
+fn positive(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a number above 0, got `{s}`")),
+    }
+}
+
+/// A pruning factor: finite and at least zero.
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a number of at least 0, got `{s}`")),
+    }
+}
+
+/// A percentile in (0, 100].
+fn percentile(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 100.0 => Ok(x),
+        _ => Err(format!("expected a percentile in (0, 100], got `{s}`")),
+    }
 }
 
 fn load(args: &QatArgs) -> Result<Dataset> {
@@ -179,15 +203,17 @@ fn load(args: &QatArgs) -> Result<Dataset> {
     Ok(d)
 }
 
-/// Per-epoch progress on stderr (wall-clock figures go only here, never into reports).
-struct Progress {
+/// One note per epoch on stderr (wall-clock figures go only here, never into reports).
+struct EpochNotes<'a> {
+    ui: &'a Ui,
     last: std::time::Instant,
     train_samples: usize,
 }
 
-impl Progress {
-    fn new(train_samples: usize) -> Self {
+impl<'a> EpochNotes<'a> {
+    fn new(ui: &'a Ui, train_samples: usize) -> Self {
         Self {
+            ui,
             last: std::time::Instant::now(),
             train_samples,
         }
@@ -196,7 +222,7 @@ impl Progress {
     fn line(&mut self, tag: &str, l: &EpochLog) {
         let dt = self.last.elapsed().as_secs_f64();
         self.last = std::time::Instant::now();
-        eprintln!(
+        self.ui.note(&format!(
             "[{tag}] epoch {:>3}  lr {:.1e}  loss {:.4}  train {:.2}%  test {:.2}%  ({:.2} s, {:.0} samples/s incl. test eval)",
             l.epoch,
             l.lr,
@@ -205,16 +231,14 @@ impl Progress {
             100.0 * l.test_acc,
             dt,
             self.train_samples as f64 / dt.max(1e-9)
-        );
+        ));
     }
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.2}", 100.0 * x)
-}
-
-/// Run `potmac qat`.
-pub fn run(args: &QatArgs) -> Result<()> {
+/// Run `potmac qat`. A disagreement of the integer-only path with the fake-quant path is a
+/// verification failure ([`Verdict::Fail`], exit code 1); the files are still written so the
+/// disagreement can be inspected.
+pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
     let data = load(args)?;
     let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {
@@ -226,11 +250,10 @@ pub fn run(args: &QatArgs) -> Result<()> {
         ModelKind::Cnn => "cnn",
     };
     let dataset_name = if digits { "digits" } else { "fashion-mnist" };
-    let parse = |s: &Option<String>| s.as_deref().map(FormatSpec::parse).transpose();
     let qcfg = QatConfig {
-        weights: FormatSpec::parse(&args.weights)?,
-        first_layer: parse(&args.first_layer)?,
-        last_layer: parse(&args.last_layer)?,
+        weights: args.weights,
+        first_layer: args.first_layer,
+        last_layer: args.last_layer,
         act_bits: args.act_bits,
         prune: args.prune,
         clip: match args.weight_clip {
@@ -262,13 +285,13 @@ pub fn run(args: &QatArgs) -> Result<()> {
         ..fp_cfg
     };
     let arch = build_arch(&data, model, &args.hidden, &args.channels);
-    eprintln!(
+    ui.note(&format!(
         "qat: {dataset_name} ({} train / {} test), {model_name}, act {} bits",
         data.train.len(),
         data.test.len(),
         args.act_bits
-    );
-    let mut prog = Progress::new(data.train.len());
+    ));
+    let mut prog = EpochNotes::new(ui, data.train.len());
     let (fp, mut history) = pretrain(&data, arch, &fp_cfg, &mut |l| prog.line("fp", l))?;
     let fp_acc = evaluate(&fp, None, &data.test)?;
 
@@ -284,36 +307,37 @@ pub fn run(args: &QatArgs) -> Result<()> {
             &args.sweep_bits,
             &mut |tag, l| prog.line(tag, l),
         )?;
-        let md = sweep_markdown(
-            dataset_name,
-            model_name,
-            &data,
-            &fp_cfg,
-            &qat_cfg,
-            &qcfg,
-            &args.sweep_bits,
-            &s,
-        );
-        print!("{md}");
-        std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
-        std::fs::write(out.join("sweep.md"), &md)?;
-        std::fs::write(
-            out.join("sweep.json"),
-            serde_json::to_string_pretty(&s)? + "\n",
-        )?;
-        eprintln!("wrote {}", out.join("sweep.md").display());
-        return Ok(());
+        let setup = SweepSetup {
+            dataset: dataset_name,
+            model: model_name,
+            data: &data,
+            fp: &fp_cfg,
+            qat: &qat_cfg,
+            q: &qcfg,
+            bits: &args.sweep_bits,
+        };
+        let md = sweep_markdown(&setup, &s);
+        write!(ui, "{md}")?;
+        write_sweep(&out, &md, &s)?;
+        ui.note(&format!("wrote {}", out.join("sweep.md").display()));
+        let mut verdict = Verdict::Pass;
+        for c in s.cells.iter().filter(|c| c.layer_mismatches > 0) {
+            verdict = Verdict::Fail;
+            writeln!(
+                ui,
+                "FAIL {}: the integer path disagrees with the fake-quant path on {} of {} test samples",
+                c.format,
+                c.layer_mismatches,
+                data.test.len()
+            )?;
+        }
+        return Ok(verdict);
     }
 
     let (net, q, qat_logs) = finetune(&fp, &data, &qcfg, &qat_cfg, &mut |l| prog.line("qat", l))?;
     history.extend(qat_logs);
     let im = IntModel::from_network(&net, &q)?;
     let v = verify(&net, &im, &data.test);
-    anyhow::ensure!(
-        v.layer_mismatches == 0,
-        "integer path disagrees with the fake-quant path on {} samples",
-        v.layer_mismatches
-    );
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "hdl_out/qat/{dataset_name}_{model_name}_{}",
@@ -321,24 +345,8 @@ pub fn run(args: &QatArgs) -> Result<()> {
         ))
     });
     write_export(&out, &im, &data.test.x, &data.test.y, args.golden_samples)?;
-    let layers = im
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(l, il)| LayerSummary {
-            format: il.format.label(),
-            w_scale: il.w_scale,
-            clip_alpha: q.layers[l].alpha,
-            act_clip: q.act_clip.get(l).copied(),
-            requant_m: il.requant.map(|r| r.m),
-            requant_s: il.requant.map(|r| r.s),
-            acc_width: il.acc_width,
-            zero_weights: il.weight_values().iter().filter(|&&v| v == 0).count(),
-            weights: il.codes.len(),
-        })
-        .collect();
     let report = Report {
-        dataset: args.dataset,
+        dataset: dataset_name,
         model: model_name,
         arch: &net.arch,
         train_samples: data.train.len(),
@@ -349,150 +357,27 @@ pub fn run(args: &QatArgs) -> Result<()> {
         fp_test_acc: fp_acc,
         history,
         verification: v,
-        layers,
+        layers: LayerSummary::all(&im, &q),
     };
-    let md = report_markdown(&report);
-    write_text(
-        &out,
-        "report.json",
-        &(serde_json::to_string_pretty(&report)? + "\n"),
-    )?;
-    write_text(&out, "report.md", &md)?;
-    println!(
+    report.write(&out)?;
+    writeln!(
+        ui,
         "{dataset_name} {model_name} {}: FP {}%, QAT (integer path) {}%, fake-quant/integer class mismatches {}; wrote {}",
         qcfg.weights.label(),
         pct(fp_acc),
         pct(report.verification.int_acc),
         report.verification.class_mismatches,
         out.display()
-    );
-    Ok(())
-}
-
-fn write_text(dir: &Path, name: &str, text: &str) -> Result<()> {
-    std::fs::write(dir.join(name), text).with_context(|| dir.join(name).display().to_string())
-}
-
-fn report_markdown(r: &Report) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# QAT report: {:?} {}, {}\n",
-        r.dataset,
-        r.model,
-        r.qat.weights.label()
-    );
-    let _ = writeln!(
-        s,
-        "- samples: {} train / {} test",
-        r.train_samples, r.test_samples
-    );
-    let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
-    let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
-    let _ = writeln!(
-        s,
-        "- QAT test accuracy (integer-only path): {}%",
-        pct(r.verification.int_acc)
-    );
-    let _ = writeln!(
-        s,
-        "- fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
-        r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
-    );
-    let _ = writeln!(
-        s,
-        "| layer | format | w scale | clip α | act clip | M | S | acc bits | zero weights |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
-    for (i, l) in r.layers.iter().enumerate() {
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
-        let _ = writeln!(
-            s,
-            "| {i} | {} | {:.4e} | {:.2} | {} | {} | {} | {} | {}/{} |",
-            l.format,
-            l.w_scale,
-            l.clip_alpha,
-            opt(l.act_clip.map(|c| format!("{c:.4}"))),
-            opt(l.requant_m.map(|m| m.to_string())),
-            opt(l.requant_s.map(|m| m.to_string())),
-            l.acc_width,
-            l.zero_weights,
-            l.weights
-        );
+    )?;
+    if !report.verification.agrees() {
+        writeln!(
+            ui,
+            "FAIL the integer path disagrees with the fake-quant path on {} of {} test samples (see {})",
+            report.verification.layer_mismatches,
+            report.verification.samples,
+            out.join("report.md").display()
+        )?;
+        return Ok(Verdict::Fail);
     }
-    let _ = writeln!(
-        s,
-        "\n| phase | epoch | lr | loss | train % | test % |\n|---|---|---|---|---|---|"
-    );
-    for h in &r.history {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {:.1e} | {:.4} | {} | {} |",
-            h.phase,
-            h.epoch,
-            h.lr,
-            h.loss,
-            pct(h.train_acc),
-            pct(h.test_acc)
-        );
-    }
-    s
-}
-
-#[allow(clippy::too_many_arguments)]
-fn sweep_markdown(
-    dataset: &str,
-    model: &str,
-    data: &Dataset,
-    fp: &TrainConfig,
-    qat: &TrainConfig,
-    q: &QatConfig,
-    bits: &[u32],
-    sw: &Sweep,
-) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "## {dataset} / {model}: test accuracy (%), {} train / {} test samples, act {} bits\n",
-        data.train.len(),
-        data.test.len(),
-        q.act_bits
-    );
-    let _ = writeln!(
-        s,
-        "FP: {} epochs Adam lr {:.0e}; QAT: {} epochs from the FP model, lr {:.0e} ×0.1 every {} epochs; first/last layer: {}/{}; integer-path accuracy.\n",
-        fp.epochs,
-        fp.lr,
-        qat.epochs,
-        qat.lr,
-        qat.lr_step,
-        q.first_layer.map_or("same".into(), |f| f.label()),
-        q.last_layer.map_or("same".into(), |f| f.label()),
-    );
-    let head: Vec<String> = bits.iter().map(|b| format!("{b} bit")).collect();
-    let _ = writeln!(s, "| format | {} |", head.join(" | "));
-    let _ = writeln!(s, "|---|{}", "---|".repeat(bits.len()));
-    let _ = writeln!(
-        s,
-        "| FP32 | {} |",
-        vec![pct(sw.fp_test_acc); bits.len()].join(" | ")
-    );
-    let _ = writeln!(
-        s,
-        "| FP32 + same fine-tuning | {} |",
-        vec![pct(sw.fp_continued_acc); bits.len()].join(" | ")
-    );
-    for kind in ["uniform", "pot", "apot"] {
-        let row: Vec<String> = bits
-            .iter()
-            .map(|b| {
-                sw.cells
-                    .iter()
-                    .find(|c| c.format == format!("{kind}:{b}"))
-                    .map_or("–".into(), |c| pct(c.test_acc))
-            })
-            .collect();
-        let _ = writeln!(s, "| {kind} | {} |", row.join(" | "));
-    }
-    s
+    Ok(Verdict::Pass)
 }

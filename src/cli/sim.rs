@@ -1,11 +1,15 @@
 //! `potmac sim CONFIG... [--sim icarus|verilator|both]`: generate, simulate, one line per
 //! design and simulator. Exit 0 when all pass, 1 on any mismatch, 2 on a tool error.
 
-use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
+use super::format::{rounded, Format, Record, RecordWriter};
+use super::ui::Ui;
 use super::Verdict;
 use crate::emit;
 use crate::tools::{SimOutcome, Simulator};
 use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::path::Path;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -55,16 +59,19 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = at_least_one::<u64>)]
     timeout: u64,
     /// Simulate the folders already in OUT as they are (e.g. after editing their RTL or
     /// vectors) instead of regenerating them.
     #[arg(long)]
     no_generate: bool,
+    /// Output format: one line per result, CSV, or JSON Lines.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// Run `potmac sim`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     let sims = a.sim.require()?;
     let opts = emit::Options {
@@ -78,6 +85,8 @@ pub fn run(a: &Args) -> Result<Verdict> {
     } else {
         generate_all(&designs, &opts, &a.out)?
     };
+    let mut records = RecordWriter::new(ui, a.format);
+    let all = crate::progress::step("simulating", Some((folders.len() * sims.len()) as u64));
     for (b, dir) in folders {
         for sim in &sims {
             let s = sim.name();
@@ -86,33 +95,54 @@ pub fn run(a: &Args) -> Result<Verdict> {
                 .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
                 .with_context(|| format!("simulating `{}` on {s}", b.name))?;
             let secs = t0.elapsed().as_secs_f64();
-            match outcome {
-                SimOutcome::Pass(n) => {
-                    println!(
-                        "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
-                        b.name, s, b.checks
-                    )
-                }
-                SimOutcome::Fail(n) => {
-                    verdict = Verdict::Fail;
-                    println!(
-                        "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}",
-                        b.name,
-                        s,
-                        log.display()
-                    );
-                }
+            if matches!(outcome, SimOutcome::Fail(_)) {
+                verdict = Verdict::Fail;
             }
+            match (a.format, outcome) {
+                (Format::Table, SimOutcome::Pass(n)) => writeln!(
+                    ui,
+                    "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
+                    b.name, s, b.checks
+                )?,
+                (Format::Table, SimOutcome::Fail(n)) => writeln!(
+                    ui,
+                    "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}",
+                    b.name,
+                    s,
+                    log.display()
+                )?,
+                _ => records.write(&record(&b, s, outcome, secs, &log))?,
+            }
+            all.inc(1);
         }
     }
     Ok(verdict)
+}
+
+/// The fields of one result, as CSV columns and JSON keys: `checked` counts the checks of a
+/// pass (in `unit`s), `mismatches` the failed checks (0 on a pass).
+fn record(b: &emit::Bundle, sim: &str, outcome: SimOutcome, secs: f64, log: &Path) -> Record {
+    let (result, checked, mismatches) = match outcome {
+        SimOutcome::Pass(n) => ("PASS", Value::from(n), 0),
+        SimOutcome::Fail(n) => ("FAIL", Value::Null, n),
+    };
+    vec![
+        ("design", Value::from(b.name.as_str())),
+        ("simulator", Value::from(sim)),
+        ("result", Value::from(result)),
+        ("checked", checked),
+        ("unit", Value::from(b.checks)),
+        ("mismatches", Value::from(mismatches)),
+        ("seconds", rounded(secs, 3)),
+        ("log", Value::from(log.display().to_string())),
+    ]
 }
 
 /// The folders of already generated designs (their names come from rendering in memory).
 fn existing_folders(
     designs: &[crate::config::Design],
     opts: &emit::Options,
-    out: &std::path::Path,
+    out: &Path,
 ) -> Result<Vec<(emit::Bundle, PathBuf)>> {
     designs
         .iter()

@@ -2,15 +2,39 @@
 //! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
-use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
+use super::format::{opt, rounded, Format, Record, RecordWriter};
+use super::ui::Ui;
 use super::Verdict;
 use crate::config::Design;
 use crate::emit;
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use anyhow::{Context, Result};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// `--target`: the command-line spelling of [`Target`] (the library stays free of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetArg {
+    /// Generic gates (`abc -g cmos2`: NAND/NOR/NOT) with a CMOS transistor estimate.
+    Generic,
+    /// Lattice iCE40 LUT4s, DSPs off.
+    Ice40,
+    /// Xilinx 7-series LUTs, DSPs off (`-nodsp`).
+    Xc7,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Target {
+        match t {
+            TargetArg::Generic => Target::Generic,
+            TargetArg::Ice40 => Target::Ice40,
+            TargetArg::Xc7 => Target::Xc7,
+        }
+    }
+}
 
 /// Arguments of `potmac synth`.
 #[derive(Debug, clap::Args)]
@@ -19,8 +43,8 @@ pub struct Args {
     #[arg(required = true)]
     configs: Vec<PathBuf>,
     /// Synthesis target.
-    #[arg(long, value_enum, default_value_t = Target::Generic)]
-    target: Target,
+    #[arg(long, value_enum, default_value_t = TargetArg::Generic)]
+    target: TargetArg,
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -35,8 +59,11 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 900)]
+    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
     timeout: u64,
+    /// Output format: Markdown tables, CSV, or JSON Lines (one row per synthesized design).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// One design's results.
@@ -145,24 +172,24 @@ pub fn array_table(rows: &[SynthRow]) -> String {
 }
 
 /// Run `potmac synth`.
-pub fn run(a: &Args) -> Result<Verdict> {
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     tools::find(&yosys::YOSYS)?;
     if a.pnr {
         tools::find(&nextpnr::NEXTPNR)?;
     }
+    let target = Target::from(a.target);
     let timeout = Duration::from_secs(a.timeout);
     let opts = emit::Options {
         vectors: 0,
         ..emit::Options::default()
     };
     let mut rows = Vec::new();
-    for ((b, dir), d) in generate_all(&designs, &opts, &a.out)?
-        .into_iter()
-        .zip(&designs)
-    {
-        let stats = yosys::synth(&dir, a.target, timeout)
-            .with_context(|| format!("synthesizing `{}` for {}", b.name, a.target.name()))?;
+    let folders = generate_all(&designs, &opts, &a.out)?;
+    let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    for ((b, dir), d) in folders.into_iter().zip(&designs) {
+        let stats = yosys::synth(&dir, target, timeout)
+            .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
             Some(
                 nextpnr::fmax(&dir, timeout)
@@ -171,25 +198,34 @@ pub fn run(a: &Args) -> Result<Verdict> {
         } else {
             None
         };
-        let mut r = row(d, a.target, stats, fmax_mhz);
+        let mut r = row(d, target, stats, fmax_mhz);
         if d.array.is_some() {
-            let pe = yosys::synth_variant(&dir, a.target, emit::PE_VARIANT, timeout)
+            let pe = yosys::synth_variant(&dir, target, emit::PE_VARIANT, timeout)
                 .with_context(|| format!("synthesizing one PE of `{}`", b.name))?;
             r.array = ArrayArea::new(d, &r.stats, pe);
         }
         rows.push(r);
         if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
             let stats =
-                yosys::synth_variant(&dir, a.target, emit::PLAIN, timeout).with_context(|| {
+                yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
                     format!("synthesizing the hand-written baseline of `{}`", b.name)
                 })?;
-            let mut r = row(d, a.target, stats, None);
+            let mut r = row(d, target, stats, None);
             r.name = format!("{} (hand-written)", d.name);
             rows.push(r);
         }
+        all.inc(1);
     }
-    print!("{}", table(&rows));
-    print!("{}", array_table(&rows));
+    drop(all);
+    if a.format == Format::Table {
+        write!(ui, "{}", table(&rows))?;
+        write!(ui, "{}", array_table(&rows))?;
+    } else {
+        let mut records = RecordWriter::new(ui, a.format);
+        for r in &rows {
+            records.write(&record(r, &rows[0]))?;
+        }
+    }
     if let Some(path) = &a.json {
         let text = serde_json::to_string_pretty(&rows)? + "\n";
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
@@ -208,6 +244,61 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         fmax_mhz,
         array: None,
     }
+}
+
+/// `value / reference` (4 decimals), or null without both or with a zero reference.
+fn ratio(value: Option<f64>, reference: Option<f64>) -> Value {
+    match (value, reference) {
+        (Some(v), Some(r)) if r > 0.0 => rounded(v / r, 4),
+        _ => Value::Null,
+    }
+}
+
+/// The fields of one row, as CSV columns and JSON keys: the figures of both tables, each
+/// `_ratio` relative to the first row (the table's parenthesised figures), and for array
+/// designs the PE figures and overheads (null otherwise).
+fn record(r: &SynthRow, first: &SynthRow) -> Record {
+    let (s, f) = (&r.stats, &first.stats);
+    let n = |x: u64| Some(x as f64);
+    let on = |x: Option<u64>| x.map(|v| v as f64);
+    let a = r.array.as_ref();
+    vec![
+        ("design", Value::from(r.name.as_str())),
+        ("weights", Value::from(r.weights.as_str())),
+        ("act_bits", Value::from(r.act_bits)),
+        ("acc_bits", Value::from(r.acc_bits)),
+        ("target", Value::from(r.target)),
+        ("cells", Value::from(s.cells)),
+        ("cells_ratio", ratio(n(s.cells), n(f.cells))),
+        ("transistors", opt(s.transistors)),
+        (
+            "transistors_ratio",
+            ratio(on(s.transistors), on(f.transistors)),
+        ),
+        ("luts", opt(s.luts)),
+        ("luts_ratio", ratio(on(s.luts), on(f.luts))),
+        ("carries", opt(s.carries)),
+        ("ffs", Value::from(s.ffs)),
+        ("ffs_ratio", ratio(n(s.ffs), n(f.ffs))),
+        ("dsps", Value::from(s.dsps)),
+        ("fmax_mhz", opt(r.fmax_mhz)),
+        ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
+        ("array", opt(a.map(|a| format!("{}x{}", a.rows, a.cols)))),
+        ("dataflow", opt(a.map(|a| a.dataflow))),
+        ("pe_cells", opt(a.map(|a| a.pe.cells))),
+        ("pe_transistors", opt(a.and_then(|a| a.pe.transistors))),
+        ("pe_luts", opt(a.and_then(|a| a.pe.luts))),
+        ("pe_ffs", opt(a.map(|a| a.pe.ffs))),
+        (
+            "overhead_cells",
+            opt(a.map(|a| rounded(a.overhead_cells, 4))),
+        ),
+        (
+            "overhead_area",
+            opt(a.and_then(|a| a.overhead_area).map(|x| rounded(x, 4))),
+        ),
+        ("overhead_ffs", opt(a.map(|a| rounded(a.overhead_ffs, 4)))),
+    ]
 }
 
 /// `value` and its ratio to `reference`.
@@ -268,4 +359,19 @@ pub fn table(rows: &[SynthRow]) -> String {
         out.push_str(&format!("| {} |\n", cols.join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn every_target_has_a_flag_value_of_the_same_name() {
+        for t in TargetArg::value_variants() {
+            let name = t.to_possible_value().expect("not skipped");
+            assert_eq!(name.get_name(), Target::from(*t).name());
+        }
+        assert_eq!(TargetArg::value_variants().len(), Target::ALL.len());
+    }
 }

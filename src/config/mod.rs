@@ -21,11 +21,12 @@ pub const MAX_NAME_LEN: usize = 40;
 /// Largest array side.
 pub const MAX_ARRAY_DIM: u32 = 64;
 
-/// A configuration error, always naming the file (when there is one) and the field.
+/// A configuration error, always naming the file (when there is one) and the field. Like every
+/// error type of the crate, a message never repeats its `source` (see the crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -18,14 +18,14 @@ use std::path::{Path, PathBuf};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
 pub use mac::{MacCommon, PLAIN};
 
-/// Errors while emitting.
+/// Errors while emitting (messages never repeat their `source`: see the crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
     /// A template failed to render.
-    #[error("rendering {what}: {source}")]
+    #[error("rendering {what}")]
     Render { what: String, source: askama::Error },
     /// Writing the output failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -12,7 +12,8 @@
 //! Modules: [`rng`] (seeded PRNG), [`gemm`] (matrixmultiply wrappers), [`layers`] (dense, conv
 //! im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam), [`quantizer`], [`model`] (network,
 //! STE forward/backward), [`train`], [`data`] (digits, Fashion-MNIST), [`export`], and
-//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI).
+//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
+//! sweep files and their Markdown).
 
 pub mod data;
 pub mod export;
@@ -23,11 +24,13 @@ pub mod model;
 pub mod optim;
 pub mod pipeline;
 pub mod quantizer;
+pub mod report;
 pub mod train;
 
 use crate::quant::QuantError;
 
-/// Errors of the QAT library.
+/// Errors of the QAT library (messages never repeat their `source`: see the crate docs,
+/// "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum QatError {
     /// Invalid settings (format text, architecture, pruning on a format without zero).
@@ -37,7 +40,7 @@ pub enum QatError {
     #[error(transparent)]
     Quant(#[from] QuantError),
     /// File system errors.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: String,
         source: std::io::Error,

@@ -70,12 +70,24 @@ pub struct Verification {
     pub layer_mismatches: usize,
 }
 
+impl Verification {
+    /// Whether the integer-only path reproduced the fake-quant path on every sample and layer
+    /// (anything else is a verification failure, exit code 1 in the CLI).
+    pub fn agrees(&self) -> bool {
+        self.layer_mismatches == 0
+    }
+}
+
 /// Run both paths over the whole split and compare every layer's integers.
 pub fn verify(net: &Network, im: &IntModel, data: &Split) -> Verification {
     let per = data.x.len() / data.len().max(1);
     let classes = net.arch.classes;
     let wdec = im.decoded();
     let (mut int_ok, mut fq_ok, mut cm, mut lm) = (0, 0, 0, 0);
+    let step = crate::progress::step(
+        "verifying the integer path, samples",
+        Some(data.len() as u64),
+    );
     for start in (0..data.len()).step_by(256) {
         let n = 256.min(data.len() - start);
         let xs = &data.x[start * per..(start + n) * per];
@@ -102,6 +114,7 @@ pub fn verify(net: &Network, im: &IntModel, data: &Split) -> Verification {
             cm += (pi != pf) as usize;
             lm += (!same) as usize;
         }
+        step.inc(n as u64);
     }
     let n = data.len().max(1) as f64;
     Verification {
@@ -121,6 +134,9 @@ pub struct SweepCell {
     pub bits: u32,
     pub test_acc: f64,
     pub class_mismatches: usize,
+    /// Samples on which the integer path differs from the fake-quant path in any layer (must
+    /// be 0; see [`Verification::agrees`]).
+    pub layer_mismatches: usize,
 }
 
 /// Result of a sweep: the float accuracy and one cell per format.
@@ -143,12 +159,14 @@ pub fn sweep(
     bits: &[u32],
     progress: &mut dyn FnMut(&str, &EpochLog),
 ) -> Result<Sweep, QatError> {
+    let points = crate::progress::step("sweep: runs", Some(1 + 3 * bits.len() as u64));
     let fp_test_acc = evaluate(fp, None, &data.test)?;
     let mut cont = fp.clone();
     train(&mut cont, None, data, cfg, "fp-continued", &mut |l| {
         progress("fp-continued", l)
     })?;
     let fp_continued_acc = evaluate(&cont, None, &data.test)?;
+    points.inc(1);
     let mut cells = Vec::new();
     for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
         for &b in bits {
@@ -171,7 +189,9 @@ pub fn sweep(
                 bits: b,
                 test_acc: v.int_acc,
                 class_mismatches: v.class_mismatches,
+                layer_mismatches: v.layer_mismatches,
             });
+            points.inc(1);
         }
     }
     Ok(Sweep {

@@ -148,7 +148,8 @@ pub fn evaluate(net: &Network, q: Option<&QuantState>, data: &Split) -> Result<f
 }
 
 /// Train `net` on `data.train` for `cfg.epochs` epochs (QAT when `q` is given), calling
-/// `progress` after every epoch.
+/// `progress` after every epoch. The epochs, and the batches within each epoch, are also
+/// reported as [`crate::progress`] steps.
 pub fn train(
     net: &mut Network,
     mut q: Option<&mut QuantState>,
@@ -171,6 +172,7 @@ pub fn train(
     let mut lr = cfg.lr;
     let mut xb = Vec::new();
     let mut yb = Vec::new();
+    let epochs = crate::progress::step(&format!("{phase}: epochs"), Some(cfg.epochs as u64));
     for epoch in 1..=cfg.epochs {
         if cfg.lr_step > 0 && epoch > 1 && (epoch - 1) % cfg.lr_step == 0 {
             lr *= cfg.lr_decay;
@@ -180,6 +182,10 @@ pub fn train(
         }
         let order = rng.permutation(data.train.len());
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+        let batches = crate::progress::step(
+            &format!("{phase}: epoch {epoch}/{}, batches", cfg.epochs),
+            Some(order.len().div_ceil(cfg.batch.max(1)) as u64),
+        );
         for chunk in order.chunks(cfg.batch) {
             let n = chunk.len();
             xb.clear();
@@ -213,7 +219,9 @@ pub fn train(
                     *c = (mom * *c + (1.0 - mom) * s).max(1e-6);
                 }
             }
+            batches.inc(1);
         }
+        drop(batches);
         let log = EpochLog {
             phase: phase.to_string(),
             epoch,
@@ -224,6 +232,7 @@ pub fn train(
         };
         progress(&log);
         logs.push(log);
+        epochs.inc(1);
     }
     Ok(logs)
 }

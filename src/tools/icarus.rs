@@ -54,6 +54,8 @@ pub fn simulate(
         bin: IVERILOG.bin,
         source,
     })?;
+    let name = crate::progress::short_name(dir);
+    let step = crate::progress::step(&format!("icarus: compiling {name}"), None);
     run(
         &IVERILOG,
         &compile_args(tb_top, tb_file),
@@ -62,6 +64,8 @@ pub fn simulate(
         &dir.join("build/icarus/compile.log"),
     )?
     .check(&IVERILOG)?;
+    drop(step);
+    let _step = crate::progress::step(&format!("icarus: simulating {name}"), None);
     let r = run(&VVP, &run_args(), dir, timeout, &dir.join(LOG))?;
     sim_result(r, &VVP)
 }

@@ -55,6 +55,11 @@ pub fn parse_fmax(report: &str) -> Result<f64, String> {
 /// Synthesize the wrapper (`synth/pnr.ys`), place and route, return Fmax in MHz.
 pub fn fmax(dir: &Path, timeout: Duration) -> Result<f64, ToolError> {
     let yosys = super::yosys::YOSYS;
+    let name = crate::progress::short_name(dir);
+    let step = crate::progress::step(
+        &format!("yosys: synthesizing {name} for place and route"),
+        None,
+    );
     run(
         &yosys,
         &super::yosys::args("synth/pnr.ys", "build/yosys_pnr.log"),
@@ -63,6 +68,8 @@ pub fn fmax(dir: &Path, timeout: Duration) -> Result<f64, ToolError> {
         &dir.join("build/yosys_pnr.log"),
     )?
     .check(&yosys)?;
+    drop(step);
+    let _step = crate::progress::step(&format!("nextpnr: placing and routing {name}"), None);
     let log = dir.join("build/nextpnr.log");
     run(&NEXTPNR, &args(), dir, timeout, &log)?.check(&NEXTPNR)?;
     let text = std::fs::read_to_string(dir.join(REPORT)).map_err(|source| ToolError::Io {

@@ -15,7 +15,8 @@ pub struct Tool {
     pub package: &'static str,
 }
 
-/// Errors from running tools.
+/// Errors from running tools (messages never repeat their `source`: see the crate docs,
+/// "Errors").
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The executable is not on PATH.
@@ -40,7 +41,7 @@ pub enum ToolError {
         tail: String,
     },
     /// Spawning or log I/O failed.
-    #[error("`{bin}`: {source}")]
+    #[error("running `{bin}`")]
     Io {
         bin: &'static str,
         source: std::io::Error,
@@ -101,7 +102,9 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
 }
 
 /// Run `tool args…` in `cwd`, saving stdout and stderr to `log` (created with its parent
-/// folders), killing it after `timeout`.
+/// folders), killing it after `timeout`. The command line is reported to the installed
+/// [`crate::progress`] observer first (`potmac -v` prints it); the driver that calls this
+/// opens the progress step that names what the run is for.
 pub fn run(
     tool: &Tool,
     args: &[String],
@@ -110,6 +113,7 @@ pub fn run(
     log: &Path,
 ) -> Result<Run, ToolError> {
     let exe = find(tool)?;
+    crate::progress::command(cwd, tool.bin, args);
     let io = |source| ToolError::Io {
         bin: tool.bin,
         source,

@@ -68,6 +68,8 @@ pub fn simulate(
     tb_file: &str,
     timeout: Duration,
 ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    let name = crate::progress::short_name(dir);
+    let step = crate::progress::step(&format!("verilator: building {name}"), None);
     run(
         &VERILATOR,
         &build_args(tb_top, tb_file),
@@ -76,6 +78,8 @@ pub fn simulate(
         &dir.join("build/verilator/build.log"),
     )?
     .check(&VERILATOR)?;
+    drop(step);
+    let _step = crate::progress::step(&format!("verilator: simulating {name}"), None);
     let exe = Tool {
         bin: "Vsim",
         package: "verilator",
@@ -103,6 +107,8 @@ fn run_exe(exe: &Tool, dir: &Path, timeout: Duration) -> Result<super::Run, Tool
 
 /// Lint the RTL of a design folder; returns the warnings (empty when clean).
 pub fn lint(dir: &Path, top: &str, timeout: Duration) -> Result<Vec<String>, ToolError> {
+    let name = crate::progress::short_name(dir);
+    let _step = crate::progress::step(&format!("verilator: linting {name}"), None);
     let r = run(
         &VERILATOR,
         &lint_args(top),

@@ -14,7 +14,7 @@ pub const YOSYS: Tool = Tool {
 };
 
 /// Synthesis target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     /// Generic gates (`abc -g cmos2`: NAND/NOR/NOT) with a CMOS transistor estimate.
     Generic,
@@ -256,6 +256,15 @@ pub fn synth_variant(
         target.name()
     ));
     let _ = std::fs::remove_file(dir.join(target.stat_json_for(variant)));
+    let what = if variant.is_empty() {
+        crate::progress::short_name(dir)
+    } else {
+        format!("{} ({variant})", crate::progress::short_name(dir))
+    };
+    let _step = crate::progress::step(
+        &format!("yosys: synthesizing {what} for {}", target.name()),
+        None,
+    );
     run(&YOSYS, &target_args(target, variant), dir, timeout, &log)?.check(&YOSYS)?;
     let bad = |m: String| ToolError::Failed {
         bin: YOSYS.bin,

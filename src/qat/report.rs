@@ -1,0 +1,258 @@
+//! Reports of `potmac qat` runs: `report.json` / `report.md` of one run and `sweep.md` /
+//! `sweep.json` of a sweep. Pure data and text builders plus the file writers; the CLI only
+//! fills them in and prints.
+
+use super::data::Dataset;
+use super::export::IntModel;
+use super::model::{Arch, QuantState};
+use super::pipeline::{Sweep, Verification};
+use super::train::{EpochLog, QatConfig, TrainConfig};
+use super::QatError;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// `report.json` of one run (and the source of `report.md`).
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    /// Data set name (`digits`, `fashion-mnist`).
+    pub dataset: &'a str,
+    /// Model family name (`mlp`, `cnn`).
+    pub model: &'a str,
+    pub arch: &'a Arch,
+    pub train_samples: usize,
+    pub test_samples: usize,
+    /// Float pre-training settings.
+    pub fp: TrainConfig,
+    /// QAT fine-tuning settings.
+    pub qat_train: TrainConfig,
+    pub qat: &'a QatConfig,
+    pub fp_test_acc: f64,
+    /// Every epoch of both phases.
+    pub history: Vec<EpochLog>,
+    pub verification: Verification,
+    pub layers: Vec<LayerSummary>,
+}
+
+/// One exported layer in a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerSummary {
+    pub format: String,
+    pub w_scale: f64,
+    pub clip_alpha: f64,
+    pub act_clip: Option<f32>,
+    pub requant_m: Option<i64>,
+    pub requant_s: Option<u32>,
+    pub acc_width: u32,
+    pub zero_weights: usize,
+    pub weights: usize,
+}
+
+impl LayerSummary {
+    /// One summary per layer of an exported model and the quantization state it came from.
+    pub fn all(im: &IntModel, q: &QuantState) -> Vec<LayerSummary> {
+        im.layers
+            .iter()
+            .enumerate()
+            .map(|(l, il)| LayerSummary {
+                format: il.format.label(),
+                w_scale: il.w_scale,
+                clip_alpha: q.layers[l].alpha,
+                act_clip: q.act_clip.get(l).copied(),
+                requant_m: il.requant.map(|r| r.m),
+                requant_s: il.requant.map(|r| r.s),
+                acc_width: il.acc_width,
+                zero_weights: il.weight_values().iter().filter(|&&v| v == 0).count(),
+                weights: il.codes.len(),
+            })
+            .collect()
+    }
+}
+
+/// A fraction as a percentage with two decimals (`0.9514` → `95.14`).
+pub fn pct(x: f64) -> String {
+    format!("{:.2}", 100.0 * x)
+}
+
+impl Report<'_> {
+    /// `report.md`.
+    pub fn markdown(&self) -> String {
+        let r = self;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# QAT report: {} {}, {}\n",
+            r.dataset,
+            r.model,
+            r.qat.weights.label()
+        );
+        let _ = writeln!(
+            s,
+            "- samples: {} train / {} test",
+            r.train_samples, r.test_samples
+        );
+        let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
+        let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
+        let _ = writeln!(
+            s,
+            "- QAT test accuracy (integer-only path): {}%",
+            pct(r.verification.int_acc)
+        );
+        let _ = writeln!(
+            s,
+            "- fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
+            r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
+        );
+        let _ = writeln!(
+            s,
+            "| layer | format | w scale | clip α | act clip | M | S | acc bits | zero weights |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+        for (i, l) in r.layers.iter().enumerate() {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+            let _ = writeln!(
+                s,
+                "| {i} | {} | {:.4e} | {:.2} | {} | {} | {} | {} | {}/{} |",
+                l.format,
+                l.w_scale,
+                l.clip_alpha,
+                opt(l.act_clip.map(|c| format!("{c:.4}"))),
+                opt(l.requant_m.map(|m| m.to_string())),
+                opt(l.requant_s.map(|m| m.to_string())),
+                l.acc_width,
+                l.zero_weights,
+                l.weights
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\n| phase | epoch | lr | loss | train % | test % |\n|---|---|---|---|---|---|"
+        );
+        for h in &r.history {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {:.1e} | {:.4} | {} | {} |",
+                h.phase,
+                h.epoch,
+                h.lr,
+                h.loss,
+                pct(h.train_acc),
+                pct(h.test_acc)
+            );
+        }
+        s
+    }
+
+    /// Write `report.json` and `report.md` into `dir` (which must exist).
+    pub fn write(&self, dir: &Path) -> Result<(), QatError> {
+        write_text(
+            dir,
+            "report.json",
+            &(serde_json::to_string_pretty(self)? + "\n"),
+        )?;
+        write_text(dir, "report.md", &self.markdown())
+    }
+}
+
+/// What a sweep table is about (its heading and settings line).
+#[derive(Debug, Clone, Copy)]
+pub struct SweepSetup<'a> {
+    pub dataset: &'a str,
+    pub model: &'a str,
+    pub data: &'a Dataset,
+    pub fp: &'a TrainConfig,
+    pub qat: &'a TrainConfig,
+    pub q: &'a QatConfig,
+    pub bits: &'a [u32],
+}
+
+/// `sweep.md`: one row per format family, one column per width, integer-path accuracy.
+pub fn sweep_markdown(setup: &SweepSetup, sw: &Sweep) -> String {
+    let SweepSetup {
+        dataset,
+        model,
+        data,
+        fp,
+        qat,
+        q,
+        bits,
+    } = *setup;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## {dataset} / {model}: test accuracy (%), {} train / {} test samples, act {} bits\n",
+        data.train.len(),
+        data.test.len(),
+        q.act_bits
+    );
+    let _ = writeln!(
+        s,
+        "FP: {} epochs Adam lr {:.0e}; QAT: {} epochs from the FP model, lr {:.0e} ×0.1 every {} epochs; first/last layer: {}/{}; integer-path accuracy.\n",
+        fp.epochs,
+        fp.lr,
+        qat.epochs,
+        qat.lr,
+        qat.lr_step,
+        q.first_layer.map_or("same".into(), |f| f.label()),
+        q.last_layer.map_or("same".into(), |f| f.label()),
+    );
+    let head: Vec<String> = bits.iter().map(|b| format!("{b} bit")).collect();
+    let _ = writeln!(s, "| format | {} |", head.join(" | "));
+    let _ = writeln!(s, "|---|{}", "---|".repeat(bits.len()));
+    let _ = writeln!(
+        s,
+        "| FP32 | {} |",
+        vec![pct(sw.fp_test_acc); bits.len()].join(" | ")
+    );
+    let _ = writeln!(
+        s,
+        "| FP32 + same fine-tuning | {} |",
+        vec![pct(sw.fp_continued_acc); bits.len()].join(" | ")
+    );
+    for kind in ["uniform", "pot", "apot"] {
+        let row: Vec<String> = bits
+            .iter()
+            .map(|b| {
+                sw.cells
+                    .iter()
+                    .find(|c| c.format == format!("{kind}:{b}"))
+                    .map_or("–".into(), |c| pct(c.test_acc))
+            })
+            .collect();
+        let _ = writeln!(s, "| {kind} | {} |", row.join(" | "));
+    }
+    s
+}
+
+/// Write `sweep.md` (the given text) and `sweep.json` into `dir`, creating it.
+pub fn write_sweep(dir: &Path, markdown: &str, sw: &Sweep) -> Result<(), QatError> {
+    std::fs::create_dir_all(dir).map_err(|source| QatError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    write_text(dir, "sweep.md", markdown)?;
+    write_text(
+        dir,
+        "sweep.json",
+        &(serde_json::to_string_pretty(sw)? + "\n"),
+    )
+}
+
+fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), QatError> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|source| QatError::Io {
+        path: p.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_have_two_decimals() {
+        assert_eq!(pct(0.95138), "95.14");
+        assert_eq!(pct(1.0), "100.00");
+    }
+}

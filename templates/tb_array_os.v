@@ -1,4 +1,5 @@
 {%- let tb = v.tb.as_str() %}
+{%- let waves = v.waves() %}
 {% include "tb_array_head.v" %}
   wire                       in_valid;
   wire                       in_last;

@@ -1,4 +1,5 @@
 {%- let tb = v.tb.as_str() %}
+{%- let waves = v.waves() %}
 {% include "tb_array_head.v" %}
   wire                       w_valid;
   wire [Cols*WCodeWidth-1:0] w_row;

@@ -16,11 +16,11 @@
   // Waveforms on request (+waves, or `make sim WAVES=1`): FST from Verilator (built with
   // --trace-fst), VCD from Icarus.
   initial begin
-    if ($test$plusargs("waves")) begin
+    if ($test$plusargs("{= waves.plusarg =}")) begin
 `ifdef VERILATOR
-      $dumpfile("build/verilator/waves.fst");
+      $dumpfile("{= waves.fst =}");
 `else
-      $dumpfile("build/icarus/waves.vcd");
+      $dumpfile("{= waves.vcd =}");
 `endif
       $dumpvars(0, {= tb =});
     end

@@ -322,7 +322,7 @@ fn sim_formats_keep_the_exit_codes() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "design,simulator,result,checked,unit,mismatches,seconds,log"
+        "design,simulator,result,checked,unit,mismatches,seconds,log,waves"
     );
     assert_eq!(lines.len(), 2, "{csv}");
     assert!(lines[1].starts_with("pot_w4a8,icarus,PASS,"), "{csv}");

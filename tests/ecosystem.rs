@@ -89,7 +89,12 @@ fn fusesoc_runs_the_simulation_target_and_fails_on_bad_vectors() {
     let exp = dir.join("vectors/expect.hex");
     let t = std::fs::read_to_string(&exp).unwrap();
     let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
-    lines[3] = if lines[3] == "000001" { "000002" } else { "000001" }.into();
+    lines[3] = if lines[3] == "000001" {
+        "000002"
+    } else {
+        "000001"
+    }
+    .into();
     std::fs::write(&exp, lines.join("\n") + "\n").unwrap();
     std::fs::remove_dir_all(dir.join("build")).unwrap();
     let o = run(&dir, "fusesoc", &args);
@@ -153,5 +158,26 @@ fn make_sim_waves_writes_vcd_on_icarus_and_fst_on_verilator() {
         let o = run(&dir, "make", &["sim", &format!("SIM={sim}")]);
         assert!(o.status.success(), "{sim}: {}", text(&o));
         assert!(!dir.join(file).exists(), "{file} written without WAVES=1");
+    }
+    // potmac sim --waves: the same files, their paths printed with the results.
+    let cfg = out.join("waves.yaml");
+    std::fs::write(&cfg, yaml).unwrap();
+    let sim_out = out.join("sim");
+    let o = common::potmac()
+        .arg("sim")
+        .arg(&cfg)
+        .args(["--waves", "--vectors", "20", "--out"])
+        .arg(&sim_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    for file in ["build/icarus/waves.vcd", "build/verilator/waves.fst"] {
+        let path = sim_out.join("waves_os2x2").join(file);
+        assert!(path.is_file(), "{}", path.display());
+        assert!(
+            text(&o).contains(&format!("waves: {}", path.display())),
+            "{}",
+            text(&o)
+        );
     }
 }

@@ -76,7 +76,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         for sim in &sims {
             let s = sim.name();
             let (outcome, log) = sim
-                .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+                .simulate(&dir, &b.tb_top, &b.tb_file, timeout, false)
                 .with_context(|| format!("simulating layer {} on {s}", r.layer))?;
             let what = format!(
                 "layer {} ({}; GEMM {}x{} by {}x{}) on {}x{} {}, {s}:",

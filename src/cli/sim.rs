@@ -68,6 +68,10 @@ pub struct Args {
     /// Output format: one line per result, CSV, or JSON Lines.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Also dump every signal: FST from Verilator (built with --trace-fst), VCD from Icarus;
+    /// the file's path is printed with the result.
+    #[arg(long)]
+    waves: bool,
 }
 
 /// Run `potmac sim`.
@@ -90,28 +94,49 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     for (b, dir) in folders {
         for sim in &sims {
             let s = sim.name();
+            if a.waves {
+                // A waveform file must come from this run, not an earlier one.
+                let _ = std::fs::remove_file(dir.join(sim.waves_file()));
+            }
             let t0 = Instant::now();
             let (outcome, log) = sim
-                .simulate(&dir, &b.tb_top, &b.tb_file, timeout)
+                .simulate(&dir, &b.tb_top, &b.tb_file, timeout, a.waves)
                 .with_context(|| format!("simulating `{}` on {s}", b.name))?;
             let secs = t0.elapsed().as_secs_f64();
+            let waves = if a.waves {
+                let w = dir.join(sim.waves_file());
+                if !w.is_file() {
+                    bail!(
+                        "simulating `{}` on {s} with --waves: the testbench wrote no {}",
+                        b.name,
+                        w.display()
+                    );
+                }
+                Some(w)
+            } else {
+                None
+            };
+            let waves_note = waves
+                .as_ref()
+                .map(|w| format!(", waves: {}", w.display()))
+                .unwrap_or_default();
             if matches!(outcome, SimOutcome::Fail(_)) {
                 verdict = Verdict::Fail;
             }
             match (a.format, outcome) {
                 (Format::Table, SimOutcome::Pass(n)) => writeln!(
                     ui,
-                    "{:<24} {:<9} PASS {n} {} ({secs:.1} s)",
+                    "{:<24} {:<9} PASS {n} {} ({secs:.1} s){waves_note}",
                     b.name, s, b.checks
                 )?,
                 (Format::Table, SimOutcome::Fail(n)) => writeln!(
                     ui,
-                    "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}",
+                    "{:<24} {:<9} FAIL {n} mismatches ({secs:.1} s), log: {}{waves_note}",
                     b.name,
                     s,
                     log.display()
                 )?,
-                _ => records.write(&record(&b, s, outcome, secs, &log))?,
+                _ => records.write(&record(&b, s, outcome, secs, &log, waves.as_deref()))?,
             }
             all.inc(1);
         }
@@ -121,7 +146,15 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
 
 /// The fields of one result, as CSV columns and JSON keys: `checked` counts the checks of a
 /// pass (in `unit`s), `mismatches` the failed checks (0 on a pass).
-fn record(b: &emit::Bundle, sim: &str, outcome: SimOutcome, secs: f64, log: &Path) -> Record {
+/// `waves` is the waveform file of a `--waves` run.
+fn record(
+    b: &emit::Bundle,
+    sim: &str,
+    outcome: SimOutcome,
+    secs: f64,
+    log: &Path,
+    waves: Option<&Path>,
+) -> Record {
     let (result, checked, mismatches) = match outcome {
         SimOutcome::Pass(n) => ("PASS", Value::from(n), 0),
         SimOutcome::Fail(n) => ("FAIL", Value::Null, n),
@@ -135,6 +168,10 @@ fn record(b: &emit::Bundle, sim: &str, outcome: SimOutcome, secs: f64, log: &Pat
         ("mismatches", Value::from(mismatches)),
         ("seconds", rounded(secs, 3)),
         ("log", Value::from(log.display().to_string())),
+        (
+            "waves",
+            waves.map_or(Value::Null, |w| Value::from(w.display().to_string())),
+        ),
     ]
 }
 

@@ -86,6 +86,13 @@ struct ArrayView {
     pnr_conns: Vec<PnrConn>,
 }
 
+impl ArrayView {
+    /// The testbench's waveform files (read by `tb_clock.v` as `waves`).
+    fn waves(&self) -> super::Waves {
+        super::WAVES
+    }
+}
+
 /// One array input of the place-and-route wrapper: a slice of the shift chain.
 #[derive(Debug, Clone)]
 struct PnrConn {

@@ -142,6 +142,7 @@ struct ApotMac<'a> {
 #[template(path = "tb_mac.v", escape = "none")]
 struct MacTb<'a> {
     header: &'a [String],
+    waves: super::Waves,
     c: &'a MacCommon,
     tb: &'a str,
     n: usize,
@@ -271,6 +272,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         render(
             &MacTb {
                 header: &tb_header,
+                waves: super::WAVES,
                 c: &c,
                 tb: &tb_top,
                 n: vectors.len(),

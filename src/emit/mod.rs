@@ -91,6 +91,25 @@ pub fn bundle_gemms(
     array::bundle_gemms(design, gemms)
 }
 
+/// Where a testbench run with `+waves` writes its waveforms (the simulators' constants), for
+/// the testbench and Makefile templates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Waves {
+    /// The plusarg name, without `+`.
+    pub plusarg: &'static str,
+    /// Icarus: VCD.
+    pub vcd: &'static str,
+    /// Verilator: FST.
+    pub fst: &'static str,
+}
+
+/// The waveform files of every generated testbench.
+pub(crate) const WAVES: Waves = Waves {
+    plusarg: crate::tools::WAVES_PLUSARG.split_at(1).1,
+    vcd: crate::tools::icarus::WAVES,
+    fst: crate::tools::verilator::WAVES,
+};
+
 /// Render askama output and restore the final newline askama drops.
 pub(crate) fn render<T: askama::Template>(t: &T, what: &str) -> Result<String, EmitError> {
     let mut s = t.render().map_err(|source| EmitError::Render {

@@ -38,6 +38,9 @@ pub fn compile_args(tb_top: &str, tb_file: &str) -> Vec<String> {
     .collect()
 }
 
+/// Waveform file the testbench writes when run with `+waves`, relative to the design folder.
+pub const WAVES: &str = "build/icarus/waves.vcd";
+
 /// `vvp` arguments.
 pub fn run_args() -> Vec<String> {
     vec!["-n".into(), IMAGE.into()]
@@ -49,6 +52,17 @@ pub fn simulate(
     tb_top: &str,
     tb_file: &str,
     timeout: Duration,
+) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    simulate_with(dir, tb_top, tb_file, timeout, false)
+}
+
+/// Compile and run a design folder's testbench; with `waves`, the run dumps [`WAVES`] (VCD).
+pub fn simulate_with(
+    dir: &Path,
+    tb_top: &str,
+    tb_file: &str,
+    timeout: Duration,
+    waves: bool,
 ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
     std::fs::create_dir_all(dir.join("build/icarus")).map_err(|source| ToolError::Io {
         bin: IVERILOG.bin,
@@ -66,6 +80,10 @@ pub fn simulate(
     .check(&IVERILOG)?;
     drop(step);
     let _step = crate::progress::step(&format!("icarus: simulating {name}"), None);
-    let r = run(&VVP, &run_args(), dir, timeout, &dir.join(LOG))?;
+    let mut args = run_args();
+    if waves {
+        args.push(super::WAVES_PLUSARG.into());
+    }
+    let r = run(&VVP, &args, dir, timeout, &dir.join(LOG))?;
     sim_result(r, &VVP)
 }

@@ -10,6 +10,9 @@ pub mod yosys;
 
 pub use runner::{find, run, Run, Tool, ToolError};
 
+/// The plusarg that makes a generated testbench dump waveforms.
+pub const WAVES_PLUSARG: &str = "+waves";
+
 /// Whether a test should run a tool: `Ok(true)` when present; when missing, `Ok(false)`
 /// (skip) locally and an error under CI (`CI` set), so CI never silently skips.
 pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
@@ -52,17 +55,28 @@ impl Simulator {
         Ok(())
     }
 
-    /// Build and run a design folder's testbench; returns its result and the log.
+    /// Build and run a design folder's testbench; returns its result and the log. With
+    /// `waves`, the run also dumps every signal to [`Simulator::waves_file`].
     pub fn simulate(
         self,
         dir: &std::path::Path,
         tb_top: &str,
         tb_file: &str,
         timeout: std::time::Duration,
+        waves: bool,
     ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
         match self {
-            Simulator::Icarus => icarus::simulate(dir, tb_top, tb_file, timeout),
-            Simulator::Verilator => verilator::simulate(dir, tb_top, tb_file, timeout),
+            Simulator::Icarus => icarus::simulate_with(dir, tb_top, tb_file, timeout, waves),
+            Simulator::Verilator => verilator::simulate_with(dir, tb_top, tb_file, timeout, waves),
+        }
+    }
+
+    /// The waveform file a run with waves writes, relative to the design folder: VCD from
+    /// Icarus, FST from Verilator.
+    pub fn waves_file(self) -> &'static str {
+        match self {
+            Simulator::Icarus => icarus::WAVES,
+            Simulator::Verilator => verilator::WAVES,
         }
     }
 }

@@ -20,6 +20,8 @@ pub const LOG: &str = "build/verilator/sim.log";
 
 /// Extra build arguments for waveforms: the testbench dumps FST when run with `+waves`.
 pub const WAVES_ARGS: [&str; 1] = ["--trace-fst"];
+/// Waveform file the testbench writes when run with `+waves`, relative to the design folder.
+pub const WAVES: &str = "build/verilator/waves.fst";
 
 /// Build arguments. Testbench style warnings are not fatal; the RTL is linted separately.
 pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
@@ -68,11 +70,27 @@ pub fn simulate(
     tb_file: &str,
     timeout: Duration,
 ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
+    simulate_with(dir, tb_top, tb_file, timeout, false)
+}
+
+/// Build and run a design folder's testbench; with `waves`, the model is built with
+/// [`WAVES_ARGS`] and the run dumps [`WAVES`] (FST).
+pub fn simulate_with(
+    dir: &Path,
+    tb_top: &str,
+    tb_file: &str,
+    timeout: Duration,
+    waves: bool,
+) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
     let name = crate::progress::short_name(dir);
     let step = crate::progress::step(&format!("verilator: building {name}"), None);
+    let mut args = build_args(tb_top, tb_file);
+    if waves {
+        args.extend(WAVES_ARGS.iter().map(|a| a.to_string()));
+    }
     run(
         &VERILATOR,
-        &build_args(tb_top, tb_file),
+        &args,
         dir,
         timeout,
         &dir.join("build/verilator/build.log"),
@@ -84,17 +102,23 @@ pub fn simulate(
         bin: "Vsim",
         package: "verilator",
     };
-    let r = run_exe(&exe, dir, timeout)?;
+    let r = run_exe(&exe, dir, timeout, waves)?;
     sim_result(r, &exe)
 }
 
-fn run_exe(exe: &Tool, dir: &Path, timeout: Duration) -> Result<super::Run, ToolError> {
+fn run_exe(
+    exe: &Tool,
+    dir: &Path,
+    timeout: Duration,
+    waves: bool,
+) -> Result<super::Run, ToolError> {
     // The executable is not on PATH: run it through `sh` from the design folder.
     let sh = Tool {
         bin: "sh",
         package: "dash",
     };
-    let args = vec!["-c".to_string(), format!("exec ./{EXE}")];
+    let plusarg = if waves { super::WAVES_PLUSARG } else { "" };
+    let args = vec!["-c".to_string(), format!("exec ./{EXE} {plusarg}")];
     run(&sh, &args, dir, timeout, &dir.join(LOG)).map_err(|e| match e {
         ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
             bin: exe.bin,

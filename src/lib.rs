@@ -2,10 +2,16 @@
 //! arrays, described in Rust, emitted as Verilog, verified on two simulators and measured with
 //! Yosys.
 //!
-//! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (derived widths and the
-//! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
-//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights
-//! use the same code tables and exports them as integer models and golden vectors.
+//! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (the bit-exact golden
+//! models) → [`emit`] (askama views → Verilog, testbench, vectors) → [`tools`] (Verilator,
+//! Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights use the same code
+//! tables and exports them as integer models and golden vectors; [`deploy`] runs those models
+//! on generated arrays; [`cli`] is the command line on top of everything.
+//!
+//! Layering (each module uses only modules below it): [`quant`] (number formats) and [`rng`]
+//! at the bottom, then [`widths`] (datapath widths, pure arithmetic over `quant`), then
+//! [`config`], [`hw`], [`emit`], [`qat`], [`deploy`], and [`cli`], which nothing in the
+//! library imports.
 
 pub mod cli;
 pub mod config;
@@ -16,3 +22,4 @@ pub mod qat;
 pub mod quant;
 pub mod rng;
 pub mod tools;
+pub mod widths;

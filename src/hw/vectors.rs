@@ -11,9 +11,10 @@
 //!    `en` low on a periodic pattern, `clr` every `p` cycles with `p` changing per segment and
 //!    never more than `max_dot_length` accumulations between clears.
 
-use super::{product_range, MacModel, Stim};
+use super::{MacModel, Stim};
 use crate::config::Design;
 use crate::rng::Rng;
+use crate::widths::product_range;
 
 /// One checked cycle: its inputs and the accumulator expected after the clock edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

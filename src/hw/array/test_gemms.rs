@@ -1,0 +1,113 @@
+//! The GEMMs a generated array testbench runs: directed corner cases (the smallest GEMM, one
+//! exact tile, all-zero operands past the array, both extreme products at the accumulator's
+//! bounds), then seeded random shapes and operands.
+
+use super::{Gemm, GemmShape};
+use crate::config::Design;
+use crate::hw::vectors::edge_acts;
+use crate::rng::Rng;
+
+/// Random GEMMs in a run per requested random MAC vector budget: one GEMM per this many.
+pub const VECTORS_PER_GEMM: usize = 250;
+
+/// The GEMMs a generated testbench runs: directed ones (1×1×1, exactly one tile, an all-zero
+/// GEMM with every dimension past the array, both extreme products over the longest dot
+/// product the accumulator allows) then `n_random` seeded random shapes (not multiples of
+/// the array, K up to several times the rows) and operands (one in eight an edge value).
+pub fn test_gemms(d: &Design, n_random: usize, seed: u64) -> Vec<Gemm> {
+    let a = d.array.expect("an array design");
+    let (r, c) = (u64::from(a.rows), u64::from(a.cols));
+    let kmax = d.max_dot_length;
+    let mut rng = Rng::new(seed);
+    let fill = |shape: GemmShape, act: i64, code: u32| Gemm {
+        shape,
+        x: vec![act; (shape.m * shape.k) as usize],
+        w: vec![code; (shape.k * shape.n) as usize],
+    };
+    let mut gemms = Vec::new();
+    let random = |shape: GemmShape, rng: &mut Rng| {
+        let edges = edge_acts(d);
+        let x = (0..shape.m * shape.k)
+            .map(|_| {
+                if rng.chance(1, 8) {
+                    edges[rng.below(edges.len() as u64) as usize]
+                } else {
+                    rng.range_i64(d.act.min(), d.act.max())
+                }
+            })
+            .collect();
+        let w = (0..shape.k * shape.n)
+            .map(|_| rng.below(u64::from(d.weights.num_codes())) as u32)
+            .collect();
+        Gemm { shape, x, w }
+    };
+    gemms.push(random(GemmShape { m: 1, k: 1, n: 1 }, &mut rng));
+    gemms.push(random(
+        GemmShape {
+            m: r,
+            k: r.min(kmax),
+            n: c,
+        },
+        &mut rng,
+    ));
+    let zero_shape = GemmShape {
+        m: r + 1,
+        k: (r + 1).min(kmax),
+        n: c + 1,
+    };
+    gemms.push(fill(zero_shape, 0, (d.weights.num_codes() - 1).min(3)));
+    // Extreme products: every term the largest (then the smallest) product, K = the longest
+    // dot product, so the outputs reach the accumulator's bounds.
+    let (hi, lo) = extreme(d);
+    let ext = GemmShape {
+        m: 2,
+        k: kmax.min(4 * r + 3),
+        n: c.min(2) + 1,
+    };
+    let ext_full = GemmShape { k: kmax, ..ext };
+    let ext = if kmax <= 1024 { ext_full } else { ext };
+    gemms.push(fill(ext, hi.0, hi.1));
+    gemms.push(fill(ext, lo.0, lo.1));
+    for _ in 0..n_random {
+        let shape = GemmShape {
+            m: 1 + rng.below(2 * r + 3),
+            k: 1 + rng.below((4 * r + 5).min(kmax)),
+            n: 1 + rng.below(2 * c + 2),
+        };
+        gemms.push(random(shape, &mut rng));
+    }
+    gemms
+}
+
+/// (act, code) of the largest and of the smallest product.
+fn extreme(d: &Design) -> ((i64, u32), (i64, u32)) {
+    let mut hi = (0, 0, i64::MIN);
+    let mut lo = (0, 0, i64::MAX);
+    for code in 0..d.weights.num_codes() {
+        for act in [d.act.min(), d.act.max()] {
+            let p = act * d.weights.decode(code);
+            if p > hi.2 {
+                hi = (act, code, p);
+            }
+            if p < lo.2 {
+                lo = (act, code, p);
+            }
+        }
+    }
+    ((hi.0, hi.1), (lo.0, lo.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hw::array::{run, test_design};
+
+    #[test]
+    fn extreme_gemms_reach_the_accumulator_bounds() {
+        let d = test_design("{format: pot, bits: 4}", 2, 2, "os", 16);
+        let run = run(&d, &test_gemms(&d, 0, 1));
+        let max = run.outputs.iter().flat_map(|o| o.row.iter()).max().copied();
+        // 255 × 64 × 16 terms.
+        assert_eq!(max, Some(255 * 64 * 16));
+    }
+}

@@ -6,6 +6,7 @@ use super::{Gemm, GemmShape};
 use crate::config::Design;
 use crate::hw::vectors::edge_acts;
 use crate::rng::Rng;
+use crate::widths::{extreme_products, Tie};
 
 /// Random GEMMs in a run per requested random MAC vector budget: one GEMM per this many.
 pub const VECTORS_PER_GEMM: usize = 250;
@@ -58,7 +59,7 @@ pub fn test_gemms(d: &Design, n_random: usize, seed: u64) -> Vec<Gemm> {
     gemms.push(fill(zero_shape, 0, (d.weights.num_codes() - 1).min(3)));
     // Extreme products: every term the largest (then the smallest) product, K = the longest
     // dot product, so the outputs reach the accumulator's bounds.
-    let (hi, lo) = extreme(d);
+    let e = extreme_products(&d.weights, &d.act, Tie::First);
     let ext = GemmShape {
         m: 2,
         k: kmax.min(4 * r + 3),
@@ -66,8 +67,8 @@ pub fn test_gemms(d: &Design, n_random: usize, seed: u64) -> Vec<Gemm> {
     };
     let ext_full = GemmShape { k: kmax, ..ext };
     let ext = if kmax <= 1024 { ext_full } else { ext };
-    gemms.push(fill(ext, hi.0, hi.1));
-    gemms.push(fill(ext, lo.0, lo.1));
+    gemms.push(fill(ext, e.hi.act, e.hi.code));
+    gemms.push(fill(ext, e.lo.act, e.lo.code));
     for _ in 0..n_random {
         let shape = GemmShape {
             m: 1 + rng.below(2 * r + 3),
@@ -77,24 +78,6 @@ pub fn test_gemms(d: &Design, n_random: usize, seed: u64) -> Vec<Gemm> {
         gemms.push(random(shape, &mut rng));
     }
     gemms
-}
-
-/// (act, code) of the largest and of the smallest product.
-fn extreme(d: &Design) -> ((i64, u32), (i64, u32)) {
-    let mut hi = (0, 0, i64::MIN);
-    let mut lo = (0, 0, i64::MAX);
-    for code in 0..d.weights.num_codes() {
-        for act in [d.act.min(), d.act.max()] {
-            let p = act * d.weights.decode(code);
-            if p > hi.2 {
-                hi = (act, code, p);
-            }
-            if p < lo.2 {
-                lo = (act, code, p);
-            }
-        }
-    }
-    ((hi.0, hi.1), (lo.0, lo.1))
 }
 
 #[cfg(test)]
@@ -109,5 +92,21 @@ mod tests {
         let max = run.outputs.iter().flat_map(|o| o.row.iter()).max().copied();
         // 255 × 64 × 16 terms.
         assert_eq!(max, Some(255 * 64 * 16));
+    }
+
+    /// Of two pairs with the smallest product, the extreme GEMM uses the first one searched
+    /// (pinned: the generated vectors must not change).
+    #[test]
+    fn extreme_gemms_take_the_first_tied_pair() {
+        let d = crate::config::Design::from_yaml(
+            "name: t\nweights: {format: uniform, bits: 4}\nactivations: {bits: 4, signed: true}\n\
+             max_dot_length: 4\narray: {rows: 2, cols: 2, dataflow: ws}\n",
+            "t",
+        )
+        .unwrap();
+        let g = test_gemms(&d, 0, 1);
+        // Directed GEMMs 3 and 4: (−8)·(−8) (code 8), then −8 · 7 (code 7), not 7 · −8.
+        assert_eq!((g[3].x[0], g[3].w[0]), (-8, 8));
+        assert_eq!((g[4].x[0], g[4].w[0]), (-8, 7));
     }
 }

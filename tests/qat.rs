@@ -1,10 +1,12 @@
 //! End-to-end QAT checks on the embedded digits data: accuracy, bit-exact agreement of the
 //! integer-only path with the fake-quant path, and the exported codes and files.
 
+use potmac::qat::arch::Arch;
 use potmac::qat::data::{digits, Dataset};
-use potmac::qat::export::{write_export, IntModel};
+use potmac::qat::export::write_export;
+use potmac::qat::integer::IntModel;
 use potmac::qat::loss::argmax_rows;
-use potmac::qat::model::{Arch, Network, QuantState};
+use potmac::qat::model::{Network, QuantState};
 use potmac::qat::optim::OptimizerKind;
 use potmac::qat::pipeline::{build_arch, finetune, pretrain, verify, ModelKind};
 use potmac::qat::quantizer::FormatSpec;

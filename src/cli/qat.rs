@@ -2,13 +2,13 @@
 //! format sweeps on the digits and Fashion-MNIST data sets.
 
 use crate::qat::data::{self, Dataset};
-use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
 use crate::qat::pipeline::{
     build_arch, finetune, pretrain, sweep, verify, ModelKind, Sweep, Verification,
 };
 use crate::qat::quantizer::{ClipRule, FormatSpec};
 use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
+use crate::qat::{export::write_export, integer::IntModel};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -135,7 +135,7 @@ pub struct QatArgs {
 struct Report<'a> {
     dataset: DatasetArg,
     model: &'a str,
-    arch: &'a crate::qat::model::Arch,
+    arch: &'a crate::qat::arch::Arch,
     train_samples: usize,
     test_samples: usize,
     fp: TrainConfig,

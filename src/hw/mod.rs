@@ -1,7 +1,7 @@
 //! Hardware models: the bit-exact golden MAC model ([`MacModel`]), a second (shift-path)
 //! formulation of every MAC kind ([`datapath`]), the MAC testbench stimulus and expected
 //! values ([`vectors`]), and the systolic-array cycle formula, schedule and register-level
-//! model ([`array`]). The datapath widths they work in come from [`crate::widths`].
+//! model ([`mod@array`]). The datapath widths they work in come from [`crate::widths`].
 
 pub mod array;
 pub mod datapath;

@@ -8,7 +8,7 @@
 //! tables and exports them as integer models and golden vectors; [`deploy`] runs those models
 //! on generated arrays; [`cli`] is the command line on top of everything.
 //!
-//! Layering (each module uses only modules before it in this list; `tests/layering.rs`
+//! Layering (each module uses only modules before it in this list; `tests/layering/`
 //! rejects any import cycle): [`quant`] (number formats), [`rng`], [`tools`], [`widths`]
 //! (datapath widths and product corners, pure arithmetic over `quant`), [`config`], [`hw`],
 //! [`emit`], [`qat`], [`deploy`], and [`cli`], which nothing in the library imports.

@@ -14,8 +14,8 @@ use crate::config::{
     ArrayShape, ConfigError, Design, RawActivations, RawArray, RawConfig, RawWeights,
 };
 use crate::hw::array::{Gemm, GemmShape};
-use crate::qat::export::IntModel;
-use crate::qat::model::LayerKind;
+use crate::qat::arch::LayerKind;
+use crate::qat::integer::IntModel;
 use crate::qat::quantizer::{FormatKind, ZeroSpec};
 use std::path::Path;
 

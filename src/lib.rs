@@ -2,11 +2,18 @@
 //! arrays, described in Rust, emitted as Verilog, verified on two simulators and measured with
 //! Yosys.
 //!
-//! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (derived widths and the
-//! bit-exact golden models) → [`emit`] (askama views → Verilog, testbench, vectors) →
-//! [`tools`] (Verilator, Icarus, Yosys, nextpnr drivers). Long runs report through
-//! [`progress`], which the library implements as a no-op and the binary as progress bars. [`qat`] trains networks whose weights
-//! use the same code tables and exports them as integer models and golden vectors.
+//! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (the bit-exact golden
+//! models) → [`emit`] (askama views → Verilog, testbench, vectors) → [`tools`] (Verilator,
+//! Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights use the same code
+//! tables and exports them as integer models and golden vectors; [`deploy`] runs those models
+//! on generated arrays; [`cli`] is the command line on top of everything. Long runs report
+//! through [`progress`], which the library implements as a no-op and the binary as progress
+//! bars.
+//!
+//! Layering (each module uses only modules before it in this list; `tests/layering/`
+//! rejects any import cycle): [`quant`] (number formats), [`rng`], [`progress`], [`tools`],
+//! [`widths`] (datapath widths and product corners, pure arithmetic over `quant`), [`config`],
+//! [`hw`], [`emit`], [`qat`], [`deploy`], and [`cli`], which nothing in the library imports.
 //!
 //! # Errors
 //!
@@ -28,3 +35,4 @@ pub mod qat;
 pub mod quant;
 pub mod rng;
 pub mod tools;
+pub mod widths;

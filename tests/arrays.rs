@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::{root, scratch, Scratch};
 use potmac::config::Design;
 use potmac::emit::{self, Options};
 use potmac::hw::array::{cycles, test_gemms, GemmShape};
@@ -17,17 +18,6 @@ const MAKE: Tool = Tool {
     package: "make",
 };
 const TIMEOUT: Duration = Duration::from_secs(600);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Skips locally when a tool is missing, fails under CI.
 fn have(needed: &[Tool]) -> bool {
@@ -266,16 +256,18 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
         let name = format!("broken_{df}");
         let d = small(&name, "{format: pot, bits: 4}", 2, 3, df, 20);
         let b = emit::bundle(&d, &opts).unwrap();
-        let fresh = |tag: &str| -> PathBuf {
+        // Each folder lives as long as its guard.
+        let fresh = |tag: &str| -> (Scratch, PathBuf) {
             let out = scratch(&format!("arrays_broken_{df}_{tag}"));
-            emit::write(&b, &out).unwrap()
+            let dir = emit::write(&b, &out).unwrap();
+            (out, dir)
         };
-        let dir = fresh("ok");
+        let (_ok, dir) = fresh("ok");
         let (ok, log) = make_sim(&dir);
         assert!(ok && log.contains("PASS "), "{log}");
 
         // Broken PE: the forwarded activation has its low bit flipped.
-        let dir = fresh("pe");
+        let (_pe, dir) = fresh("pe");
         edit(&dir.join(format!("rtl/{name}_pe.v")), |t| {
             t.replacen("act_q   <= act_i;", "act_q   <= act_i ^ 8'd1;", 1)
         });
@@ -287,7 +279,7 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
 
         // Broken control: the MAC never clears (ws: ignores psum_i; os: accumulates across
         // tiles).
-        let dir = fresh("clr");
+        let (_clr, dir) = fresh("clr");
         edit(&dir.join(format!("rtl/{name}_pe.v")), |t| {
             let from = if df == "ws" {
                 ".clr_i   (mac_use_psum),"
@@ -303,7 +295,7 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
         );
 
         // Wrong expected arrival cycle: one row expected a cycle later, data unchanged.
-        let dir = fresh("cycle");
+        let (_cycle, dir) = fresh("cycle");
         edit(&dir.join("vectors/expect.hex"), |t| {
             let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
             let line = &mut lines[3];

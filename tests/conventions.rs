@@ -263,7 +263,7 @@ fn completions_and_man_page_come_from_the_clap_definition() {
 }
 
 /// Generate a MAC design, then flip one expected value, so `sim --no-generate` fails.
-fn broken_folder(name: &str) -> PathBuf {
+fn broken_folder(name: &str) -> common::Scratch {
     let out = scratch(name);
     let o = potmac()
         .args(["-q", "generate", "--vectors", "50", "--out"])

@@ -1,10 +1,15 @@
 //! End-to-end QAT checks on the embedded digits data: accuracy, bit-exact agreement of the
 //! integer-only path with the fake-quant path, and the exported codes and files.
 
+mod common;
+
+use common::scratch;
+use potmac::qat::arch::Arch;
 use potmac::qat::data::{digits, Dataset};
-use potmac::qat::export::{write_export, IntModel};
+use potmac::qat::export::write_export;
+use potmac::qat::integer::IntModel;
 use potmac::qat::loss::argmax_rows;
-use potmac::qat::model::{Arch, Network, QuantState};
+use potmac::qat::model::{Network, QuantState};
 use potmac::qat::optim::OptimizerKind;
 use potmac::qat::pipeline::{build_arch, finetune, pretrain, verify, ModelKind};
 use potmac::qat::quantizer::FormatSpec;
@@ -155,7 +160,7 @@ fn export_files_and_model_json_round_trip() {
     let (d, fp) = fp_mlp();
     let (net, q) = qat(fp, d, "pot:4", 1);
     let im = IntModel::from_network(&net, &q).unwrap();
-    let dir = std::env::temp_dir().join(format!("potmac-qat-export-{}", std::process::id()));
+    let dir = scratch("qat_export");
     let m = write_export(&dir, &im, &d.test.x, &d.test.y, 5).unwrap();
     assert_eq!(m.samples, 5);
     let back: IntModel =
@@ -200,5 +205,4 @@ fn export_files_and_model_json_round_trip() {
             .map(|i| im.predict(&wdec, &im.quantize_input(&d.test.x[i * 64..(i + 1) * 64])))
             .collect::<Vec<_>>()
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,13 +5,12 @@ use super::common::at_least_one;
 use super::ui::Ui;
 use super::Verdict;
 use crate::qat::data::{self, Dataset};
-use crate::qat::export::{write_export, IntModel};
 use crate::qat::optim::OptimizerKind;
 use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
 use crate::qat::quantizer::{ClipRule, FormatKind, FormatSpec, ZeroSpec};
 use crate::qat::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
 use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
-use crate::qat::QatError;
+use crate::qat::{export::write_export, integer::IntModel, QatError};
 use anyhow::Result;
 use std::path::PathBuf;
 

@@ -8,8 +8,8 @@ mod raw;
 
 pub use raw::{RawActivations, RawArray, RawConfig, RawWeights};
 
-use crate::hw::MacWidths;
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
+use crate::widths::MacWidths;
 use std::path::{Path, PathBuf};
 
 /// Largest accumulator the golden model (i64) and the generated testbenches support.

@@ -157,7 +157,8 @@ pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
 /// the fully resolved configuration.
 pub(crate) fn config_lines(design: &Design, module: &str) -> Vec<String> {
     let w = &design.widths;
-    let derived = crate::hw::MacWidths::derive(&design.weights, &design.act, design.max_dot_length);
+    let derived =
+        crate::widths::MacWidths::derive(&design.weights, &design.act, design.max_dot_length);
     let weights = match &design.weights {
         crate::quant::WeightFormat::Pot(p) => format!(
             "{{format: pot, bits: {}, zero: {}}}",

@@ -11,9 +11,10 @@
 //!    `en` low on a periodic pattern, `clr` every `p` cycles with `p` changing per segment and
 //!    never more than `max_dot_length` accumulations between clears.
 
-use super::{product_range, MacModel, Stim};
+use super::{MacModel, Stim};
 use crate::config::Design;
 use crate::rng::Rng;
+use crate::widths::{extreme_products, Tie};
 
 /// One checked cycle: its inputs and the accumulator expected after the clock edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,25 +34,6 @@ pub fn edge_acts(d: &Design) -> Vec<i64> {
     v
 }
 
-/// The (act, code) pairs that give the largest and the smallest product.
-fn extreme_pairs(d: &Design) -> ((i64, u32), (i64, u32)) {
-    let (lo, hi) = product_range(&d.weights, &d.act);
-    let mut best_hi = (0, 0);
-    let mut best_lo = (0, 0);
-    for code in 0..d.weights.num_codes() {
-        for a in [d.act.min(), d.act.max()] {
-            let p = a as i128 * d.weights.decode(code) as i128;
-            if p == hi {
-                best_hi = (a, code);
-            }
-            if p == lo {
-                best_lo = (a, code);
-            }
-        }
-    }
-    (best_hi, best_lo)
-}
-
 /// Directed stimulus (sections 1–3).
 pub fn directed(d: &Design) -> Vec<Stim> {
     let mut s = Vec::new();
@@ -61,10 +43,11 @@ pub fn directed(d: &Design) -> Vec<Stim> {
         }
         s.push(Stim::hold());
     }
-    let (hi, lo) = extreme_pairs(d);
-    for (a, code) in [hi, lo] {
+    // The largest then the smallest product (of several equal ones, the last in search order).
+    let e = extreme_products(&d.weights, &d.act, Tie::Last);
+    for c in [e.hi, e.lo] {
         for i in 0..d.max_dot_length {
-            s.push(Stim::mac(a, code, i == 0));
+            s.push(Stim::mac(c.act, c.code, i == 0));
         }
         s.push(Stim::hold());
         s.push(Stim {
@@ -142,6 +125,21 @@ mod tests {
 
     fn design(y: &str) -> Design {
         Design::from_yaml(y, "t").unwrap()
+    }
+
+    /// Of two pairs with the smallest product, the worst case uses the last one searched
+    /// (pinned: the generated vectors must not change).
+    #[test]
+    fn worst_case_takes_the_last_tied_pair() {
+        let d = design(
+            "name: t\nweights: {format: uniform, bits: 4}\nactivations: {bits: 4, signed: true}\nmax_dot_length: 3\n",
+        );
+        let s = directed(&d);
+        // After 16 codes × (5 edge activations + hold): 3 × (−8)·(−8), hold, clear, then
+        // 3 × 7 · −8 (code 8), not −8 · 7 (code 7).
+        let at = 16 * 6;
+        assert_eq!((s[at].act, s[at].code), (-8, 8));
+        assert_eq!((s[at + 5].act, s[at + 5].code, s[at + 5].clr), (7, 8, true));
     }
 
     #[test]

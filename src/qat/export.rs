@@ -1,120 +1,18 @@
-//! Integer export: hardware weight codes, integer biases, requantization, the integer-only
-//! inference path and `$readmemh` golden vectors.
-//!
-//! Integer model of layer `l` (activations unsigned `a`-bit, weights `decode(code)`):
-//!
-//! ```text
-//! acc[o]   = bias[o] + Σ_i act_in[i] · decode(code[o][i])          (exact, i64)
-//! act_out  = clamp((acc · M + 2^(S−1)) >> S, 0, 2^a − 1)            (hidden layers)
-//! ```
-//!
-//! `>>` is an arithmetic (flooring) shift, so requantization rounds half up (towards +∞);
-//! negative accumulators all land at 0 because the clamp is the ReLU. `M` and `S` encode
-//! `r = s_w · s_in / s_out` with `M = round(r · 2^S)`, `2^15 ≤ M < 2^16` (16-bit unsigned
-//! multiplier), `S ≥ 1`. The integer bias is `round(b / (s_w · s_in))`, half away from zero.
-//! A 2×2 max-pool, when present, is applied to the requantized activations (max commutes
-//! with the monotone requantization). The last layer has no requantization: its accumulators
-//! are the logits (`logit = s_w · s_in · acc`) and the prediction is the first maximal one.
-//! The input pixels `x ∈ [0, 1]` are quantized as `round(x / s_in0)` with `s_in0 = 1/(2^a − 1)`.
-//! Convolutions read their inputs in im2col order: input index `i = (c·k + ky)·k + kx` of
-//! output pixel `(y, x)` is `act[c][y+ky−pad][x+kx−pad]` (zero outside the image).
+//! Integer export: freeze a trained network into its integer model
+//! ([`IntModel::from_network`]: weight codes, integer biases rounded half away from zero,
+//! requantization constants and exact accumulator widths), and write `model.json`, the
+//! `$readmemh` golden vectors of the first test samples and `manifest.json`. The integer model
+//! and its arithmetic are described in [`super::integer`].
 
+use super::arch::LayerKind;
+use super::integer::{requant_params, IntLayer, IntModel, Trace, REQUANT_M_BITS};
 use super::loss::argmax_rows;
-use super::model::{LayerKind, Network, QuantState};
-use super::quantizer::FormatSpec;
+use super::model::{Network, QuantState};
 use super::QatError;
 use crate::quant::signed_width;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
-
-/// Integer requantization parameters: `y = clamp((acc·m + 2^(s−1)) >> s, 0, 2^a − 1)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Requant {
-    pub m: i64,
-    pub s: u32,
-}
-
-/// Bits of the requantization multiplier `M` (unsigned).
-pub const REQUANT_M_BITS: u32 = 16;
-
-/// `clamp((acc·m + 2^(s−1)) >> s, 0, 2^bits − 1)` with a flooring shift.
-pub fn requantize(acc: i64, m: i64, s: u32, bits: u32) -> i64 {
-    let p = acc as i128 * m as i128 + (1i128 << (s - 1));
-    (p >> s).clamp(0, (1i128 << bits) - 1) as i64
-}
-
-/// `M`, `S` for the real multiplier `r > 0`: `M = round(r·2^S)` with `2^15 ≤ M < 2^16`.
-pub fn requant_params(r: f64) -> Result<Requant, QatError> {
-    if !(r.is_finite() && r > 0.0) {
-        return Err(QatError::Export(format!(
-            "requantization multiplier {r} is not positive"
-        )));
-    }
-    let e = r.log2().floor() as i64;
-    let mut s = (REQUANT_M_BITS as i64 - 1) - e;
-    let mut m = (r * 2f64.powi(s as i32)).round() as i64;
-    if m >= 1 << REQUANT_M_BITS {
-        s -= 1;
-        m = (r * 2f64.powi(s as i32)).round() as i64;
-    } else if m < 1 << (REQUANT_M_BITS - 1) {
-        s += 1;
-        m = (r * 2f64.powi(s as i32)).round() as i64;
-    }
-    if !(1..=62).contains(&s) {
-        return Err(QatError::Export(format!(
-            "requantization multiplier {r} is out of range"
-        )));
-    }
-    Ok(Requant { m, s: s as u32 })
-}
-
-/// One layer of the integer model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IntLayer {
-    pub kind: LayerKind,
-    pub pool: bool,
-    pub format: FormatSpec,
-    /// Weight codes, row-major `[out][in]` (`in` in im2col order for convolutions).
-    pub codes: Vec<u32>,
-    /// Integer biases in accumulator units.
-    pub bias: Vec<i64>,
-    /// Weight scale: weight = w_scale × decode(code).
-    pub w_scale: f64,
-    /// Scale of this layer's input activations.
-    pub in_scale: f64,
-    /// Scale of the output activations (hidden layers).
-    pub out_scale: Option<f64>,
-    /// Requantization to the next layer (hidden layers).
-    pub requant: Option<Requant>,
-    /// Exact two's-complement width of the accumulator over all inputs in range.
-    pub acc_width: u32,
-}
-
-impl IntLayer {
-    /// `decode(code)` of every weight.
-    pub fn weight_values(&self) -> Vec<i64> {
-        let f = self
-            .format
-            .format()
-            .expect("format validated at construction");
-        self.codes.iter().map(|&c| f.decode(c)).collect()
-    }
-}
-
-/// The integer-only model (serialised as `model.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IntModel {
-    pub input: (usize, usize, usize),
-    pub classes: usize,
-    pub act_bits: u32,
-    /// Input quantization step: `x_int = round(x / input_scale)`, x ∈ [0, 1].
-    pub input_scale: f64,
-    pub layers: Vec<IntLayer>,
-}
-
-/// Inputs, accumulators and outputs of every layer for one sample.
-pub type Trace = Vec<super::model::LayerIo>;
 
 impl IntModel {
     /// Freeze a QAT network into its integer model.
@@ -168,111 +66,6 @@ impl IntModel {
             layers,
         })
     }
-
-    /// Quantize pixels in [0, 1] to unsigned `act_bits` integers.
-    pub fn quantize_input(&self, x: &[f32]) -> Vec<i64> {
-        let f = crate::quant::ActFormat::new(self.act_bits, false).expect("validated");
-        x.iter()
-            .map(|&v| f.quantize(v as f64, self.input_scale))
-            .collect()
-    }
-
-    /// Integer-only inference of one sample (`x_int`: quantized input), with plain loops
-    /// (direct convolution, no GEMM), independent of the training engine.
-    pub fn infer(&self, x_int: &[i64]) -> Trace {
-        self.infer_with(&self.decoded(), x_int)
-    }
-
-    /// `decode(code)` of every layer's weights.
-    pub fn decoded(&self) -> Vec<Vec<i64>> {
-        self.layers.iter().map(IntLayer::weight_values).collect()
-    }
-
-    /// [`IntModel::infer`] with the weights decoded once by the caller ([`IntModel::decoded`]).
-    pub fn infer_with(&self, wdec: &[Vec<i64>], x_int: &[i64]) -> Trace {
-        let mut cur = x_int.to_vec();
-        let mut trace = Vec::new();
-        for (il, w) in self.layers.iter().zip(wdec) {
-            let mut acc = Vec::new();
-            match il.kind {
-                LayerKind::Dense { inputs, outputs } => {
-                    for o in 0..outputs {
-                        let row = &w[o * inputs..(o + 1) * inputs];
-                        acc.push(
-                            il.bias[o] + row.iter().zip(&cur).map(|(a, b)| a * b).sum::<i64>(),
-                        );
-                    }
-                }
-                LayerKind::Conv(s) => {
-                    for o in 0..s.out_c {
-                        for y in 0..s.out_h() {
-                            for x in 0..s.out_w() {
-                                let mut a = il.bias[o];
-                                for c in 0..s.in_c {
-                                    for ky in 0..s.k {
-                                        for kx in 0..s.k {
-                                            let iy = (y + ky).wrapping_sub(s.pad);
-                                            let ix = (x + kx).wrapping_sub(s.pad);
-                                            if iy < s.in_h && ix < s.in_w {
-                                                a += cur[(c * s.in_h + iy) * s.in_w + ix]
-                                                    * w[o * s.col_rows()
-                                                        + (c * s.k + ky) * s.k
-                                                        + kx];
-                                            }
-                                        }
-                                    }
-                                }
-                                acc.push(a);
-                            }
-                        }
-                    }
-                }
-            }
-            let act_in = std::mem::take(&mut cur);
-            let act_out = match il.requant {
-                None => Vec::new(),
-                Some(rq) => {
-                    let a: Vec<i64> = acc
-                        .iter()
-                        .map(|&v| requantize(v, rq.m, rq.s, self.act_bits))
-                        .collect();
-                    match il.kind {
-                        LayerKind::Conv(s) if il.pool => {
-                            pool_plane_major(&a, s.out_c, s.out_h(), s.out_w())
-                        }
-                        _ => a,
-                    }
-                }
-            };
-            cur = act_out.clone();
-            trace.push(super::model::LayerIo {
-                act_in,
-                acc,
-                act_out,
-            });
-        }
-        trace
-    }
-
-    /// Predicted class of one sample.
-    pub fn predict(&self, wdec: &[Vec<i64>], x_int: &[i64]) -> usize {
-        let t = self.infer_with(wdec, x_int);
-        argmax_rows(&t.last().expect("at least one layer").acc, self.classes)[0]
-    }
-}
-
-/// 2×2/2 max-pool written out directly (odd edges dropped).
-fn pool_plane_major(a: &[i64], c: usize, h: usize, w: usize) -> Vec<i64> {
-    let mut out = Vec::with_capacity(c * (h / 2) * (w / 2));
-    for p in 0..c {
-        for y in 0..h / 2 {
-            for x in 0..w / 2 {
-                let at = |dy: usize, dx: usize| a[(p * h + 2 * y + dy) * w + 2 * x + dx];
-                out.push(at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1)));
-            }
-        }
-    }
-    out
 }
 
 /// `$readmemh` text: one value per line, lowercase hex, ceil(bits/4) digits, two's
@@ -472,41 +265,6 @@ pub fn write_export(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn requantization_rule_by_hand() {
-        // r = 0.75 → M = 0.75·2^16 = 49152, S = 16.
-        let rq = requant_params(0.75).unwrap();
-        assert_eq!(rq, Requant { m: 49152, s: 16 });
-        assert_eq!(requantize(2, rq.m, rq.s, 8), 2); // 1.5 rounds half up
-        assert_eq!(requantize(1, rq.m, rq.s, 8), 1); // 0.75
-        assert_eq!(requantize(-100, rq.m, rq.s, 8), 0);
-        assert_eq!(requantize(1000, rq.m, rq.s, 8), 255);
-        let rq = requant_params(0.001).unwrap();
-        assert!((1 << 15..1 << 16).contains(&rq.m));
-        assert!((rq.m as f64 / 2f64.powi(rq.s as i32) - 0.001).abs() < 1e-7);
-        assert!(requant_params(0.0).is_err());
-    }
-
-    #[test]
-    fn requant_params_are_accurate_and_in_range() {
-        let mut r = 1.3e-6;
-        while r < 3000.0 {
-            let rq = requant_params(r).unwrap();
-            assert!((1 << 15..1 << 16).contains(&rq.m), "r={r}: {rq:?}");
-            let got = rq.m as f64 / 2f64.powi(rq.s as i32);
-            assert!(((got - r) / r).abs() <= 2f64.powi(-16), "r={r}: {got}");
-            // The integer rule equals floor(acc·M/2^S + 1/2), clamped.
-            for acc in [-7i64, 0, 1, 5, 12345, 987654] {
-                let want = ((acc * rq.m) as f64 / 2f64.powi(rq.s as i32) + 0.5).floor();
-                assert_eq!(
-                    requantize(acc, rq.m, rq.s, 8),
-                    want.clamp(0.0, 255.0) as i64
-                );
-            }
-            r *= 1.37;
-        }
-    }
 
     #[test]
     fn hex_lines_pad_and_mask() {

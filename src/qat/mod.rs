@@ -9,15 +9,20 @@
 //! exported as integer codes, biases and requantization constants with an integer-only
 //! inference path that matches the evaluation-time fake-quant model bit for bit.
 //!
-//! Modules: [`rng`] (seeded PRNG), [`gemm`] (matrixmultiply wrappers), [`layers`] (dense, conv
-//! im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam), [`quantizer`], [`model`] (network,
-//! STE forward/backward), [`train`], [`data`] (digits, Fashion-MNIST), [`export`], and
-//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
-//! sweep files and their Markdown).
+//! Modules, each using only those before it in this list: [`gemm`] (matrixmultiply wrappers),
+//! [`layers`] (dense, conv im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam),
+//! [`quantizer`], [`data`] (digits, Fashion-MNIST), [`arch`] (layer kinds and the layer
+//! chain), [`integer`] (the integer-only model and requantization), [`model`] (trainable
+//! network, STE forward/backward, evaluation paths), [`export`] (network → integer model →
+//! files), [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
+//! sweep files and their Markdown). The seeded
+//! PRNG is [`crate::rng`].
 
+pub mod arch;
 pub mod data;
 pub mod export;
 pub mod gemm;
+pub mod integer;
 pub mod layers;
 pub mod loss;
 pub mod model;

@@ -2,9 +2,10 @@
 //! `sweep.json` of a sweep. Pure data and text builders plus the file writers; the CLI only
 //! fills them in and prints.
 
+use super::arch::Arch;
 use super::data::Dataset;
-use super::export::IntModel;
-use super::model::{Arch, QuantState};
+use super::integer::IntModel;
+use super::model::QuantState;
 use super::pipeline::{Sweep, Verification};
 use super::train::{EpochLog, QatConfig, TrainConfig};
 use super::QatError;

@@ -7,7 +7,7 @@
 //! start of every epoch. The learning rate is multiplied by `lr_decay` every `lr_step` epochs.
 
 use super::data::{Dataset, Split};
-use super::export::IntModel;
+use super::integer::IntModel;
 use super::loss::{argmax_rows, softmax_cross_entropy};
 use super::model::{LayerQuant, Network, QuantState};
 use super::optim::{Optimizer, OptimizerKind};

@@ -2,8 +2,8 @@
 //! width, then the fused add/subtract into the accumulator.
 
 use super::fused_add_sub;
-use crate::hw::MacWidths;
 use crate::quant::Apot;
+use crate::widths::MacWidths;
 
 pub(super) fn next_acc(f: &Apot, w: &MacWidths, base: i64, act: i64, code: u32) -> i128 {
     let s = (code >> (f.bits() - 1)) & 1 == 1;

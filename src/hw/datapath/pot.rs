@@ -1,8 +1,8 @@
 //! PoT MAC, formulation 2: one shifter, then the fused add/subtract into the accumulator.
 
 use super::fused_add_sub;
-use crate::hw::MacWidths;
 use crate::quant::Pot;
+use crate::widths::MacWidths;
 
 pub(super) fn next_acc(f: &Pot, w: &MacWidths, base: i64, act: i64, code: u32) -> i128 {
     let (s, e) = f.fields(code);

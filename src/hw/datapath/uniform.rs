@@ -1,7 +1,7 @@
 //! Uniform MAC, formulation 2: shift-and-add over the weight's bits, the MSB weighted −2^(W−1).
 
-use crate::hw::MacWidths;
 use crate::quant::Uniform;
+use crate::widths::MacWidths;
 
 pub(super) fn next_acc(f: &Uniform, _w: &MacWidths, base: i64, act: i64, code: u32) -> i128 {
     let bits = f.bits();

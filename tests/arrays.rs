@@ -129,8 +129,7 @@ fn array_rtl_is_lint_clean() {
             let d = small(&format!("lint{i}_{df}"), w, r, c, df, 16);
             let b = emit::bundle(&d, &opts).unwrap();
             let dir = emit::write(&b, &out).unwrap();
-            let warnings = verilator::lint(&dir, &b.top, TIMEOUT).unwrap();
-            assert!(warnings.is_empty(), "{}: {warnings:#?}", d.name);
+            // Verilator -Wall (zero warnings), slang and verible.
             common::lint_clean(&dir, &b.top, &b.tb_file, &b.pnr_file);
         }
     }

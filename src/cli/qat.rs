@@ -97,11 +97,11 @@ pub struct QatArgs {
     /// Percentile of post-ReLU activations used as the activation clip.
     #[arg(long, default_value_t = 99.99, value_parser = percentile)]
     pub act_percentile: f64,
-    /// MLP hidden widths.
-    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = at_least_one::<usize>)]
+    /// MLP hidden widths (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = layer_width)]
     pub hidden: Vec<usize>,
-    /// CNN channels per conv stage.
-    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = at_least_one::<usize>)]
+    /// CNN channels per conv stage (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = layer_width)]
     pub channels: Vec<usize>,
     /// Seed of initialisation and batch order.
     #[arg(long, default_value_t = 1)]
@@ -135,6 +135,20 @@ fn weight_format(s: &str) -> Result<FormatSpec, String> {
         QatError::Config(m) => m,
         other => other.to_string(),
     })
+}
+
+/// Widest hidden layer or convolution stage (`--hidden`, `--channels`): wider ones take
+/// gigabytes of memory before the first epoch.
+const MAX_LAYER_WIDTH: usize = 4096;
+
+/// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
+fn layer_width(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_LAYER_WIDTH).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {MAX_LAYER_WIDTH}, got `{s}`"
+        )),
+    }
 }
 
 /// `--act-bits`: a width unsigned activations support.

@@ -119,8 +119,11 @@ impl Design {
                 "nested {depth} levels deep, more than the {MAX_DEPTH} a config may have"
             )));
         }
-        let tree: serde_norway::Value =
-            serde_norway::from_str(text).map_err(|e| parse(e.to_string()))?;
+        let typed = || serde_norway::from_str::<RawConfig>(text).map_err(|e| parse(e.to_string()));
+        // Syntax errors: the typed parse words them with the path of the field they are in.
+        let Ok(tree) = serde_norway::from_str::<serde_norway::Value>(text) else {
+            return Design::validate(typed()?, origin);
+        };
         if let Some(f) = null_field(&tree) {
             return Err(ConfigError::Field {
                 path: origin.to_string(),
@@ -128,8 +131,7 @@ impl Design {
                 message: "has no value (empty or null); give one or remove the line".into(),
             });
         }
-        let raw: RawConfig = serde_norway::from_str(text).map_err(|e| parse(e.to_string()))?;
-        Design::validate(raw, origin)
+        Design::validate(typed()?, origin)
     }
 
     /// Turn a raw config into a design.

@@ -26,8 +26,9 @@ pub enum DeployError {
     /// The export folder could not be read.
     #[error("{path}: {message}")]
     Read { path: String, message: String },
-    /// A layer's design is invalid (e.g. its formats are outside the hardware's range).
-    #[error("mapping layer {layer} onto an array design")]
+    /// A layer's design is invalid (e.g. its formats are outside the hardware's range). The
+    /// source names the layer (it is the config's origin), so this message does not.
+    #[error("mapping the model onto array designs")]
     Config { layer: usize, source: ConfigError },
     /// The array's result differs from the integer model: a real disagreement.
     #[error("layer {layer}: sample {sample}, output {output}: array + bias = {got}, integer model = {want}")]

@@ -2,7 +2,7 @@
 //! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
 //! bit against the integer model, then in RTL simulation.
 
-use super::common::{at_least_one, DEFAULT_OUT};
+use super::common::{at_least_one, lock_folders, DEFAULT_OUT};
 use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
@@ -43,9 +43,18 @@ fn parse_array(s: &str) -> Result<ArrayShape, String> {
         "os" => Dataflow::Os,
         _ => return Err(err()),
     };
+    let max = crate::config::MAX_ARRAY_DIM;
+    let dim = |d: &str| match d.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "`{s}`: rows and columns must be in 1..={max}, e.g. 4x4:ws"
+        )),
+    };
+    r.parse::<u64>().map_err(|_| err())?;
+    c.parse::<u64>().map_err(|_| err())?;
     Ok(ArrayShape {
-        rows: r.parse().map_err(|_| err())?,
-        cols: c.parse().map_err(|_| err())?,
+        rows: dim(r)?,
+        cols: dim(c)?,
         dataflow,
     })
 }
@@ -71,6 +80,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let layers = crate::progress::step("deploying layers", Some(runs.len() as u64));
     for r in &runs {
         let b = emit::bundle_gemms(&r.design, std::slice::from_ref(&r.gemm))?;
+        let _lock = lock_folders([b.name.as_str()], &a.out, ui, timeout)?;
         let dir = emit::write(&b, &a.out)?;
         let g = r.gemm.shape;
         for sim in &sims {
@@ -116,5 +126,10 @@ mod tests {
         assert!(parse_array("8x2").is_err());
         assert!(parse_array("8:ws").is_err());
         assert!(parse_array("ax2:ws").is_err());
+        for bad in ["0x4:ws", "4x0:os", "65x1:ws", "99999999999x4:ws"] {
+            let e = parse_array(bad).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+        assert_eq!(parse_array("64x1:ws").unwrap().rows, 64);
     }
 }

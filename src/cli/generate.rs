@@ -1,6 +1,6 @@
 //! `potmac generate CONFIG... [--out DIR]`: write one self-contained folder per design.
 
-use super::common::{generate_all, load_designs, DEFAULT_OUT};
+use super::common::{generate_all, load_designs, lock_folders, DEFAULT_OUT, LOCK_WAIT};
 use super::ui::Ui;
 use super::Verdict;
 use crate::emit;
@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     /// Seeded random vectors after the directed ones.
-    #[arg(long, default_value_t = emit::Options::default().vectors)]
+    #[arg(long, default_value_t = emit::Options::default().vectors, value_parser = super::common::vector_count)]
     vectors: usize,
     /// Seed of the random vectors.
     #[arg(long, default_value_t = emit::Options::default().seed)]
@@ -31,6 +31,12 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         vectors: a.vectors,
         seed: a.seed,
     };
+    let _locks = lock_folders(
+        designs.iter().map(|d| d.name.as_str()),
+        &a.out,
+        ui,
+        LOCK_WAIT,
+    )?;
     for (b, dir) in generate_all(&designs, &opts, &a.out)? {
         writeln!(
             ui,

@@ -97,11 +97,11 @@ pub struct QatArgs {
     /// Percentile of post-ReLU activations used as the activation clip.
     #[arg(long, default_value_t = 99.99, value_parser = percentile)]
     pub act_percentile: f64,
-    /// MLP hidden widths.
-    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = at_least_one::<usize>)]
+    /// MLP hidden widths (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = layer_width)]
     pub hidden: Vec<usize>,
-    /// CNN channels per conv stage.
-    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = at_least_one::<usize>)]
+    /// CNN channels per conv stage (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = layer_width)]
     pub channels: Vec<usize>,
     /// Seed of initialisation and batch order.
     #[arg(long, default_value_t = 1)]
@@ -115,8 +115,8 @@ pub struct QatArgs {
     /// Use only the first N test samples.
     #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
-    /// Test samples exported as golden vectors.
-    #[arg(long, default_value_t = 8)]
+    /// Test samples exported as golden vectors (at least 1: `potmac deploy` runs them).
+    #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
     pub golden_samples: usize,
     /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].
     #[arg(long)]
@@ -135,6 +135,20 @@ fn weight_format(s: &str) -> Result<FormatSpec, String> {
         QatError::Config(m) => m,
         other => other.to_string(),
     })
+}
+
+/// Widest hidden layer or convolution stage (`--hidden`, `--channels`): wider ones take
+/// gigabytes of memory before the first epoch.
+const MAX_LAYER_WIDTH: usize = 4096;
+
+/// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
+fn layer_width(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_LAYER_WIDTH).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {MAX_LAYER_WIDTH}, got `{s}`"
+        )),
+    }
 }
 
 /// `--act-bits`: a width unsigned activations support.
@@ -181,6 +195,32 @@ fn percentile(s: &str) -> Result<f64, String> {
         Ok(x) if x > 0.0 && x <= 100.0 => Ok(x),
         _ => Err(format!("expected a percentile in (0, 100], got `{s}`")),
     }
+}
+
+/// Checks of flag combinations that no single flag's parser can make, before any data is
+/// read: every convolution stage halves the image (3×3, pad 1, 2×2 pooling), so a CNN can
+/// have at most log2(side) stages.
+fn check_args(args: &QatArgs) -> Result<()> {
+    if args.model == ModelArg::Cnn {
+        let side: usize = match args.dataset {
+            DatasetArg::Digits => 8,
+            DatasetArg::FashionMnist => 28,
+        };
+        let most = (usize::BITS - 1 - side.leading_zeros()) as usize;
+        if args.channels.len() > most {
+            anyhow::bail!(
+                "--channels: {} stages halve the {side}x{side} images below one pixel; \
+                 at most {most} stages are possible, got `{}`",
+                args.channels.len(),
+                args.channels
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+    }
+    Ok(())
 }
 
 fn load(args: &QatArgs) -> Result<Dataset> {
@@ -238,6 +278,7 @@ impl<'a> EpochNotes<'a> {
 /// verification failure ([`Verdict::Fail`], exit code 1); the files are still written so the
 /// disagreement can be inspected.
 pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
+    check_args(args)?;
     let data = load(args)?;
     let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {

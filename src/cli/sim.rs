@@ -1,7 +1,7 @@
 //! `potmac sim CONFIG... [--sim icarus|verilator|both]`: generate, simulate, one line per
 //! design and simulator. Exit 0 when all pass, 1 on any mismatch, 2 on a tool error.
 
-use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, lock_folders, DEFAULT_OUT};
 use super::format::{rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
@@ -50,7 +50,7 @@ pub struct Args {
     #[arg(long = "sim", value_enum, default_value_t = Simulators::Both)]
     sim: Simulators,
     /// Seeded random vectors after the directed ones.
-    #[arg(long, default_value_t = emit::Options::default().vectors)]
+    #[arg(long, default_value_t = emit::Options::default().vectors, value_parser = super::common::vector_count)]
     vectors: usize,
     /// Seed of the random vectors.
     #[arg(long, default_value_t = emit::Options::default().seed)]
@@ -84,6 +84,9 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     };
     let timeout = Duration::from_secs(a.timeout);
     let mut verdict = Verdict::Pass;
+    // Held until every simulation has finished: another run of the same design into the same
+    // OUT waits instead of rewriting the folder under this one.
+    let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
     let folders = if a.no_generate {
         existing_folders(&designs, &opts, &a.out)?
     } else {
@@ -186,9 +189,18 @@ fn existing_folders(
         .map(|d| {
             let b = emit::bundle(d, opts)?;
             let dir = out.join(&b.name);
+            // A folder left aside by a killed regeneration comes back first.
+            emit::recover(out, &b.name)?;
             if !dir.join(&b.tb_file).is_file() {
                 bail!(
                     "--no-generate: {} has no generated testbench; run `potmac generate` first",
+                    dir.display()
+                );
+            }
+            if let Some(rel) = emit::missing_files(&b, &dir).first() {
+                bail!(
+                    "--no-generate: {} is incomplete: `{rel}` is missing; regenerate it with \
+                     `potmac generate` (or restore the file)",
                     dir.display()
                 );
             }

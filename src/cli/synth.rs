@@ -2,7 +2,7 @@
 //! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
-use super::common::{at_least_one, generate_all, load_designs, DEFAULT_OUT};
+use super::common::{at_least_one, generate_all, load_designs, lock_folders, DEFAULT_OUT};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
@@ -10,9 +10,9 @@ use crate::config::Design;
 use crate::emit;
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// `--target`: the command-line spelling of [`Target`] (the library stays free of clap).
@@ -171,9 +171,35 @@ pub fn array_table(rows: &[SynthRow]) -> String {
     out
 }
 
+/// A file a command will write at the end: its folder must exist and it must not be a folder,
+/// so a typo fails before any work instead of after it.
+fn check_output_file(path: &Path, flag: &str) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        bail!(
+            "{flag} {}: the folder {} does not exist",
+            path.display(),
+            parent.display()
+        );
+    }
+    if path.is_dir() {
+        bail!(
+            "{flag} {}: is a folder, expected a file name",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Run `potmac synth`.
 pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
+    if let Some(path) = &a.json {
+        check_output_file(path, "--json")?;
+    }
     tools::find(&yosys::YOSYS)?;
     if a.pnr {
         tools::find(&nextpnr::NEXTPNR)?;
@@ -185,6 +211,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         ..emit::Options::default()
     };
     let mut rows = Vec::new();
+    let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
     let folders = generate_all(&designs, &opts, &a.out)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
     for ((b, dir), d) in folders.into_iter().zip(&designs) {

@@ -20,6 +20,9 @@ pub const MAX_DOT_LENGTH: u64 = 1 << 16;
 pub const MAX_NAME_LEN: usize = 40;
 /// Largest array side.
 pub const MAX_ARRAY_DIM: u32 = 64;
+/// Deepest nesting a config may have (a real one has 2 levels); checked before parsing, since
+/// the YAML parser's time grows with the square of the depth.
+pub const MAX_DEPTH: usize = 64;
 
 /// A configuration error, always naming the file (when there is one) and the field. Like every
 /// error type of the crate, a message never repeats its `source` (see the crate docs, "Errors").
@@ -100,13 +103,35 @@ impl Design {
         Design::from_yaml(&text, &path.display().to_string())
     }
 
-    /// Parse and validate YAML text; `origin` names it in errors.
+    /// Parse and validate YAML text; `origin` names it in errors. A leading UTF-8 byte-order
+    /// mark is skipped; documents nested deeper than [`MAX_DEPTH`] are rejected before parsing;
+    /// a field written with no value (`name:`, `name: null`, `array: ~`) is an error naming
+    /// the field, never a default.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Design, ConfigError> {
-        let raw: RawConfig = serde_norway::from_str(text).map_err(|e| ConfigError::Parse {
+        let parse = |message: String| ConfigError::Parse {
             path: origin.to_string(),
-            message: e.to_string(),
-        })?;
-        Design::validate(raw, origin)
+            message,
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let depth = nesting_depth(text);
+        if depth > MAX_DEPTH {
+            return Err(parse(format!(
+                "nested {depth} levels deep, more than the {MAX_DEPTH} a config may have"
+            )));
+        }
+        let typed = || serde_norway::from_str::<RawConfig>(text).map_err(|e| parse(e.to_string()));
+        // Syntax errors: the typed parse words them with the path of the field they are in.
+        let Ok(tree) = serde_norway::from_str::<serde_norway::Value>(text) else {
+            return Design::validate(typed()?, origin);
+        };
+        if let Some(f) = null_field(&tree) {
+            return Err(ConfigError::Field {
+                path: origin.to_string(),
+                field: f,
+                message: "has no value (empty or null); give one or remove the line".into(),
+            });
+        }
+        Design::validate(typed()?, origin)
     }
 
     /// Turn a raw config into a design.
@@ -228,6 +253,111 @@ impl Design {
     }
 }
 
+/// The first known field (in document order) whose value is null: `weights.zero`, `array`, ….
+/// Unknown fields are left to the typed parse, which names them.
+fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
+    use serde_norway::Value;
+    const DOTTED: [&str; 14] = [
+        "name",
+        "weights",
+        "activations",
+        "max_dot_length",
+        "accumulator_bits",
+        "array",
+        "weights.format",
+        "weights.bits",
+        "weights.zero",
+        "activations.bits",
+        "activations.signed",
+        "array.rows",
+        "array.cols",
+        "array.dataflow",
+    ];
+    let known = |path: &str| DOTTED.iter().copied().find(|f| *f == path);
+    let Value::Mapping(top) = tree else {
+        return None;
+    };
+    for (k, v) in top {
+        let Some(key) = k.as_str() else { continue };
+        let Some(name) = known(key) else { continue };
+        match v {
+            Value::Null => return Some(name),
+            Value::Mapping(inner) => {
+                for (k2, v2) in inner {
+                    let Some(k2) = k2.as_str() else { continue };
+                    if v2.is_null() {
+                        if let Some(f) = known(&format!("{key}.{k2}")) {
+                            return Some(f);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How deeply a YAML text nests, counted cheaply without parsing: open flow brackets (`[`,
+/// `{`) outside quotes and comments, plus the block levels of each line (distinct indentation
+/// levels and `- ` sequence markers). It never counts fewer levels than there are; it may
+/// count a few more, which only matters far above any real config.
+fn nesting_depth(text: &str) -> usize {
+    let mut deepest = 0;
+    let mut flow: usize = 0;
+    let mut indents: Vec<usize> = Vec::new();
+    let mut in_double = false;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = &line[indent..];
+        if !in_double && flow == 0 && !body.is_empty() && !body.starts_with('#') {
+            while indents.last().is_some_and(|&i| i > indent) {
+                indents.pop();
+            }
+            if indents.last() != Some(&indent) {
+                indents.push(indent);
+            }
+        }
+        let mut dashes = 0;
+        let mut rest = body;
+        while let Some(r) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix("-\t")) {
+            dashes += 1;
+            rest = r.trim_start();
+        }
+        let mut prev = ' ';
+        let mut in_single = false;
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            if in_double {
+                match c {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => in_double = false,
+                    _ => {}
+                }
+            } else if in_single {
+                in_single = c != '\'';
+            } else {
+                match c {
+                    '#' if prev.is_whitespace() => break,
+                    '"' => in_double = true,
+                    '\'' if " \t[{,:".contains(prev) => in_single = true,
+                    '[' | '{' => {
+                        flow += 1;
+                        deepest = deepest.max(flow + indents.len() + dashes);
+                    }
+                    ']' | '}' => flow = flow.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            prev = c;
+        }
+        deepest = deepest.max(flow + indents.len() + dashes);
+    }
+    deepest
+}
+
 /// Names become Verilog identifiers and folder names: lowercase letter first, then lowercase
 /// letters, digits and underscores.
 fn check_name(name: &str) -> Result<(), String> {
@@ -300,6 +430,91 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    const GOOD: &str = "name: x\nweights: {format: pot, bits: 4}\n\
+        activations: {bits: 8, signed: false}\nmax_dot_length: 16\n";
+
+    /// `name: null` made a design named `null`; an empty `array:` silently gave a single MAC.
+    #[test]
+    fn a_field_without_a_value_is_an_error_naming_it() {
+        let cases = [
+            ("name: x\n", "name: null\n", "name"),
+            ("name: x\n", "name: ~\n", "name"),
+            ("name: x\n", "name:\n", "name"),
+            (
+                "max_dot_length: 16\n",
+                "max_dot_length: 16\narray:\n",
+                "array",
+            ),
+            (
+                "max_dot_length: 16\n",
+                "max_dot_length: 16\naccumulator_bits: null\n",
+                "accumulator_bits",
+            ),
+            ("bits: 4}", "bits: 4, zero: null}", "weights.zero"),
+            ("bits: 4}", "bits: null}", "weights.bits"),
+            ("signed: false}", "signed: }", "activations.signed"),
+            (
+                "max_dot_length: 16\n",
+                "max_dot_length: 16\narray: {rows: 2, cols: ~, dataflow: ws}\n",
+                "array.cols",
+            ),
+        ];
+        for (from, to, f) in cases {
+            let y = GOOD.replacen(from, to, 1);
+            assert_ne!(y, GOOD);
+            let e = design(&y).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("test.yaml: field `{f}`: ")),
+                "{y}: {e}"
+            );
+            assert!(e.contains("no value"), "{y}: {e}");
+        }
+        // A quoted "null" is a string like any other.
+        assert_eq!(
+            design(&GOOD.replace("name: x", "name: \"null\""))
+                .unwrap()
+                .name,
+            "null"
+        );
+    }
+
+    /// A byte-order mark made the first key unreadable (`missing field weights`).
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let d = design(&format!("\u{feff}{GOOD}")).unwrap();
+        assert_eq!(d.name, "x");
+    }
+
+    /// An 80 KB file of nested `[` took 30 s to reject; deep nesting is now refused at once.
+    #[test]
+    fn deep_nesting_is_rejected_before_parsing() {
+        let t0 = std::time::Instant::now();
+        for doc in [
+            format!("name: {}", "[".repeat(80_000)),
+            format!("{}{}", "- ".repeat(5_000), "x"),
+            format!("a: {}1{}", "{b: ".repeat(1000), "}".repeat(1000)),
+            (0..200)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ] {
+            let e = design(&doc).unwrap_err().to_string();
+            assert!(e.starts_with("test.yaml: nested "), "{e}");
+            assert!(e.contains("64"), "{e}");
+        }
+        assert!(t0.elapsed().as_secs_f64() < 2.0, "{:?}", t0.elapsed());
+        // Real configs, in every style, are far from the limit.
+        assert_eq!(nesting_depth(GOOD), 2);
+        let block = "name: x\nweights:\n  format: pot\n  bits: 4\nactivations:\n  bits: 8\n  \
+                     signed: false\nmax_dot_length: 16\n";
+        assert_eq!(nesting_depth(block), 2);
+        design(block).unwrap();
+        assert_eq!(nesting_depth("a: \"[[[[\" # [[[[\nb: '{{{'\n"), 1);
+        assert_eq!(
+            nesting_depth(&format!("a: {}{}", "[".repeat(63), "]".repeat(63))),
+            64
+        );
     }
 
     #[test]

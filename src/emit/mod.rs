@@ -1,12 +1,13 @@
 //! Backend: turns a validated [`Design`] into a self-contained output folder.
 //!
 //! Everything is rendered in memory first ([`bundle`]) and written in one step ([`write`]):
-//! into a temporary sibling folder that is renamed over `OUT/<name>` only when complete, so a
-//! failure never leaves a half-written design. Verilog text lives only in askama templates
+//! into a temporary sibling folder that replaces `OUT/<name>` only when complete, so a failure
+//! or a kill never leaves a half-written design (see [`write`] and [`DesignLock`]). Verilog text lives only in askama templates
 //! under `templates/`; the views here hold values computed in Rust.
 
 mod array;
 pub mod batch;
+mod folder;
 pub mod hex;
 mod mac;
 mod ports;
@@ -14,9 +15,10 @@ mod project;
 
 use crate::config::Design;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
+pub use folder::{missing_files, recover, write, DesignLock};
 pub use mac::{MacCommon, PLAIN};
 
 /// Errors while emitting (messages never repeat their `source`: see the crate docs, "Errors").
@@ -31,6 +33,12 @@ pub enum EmitError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Another process holds the design folder's lock for longer than we wait.
+    #[error(
+        "{path}: another potmac run has been using this design folder for {seconds} s; \
+         wait for it to finish (or end it) and run again"
+    )]
+    Locked { path: PathBuf, seconds: u64 },
 }
 
 /// Generation options.
@@ -121,37 +129,6 @@ pub(crate) fn render<T: askama::Template>(t: &T, what: &str) -> Result<String, E
         s.push('\n');
     }
     Ok(s)
-}
-
-/// Write a bundle to `out/<name>/`, replacing any previous folder of that name atomically.
-pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| EmitError::Io { path, source }
-    };
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    let dest = out.join(&bundle.name);
-    let tmp = out.join(format!(".{}.tmp{}", bundle.name, std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    let result = (|| {
-        for (rel, text) in &bundle.files {
-            let p = tmp.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            std::fs::write(&p, text).map_err(io(&p))?;
-        }
-        if dest.exists() {
-            std::fs::remove_dir_all(&dest).map_err(io(&dest))?;
-        }
-        std::fs::rename(&tmp, &dest).map_err(io(&dest))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result.map(|_| dest)
 }
 
 /// Header lines shared by every generated Verilog file: what it is, that it is generated, and

@@ -1,0 +1,364 @@
+//! Hostile use of the command line: interrupted and concurrent runs, incomplete folders, bad
+//! flag values of every subcommand, and error chains that print each cause once.
+
+mod common;
+
+use common::{have, potmac, root, scratch};
+use potmac::tools::icarus;
+use std::path::{Path, PathBuf};
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn pot() -> PathBuf {
+    root().join("verification/configs/paper/pot_w4a8.yaml")
+}
+
+/// A process id that is not running (a reaped child).
+fn dead_pid() -> u32 {
+    let mut c = std::process::Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// Two `potmac sim` runs of one config into one `--out` used to clash (`iverilog: No such
+/// file or directory`, a folder left holding only `build/`). The folder lock serializes them:
+/// both pass.
+#[test]
+fn concurrent_sims_of_one_design_both_pass() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("concurrent");
+    for round in 0..3 {
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                potmac()
+                    .args(["sim", "--sim", "icarus", "--vectors", "300", "--out"])
+                    .arg(&out)
+                    .arg(pot())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for r in runs {
+            let o = r.wait_with_output().unwrap();
+            let text = String::from_utf8_lossy(&o.stdout).to_string()
+                + &String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(0), "round {round}: {text}");
+            assert!(text.contains("PASS"), "round {round}: {text}");
+        }
+    }
+    // Nothing hidden is left but the lock file.
+    let names: Vec<String> = std::fs::read_dir(&*out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, [".pot_w4a8.lock", "pot_w4a8"]);
+}
+
+/// A folder with a file missing (as a killed regeneration used to leave) was simulated and
+/// reported `FAIL 1876` (exit 1), blaming the RTL. `--no-generate` now names the missing file
+/// and exits 2.
+#[test]
+fn no_generate_rejects_an_incomplete_folder() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("incomplete");
+    let o = potmac()
+        .args(["generate", "--vectors", "50", "--out"])
+        .arg(&out)
+        .arg(pot())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    std::fs::remove_file(out.join("pot_w4a8/vectors/stim.hex")).unwrap();
+    let o = potmac()
+        .args([
+            "sim",
+            "--sim",
+            "icarus",
+            "--no-generate",
+            "--vectors",
+            "50",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(pot())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`vectors/stim.hex` is missing"), "{err}");
+}
+
+/// A killed run's hidden folders stayed forever (46 MB for a 64×64 array). The next write of
+/// the design removes those of dead processes; a previous folder left aside between the two
+/// renames of a replacement comes back instead of being lost.
+#[test]
+fn killed_runs_leave_nothing_behind() {
+    let out = scratch("stale");
+    let dead = dead_pid();
+    let tmp = out.join(format!(".pot_w4a8.tmp{dead}"));
+    std::fs::create_dir_all(tmp.join("rtl")).unwrap();
+    std::fs::write(tmp.join("rtl/half.v"), "// half written\n").unwrap();
+    let gen = || {
+        let o = potmac()
+            .args(["generate", "--vectors", "20", "--out"])
+            .arg(&out)
+            .arg(pot())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    gen();
+    assert!(!tmp.exists(), "stale {} kept", tmp.display());
+    // Killed between "old folder aside" and "new folder in": the old one is complete.
+    let aside = out.join(format!(".pot_w4a8.old{dead}"));
+    std::fs::rename(out.join("pot_w4a8"), &aside).unwrap();
+    let before = files_under(&aside).len();
+    if have(&[icarus::IVERILOG, icarus::VVP]) {
+        // `--no-generate` restores it and simulates it.
+        let o = potmac()
+            .args([
+                "sim",
+                "--sim",
+                "icarus",
+                "--no-generate",
+                "--vectors",
+                "20",
+                "--out",
+            ])
+            .arg(&out)
+            .arg(pot())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(0), "{text}");
+        assert!(!aside.exists());
+        // Every file that was aside is back (the simulation added its build files).
+        assert!(files_under(&out.join("pot_w4a8")).len() > before);
+        std::fs::rename(out.join("pot_w4a8"), &aside).unwrap();
+    }
+    gen();
+    assert!(!aside.exists());
+    assert!(out.join("pot_w4a8/vectors/stim.hex").is_file());
+}
+
+/// One bad flag value per case, for every subcommand: exit 2 before any work, a message that
+/// names the flag, and nothing written to the output folder.
+#[test]
+fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
+    let arr = root().join("verification/configs/arrays/pot_w4a8_ws8x8.yaml");
+    let (c, a) = (pot(), arr);
+    let c = c.to_str().unwrap();
+    let a = a.to_str().unwrap();
+    let dir = root().join("verification");
+    let dir = dir.to_str().unwrap();
+    #[rustfmt::skip]
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["generate", "--vectors", "10000001", c], "--vectors"),
+        (vec!["generate", "--vectors", "many", c], "--vectors"),
+        (vec!["generate", "--seed", "x", c], "--seed"),
+        (vec!["generate", "--seed", "1.5", c], "--seed"),
+        (vec!["generate", c, "--out"], "--out"),
+        (vec!["generate", "--frobnicate", c], "--frobnicate"),
+        (vec!["sim", "--timeout", "0", c], "--timeout"),
+        (vec!["sim", "--timeout", "-5", c], "-5"),
+        (vec!["sim", "--timeout", "1e3", c], "--timeout"),
+        (vec!["sim", "--sim", "modelsim", c], "--sim"),
+        (vec!["sim", "--format", "xml", c], "--format"),
+        (vec!["sim", "--vectors", "99999999999", c], "--vectors"),
+        (vec!["sim", "--seed", "", c], "--seed"),
+        (vec!["sim", "--waves=yes", c], "--waves"),
+        (vec!["synth", "--timeout", "0", c], "--timeout"),
+        (vec!["synth", "--target", "asic", c], "--target"),
+        (vec!["synth", "--format", "yaml", c], "--format"),
+        (vec!["synth", "--json", "/no/such/folder/r.json", c], "--json"),
+        (vec!["synth", "--json", dir, c], "--json"),
+        (vec!["cycles", "--gemm", "0,1,1", a], "--gemm"),
+        (vec!["cycles", "--gemm", "1,1", a], "--gemm"),
+        (vec!["cycles", "--gemm", "1,1,2000000", a], "--gemm"),
+        (vec!["cycles", "--gemm", "a,b,c", a], "--gemm"),
+        (vec!["cycles", a], "--gemm"),
+        (vec!["cycles", "--gemm", "2,2,2", "--format", "xml", a], "--format"),
+        (vec!["qat", "--hidden", "0"], "--hidden"),
+        (vec!["qat", "--hidden", "16,0"], "--hidden"),
+        (vec!["qat", "--hidden", ""], "--hidden"),
+        (vec!["qat", "--hidden", "100000000"], "--hidden"),
+        (vec!["qat", "--model", "cnn", "--channels", "8,5000"], "--channels"),
+        (vec!["qat", "--batch", "0"], "--batch"),
+        (vec!["qat", "--act-bits", "0"], "--act-bits"),
+        (vec!["qat", "--act-bits", "17"], "--act-bits"),
+        (vec!["qat", "--model", "cnn", "--channels", "0"], "--channels"),
+        (vec!["qat", "--model", "cnn", "--channels", "1,1,1,1"], "--channels"),
+        (vec!["qat", "--sweep", "--sweep-bits", "0"], "--sweep-bits"),
+        (vec!["qat", "--sweep", "--sweep-bits", "2"], "--sweep-bits"),
+        (vec!["qat", "--train-limit", "0"], "--train-limit"),
+        (vec!["qat", "--test-limit", "0"], "--test-limit"),
+        (vec!["qat", "--golden-samples", "0"], "--golden-samples"),
+        (vec!["qat", "--lr", "0"], "--lr"),
+        (vec!["qat", "--fp-lr=-1"], "--fp-lr"),
+        (vec!["qat", "--fp-lr", "inf"], "--fp-lr"),
+        (vec!["qat", "--prune", "nan"], "--prune"),
+        (vec!["qat", "--prune=-0.5"], "--prune"),
+        (vec!["qat", "--act-percentile", "0"], "--act-percentile"),
+        (vec!["qat", "--act-percentile", "101"], "--act-percentile"),
+        (vec!["qat", "--weights", "pot:9"], "--weights"),
+        (vec!["qat", "--weights", "fp:8"], "--weights"),
+        (vec!["qat", "--first-layer", "uniform:1"], "--first-layer"),
+        (vec!["qat", "--last-layer", "apot:2"], "--last-layer"),
+        (vec!["qat", "--dataset", "cifar"], "--dataset"),
+        (vec!["qat", "--model", "resnet"], "--model"),
+        (vec!["qat", "--optimizer", "lbfgs"], "--optimizer"),
+        (vec!["qat", "--weight-clip", "median"], "--weight-clip"),
+        (vec!["qat", "--epochs=-1"], "--epochs"),
+        (vec!["qat", "--fp-epochs", "x"], "--fp-epochs"),
+        (vec!["qat", "--lr-step", "x"], "--lr-step"),
+        (vec!["qat", "--seed", "x"], "--seed"),
+        (vec!["deploy", "--array", "0x4:ws", "no_export"], "--array"),
+        (vec!["deploy", "--array", "65x1:os", "no_export"], "--array"),
+        (vec!["deploy", "--array", "4x4:xs", "no_export"], "--array"),
+        (vec!["deploy", "--array", "4x4", "no_export"], "--array"),
+        (vec!["deploy", "--timeout", "0", "no_export"], "--timeout"),
+        (vec!["deploy", "--sim", "vcs", "no_export"], "--sim"),
+        (vec!["completions", "tcsh"], "<SHELL>"),
+        (vec!["man", "--page"], "--page"),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (args, flag) in &cases {
+        seen.insert(args[0]);
+        let out = scratch("bad_flags");
+        let mut cmd = potmac();
+        cmd.args(args);
+        if !matches!(args[0], "cycles" | "completions" | "man") && !args.ends_with(&["--out"]) {
+            cmd.arg("--out").arg(&out);
+        }
+        let o = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(flag),
+            "{args:?}: does not name `{flag}`: {err}"
+        );
+        assert!(
+            o.stdout.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(
+            files_under(&out).is_empty(),
+            "{args:?}: wrote {:?}",
+            files_under(&out)
+        );
+    }
+    assert_eq!(seen.len(), 8, "every subcommand: {seen:?}");
+}
+
+/// OS errors from every layer that touches files print their reason exactly once.
+#[test]
+fn os_errors_print_their_cause_once() {
+    let out = scratch("os_errors");
+    let file = out.join("a_file");
+    std::fs::write(&file, "x").unwrap();
+    let enoent = std::fs::read("/no/such/x").unwrap_err().to_string();
+    let eexist = std::io::Error::from_raw_os_error(17).to_string();
+    let eisdir = std::fs::read_to_string(&*out).unwrap_err().to_string();
+    let exp = out.join("no_export");
+    let cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
+        (
+            vec!["generate".into(), "/no/such/c.yaml".into()],
+            enoent.clone(),
+        ),
+        (vec!["generate".into(), out.as_os_str().into()], eisdir),
+        (
+            vec![
+                "generate".into(),
+                "--out".into(),
+                file.clone().into(),
+                pot().into(),
+            ],
+            eexist,
+        ),
+        (vec!["deploy".into(), exp.into()], enoent.clone()),
+        (
+            vec![
+                "qat".into(),
+                "--dataset".into(),
+                "fashion-mnist".into(),
+                "--data-dir".into(),
+                "/no/such/dir".into(),
+            ],
+            "not found".into(),
+        ),
+    ];
+    for (args, cause) in cases {
+        let o = potmac().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.matches(&cause).count(), 1, "{args:?}: `{cause}`: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+}
+
+/// A layer that cannot become an array design said `layer 0` twice (`mapping layer 0 onto an
+/// array design: layer 0: field ...`).
+#[test]
+fn deploy_errors_name_the_layer_once() {
+    let base = scratch("deploy_once");
+    let exp = base.join("export");
+    let o = potmac()
+        .args([
+            "-q",
+            "qat",
+            "--hidden",
+            "4",
+            "--fp-epochs",
+            "0",
+            "--epochs",
+            "0",
+            "--golden-samples",
+            "1",
+            "--out",
+        ])
+        .arg(&exp)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let model = exp.join("model.json");
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.contains("\"act_bits\": 8"), "{text}");
+    std::fs::write(&model, text.replace("\"act_bits\": 8", "\"act_bits\": 1")).unwrap();
+    let o = potmac()
+        .args(["deploy", "--out"])
+        .arg(base.join("hdl"))
+        .arg(&exp)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("layer 0").count(), 1, "{err}");
+    assert!(err.contains("`activations.bits`"), "{err}");
+    assert!(files_under(&base.join("hdl")).is_empty());
+}

@@ -315,6 +315,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         files.insert(file.clone(), text);
         variants.push((PLAIN, vec![file], top));
     }
+    super::formal::add_formal_files(&mut files, d, &c, &rtl_file)?;
     let rtl = vec![rtl_file];
     project::add_project_files(
         &mut files,
@@ -327,6 +328,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             pnr_file: &pnr_file,
             pnr_top: &pnr_top,
             variants: &variants,
+            formal: true,
         },
     )?;
     Ok(Bundle {

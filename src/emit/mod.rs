@@ -6,6 +6,7 @@
 //! under `templates/`; the views here hold values computed in Rust.
 
 mod array;
+pub mod formal;
 pub mod hex;
 mod mac;
 mod ports;

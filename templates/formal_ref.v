@@ -14,10 +14,24 @@ module {= module =} (
 
   // Uniform weight: the integer value of a code is the code read as two's complement.
   wire signed [AccWidth-1:0] value = $signed({{{= n =}{wcode_i[{= w_msb =}]}}, wcode_i});
+  wire        [AccWidth-1:0] prod  = $unsigned(act_a * value);
+{%- else if per_code_products %}
+
+  // act * value, for the integer value of every weight code.
+  reg [AccWidth-1:0] prod;
+  always @(*) begin
+    case (wcode_i)
+{%- for e in cases %}
+      {= e.code =}: prod = $unsigned(act_a * {= e.value =});
+{%- endfor %}
+      default: prod = {AccWidth{1'b0}};
+    endcase
+  end
 {%- else %}
 
-  // The integer value of every weight code.
+  // The integer value of every weight code, times the activation.
   reg signed [AccWidth-1:0] value;
+  reg        [AccWidth-1:0] prod;
   always @(*) begin
     case (wcode_i)
 {%- for e in cases %}
@@ -25,11 +39,11 @@ module {= module =} (
 {%- endfor %}
       default: value = {AccWidth{1'b0}};
     endcase
+    prod = $unsigned(act_a * value);
   end
 {%- endif %}
 
   // en_i: acc <= (clr_i ? 0 : acc) + act * value; clr_i alone: acc <= 0.
-  wire [AccWidth-1:0] prod = $unsigned(act_a * value);
   reg  [AccWidth-1:0] acc_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -45,8 +45,9 @@ module apot_w4a8_ref (
   // Activation (8 bits, unsigned) as a signed AccWidth-bit number.
   wire signed [AccWidth-1:0] act_a = $signed({{13{1'b0}}, act_i});
 
-  // The integer value of every weight code.
+  // The integer value of every weight code, times the activation.
   reg signed [AccWidth-1:0] value;
+  reg        [AccWidth-1:0] prod;
   always @(*) begin
     case (wcode_i)
       4'b0000: value = 21'sd0;
@@ -67,10 +68,10 @@ module apot_w4a8_ref (
       4'b1111: value = -21'sd3;
       default: value = {AccWidth{1'b0}};
     endcase
+    prod = $unsigned(act_a * value);
   end
 
   // en_i: acc <= (clr_i ? 0 : acc) + act * value; clr_i alone: acc <= 0.
-  wire [AccWidth-1:0] prod = act_a * value;
   reg  [AccWidth-1:0] acc_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -45,32 +45,31 @@ module pot_w4a8_ref (
   // Activation (8 bits, unsigned) as a signed AccWidth-bit number.
   wire signed [AccWidth-1:0] act_a = $signed({{15{1'b0}}, act_i});
 
-  // The integer value of every weight code.
-  reg signed [AccWidth-1:0] value;
+  // act * value, for the integer value of every weight code.
+  reg [AccWidth-1:0] prod;
   always @(*) begin
     case (wcode_i)
-      4'b0000: value = 23'sd1;
-      4'b0001: value = 23'sd2;
-      4'b0010: value = 23'sd4;
-      4'b0011: value = 23'sd8;
-      4'b0100: value = 23'sd16;
-      4'b0101: value = 23'sd32;
-      4'b0110: value = 23'sd64;
-      4'b0111: value = 23'sd0;
-      4'b1000: value = -23'sd1;
-      4'b1001: value = -23'sd2;
-      4'b1010: value = -23'sd4;
-      4'b1011: value = -23'sd8;
-      4'b1100: value = -23'sd16;
-      4'b1101: value = -23'sd32;
-      4'b1110: value = -23'sd64;
-      4'b1111: value = 23'sd0;
-      default: value = {AccWidth{1'b0}};
+      4'b0000: prod = $unsigned(act_a * 23'sd1);
+      4'b0001: prod = $unsigned(act_a * 23'sd2);
+      4'b0010: prod = $unsigned(act_a * 23'sd4);
+      4'b0011: prod = $unsigned(act_a * 23'sd8);
+      4'b0100: prod = $unsigned(act_a * 23'sd16);
+      4'b0101: prod = $unsigned(act_a * 23'sd32);
+      4'b0110: prod = $unsigned(act_a * 23'sd64);
+      4'b0111: prod = $unsigned(act_a * 23'sd0);
+      4'b1000: prod = $unsigned(act_a * -23'sd1);
+      4'b1001: prod = $unsigned(act_a * -23'sd2);
+      4'b1010: prod = $unsigned(act_a * -23'sd4);
+      4'b1011: prod = $unsigned(act_a * -23'sd8);
+      4'b1100: prod = $unsigned(act_a * -23'sd16);
+      4'b1101: prod = $unsigned(act_a * -23'sd32);
+      4'b1110: prod = $unsigned(act_a * -23'sd64);
+      4'b1111: prod = $unsigned(act_a * 23'sd0);
+      default: prod = {AccWidth{1'b0}};
     endcase
   end
 
   // en_i: acc <= (clr_i ? 0 : acc) + act * value; clr_i alone: acc <= 0.
-  wire [AccWidth-1:0] prod = act_a * value;
   reg  [AccWidth-1:0] acc_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

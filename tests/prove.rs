@@ -297,3 +297,20 @@ fn array_configs_are_refused() {
         "nothing may be written"
     );
 }
+
+#[test]
+fn a_proof_that_runs_out_of_time_is_inconclusive() {
+    if !have(&[yosys::YOSYS]) {
+        return;
+    }
+    let out = scratch("prove-timeout");
+    let config = vec![root().join("verification/configs/paper/uniform_w8a8.yaml")];
+    let (code, stdout, stderr) = prove(&["-q", "--timeout", "1"], &out, &config);
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("uniform_w8a8") && stdout.contains("inconclusive"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("timeout"), "{stdout}");
+    assert!(stderr.contains("inconclusive"), "{stderr}");
+}

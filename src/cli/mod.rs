@@ -65,6 +65,7 @@ enum Command {
     /// Generate, then synthesize with Yosys and print one resource table.
     Synth(synth::Args),
     /// Generate, then prove each MAC equal to its code-table reference (Yosys, formal).
+    #[command(long_about = prove::LONG_ABOUT)]
     Prove(prove::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),

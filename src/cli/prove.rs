@@ -12,18 +12,18 @@ use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Arguments of `potmac prove`.
-#[derive(Debug, clap::Args)]
-#[command(
-    long_about = "Prove each generated MAC (rtl/<name>_mac.v) equal to an independent \
+/// The long help of `potmac prove` (`--help`).
+pub const LONG_ABOUT: &str = "Prove each generated MAC (rtl/<name>_mac.v) equal to an independent \
     reference (formal/<name>_ref.v: a case over every weight code giving its integer value, \
     then acc + act * value at the accumulator width) for every input sequence: Yosys builds a \
     miter of the two and runs `sat -tempinduct` (formal/prove.ys) from zeroed accumulators.\n\n\
     Results: `proven` (exit 0); `counterexample` (exit 1): the inputs per cycle are printed \
     and a VCD is written to build/prove_cex.vcd; `inconclusive` (exit 2): the induction did \
     not close within --depth or the run hit --timeout. Array configs are not supported yet. \
-    The same proof is in each folder as a SymbiYosys job (formal/<name>.sby, `make prove-sby`)."
-)]
+    The same proof is in each folder as a SymbiYosys job (formal/<name>.sby, `make prove-sby`).";
+
+/// Arguments of `potmac prove`.
+#[derive(Debug, clap::Args)]
 pub struct Args {
     /// Design config files (YAML) of single MACs.
     #[arg(required = true)]

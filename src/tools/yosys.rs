@@ -462,4 +462,48 @@ mod tests {
         assert_eq!((s.luts, s.ffs, s.carries, s.dsps), (Some(6), 3, Some(1), 0));
         assert!(parse_stat("{}", Target::Xc7).is_err());
     }
+
+    #[test]
+    fn reads_prove_logs() {
+        assert_eq!(
+            parse_prove_log("x\nInduction step proven: SUCCESS!\n", 4),
+            Some(ProveOutcome::Proven)
+        );
+        let cex = "SAT temporal induction proof finished - model found for base case: FAIL!\n\
+          ---- ------------- --- --- ----\n\
+             1 \\in_act_i       255  ff  11111111\n\
+             1 \\in_clk_i         0   0  0\n\
+             1 \\gold_acc_o       0   0  000\n\
+             1 \\gate_acc_o       0   0  000\n\
+             1 \\trigger          0   0  0\n\
+             2 \\in_act_i         0   0  00000000\n\
+             2 \\gold_acc_o      -1   7  111\n\
+             2 \\gate_acc_o           6  110\n";
+        let Some(ProveOutcome::Counterexample { cycles, .. }) = parse_prove_log(cex, 4) else {
+            panic!("no counterexample");
+        };
+        let pairs = |c: &[(String, String)]| -> Vec<String> {
+            c.iter().map(|(n, v)| format!("{n}={v}")).collect()
+        };
+        assert_eq!(
+            pairs(&cycles[0]),
+            ["act_i=255", "mac_acc_o=0", "ref_acc_o=0"]
+        );
+        assert_eq!(
+            pairs(&cycles[1]),
+            ["act_i=0", "mac_acc_o=-1", "ref_acc_o=-2"]
+        );
+        let Some(ProveOutcome::Inconclusive(why)) = parse_prove_log(
+            "Trying induction with length 4\nERROR: Called with -verify and proof did fail!\n",
+            4,
+        ) else {
+            panic!("not inconclusive");
+        };
+        assert!(why.contains("depth 4"), "{why}");
+        assert_eq!(parse_prove_log("ERROR: syntax error\n", 4), None);
+        assert_eq!(
+            with_depth("sat -maxsteps 4 -seq 1 m\n", 9),
+            "sat -maxsteps 9 -seq 1 m\n"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `potmac prove`: every weight format proves at several widths; a planted bug gives a
 //! counterexample (exit 1, inputs per cycle, a VCD); `--no-generate` proves a folder as edited;
 //! the reference model itself passes the golden vectors in simulation; the SymbiYosys job of a
-//! folder passes; array configs are refused with exit 2.
+//! folder passes (and fails on the planted bug); array configs are refused with exit 2.
 
 mod common;
 
@@ -283,6 +283,25 @@ fn sby_job_passes() {
     let log = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
     eprintln!("make prove-sby: {:.1} s", t0.elapsed().as_secs_f64());
     assert!(o.status.success() && log.contains("DONE (PASS"), "{log}");
+
+    // The planted bug fails the job's base case with a trace.
+    replace(
+        &out.join("pot_w4a8/rtl/pot_w4a8_mac.v"),
+        " + {{(AccWidth-1){1'b0}}, w_sign}",
+        "",
+    );
+    let o = Command::new("make")
+        .arg("prove-sby")
+        .current_dir(out.join("pot_w4a8"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && log.contains("DONE (FAIL"), "{log}");
+    assert!(
+        out.join("pot_w4a8/formal/pot_w4a8/engine_0/trace.vcd")
+            .is_file(),
+        "{log}"
+    );
 }
 
 #[test]

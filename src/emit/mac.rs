@@ -315,7 +315,6 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         files.insert(file.clone(), text);
         variants.push((PLAIN, vec![file], top));
     }
-    super::formal::add_formal_files(&mut files, d, &c, &rtl_file)?;
     let rtl = vec![rtl_file];
     project::add_project_files(
         &mut files,

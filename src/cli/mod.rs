@@ -13,6 +13,7 @@ mod deploy;
 mod format;
 mod generate;
 mod man;
+mod prove;
 pub mod qat;
 mod sim;
 mod synth;
@@ -63,6 +64,9 @@ enum Command {
     Sim(sim::Args),
     /// Generate, then synthesize with Yosys and print one resource table.
     Synth(synth::Args),
+    /// Generate, then prove each MAC equal to its code-table reference (Yosys, formal).
+    #[command(long_about = prove::LONG_ABOUT)]
+    Prove(prove::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
@@ -99,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => generate::run(a, &ui),
         Command::Sim(a) => sim::run(a, &ui),
         Command::Synth(a) => synth::run(a, &ui),
+        Command::Prove(a) => prove::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Deploy(a) => deploy::run(a, &ui),

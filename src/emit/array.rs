@@ -508,6 +508,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             pnr_file: &pnr_file,
             pnr_top: &v.pnr,
             variants: &variants,
+            formal: false,
         },
     )?;
     Ok(Bundle {

@@ -327,6 +327,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             pnr_file: &pnr_file,
             pnr_top: &pnr_top,
             variants: &variants,
+            formal: true,
         },
     )?;
     Ok(Bundle {

@@ -8,6 +8,7 @@
 mod array;
 pub mod batch;
 mod folder;
+pub mod formal;
 pub mod hex;
 mod mac;
 mod ports;
@@ -83,7 +84,12 @@ pub struct Bundle {
 /// Render every file of a design.
 pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     match design.array {
-        None => mac::bundle(design, opts),
+        None => {
+            let mut b = mac::bundle(design, opts)?;
+            let c = MacCommon::new(design);
+            formal::add_formal_files(&mut b.files, design, &c, &format!("rtl/{}.v", c.module))?;
+            Ok(b)
+        }
         Some(_) => array::bundle(design, opts),
     }
 }

@@ -40,6 +40,8 @@ pub(crate) struct Tops<'a> {
     pub pnr_top: &'a str,
     /// Synthesis-only variants: (name, files, top), e.g. the hand-written uniform baseline.
     pub variants: &'a [(&'a str, Vec<String>, String)],
+    /// Whether the folder has the formal-equivalence files (`formal/`, single MACs).
+    pub formal: bool,
 }
 
 #[derive(Template)]
@@ -82,6 +84,14 @@ struct Makefile {
     lint: String,
     pnr_yosys: String,
     nextpnr: String,
+    prove: Option<ProveMake>,
+}
+
+/// The `make prove` and `make prove-sby` commands of a single-MAC folder.
+struct ProveMake {
+    yosys: String,
+    sby_dir: String,
+    sby_job: String,
 }
 
 #[derive(Template)]
@@ -216,6 +226,11 @@ pub(crate) fn add_project_files(
                 lint: verilator::lint_args(t.top).join(" "),
                 pnr_yosys: yosys::args("synth/pnr.ys", "build/yosys_pnr.log").join(" "),
                 nextpnr: nextpnr::args().join(" "),
+                prove: t.formal.then(|| ProveMake {
+                    yosys: yosys::args(super::formal::SCRIPT, super::formal::LOG).join(" "),
+                    sby_dir: "formal".into(),
+                    sby_job: format!("{}.sby", d.name),
+                }),
             },
             "Makefile",
         )?,

@@ -333,3 +333,27 @@ fn a_proof_that_runs_out_of_time_is_inconclusive() {
     assert!(stdout.contains("timeout"), "{stdout}");
     assert!(stderr.contains("inconclusive"), "{stderr}");
 }
+
+/// The acceptance run: `potmac prove verification/configs/paper/*.yaml` proves all four
+/// paper MACs (uniform W8A8, two different 8×8 multipliers, is the slow one: about 100 s).
+#[test]
+fn the_four_paper_designs_prove() {
+    if !have(&[yosys::YOSYS]) {
+        return;
+    }
+    let out = scratch("prove-paper");
+    let configs: Vec<_> = ["uniform_w8a8", "uniform_w4a8", "pot_w4a8", "apot_w4a8"]
+        .iter()
+        .map(|n| root().join(format!("verification/configs/paper/{n}.yaml")))
+        .collect();
+    let (code, stdout, stderr) = prove(&["-q"], &out, &configs);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    for n in ["uniform_w8a8", "uniform_w4a8", "pot_w4a8", "apot_w4a8"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(n) && l.contains(" proven (")),
+            "{n}: {stdout}"
+        );
+    }
+}

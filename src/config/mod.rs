@@ -110,7 +110,7 @@ impl Design {
     pub fn from_yaml(text: &str, origin: &str) -> Result<Design, ConfigError> {
         let parse = |message: String| ConfigError::Parse {
             path: origin.to_string(),
-            message,
+            message: one_line(&message),
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let depth = nesting_depth(text);
@@ -139,7 +139,7 @@ impl Design {
         let field = |field: &'static str, message: String| ConfigError::Field {
             path: origin.to_string(),
             field,
-            message,
+            message: one_line(&message),
         };
         let bits_err = |f: &'static str| move |e: QuantError| field(f, e.to_string());
 
@@ -358,6 +358,18 @@ fn nesting_depth(text: &str) -> usize {
     deepest
 }
 
+/// An error message on one line: text quoted from the document (a key or value with line
+/// breaks or other control characters) is escaped (`\n`), so every error is one line.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// Names become Verilog identifiers and folder names: lowercase letter first, then lowercase
 /// letters, digits and underscores.
 fn check_name(name: &str) -> Result<(), String> {
@@ -379,6 +391,18 @@ mod tests {
 
     fn design(y: &str) -> Result<Design, ConfigError> {
         Design::from_yaml(y, "test.yaml")
+    }
+
+    /// Found by `benches/fuzz_config.sh 720 20261203`: a quoted key with line breaks made an
+    /// error span several lines.
+    #[test]
+    fn errors_quoting_line_breaks_stay_on_one_line() {
+        let y = "name: x\n\"dataflow\\nname\\n\\naccumulator_bits\": 3\nweights: {format: pot, bits: 4}\n\
+                 activations: {bits: 8, signed: false}\nmax_dot_length: 4\n";
+        let e = design(y).unwrap_err().to_string();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(e.contains("dataflow\\nname"), "{e}");
+        assert_eq!(one_line("a\nb\tc"), "a\\nb\\tc");
     }
 
     #[test]

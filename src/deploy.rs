@@ -201,6 +201,7 @@ pub fn layer_runs(
                 cols: shape.cols,
                 dataflow: shape.dataflow.name().into(),
             }),
+            accelerator: None,
         };
         let design = Design::validate(raw, &format!("layer {l}"))
             .map_err(|source| DeployError::Config { layer: l, source })?;

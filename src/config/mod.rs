@@ -6,7 +6,7 @@
 
 mod raw;
 
-pub use raw::{RawActivations, RawArray, RawConfig, RawWeights};
+pub use raw::{RawAccel, RawActivations, RawArray, RawConfig, RawWeights};
 
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
 use crate::widths::MacWidths;
@@ -91,7 +91,49 @@ pub struct Design {
     pub widths: MacWidths,
     /// Optional array; `None` means a single MAC.
     pub array: Option<ArrayShape>,
+    /// Optional inference accelerator around the array.
+    pub accel: Option<AccelShape>,
 }
+
+/// The memories and batch of an inference accelerator (`accelerator:`); see
+/// `docs/accelerator.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccelShape {
+    /// Images per pass.
+    pub batch: u32,
+    /// Weight memory words (C codes each).
+    pub weight_words: u32,
+    /// Words of each activation buffer (C activations each).
+    pub act_words: u32,
+    /// Bias memory words (C biases each).
+    pub bias_words: u32,
+    /// Bits of one bias.
+    pub bias_bits: u32,
+    /// Program memory depth (layer descriptors).
+    pub layers: u32,
+    /// Words of the testbench's image store.
+    pub image_words: u32,
+}
+
+impl AccelShape {
+    /// Defaults of the `accelerator:` fields for an array design (`acc` = accumulator bits).
+    pub fn defaults(acc: u32) -> AccelShape {
+        AccelShape {
+            batch: 64,
+            weight_words: 16384,
+            act_words: 8192,
+            bias_words: 256,
+            bias_bits: acc,
+            layers: 16,
+            image_words: 1 << 20,
+        }
+    }
+}
+
+/// Largest batch of an accelerator.
+pub const MAX_BATCH: u32 = 4096;
+/// Largest accelerator memory (words).
+pub const MAX_ACCEL_WORDS: u32 = 1 << 24;
 
 impl Design {
     /// Read and validate a YAML config file.
@@ -242,6 +284,11 @@ impl Design {
             }
         };
 
+        let accel = match raw.accelerator {
+            None => None,
+            Some(r) => Some(accel_shape(&r, array, widths.acc).map_err(|(f, m)| field(f, m))?),
+        };
+
         Ok(Design {
             name: raw.name,
             weights,
@@ -249,21 +296,101 @@ impl Design {
             max_dot_length: raw.max_dot_length,
             widths,
             array,
+            accel,
         })
     }
+}
+
+/// Validate an `accelerator:` section: it needs a square weight-stationary array, and every
+/// size must be in range. Errors are (field, message).
+fn accel_shape(
+    r: &RawAccel,
+    array: Option<ArrayShape>,
+    acc: u32,
+) -> Result<AccelShape, (&'static str, String)> {
+    let Some(a) = array else {
+        return Err((
+            "accelerator",
+            "needs an `array` section (the accelerator is built around the array)".into(),
+        ));
+    };
+    if a.dataflow != Dataflow::Ws || a.rows != a.cols {
+        return Err((
+            "accelerator",
+            format!(
+                "needs a square weight-stationary array (rows = cols, dataflow ws), got {}x{}:{}",
+                a.rows,
+                a.cols,
+                a.dataflow.name()
+            ),
+        ));
+    }
+    let d = AccelShape::defaults(acc);
+    let pick = |f: &'static str, v: Option<u32>, def: u32, lo: u32, hi: u32| match v.unwrap_or(def)
+    {
+        x if (lo..=hi).contains(&x) => Ok(x),
+        x => Err((f, format!("allowed range is {lo}..={hi}, got {x}"))),
+    };
+    Ok(AccelShape {
+        batch: pick("accelerator.batch", r.batch, d.batch, 1, MAX_BATCH)?,
+        weight_words: pick(
+            "accelerator.weight_words",
+            r.weight_words,
+            d.weight_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        act_words: pick(
+            "accelerator.act_words",
+            r.act_words,
+            d.act_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_words: pick(
+            "accelerator.bias_words",
+            r.bias_words,
+            d.bias_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_bits: pick(
+            "accelerator.bias_bits",
+            r.bias_bits,
+            d.bias_bits,
+            acc,
+            MAX_ACC_BITS,
+        )?,
+        layers: pick("accelerator.layers", r.layers, d.layers, 1, 4096)?,
+        image_words: pick(
+            "accelerator.image_words",
+            r.image_words,
+            d.image_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+    })
 }
 
 /// The first known field (in document order) whose value is null: `weights.zero`, `array`, ….
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 14] = [
+    const DOTTED: [&str; 22] = [
         "name",
         "weights",
         "activations",
         "max_dot_length",
         "accumulator_bits",
         "array",
+        "accelerator",
+        "accelerator.batch",
+        "accelerator.weight_words",
+        "accelerator.act_words",
+        "accelerator.bias_words",
+        "accelerator.bias_bits",
+        "accelerator.layers",
+        "accelerator.image_words",
         "weights.format",
         "weights.bits",
         "weights.zero",

@@ -246,7 +246,9 @@ pub(crate) fn add_project_files(
         )?;
     }
     let mut pnr_files = t.rtl.to_vec();
-    pnr_files.push(t.pnr_file.to_string());
+    if !pnr_files.iter().any(|f| f == t.pnr_file) {
+        pnr_files.push(t.pnr_file.to_string());
+    }
     let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
     files.insert(
         "synth/pnr.ys".into(),

@@ -9,10 +9,12 @@
 mod common;
 mod completions;
 mod cycles;
-mod deploy;
 mod format;
 mod generate;
+mod infer;
+mod infer_report;
 mod man;
+mod per_layer;
 mod prove;
 pub mod qat;
 mod sim;
@@ -71,8 +73,8 @@ enum Command {
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
     Qat(Box<qat::QatArgs>),
-    /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
-    Deploy(deploy::Args),
+    /// Run a `potmac qat` export end to end on the generated accelerator, on its test set.
+    Infer(infer::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(completions::Args),
     /// Print the man page (roff) on stdout.
@@ -106,7 +108,7 @@ pub fn main() -> ExitCode {
         Command::Prove(a) => prove::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
-        Command::Deploy(a) => deploy::run(a, &ui),
+        Command::Infer(a) => infer::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),
         Command::Man(a) => man::run(a, &ui),
     });

@@ -33,18 +33,19 @@ module {= v.postop =} (
   reg         [SumWidth-1:0]  out_q;
   reg                         valid_q;
 
-  assign sum      = {{(SumWidth-AccWidth){acc_i[AccWidth-1]}}, acc_i}
-                  + {{(SumWidth-BiasWidth){bias_i[BiasWidth-1]}}, bias_i};
-  assign sum_ext  = {{(ProdWidth-SumWidth){sum[SumWidth-1]}}, sum};
-  assign m_ext    = {{(ProdWidth-MWidth){1'b0}}, m_i};
+  assign sum      = $signed({{(SumWidth-AccWidth){acc_i[AccWidth-1]}}, acc_i})
+                  + $signed({{(SumWidth-BiasWidth){bias_i[BiasWidth-1]}}, bias_i});
+  assign sum_ext  = $signed({{(ProdWidth-SumWidth){sum[SumWidth-1]}}, sum});
+  assign m_ext    = $signed({{(ProdWidth-MWidth){1'b0}}, m_i});
   assign prod     = sum_ext * m_ext;
   assign scaled   = prod >>> (s_i - {{(SWidth-1){1'b0}}, 1'b1});
-  assign rounded  = {scaled[ProdWidth-1], scaled} + {{ProdWidth{1'b0}}, 1'b1};
+  assign rounded  = $signed({scaled[ProdWidth-1], scaled}) + $signed({{ProdWidth{1'b0}}, 1'b1});
   assign quot     = rounded >>> 1;
   assign negative = quot[ProdWidth];
   assign overflow = |quot[ProdWidth-1:ActWidth];
-  assign act      = negative ? {ActWidth{1'b0}} : (overflow ? {ActWidth{1'b1}} : quot[ActWidth-1:0]);
-  assign out_d    = bypass_i ? sum : {{(SumWidth-ActWidth){1'b0}}, act};
+  assign act      = negative ? {ActWidth{1'b0}}
+                  : (overflow ? {ActWidth{1'b1}} : quot[ActWidth-1:0]);
+  assign out_d    = bypass_i ? $unsigned(sum) : {{(SumWidth-ActWidth){1'b0}}, act};
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -242,7 +242,8 @@ module {= v.top =} (
   wire [Cols*SumWidth-1:0] q_masked;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
-      assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth] & {SumWidth{q_cols[gc]}};
+      assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
+                                               & {SumWidth{q_cols[gc]}};
       assign wr_row[gc*ActWidth +: ActWidth]   = q_masked[gc*SumWidth +: ActWidth];
     end
   endgenerate

@@ -60,6 +60,8 @@ module {= v.tb =};
   integer words, count, batch, maxcycles, first, n, m, w, pass, errors, cycles, start_cycle;
   integer watch;
   reg     dump;
+  // Test-set index of the pass's first image in this run, for the printed image numbers.
+  reg [31:0] base;
   // The cycle counter (rising edges since reset) and the watchdog of tb_clock.v.
   localparam integer Watchdog = 2147483646;
 {%- let tb = v.tb.as_str() %}
@@ -70,22 +72,26 @@ module {= v.tb =};
   // What the accelerator computes, printed as it happens (sampled at each rising edge).
   always @(posedge clk) begin
     if (rst_n && obs_valid && (dump || obs_last)) begin
-      $display("ROW %0d %0d %0d %h", obs_layer, first + obs_image, obs_tile, obs_row);
+      $display("ROW %0d %0d %0d %h", obs_layer, base + {{(32-ImageWidth){1'b0}}, obs_image},
+               obs_tile, obs_row);
     end
     if (rst_n && class_valid) begin
-      $display("CLASS %0d %0d", first + class_image, class_idx);
+      $display("CLASS %0d %0d", base + {{(32-ImageWidth){1'b0}}, class_image}, class_idx);
     end
   end
 
   initial begin
     errors = 0;
     first = 0;
+    base = 32'd0;
     dump = $test$plusargs("dump");
     if (!($value$plusargs("program=%s", f_program) && $value$plusargs("weights=%s", f_weights)
           && $value$plusargs("bias=%s", f_bias) && $value$plusargs("images=%s", f_images)
           && $value$plusargs("words=%d", words) && $value$plusargs("count=%d", count)
-          && $value$plusargs("batch=%d", batch) && $value$plusargs("maxcycles=%d", maxcycles))) begin
-      $display("FAIL usage: +program= +weights= +bias= +images= +words= +count= +batch= +maxcycles= are required");
+          && $value$plusargs("batch=%d", batch)
+          && $value$plusargs("maxcycles=%d", maxcycles))) begin
+      $display({"FAIL usage: +program= +weights= +bias= +images= +words= +count= +batch= ",
+                "+maxcycles= are required"});
       $fatal(1, "usage");
     end
     if (batch < 1 || batch > {= v.batch =} || words * count > ImageWords) begin
@@ -110,6 +116,7 @@ module {= v.tb =};
           dut.u_act0.mem_q[w * n + m] = img_mem[(first + m) * words + w];
         end
       end
+      base = first[31:0];
       start = 1'b1;
       batch_in = n[BatchWidth-1:0];
       start_cycle = cycles;

@@ -236,12 +236,16 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
         (vec!["qat", "--fp-epochs", "x"], "--fp-epochs"),
         (vec!["qat", "--lr-step", "x"], "--lr-step"),
         (vec!["qat", "--seed", "x"], "--seed"),
-        (vec!["deploy", "--array", "0x4:ws", "no_export"], "--array"),
-        (vec!["deploy", "--array", "65x1:os", "no_export"], "--array"),
-        (vec!["deploy", "--array", "4x4:xs", "no_export"], "--array"),
-        (vec!["deploy", "--array", "4x4", "no_export"], "--array"),
-        (vec!["deploy", "--timeout", "0", "no_export"], "--timeout"),
-        (vec!["deploy", "--sim", "vcs", "no_export"], "--sim"),
+        (vec!["infer", "--array", "0x4:ws", "no_export"], "--array"),
+        (vec!["infer", "--array", "65x1:os", "no_export"], "--array"),
+        (vec!["infer", "--array", "4x4:xs", "no_export"], "--array"),
+        (vec!["infer", "--array", "4x4", "no_export"], "--array"),
+        (vec!["infer", "--timeout", "0", "no_export"], "--timeout"),
+        (vec!["infer", "--samples", "0", "no_export"], "--samples"),
+        (vec!["infer", "--samples", "some", "no_export"], "--samples"),
+        (vec!["infer", "--batch", "0", "no_export"], "--batch"),
+        (vec!["infer", "--batch", "4097", "no_export"], "--batch"),
+        (vec!["infer", "--sim", "vcs", "no_export"], "--sim"),
         (vec!["completions", "tcsh"], "<SHELL>"),
         (vec!["man", "--page"], "--page"),
     ];
@@ -300,7 +304,11 @@ fn os_errors_print_their_cause_once() {
             ],
             eexist,
         ),
-        (vec!["deploy".into(), exp.into()], enoent.clone()),
+        (vec!["infer".into(), exp.clone().into()], enoent.clone()),
+        (
+            vec!["infer".into(), "--per-layer".into(), exp.into()],
+            enoent.clone(),
+        ),
         (
             vec![
                 "qat".into(),
@@ -323,9 +331,9 @@ fn os_errors_print_their_cause_once() {
 }
 
 /// A layer that cannot become an array design said `layer 0` twice (`mapping layer 0 onto an
-/// array design: layer 0: field ...`).
+/// array design: layer 0: field ...`); the accelerator's design names the field too.
 #[test]
-fn deploy_errors_name_the_layer_once() {
+fn per_layer_errors_name_the_layer_once() {
     let base = scratch("deploy_once");
     let exp = base.join("export");
     let o = potmac()
@@ -351,7 +359,7 @@ fn deploy_errors_name_the_layer_once() {
     assert!(text.contains("\"act_bits\": 8"), "{text}");
     std::fs::write(&model, text.replace("\"act_bits\": 8", "\"act_bits\": 1")).unwrap();
     let o = potmac()
-        .args(["deploy", "--out"])
+        .args(["infer", "--per-layer", "--out"])
         .arg(base.join("hdl"))
         .arg(&exp)
         .output()
@@ -360,5 +368,16 @@ fn deploy_errors_name_the_layer_once() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.matches("layer 0").count(), 1, "{err}");
     assert!(err.contains("`activations.bits`"), "{err}");
+    assert!(files_under(&base.join("hdl")).is_empty());
+    let o = potmac()
+        .args(["infer", "--out"])
+        .arg(base.join("hdl"))
+        .arg(&exp)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`activations.bits`"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(files_under(&base.join("hdl")).is_empty());
 }

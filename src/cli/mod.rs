@@ -19,6 +19,7 @@ mod prove;
 pub mod qat;
 mod sim;
 mod synth;
+mod synth_accel;
 mod ui;
 
 use clap::{Parser, Subcommand};

@@ -86,6 +86,9 @@ pub struct SynthRow {
     /// Array designs: one PE synthesized alone and the plumbing overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array: Option<ArrayArea>,
+    /// Accelerator designs: the array, the post-op units, the control and the memories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accel: Option<super::synth_accel::AccelArea>,
 }
 
 /// Area of an array design against its PEs.
@@ -214,7 +217,24 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
     let folders = generate_all(&designs, &opts, &a.out)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    if a.pnr {
+        if let Some(d) = designs.iter().find(|d| d.accel.is_some()) {
+            bail!(
+                "--pnr: `{}` is an accelerator design; place and route its array alone (the \
+                 same config without `accelerator`)",
+                d.name
+            );
+        }
+    }
     for ((b, dir), d) in folders.into_iter().zip(&designs) {
+        if d.accel.is_some() {
+            let area = super::synth_accel::synth(&dir, d, target, timeout)?;
+            let mut r = row(d, target, area.logic(), None);
+            r.accel = Some(area);
+            rows.push(r);
+            all.inc(1);
+            continue;
+        }
         let stats = yosys::synth(&dir, target, timeout)
             .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
@@ -247,6 +267,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if a.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
+        write!(ui, "{}", super::synth_accel::table(&rows))?;
     } else {
         let mut records = RecordWriter::new(ui, a.format);
         for r in &rows {
@@ -270,6 +291,7 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         stats,
         fmax_mhz,
         array: None,
+        accel: None,
     }
 }
 

@@ -85,6 +85,27 @@ impl AccelWidths {
     }
 }
 
+/// The accelerator's memories and their sizes in bits: (name, words, bits per word). These
+/// are RAMs (block RAM or SRAM macros), reported by size rather than synthesized as
+/// flip-flops; the argmax's per-image store is a small register file and is part of the
+/// argmax's logic.
+pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
+    let w = AccelWidths::new(d);
+    let x = d.accel.expect("an accelerator design");
+    let c = w.side;
+    vec![
+        ("program", u64::from(x.layers), w.desc),
+        ("weights", u64::from(x.weight_words), c * w.code),
+        ("biases", u64::from(x.bias_words), c * w.postop.bias),
+        (
+            "activations (2 buffers)",
+            2 * u64::from(x.act_words),
+            c * w.act,
+        ),
+        ("partial sums", u64::from(x.batch), c * w.acc),
+    ]
+}
+
 /// One layer of the program: a dense layer `Y[B×N] = X[B×K]·W[K×N]`, then bias and the
 /// post-op (or, with `last`, bias only and the argmax).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

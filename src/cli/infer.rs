@@ -234,10 +234,11 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
                 let model_cycles = pass_cycles(w.side, &program.descriptors, (p1 - p0) as u32);
                 r.model_cycles += model_cycles;
                 r.rtl_cycles += out.cycles.get(pi).copied().unwrap_or(0);
-                for i in p0..p1 {
+                for (i, e) in expected.iter().enumerate().take(p1).skip(p0) {
+                    let y = usize::from(test.y[i]);
                     r.images += 1;
-                    r.hw_ok += (out.classes.get(&i) == Some(&Some(test.y[i] as usize))) as usize;
-                    r.int_ok += (expected[i].class == test.y[i] as usize) as usize;
+                    r.hw_ok += usize::from(out.classes.get(&i) == Some(&Some(y)));
+                    r.int_ok += usize::from(e.class == y);
                 }
                 if let Some(dis) = check_pass(&out, p0, &expected[p0..p1], last, model_cycles, pi) {
                     // Rerun this pass alone with every layer's outputs printed.

@@ -267,7 +267,11 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if a.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
-        write!(ui, "{}", super::synth_accel::table(&rows))?;
+        let accel: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.accel.as_ref().map(|a| (r.name.as_str(), a)))
+            .collect();
+        write!(ui, "{}", super::synth_accel::table(&accel))?;
     } else {
         let mut records = RecordWriter::new(ui, a.format);
         for r in &rows {

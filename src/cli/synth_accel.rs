@@ -4,7 +4,6 @@
 //! argmax; the accelerator top's own pipeline registers (stage registers and the tag delay
 //! line beside the array) are not in it.
 
-use super::synth::SynthRow;
 use crate::config::Design;
 use crate::hw::accel::{memories, AccelWidths};
 use crate::tools::yosys::{self, SynthStats, Target};
@@ -76,12 +75,8 @@ pub fn synth(dir: &Path, d: &Design, target: Target, timeout: Duration) -> Resul
     })
 }
 
-/// The accelerator rows as a Markdown table (empty without accelerators).
-pub fn table(rows: &[SynthRow]) -> String {
-    let acc: Vec<(&SynthRow, &AccelArea)> = rows
-        .iter()
-        .filter_map(|r| r.accel.as_ref().map(|a| (r, a)))
-        .collect();
+/// The accelerators (design name, area) as a Markdown table (empty without any).
+pub fn table(acc: &[(&str, &AccelArea)]) -> String {
     let Some(first) = acc.first() else {
         return String::new();
     };
@@ -99,13 +94,13 @@ pub fn table(rows: &[SynthRow]) -> String {
         "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | memories kbit |\n|{}\n",
         "---|".repeat(7)
     );
-    for (r, a) in acc {
+    for &(name, a) in acc {
         let n = u64::from(a.postops);
         let post = add(&[(&a.postop, n)]);
         let logic = a.logic();
         out.push_str(&format!(
             "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {:.1} |\n",
-            r.name,
+            name,
             main(&a.array),
             a.array.ffs,
             main(&post),

@@ -134,6 +134,9 @@ impl AccelShape {
 pub const MAX_BATCH: u32 = 4096;
 /// Largest accelerator memory (words).
 pub const MAX_ACCEL_WORDS: u32 = 1 << 24;
+/// Widest accumulator or bias of an accelerator (the post-op sum has one bit more and must
+/// fit the golden model's i64).
+pub const MAX_ACCEL_ACC_BITS: u32 = 62;
 
 impl Design {
     /// Read and validate a YAML config file.
@@ -325,14 +328,24 @@ fn accel_shape(
             ),
         ));
     }
+    if acc > MAX_ACCEL_ACC_BITS {
+        return Err((
+            "accelerator",
+            format!(
+                "accumulators above {MAX_ACCEL_ACC_BITS} bits are not supported (the post-op \
+                 sum has one bit more), got {acc}"
+            ),
+        ));
+    }
     let d = AccelShape::defaults(acc);
     let pick = |f: &'static str, v: Option<u32>, def: u32, lo: u32, hi: u32| match v.unwrap_or(def)
     {
         x if (lo..=hi).contains(&x) => Ok(x),
         x => Err((f, format!("allowed range is {lo}..={hi}, got {x}"))),
     };
-    Ok(AccelShape {
-        batch: pick("accelerator.batch", r.batch, d.batch, 1, MAX_BATCH)?,
+    let batch = pick("accelerator.batch", r.batch, d.batch, 1, MAX_BATCH)?;
+    let shape = AccelShape {
+        batch,
         weight_words: pick(
             "accelerator.weight_words",
             r.weight_words,
@@ -369,7 +382,18 @@ fn accel_shape(
             1,
             MAX_ACCEL_WORDS,
         )?,
-    })
+    };
+    if shape.act_words < batch {
+        return Err((
+            "accelerator.act_words",
+            format!(
+                "an activation buffer holds at least one word per image of the batch ({batch}), \
+                 got {}",
+                shape.act_words
+            ),
+        ));
+    }
+    Ok(shape)
 }
 
 /// The first known field (in document order) whose value is null: `weights.zero`, `array`, ….
@@ -666,6 +690,49 @@ mod tests {
             nesting_depth(&format!("a: {}{}", "[".repeat(63), "]".repeat(63))),
             64
         );
+    }
+
+    #[test]
+    fn accelerator_section_defaults_and_errors_name_the_field() {
+        let arr = "array: {rows: 8, cols: 8, dataflow: ws}\n";
+        let d = design(&format!("{GOOD}{arr}accelerator: {{batch: 32}}\n")).unwrap();
+        let x = d.accel.unwrap();
+        assert_eq!(
+            (x.batch, x.act_words, x.bias_bits),
+            (32, 8192, d.widths.acc)
+        );
+        let cases = [
+            ("accelerator: {}\n".to_string(), "accelerator"),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace(": ws", ": os")),
+                "accelerator",
+            ),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace("cols: 8", "cols: 4")),
+                "accelerator",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 0}}\n"),
+                "accelerator.batch",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 64, act_words: 63}}\n"),
+                "accelerator.act_words",
+            ),
+            (
+                format!("{arr}accelerator: {{bias_bits: 3}}\n"),
+                "accelerator.bias_bits",
+            ),
+            (
+                format!("{arr}accelerator: {{layers: ~}}\n"),
+                "accelerator.layers",
+            ),
+            (format!("{arr}accelerator: {{banks: 2}}\n"), "banks"),
+        ];
+        for (extra, f) in cases {
+            let e = design(&format!("{GOOD}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(f), "{extra}: {e}");
+        }
     }
 
     #[test]

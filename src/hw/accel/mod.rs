@@ -75,7 +75,7 @@ impl AccelWidths {
             acc: d.widths.acc,
             postop: PostopWidths::new(d.widths.acc, x.bias_bits, d.act.bits()),
             w_addr,
-            a_addr: addr_bits(x.act_words),
+            a_addr: addr_bits(x.act_words.max(x.batch + 1)),
             b_addr,
             p_addr: addr_bits(x.layers),
             image: addr_bits(x.batch),

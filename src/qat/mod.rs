@@ -14,7 +14,7 @@
 //! [`quantizer`], [`data`] (digits, Fashion-MNIST), [`arch`] (layer kinds and the layer
 //! chain), [`integer`] (the integer-only model and requantization), [`model`] (trainable
 //! network, STE forward/backward, evaluation paths), [`export`] (network → integer model →
-//! files), [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
+//! files), [`verify`] (reading an export back: checksums, structure, field ranges), [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
 //! sweep files and their Markdown). The seeded
 //! PRNG is [`crate::rng`].
 
@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod quantizer;
 pub mod report;
 pub mod train;
+pub mod verify;
 
 use crate::quant::QuantError;
 

@@ -30,7 +30,8 @@ use ui::{StdoutClosed, Ui, Verbosity};
 #[command(name = "potmac", version, about, long_about = None)]
 #[command(
     after_help = "Exit codes: 0 pass (also when stdout is closed early, e.g. by `head`), \
-    1 verification failure, 2 usage, config or tool error."
+    1 verification failure, 2 usage, config or tool error, 130 interrupted (Ctrl-C; the \
+    running tools are stopped first)."
 )]
 pub struct Cli {
     /// No progress bars and no informational messages on stderr (results and errors still
@@ -98,6 +99,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    crate::tools::interrupt::install();
     let ui = Rc::new(Ui::new(cli.verbosity()));
     let result = crate::progress::scoped(ui.clone(), || match &cli.command {
         Command::Generate(a) => generate::run(a, &ui),
@@ -116,6 +118,11 @@ pub fn main() -> ExitCode {
         Ok(Verdict::Fail) => ExitCode::from(1),
         // The reader of stdout is gone (`potmac … | head -1`): it has what it wanted.
         Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => ExitCode::SUCCESS,
+        // Ctrl-C or SIGTERM: the running tools were stopped; the shell convention 128 + 2.
+        Err(e) if crate::tools::interrupt::interrupted() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(crate::tools::interrupt::EXIT_INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -156,3 +156,72 @@ fn saturate_and_wrap_are_told_apart() {
         assert_eq!(text.matches("FAIL").count(), 2, "{n}: {text}");
     }
 }
+
+/// `qat --accumulator`: the report counts overflow steps per layer; at 64 bits nothing
+/// overflows and the accuracy is the exact one, at 8 bits (wrap) accumulators overflow.
+#[test]
+fn qat_reports_how_often_a_narrow_accumulator_overflows() {
+    let out = scratch("narrow-qat");
+    let report = |acc: &str| {
+        let dir = out.join(acc.replace(':', "_"));
+        let o = potmac()
+            .args([
+                "-q",
+                "qat",
+                "--fp-epochs",
+                "2",
+                "--epochs",
+                "1",
+                "--hidden",
+                "16",
+            ])
+            .args([
+                "--train-limit",
+                "200",
+                "--test-limit",
+                "40",
+                "--accumulator",
+                acc,
+            ])
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            stdout.contains(&format!(
+                "accumulator ({})",
+                &acc[acc.find(':').unwrap() + 1..]
+            )),
+            "{stdout}"
+        );
+        let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+        let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+        j["narrow_accumulator"].clone()
+    };
+    let wide = report("64:saturate");
+    assert_eq!(wide["samples"], 40);
+    assert_eq!(wide["exact_acc"], wide["narrow_acc"]);
+    assert_eq!(wide["class_changes"], 0);
+    let layers = wide["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    // 64 inputs × 16 hidden + 16 × 10, per sample.
+    assert_eq!(layers[0]["steps"], 40 * 64 * 16);
+    assert_eq!(layers[1]["steps"], 40 * 16 * 10);
+    assert!(layers.iter().all(|l| l["overflows"] == 0));
+    let narrow = report("8:wrap");
+    let overflows: u64 = narrow["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["overflows"].as_u64().unwrap())
+        .sum();
+    assert!(overflows > 0, "{narrow}");
+    assert_eq!(narrow["overflow"], "wrap");
+}

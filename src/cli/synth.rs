@@ -232,7 +232,10 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             r.array = ArrayArea::new(d, &r.stats, pe);
         }
         rows.push(r);
-        if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
+        if a.baseline
+            && matches!(d.weights, crate::quant::WeightFormat::Uniform(_))
+            && d.overflow != crate::widths::Overflow::Saturate
+        {
             let stats =
                 yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
                     format!("synthesizing the hand-written baseline of `{}`", b.name)

@@ -4,6 +4,7 @@
 use super::{render, EmitError};
 use crate::config::Design;
 use crate::tools::{icarus, nextpnr, verilator, yosys};
+use crate::widths::Overflow;
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -163,6 +164,9 @@ struct WidthsJson {
     weight_code: u32,
     product: u32,
     accumulator: u32,
+    /// `saturate` or `wrap` for a narrow accumulator; absent when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overflow: Option<&'static str>,
     max_dot_length: u64,
 }
 
@@ -193,6 +197,7 @@ pub(crate) fn format_json(d: &Design, t: &Tops<'_>) -> String {
             weight_code: d.weights.bits(),
             product: d.widths.product,
             accumulator: d.widths.acc,
+            overflow: (d.overflow != Overflow::Exact).then(|| d.overflow.name()),
             max_dot_length: d.max_dot_length,
         },
     };
@@ -286,6 +291,13 @@ pub(crate) fn add_project_files(
     files.insert(format!("{}.core", d.name), core);
     for (path, text) in COCOTB {
         files.insert(path.to_string(), text.to_string());
+    }
+    if d.overflow != Overflow::Exact {
+        // A narrow accumulator's model applies its overflow policy after each cycle.
+        files
+            .get_mut("cocotb/model.py")
+            .expect("inserted above")
+            .push_str(include_str!("../../templates/cocotb/model_narrow.py"));
     }
     Ok(())
 }

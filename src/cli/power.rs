@@ -72,13 +72,18 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
     let stimulus = match (a.stimulus, &a.export) {
         (StimulusArg::Real, Some(dir)) => Stimulus::Real(dir.clone()),
-        (StimulusArg::Real, None) => bail!("--stimulus real needs --export DIR (a `potmac qat` output folder)"),
+        (StimulusArg::Real, None) => {
+            bail!("--stimulus real needs --export DIR (a `potmac qat` output folder)")
+        }
         (_, Some(_)) => bail!("--export is only used with --stimulus real"),
         (StimulusArg::Random, None) => Stimulus::Random,
         (StimulusArg::Held, None) => Stimulus::Held,
     };
     if let Some(d) = designs.iter().find(|d| d.array.is_some()) {
-        bail!("{}: `potmac power` measures single MAC designs (this is an array)", d.name);
+        bail!(
+            "{}: `potmac power` measures single MAC designs (this is an array)",
+            d.name
+        );
     }
     tools::find(&yosys::YOSYS)?;
     tools::find(&icarus::IVERILOG)?;

@@ -58,7 +58,10 @@ fn header(what: &str) -> Vec<String> {
 /// The cell models.
 pub fn cell_models(delay: Delay) -> Result<String, EmitError> {
     let (what, d) = match delay {
-        Delay::Unit => ("unit gate delay: every output changes 1 ps after its inputs.", "#0.001 "),
+        Delay::Unit => (
+            "unit gate delay: every output changes 1 ps after its inputs.",
+            "#0.001 ",
+        ),
         Delay::Zero => ("zero gate delay.", ""),
     };
     render(
@@ -72,7 +75,12 @@ pub fn cell_models(delay: Delay) -> Result<String, EmitError> {
 }
 
 /// A top module that dumps `scope` (depth 1) into `vcd` from `start_ns` on.
-pub fn dump_module(module: &str, scope: &str, vcd: &str, start_ns: u64) -> Result<String, EmitError> {
+pub fn dump_module(
+    module: &str,
+    scope: &str,
+    vcd: &str,
+    start_ns: u64,
+) -> Result<String, EmitError> {
     render(
         &Dump {
             header: header(module),

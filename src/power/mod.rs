@@ -124,13 +124,27 @@ pub fn work_dir(o: &PowerOptions) -> String {
     format!("build/power_{}_{}", o.stimulus.name(), o.delay.name())
 }
 
-/// Measure a single-MAC design in its generated folder `dir` (see the module docs).
+/// Measure a single-MAC design in its generated folder `dir` (see the module docs): map it
+/// to gates with the folder's generic Yosys script, then [`measure_gates`].
 pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, PowerError> {
     if d.array.is_some() {
         return Err(PowerError::Unsupported(d.name.clone()));
     }
     let stats = yosys::synth(dir, Target::Generic, o.timeout)?;
-    let ge = stats.ge.unwrap_or_default();
+    measure_gates(d, dir, o, stats.ge.unwrap_or_default())
+}
+
+/// Simulate and weigh the gate netlist already in `dir` (`build/gates_generic.v`, as the
+/// generic script wrote it or as edited since); `ge` is reported as given.
+pub fn measure_gates(
+    d: &Design,
+    dir: &Path,
+    o: &PowerOptions,
+    ge: GeArea,
+) -> Result<PowerReport, PowerError> {
+    if d.array.is_some() {
+        return Err(PowerError::Unsupported(d.name.clone()));
+    }
     let work = dir.join(work_dir(o));
     let io = |p: &Path| {
         let path = p.display().to_string();
@@ -165,7 +179,16 @@ pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, 
     }
     let gates = format!("../../{}", Target::Generic.gates_for(""));
     let args: Vec<String> = [
-        "-g2012", "-o", "sim.vvp", "-s", &tb_top, "-s", "power_dump", "cells.v", &gates, &tb_file,
+        "-g2012",
+        "-o",
+        "sim.vvp",
+        "-s",
+        &tb_top,
+        "-s",
+        "power_dump",
+        "cells.v",
+        &gates,
+        &tb_file,
         "dump.v",
     ]
     .iter()
@@ -173,8 +196,14 @@ pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, 
     .collect();
     let name = crate::progress::short_name(dir);
     let step = crate::progress::step(&format!("icarus: compiling the gates of {name}"), None);
-    run(&icarus::IVERILOG, &args, &work, o.timeout, &work.join("compile.log"))?
-        .check(&icarus::IVERILOG)?;
+    run(
+        &icarus::IVERILOG,
+        &args,
+        &work,
+        o.timeout,
+        &work.join("compile.log"),
+    )?
+    .check(&icarus::IVERILOG)?;
     drop(step);
     let _step = crate::progress::step(&format!("icarus: simulating the gates of {name}"), None);
     let r = run(
@@ -189,7 +218,11 @@ pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, 
         (SimOutcome::Fail(n), log) => {
             return Err(PowerError::Mismatch {
                 design: d.name.clone(),
-                detail: format!("{n} of {} cycles differ (log: {})", vectors.len(), log.display()),
+                detail: format!(
+                    "{n} of {} cycles differ (log: {})",
+                    vectors.len(),
+                    log.display()
+                ),
             })
         }
     };
@@ -300,10 +333,17 @@ mod tests {
         let n = Netlist::parse(net).unwrap();
         let nets = n.nets(Library::builtin(), UNIT_LOAD).unwrap();
         let t = vcd::Toggles {
-            by_bit: [("a", 4), ("b", 2), ("_0_", 3), ("_1_", 3), ("q", 1), ("clk_i", 10)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            by_bit: [
+                ("a", 4),
+                ("b", 2),
+                ("_0_", 3),
+                ("_1_", 3),
+                ("q", 1),
+                ("clk_i", 10),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
             ..Default::default()
         };
         let (s, toggles) = weigh(&t, &nets, "clk_i");

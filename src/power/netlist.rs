@@ -115,7 +115,9 @@ impl Netlist {
                         }
                         _ => (None, &t[1..]),
                     };
-                    let name = rest.first().ok_or_else(|| format!("bad declaration {t:?}"))?;
+                    let name = rest
+                        .first()
+                        .ok_or_else(|| format!("bad declaration {t:?}"))?;
                     // `input [7:0] a; wire [7:0] a;`: the second declaration repeats the first.
                     n.wires.insert(name.clone(), range);
                 }
@@ -124,11 +126,18 @@ impl Netlist {
             }
         }
         for a in assigns {
-            let eq = a.iter().position(|x| x == "=").ok_or("assign without `=`")?;
+            let eq = a
+                .iter()
+                .position(|x| x == "=")
+                .ok_or("assign without `=`")?;
             let lhs = n.bits(&a[..eq])?;
             let rhs = n.bits(&a[eq + 1..])?;
             if lhs.len() != rhs.len() {
-                return Err(format!("assign of {} bits from {} bits", lhs.len(), rhs.len()));
+                return Err(format!(
+                    "assign of {} bits from {} bits",
+                    lhs.len(),
+                    rhs.len()
+                ));
             }
             for (l, r) in lhs.into_iter().zip(rhs) {
                 if let (Some(l), Some(r)) = (l, r) {
@@ -227,7 +236,10 @@ impl Netlist {
                         nets.kind.insert(root, kind);
                     }
                     (None, false) => {
-                        return Err(format!("cell {} has no pin {pin} ({})", inst.cell, inst.name))
+                        return Err(format!(
+                            "cell {} has no pin {pin} ({})",
+                            inst.cell, inst.name
+                        ))
                     }
                 }
             }
@@ -304,7 +316,9 @@ fn instance(t: &[String]) -> Result<Instance, String> {
                 [] => None,
                 [c] if c.contains('\'') => None,
                 [n] => Some(n.clone()),
-                [n, l, x, r] if l == "[" && r == "]" => Some(bit_name(n, Some(range(&[x.clone()])?.0))),
+                [n, l, x, r] if l == "[" && r == "]" => {
+                    Some(bit_name(n, Some(range(&[x.clone()])?.0)))
+                }
                 _ => return Err(format!("pin {pin} of {name}: unsupported connection {e:?}")),
             };
             pins.push((pin, net));
@@ -329,7 +343,10 @@ mod tests {
         assert_eq!(n.wires["a"], Some((1, 0)));
         assert_eq!(n.wires["g[1].q"], None);
         assert_eq!(n.cells.len(), 3);
-        assert_eq!(n.cells[0].pins[1], ("B".to_string(), Some("a[1]".to_string())));
+        assert_eq!(
+            n.cells[0].pins[1],
+            ("B".to_string(), Some("a[1]".to_string()))
+        );
         assert_eq!(n.cells[2].pins[1], ("B".to_string(), None));
         assert_eq!(n.aliases, [("y[1]".to_string(), "g[1].q".to_string())]);
     }

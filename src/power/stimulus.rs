@@ -139,11 +139,20 @@ mod tests {
         .unwrap();
         let s = generate(&d, &Stimulus::Random, 10, 1).unwrap();
         let clr: Vec<bool> = s.iter().map(|x| x.clr).collect();
-        assert_eq!(clr, [true, false, false, true, false, false, true, false, false, true]);
+        assert_eq!(
+            clr,
+            [true, false, false, true, false, false, true, false, false, true]
+        );
         assert!(s.iter().all(|x| x.en && !x.rst));
         let h = generate(&d, &Stimulus::Held, 200, 1).unwrap();
         assert!(h.windows(2).take(63).all(|w| w[0].code == w[1].code));
-        assert!(h.iter().map(|x| x.code).collect::<std::collections::BTreeSet<_>>().len() > 1);
+        assert!(
+            h.iter()
+                .map(|x| x.code)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 1
+        );
         // Random codes and activations cover their ranges.
         let r = generate(&d, &Stimulus::Random, 2000, 2).unwrap();
         assert_eq!(r.iter().map(|x| x.act).max(), Some(15));

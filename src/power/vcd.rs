@@ -51,7 +51,9 @@ pub fn count(text: &str, scope: &[&str], start: u64) -> Result<Toggles, String> 
                 let name = decl[3].trim_start_matches('\\');
                 let range = decl.get(4).map(|r| r.to_string()).or_else(|| {
                     // `name[3:0]` written without a space.
-                    name.find('[').filter(|_| width > 1).map(|i| name[i..].to_string())
+                    name.find('[')
+                        .filter(|_| width > 1)
+                        .map(|i| name[i..].to_string())
                 });
                 let name = match (&range, decl.get(4)) {
                     (Some(_), None) => &name[..name.find('[').expect("found above")],
@@ -71,18 +73,25 @@ pub fn count(text: &str, scope: &[&str], start: u64) -> Result<Toggles, String> 
                             return Err(format!("range {r} of {name} is not {w} bits"));
                         }
                         let step = if m >= l { 1 } else { -1 };
-                        (0..w as i64).map(|i| format!("{name}[{}]", l + step * i)).collect()
+                        (0..w as i64)
+                            .map(|i| format!("{name}[{}]", l + step * i))
+                            .collect()
                     }
                     (w, None) => (0..w).map(|i| format!("{name}[{i}]")).collect(),
                 };
-                vars.entry(decl[2].to_string()).or_default().push(Var { bits });
+                vars.entry(decl[2].to_string())
+                    .or_default()
+                    .push(Var { bits });
             }
             "$enddefinitions" => break,
             _ => {}
         }
     }
     if vars.is_empty() {
-        return Err(format!("the VCD has no variables in scope {}", scope.join(".")));
+        return Err(format!(
+            "the VCD has no variables in scope {}",
+            scope.join(".")
+        ));
     }
     // Current value per code (LSB first, b'0' b'1' b'x').
     let mut values: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
@@ -175,15 +184,24 @@ mod tests {
         let t = count(VCD, &["tb", "dut"], 0).unwrap();
         // _0_: x→0 (not a toggle), 0→1, 1→0: 2. a: 000→101 (bits 0, 2), 101→001 (bit 2).
         assert_eq!(t.by_bit["_0_"], 2);
-        assert_eq!((t.by_bit["a[0]"], t.by_bit["a[1]"], t.by_bit["a[2]"]), (1, 0, 2));
+        assert_eq!(
+            (t.by_bit["a[0]"], t.by_bit["a[1]"], t.by_bit["a[2]"]),
+            (1, 0, 2)
+        );
         // g[1].q: 0→1, then 1→z (not a toggle).
         assert_eq!(t.by_bit["g[1].q"], 1);
         assert!(!t.by_bit.contains_key("clk") && !t.by_bit.contains_key("Y"));
         assert_eq!(t.end_time, 12);
-        assert_eq!((t.last["a[0]"], t.last["a[2]"], t.last["g[1].q"]), (b'1', b'0', b'z'));
+        assert_eq!(
+            (t.last["a[0]"], t.last["a[2]"], t.last["g[1].q"]),
+            (b'1', b'0', b'z')
+        );
         // From time 10 on: _0_ 2, a[2] 1, a[0] 0.
         let t = count(VCD, &["tb", "dut"], 10).unwrap();
-        assert_eq!((t.by_bit["_0_"], t.by_bit["a[2]"], t.by_bit["a[0]"]), (2, 1, 0));
+        assert_eq!(
+            (t.by_bit["_0_"], t.by_bit["a[2]"], t.by_bit["a[0]"]),
+            (2, 1, 0)
+        );
         assert!(count(VCD, &["tb", "nope"], 0).is_err());
     }
 }

@@ -233,7 +233,11 @@ mod tests {
         ];
         for (name, width, pins) in want {
             let c = &lib.cells[name];
-            assert!((c.area - width / 8.0).abs() < 1e-9, "{name} area {}", c.area);
+            assert!(
+                (c.area - width / 8.0).abs() < 1e-9,
+                "{name} area {}",
+                c.area
+            );
             for (p, w) in pins {
                 assert!((c.inputs[p] - w / 3.0).abs() < 1e-5, "{name}.{p}");
             }
@@ -253,8 +257,10 @@ mod tests {
         assert_eq!((a.comb, a.seq, a.total), (4.75, 21.75, 26.5));
         let bad: BTreeMap<String, u64> = [("$_AND_".to_string(), 1)].into();
         assert!(lib.area(&bad).unwrap_err().contains("$_AND_"));
-        assert!(Library::parse("library(x) { cell(A) { pin(Y) { direction : output; } } }")
-            .unwrap_err()
-            .contains("no area"));
+        assert!(
+            Library::parse("library(x) { cell(A) { pin(Y) { direction : output; } } }")
+                .unwrap_err()
+                .contains("no area")
+        );
     }
 }

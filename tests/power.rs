@@ -103,7 +103,10 @@ fn the_gate_netlist_matches_the_golden_model_and_a_changed_gate_fails() {
     std::fs::write(&gates, broken).unwrap();
     match power::measure_gates(&d, &dir, &opts(Stimulus::Random, Delay::Unit), unit.ge) {
         Err(PowerError::Mismatch { detail, .. }) => {
-            assert!(detail.contains("cycles differ"), "{detail}")
+            assert!(
+                detail.contains("checks of the testbench failed"),
+                "{detail}"
+            )
         }
         r => panic!("a changed gate was not caught: {r:?}"),
     }
@@ -138,14 +141,6 @@ fn paper_macs_order_like_the_paper_on_random_data() {
         assert_eq!(row["checked"], 300);
         assert!(row["ge_total"].as_f64().unwrap() > row["ge_seq"].as_f64().unwrap());
     }
-    // An array is refused before any work, exit 2.
-    let o = potmac()
-        .args(["power", "--out"])
-        .arg(&out)
-        .arg(root().join("verification/configs/arrays/pot_w4a8_ws8x8.yaml"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
     let o = potmac()
         .args(["power", "--stimulus", "real", "--out"])
         .arg(&out)

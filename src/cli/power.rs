@@ -38,7 +38,7 @@ pub enum DelayArg {
 /// Arguments of `potmac power`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Design config files (YAML, single MACs); the first is the reference for ratios.
+    /// Design config files (YAML, MACs or arrays); the first is the reference for ratios.
     #[arg(required = true)]
     configs: Vec<PathBuf>,
     /// Input sequence.
@@ -79,12 +79,6 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         (StimulusArg::Random, None) => Stimulus::Random,
         (StimulusArg::Held, None) => Stimulus::Held,
     };
-    if let Some(d) = designs.iter().find(|d| d.array.is_some()) {
-        bail!(
-            "{}: `potmac power` measures single MAC designs (this is an array)",
-            d.name
-        );
-    }
     tools::find(&yosys::YOSYS)?;
     tools::find(&icarus::IVERILOG)?;
     tools::find(&icarus::VVP)?;
@@ -150,7 +144,7 @@ fn record(r: &PowerReport, first: &PowerReport) -> Record {
         ("delay", Value::from(r.delay.name())),
         ("macs", Value::from(r.macs)),
         ("checked", Value::from(r.checked)),
-        ("final_acc", Value::from(r.final_acc)),
+        ("final_acc", super::format::opt(r.final_acc)),
         ("cells", Value::from(r.cells)),
         ("ge_comb", rounded(r.ge.comb, 3)),
         ("ge_seq", rounded(r.ge.seq, 3)),

@@ -97,3 +97,18 @@ pub fn dump_module(
 pub fn mac_bench(d: &Design, vectors: &[Vector]) -> Result<BTreeMap<String, String>, EmitError> {
     super::mac::testbench_files(d, vectors)
 }
+
+/// An array's own testbench and vector files for `gemms`, by path in the folder, and the
+/// testbench's file name.
+pub fn array_bench(
+    d: &Design,
+    gemms: &[crate::hw::array::Gemm],
+) -> Result<(BTreeMap<String, String>, String), EmitError> {
+    let b = super::array::bundle_gemms(d, gemms)?;
+    let files = b
+        .files
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("vectors/") || *k == b.tb_file)
+        .collect();
+    Ok((files, b.tb_file))
+}

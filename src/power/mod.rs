@@ -57,9 +57,6 @@ pub enum PowerError {
     /// The gate-level simulation differs from the golden model: the netlist is not the design.
     #[error("{design}: the gate-level netlist differs from the golden model: {detail}")]
     Mismatch { design: String, detail: String },
-    /// Array designs are not measured yet.
-    #[error("{0}: `potmac power` measures single MAC designs")]
-    Unsupported(String),
 }
 
 /// How to measure.
@@ -101,12 +98,14 @@ pub struct PowerReport {
     pub stimulus: &'static str,
     /// Gate delay model.
     pub delay: Delay,
-    /// MAC operations simulated (every cycle is one).
+    /// MAC operations simulated: every cycle of a MAC; an array's useful M·K·N products.
     pub macs: u64,
-    /// Cycles the testbench checked against the golden model (all of them).
+    /// Checks the testbench passed against the golden model (a MAC: every cycle; an
+    /// array: every output row).
     pub checked: u64,
-    /// Final accumulator, read from the gate-level simulation and from the golden model.
-    pub final_acc: i64,
+    /// A MAC's final accumulator, read from the gate-level simulation and equal to the
+    /// golden model's (`None` for arrays).
+    pub final_acc: Option<i64>,
     /// GE area of the mapped netlist.
     pub ge: GeArea,
     /// Net toggles per MAC operation (clock excluded).
@@ -127,9 +126,6 @@ pub fn work_dir(o: &PowerOptions) -> String {
 /// Measure a single-MAC design in its generated folder `dir` (see the module docs): map it
 /// to gates with the folder's generic Yosys script, then [`measure_gates`].
 pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, PowerError> {
-    if d.array.is_some() {
-        return Err(PowerError::Unsupported(d.name.clone()));
-    }
     let stats = yosys::synth(dir, Target::Generic, o.timeout)?;
     measure_gates(d, dir, o, stats.ge.unwrap_or_default())
 }
@@ -142,9 +138,6 @@ pub fn measure_gates(
     o: &PowerOptions,
     ge: GeArea,
 ) -> Result<PowerReport, PowerError> {
-    if d.array.is_some() {
-        return Err(PowerError::Unsupported(d.name.clone()));
-    }
     let work = dir.join(work_dir(o));
     let io = |p: &Path| {
         let path = p.display().to_string();
@@ -155,18 +148,32 @@ pub fn measure_gates(
     }
     std::fs::create_dir_all(work.join("tb")).map_err(io(&work))?;
     std::fs::create_dir_all(work.join("vectors")).map_err(io(&work))?;
-    let stims = stimulus::generate(d, &o.stimulus, o.cycles, o.seed)?;
     let mut model = MacModel::new(d);
-    let vectors: Vec<Vector> = stims
-        .iter()
-        .map(|&stim| Vector {
-            stim,
-            expect: model.step(&stim),
-        })
-        .collect();
-    let mut files = emit::power::mac_bench(d, &vectors)?;
+    let (mut files, tb_file, macs) = if d.array.is_some() {
+        let gemms = stimulus::array_gemms(d, &o.stimulus, o.cycles, o.seed)?;
+        let macs = gemms
+            .iter()
+            .map(|g| g.shape.m * g.shape.k * g.shape.n)
+            .sum::<u64>();
+        let (files, tb_file) = emit::power::array_bench(d, &gemms)?;
+        (files, tb_file, macs)
+    } else {
+        let stims = stimulus::generate(d, &o.stimulus, o.cycles, o.seed)?;
+        let vectors: Vec<Vector> = stims
+            .iter()
+            .map(|&stim| Vector {
+                stim,
+                expect: model.step(&stim),
+            })
+            .collect();
+        let tb_file = format!("tb/tb_{}.v", d.name);
+        (
+            emit::power::mac_bench(d, &vectors)?,
+            tb_file,
+            vectors.len() as u64,
+        )
+    };
     let tb_top = format!("tb_{}", d.name);
-    let tb_file = format!("tb/{tb_top}.v");
     files.insert("cells.v".into(), emit::power::cell_models(o.delay)?);
     const VCD: &str = "power.vcd";
     // The testbench applies the first vector at 20 ns, after its reset.
@@ -219,8 +226,7 @@ pub fn measure_gates(
             return Err(PowerError::Mismatch {
                 design: d.name.clone(),
                 detail: format!(
-                    "{n} of {} cycles differ (log: {})",
-                    vectors.len(),
+                    "{n} checks of the testbench failed (log: {})",
                     log.display()
                 ),
             })
@@ -239,19 +245,25 @@ pub fn measure_gates(
     let vcd_path = work.join(VCD);
     let text = std::fs::read_to_string(&vcd_path).map_err(io(&vcd_path))?;
     let toggles = vcd::count(&text, &[tb_top.as_str(), "dut"], 0).map_err(parse(&vcd_path))?;
-    let want = model.acc();
-    let got = final_acc(&toggles, d.widths.acc).ok_or_else(|| PowerError::Mismatch {
-        design: d.name.clone(),
-        detail: "the VCD has no defined final acc_o".into(),
-    })?;
-    if got != want {
-        return Err(PowerError::Mismatch {
+    // A MAC's final accumulator, read back from the VCD (arrays: the testbench compares every
+    // output row and its cycle with the array model).
+    let final_acc = if d.array.is_none() {
+        let want = model.acc();
+        let got = final_acc(&toggles, d.widths.acc).ok_or_else(|| PowerError::Mismatch {
             design: d.name.clone(),
-            detail: format!("final accumulator {got}, golden model {want}"),
-        });
-    }
+            detail: "the VCD has no defined final acc_o".into(),
+        })?;
+        if got != want {
+            return Err(PowerError::Mismatch {
+                design: d.name.clone(),
+                detail: format!("final accumulator {got}, golden model {want}"),
+            });
+        }
+        Some(got)
+    } else {
+        None
+    };
     let (sw, toggled) = weigh(&toggles, &nets, "clk_i");
-    let macs = vectors.len() as u64;
     let per = |x: f64| x / macs.max(1) as f64;
     Ok(PowerReport {
         design: d.name.clone(),
@@ -259,7 +271,7 @@ pub fn measure_gates(
         delay: o.delay,
         macs,
         checked,
-        final_acc: got,
+        final_acc,
         ge,
         toggles_per_mac: per(toggled as f64),
         per_mac: Switched {

@@ -145,7 +145,6 @@ impl Netlist {
                 }
             }
         }
-        // Cell pins were read before all declarations were known: resolve whole-wire names.
         Ok(n)
     }
 
@@ -172,9 +171,8 @@ impl Netlist {
             return Ok(out);
         }
         let name = t.first().ok_or("empty expression")?;
-        if let Some((w, v)) = name.split_once('\'') {
+        if let Some((w, _)) = name.split_once('\'') {
             let w: usize = w.parse().map_err(|_| format!("constant `{name}`"))?;
-            let _ = v;
             return Ok(vec![None; w]);
         }
         let (msb, lsb) = match t.get(1).map(String::as_str) {
@@ -317,7 +315,7 @@ fn instance(t: &[String]) -> Result<Instance, String> {
                 [c] if c.contains('\'') => None,
                 [n] => Some(n.clone()),
                 [n, l, x, r] if l == "[" && r == "]" => {
-                    Some(bit_name(n, Some(range(&[x.clone()])?.0)))
+                    Some(bit_name(n, Some(range(std::slice::from_ref(x))?.0)))
                 }
                 _ => return Err(format!("pin {pin} of {name}: unsupported connection {e:?}")),
             };

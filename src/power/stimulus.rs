@@ -4,6 +4,7 @@
 
 use super::PowerError;
 use crate::config::{ArrayShape, Dataflow, Design};
+use crate::hw::array::{Gemm, GemmShape};
 use crate::hw::Stim;
 use crate::rng::Rng;
 use std::path::{Path, PathBuf};
@@ -78,8 +79,9 @@ pub fn generate(d: &Design, s: &Stimulus, n: usize, seed: u64) -> Result<Vec<Sti
     }
 }
 
-/// The first `n` MAC operations of the export's layers that use `d`'s weight format.
-fn real(d: &Design, dir: &Path, n: usize) -> Result<Vec<Stim>, PowerError> {
+/// The GEMMs of the export's layers that use `d`'s weight format (each layer's golden samples
+/// through the integer model, convolutions as im2col GEMMs).
+fn real_gemms(d: &Design, dir: &Path) -> Result<Vec<Gemm>, PowerError> {
     let bad = |message: String| PowerError::Export {
         path: dir.display().to_string(),
         message,
@@ -100,9 +102,89 @@ fn real(d: &Design, dir: &Path, n: usize) -> Result<Vec<Stim>, PowerError> {
     };
     let runs = crate::deploy::layer_runs(&model, &inputs, shape, "power")
         .map_err(|e| bad(format!("{e}")))?;
+    let gemms: Vec<Gemm> = runs
+        .iter()
+        .filter(|r| r.design.weights == d.weights)
+        .map(|r| r.gemm.clone())
+        .collect();
+    if gemms.is_empty() {
+        let have: Vec<String> = runs.iter().map(|r| r.design.weights.summary()).collect();
+        return Err(bad(format!(
+            "no layer uses the design's weights ({}); its layers: {}",
+            d.weights.summary(),
+            have.join("; ")
+        )));
+    }
+    if let Some(g) = gemms.iter().find(|g| g.shape.k > d.max_dot_length) {
+        return Err(bad(format!(
+            "a layer's dot products have {} terms, more than the design's max_dot_length {}",
+            g.shape.k, d.max_dot_length
+        )));
+    }
+    Ok(gemms)
+}
+
+/// GEMMs for an array design, about `cycles` cycles of a fully used array (at most
+/// `cycles × rows × cols` MAC operations). `random` and `held`: one GEMM of `cycles` random
+/// rows, K = min(rows, max_dot_length), N = cols (a weight-stationary array holds its
+/// weights for the whole run either way); `real`: the export's layers, rows cut to the
+/// budget.
+pub fn array_gemms(
+    d: &Design,
+    s: &Stimulus,
+    cycles: usize,
+    seed: u64,
+) -> Result<Vec<Gemm>, PowerError> {
+    let a = d.array.expect("an array design");
+    let budget = cycles as u64 * u64::from(a.rows * a.cols);
+    match s {
+        Stimulus::Random | Stimulus::Held => {
+            let mut rng = Rng::new(seed);
+            let (m, k, n) = (
+                cycles as u64,
+                u64::from(a.rows).min(d.max_dot_length),
+                u64::from(a.cols),
+            );
+            let codes = d.weights.num_codes() as u64;
+            Ok(vec![Gemm {
+                shape: GemmShape { m, k, n },
+                x: (0..m * k)
+                    .map(|_| rng.range_i64(d.act.min(), d.act.max()))
+                    .collect(),
+                w: (0..k * n).map(|_| rng.below(codes) as u32).collect(),
+            }])
+        }
+        Stimulus::Real(dir) => {
+            let mut left = budget;
+            let mut out = Vec::new();
+            for mut g in real_gemms(d, dir)? {
+                let per_row = g.shape.k * g.shape.n;
+                let m = g.shape.m.min(left / per_row.max(1));
+                if m == 0 {
+                    break;
+                }
+                g.shape.m = m;
+                g.x.truncate((m * g.shape.k) as usize);
+                left -= m * per_row;
+                out.push(g);
+            }
+            if out.is_empty() {
+                return Err(PowerError::Export {
+                    path: dir.display().to_string(),
+                    message: format!(
+                        "one row of its first layer is more than {budget} MACs; raise --cycles"
+                    ),
+                });
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The first `n` MAC operations of the export's layers that use `d`'s weight format.
+fn real(d: &Design, dir: &Path, n: usize) -> Result<Vec<Stim>, PowerError> {
     let mut ops = Vec::new();
-    for r in runs.iter().filter(|r| r.design.weights == d.weights) {
-        let g = &r.gemm;
+    for g in &real_gemms(d, dir)? {
         let (m, k, nn) = (g.shape.m as usize, g.shape.k as usize, g.shape.n as usize);
         'rows: for row in 0..m {
             for col in 0..nn {
@@ -114,14 +196,6 @@ fn real(d: &Design, dir: &Path, n: usize) -> Result<Vec<Stim>, PowerError> {
                 }
             }
         }
-    }
-    if ops.is_empty() {
-        let have: Vec<String> = runs.iter().map(|r| r.design.weights.summary()).collect();
-        return Err(bad(format!(
-            "no layer uses the design's weights ({}); its layers: {}",
-            d.weights.summary(),
-            have.join("; ")
-        )));
     }
     Ok(cycles(d, ops.into_iter()))
 }

@@ -77,7 +77,7 @@ fn items(body: &str) -> Result<Vec<Item<'_>>, String> {
     let mut rest = body.trim_start();
     while !rest.is_empty() {
         let end = rest
-            .find(|c| c == ';' || c == '{' || c == ':')
+            .find([';', '{', ':'])
             .ok_or_else(|| format!("unterminated statement `{}`", rest.trim()))?;
         let head = rest[..end].trim();
         match rest.as_bytes()[end] {

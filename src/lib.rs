@@ -30,6 +30,7 @@ pub mod config;
 pub mod deploy;
 pub mod emit;
 pub mod hw;
+pub mod power;
 pub mod progress;
 pub mod qat;
 pub mod quant;

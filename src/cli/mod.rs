@@ -13,6 +13,7 @@ mod deploy;
 mod format;
 mod generate;
 mod man;
+mod power;
 mod prove;
 pub mod qat;
 mod sim;
@@ -68,6 +69,8 @@ enum Command {
     /// Generate, then prove each MAC equal to its code-table reference (Yosys, formal).
     #[command(long_about = prove::LONG_ABOUT)]
     Prove(prove::Args),
+    /// Generate, synthesize to gates and simulate them: switched capacitance per MAC operation.
+    Power(power::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
@@ -106,6 +109,7 @@ pub fn main() -> ExitCode {
         Command::Sim(a) => sim::run(a, &ui),
         Command::Synth(a) => synth::run(a, &ui),
         Command::Prove(a) => prove::run(a, &ui),
+        Command::Power(a) => power::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Deploy(a) => deploy::run(a, &ui),

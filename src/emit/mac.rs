@@ -261,6 +261,36 @@ fn vector_files(d: &Design, vectors: &[Vector]) -> (String, String) {
     (stim, expect)
 }
 
+/// The testbench of a MAC and its vector files for the given vectors, by path in the folder
+/// (`tb/tb_<name>.v`, `vectors/stim.hex`, `vectors/expect.hex`): the folder's own testbench
+/// text, run on other stimulus (`potmac power`).
+pub(crate) fn testbench_files(
+    d: &Design,
+    vectors: &[Vector],
+) -> Result<BTreeMap<String, String>, EmitError> {
+    let c = MacCommon::new(d);
+    let tb_top = format!("tb_{}", d.name);
+    let tb_file = format!("tb/{tb_top}.v");
+    let tb_header = config_lines(d, &tb_top);
+    let tb = render(
+        &MacTb {
+            header: &tb_header,
+            waves: super::WAVES,
+            c: &c,
+            tb: &tb_top,
+            n: vectors.len(),
+            sentinel: hex::sentinel(c.acc),
+        },
+        &tb_file,
+    )?;
+    let (stim, expect) = vector_files(d, vectors);
+    Ok(BTreeMap::from([
+        (tb_file, tb),
+        ("vectors/stim.hex".to_string(), stim),
+        ("vectors/expect.hex".to_string(), expect),
+    ]))
+}
+
 /// Every file of a single-MAC design.
 pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     let c = MacCommon::new(d);

@@ -12,6 +12,7 @@ pub mod formal;
 pub mod hex;
 mod mac;
 mod ports;
+pub mod power;
 mod project;
 
 use crate::config::Design;

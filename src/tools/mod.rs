@@ -4,6 +4,7 @@
 
 pub mod icarus;
 pub mod interrupt;
+pub mod liberty;
 pub mod nextpnr;
 pub mod runner;
 pub mod verilator;

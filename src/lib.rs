@@ -33,6 +33,7 @@ pub mod deploy;
 pub mod emit;
 pub mod hw;
 pub mod infer;
+pub mod power;
 pub mod progress;
 pub mod qat;
 pub mod quant;

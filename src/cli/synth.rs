@@ -8,6 +8,7 @@ use super::ui::Ui;
 use super::Verdict;
 use crate::config::Design;
 use crate::emit;
+use crate::tools::liberty::GeArea;
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use anyhow::{bail, Context, Result};
@@ -252,7 +253,10 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             r.array = ArrayArea::new(d, &r.stats, pe);
         }
         rows.push(r);
-        if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
+        if a.baseline
+            && matches!(d.weights, crate::quant::WeightFormat::Uniform(_))
+            && d.overflow != crate::widths::Overflow::Saturate
+        {
             let stats =
                 yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
                     format!("synthesizing the hand-written baseline of `{}`", b.name)
@@ -333,6 +337,13 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("carries", opt(s.carries)),
         ("ffs", Value::from(s.ffs)),
         ("ffs_ratio", ratio(n(s.ffs), n(f.ffs))),
+        ("ge_comb", opt(s.ge.map(|g| rounded(g.comb, 3)))),
+        ("ge_seq", opt(s.ge.map(|g| rounded(g.seq, 3)))),
+        ("ge_total", opt(s.ge.map(|g| rounded(g.total, 3)))),
+        (
+            "ge_total_ratio",
+            ratio(s.ge.map(|g| g.total), f.ge.map(|g| g.total)),
+        ),
         ("dsps", Value::from(s.dsps)),
         ("fmax_mhz", opt(r.fmax_mhz)),
         ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
@@ -342,6 +353,10 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("pe_transistors", opt(a.and_then(|a| a.pe.transistors))),
         ("pe_luts", opt(a.and_then(|a| a.pe.luts))),
         ("pe_ffs", opt(a.map(|a| a.pe.ffs))),
+        (
+            "pe_ge_total",
+            opt(a.and_then(|a| a.pe.ge).map(|g| rounded(g.total, 3))),
+        ),
         (
             "overhead_cells",
             opt(a.map(|a| rounded(a.overhead_cells, 4))),
@@ -374,7 +389,7 @@ pub fn table(rows: &[SynthRow]) -> String {
     if fpga {
         head.extend(["LUTs", "carry", "FFs"]);
     } else {
-        head.extend(["transistors", "FFs"]);
+        head.extend(["transistors", "FFs", "GE comb", "GE FFs", "GE total"]);
     }
     if pnr {
         head.push("Fmax MHz");
@@ -402,6 +417,14 @@ pub fn table(rows: &[SynthRow]) -> String {
                 f.transistors.unwrap_or(0) as f64,
             ));
             cols.push(with_ratio(s.ffs as f64, f.ffs as f64));
+            let ge = |g: Option<GeArea>| g.unwrap_or_default();
+            let (g, gf) = (ge(s.ge), ge(f.ge));
+            cols.push(format!("{:.1}", g.comb));
+            cols.push(format!("{:.1}", g.seq));
+            cols.push(match gf.total > 0.0 {
+                true => format!("{:.1} ({:.2})", g.total, g.total / gf.total),
+                false => format!("{:.1}", g.total),
+            });
         }
         if pnr {
             cols.push(match (r.fmax_mhz, first.fmax_mhz) {

@@ -6,6 +6,7 @@
 
 use crate::config::Design;
 use crate::hw::accel::{memories, AccelWidths};
+use crate::tools::liberty::GeArea;
 use crate::tools::yosys::{self, SynthStats, Target};
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -39,6 +40,29 @@ fn add(parts: &[(&SynthStats, u64)]) -> SynthStats {
         carries: opt(&|s| s.carries),
         dsps: parts.iter().map(|(s, n)| s.dsps * n).sum(),
         by_type: Default::default(),
+        ge: parts
+            .iter()
+            .map(|(s, n)| {
+                s.ge.map(|g| GeArea {
+                    comb: g.comb * *n as f64,
+                    seq: g.seq * *n as f64,
+                    total: g.total * *n as f64,
+                })
+            })
+            .try_fold(
+                GeArea {
+                    comb: 0.0,
+                    seq: 0.0,
+                    total: 0.0,
+                },
+                |acc, g| {
+                    g.map(|g| GeArea {
+                        comb: acc.comb + g.comb,
+                        seq: acc.seq + g.seq,
+                        total: acc.total + g.total,
+                    })
+                },
+            ),
     }
 }
 

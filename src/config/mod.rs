@@ -6,10 +6,10 @@
 
 mod raw;
 
-pub use raw::{RawAccel, RawActivations, RawArray, RawConfig, RawWeights};
+pub use raw::{RawAccel, RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
 
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
-use crate::widths::MacWidths;
+use crate::widths::{MacWidths, Overflow};
 use std::path::{Path, PathBuf};
 
 /// Largest accumulator the golden model (i64) and the generated testbenches support.
@@ -87,8 +87,12 @@ pub struct Design {
     pub act: ActFormat,
     /// Longest dot product the accumulator holds without overflow.
     pub max_dot_length: u64,
-    /// Derived datapath widths (accumulator possibly widened by `accumulator_bits`).
+    /// Derived datapath widths (accumulator possibly widened by `accumulator_bits` or set by
+    /// `accumulator.bits`).
     pub widths: MacWidths,
+    /// What the accumulator does on overflow ([`Overflow::Exact`] unless `accumulator.overflow`
+    /// says otherwise).
+    pub overflow: Overflow,
     /// Optional array; `None` means a single MAC.
     pub array: Option<ArrayShape>,
     /// Optional inference accelerator around the array.
@@ -244,18 +248,70 @@ impl Design {
                 ),
             ));
         }
-        if let Some(acc) = raw.accumulator_bits {
+        let exact_range = |acc: u32, f: &'static str| {
             if acc < widths.acc || acc > MAX_ACC_BITS {
                 return Err(field(
-                    "accumulator_bits",
+                    f,
                     format!(
                         "allowed range is {}..={MAX_ACC_BITS} ({} bits are needed for {} products \
-                         of up to {} bits), got {acc}",
+                         of up to {} bits; narrower needs `accumulator.overflow: saturate` or \
+                         `wrap`), got {acc}",
                         widths.acc, widths.acc, raw.max_dot_length, widths.product
                     ),
                 ));
             }
-            widths.acc = acc;
+            Ok(acc)
+        };
+        let mut overflow = Overflow::Exact;
+        match (raw.accumulator_bits, &raw.accumulator) {
+            (Some(_), Some(_)) => {
+                return Err(field(
+                    "accumulator",
+                    "give either `accumulator` or `accumulator_bits`, not both \
+                     (`accumulator_bits: N` is `accumulator: {bits: N}`)"
+                        .into(),
+                ))
+            }
+            (Some(acc), None) => widths.acc = exact_range(acc, "accumulator_bits")?,
+            (None, Some(a)) => {
+                overflow = match a.overflow.as_deref() {
+                    None => Overflow::Exact,
+                    Some(o) => Overflow::parse(o).ok_or_else(|| {
+                        field(
+                            "accumulator.overflow",
+                            format!("expected `exact`, `saturate` or `wrap`, got `{o}`"),
+                        )
+                    })?,
+                };
+                widths.acc = match overflow {
+                    Overflow::Exact => exact_range(a.bits, "accumulator.bits")?,
+                    _ if a.bits < widths.product || a.bits > MAX_ACC_BITS => {
+                        return Err(field(
+                            "accumulator.bits",
+                            format!(
+                                "allowed range with `overflow: {}` is {}..={MAX_ACC_BITS} (at \
+                                 least one product of {} bits), got {}",
+                                overflow.name(),
+                                widths.product,
+                                widths.product,
+                                a.bits
+                            ),
+                        ))
+                    }
+                    _ => a.bits,
+                };
+                if overflow != Overflow::Exact && raw.array.is_some() {
+                    return Err(field(
+                        "accumulator.overflow",
+                        format!(
+                            "arrays support exact accumulators only, got `{}`; remove the \
+                             `array` section to build the MAC",
+                            overflow.name()
+                        ),
+                    ));
+                }
+            }
+            (None, None) => {}
         }
 
         let array = match raw.array {
@@ -298,6 +354,7 @@ impl Design {
             act,
             max_dot_length: raw.max_dot_length,
             widths,
+            overflow,
             array,
             accel,
         })
@@ -400,12 +457,13 @@ fn accel_shape(
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 22] = [
+    const DOTTED: [&str; 25] = [
         "name",
         "weights",
         "activations",
         "max_dot_length",
         "accumulator_bits",
+        "accumulator",
         "array",
         "accelerator",
         "accelerator.batch",
@@ -415,6 +473,8 @@ fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
         "accelerator.bias_bits",
         "accelerator.layers",
         "accelerator.image_words",
+        "accumulator.bits",
+        "accumulator.overflow",
         "weights.format",
         "weights.bits",
         "weights.zero",
@@ -733,6 +793,50 @@ mod tests {
             let e = design(&format!("{GOOD}{extra}")).unwrap_err().to_string();
             assert!(e.contains(f), "{extra}: {e}");
         }
+    }
+
+    #[test]
+    fn narrow_accumulators_need_a_policy_and_name_their_field() {
+        let y = |acc: &str| {
+            format!(
+                "name: p\nweights: {{format: pot, bits: 4}}\nactivations: {{bits: 8, signed: false}}\n\
+                 max_dot_length: 256\n{acc}"
+            )
+        };
+        let d = design(&y("accumulator: {bits: 16, overflow: saturate}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (16, Overflow::Saturate));
+        let d = design(&y("accumulator: {bits: 15, overflow: wrap}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (15, Overflow::Wrap));
+        let d = design(&y("accumulator: {bits: 30}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (30, Overflow::Exact));
+        assert_eq!(design(&y("")).unwrap().overflow, Overflow::Exact);
+        let cases = [
+            ("accumulator: {bits: 16}\n", "accumulator.bits", "overflow"),
+            ("accumulator: {bits: 16, overflow: exact}\n", "accumulator.bits", "23..=64"),
+            ("accumulator: {bits: 14, overflow: wrap}\n", "accumulator.bits", "15..=64"),
+            ("accumulator: {bits: 65, overflow: wrap}\n", "accumulator.bits", "15..=64"),
+            ("accumulator: {bits: 16, overflow: clip}\n", "accumulator.overflow", "clip"),
+            ("accumulator: {bits: 16, overflow: ~}\n", "accumulator.overflow", "no value"),
+            ("accumulator_bits: 24\naccumulator: {bits: 24}\n", "accumulator", "not both"),
+            (
+                "accumulator: {bits: 16, overflow: wrap}\narray: {rows: 2, cols: 2, dataflow: ws}\n",
+                "accumulator.overflow",
+                "arrays",
+            ),
+        ];
+        for (extra, f, word) in cases {
+            let e = design(&y(extra)).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("test.yaml: field `{f}`: ")),
+                "{extra}: {e}"
+            );
+            assert!(e.contains(word), "{extra}: {e}");
+        }
+        // An exact array accumulator is still fine.
+        design(&y(
+            "accumulator: {bits: 24}\narray: {rows: 2, cols: 2, dataflow: os}\n",
+        ))
+        .unwrap();
     }
 
     #[test]

@@ -17,12 +17,26 @@ pub struct RawConfig {
     /// Optional accumulator width (at least the derived one).
     #[serde(default)]
     pub accumulator_bits: Option<u32>,
+    /// Optional accumulator width and overflow policy (`{bits, overflow}`).
+    #[serde(default)]
+    pub accumulator: Option<RawAccumulator>,
     /// Optional systolic array.
     #[serde(default)]
     pub array: Option<RawArray>,
     /// Optional inference accelerator around the array (needs `array`).
     #[serde(default)]
     pub accelerator: Option<RawAccel>,
+}
+
+/// `accumulator:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccumulator {
+    /// Width.
+    pub bits: u32,
+    /// `exact` (default: at least the derived width), `saturate` or `wrap`.
+    #[serde(default)]
+    pub overflow: Option<String>,
 }
 
 /// `weights:` section.

@@ -37,6 +37,10 @@ pub struct MacCommon {
     pub prod_pad: Option<u32>,
     /// Accumulator MSB.
     pub acc_msb: u32,
+    /// A saturating accumulator: the sum is formed one bit wider and clamped on overflow.
+    pub saturate: bool,
+    /// Sign-extension bits from the product to the one-bit-wider saturating sum.
+    pub sat_pad: u32,
 }
 
 /// `Some(wide - narrow)` when the narrow value must be extended.
@@ -60,6 +64,8 @@ impl MacCommon {
             w_pad: pad(d.widths.product, d.weights.bits()),
             prod_pad: pad(d.widths.acc, d.widths.product),
             acc_msb: d.widths.acc - 1,
+            saturate: d.overflow == crate::widths::Overflow::Saturate,
+            sat_pad: d.widths.acc + 1 - d.widths.product,
         }
     }
 
@@ -255,6 +261,36 @@ fn vector_files(d: &Design, vectors: &[Vector]) -> (String, String) {
     (stim, expect)
 }
 
+/// The testbench of a MAC and its vector files for the given vectors, by path in the folder
+/// (`tb/tb_<name>.v`, `vectors/stim.hex`, `vectors/expect.hex`): the folder's own testbench
+/// text, run on other stimulus (`potmac power`).
+pub(crate) fn testbench_files(
+    d: &Design,
+    vectors: &[Vector],
+) -> Result<BTreeMap<String, String>, EmitError> {
+    let c = MacCommon::new(d);
+    let tb_top = format!("tb_{}", d.name);
+    let tb_file = format!("tb/{tb_top}.v");
+    let tb_header = config_lines(d, &tb_top);
+    let tb = render(
+        &MacTb {
+            header: &tb_header,
+            waves: super::WAVES,
+            c: &c,
+            tb: &tb_top,
+            n: vectors.len(),
+            sentinel: hex::sentinel(c.acc),
+        },
+        &tb_file,
+    )?;
+    let (stim, expect) = vector_files(d, vectors);
+    Ok(BTreeMap::from([
+        (tb_file, tb),
+        ("vectors/stim.hex".to_string(), stim),
+        ("vectors/expect.hex".to_string(), expect),
+    ]))
+}
+
 /// Every file of a single-MAC design.
 pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     let c = MacCommon::new(d);
@@ -299,7 +335,8 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         )?,
     );
     let mut variants = Vec::new();
-    if matches!(d.weights, WeightFormat::Uniform(_)) {
+    // The hand-written baseline is one behavioural statement; a saturating one would not be.
+    if matches!(d.weights, WeightFormat::Uniform(_)) && !c.saturate {
         let top = format!("{}_{PLAIN}", c.module);
         let file = format!("synth/{top}.v");
         let header = config_lines(d, &top);

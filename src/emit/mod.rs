@@ -13,6 +13,7 @@ pub mod formal;
 pub mod hex;
 mod mac;
 mod ports;
+pub mod power;
 mod project;
 
 use crate::config::Design;
@@ -168,10 +169,18 @@ pub(crate) fn config_lines(design: &Design, module: &str) -> Vec<String> {
             design.act.signed()
         ),
         format!("   max_dot_length: {}", design.max_dot_length),
-        format!(
-            "   accumulator_bits: {} (derived minimum {})",
-            w.acc, derived.acc
-        ),
+        match design.overflow {
+            crate::widths::Overflow::Exact => format!(
+                "   accumulator_bits: {} (derived minimum {})",
+                w.acc, derived.acc
+            ),
+            o => format!(
+                "   accumulator: {{bits: {}, overflow: {}}} (exact width {})",
+                w.acc,
+                o.name(),
+                derived.acc
+            ),
+        },
         format!(
             "   derived: product_bits {}, signed activation bits {}",
             w.product, w.act_ext

@@ -3,7 +3,8 @@
 
 use super::{render, EmitError};
 use crate::config::Design;
-use crate::tools::{icarus, nextpnr, verilator, yosys};
+use crate::tools::{icarus, liberty, nextpnr, verilator, yosys};
+use crate::widths::Overflow;
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -103,6 +104,9 @@ struct SynthGeneric<'a> {
     top: &'a str,
     stat_json: String,
     comb_json: String,
+    liberty: &'static str,
+    ge_json: String,
+    gates: String,
 }
 
 #[derive(Template)]
@@ -163,6 +167,9 @@ struct WidthsJson {
     weight_code: u32,
     product: u32,
     accumulator: u32,
+    /// `saturate` or `wrap` for a narrow accumulator; absent when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overflow: Option<&'static str>,
     max_dot_length: u64,
 }
 
@@ -193,6 +200,7 @@ pub(crate) fn format_json(d: &Design, t: &Tops<'_>) -> String {
             weight_code: d.weights.bits(),
             product: d.widths.product,
             accumulator: d.widths.acc,
+            overflow: (d.overflow != Overflow::Exact).then(|| d.overflow.name()),
             max_dot_length: d.max_dot_length,
         },
     };
@@ -236,6 +244,7 @@ pub(crate) fn add_project_files(
         )?,
     );
     synth_scripts(files, &format!("{} ({})", t.top, d.name), "", t.rtl, t.top)?;
+    files.insert(liberty::FILE.into(), liberty::TEXT.into());
     for (variant, rtl, top) in t.variants {
         synth_scripts(
             files,
@@ -289,6 +298,13 @@ pub(crate) fn add_project_files(
     for (path, text) in COCOTB {
         files.insert(path.to_string(), text.to_string());
     }
+    if d.overflow != Overflow::Exact {
+        // A narrow accumulator's model applies its overflow policy after each cycle.
+        files
+            .get_mut("cocotb/model.py")
+            .expect("inserted above")
+            .push_str(include_str!("../../templates/cocotb/model_narrow.py"));
+    }
     Ok(())
 }
 
@@ -312,6 +328,9 @@ fn synth_scripts(
                     top,
                     stat_json,
                     comb_json: target.comb_json_for(variant),
+                    liberty: liberty::FILE,
+                    ge_json: target.ge_json_for(variant),
+                    gates: target.gates_for(variant),
                 },
                 &script,
             )?,

@@ -95,6 +95,7 @@ pub fn accel_design(
         },
         max_dot_length: shapes.iter().map(|s| u64::from(s.0)).max().unwrap_or(1),
         accumulator_bits: None,
+        accumulator: None,
         array: Some(RawArray {
             rows: side,
             cols: side,

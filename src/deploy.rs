@@ -196,6 +196,7 @@ pub fn layer_runs(
             },
             max_dot_length: k as u64,
             accumulator_bits: None,
+            adder: None,
             array: Some(RawArray {
                 rows: shape.rows,
                 cols: shape.cols,

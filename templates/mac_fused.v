@@ -1,4 +1,12 @@
 
+{%- if c.invert %}
+  // Add/subtract around a plain adder: s ? ~(~base + x) : base + x == base + (s ? -x : x).
+  wire [AccWidth-1:0] x      = {% if let Some(n) = c.prod_pad %}{{{= n =}{mag[ProdWidth-1]}}, mag}{% else %}mag{% endif %};
+  wire [AccWidth-1:0] base_s = base ^ {AccWidth{w_sign}};
+  wire [AccWidth-1:0] sum_s  = base_s + x;
+  wire [AccWidth-1:0] sum    = sum_s ^ {AccWidth{w_sign}};
+{%- else %}
   // Fused add/subtract, one carry chain: base + (x ^ {AccWidth{s}}) + s == base + (s ? -x : x).
   wire [AccWidth-1:0] x   = {% if let Some(n) = c.prod_pad %}{{{= n =}{mag[ProdWidth-1]}}, mag}{% else %}mag{% endif %};
   wire [AccWidth-1:0] sum = base + (x ^ {AccWidth{w_sign}}) + {{(AccWidth-1){1'b0}}, w_sign};
+{%- endif %}

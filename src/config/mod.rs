@@ -65,6 +65,27 @@ impl Dataflow {
     }
 }
 
+/// How a PoT or APoT MAC adds a signed shifted activation into its accumulator (both exact;
+/// they differ in gates, glitches and FPGA LUTs, measured in docs/power.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adder {
+    /// `acc + (x ^ {N{s}}) + s`: one carry chain with the sign as carry-in (the default).
+    #[default]
+    Xor,
+    /// `s ? ~(~acc + x) : acc + x`: the accumulator inverted before and after a plain add.
+    Invert,
+}
+
+impl Adder {
+    /// Config spelling.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Adder::Xor => "xor",
+            Adder::Invert => "invert",
+        }
+    }
+}
+
 /// An R×C array of MAC processing elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArrayShape {
@@ -91,6 +112,8 @@ pub struct Design {
     pub widths: MacWidths,
     /// Optional array; `None` means a single MAC.
     pub array: Option<ArrayShape>,
+    /// PoT/APoT add/subtract structure (`Xor` for uniform, which has none).
+    pub adder: Adder,
 }
 
 impl Design {
@@ -213,6 +236,24 @@ impl Design {
             widths.acc = acc;
         }
 
+        let adder = match raw.adder.as_deref() {
+            None | Some("xor") => Adder::Xor,
+            Some("invert") => Adder::Invert,
+            Some(other) => {
+                return Err(field(
+                    "adder",
+                    format!("expected `xor` or `invert`, got `{other}`"),
+                ))
+            }
+        };
+        if raw.adder.is_some() && matches!(weights, WeightFormat::Uniform(_)) {
+            return Err(field(
+                "adder",
+                "only the `pot` and `apot` formats have an add/subtract to choose (format is `uniform`)"
+                    .into(),
+            ));
+        }
+
         let array = match raw.array {
             None => None,
             Some(a) => {
@@ -249,6 +290,7 @@ impl Design {
             max_dot_length: raw.max_dot_length,
             widths,
             array,
+            adder,
         })
     }
 }
@@ -257,8 +299,9 @@ impl Design {
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 14] = [
+    const DOTTED: [&str; 15] = [
         "name",
+        "adder",
         "weights",
         "activations",
         "max_dot_length",
@@ -391,6 +434,29 @@ mod tests {
 
     fn design(y: &str) -> Result<Design, ConfigError> {
         Design::from_yaml(y, "test.yaml")
+    }
+
+    #[test]
+    fn adder_is_xor_by_default_and_named_in_errors() {
+        let base = "name: x\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: false}\nmax_dot_length: 4\n";
+        assert_eq!(design(base).unwrap().adder, Adder::Xor);
+        assert_eq!(
+            design(&format!("{base}adder: xor\n")).unwrap().adder,
+            Adder::Xor
+        );
+        let d = design(&format!("{base}adder: invert\n")).unwrap();
+        assert_eq!((d.adder, d.adder.name()), (Adder::Invert, "invert"));
+        let e = design(&format!("{base}adder: carry\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("carry"), "{e}");
+        let e = design(&format!("{base}adder:\n")).unwrap_err().to_string();
+        assert!(e.contains("field `adder`"), "{e}");
+        let u = base.replace("pot", "uniform");
+        let e = design(&format!("{u}adder: invert\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("uniform"), "{e}");
     }
 
     /// Found by `benches/fuzz_config.sh 720 20261203`: a quoted key with line breaks made an

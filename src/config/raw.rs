@@ -17,6 +17,9 @@ pub struct RawConfig {
     /// Optional accumulator width (at least the derived one).
     #[serde(default)]
     pub accumulator_bits: Option<u32>,
+    /// PoT/APoT add/subtract structure: `xor` (default) or `invert`.
+    #[serde(default)]
+    pub adder: Option<String>,
     /// Optional systolic array.
     #[serde(default)]
     pub array: Option<RawArray>,

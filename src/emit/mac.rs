@@ -37,6 +37,8 @@ pub struct MacCommon {
     pub prod_pad: Option<u32>,
     /// Accumulator MSB.
     pub acc_msb: u32,
+    /// PoT/APoT: add/subtract as `s ? ~(~base + x) : base + x` (`adder: invert`).
+    pub invert: bool,
 }
 
 /// `Some(wide - narrow)` when the narrow value must be extended.
@@ -60,6 +62,7 @@ impl MacCommon {
             w_pad: pad(d.widths.product, d.weights.bits()),
             prod_pad: pad(d.widths.acc, d.widths.product),
             acc_msb: d.widths.acc - 1,
+            invert: d.adder == crate::config::Adder::Invert,
         }
     }
 

@@ -202,10 +202,10 @@ fn exports_carry_code_tables_and_checksums_and_every_corruption_is_refused() {
             Err(e) => e.to_string(),
         };
         assert!(err.contains(names), "{what}: `{err}` does not name {names}");
-        // The command line refuses it too, with exit 2, before any tool runs.
+        // `potmac infer` refuses it too, with exit 2, before any tool runs.
         if i < 3 {
             let o = potmac()
-                .args(["deploy", "--out"])
+                .args(["infer", "--out"])
                 .arg(base.join("hdl"))
                 .arg(&dir)
                 .output()

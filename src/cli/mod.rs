@@ -16,6 +16,7 @@ mod man;
 mod prove;
 pub mod qat;
 mod sim;
+mod sweep;
 mod synth;
 mod ui;
 
@@ -67,6 +68,8 @@ enum Command {
     /// Generate, then prove each MAC equal to its code-table reference (Yosys, formal).
     #[command(long_about = prove::LONG_ABOUT)]
     Prove(prove::Args),
+    /// Measure a design-space sweep (in parallel, resumable) or emit it as cluster jobs.
+    Sweep(sweep::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
@@ -105,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Synth(a) => synth::run(a, &ui),
         Command::Prove(a) => prove::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
+        Command::Sweep(a) => sweep::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Deploy(a) => deploy::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),

@@ -4,7 +4,7 @@
 //! `--emit-jobs` and `--collect` need nothing else. Values must be deterministic (no wall
 //! times), so reruns and cluster runs give identical results.
 
-use super::spec::{Point, QatSpec};
+use super::point::{Point, QatSpec};
 use super::SweepError;
 use crate::config::Design;
 use crate::tools::{nextpnr, yosys};

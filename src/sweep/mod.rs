@@ -12,12 +12,13 @@
 pub mod metrics;
 pub mod output;
 pub mod plot;
+pub mod point;
 pub mod slurm;
 pub mod spec;
 
+use point::Point;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use spec::Point;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

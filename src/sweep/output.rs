@@ -3,7 +3,6 @@
 //! the points not yet finished and the skipped combinations) and the SVG plots. Every file is
 //! written atomically; none holds a time or an absolute path.
 
-use super::spec::Point;
 use super::{metrics, plot, write_atomic, Manifest, PointResult, SweepError};
 use serde_json::Value;
 use std::path::Path;
@@ -23,41 +22,19 @@ pub const POINT_COLUMNS: [&str; 11] = [
     "pnr",
 ];
 
-/// `exact`, `16:saturate`.
-pub fn acc_label(p: &Point) -> String {
-    p.accumulator
-        .as_ref()
-        .map_or("exact".into(), |a| format!("{}:{}", a.bits, a.overflow))
-}
-
-/// `none`, `4x4:ws`.
-pub fn array_label(p: &Point) -> String {
-    p.array.as_ref().map_or("none".into(), |a| {
-        format!("{}x{}:{}", a.rows, a.cols, a.dataflow)
-    })
-}
-
-/// `pot`, `pot:none`, `uniform`.
-pub fn format_label(p: &Point) -> String {
-    match p.zero.as_deref() {
-        Some("none") => format!("{}:none", p.format),
-        _ => p.format.clone(),
-    }
-}
-
 /// One row: every column's value (JSON null when a metric does not apply).
 pub fn row(r: &PointResult) -> Vec<(String, Value)> {
     let p = &r.point;
     let mut v: Vec<(String, Value)> = vec![
         ("hash".into(), r.hash.clone().into()),
         ("name".into(), r.name.clone().into()),
-        ("format".into(), format_label(p).into()),
+        ("format".into(), p.format_label().into()),
         ("weight_bits".into(), p.weight_bits.into()),
         ("activation_bits".into(), p.activation_bits.into()),
         ("activation_signed".into(), p.activation_signed.into()),
         ("max_dot_length".into(), p.max_dot_length.into()),
-        ("accumulator".into(), acc_label(p).into()),
-        ("array".into(), array_label(p).into()),
+        ("accumulator".into(), p.acc_label().into()),
+        ("array".into(), p.array_label().into()),
         ("target".into(), p.target.clone().into()),
         ("pnr".into(), p.pnr.into()),
     ];

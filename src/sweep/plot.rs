@@ -2,7 +2,6 @@
 //! left to the viewer's `sans-serif`): area against weight bits per format, Fmax against array
 //! size, and QAT accuracy against area with its Pareto front. Output is deterministic.
 
-use super::output::{acc_label, format_label};
 use super::PointResult;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -233,21 +232,20 @@ type BySeries<T> = BTreeMap<String, Vec<T>>;
 pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     // Area against weight bits, per (target, accumulator, activation bits); one series per format.
-    let mut groups: BTreeMap<(String, String, u32), BySeries<(f64, f64)>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, u32), BySeries<(f64, f64)>> = BTreeMap::new();
     let mut ylabel = BTreeMap::new();
     for r in results.iter().filter(|r| r.point.array.is_none()) {
         if let Some((a, label)) = area(r) {
             let key = (
                 r.point.target.clone(),
-                acc_label(&r.point),
+                r.point.acc_label(),
                 r.point.activation_bits,
             );
             ylabel.insert(key.clone(), label);
             groups
                 .entry(key)
                 .or_default()
-                .entry(format_label(&r.point))
+                .entry(r.point.format_label())
                 .or_default()
                 .push((f64::from(r.point.weight_bits), a));
         }
@@ -280,7 +278,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
         if let (Some(a), Some(f)) = (&r.point.array, val(r, "fmax_mhz")) {
             let label = format!(
                 "{} W{}A{} {}",
-                format_label(&r.point),
+                r.point.format_label(),
                 r.point.weight_bits,
                 r.point.activation_bits,
                 a.dataflow
@@ -310,17 +308,16 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
         out.push(("fmax_vs_array.svg".into(), render(&chart)));
     }
     // QAT accuracy against generic area, per accumulator; the Pareto front over all formats.
-    let mut acc_groups: BTreeMap<String, BySeries<(f64, f64, String)>> =
-        BTreeMap::new();
+    let mut acc_groups: BTreeMap<String, BySeries<(f64, f64, String)>> = BTreeMap::new();
     for r in results
         .iter()
         .filter(|r| r.point.array.is_none() && r.point.target == "generic")
     {
         if let (Some(q), Some(t)) = (val(r, "qat_acc"), val(r, "transistors")) {
             acc_groups
-                .entry(acc_label(&r.point))
+                .entry(r.point.acc_label())
                 .or_default()
-                .entry(format_label(&r.point))
+                .entry(r.point.format_label())
                 .or_default()
                 .push((t, 100.0 * q, format!("{}", r.point.weight_bits)));
         }

@@ -6,7 +6,7 @@
 //! `MaxArraySize` of 1001). Every job writes `points/<hash>.json` into DIR, so
 //! `--collect DIR` merges them exactly as a local run does.
 
-use super::spec::Point;
+use super::point::Point;
 use super::{write_atomic, Manifest, SweepError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;

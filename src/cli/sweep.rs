@@ -66,10 +66,10 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         slurm::emit_jobs(&m, dir, &a.potmac)?;
         writeln!(
             ui,
-            "{} jobs in {}: jobs.txt (e.g. `cd {0} && parallel < jobs.txt`), slurm.sbatch and submit.sh \
-             (`cd {0} && ./submit.sh`); then `potmac sweep --collect {0}`",
-            m.points.len(),
-            dir.display()
+            "{n} jobs in {d}: jobs.txt (e.g. `cd {d} && parallel < jobs.txt`), slurm.sbatch and \
+             submit.sh (`cd {d} && ./submit.sh`); then `potmac sweep --collect {d}`",
+            n = m.points.len(),
+            d = dir.display()
         )?;
         return Ok(Verdict::Pass);
     }

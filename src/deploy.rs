@@ -171,6 +171,7 @@ pub fn layer_runs(
             max_dot_length: k as u64,
             accumulator_bits: None,
             accumulator: None,
+            adder: None,
             array: Some(RawArray {
                 rows: shape.rows,
                 cols: shape.cols,

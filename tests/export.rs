@@ -202,7 +202,7 @@ fn exports_carry_code_tables_and_checksums_and_every_corruption_is_refused() {
             Err(e) => e.to_string(),
         };
         assert!(err.contains(names), "{what}: `{err}` does not name {names}");
-        // The command line refuses it too, with exit 2, before any tool runs.
+        // `potmac infer` refuses it too, with exit 2, before any tool runs.
         if i < 3 {
             for mode in [&["infer"][..], &["infer", "--per-layer"]] {
                 let o = potmac()

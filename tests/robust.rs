@@ -309,6 +309,12 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
         (vec!["infer", "--batch", "0", "no_export"], "--batch"),
         (vec!["infer", "--batch", "4097", "no_export"], "--batch"),
         (vec!["infer", "--sim", "vcs", "no_export"], "--sim"),
+        (vec!["power", "--cycles", "0", c], "--cycles"),
+        (vec!["power", "--delay", "slow", c], "--delay"),
+        (vec!["power", "--stimulus", "noise", c], "--stimulus"),
+        (vec!["power", "--stimulus", "real", c], "--export"),
+        (vec!["power", "--export", dir, c], "--export"),
+        (vec!["power", "--format", "xml", c], "--format"),
         (vec!["completions", "tcsh"], "<SHELL>"),
         (vec!["man", "--page"], "--page"),
     ];
@@ -339,7 +345,7 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
             files_under(&out)
         );
     }
-    assert_eq!(seen.len(), 8, "every subcommand: {seen:?}");
+    assert_eq!(seen.len(), 9, "every subcommand: {seen:?}");
 }
 
 /// OS errors from every layer that touches files print their reason exactly once.

@@ -65,6 +65,27 @@ impl Dataflow {
     }
 }
 
+/// How a PoT or APoT MAC adds a signed shifted activation into its accumulator (both exact;
+/// they differ in gates, glitches and FPGA LUTs, measured in docs/power.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adder {
+    /// `acc + (x ^ {N{s}}) + s`: one carry chain with the sign as carry-in (the default).
+    #[default]
+    Xor,
+    /// `s ? ~(~acc + x) : acc + x`: the accumulator inverted before and after a plain add.
+    Invert,
+}
+
+impl Adder {
+    /// Config spelling.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Adder::Xor => "xor",
+            Adder::Invert => "invert",
+        }
+    }
+}
+
 /// An R×C array of MAC processing elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArrayShape {
@@ -97,6 +118,8 @@ pub struct Design {
     pub array: Option<ArrayShape>,
     /// Optional inference accelerator around the array.
     pub accel: Option<AccelShape>,
+    /// PoT/APoT add/subtract structure (`Xor` for uniform, which has none).
+    pub adder: Adder,
 }
 
 /// The memories and batch of an inference accelerator (`accelerator:`); see
@@ -314,6 +337,32 @@ impl Design {
             (None, None) => {}
         }
 
+        let adder = match raw.adder.as_deref() {
+            None | Some("xor") => Adder::Xor,
+            Some("invert") => Adder::Invert,
+            Some(other) => {
+                return Err(field(
+                    "adder",
+                    format!("expected `xor` or `invert`, got `{other}`"),
+                ))
+            }
+        };
+        if raw.adder.is_some() && matches!(weights, WeightFormat::Uniform(_)) {
+            return Err(field(
+                "adder",
+                "only the `pot` and `apot` formats have an add/subtract to choose (format is `uniform`)"
+                    .into(),
+            ));
+        }
+        if adder == Adder::Invert && overflow == Overflow::Saturate {
+            return Err(field(
+                "adder",
+                "`invert` has no saturating form; a saturating accumulator uses the fused \
+                 `xor` add/subtract (remove `adder` or use `overflow: wrap`)"
+                    .into(),
+            ));
+        }
+
         let array = match raw.array {
             None => None,
             Some(a) => {
@@ -357,6 +406,7 @@ impl Design {
             overflow,
             array,
             accel,
+            adder,
         })
     }
 }
@@ -457,8 +507,9 @@ fn accel_shape(
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 25] = [
+    const DOTTED: &[&str] = &[
         "name",
+        "adder",
         "weights",
         "activations",
         "max_dot_length",
@@ -602,6 +653,32 @@ mod tests {
 
     fn design(y: &str) -> Result<Design, ConfigError> {
         Design::from_yaml(y, "test.yaml")
+    }
+
+    #[test]
+    fn adder_is_xor_by_default_and_named_in_errors() {
+        let base = "name: x\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: false}\nmax_dot_length: 4\n";
+        assert_eq!(design(base).unwrap().adder, Adder::Xor);
+        assert_eq!(
+            design(&format!("{base}adder: xor\n")).unwrap().adder,
+            Adder::Xor
+        );
+        let d = design(&format!("{base}adder: invert\n")).unwrap();
+        assert_eq!((d.adder, d.adder.name()), (Adder::Invert, "invert"));
+        let e = design(&format!("{base}adder: carry\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("carry"), "{e}");
+        let e = design(&format!("{base}adder:\n")).unwrap_err().to_string();
+        assert!(e.contains("field `adder`"), "{e}");
+        let u = base.replace("pot", "uniform");
+        let sat = format!("{base}adder: invert\naccumulator: {{bits: 16, overflow: saturate}}\n");
+        let e = design(&sat).unwrap_err().to_string();
+        assert!(e.contains("field `adder`") && e.contains("saturat"), "{e}");
+        let e = design(&format!("{u}adder: invert\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("uniform"), "{e}");
     }
 
     /// Found by `benches/fuzz_config.sh 720 20261203`: a quoted key with line breaks made an

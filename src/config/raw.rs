@@ -20,6 +20,9 @@ pub struct RawConfig {
     /// Optional accumulator width and overflow policy (`{bits, overflow}`).
     #[serde(default)]
     pub accumulator: Option<RawAccumulator>,
+    /// PoT/APoT add/subtract structure: `xor` (default) or `invert`.
+    #[serde(default)]
+    pub adder: Option<String>,
     /// Optional systolic array.
     #[serde(default)]
     pub array: Option<RawArray>,

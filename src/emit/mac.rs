@@ -41,6 +41,8 @@ pub struct MacCommon {
     pub saturate: bool,
     /// Sign-extension bits from the product to the one-bit-wider saturating sum.
     pub sat_pad: u32,
+    /// PoT/APoT: add/subtract as `s ? ~(~base + x) : base + x` (`adder: invert`).
+    pub invert: bool,
 }
 
 /// `Some(wide - narrow)` when the narrow value must be extended.
@@ -66,6 +68,7 @@ impl MacCommon {
             acc_msb: d.widths.acc - 1,
             saturate: d.overflow == crate::widths::Overflow::Saturate,
             sat_pad: d.widths.acc + 1 - d.widths.product,
+            invert: d.adder == crate::config::Adder::Invert,
         }
     }
 

@@ -186,6 +186,10 @@ pub(crate) fn config_lines(design: &Design, module: &str) -> Vec<String> {
             w.product, w.act_ext
         ),
     ];
+    // Only when chosen, so designs with the default keep their files byte for byte.
+    if design.adder != crate::config::Adder::Xor {
+        v.push(format!("   adder: {}", design.adder.name()));
+    }
     if let Some(a) = &design.array {
         v.push(format!(
             "   array: {{rows: {}, cols: {}, dataflow: {}}}",

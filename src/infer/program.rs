@@ -102,6 +102,7 @@ pub fn accel_design(
             dataflow: "ws".into(),
         }),
         accelerator: None,
+        adder: None,
     };
     let origin = "the exported model";
     let base = Design::validate(raw.clone(), origin)?;

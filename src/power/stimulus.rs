@@ -127,8 +127,8 @@ fn real_gemms(d: &Design, dir: &Path) -> Result<Vec<Gemm>, PowerError> {
 /// GEMMs for an array design, about `cycles` cycles of a fully used array (at most
 /// `cycles × rows × cols` MAC operations). `random` and `held`: one GEMM of `cycles` random
 /// rows, K = min(rows, max_dot_length), N = cols (a weight-stationary array holds its
-/// weights for the whole run either way); `real`: the export's layers, rows cut to the
-/// budget.
+/// weights for the whole run either way); `real`: the export's layers, each cut to its first
+/// column tile and to the rows the budget leaves.
 pub fn array_gemms(
     d: &Design,
     s: &Stimulus,
@@ -155,26 +155,28 @@ pub fn array_gemms(
             }])
         }
         Stimulus::Real(dir) => {
+            // Each layer cut to its first column tile (N ≤ cols) and to the rows the budget
+            // leaves (at least one row of the first layer).
             let mut left = budget;
             let mut out = Vec::new();
-            for mut g in real_gemms(d, dir)? {
-                let per_row = g.shape.k * g.shape.n;
+            for g in real_gemms(d, dir)? {
+                let (k, n) = (g.shape.k, g.shape.n.min(u64::from(a.cols)));
+                let per_row = k * n;
                 let m = g.shape.m.min(left / per_row.max(1));
+                let m = if out.is_empty() { m.max(1) } else { m };
                 if m == 0 {
                     break;
                 }
-                g.shape.m = m;
-                g.x.truncate((m * g.shape.k) as usize);
-                left -= m * per_row;
-                out.push(g);
-            }
-            if out.is_empty() {
-                return Err(PowerError::Export {
-                    path: dir.display().to_string(),
-                    message: format!(
-                        "one row of its first layer is more than {budget} MACs; raise --cycles"
-                    ),
+                let w = (0..k)
+                    .flat_map(|t| (0..n).map(move |j| (t, j)))
+                    .map(|(t, j)| g.w[(t * g.shape.n + j) as usize])
+                    .collect();
+                out.push(Gemm {
+                    shape: GemmShape { m, k, n },
+                    x: g.x[..(m * k) as usize].to_vec(),
+                    w,
                 });
+                left = left.saturating_sub(m * per_row);
             }
             Ok(out)
         }

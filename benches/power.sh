@@ -46,6 +46,27 @@ for r in rows:
     print("| %s | %s | %.1f | %.1f | %.2f |" % (r["design"], r["macs"], float(r["toggles_per_mac"]), c, c / ref))
 '
 done
+# The add/subtract structure (adder: xor against adder: invert), PoT and APoT.
+adders=(verification/configs/paper/pot_w4a8.yaml verification/configs/adder/pot_w4a8_invert.yaml
+    verification/configs/paper/apot_w4a8.yaml verification/configs/adder/apot_w4a8_invert.yaml)
+for t in ice40 xc7; do
+    echo; echo "## adder: xor | invert, $t"
+    "$bin" -q synth "${adders[@]}" --target "$t" --out "$out/hdl"
+done
+for stim in random held; do
+    for delay in unit zero; do
+        echo; echo "## adder: xor | invert, $stim, $delay delay"
+        nice -n 10 "$bin" -q power "${adders[@]}" --stimulus "$stim" --delay "$delay" \
+            --cycles "$cycles" --out "$out/hdl"
+    done
+done
+echo; echo "## adder: xor | invert, real, unit delay"
+for i in 0 1 2 3; do
+    f=$([ "$i" -lt 2 ] && echo pot-4 || echo apot-4)
+    nice -n 10 "$bin" -q power "${adders[$i]}" --stimulus real --export "$exports/$f" \
+        --cycles "$cycles" --out "$out/hdl" --format csv
+done | awk -F, 'NR == 1 || $1 != "design"' | cut -d, -f1,4,11,15
+
 # 8x8 arrays, both dataflows, real data: about ${POTMAC_ARRAY_CYCLES:-100} array cycles each
 # (at most that many x 64 MAC operations).
 acycles=${POTMAC_ARRAY_CYCLES:-100}

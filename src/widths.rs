@@ -37,6 +37,52 @@ impl MacWidths {
     }
 }
 
+/// What the accumulator does when a sum leaves its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Overflow {
+    /// Never happens: the accumulator holds `max_dot_length` worst-case products (the default).
+    #[default]
+    Exact,
+    /// Clamp to the most positive / most negative value.
+    Saturate,
+    /// Two's-complement wrap-around (the low bits of the exact sum).
+    Wrap,
+}
+
+impl Overflow {
+    /// Config spelling.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Overflow::Exact => "exact",
+            Overflow::Saturate => "saturate",
+            Overflow::Wrap => "wrap",
+        }
+    }
+
+    /// From its config spelling.
+    pub fn parse(s: &str) -> Option<Overflow> {
+        [Overflow::Exact, Overflow::Saturate, Overflow::Wrap]
+            .into_iter()
+            .find(|o| o.name() == s)
+    }
+
+    /// The accumulator value for the exact sum `v` at `bits` bits, or `None` when an exact
+    /// accumulator overflows (a broken promise, not a policy).
+    pub fn apply(&self, v: i128, bits: u32) -> Option<i128> {
+        let lim = 1i128 << (bits - 1);
+        match self {
+            _ if (-lim..lim).contains(&v) => Some(v),
+            Overflow::Exact => None,
+            Overflow::Saturate => Some(v.clamp(-lim, lim - 1)),
+            Overflow::Wrap => {
+                let m = 1i128 << bits;
+                let r = v.rem_euclid(m);
+                Some(if r >= lim { r - m } else { r })
+            }
+        }
+    }
+}
+
 /// One product of the search: an activation, a weight code and `act × value(code)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Corner {
@@ -118,6 +164,31 @@ mod tests {
         (2..=16)
             .flat_map(|b| [false, true].map(|s| ActFormat::new(b, s).unwrap()))
             .collect()
+    }
+
+    /// Hand-worked overflow at 8 bits (range −128..=127).
+    #[test]
+    fn overflow_policies_by_hand() {
+        let (s, w, e) = (Overflow::Saturate, Overflow::Wrap, Overflow::Exact);
+        assert_eq!(s.apply(127, 8), Some(127));
+        assert_eq!(s.apply(128, 8), Some(127));
+        assert_eq!(s.apply(1000, 8), Some(127));
+        assert_eq!(s.apply(-129, 8), Some(-128));
+        assert_eq!(s.apply(-128, 8), Some(-128));
+        // 100 + 50 = 150 = 0b1001_0110 → −106; −100 − 50 = −150 → 106.
+        assert_eq!(w.apply(150, 8), Some(-106));
+        assert_eq!(w.apply(-150, 8), Some(106));
+        assert_eq!(w.apply(256 + 5, 8), Some(5));
+        assert_eq!(e.apply(127, 8), Some(127));
+        assert_eq!(e.apply(128, 8), None);
+        // PoT W4A8 at 16 bits: 3 × 255·64 = 48960 saturates at 32767, wraps to 48960 − 65536.
+        assert_eq!(s.apply(48960, 16), Some(32767));
+        assert_eq!(w.apply(48960, 16), Some(-16576));
+        for v in [-70000i128, -32769, -1, 0, 32768, 99999] {
+            assert_eq!(w.apply(v, 16), Some((v + 32768).rem_euclid(65536) - 32768));
+        }
+        assert_eq!(Overflow::parse("wrap"), Some(w));
+        assert_eq!(Overflow::parse("clip"), None);
     }
 
     #[test]

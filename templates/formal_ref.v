@@ -43,6 +43,24 @@ module {= module =} (
   end
 {%- endif %}
 
+{%- if let Some(sat) = saturate %}
+
+  // Saturating: the exact sum as a signed number one bit wider, compared with the bounds.
+  reg  [AccWidth-1:0]        acc_q;
+  wire signed [AccWidth:0]   start = clr_i ? {(AccWidth+1){1'b0}}
+                                           : $signed({acc_q[AccWidth-1], acc_q});
+  wire signed [AccWidth:0]   exact = start + $signed({prod[AccWidth-1], prod});
+  wire        [AccWidth-1:0] next  = (exact > {= sat.max_wide =}) ? {= sat.max =} :
+                                     (exact < {= sat.min_wide =}) ? {= sat.min =} : exact[AccWidth-1:0];
+
+  // en_i: acc <= clamp((clr_i ? 0 : acc) + act * value); clr_i alone: acc <= 0.
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      acc_q <= {AccWidth{1'b0}};
+    end else if (en_i) begin
+      acc_q <= next;
+{%- else %}
+
   // en_i: acc <= (clr_i ? 0 : acc) + act * value; clr_i alone: acc <= 0.
   reg  [AccWidth-1:0] acc_q;
   always @(posedge clk_i or negedge rst_ni) begin
@@ -50,6 +68,7 @@ module {= module =} (
       acc_q <= {AccWidth{1'b0}};
     end else if (en_i) begin
       acc_q <= (clr_i ? {AccWidth{1'b0}} : acc_q) + prod;
+{%- endif %}
     end else if (clr_i) begin
       acc_q <= {AccWidth{1'b0}};
     end

@@ -5,6 +5,7 @@ use super::common::at_least_one;
 use super::ui::Ui;
 use super::Verdict;
 use crate::qat::data::{self, Dataset};
+use crate::qat::narrow::{self, Narrow};
 use crate::qat::optim::OptimizerKind;
 use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
 use crate::qat::quantizer::{ClipRule, FormatKind, FormatSpec, ZeroSpec};
@@ -115,12 +116,16 @@ pub struct QatArgs {
     /// Use only the first N test samples.
     #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
-    /// Test samples exported as golden vectors (at least 1: `potmac deploy` runs them).
+    /// Test samples exported as golden vectors (at least 1: `potmac infer --per-layer` runs them).
     #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
     pub golden_samples: usize,
     /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also run the test set on a narrow accumulator, BITS:saturate or BITS:wrap (e.g.
+    /// 16:saturate): overflow counts and accuracy go to report.json (`narrow_accumulator`).
+    #[arg(long, value_parser = narrow_acc)]
+    pub accumulator: Option<Narrow>,
     /// Train FP once, then fine-tune uniform, pot and apot at --sweep-bits; print one table.
     #[arg(long)]
     pub sweep: bool,
@@ -149,6 +154,11 @@ fn layer_width(s: &str) -> Result<usize, String> {
             "expected a whole number from 1 to {MAX_LAYER_WIDTH}, got `{s}`"
         )),
     }
+}
+
+/// `--accumulator`: `BITS:saturate` or `BITS:wrap`.
+fn narrow_acc(s: &str) -> Result<Narrow, String> {
+    Narrow::parse(s)
 }
 
 /// `--act-bits`: a width unsigned activations support.
@@ -201,6 +211,9 @@ fn percentile(s: &str) -> Result<f64, String> {
 /// read: every convolution stage halves the image (3×3, pad 1, 2×2 pooling), so a CNN can
 /// have at most log2(side) stages.
 fn check_args(args: &QatArgs) -> Result<()> {
+    if args.sweep && args.accumulator.is_some() {
+        anyhow::bail!("--accumulator: give it to single runs, not with --sweep");
+    }
     if args.model == ModelArg::Cnn {
         let side: usize = match args.dataset {
             DatasetArg::Digits => 8,
@@ -398,8 +411,26 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         history,
         verification: v,
         layers: LayerSummary::all(&im, &q),
+        narrow_accumulator: args
+            .accumulator
+            .map(|n| narrow::evaluate(&im, &data.test, n)),
     };
     report.write(&out)?;
+    if let Some(n) = &report.narrow_accumulator {
+        let overflows: u64 = n.layers.iter().map(|l| l.overflows).sum();
+        let steps: u64 = n.layers.iter().map(|l| l.steps).sum();
+        writeln!(
+            ui,
+            "{}-bit accumulator ({}): {overflows} of {steps} accumulation steps overflowed, in {} of {} test samples; accuracy {}% (exact {}%), {} predictions changed",
+            n.bits,
+            n.overflow,
+            n.samples_with_overflow,
+            n.samples,
+            pct(n.narrow_acc),
+            pct(n.exact_acc),
+            n.class_changes
+        )?;
+    }
     writeln!(
         ui,
         "{dataset_name} {model_name} {}: FP {}%, QAT (integer path) {}%, fake-quant/integer class mismatches {}; wrote {}",

@@ -87,6 +87,9 @@ pub struct SynthRow {
     /// Array designs: one PE synthesized alone and the plumbing overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array: Option<ArrayArea>,
+    /// Accelerator designs: the array, the post-op units, the control and the memories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accel: Option<super::synth_accel::AccelArea>,
 }
 
 /// Area of an array design against its PEs.
@@ -215,7 +218,24 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
     let folders = generate_all(&designs, &opts, &a.out)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    if a.pnr {
+        if let Some(d) = designs.iter().find(|d| d.accel.is_some()) {
+            bail!(
+                "--pnr: `{}` is an accelerator design; place and route its array alone (the \
+                 same config without `accelerator`)",
+                d.name
+            );
+        }
+    }
     for ((b, dir), d) in folders.into_iter().zip(&designs) {
+        if d.accel.is_some() {
+            let area = super::synth_accel::synth(&dir, d, target, timeout)?;
+            let mut r = row(d, target, area.logic(), None);
+            r.accel = Some(area);
+            rows.push(r);
+            all.inc(1);
+            continue;
+        }
         let stats = yosys::synth(&dir, target, timeout)
             .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
@@ -233,7 +253,10 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             r.array = ArrayArea::new(d, &r.stats, pe);
         }
         rows.push(r);
-        if a.baseline && matches!(d.weights, crate::quant::WeightFormat::Uniform(_)) {
+        if a.baseline
+            && matches!(d.weights, crate::quant::WeightFormat::Uniform(_))
+            && d.overflow != crate::widths::Overflow::Saturate
+        {
             let stats =
                 yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
                     format!("synthesizing the hand-written baseline of `{}`", b.name)
@@ -248,6 +271,11 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if a.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
+        let accel: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.accel.as_ref().map(|a| (r.name.as_str(), a)))
+            .collect();
+        write!(ui, "{}", super::synth_accel::table(&accel))?;
     } else {
         let mut records = RecordWriter::new(ui, a.format);
         for r in &rows {
@@ -271,6 +299,7 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         stats,
         fmax_mhz,
         array: None,
+        accel: None,
     }
 }
 

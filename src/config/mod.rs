@@ -6,10 +6,10 @@
 
 mod raw;
 
-pub use raw::{RawActivations, RawArray, RawConfig, RawWeights};
+pub use raw::{RawAccel, RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
 
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
-use crate::widths::MacWidths;
+use crate::widths::{MacWidths, Overflow};
 use std::path::{Path, PathBuf};
 
 /// Largest accumulator the golden model (i64) and the generated testbenches support.
@@ -108,13 +108,62 @@ pub struct Design {
     pub act: ActFormat,
     /// Longest dot product the accumulator holds without overflow.
     pub max_dot_length: u64,
-    /// Derived datapath widths (accumulator possibly widened by `accumulator_bits`).
+    /// Derived datapath widths (accumulator possibly widened by `accumulator_bits` or set by
+    /// `accumulator.bits`).
     pub widths: MacWidths,
+    /// What the accumulator does on overflow ([`Overflow::Exact`] unless `accumulator.overflow`
+    /// says otherwise).
+    pub overflow: Overflow,
     /// Optional array; `None` means a single MAC.
     pub array: Option<ArrayShape>,
+    /// Optional inference accelerator around the array.
+    pub accel: Option<AccelShape>,
     /// PoT/APoT add/subtract structure (`Xor` for uniform, which has none).
     pub adder: Adder,
 }
+
+/// The memories and batch of an inference accelerator (`accelerator:`); see
+/// `docs/accelerator.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccelShape {
+    /// Images per pass.
+    pub batch: u32,
+    /// Weight memory words (C codes each).
+    pub weight_words: u32,
+    /// Words of each activation buffer (C activations each).
+    pub act_words: u32,
+    /// Bias memory words (C biases each).
+    pub bias_words: u32,
+    /// Bits of one bias.
+    pub bias_bits: u32,
+    /// Program memory depth (layer descriptors).
+    pub layers: u32,
+    /// Words of the testbench's image store.
+    pub image_words: u32,
+}
+
+impl AccelShape {
+    /// Defaults of the `accelerator:` fields for an array design (`acc` = accumulator bits).
+    pub fn defaults(acc: u32) -> AccelShape {
+        AccelShape {
+            batch: 64,
+            weight_words: 16384,
+            act_words: 8192,
+            bias_words: 256,
+            bias_bits: acc,
+            layers: 16,
+            image_words: 1 << 20,
+        }
+    }
+}
+
+/// Largest batch of an accelerator.
+pub const MAX_BATCH: u32 = 4096;
+/// Largest accelerator memory (words).
+pub const MAX_ACCEL_WORDS: u32 = 1 << 24;
+/// Widest accumulator or bias of an accelerator (the post-op sum has one bit more and must
+/// fit the golden model's i64).
+pub const MAX_ACCEL_ACC_BITS: u32 = 62;
 
 impl Design {
     /// Read and validate a YAML config file.
@@ -222,18 +271,70 @@ impl Design {
                 ),
             ));
         }
-        if let Some(acc) = raw.accumulator_bits {
+        let exact_range = |acc: u32, f: &'static str| {
             if acc < widths.acc || acc > MAX_ACC_BITS {
                 return Err(field(
-                    "accumulator_bits",
+                    f,
                     format!(
                         "allowed range is {}..={MAX_ACC_BITS} ({} bits are needed for {} products \
-                         of up to {} bits), got {acc}",
+                         of up to {} bits; narrower needs `accumulator.overflow: saturate` or \
+                         `wrap`), got {acc}",
                         widths.acc, widths.acc, raw.max_dot_length, widths.product
                     ),
                 ));
             }
-            widths.acc = acc;
+            Ok(acc)
+        };
+        let mut overflow = Overflow::Exact;
+        match (raw.accumulator_bits, &raw.accumulator) {
+            (Some(_), Some(_)) => {
+                return Err(field(
+                    "accumulator",
+                    "give either `accumulator` or `accumulator_bits`, not both \
+                     (`accumulator_bits: N` is `accumulator: {bits: N}`)"
+                        .into(),
+                ))
+            }
+            (Some(acc), None) => widths.acc = exact_range(acc, "accumulator_bits")?,
+            (None, Some(a)) => {
+                overflow = match a.overflow.as_deref() {
+                    None => Overflow::Exact,
+                    Some(o) => Overflow::parse(o).ok_or_else(|| {
+                        field(
+                            "accumulator.overflow",
+                            format!("expected `exact`, `saturate` or `wrap`, got `{o}`"),
+                        )
+                    })?,
+                };
+                widths.acc = match overflow {
+                    Overflow::Exact => exact_range(a.bits, "accumulator.bits")?,
+                    _ if a.bits < widths.product || a.bits > MAX_ACC_BITS => {
+                        return Err(field(
+                            "accumulator.bits",
+                            format!(
+                                "allowed range with `overflow: {}` is {}..={MAX_ACC_BITS} (at \
+                                 least one product of {} bits), got {}",
+                                overflow.name(),
+                                widths.product,
+                                widths.product,
+                                a.bits
+                            ),
+                        ))
+                    }
+                    _ => a.bits,
+                };
+                if overflow != Overflow::Exact && raw.array.is_some() {
+                    return Err(field(
+                        "accumulator.overflow",
+                        format!(
+                            "arrays support exact accumulators only, got `{}`; remove the \
+                             `array` section to build the MAC",
+                            overflow.name()
+                        ),
+                    ));
+                }
+            }
+            (None, None) => {}
         }
 
         let adder = match raw.adder.as_deref() {
@@ -250,6 +351,14 @@ impl Design {
             return Err(field(
                 "adder",
                 "only the `pot` and `apot` formats have an add/subtract to choose (format is `uniform`)"
+                    .into(),
+            ));
+        }
+        if adder == Adder::Invert && overflow == Overflow::Saturate {
+            return Err(field(
+                "adder",
+                "`invert` has no saturating form; a saturating accumulator uses the fused \
+                 `xor` add/subtract (remove `adder` or use `overflow: wrap`)"
                     .into(),
             ));
         }
@@ -283,30 +392,140 @@ impl Design {
             }
         };
 
+        let accel = match raw.accelerator {
+            None => None,
+            Some(r) => Some(accel_shape(&r, array, widths.acc).map_err(|(f, m)| field(f, m))?),
+        };
+
         Ok(Design {
             name: raw.name,
             weights,
             act,
             max_dot_length: raw.max_dot_length,
             widths,
+            overflow,
             array,
+            accel,
             adder,
         })
     }
+}
+
+/// Validate an `accelerator:` section: it needs a square weight-stationary array, and every
+/// size must be in range. Errors are (field, message).
+fn accel_shape(
+    r: &RawAccel,
+    array: Option<ArrayShape>,
+    acc: u32,
+) -> Result<AccelShape, (&'static str, String)> {
+    let Some(a) = array else {
+        return Err((
+            "accelerator",
+            "needs an `array` section (the accelerator is built around the array)".into(),
+        ));
+    };
+    if a.dataflow != Dataflow::Ws || a.rows != a.cols {
+        return Err((
+            "accelerator",
+            format!(
+                "needs a square weight-stationary array (rows = cols, dataflow ws), got {}x{}:{}",
+                a.rows,
+                a.cols,
+                a.dataflow.name()
+            ),
+        ));
+    }
+    if acc > MAX_ACCEL_ACC_BITS {
+        return Err((
+            "accelerator",
+            format!(
+                "accumulators above {MAX_ACCEL_ACC_BITS} bits are not supported (the post-op \
+                 sum has one bit more), got {acc}"
+            ),
+        ));
+    }
+    let d = AccelShape::defaults(acc);
+    let pick = |f: &'static str, v: Option<u32>, def: u32, lo: u32, hi: u32| match v.unwrap_or(def)
+    {
+        x if (lo..=hi).contains(&x) => Ok(x),
+        x => Err((f, format!("allowed range is {lo}..={hi}, got {x}"))),
+    };
+    let batch = pick("accelerator.batch", r.batch, d.batch, 1, MAX_BATCH)?;
+    let shape = AccelShape {
+        batch,
+        weight_words: pick(
+            "accelerator.weight_words",
+            r.weight_words,
+            d.weight_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        act_words: pick(
+            "accelerator.act_words",
+            r.act_words,
+            d.act_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_words: pick(
+            "accelerator.bias_words",
+            r.bias_words,
+            d.bias_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_bits: pick(
+            "accelerator.bias_bits",
+            r.bias_bits,
+            d.bias_bits,
+            acc,
+            MAX_ACC_BITS,
+        )?,
+        layers: pick("accelerator.layers", r.layers, d.layers, 1, 4096)?,
+        image_words: pick(
+            "accelerator.image_words",
+            r.image_words,
+            d.image_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+    };
+    if shape.act_words < batch {
+        return Err((
+            "accelerator.act_words",
+            format!(
+                "an activation buffer holds at least one word per image of the batch ({batch}), \
+                 got {}",
+                shape.act_words
+            ),
+        ));
+    }
+    Ok(shape)
 }
 
 /// The first known field (in document order) whose value is null: `weights.zero`, `array`, ….
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 15] = [
+    const DOTTED: &[&str] = &[
         "name",
         "adder",
         "weights",
         "activations",
         "max_dot_length",
         "accumulator_bits",
+        "accumulator",
         "array",
+        "accelerator",
+        "accelerator.batch",
+        "accelerator.weight_words",
+        "accelerator.act_words",
+        "accelerator.bias_words",
+        "accelerator.bias_bits",
+        "accelerator.layers",
+        "accelerator.image_words",
+        "accumulator.bits",
+        "accumulator.overflow",
         "weights.format",
         "weights.bits",
         "weights.zero",
@@ -453,6 +672,9 @@ mod tests {
         let e = design(&format!("{base}adder:\n")).unwrap_err().to_string();
         assert!(e.contains("field `adder`"), "{e}");
         let u = base.replace("pot", "uniform");
+        let sat = format!("{base}adder: invert\naccumulator: {{bits: 16, overflow: saturate}}\n");
+        let e = design(&sat).unwrap_err().to_string();
+        assert!(e.contains("field `adder`") && e.contains("saturat"), "{e}");
         let e = design(&format!("{u}adder: invert\n"))
             .unwrap_err()
             .to_string();
@@ -605,6 +827,93 @@ mod tests {
             nesting_depth(&format!("a: {}{}", "[".repeat(63), "]".repeat(63))),
             64
         );
+    }
+
+    #[test]
+    fn accelerator_section_defaults_and_errors_name_the_field() {
+        let arr = "array: {rows: 8, cols: 8, dataflow: ws}\n";
+        let d = design(&format!("{GOOD}{arr}accelerator: {{batch: 32}}\n")).unwrap();
+        let x = d.accel.unwrap();
+        assert_eq!(
+            (x.batch, x.act_words, x.bias_bits),
+            (32, 8192, d.widths.acc)
+        );
+        let cases = [
+            ("accelerator: {}\n".to_string(), "accelerator"),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace(": ws", ": os")),
+                "accelerator",
+            ),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace("cols: 8", "cols: 4")),
+                "accelerator",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 0}}\n"),
+                "accelerator.batch",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 64, act_words: 63}}\n"),
+                "accelerator.act_words",
+            ),
+            (
+                format!("{arr}accelerator: {{bias_bits: 3}}\n"),
+                "accelerator.bias_bits",
+            ),
+            (
+                format!("{arr}accelerator: {{layers: ~}}\n"),
+                "accelerator.layers",
+            ),
+            (format!("{arr}accelerator: {{banks: 2}}\n"), "banks"),
+        ];
+        for (extra, f) in cases {
+            let e = design(&format!("{GOOD}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(f), "{extra}: {e}");
+        }
+    }
+
+    #[test]
+    fn narrow_accumulators_need_a_policy_and_name_their_field() {
+        let y = |acc: &str| {
+            format!(
+                "name: p\nweights: {{format: pot, bits: 4}}\nactivations: {{bits: 8, signed: false}}\n\
+                 max_dot_length: 256\n{acc}"
+            )
+        };
+        let d = design(&y("accumulator: {bits: 16, overflow: saturate}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (16, Overflow::Saturate));
+        let d = design(&y("accumulator: {bits: 15, overflow: wrap}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (15, Overflow::Wrap));
+        let d = design(&y("accumulator: {bits: 30}\n")).unwrap();
+        assert_eq!((d.widths.acc, d.overflow), (30, Overflow::Exact));
+        assert_eq!(design(&y("")).unwrap().overflow, Overflow::Exact);
+        let cases = [
+            ("accumulator: {bits: 16}\n", "accumulator.bits", "overflow"),
+            ("accumulator: {bits: 16, overflow: exact}\n", "accumulator.bits", "23..=64"),
+            ("accumulator: {bits: 14, overflow: wrap}\n", "accumulator.bits", "15..=64"),
+            ("accumulator: {bits: 65, overflow: wrap}\n", "accumulator.bits", "15..=64"),
+            ("accumulator: {bits: 16, overflow: clip}\n", "accumulator.overflow", "clip"),
+            ("accumulator: {bits: 16, overflow: ~}\n", "accumulator.overflow", "no value"),
+            ("accumulator_bits: 24\naccumulator: {bits: 24}\n", "accumulator", "not both"),
+            (
+                "accumulator: {bits: 16, overflow: wrap}\narray: {rows: 2, cols: 2, dataflow: ws}\n",
+                "accumulator.overflow",
+                "arrays",
+            ),
+        ];
+        for (extra, f, word) in cases {
+            let e = design(&y(extra)).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("test.yaml: field `{f}`: ")),
+                "{extra}: {e}"
+            );
+            assert!(e.contains(word), "{extra}: {e}");
+        }
+        // An exact array accumulator is still fine.
+        design(&y(
+            "accumulator: {bits: 24}\narray: {rows: 2, cols: 2, dataflow: os}\n",
+        ))
+        .unwrap();
     }
 
     #[test]

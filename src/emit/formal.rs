@@ -53,6 +53,31 @@ impl FormalNames {
     }
 }
 
+/// The bounds of a saturating reference: at the wide sum's width and at the accumulator's.
+struct SatView {
+    max_wide: String,
+    min_wide: String,
+    max: String,
+    min: String,
+}
+
+impl SatView {
+    fn new(acc: u32) -> Self {
+        let max = ((1i128 << (acc - 1)) - 1) as i64;
+        let mask = if acc == 64 {
+            u64::MAX
+        } else {
+            (1u64 << acc) - 1
+        };
+        SatView {
+            max_wide: literal(max, acc + 1),
+            min_wide: format!("-{}'sd{}", acc + 1, 1u64 << (acc - 1)),
+            max: format!("{acc}'h{:x}", max as u64 & mask),
+            min: format!("{acc}'h{:x}", (!max) as u64 & mask),
+        }
+    }
+}
+
 struct CaseView {
     code: String,
     value: String,
@@ -71,6 +96,7 @@ struct RefView<'a> {
     per_code_products: bool,
     w_msb: u32,
     cases: Vec<CaseView>,
+    saturate: Option<SatView>,
 }
 
 #[derive(Template)]
@@ -166,6 +192,7 @@ pub(crate) fn add_formal_files(
                 per_code_products: matches!(d.weights, WeightFormat::Pot(_)),
                 w_msb: w - 1,
                 cases,
+                saturate: c.saturate.then(|| SatView::new(acc)),
             },
             &n.ref_file,
         )?,
@@ -233,6 +260,18 @@ pub(crate) fn add_formal_files(
 #[cfg(test)]
 mod tests {
     use super::literal;
+
+    #[test]
+    fn saturation_bounds() {
+        let s = super::SatView::new(16);
+        assert_eq!(
+            (s.max_wide.as_str(), s.min_wide.as_str()),
+            ("17'sd32767", "-17'sd32768")
+        );
+        assert_eq!((s.max.as_str(), s.min.as_str()), ("16'h7fff", "16'h8000"));
+        let s = super::SatView::new(64);
+        assert_eq!(s.min.as_str(), "64'h8000000000000000");
+    }
 
     #[test]
     fn literals() {

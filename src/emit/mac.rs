@@ -37,6 +37,10 @@ pub struct MacCommon {
     pub prod_pad: Option<u32>,
     /// Accumulator MSB.
     pub acc_msb: u32,
+    /// A saturating accumulator: the sum is formed one bit wider and clamped on overflow.
+    pub saturate: bool,
+    /// Sign-extension bits from the product to the one-bit-wider saturating sum.
+    pub sat_pad: u32,
     /// PoT/APoT: add/subtract as `s ? ~(~base + x) : base + x` (`adder: invert`).
     pub invert: bool,
 }
@@ -62,6 +66,8 @@ impl MacCommon {
             w_pad: pad(d.widths.product, d.weights.bits()),
             prod_pad: pad(d.widths.acc, d.widths.product),
             acc_msb: d.widths.acc - 1,
+            saturate: d.overflow == crate::widths::Overflow::Saturate,
+            sat_pad: d.widths.acc + 1 - d.widths.product,
             invert: d.adder == crate::config::Adder::Invert,
         }
     }
@@ -332,7 +338,8 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
         )?,
     );
     let mut variants = Vec::new();
-    if matches!(d.weights, WeightFormat::Uniform(_)) {
+    // The hand-written baseline is one behavioural statement; a saturating one would not be.
+    if matches!(d.weights, WeightFormat::Uniform(_)) && !c.saturate {
         let top = format!("{}_{PLAIN}", c.module);
         let file = format!("synth/{top}.v");
         let header = config_lines(d, &top);

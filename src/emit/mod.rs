@@ -5,6 +5,7 @@
 //! or a kill never leaves a half-written design (see [`write`] and [`DesignLock`]). Verilog text lives only in askama templates
 //! under `templates/`; the views here hold values computed in Rust.
 
+mod accel;
 mod array;
 pub mod batch;
 mod folder;
@@ -19,6 +20,7 @@ use crate::config::Design;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use accel::{AccelModules, POSTOP_RANDOM};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
 pub use folder::{missing_files, recover, write, DesignLock};
 pub use mac::{MacCommon, PLAIN};
@@ -91,6 +93,7 @@ pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             formal::add_formal_files(&mut b.files, design, &c, &format!("rtl/{}.v", c.module))?;
             Ok(b)
         }
+        Some(_) if design.accel.is_some() => accel::bundle(design, opts.seed),
         Some(_) => array::bundle(design, opts),
     }
 }
@@ -166,10 +169,18 @@ pub(crate) fn config_lines(design: &Design, module: &str) -> Vec<String> {
             design.act.signed()
         ),
         format!("   max_dot_length: {}", design.max_dot_length),
-        format!(
-            "   accumulator_bits: {} (derived minimum {})",
-            w.acc, derived.acc
-        ),
+        match design.overflow {
+            crate::widths::Overflow::Exact => format!(
+                "   accumulator_bits: {} (derived minimum {})",
+                w.acc, derived.acc
+            ),
+            o => format!(
+                "   accumulator: {{bits: {}, overflow: {}}} (exact width {})",
+                w.acc,
+                o.name(),
+                derived.acc
+            ),
+        },
         format!(
             "   derived: product_bits {}, signed activation bits {}",
             w.product, w.act_ext

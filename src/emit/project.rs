@@ -4,6 +4,7 @@
 use super::{render, EmitError};
 use crate::config::Design;
 use crate::tools::{icarus, liberty, nextpnr, verilator, yosys};
+use crate::widths::Overflow;
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -166,6 +167,9 @@ struct WidthsJson {
     weight_code: u32,
     product: u32,
     accumulator: u32,
+    /// `saturate` or `wrap` for a narrow accumulator; absent when exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overflow: Option<&'static str>,
     max_dot_length: u64,
 }
 
@@ -196,6 +200,7 @@ pub(crate) fn format_json(d: &Design, t: &Tops<'_>) -> String {
             weight_code: d.weights.bits(),
             product: d.widths.product,
             accumulator: d.widths.acc,
+            overflow: (d.overflow != Overflow::Exact).then(|| d.overflow.name()),
             max_dot_length: d.max_dot_length,
         },
     };
@@ -250,7 +255,9 @@ pub(crate) fn add_project_files(
         )?;
     }
     let mut pnr_files = t.rtl.to_vec();
-    pnr_files.push(t.pnr_file.to_string());
+    if !pnr_files.iter().any(|f| f == t.pnr_file) {
+        pnr_files.push(t.pnr_file.to_string());
+    }
     let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
     files.insert(
         "synth/pnr.ys".into(),
@@ -290,6 +297,13 @@ pub(crate) fn add_project_files(
     files.insert(format!("{}.core", d.name), core);
     for (path, text) in COCOTB {
         files.insert(path.to_string(), text.to_string());
+    }
+    if d.overflow != Overflow::Exact {
+        // A narrow accumulator's model applies its overflow policy after each cycle.
+        files
+            .get_mut("cocotb/model.py")
+            .expect("inserted above")
+            .push_str(include_str!("../../templates/cocotb/model_narrow.py"));
     }
     Ok(())
 }

@@ -6,6 +6,10 @@
 //!    cycle after each code;
 //! 2. the worst case: `max_dot_length` accumulations of the largest positive product, then of
 //!    the most negative one, which reach the accumulator's bounds exactly;
+//!    A narrow accumulator (`overflow: saturate | wrap`) then runs past both of its bounds:
+//!    the largest product until one step beyond the most positive value, then the most
+//!    negative product until beyond the most negative value (skipped when that would take
+//!    more than [`MAX_OVERFLOW_CYCLES`]);
 //! 3. a reset in mid-run;
 //! 4. `random` seeded cycles: random activations (one in eight an edge value) and codes,
 //!    `en` low on a periodic pattern, `clr` every `p` cycles with `p` changing per segment and
@@ -14,7 +18,7 @@
 use super::{MacModel, Stim};
 use crate::config::Design;
 use crate::rng::Rng;
-use crate::widths::{extreme_products, Tie};
+use crate::widths::{extreme_products, Overflow, Tie};
 
 /// One checked cycle: its inputs and the accumulator expected after the clock edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +37,9 @@ pub fn edge_acts(d: &Design) -> Vec<i64> {
     }
     v
 }
+
+/// Longest overflow run (section 2) a narrow accumulator's vectors may hold.
+pub const MAX_OVERFLOW_CYCLES: u64 = 1 << 17;
 
 /// Directed stimulus (sections 1–3).
 pub fn directed(d: &Design) -> Vec<Stim> {
@@ -55,12 +62,40 @@ pub fn directed(d: &Design) -> Vec<Stim> {
             ..Stim::hold()
         });
     }
+    if d.overflow != Overflow::Exact {
+        overflow_runs(d, &e, &mut s);
+    }
     s.push(Stim::mac(d.act.max(), 0, false));
     s.push(Stim {
         rst: true,
         ..Stim::mac(d.act.max(), 1, false)
     });
     s
+}
+
+/// Past the top then past the bottom of a narrow accumulator (section 2).
+fn overflow_runs(d: &Design, e: &crate::widths::Extremes, s: &mut Vec<Stim>) {
+    let half = 1u128 << (d.widths.acc - 1);
+    let (hi, lo) = (e.hi.product.unsigned_abs(), e.lo.product.unsigned_abs());
+    if hi == 0 || lo == 0 {
+        return;
+    }
+    let up = (half.div_ceil(hi) + 1) as u64;
+    let down = ((2 * half).div_ceil(lo) + 1) as u64;
+    if up + down > MAX_OVERFLOW_CYCLES {
+        return;
+    }
+    for i in 0..up {
+        s.push(Stim::mac(e.hi.act, e.hi.code, i == 0));
+    }
+    for _ in 0..down {
+        s.push(Stim::mac(e.lo.act, e.lo.code, false));
+    }
+    s.push(Stim::hold());
+    s.push(Stim {
+        clr: true,
+        ..Stim::hold()
+    });
 }
 
 /// Seeded random stimulus (section 4).
@@ -172,6 +207,50 @@ mod tests {
         assert!(r.iter().filter(|s| s.en && !s.clr).count() > 1500);
     }
 
+    /// A 16-bit PoT W4A8 accumulator saturates or wraps exactly as declared: hand-worked
+    /// values of the overflow run and both bounds reached.
+    #[test]
+    fn narrow_accumulators_saturate_or_wrap_as_declared() {
+        let y = |o: &str| {
+            design(&format!(
+                "name: t\nweights: {{format: pot, bits: 4}}\nactivations: {{bits: 8, signed: false}}\n\
+                 max_dot_length: 256\naccumulator: {{bits: 16, overflow: {o}}}\n"
+            ))
+        };
+        let (sat, wrap) = (y("saturate"), y("wrap"));
+        let (vs, vw) = (mac_vectors(&sat, 0, 1), mac_vectors(&wrap, 0, 1));
+        assert_eq!(vs.len(), vw.len());
+        // Largest product 255·64 = 16320, smallest −16320.
+        let max = |v: &[Vector]| v.iter().map(|x| x.expect).max().unwrap();
+        let min = |v: &[Vector]| v.iter().map(|x| x.expect).min().unwrap();
+        assert_eq!((min(&vs), max(&vs)), (-32768, 32767));
+        // Wrap: 2·16320 = 32640 fits, 3·16320 = 48960 → 48960 − 65536 = −16576.
+        let at = 16 * 5; // the worst-case run starts after 16 codes × (4 edges + hold)
+        assert_eq!(vw[at + 1].expect, 32640);
+        assert_eq!(vw[at + 2].expect, -16576);
+        assert_eq!(vs[at + 2].expect, 32767);
+        // Saturated, it stays; the first negative product then comes down from the bound.
+        assert_eq!(vs[at + 255].expect, 32767);
+        let neg = at + 256 + 2; // after the hold and the clear
+        assert_eq!(vs[neg].expect, -16320);
+        assert_eq!(vs[neg + 2].expect, -32768);
+        assert_eq!(vw[neg + 2].expect, 16576);
+        // The overflow run: up 32768/16320 + 1 = 4 steps (saturating at the 3rd), down 6.
+        let run = neg + 256 + 2;
+        let up: Vec<i64> = vs[run..run + 4].iter().map(|v| v.expect).collect();
+        assert_eq!(up, [16320, 32640, 32767, 32767]);
+        let down: Vec<i64> = vs[run + 4..run + 10].iter().map(|v| v.expect).collect();
+        assert_eq!(down, [16447, 127, -16193, -32513, -32768, -32768]);
+        let up: Vec<i64> = vw[run..run + 4].iter().map(|v| v.expect).collect();
+        assert_eq!(up, [16320, 32640, -16576, -256]);
+        // Exact designs have no such run: their vectors are unchanged.
+        let exact = design(
+            "name: t\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: false}\n\
+             max_dot_length: 256\n",
+        );
+        assert_eq!(mac_vectors(&exact, 0, 1).len() + 10 + 2, vs.len());
+    }
+
     /// Replaying the vectors through formulation 2 (the RTL's datapath) gives the same
     /// accumulators: a second, independent check of the expected values.
     #[test]
@@ -180,6 +259,9 @@ mod tests {
             "name: t\nweights: {format: apot, bits: 5}\nactivations: {bits: 6, signed: false}\nmax_dot_length: 9\n",
             "name: t\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: true}\nmax_dot_length: 2\n",
             "name: t\nweights: {format: uniform, bits: 3}\nactivations: {bits: 16, signed: false}\nmax_dot_length: 100\n",
+            "name: t\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: false}\nmax_dot_length: 256\naccumulator: {bits: 16, overflow: saturate}\n",
+            "name: t\nweights: {format: uniform, bits: 4}\nactivations: {bits: 8, signed: true}\nmax_dot_length: 64\naccumulator: {bits: 13, overflow: saturate}\n",
+            "name: t\nweights: {format: apot, bits: 4}\nactivations: {bits: 8, signed: true}\nmax_dot_length: 64\naccumulator: {bits: 14, overflow: wrap}\n",
         ] {
             let d = design(y);
             let mut acc = 0i64;

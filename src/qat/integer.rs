@@ -147,17 +147,31 @@ impl IntModel {
 
     /// [`IntModel::infer`] with the weights decoded once by the caller ([`IntModel::decoded`]).
     pub fn infer_with(&self, wdec: &[Vec<i64>], x_int: &[i64]) -> Trace {
+        self.infer_acc(wdec, x_int, |_, acc, term| acc + term)
+    }
+
+    /// [`IntModel::infer_with`] with every accumulation step `acc ← add(layer, acc, term)`
+    /// (exact: `acc + term`), starting from the bias and taking the inputs in order (im2col
+    /// order for convolutions): a narrow accumulator applies its overflow policy here.
+    pub fn infer_acc<F: FnMut(usize, i64, i64) -> i64>(
+        &self,
+        wdec: &[Vec<i64>],
+        x_int: &[i64],
+        mut add: F,
+    ) -> Trace {
         let mut cur = x_int.to_vec();
         let mut trace = Vec::new();
-        for (il, w) in self.layers.iter().zip(wdec) {
+        for (l, (il, w)) in self.layers.iter().zip(wdec).enumerate() {
             let mut acc = Vec::new();
             match il.kind {
                 LayerKind::Dense { inputs, outputs } => {
                     for o in 0..outputs {
                         let row = &w[o * inputs..(o + 1) * inputs];
-                        acc.push(
-                            il.bias[o] + row.iter().zip(&cur).map(|(a, b)| a * b).sum::<i64>(),
-                        );
+                        let mut a = il.bias[o];
+                        for (wv, x) in row.iter().zip(&cur) {
+                            a = add(l, a, wv * x);
+                        }
+                        acc.push(a);
                     }
                 }
                 LayerKind::Conv(s) => {
@@ -171,10 +185,11 @@ impl IntModel {
                                             let iy = (y + ky).wrapping_sub(s.pad);
                                             let ix = (x + kx).wrapping_sub(s.pad);
                                             if iy < s.in_h && ix < s.in_w {
-                                                a += cur[(c * s.in_h + iy) * s.in_w + ix]
+                                                let t = cur[(c * s.in_h + iy) * s.in_w + ix]
                                                     * w[o * s.col_rows()
                                                         + (c * s.k + ky) * s.k
                                                         + kx];
+                                                a = add(l, a, t);
                                             }
                                         }
                                     }

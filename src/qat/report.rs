@@ -33,6 +33,9 @@ pub struct Report<'a> {
     pub history: Vec<EpochLog>,
     pub verification: Verification,
     pub layers: Vec<LayerSummary>,
+    /// The test set on a narrow accumulator (`qat --accumulator`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub narrow_accumulator: Option<super::narrow::NarrowReport>,
 }
 
 /// One exported layer in a report.

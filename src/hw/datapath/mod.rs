@@ -10,17 +10,33 @@ mod uniform;
 use super::wrap_signed;
 use crate::config::Design;
 use crate::quant::WeightFormat;
+use crate::widths::Overflow;
 
 /// `base + act × value(code)` evaluated through the hardware datapath of the design's kind,
-/// modulo 2^ACC.
+/// modulo 2^ACC; a saturating design computes one bit wider and, when the two top bits of
+/// that sum differ, takes the extreme value of the sign the wide sum has (as the RTL does).
 pub fn next_acc(design: &Design, base: i64, act: i64, code: u32) -> i64 {
-    let w = &design.widths;
+    let mut w = design.widths;
+    let saturate = design.overflow == Overflow::Saturate;
+    if saturate {
+        w.acc += 1;
+    }
     let acc = match &design.weights {
-        WeightFormat::Uniform(f) => uniform::next_acc(f, w, base, act, code),
-        WeightFormat::Pot(f) => pot::next_acc(f, w, design.adder, base, act, code),
-        WeightFormat::Apot(f) => apot::next_acc(f, w, design.adder, base, act, code),
+        WeightFormat::Uniform(f) => uniform::next_acc(f, &w, base, act, code),
+        WeightFormat::Pot(f) => pot::next_acc(f, &w, design.adder, base, act, code),
+        WeightFormat::Apot(f) => apot::next_acc(f, &w, design.adder, base, act, code),
     };
-    wrap_signed(acc, w.acc) as i64
+    let wide = wrap_signed(acc, w.acc);
+    if !saturate {
+        return wide as i64;
+    }
+    let bits = design.widths.acc;
+    let (top, next) = ((wide >> bits) & 1, (wide >> (bits - 1)) & 1);
+    match (top, next) {
+        (0, 1) => ((1i128 << (bits - 1)) - 1) as i64,
+        (1, 0) => (-(1i128 << (bits - 1))) as i64,
+        _ => wrap_signed(wide, bits) as i64,
+    }
 }
 
 /// The add/subtract shared by PoT and APoT, where `x` is the `product`-bit magnitude

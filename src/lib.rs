@@ -7,15 +7,16 @@
 //! Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights use the same code
 //! tables and exports them as integer models and golden vectors; [`deploy`] runs their layers
 //! one by one on generated arrays and [`infer`] runs whole networks on the generated
-//! accelerator; [`cli`] is the command line on top of everything. Long runs report
+//! accelerator; [`power`] measures GE area and the switched-capacitance energy proxy of the
+//! gate netlists; [`cli`] is the command line on top of everything. Long runs report
 //! through [`progress`], which the library implements as a no-op and the binary as progress
 //! bars.
 //!
 //! Layering (each module uses only modules before it in this list; `tests/layering/`
 //! rejects any import cycle): [`quant`] (number formats), [`rng`], [`progress`], [`tools`],
 //! [`widths`] (datapath widths and product corners, pure arithmetic over `quant`), [`config`],
-//! [`hw`], [`emit`], [`qat`], [`deploy`], [`infer`], and [`cli`], which nothing in the library
-//! imports.
+//! [`hw`], [`emit`], [`qat`], [`deploy`], [`infer`], [`power`], and [`cli`], which nothing in
+//! the library imports.
 //!
 //! # Errors
 //!

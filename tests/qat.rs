@@ -25,6 +25,7 @@ fn cfg(epochs: usize, lr: f32) -> TrainConfig {
         lr_decay: 0.1,
         optimizer: OptimizerKind::adam(),
         seed: 7,
+        patience: 0,
     }
 }
 
@@ -205,4 +206,29 @@ fn export_files_and_model_json_round_trip() {
             .map(|i| im.predict(&wdec, &im.quantize_input(&d.test.x[i * 64..(i + 1) * 64])))
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn early_stopping_keeps_the_best_validation_model() {
+    let mut d = digits().unwrap();
+    d.hold_out(0.1);
+    assert_eq!((d.train.len(), d.val.len()), (1293, 144));
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let c = TrainConfig {
+        patience: 3,
+        ..cfg(200, 2e-3)
+    };
+    let (net, logs) = pretrain(&d, arch, &c, &mut |_| {}).unwrap();
+    assert!(logs.len() < 200, "stopped early");
+    let vals: Vec<f64> = logs.iter().map(|l| l.val_acc.unwrap()).collect();
+    let best = vals.iter().cloned().fold(0.0, f64::max);
+    let first_best = vals.iter().position(|&v| v == best).unwrap();
+    // It stopped exactly `patience` epochs after the last improvement ...
+    assert_eq!(logs.len(), first_best + 1 + 3);
+    // ... and returned the parameters of that epoch.
+    let acc = potmac::qat::train::evaluate(&net, None, &d.val).unwrap();
+    assert_eq!(acc, best);
+    assert!(logs
+        .iter()
+        .all(|l| l.train_secs > 0.0 && l.samples_per_sec > 0.0));
 }

@@ -15,6 +15,7 @@ mod generate;
 mod man;
 mod prove;
 pub mod qat;
+mod qat_flags;
 mod sim;
 mod synth;
 mod ui;

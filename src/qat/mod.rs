@@ -29,7 +29,9 @@ pub mod model;
 pub mod optim;
 pub mod pipeline;
 pub mod quantizer;
+pub mod recipe;
 pub mod report;
+pub mod stats;
 pub mod train;
 
 use crate::quant::QuantError;

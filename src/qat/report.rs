@@ -7,6 +7,8 @@ use super::data::Dataset;
 use super::integer::IntModel;
 use super::model::QuantState;
 use super::pipeline::{Sweep, Verification};
+use super::recipe::Recipe;
+use super::stats::SeedSummary;
 use super::train::{EpochLog, QatConfig, TrainConfig};
 use super::QatError;
 use serde::Serialize;
@@ -21,8 +23,17 @@ pub struct Report<'a> {
     /// Model family name (`mlp`, `cnn`).
     pub model: &'a str,
     pub arch: &'a Arch,
+    /// The recipe the defaults came from (explicit flags override it; the values used are
+    /// the `fp`, `qat_train` and `qat` settings below).
+    pub recipe: Recipe,
+    /// Seed of the exported model's float training (its QAT uses `seed + 1`).
+    pub seed: u64,
     pub train_samples: usize,
+    /// Samples held out from training to stop the float training (0 = none).
+    pub val_samples: usize,
     pub test_samples: usize,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
     /// Float pre-training settings.
     pub fp: TrainConfig,
     /// QAT fine-tuning settings.
@@ -33,6 +44,9 @@ pub struct Report<'a> {
     pub history: Vec<EpochLog>,
     pub verification: Verification,
     pub layers: Vec<LayerSummary>,
+    /// Every seed's accuracies and their mean ± std (`--seeds N`, N > 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<SeedSummary>,
 }
 
 /// One exported layer in a report.
@@ -70,10 +84,7 @@ impl LayerSummary {
     }
 }
 
-/// A fraction as a percentage with two decimals (`0.9514` → `95.14`).
-pub fn pct(x: f64) -> String {
-    format!("{:.2}", 100.0 * x)
-}
+pub use super::stats::pct;
 
 impl Report<'_> {
     /// `report.md`.
@@ -89,8 +100,21 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- samples: {} train / {} test",
-            r.train_samples, r.test_samples
+            "- samples: {} train / {} validation / {} test",
+            r.train_samples, r.val_samples, r.test_samples
+        );
+        let _ = writeln!(
+            s,
+            "- recipe: {:?} (FP: {} epochs max, patience {}; QAT: {} epochs, lr {:.0e}, ×{} every {} epochs); seed {}; {} threads",
+            r.recipe,
+            r.fp.epochs,
+            r.fp.patience,
+            r.qat_train.epochs,
+            r.qat_train.lr,
+            r.qat_train.lr_decay,
+            r.qat_train.lr_step,
+            r.seed,
+            r.threads
         );
         let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
         let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
@@ -127,19 +151,30 @@ impl Report<'_> {
         }
         let _ = writeln!(
             s,
-            "\n| phase | epoch | lr | loss | train % | test % |\n|---|---|---|---|---|---|"
+            "\nEpoch times are wall-clock and vary from run to run (everything else is reproducible).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| phase | epoch | lr | loss | train % | val % | test % | train s | samples/s | eval s |\n|---|---|---|---|---|---|---|---|---|---|"
         );
         for h in &r.history {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.1e} | {:.4} | {} | {} |",
+                "| {} | {} | {:.1e} | {:.4} | {} | {} | {} | {:.2} | {:.0} | {:.2} |",
                 h.phase,
                 h.epoch,
                 h.lr,
                 h.loss,
                 pct(h.train_acc),
-                pct(h.test_acc)
+                h.val_acc.map_or("–".into(), pct),
+                pct(h.test_acc),
+                h.train_secs,
+                h.samples_per_sec,
+                h.eval_secs
             );
+        }
+        if let Some(seeds) = &r.seeds {
+            s.push_str(&seeds.markdown());
         }
         s
     }

@@ -232,3 +232,26 @@ fn early_stopping_keeps_the_best_validation_model() {
         .iter()
         .all(|l| l.train_secs > 0.0 && l.samples_per_sec > 0.0));
 }
+
+#[test]
+fn training_is_bit_identical_for_any_thread_count() {
+    let d = digits().unwrap();
+    let run = |threads: usize| {
+        potmac::qat::parallel::pool(threads).unwrap().install(|| {
+            let arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);
+            let (fp, _) = pretrain(&d, arch, &cfg(2, 3e-3), &mut |_| {}).unwrap();
+            let (net, q, logs) =
+                finetune(&fp, &d, &qcfg("pot:4"), &cfg(1, 2e-4), &mut |_| {}).unwrap();
+            let im = IntModel::from_network(&net, &q).unwrap();
+            let acc = verify(&net, &im, &d.test).int_acc;
+            (net, im, logs[0].loss, acc)
+        })
+    };
+    let (n1, im1, loss1, acc1) = run(1);
+    for t in [2, 3] {
+        let (n, im, loss, acc) = run(t);
+        assert_eq!(n, n1, "{t} threads: float parameters differ");
+        assert_eq!(im, im1, "{t} threads: integer model differs");
+        assert_eq!((loss, acc), (loss1, acc1));
+    }
+}

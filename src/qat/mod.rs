@@ -27,6 +27,7 @@ pub mod layers;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod parallel;
 pub mod pipeline;
 pub mod quantizer;
 pub mod recipe;

@@ -14,6 +14,7 @@ use super::optim::{Optimizer, OptimizerKind};
 use super::quantizer::{ClipRule, FormatKind, FormatSpec};
 use super::QatError;
 use crate::rng::Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Hyper-parameters of one training phase.
@@ -141,26 +142,29 @@ pub fn evaluate(net: &Network, q: Option<&QuantState>, data: &Split) -> Result<f
     let classes = net.arch.classes;
     let im = q.map(|q| IntModel::from_network(net, q)).transpose()?;
     let wdec = im.as_ref().map(IntModel::decoded);
-    let mut correct = 0usize;
-    for start in (0..data.len()).step_by(500) {
-        let n = 500.min(data.len() - start);
-        let x = &data.x[start * per..(start + n) * per];
-        let pred = match &im {
-            None => argmax_rows(&net.forward_float(None, x, n), classes),
-            Some(im) => argmax_rows(
-                &net.eval_fake_quant(im, wdec.as_deref().expect("decoded with im"), x, n)
-                    .last()
-                    .expect("layers")
-                    .acc,
-                classes,
-            ),
-        };
-        correct += pred
-            .iter()
-            .zip(&data.y[start..start + n])
-            .filter(|(p, y)| **p == **y as usize)
-            .count();
-    }
+    // Batches of 500 in parallel (each sample's prediction is independent of the others).
+    let starts: Vec<usize> = (0..data.len()).step_by(500).collect();
+    let correct: usize = starts
+        .par_iter()
+        .map(|&start| {
+            let n = 500.min(data.len() - start);
+            let x = &data.x[start * per..(start + n) * per];
+            let pred = match &im {
+                None => argmax_rows(&net.forward_float(None, x, n), classes),
+                Some(im) => argmax_rows(
+                    &net.eval_fake_quant(im, wdec.as_deref().expect("decoded with im"), x, n)
+                        .last()
+                        .expect("layers")
+                        .acc,
+                    classes,
+                ),
+            };
+            pred.iter()
+                .zip(&data.y[start..start + n])
+                .filter(|(p, y)| **p == **y as usize)
+                .count()
+        })
+        .sum();
     Ok(correct as f64 / data.len().max(1) as f64)
 }
 

@@ -26,6 +26,7 @@ fn cfg(epochs: usize, lr: f32) -> TrainConfig {
         optimizer: OptimizerKind::adam(),
         seed: 7,
         patience: 0,
+        plateau_drops: 0,
     }
 }
 
@@ -231,6 +232,20 @@ fn early_stopping_keeps_the_best_validation_model() {
     assert!(logs
         .iter()
         .all(|l| l.train_secs > 0.0 && l.samples_per_sec > 0.0));
+    // With one learning-rate drop at the first plateau, training goes on at lr × 0.1 from the
+    // best parameters and ends at the next plateau, never worse on validation.
+    let c1 = TrainConfig {
+        plateau_drops: 1,
+        ..c
+    };
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let (net1, logs1) = pretrain(&d, arch, &c1, &mut |_| {}).unwrap();
+    let losses = |l: &[potmac::qat::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
+    assert_eq!(losses(&logs1[..logs.len()]), losses(&logs), "the same run up to the plateau");
+    assert!(logs1.len() > logs.len());
+    assert!(logs1[logs.len()..].iter().all(|l| (l.lr - 2e-4).abs() < 1e-9));
+    let acc1 = potmac::qat::train::evaluate(&net1, None, &d.val).unwrap();
+    assert!(acc1 >= best);
 }
 
 #[test]

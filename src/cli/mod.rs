@@ -12,6 +12,7 @@ mod cycles;
 mod deploy;
 mod format;
 mod generate;
+mod import;
 mod man;
 mod prove;
 pub mod qat;
@@ -72,6 +73,9 @@ enum Command {
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
     Qat(Box<qat::QatArgs>),
+    /// Import float weights (safetensors or .npy), quantize them (PTQ, optional QAT) and
+    /// write the integer export `potmac qat` writes.
+    Import(Box<import::Args>),
     /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
     Deploy(deploy::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
@@ -107,6 +111,7 @@ pub fn main() -> ExitCode {
         Command::Prove(a) => prove::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
+        Command::Import(a) => import::run(a, &ui),
         Command::Deploy(a) => deploy::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),
         Command::Man(a) => man::run(a, &ui),

@@ -107,6 +107,7 @@ fn settings(args: &QatArgs) -> Settings {
         optimizer: OptimizerKind::adam(),
         seed: args.seed,
         patience: args.fp_patience.unwrap_or(d.fp_patience),
+        plateau_drops: args.fp_plateau_drops.unwrap_or(d.fp_plateau_drops),
     };
     let qat = TrainConfig {
         epochs: args.epochs.unwrap_or(d.epochs),
@@ -119,6 +120,7 @@ fn settings(args: &QatArgs) -> Settings {
         },
         seed: args.seed.wrapping_add(1),
         patience: 0,
+        plateau_drops: 0,
         ..fp
     };
     Settings {
@@ -133,7 +135,7 @@ fn settings(args: &QatArgs) -> Settings {
 /// Size the global rayon pool that the trainer's kernels run on (once per process), and keep
 /// glibc from returning the batch buffers to the kernel after every step (each fresh mapping
 /// costs page faults and zeroing, ~15 % of a CNN epoch).
-fn use_threads(threads: usize) -> Result<()> {
+pub(super) fn use_threads(threads: usize) -> Result<()> {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning parameters.
     unsafe {

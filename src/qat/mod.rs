@@ -22,6 +22,7 @@ pub mod arch;
 pub mod data;
 pub mod export;
 pub mod gemm;
+pub mod import;
 pub mod integer;
 pub mod layers;
 pub mod loss;
@@ -62,6 +63,9 @@ pub enum QatError {
     /// The embedded digits data is malformed.
     #[error("malformed digits data: {0}")]
     Digits(String),
+    /// Imported weights that do not fit (file format, tensor names, shapes, values).
+    #[error("importing weights: {0}")]
+    Import(String),
     /// Integer export failed (e.g. a requantization multiplier out of range).
     #[error("integer export: {0}")]
     Export(String),

@@ -7,10 +7,12 @@
 //!   (digits) or 5 (Fashion-MNIST) epochs, then QAT with Adam, lr 1e-4 ×0.1 every 5 epochs, for
 //!   15 (digits) or 3 (Fashion-MNIST) epochs, weights `pot:4` (with a zero code). Short runs.
 //! - [`Recipe::Paper`]: Przewlocka-Rus et al.'s fine-tuning. The float model is trained to
-//!   convergence: Adam lr 1e-3 on 90 % of the training data until the accuracy on the other
-//!   10 % (the validation split, never used for gradients) has not improved for 20 (digits:
-//!   144 validation images, so single images move it) or 5 (Fashion-MNIST: 6,000) epochs, at
-//!   most 300 or 60 epochs, keeping the best-validation weights. QAT then fine-tunes it on the same 90 % with SGD (momentum
+//!   convergence: Adam lr 1e-3 on 90 % of the training data; whenever the accuracy on the
+//!   other 10 % (the validation split, never used for gradients) has not improved for 20
+//!   (digits: 144 validation images, so single images move it) or 5 (Fashion-MNIST: 6,000)
+//!   epochs, training resumes from the best parameters with the learning rate ×0.1; at the
+//!   third such plateau (after two drops, lr 1e-5) it stops, at most after 300 or 60 epochs,
+//!   keeping the best-validation weights. QAT then fine-tunes it on the same 90 % with SGD (momentum
 //!   0.9), lr 1e-3 ×0.1 every 5 epochs, 15 epochs, weights `pot:4:none` (the paper's PoT: all
 //!   2^(b−1) exponent codes are magnitudes, no zero code), per-layer dynamic max|W| range,
 //!   straight-through estimator, every layer quantized.
@@ -45,6 +47,8 @@ pub struct RecipeDefaults {
     pub fp_epochs: usize,
     /// Early stopping patience of the float training (0 = run all `fp_epochs`).
     pub fp_patience: usize,
+    /// Learning-rate drops (×0.1) at validation plateaus before the float training stops.
+    pub fp_plateau_drops: usize,
     /// Training fraction held out for the validation split (0 = none).
     pub val_fraction: f64,
     pub epochs: usize,
@@ -65,6 +69,7 @@ impl Recipe {
                 },
                 fp_epochs: if small { 40 } else { 5 },
                 fp_patience: 0,
+                fp_plateau_drops: 0,
                 val_fraction: 0.0,
                 epochs: if small { 15 } else { 3 },
                 optimizer: OptimizerKind::adam(),
@@ -79,6 +84,7 @@ impl Recipe {
                 },
                 fp_epochs: if small { 300 } else { 60 },
                 fp_patience: if small { 20 } else { 5 },
+                fp_plateau_drops: 2,
                 val_fraction: PAPER_VAL_FRACTION,
                 epochs: 15,
                 optimizer: OptimizerKind::sgd(),

@@ -190,6 +190,88 @@ impl Report<'_> {
     }
 }
 
+/// `report.json` of `potmac import` (and the source of its `report.md`).
+#[derive(Debug, Serialize)]
+pub struct ImportReport<'a> {
+    pub dataset: &'a str,
+    /// The weight files as given on the command line.
+    pub sources: Vec<String>,
+    /// Every imported tensor: name and shape.
+    pub tensors: Vec<(String, Vec<usize>)>,
+    pub arch: &'a Arch,
+    pub qat: &'a QatConfig,
+    pub calibration_samples: usize,
+    pub fp_test_acc: f64,
+    /// The post-training-quantized model (before any fine-tuning).
+    pub ptq: Verification,
+    /// QAT fine-tuning settings and epochs, when `--fine-tune` was given.
+    pub fine_tune: Option<TrainConfig>,
+    pub history: Vec<EpochLog>,
+    /// The exported model (the fine-tuned one when fine-tuning ran, else the PTQ one).
+    pub verification: Verification,
+    pub layers: Vec<LayerSummary>,
+}
+
+impl ImportReport<'_> {
+    /// `report.md`.
+    pub fn markdown(&self) -> String {
+        let r = self;
+        let mut s = String::new();
+        let _ = writeln!(s, "# Import report: {}, {}\n", r.dataset, r.qat.weights.label());
+        let _ = writeln!(s, "- weights: {}", r.sources.join(", "));
+        for (name, shape) in &r.tensors {
+            let _ = writeln!(s, "  - `{name}` {shape:?}");
+        }
+        let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
+        let _ = writeln!(
+            s,
+            "- post-training quantization (activation clips from {} training samples), integer path: {}% ({} samples with a per-layer path difference)",
+            r.calibration_samples,
+            pct(r.ptq.int_acc),
+            r.ptq.layer_mismatches
+        );
+        if let Some(ft) = &r.fine_tune {
+            let _ = writeln!(
+                s,
+                "- QAT fine-tuning, {} epochs: integer path {}%",
+                ft.epochs,
+                pct(r.verification.int_acc)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- exported model: fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
+            r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
+        );
+        let _ = writeln!(s, "| layer | format | w scale | act clip | M | S | acc bits |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for (i, l) in r.layers.iter().enumerate() {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+            let _ = writeln!(
+                s,
+                "| {i} | {} | {:.4e} | {} | {} | {} | {} |",
+                l.format,
+                l.w_scale,
+                opt(l.act_clip.map(|c| format!("{c:.4}"))),
+                opt(l.requant_m.map(|m| m.to_string())),
+                opt(l.requant_s.map(|m| m.to_string())),
+                l.acc_width
+            );
+        }
+        s
+    }
+
+    /// Write `report.json` and `report.md` into `dir` (which must exist).
+    pub fn write(&self, dir: &Path) -> Result<(), QatError> {
+        write_text(
+            dir,
+            "report.json",
+            &(serde_json::to_string_pretty(self)? + "\n"),
+        )?;
+        write_text(dir, "report.md", &self.markdown())
+    }
+}
+
 /// What a sweep table is about (its heading and settings line).
 #[derive(Debug, Clone, Copy)]
 pub struct SweepSetup<'a> {

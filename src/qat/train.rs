@@ -33,6 +33,11 @@ pub struct TrainConfig {
     /// the cap). 0 = train all `epochs`.
     #[serde(default)]
     pub patience: usize,
+    /// With early stopping: at a plateau (no better validation accuracy for `patience`
+    /// epochs), first multiply the learning rate by `lr_decay` this many times (continuing
+    /// from the best parameters so far), and stop only at the plateau after the last drop.
+    #[serde(default)]
+    pub plateau_drops: usize,
 }
 
 /// QAT settings.
@@ -199,6 +204,7 @@ pub fn train(
     let early = cfg.patience > 0 && !data.val.is_empty();
     let mut best: Option<(f64, Network)> = None;
     let mut since_best = 0usize;
+    let mut drops = 0usize;
     for epoch in 1..=cfg.epochs {
         let t0 = std::time::Instant::now();
         if cfg.lr_step > 0 && epoch > 1 && (epoch - 1) % cfg.lr_step == 0 {
@@ -289,7 +295,17 @@ pub fn train(
             } else {
                 since_best += 1;
                 if since_best >= cfg.patience {
-                    break;
+                    if drops == cfg.plateau_drops {
+                        break;
+                    }
+                    drops += 1;
+                    since_best = 0;
+                    lr *= cfg.lr_decay;
+                    if let Some((_, b)) = &best {
+                        *net = b.clone();
+                    }
+                    // Fresh optimiser state for the lower learning rate.
+                    opt = Optimizer::new(cfg.optimizer, &sizes);
                 }
             }
         }

@@ -241,9 +241,15 @@ fn early_stopping_keeps_the_best_validation_model() {
     let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
     let (net1, logs1) = pretrain(&d, arch, &c1, &mut |_| {}).unwrap();
     let losses = |l: &[potmac::qat::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
-    assert_eq!(losses(&logs1[..logs.len()]), losses(&logs), "the same run up to the plateau");
+    assert_eq!(
+        losses(&logs1[..logs.len()]),
+        losses(&logs),
+        "the same run up to the plateau"
+    );
     assert!(logs1.len() > logs.len());
-    assert!(logs1[logs.len()..].iter().all(|l| (l.lr - 2e-4).abs() < 1e-9));
+    assert!(logs1[logs.len()..]
+        .iter()
+        .all(|l| (l.lr - 2e-4).abs() < 1e-9));
     let acc1 = potmac::qat::train::evaluate(&net1, None, &d.val).unwrap();
     assert!(acc1 >= best);
 }

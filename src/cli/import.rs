@@ -188,11 +188,20 @@ pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
     } else {
         (im, ptq.clone())
     };
-    write_export(&args.out, &im, &data.test.x, &data.test.y, args.golden_samples)?;
+    write_export(
+        &args.out,
+        &im,
+        &data.test.x,
+        &data.test.y,
+        args.golden_samples,
+    )?;
     let report = ImportReport {
         dataset,
         sources: args.files.iter().map(|p| p.display().to_string()).collect(),
-        tensors: tensors.iter().map(|t| (t.name.clone(), t.shape.clone())).collect(),
+        tensors: tensors
+            .iter()
+            .map(|t| (t.name.clone(), t.shape.clone()))
+            .collect(),
         arch: &net.arch,
         qat: &qcfg,
         calibration_samples: args.calibration_samples.min(data.train.len()),
@@ -207,11 +216,7 @@ pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
         .write(&args.out)
         .with_context(|| format!("writing the report into {}", args.out.display()))?;
     let tuned = if args.fine_tune > 0 {
-        format!(
-            ", after {} QAT epochs {}%",
-            args.fine_tune,
-            pct(v.int_acc)
-        )
+        format!(", after {} QAT epochs {}%", args.fine_tune, pct(v.int_acc))
     } else {
         String::new()
     };

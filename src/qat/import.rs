@@ -95,7 +95,10 @@ impl ArchSpec {
 }
 
 fn join(v: &[usize]) -> String {
-    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
@@ -113,22 +116,23 @@ pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         let raw = view.data();
-        let data: Vec<f32> = match view.dtype() {
-            safetensors::Dtype::F32 => raw
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect(),
-            safetensors::Dtype::F64 => raw
-                .chunks_exact(8)
-                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
-                .collect(),
-            other => {
-                return Err(import_err(
+        let data: Vec<f32> =
+            match view.dtype() {
+                safetensors::Dtype::F32 => raw
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+                safetensors::Dtype::F64 => raw
+                    .chunks_exact(8)
+                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                    .collect(),
+                other => return Err(import_err(
                     path,
-                    format!("tensor `{name}` has dtype {other:?}; save it as float32 (F32) or float64"),
-                ))
-            }
-        };
+                    format!(
+                        "tensor `{name}` has dtype {other:?}; save it as float32 (F32) or float64"
+                    ),
+                )),
+            };
         out.push(Tensor {
             name,
             shape: view.shape().to_vec(),
@@ -177,7 +181,10 @@ pub fn read_npy(path: &Path) -> Result<Tensor, QatError> {
     if data.len() != expected {
         return Err(import_err(
             path,
-            format!("holds {} values, its shape {shape:?} needs {expected}", data.len()),
+            format!(
+                "holds {} values, its shape {shape:?} needs {expected}",
+                data.len()
+            ),
         ));
     }
     Ok(Tensor { name, shape, data })
@@ -194,7 +201,10 @@ pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
     let mut files = Vec::new();
     for p in paths {
         if is_st(p) {
-            return Err(import_err(p, "give a safetensors file alone, not with other files"));
+            return Err(import_err(
+                p,
+                "give a safetensors file alone, not with other files",
+            ));
         }
         if p.is_dir() {
             let mut found: Vec<PathBuf> = std::fs::read_dir(p)
@@ -280,9 +290,8 @@ pub fn build_network(
     let mut net = Network::new(arch.clone(), 0)?;
     for (l, (def, p)) in arch.layers.iter().zip(&prefixes).enumerate() {
         let wname = format!("{p}.weight");
-        let w = find(&wname).ok_or_else(|| {
-            QatError::Import(format!("layer {l}: tensor `{wname}` is missing"))
-        })?;
+        let w = find(&wname)
+            .ok_or_else(|| QatError::Import(format!("layer {l}: tensor `{wname}` is missing")))?;
         let want_w: Vec<usize> = match def.kind {
             LayerKind::Dense { inputs, outputs } => vec![outputs, inputs],
             LayerKind::Conv(s) => vec![s.out_c, s.in_c, s.k, s.k],
@@ -342,7 +351,10 @@ mod tests {
             ArchSpec::parse("mlp:64,32,10").unwrap(),
             ArchSpec::Mlp(vec![64, 32, 10])
         );
-        assert_eq!(ArchSpec::parse("cnn:8,16").unwrap(), ArchSpec::Cnn(vec![8, 16]));
+        assert_eq!(
+            ArchSpec::parse("cnn:8,16").unwrap(),
+            ArchSpec::Cnn(vec![8, 16])
+        );
         for bad in ["mlp:64", "mlp", "rnn:1,2", "mlp:64,0,10", "mlp:a,10"] {
             assert!(ArchSpec::parse(bad).is_err(), "{bad}");
         }
@@ -351,6 +363,9 @@ mod tests {
         assert!(a.arch((1, 28, 28), 10).is_err());
         let mut names = vec!["fc10", "fc2", "fc1", "4", "0", "2", "conv1", "a.b3.c"];
         names.sort_by_key(|n| natural_key(n));
-        assert_eq!(names, ["0", "2", "4", "a.b3.c", "conv1", "fc1", "fc2", "fc10"]);
+        assert_eq!(
+            names,
+            ["0", "2", "4", "a.b3.c", "conv1", "fc1", "fc2", "fc10"]
+        );
     }
 }

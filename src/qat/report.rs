@@ -217,7 +217,12 @@ impl ImportReport<'_> {
     pub fn markdown(&self) -> String {
         let r = self;
         let mut s = String::new();
-        let _ = writeln!(s, "# Import report: {}, {}\n", r.dataset, r.qat.weights.label());
+        let _ = writeln!(
+            s,
+            "# Import report: {}, {}\n",
+            r.dataset,
+            r.qat.weights.label()
+        );
         let _ = writeln!(s, "- weights: {}", r.sources.join(", "));
         for (name, shape) in &r.tensors {
             let _ = writeln!(s, "  - `{name}` {shape:?}");
@@ -243,7 +248,10 @@ impl ImportReport<'_> {
             "- exported model: fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
             r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
         );
-        let _ = writeln!(s, "| layer | format | w scale | act clip | M | S | acc bits |");
+        let _ = writeln!(
+            s,
+            "| layer | format | w scale | act clip | M | S | acc bits |"
+        );
         let _ = writeln!(s, "|---|---|---|---|---|---|---|");
         for (i, l) in r.layers.iter().enumerate() {
             let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());

@@ -116,23 +116,24 @@ pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
         let raw = view.data();
-        let data: Vec<f32> =
-            match view.dtype() {
-                safetensors::Dtype::F32 => raw
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-                safetensors::Dtype::F64 => raw
-                    .chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
-                    .collect(),
-                other => return Err(import_err(
+        let data: Vec<f32> = match view.dtype() {
+            safetensors::Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            safetensors::Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                .collect(),
+            other => {
+                return Err(import_err(
                     path,
                     format!(
                         "tensor `{name}` has dtype {other:?}; save it as float32 (F32) or float64"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         out.push(Tensor {
             name,
             shape: view.shape().to_vec(),

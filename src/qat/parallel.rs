@@ -101,18 +101,24 @@ pub fn conv_forward(x: &[f32], s: &ConvShape, w: &[f32], b: &[f32], y: &mut [f32
     let outl = s.out_c * p;
     y.par_chunks_mut(CHUNK * outl)
         .zip(x.par_chunks(CHUNK * inl))
-        .for_each(|(yc, xc)| {
-            let mut cols = vec![0.0f32; s.col_rows() * p];
-            for (ys, xs) in yc.chunks_exact_mut(outl).zip(xc.chunks_exact(inl)) {
-                im2col_one(xs, s, &mut cols);
-                sgemm(s.out_c, s.col_rows(), p, w, false, &cols, false, 0.0, ys);
-                for (row, bb) in ys.chunks_exact_mut(p).zip(b) {
-                    for v in row {
-                        *v += bb;
-                    }
-                }
+        .for_each(|(yc, xc)| conv_chunk_forward(xc, s, w, b, yc));
+}
+
+/// One chunk of [`conv_forward`].
+#[inline(never)]
+fn conv_chunk_forward(xc: &[f32], s: &ConvShape, w: &[f32], b: &[f32], yc: &mut [f32]) {
+    let (inl, p) = (s.in_len(), s.out_pixels());
+    let outl = s.out_c * p;
+    let mut cols = vec![0.0f32; s.col_rows() * p];
+    for (ys, xs) in yc.chunks_exact_mut(outl).zip(xc.chunks_exact(inl)) {
+        im2col_one(xs, s, &mut cols);
+        sgemm(s.out_c, s.col_rows(), p, w, false, &cols, false, 0.0, ys);
+        for (row, bb) in ys.chunks_exact_mut(p).zip(b) {
+            for v in row {
+                *v += bb;
             }
-        });
+        }
+    }
 }
 
 /// Convolution backward from the layer input `x` (im2col recomputed per sample); overwrites
@@ -254,19 +260,11 @@ pub fn activate(
     pool: Option<(usize, usize, usize)>,
 ) -> (Vec<f32>, Vec<usize>) {
     let per = z.len() / n.max(1);
-    let act = |v: f32| match fq {
-        Some((st, qmax)) => super::quantizer::fake_quant_act(v.max(0.0), st, qmax),
-        None => v.max(0.0),
-    };
     let Some((planes, h, w)) = pool else {
         let mut a = vec![0.0f32; z.len()];
         a.par_chunks_mut(per.max(1))
             .zip(z.par_chunks(per.max(1)))
-            .for_each(|(ac, zc)| {
-                for (o, &v) in ac.iter_mut().zip(zc) {
-                    *o = act(v);
-                }
-            });
+            .for_each(|(ac, zc)| act_slice(zc, fq, ac));
         return (a, Vec::new());
     };
     let (oh, ow) = (h / 2, w / 2);
@@ -277,35 +275,71 @@ pub fn activate(
         .zip(idx.par_chunks_mut(outl))
         .enumerate()
         .for_each(|(sn, (ac, ic))| {
-            let base = sn * per;
-            let zs = &z[base..base + per];
-            let mut o = 0;
-            for pl in 0..planes {
-                for yy in 0..oh {
-                    let r0 = pl * h * w + 2 * yy * w;
-                    let (row0, row1) = (&zs[r0..r0 + w], &zs[r0 + w..r0 + 2 * w]);
-                    for xx in 0..ow {
-                        let c = 2 * xx;
-                        let cand = [
-                            (act(row0[c]), r0 + c),
-                            (act(row0[c + 1]), r0 + c + 1),
-                            (act(row1[c]), r0 + w + c),
-                            (act(row1[c + 1]), r0 + w + c + 1),
-                        ];
-                        let mut best = cand[0];
-                        for &cv in &cand[1..] {
-                            if cv.0 > best.0 {
-                                best = cv;
-                            }
-                        }
-                        ac[o] = best.0;
-                        ic[o] = base + best.1;
-                        o += 1;
-                    }
-                }
-            }
+            pool_sample(
+                &z[sn * per..(sn + 1) * per],
+                sn * per,
+                (planes, h, w),
+                fq,
+                ac,
+                ic,
+            )
         });
     (a, idx)
+}
+
+/// ReLU and (with `fq`) activation fake quantization of a slice, in a loop the compiler
+/// vectorizes.
+fn act_slice(z: &[f32], fq: Option<(f32, f32)>, out: &mut [f32]) {
+    match fq {
+        Some((st, qmax)) => {
+            for (o, &v) in out.iter_mut().zip(z) {
+                *o = super::quantizer::fake_quant_act(v.max(0.0), st, qmax);
+            }
+        }
+        None => {
+            for (o, &v) in out.iter_mut().zip(z) {
+                *o = v.max(0.0);
+            }
+        }
+    }
+}
+
+/// One sample of [`activate`] with pooling; `base` is the sample's offset in the batch.
+#[inline(never)]
+fn pool_sample(
+    zs: &[f32],
+    base: usize,
+    (planes, h, w): (usize, usize, usize),
+    fq: Option<(f32, f32)>,
+    ac: &mut [f32],
+    ic: &mut [usize],
+) {
+    let mut t = vec![0.0f32; zs.len()];
+    act_slice(zs, fq, &mut t);
+    let (oh, ow) = (h / 2, w / 2);
+    let mut o = 0;
+    for pl in 0..planes {
+        for yy in 0..oh {
+            let r0 = pl * h * w + 2 * yy * w;
+            let (row0, row1) = (&t[r0..r0 + w], &t[r0 + w..r0 + 2 * w]);
+            for xx in 0..ow {
+                let c = 2 * xx;
+                let (mut best, mut at) = (row0[c], r0 + c);
+                if row0[c + 1] > best {
+                    (best, at) = (row0[c + 1], r0 + c + 1);
+                }
+                if row1[c] > best {
+                    (best, at) = (row1[c], r0 + w + c);
+                }
+                if row1[c + 1] > best {
+                    (best, at) = (row1[c + 1], r0 + w + c + 1);
+                }
+                ac[o] = best;
+                ic[o] = base + at;
+                o += 1;
+            }
+        }
+    }
 }
 
 /// Gradient through [`activate`]: route `da` to the pooled maxima (when `idx` is given), then

@@ -280,10 +280,11 @@ pub fn max_abs(w: &[f32]) -> f64 {
 /// (round half away from zero, then clamp; negative inputs give 0).
 pub fn fake_quant_act(x: f32, s: f32, qmax: f32) -> f32 {
     // = (x / s).round().clamp(0.0, qmax) * s: clamping first to the integer bounds gives the
-    // same integer, and below 2^24 the truncation by `as u32` is exact, so rounding half away
-    // from zero needs no libm call (this runs on every activation of every training step).
+    // same integer, and below 2^24 the truncation by `as i32` is exact, so rounding half away
+    // from zero needs no libm call and vectorizes (this runs on every activation of every
+    // training step).
     let v = (x / s).clamp(0.0, qmax);
-    let t = (v as u32) as f32;
+    let t = (v as i32) as f32;
     (if v - t >= 0.5 { t + 1.0 } else { t }) * s
 }
 

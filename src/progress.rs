@@ -25,6 +25,11 @@ pub trait Progress {
     fn inc(&self, n: u64);
     /// The innermost open step ended.
     fn finish(&self);
+    /// Live figures of the innermost open step (e.g. the running loss and accuracy of a
+    /// training epoch), shown after its name; each call replaces the previous message.
+    fn message(&self, msg: &str) {
+        let _ = msg;
+    }
     /// An external program is about to run: `program args…` in `cwd`.
     fn command(&self, cwd: &Path, program: &str, args: &[String]) {
         let _ = (cwd, program, args);
@@ -81,6 +86,10 @@ impl Step {
     pub fn inc(&self, n: u64) {
         with_current(|p| p.inc(n));
     }
+    /// Show live figures for this step (see [`Progress::message`]).
+    pub fn message(&self, msg: &str) {
+        with_current(|p| p.message(msg));
+    }
 }
 
 impl Drop for Step {
@@ -126,6 +135,9 @@ mod tests {
         fn finish(&self) {
             self.0.borrow_mut().push("finish".into());
         }
+        fn message(&self, msg: &str) {
+            self.0.borrow_mut().push(format!("msg {msg}"));
+        }
         fn command(&self, _cwd: &Path, program: &str, args: &[String]) {
             self.0
                 .borrow_mut()
@@ -143,6 +155,7 @@ mod tests {
                 command(Path::new("."), "yosys", &["-q".into()]);
             }
             outer.inc(1);
+            outer.message("loss 0.5");
             Err(())?;
             outer.inc(1);
             Ok(())
@@ -156,12 +169,13 @@ mod tests {
                 "run yosys -q",
                 "finish",
                 "inc 1",
+                "msg loss 0.5",
                 "finish"
             ]
         );
         // Outside the scope nothing is reported (the default is Silent).
         let _s = step("unobserved", None);
-        assert_eq!(rec.0.borrow().len(), 6);
+        assert_eq!(rec.0.borrow().len(), 7);
     }
 
     #[test]

@@ -25,6 +25,8 @@ fn cfg(epochs: usize, lr: f32) -> TrainConfig {
         lr_decay: 0.1,
         optimizer: OptimizerKind::adam(),
         seed: 7,
+        patience: 0,
+        plateau_drops: 0,
     }
 }
 
@@ -205,4 +207,72 @@ fn export_files_and_model_json_round_trip() {
             .map(|i| im.predict(&wdec, &im.quantize_input(&d.test.x[i * 64..(i + 1) * 64])))
             .collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn early_stopping_keeps_the_best_validation_model() {
+    let mut d = digits().unwrap();
+    d.hold_out(0.1);
+    assert_eq!((d.train.len(), d.val.len()), (1293, 144));
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let c = TrainConfig {
+        patience: 3,
+        ..cfg(200, 2e-3)
+    };
+    let (net, logs) = pretrain(&d, arch, &c, &mut |_| {}).unwrap();
+    assert!(logs.len() < 200, "stopped early");
+    let vals: Vec<f64> = logs.iter().map(|l| l.val_acc.unwrap()).collect();
+    let best = vals.iter().cloned().fold(0.0, f64::max);
+    let first_best = vals.iter().position(|&v| v == best).unwrap();
+    // It stopped exactly `patience` epochs after the last improvement ...
+    assert_eq!(logs.len(), first_best + 1 + 3);
+    // ... and returned the parameters of that epoch.
+    let acc = potmac::qat::train::evaluate(&net, None, &d.val).unwrap();
+    assert_eq!(acc, best);
+    assert!(logs
+        .iter()
+        .all(|l| l.train_secs > 0.0 && l.samples_per_sec > 0.0));
+    // With one learning-rate drop at the first plateau, training goes on at lr × 0.1 from the
+    // best parameters and ends at the next plateau, never worse on validation.
+    let c1 = TrainConfig {
+        plateau_drops: 1,
+        ..c
+    };
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let (net1, logs1) = pretrain(&d, arch, &c1, &mut |_| {}).unwrap();
+    let losses = |l: &[potmac::qat::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
+    assert_eq!(
+        losses(&logs1[..logs.len()]),
+        losses(&logs),
+        "the same run up to the plateau"
+    );
+    assert!(logs1.len() > logs.len());
+    assert!(logs1[logs.len()..]
+        .iter()
+        .all(|l| (l.lr - 2e-4).abs() < 1e-9));
+    let acc1 = potmac::qat::train::evaluate(&net1, None, &d.val).unwrap();
+    assert!(acc1 >= best);
+}
+
+#[test]
+fn training_is_bit_identical_for_any_thread_count() {
+    let d = digits().unwrap();
+    let run = |threads: usize| {
+        potmac::qat::parallel::pool(threads).unwrap().install(|| {
+            let arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);
+            let (fp, _) = pretrain(&d, arch, &cfg(2, 3e-3), &mut |_| {}).unwrap();
+            let (net, q, logs) =
+                finetune(&fp, &d, &qcfg("pot:4"), &cfg(1, 2e-4), &mut |_| {}).unwrap();
+            let im = IntModel::from_network(&net, &q).unwrap();
+            let acc = verify(&net, &im, &d.test).int_acc;
+            (net, im, logs[0].loss, acc)
+        })
+    };
+    let (n1, im1, loss1, acc1) = run(1);
+    for t in [2, 3] {
+        let (n, im, loss, acc) = run(t);
+        assert_eq!(n, n1, "{t} threads: float parameters differ");
+        assert_eq!(im, im1, "{t} threads: integer model differs");
+        assert_eq!((loss, acc), (loss1, acc1));
+    }
 }

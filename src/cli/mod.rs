@@ -11,6 +11,7 @@ mod completions;
 mod cycles;
 mod format;
 mod generate;
+mod import;
 mod infer;
 mod infer_report;
 mod man;
@@ -18,6 +19,7 @@ mod per_layer;
 mod power;
 mod prove;
 pub mod qat;
+mod qat_flags;
 mod sim;
 mod sweep;
 mod synth;
@@ -83,6 +85,9 @@ enum Command {
     Qat(Box<qat::QatArgs>),
     /// Run a `potmac qat` export end to end on the generated accelerator, on its test set.
     Infer(infer::Args),
+    /// Import float weights (safetensors or .npy), quantize them (PTQ, optional QAT) and
+    /// write the integer export `potmac qat` writes.
+    Import(Box<import::Args>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(completions::Args),
     /// Print the man page (roff) on stdout.
@@ -120,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(a) => sweep::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Infer(a) => infer::run(a, &ui),
+        Command::Import(a) => import::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),
         Command::Man(a) => man::run(a, &ui),
     });

@@ -45,8 +45,8 @@ impl std::error::Error for StdoutClosed {}
 pub struct Ui {
     verbosity: Verbosity,
     multi: MultiProgress,
-    /// Open steps, innermost last.
-    bars: RefCell<Vec<ProgressBar>>,
+    /// Open steps with their names, innermost last.
+    bars: RefCell<Vec<(ProgressBar, String)>>,
 }
 
 impl Ui {
@@ -103,7 +103,7 @@ impl Ui {
 
     /// Remove every bar (before an error message or exit).
     pub fn clear(&self) {
-        for pb in self.bars.borrow_mut().drain(..) {
+        for (pb, _) in self.bars.borrow_mut().drain(..) {
             pb.finish_and_clear();
         }
         let _ = self.multi.clear();
@@ -140,17 +140,23 @@ impl Progress for Ui {
             // Keep spinners and elapsed times moving while a tool runs.
             pb.enable_steady_tick(Duration::from_millis(120));
         }
-        self.bars.borrow_mut().push(pb);
+        self.bars.borrow_mut().push((pb, step.to_string()));
     }
 
     fn inc(&self, n: u64) {
-        if let Some(pb) = self.bars.borrow().last() {
+        if let Some((pb, _)) = self.bars.borrow().last() {
             pb.inc(n);
         }
     }
 
+    fn message(&self, msg: &str) {
+        if let Some((pb, name)) = self.bars.borrow().last() {
+            pb.set_message(format!("{name}  {msg}"));
+        }
+    }
+
     fn finish(&self) {
-        if let Some(pb) = self.bars.borrow_mut().pop() {
+        if let Some((pb, _)) = self.bars.borrow_mut().pop() {
             pb.finish_and_clear();
             self.multi.remove(&pb);
         }

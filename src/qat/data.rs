@@ -23,7 +23,7 @@ pub const DIGITS_TRAIN: usize = 1437;
 pub const FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// A labelled set of images.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Split {
     /// `[N][C·H·W]` in [0, 1].
     pub x: Vec<f32>,
@@ -56,6 +56,9 @@ pub struct Dataset {
     pub shape: (usize, usize, usize),
     pub classes: usize,
     pub train: Split,
+    /// Held out from the training data to decide when float training has converged (empty
+    /// unless [`Dataset::hold_out`] was called; never used for gradients).
+    pub val: Split,
     pub test: Split,
 }
 
@@ -63,6 +66,24 @@ impl Dataset {
     /// Values per image.
     pub fn per_sample(&self) -> usize {
         self.shape.0 * self.shape.1 * self.shape.2
+    }
+
+    /// Move the last `ceil(fraction · N)` training samples (at least one, and at least one
+    /// left for training) into the validation split. The training data's order is fixed by the
+    /// data set (digits: the fixed permutation; Fashion-MNIST: file order), so the split does
+    /// not depend on the seed.
+    pub fn hold_out(&mut self, fraction: f64) {
+        let n = self.train.len();
+        if n < 2 || fraction <= 0.0 {
+            return;
+        }
+        let k = ((fraction * n as f64).ceil() as usize).clamp(1, n - 1);
+        let per = self.per_sample();
+        let keep = n - k;
+        self.val = Split {
+            x: self.train.x.split_off(keep * per),
+            y: self.train.y.split_off(keep),
+        };
     }
 }
 
@@ -123,6 +144,7 @@ pub fn digits() -> Result<Dataset, QatError> {
         shape: (1, 8, 8),
         classes: 10,
         train: pick(&perm[..DIGITS_TRAIN]),
+        val: Split::default(),
         test: pick(&perm[DIGITS_TRAIN..]),
     })
 }
@@ -210,6 +232,7 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<Dataset, QatError> {
         shape: (1, 28, 28),
         classes: 10,
         train: fashion_split(&dir, "train")?,
+        val: Split::default(),
         test: fashion_split(&dir, "t10k")?,
     })
 }

@@ -48,6 +48,59 @@ pub fn sgemm(
     }
 }
 
+/// `c[m×n] = beta·c + A·B` in f32 with explicit (row, column) strides of `a` (m×k) and `b`
+/// (k×n), e.g. a block of columns of a row-major matrix read transposed; `c` is row-major.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_strided(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    (rsa, csa): (isize, isize),
+    b: &[f32],
+    (rsb, csb): (isize, isize),
+    beta: f32,
+    c: &mut [f32],
+) {
+    assert_eq!(c.len(), m * n, "sgemm_strided: c has the wrong size");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k > 0 {
+        let last = |r: usize, c: usize, rs: isize, cs: isize| {
+            (r as isize - 1) * rs + (c as isize - 1) * cs
+        };
+        assert!(rsa >= 0 && csa >= 0 && rsb >= 0 && csb >= 0);
+        assert!(
+            last(m, k, rsa, csa) < a.len() as isize,
+            "sgemm_strided: a too short"
+        );
+        assert!(
+            last(k, n, rsb, csb) < b.len() as isize,
+            "sgemm_strided: b too short"
+        );
+    }
+    // SAFETY: the asserts above keep every index the non-negative strides reach in the slices.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
 /// f64 version of [`sgemm`].
 #[allow(clippy::too_many_arguments)]
 pub fn dgemm(

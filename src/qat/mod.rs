@@ -24,15 +24,19 @@ pub mod arch;
 pub mod data;
 pub mod export;
 pub mod gemm;
+pub mod import;
 pub mod integer;
 pub mod layers;
 pub mod loss;
 pub mod model;
 pub mod narrow;
 pub mod optim;
+pub mod parallel;
 pub mod pipeline;
 pub mod quantizer;
+pub mod recipe;
 pub mod report;
+pub mod stats;
 pub mod train;
 pub mod verify;
 
@@ -63,6 +67,9 @@ pub enum QatError {
     /// The embedded digits data is malformed.
     #[error("malformed digits data: {0}")]
     Digits(String),
+    /// Imported weights that do not fit (file format, tensor names, shapes, values).
+    #[error("importing weights: {0}")]
+    Import(String),
     /// Integer export failed (e.g. a requantization multiplier out of range).
     #[error("integer export: {0}")]
     Export(String),

@@ -19,11 +19,9 @@
 use super::arch::{Arch, LayerKind};
 use super::gemm::dgemm;
 use super::integer::{requantize, IntModel, LayerIo};
-use super::layers::{
-    channels_to_batch, conv_backward, conv_forward, dense_backward, dense_forward, im2col,
-    maxpool2, maxpool2_backward,
-};
-use super::quantizer::{fake_quant_act, max_abs, ClipRule, FormatSpec, Quantized, WeightQuantizer};
+use super::layers::{channels_to_batch, im2col, maxpool2};
+use super::parallel;
+use super::quantizer::{max_abs, ClipRule, FormatSpec, Quantized, WeightQuantizer};
 use super::QatError;
 use crate::quant::ActFormat;
 use crate::rng::Rng;
@@ -116,7 +114,6 @@ impl QuantState {
 #[derive(Debug, Default)]
 pub struct Cache {
     inputs: Vec<Vec<f32>>,
-    cols: Vec<Vec<f32>>,
     pre: Vec<Vec<f32>>,
     pool_idx: Vec<Vec<usize>>,
     qw: Vec<Option<Quantized>>,
@@ -131,15 +128,34 @@ pub struct Grads {
     pub biases: Vec<Vec<f32>>,
 }
 
-/// The `p`-th percentile of a (subsampled, at most 65,536 values) slice of non-negative values.
-fn percentile(v: &[f32], p: f64) -> f32 {
+/// The `p`-th percentile of the ReLU of a (subsampled, at most 65,536 values) slice.
+/// A high percentile (rank `k` of `m`, few values above it) keeps only the `m − k` largest
+/// values seen in a small sorted buffer, which one comparison per value mostly rejects.
+fn relu_percentile(v: &[f32], p: f64) -> f32 {
     let stride = v.len().div_ceil(65536).max(1);
-    let mut s: Vec<f32> = v.iter().step_by(stride).copied().collect();
-    if s.is_empty() {
+    let m = v.len().div_ceil(stride);
+    if m == 0 {
         return 0.0;
     }
-    let k = (((p / 100.0) * (s.len() - 1) as f64).round() as usize).min(s.len() - 1);
-    *s.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+    let k = (((p / 100.0) * (m - 1) as f64).round() as usize).min(m - 1);
+    let top = m - k; // the answer is the smallest of the `top` largest values
+    let vals = v.iter().step_by(stride).map(|x| x.max(0.0));
+    if top > 64 {
+        let mut s: Vec<f32> = vals.collect();
+        return *s.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1;
+    }
+    let mut buf: Vec<f32> = Vec::with_capacity(top + 1); // ascending
+    for x in vals {
+        if buf.len() == top {
+            if x.total_cmp(&buf[0]).is_le() {
+                continue;
+            }
+            buf.remove(0);
+        }
+        let at = buf.partition_point(|b| b.total_cmp(&x).is_lt());
+        buf.insert(at, x);
+    }
+    buf[0]
 }
 
 impl Network {
@@ -200,16 +216,13 @@ impl Network {
                 .as_ref()
                 .map_or(&self.weights[l][..], |qw| &qw.values[..]);
             let mut z = vec![0.0f32; n * def.acc_len()];
-            let mut cols = Vec::new();
             match def.kind {
-                LayerKind::Dense { .. } => dense_forward(&cur, n, w, &self.biases[l], &mut z),
-                LayerKind::Conv(s) => {
-                    let mut tmp = Vec::new();
-                    conv_forward(&cur, n, &s, w, &self.biases[l], &mut cols, &mut tmp, &mut z)
+                LayerKind::Dense { .. } => {
+                    parallel::dense_forward(&cur, n, w, &self.biases[l], &mut z)
                 }
+                LayerKind::Conv(s) => parallel::conv_forward(&cur, &s, w, &self.biases[l], &mut z),
             }
             cache.inputs.push(std::mem::take(&mut cur));
-            cache.cols.push(cols);
             cache.qw.push(qw);
             if l == last {
                 cache.pre.push(Vec::new());
@@ -217,24 +230,12 @@ impl Network {
                 cur = z;
                 break;
             }
-            let mut a: Vec<f32> = z.iter().map(|&v| v.max(0.0)).collect();
             if let Some(p) = stats {
-                cache.act_stats.push(percentile(&a, p));
+                cache.act_stats.push(relu_percentile(&z, p));
             }
-            if let Some(q) = q {
-                let (s, qmax) = (q.act_scale(l), q.qmax());
-                for v in &mut a {
-                    *v = fake_quant_act(*v, s, qmax);
-                }
-            }
-            if def.pool {
-                let (c, h, w) = def.acc_planes();
-                let (p, idx) = maxpool2(&a, n * c, h, w);
-                a = p;
-                cache.pool_idx.push(idx);
-            } else {
-                cache.pool_idx.push(Vec::new());
-            }
+            let fq = q.map(|q| (q.act_scale(l), q.qmax()));
+            let (a, idx) = parallel::activate(&z, n, fq, def.pool.then(|| def.acc_planes()));
+            cache.pool_idx.push(idx);
             cache.pre.push(z);
             cur = a;
         }
@@ -265,12 +266,13 @@ impl Network {
                 Vec::new()
             };
             let dxo = if l > 0 { Some(&mut dx[..]) } else { None };
+            let x = &cache.inputs[l];
             match def.kind {
                 LayerKind::Dense { .. } => {
-                    dense_backward(&cache.inputs[l], n, w, &dz, &mut gw[l], &mut gb[l], dxo)
+                    parallel::dense_backward(x, n, w, &dz, &mut gw[l], &mut gb[l], dxo)
                 }
                 LayerKind::Conv(s) => {
-                    conv_backward(&cache.cols[l], n, &s, w, &dz, &mut gw[l], &mut gb[l], dxo)
+                    parallel::conv_backward(x, &s, w, &dz, &mut gw[l], &mut gb[l], dxo)
                 }
             }
             if let Some(qw) = &cache.qw[l] {
@@ -285,15 +287,9 @@ impl Network {
             }
             // Through the previous layer's pool, activation quantizer and ReLU.
             let prev = &layers[l - 1];
-            if prev.pool {
-                dx = maxpool2_backward(&dx, &cache.pool_idx[l - 1], n * prev.acc_len());
-            }
             let hi = q.map_or(f32::INFINITY, |q| q.act_clip[l - 1]);
-            for (d, &z) in dx.iter_mut().zip(&cache.pre[l - 1]) {
-                if !(z > 0.0 && z < hi) {
-                    *d = 0.0;
-                }
-            }
+            let idx = prev.pool.then(|| &cache.pool_idx[l - 1][..]);
+            let dx = parallel::activate_backward(&dx, idx, &cache.pre[l - 1], n, hi);
             dz = dx;
         }
         Grads {
@@ -381,5 +377,23 @@ impl Network {
             });
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentile_by_selection_and_by_the_top_buffer_agree() {
+        let mut r = crate::rng::Rng::new(4);
+        for n in [1usize, 7, 100, 5000, 70_000, 200_003] {
+            let v: Vec<f32> = (0..n).map(|_| (r.normal() * 2.0) as f32).collect();
+            for p in [0.0, 50.0, 99.0, 99.99, 100.0] {
+                let stride = n.div_ceil(65536).max(1);
+                let mut s: Vec<f32> = v.iter().step_by(stride).map(|x| x.max(0.0)).collect();
+                let k = (((p / 100.0) * (s.len() - 1) as f64).round() as usize).min(s.len() - 1);
+                let want = *s.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1;
+                assert_eq!(super::relu_percentile(&v, p), want, "n={n} p={p}");
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::model::{Network, QuantState};
 use super::quantizer::{FormatKind, FormatSpec, ZeroSpec};
 use super::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
 use super::QatError;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Model family.
@@ -89,33 +90,49 @@ pub fn verify(net: &Network, im: &IntModel, data: &Split) -> Verification {
         "verifying the integer path, samples",
         Some(data.len() as u64),
     );
-    for start in (0..data.len()).step_by(256) {
-        let n = 256.min(data.len() - start);
-        let xs = &data.x[start * per..(start + n) * per];
-        let fq = net.eval_fake_quant(im, &wdec, xs, n);
-        for i in 0..n {
-            let t = im.infer_with(&wdec, &im.quantize_input(&xs[i * per..(i + 1) * per]));
-            let mut same = true;
-            for (lt, lf) in t.iter().zip(&fq) {
-                let (a, c) = (lt.act_in.len(), lt.acc.len());
-                same &= lt.act_in[..] == lf.act_in[i * a..(i + 1) * a];
-                same &= lt.acc[..] == lf.acc[i * c..(i + 1) * c];
-                let o = lt.act_out.len();
-                same &= lt.act_out[..] == lf.act_out[i * o..(i + 1) * o];
-            }
-            let last = &t.last().expect("layers").acc;
-            let pi = argmax_rows(last, classes)[0];
-            let pf = argmax_rows(
-                &fq.last().expect("layers").acc[i * classes..(i + 1) * classes],
-                classes,
-            )[0];
-            let y = data.y[start + i] as usize;
-            int_ok += (pi == y) as usize;
-            fq_ok += (pf == y) as usize;
-            cm += (pi != pf) as usize;
-            lm += (!same) as usize;
+    // Batches of 256 samples in parallel, in groups so that progress shows on this thread.
+    let starts: Vec<usize> = (0..data.len()).step_by(256).collect();
+    for group in starts.chunks(8) {
+        let counts: Vec<[usize; 4]> = group
+            .par_iter()
+            .map(|&start| {
+                let n = 256.min(data.len() - start);
+                let xs = &data.x[start * per..(start + n) * per];
+                let fq = net.eval_fake_quant(im, &wdec, xs, n);
+                let mut c = [0usize; 4];
+                for i in 0..n {
+                    let t = im.infer_with(&wdec, &im.quantize_input(&xs[i * per..(i + 1) * per]));
+                    let mut same = true;
+                    for (lt, lf) in t.iter().zip(&fq) {
+                        let (a, k) = (lt.act_in.len(), lt.acc.len());
+                        same &= lt.act_in[..] == lf.act_in[i * a..(i + 1) * a];
+                        same &= lt.acc[..] == lf.acc[i * k..(i + 1) * k];
+                        let o = lt.act_out.len();
+                        same &= lt.act_out[..] == lf.act_out[i * o..(i + 1) * o];
+                    }
+                    let last = &t.last().expect("layers").acc;
+                    let pi = argmax_rows(last, classes)[0];
+                    let pf = argmax_rows(
+                        &fq.last().expect("layers").acc[i * classes..(i + 1) * classes],
+                        classes,
+                    )[0];
+                    let y = data.y[start + i] as usize;
+                    c[0] += (pi == y) as usize;
+                    c[1] += (pf == y) as usize;
+                    c[2] += (pi != pf) as usize;
+                    c[3] += (!same) as usize;
+                }
+                c
+            })
+            .collect();
+        for c in counts {
+            int_ok += c[0];
+            fq_ok += c[1];
+            cm += c[2];
+            lm += c[3];
         }
-        step.inc(n as u64);
+        let done: usize = group.iter().map(|&s| 256.min(data.len() - s)).sum();
+        step.inc(done as u64);
     }
     let n = data.len().max(1) as f64;
     Verification {

@@ -7,6 +7,8 @@ use super::data::Dataset;
 use super::integer::IntModel;
 use super::model::QuantState;
 use super::pipeline::{Sweep, Verification};
+use super::recipe::Recipe;
+use super::stats::SeedSummary;
 use super::train::{EpochLog, QatConfig, TrainConfig};
 use super::QatError;
 use serde::Serialize;
@@ -21,8 +23,17 @@ pub struct Report<'a> {
     /// Model family name (`mlp`, `cnn`).
     pub model: &'a str,
     pub arch: &'a Arch,
+    /// The recipe the defaults came from (explicit flags override it; the values used are
+    /// the `fp`, `qat_train` and `qat` settings below).
+    pub recipe: Recipe,
+    /// Seed of the exported model's float training (its QAT uses `seed + 1`).
+    pub seed: u64,
     pub train_samples: usize,
+    /// Samples held out from training to stop the float training (0 = none).
+    pub val_samples: usize,
     pub test_samples: usize,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
     /// Float pre-training settings.
     pub fp: TrainConfig,
     /// QAT fine-tuning settings.
@@ -36,6 +47,9 @@ pub struct Report<'a> {
     /// The test set on a narrow accumulator (`qat --accumulator`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub narrow_accumulator: Option<super::narrow::NarrowReport>,
+    /// Every seed's accuracies and their mean ± std (`--seeds N`, N > 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<SeedSummary>,
 }
 
 /// One exported layer in a report.
@@ -73,10 +87,7 @@ impl LayerSummary {
     }
 }
 
-/// A fraction as a percentage with two decimals (`0.9514` → `95.14`).
-pub fn pct(x: f64) -> String {
-    format!("{:.2}", 100.0 * x)
-}
+pub use super::stats::pct;
 
 impl Report<'_> {
     /// `report.md`.
@@ -92,8 +103,21 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- samples: {} train / {} test",
-            r.train_samples, r.test_samples
+            "- samples: {} train / {} validation / {} test",
+            r.train_samples, r.val_samples, r.test_samples
+        );
+        let _ = writeln!(
+            s,
+            "- recipe: {:?} (FP: {} epochs max, patience {}; QAT: {} epochs, lr {:.0e}, ×{} every {} epochs); seed {}; {} threads",
+            r.recipe,
+            r.fp.epochs,
+            r.fp.patience,
+            r.qat_train.epochs,
+            r.qat_train.lr,
+            r.qat_train.lr_decay,
+            r.qat_train.lr_step,
+            r.seed,
+            r.threads
         );
         let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
         let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
@@ -130,18 +154,119 @@ impl Report<'_> {
         }
         let _ = writeln!(
             s,
-            "\n| phase | epoch | lr | loss | train % | test % |\n|---|---|---|---|---|---|"
+            "\nEpoch times are wall-clock and vary from run to run (everything else is reproducible).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| phase | epoch | lr | loss | train % | val % | test % | train s | samples/s | eval s |\n|---|---|---|---|---|---|---|---|---|---|"
         );
         for h in &r.history {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.1e} | {:.4} | {} | {} |",
+                "| {} | {} | {:.1e} | {:.4} | {} | {} | {} | {:.2} | {:.0} | {:.2} |",
                 h.phase,
                 h.epoch,
                 h.lr,
                 h.loss,
                 pct(h.train_acc),
-                pct(h.test_acc)
+                h.val_acc.map_or("–".into(), pct),
+                pct(h.test_acc),
+                h.train_secs,
+                h.samples_per_sec,
+                h.eval_secs
+            );
+        }
+        if let Some(seeds) = &r.seeds {
+            s.push_str(&seeds.markdown());
+        }
+        s
+    }
+
+    /// Write `report.json` and `report.md` into `dir` (which must exist).
+    pub fn write(&self, dir: &Path) -> Result<(), QatError> {
+        write_text(
+            dir,
+            "report.json",
+            &(serde_json::to_string_pretty(self)? + "\n"),
+        )?;
+        write_text(dir, "report.md", &self.markdown())
+    }
+}
+
+/// `report.json` of `potmac import` (and the source of its `report.md`).
+#[derive(Debug, Serialize)]
+pub struct ImportReport<'a> {
+    pub dataset: &'a str,
+    /// The weight files as given on the command line.
+    pub sources: Vec<String>,
+    /// Every imported tensor: name and shape.
+    pub tensors: Vec<(String, Vec<usize>)>,
+    pub arch: &'a Arch,
+    pub qat: &'a QatConfig,
+    pub calibration_samples: usize,
+    pub fp_test_acc: f64,
+    /// The post-training-quantized model (before any fine-tuning).
+    pub ptq: Verification,
+    /// QAT fine-tuning settings and epochs, when `--fine-tune` was given.
+    pub fine_tune: Option<TrainConfig>,
+    pub history: Vec<EpochLog>,
+    /// The exported model (the fine-tuned one when fine-tuning ran, else the PTQ one).
+    pub verification: Verification,
+    pub layers: Vec<LayerSummary>,
+}
+
+impl ImportReport<'_> {
+    /// `report.md`.
+    pub fn markdown(&self) -> String {
+        let r = self;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "# Import report: {}, {}\n",
+            r.dataset,
+            r.qat.weights.label()
+        );
+        let _ = writeln!(s, "- weights: {}", r.sources.join(", "));
+        for (name, shape) in &r.tensors {
+            let _ = writeln!(s, "  - `{name}` {shape:?}");
+        }
+        let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
+        let _ = writeln!(
+            s,
+            "- post-training quantization (activation clips from {} training samples), integer path: {}% ({} samples with a per-layer path difference)",
+            r.calibration_samples,
+            pct(r.ptq.int_acc),
+            r.ptq.layer_mismatches
+        );
+        if let Some(ft) = &r.fine_tune {
+            let _ = writeln!(
+                s,
+                "- QAT fine-tuning, {} epochs: integer path {}%",
+                ft.epochs,
+                pct(r.verification.int_acc)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- exported model: fake-quant vs integer path: {} class mismatches, {} samples with any per-layer difference (of {})\n",
+            r.verification.class_mismatches, r.verification.layer_mismatches, r.verification.samples
+        );
+        let _ = writeln!(
+            s,
+            "| layer | format | w scale | act clip | M | S | acc bits |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for (i, l) in r.layers.iter().enumerate() {
+            let opt = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+            let _ = writeln!(
+                s,
+                "| {i} | {} | {:.4e} | {} | {} | {} | {} |",
+                l.format,
+                l.w_scale,
+                opt(l.act_clip.map(|c| format!("{c:.4}"))),
+                opt(l.requant_m.map(|m| m.to_string())),
+                opt(l.requant_s.map(|m| m.to_string())),
+                l.acc_width
             );
         }
         s

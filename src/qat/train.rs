@@ -14,6 +14,7 @@ use super::optim::{Optimizer, OptimizerKind};
 use super::quantizer::{ClipRule, FormatKind, FormatSpec};
 use super::QatError;
 use crate::rng::Rng;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Hyper-parameters of one training phase.
@@ -27,6 +28,16 @@ pub struct TrainConfig {
     pub lr_decay: f32,
     pub optimizer: OptimizerKind,
     pub seed: u64,
+    /// Early stopping: with a non-empty validation split, stop when its accuracy has not
+    /// improved for this many epochs and keep the best-validation parameters (`epochs` is then
+    /// the cap). 0 = train all `epochs`.
+    #[serde(default)]
+    pub patience: usize,
+    /// With early stopping: at a plateau (no better validation accuracy for `patience`
+    /// epochs), first multiply the learning rate by `lr_decay` this many times (continuing
+    /// from the best parameters so far), and stop only at the plateau after the last drop.
+    #[serde(default)]
+    pub plateau_drops: usize,
 }
 
 /// QAT settings.
@@ -75,6 +86,18 @@ pub struct EpochLog {
     pub train_acc: f64,
     /// Test accuracy of the deployable model (float, or the integer-exact fake-quant path).
     pub test_acc: f64,
+    /// Validation accuracy (same model as `test_acc`), when there is a validation split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_acc: Option<f64>,
+    /// Wall-clock seconds of the epoch's training steps (varies from run to run).
+    #[serde(default)]
+    pub train_secs: f64,
+    /// Wall-clock seconds of the evaluation after the epoch (varies from run to run).
+    #[serde(default)]
+    pub eval_secs: f64,
+    /// Training samples per second of the training steps (varies from run to run).
+    #[serde(default)]
+    pub samples_per_sec: f64,
 }
 
 /// Build the quantization state for `net` and calibrate the activation clips on up to
@@ -124,32 +147,37 @@ pub fn evaluate(net: &Network, q: Option<&QuantState>, data: &Split) -> Result<f
     let classes = net.arch.classes;
     let im = q.map(|q| IntModel::from_network(net, q)).transpose()?;
     let wdec = im.as_ref().map(IntModel::decoded);
-    let mut correct = 0usize;
-    for start in (0..data.len()).step_by(500) {
-        let n = 500.min(data.len() - start);
-        let x = &data.x[start * per..(start + n) * per];
-        let pred = match &im {
-            None => argmax_rows(&net.forward_float(None, x, n), classes),
-            Some(im) => argmax_rows(
-                &net.eval_fake_quant(im, wdec.as_deref().expect("decoded with im"), x, n)
-                    .last()
-                    .expect("layers")
-                    .acc,
-                classes,
-            ),
-        };
-        correct += pred
-            .iter()
-            .zip(&data.y[start..start + n])
-            .filter(|(p, y)| **p == **y as usize)
-            .count();
-    }
+    // Batches of 500 in parallel (each sample's prediction is independent of the others).
+    let starts: Vec<usize> = (0..data.len()).step_by(500).collect();
+    let correct: usize = starts
+        .par_iter()
+        .map(|&start| {
+            let n = 500.min(data.len() - start);
+            let x = &data.x[start * per..(start + n) * per];
+            let pred = match &im {
+                None => argmax_rows(&net.forward_float(None, x, n), classes),
+                Some(im) => argmax_rows(
+                    &net.eval_fake_quant(im, wdec.as_deref().expect("decoded with im"), x, n)
+                        .last()
+                        .expect("layers")
+                        .acc,
+                    classes,
+                ),
+            };
+            pred.iter()
+                .zip(&data.y[start..start + n])
+                .filter(|(p, y)| **p == **y as usize)
+                .count()
+        })
+        .sum();
     Ok(correct as f64 / data.len().max(1) as f64)
 }
 
 /// Train `net` on `data.train` for `cfg.epochs` epochs (QAT when `q` is given), calling
-/// `progress` after every epoch. The epochs, and the batches within each epoch, are also
-/// reported as [`crate::progress`] steps.
+/// `progress` after every epoch. The epochs, and the batches within each epoch (with the
+/// running loss and accuracy as the step's message), are also reported as
+/// [`crate::progress`] steps. With `cfg.patience > 0` and a validation split, training stops
+/// early (see [`TrainConfig::patience`]) and `net` ends with the best-validation parameters.
 pub fn train(
     net: &mut Network,
     mut q: Option<&mut QuantState>,
@@ -173,7 +201,12 @@ pub fn train(
     let mut xb = Vec::new();
     let mut yb = Vec::new();
     let epochs = crate::progress::step(&format!("{phase}: epochs"), Some(cfg.epochs as u64));
+    let early = cfg.patience > 0 && !data.val.is_empty();
+    let mut best: Option<(f64, Network)> = None;
+    let mut since_best = 0usize;
+    let mut drops = 0usize;
     for epoch in 1..=cfg.epochs {
+        let t0 = std::time::Instant::now();
         if cfg.lr_step > 0 && epoch > 1 && (epoch - 1) % cfg.lr_step == 0 {
             lr *= cfg.lr_decay;
         }
@@ -186,7 +219,8 @@ pub fn train(
             &format!("{phase}: epoch {epoch}/{}, batches", cfg.epochs),
             Some(order.len().div_ceil(cfg.batch.max(1)) as u64),
         );
-        for chunk in order.chunks(cfg.batch) {
+        let mut seen = 0usize;
+        for (bi, chunk) in order.chunks(cfg.batch).enumerate() {
             let n = chunk.len();
             xb.clear();
             yb.clear();
@@ -219,20 +253,65 @@ pub fn train(
                     *c = (mom * *c + (1.0 - mom) * s).max(1e-6);
                 }
             }
+            seen += n;
+            if bi % 16 == 15 {
+                batches.message(&format!(
+                    "loss {:.4}  acc {:.2}%",
+                    loss_sum / seen as f64,
+                    100.0 * correct as f64 / seen as f64
+                ));
+            }
             batches.inc(1);
         }
         drop(batches);
+        let train_secs = t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
+        let test_acc = evaluate(net, q.as_deref(), &data.test)?;
+        let val_acc = if data.val.is_empty() {
+            None
+        } else {
+            Some(evaluate(net, q.as_deref(), &data.val)?)
+        };
         let log = EpochLog {
             phase: phase.to_string(),
             epoch,
             lr,
             loss: loss_sum / data.train.len() as f64,
             train_acc: correct as f64 / data.train.len() as f64,
-            test_acc: evaluate(net, q.as_deref(), &data.test)?,
+            test_acc,
+            val_acc,
+            train_secs,
+            eval_secs: t1.elapsed().as_secs_f64(),
+            samples_per_sec: data.train.len() as f64 / train_secs.max(1e-9),
         };
         progress(&log);
         logs.push(log);
         epochs.inc(1);
+        if early {
+            let v = val_acc.expect("validation split");
+            if best.as_ref().is_none_or(|(b, _)| v > *b) {
+                best = Some((v, net.clone()));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= cfg.patience {
+                    if drops == cfg.plateau_drops {
+                        break;
+                    }
+                    drops += 1;
+                    since_best = 0;
+                    lr *= cfg.lr_decay;
+                    if let Some((_, b)) = &best {
+                        *net = b.clone();
+                    }
+                    // Fresh optimiser state for the lower learning rate.
+                    opt = Optimizer::new(cfg.optimizer, &sizes);
+                }
+            }
+        }
+    }
+    if let Some((_, b)) = best {
+        *net = b;
     }
     Ok(logs)
 }

@@ -203,6 +203,8 @@ fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::qat::QatEr
         lr_decay: 0.1,
         optimizer: OptimizerKind::adam(),
         seed: q.seed,
+        patience: 0,
+        plateau_drops: 0,
     };
     let (fp, _) = pipeline::pretrain(&d, arch, &fp_cfg, &mut |_| {})?;
     let spec = format!(

@@ -1,0 +1,257 @@
+//! Flags of `potmac qat` and their value parsers.
+
+use super::common::at_least_one;
+use crate::qat::narrow::Narrow;
+use crate::qat::quantizer::{FormatKind, FormatSpec, ZeroSpec};
+use crate::qat::recipe::Mixed;
+use crate::qat::QatError;
+use std::path::PathBuf;
+
+/// Data set choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DatasetArg {
+    /// UCI handwritten digits, 8×8 (embedded).
+    Digits,
+    /// Fashion-MNIST, 28×28 (Debian package dataset-fashion-mnist).
+    FashionMnist,
+}
+
+/// Model choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    Mlp,
+    Cnn,
+}
+
+/// Optimiser choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OptArg {
+    Sgd,
+    Adam,
+}
+
+/// Weight clipping rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClipArg {
+    /// max|W| for uniform and PoT, MSE-calibrated for APoT.
+    Auto,
+    Max,
+    Mse,
+}
+
+/// Recipe choice (see `qat::recipe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecipeArg {
+    /// Short runs: FP Adam 40/5 epochs (digits/Fashion-MNIST); QAT Adam lr 1e-4 ×0.1 every 5
+    /// epochs, 15/3 epochs; weights pot:4 (with a zero code).
+    Fast,
+    /// The paper's: FP trained to convergence (Adam until the accuracy on a 10 % validation
+    /// split plateaus for 20/5 epochs, twice lowering lr ×0.1 first; cap 300/60 epochs); QAT SGD momentum 0.9, lr 1e-3 ×0.1 every 5 epochs, 15
+    /// epochs; weights pot:4:none (no zero code); max|W| range, STE, every layer quantized.
+    Paper,
+}
+
+/// Arguments of `potmac qat`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct QatArgs {
+    /// Defaults of the training schedule and format; every explicit flag overrides it.
+    #[arg(long, value_enum, default_value = "fast")]
+    pub recipe: RecipeArg,
+    /// Data set.
+    #[arg(long, value_enum, default_value = "digits")]
+    pub dataset: DatasetArg,
+    /// Model: MLP (--hidden) or small CNN (--channels).
+    #[arg(long, value_enum, default_value = "mlp")]
+    pub model: ModelArg,
+    /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N
+    /// [default: fast pot:4, paper pot:4:none].
+    #[arg(long, value_parser = weight_format)]
+    pub weights: Option<FormatSpec>,
+    /// Layer formats in the paper's notation: HIDDEN/LAST or FIRST/HIDDEN/LAST, e.g. 4L/8U
+    /// (L = PoT without zero code, U = uniform, A = APoT); --first-layer/--last-layer override
+    /// its terms.
+    #[arg(long, value_parser = mixed, conflicts_with = "weights")]
+    pub mixed: Option<Mixed>,
+    /// Format of the first layer (default: --weights).
+    #[arg(long, value_parser = weight_format)]
+    pub first_layer: Option<FormatSpec>,
+    /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
+    #[arg(long, value_parser = weight_format)]
+    pub last_layer: Option<FormatSpec>,
+    /// Unsigned activation bits (input pixels and every hidden activation).
+    #[arg(long, default_value_t = 8, value_parser = act_bits)]
+    pub act_bits: u32,
+    /// QAT fine-tuning epochs [default: fast: digits 15, fashion-mnist 3; paper: 15].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Float pre-training epochs; with early stopping the cap [default: fast: digits 40,
+    /// fashion-mnist 5; paper: 300, 60].
+    #[arg(long)]
+    pub fp_epochs: Option<usize>,
+    /// Stop float training when the validation accuracy has not improved for this many epochs
+    /// (0 = run all --fp-epochs) [default: fast 0, paper: digits 20, fashion-mnist 5].
+    #[arg(long)]
+    pub fp_patience: Option<usize>,
+    /// At a validation plateau, lower the float learning rate ×0.1 this many times before
+    /// stopping [default: fast 0, paper 2].
+    #[arg(long)]
+    pub fp_plateau_drops: Option<usize>,
+    /// Fraction of the training data held out as the validation split (0 = none)
+    /// [default: fast 0, paper 0.1].
+    #[arg(long, value_parser = fraction)]
+    pub val_fraction: Option<f64>,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 64, value_parser = at_least_one::<usize>)]
+    pub batch: usize,
+    /// Float pre-training learning rate (Adam).
+    #[arg(long, default_value_t = 1e-3, value_parser = positive)]
+    pub fp_lr: f32,
+    /// QAT optimiser [default: fast adam, paper sgd (momentum 0.9)].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptArg>,
+    /// QAT learning rate [default: fast 1e-4, paper 1e-3].
+    #[arg(long, value_parser = positive)]
+    pub lr: Option<f32>,
+    /// Multiply the QAT learning rate by 0.1 every this many epochs (0 = constant) [default: 5].
+    #[arg(long)]
+    pub lr_step: Option<usize>,
+    /// Pruning factor: normalised |w| below PF × smallest level → 0 (formats with a zero).
+    #[arg(long, default_value_t = 0.0, value_parser = non_negative)]
+    pub prune: f64,
+    /// Weight clipping rule.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub weight_clip: ClipArg,
+    /// Percentile of post-ReLU activations used as the activation clip.
+    #[arg(long, default_value_t = 99.99, value_parser = percentile)]
+    pub act_percentile: f64,
+    /// MLP hidden widths (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = layer_width)]
+    pub hidden: Vec<usize>,
+    /// CNN channels per conv stage (each 1..=4096).
+    #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = layer_width)]
+    pub channels: Vec<usize>,
+    /// Seed of initialisation and batch order (the first seed with --seeds).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run everything with seeds S, S+1, …, S+N−1 and report mean ± std; the model of seed S
+    /// is exported.
+    #[arg(long, default_value_t = 1, value_parser = at_least_one::<usize>)]
+    pub seeds: usize,
+    /// Worker threads [default: the available cores]; results do not depend on it.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub threads: Option<usize>,
+    /// Directory with the Fashion-MNIST idx.gz files [default: /usr/share/datasets/fashion-mnist].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Use only the first N training samples.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub train_limit: Option<usize>,
+    /// Use only the first N test samples.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub test_limit: Option<usize>,
+    /// Test samples exported as golden vectors (at least 1: `potmac infer --per-layer` runs them).
+    #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
+    pub golden_samples: usize,
+    /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also run the test set on a narrow accumulator, BITS:saturate or BITS:wrap (e.g.
+    /// 16:saturate): overflow counts and accuracy go to report.json (`narrow_accumulator`).
+    #[arg(long, value_parser = narrow_acc)]
+    pub accumulator: Option<Narrow>,
+    /// Train FP once, then fine-tune uniform, pot and apot at --sweep-bits; print one table.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Widths of the sweep (each one every format supports).
+    #[arg(long, value_delimiter = ',', default_value = "3,4,5", value_parser = sweep_width)]
+    pub sweep_bits: Vec<u32>,
+}
+
+/// `--weights`, `--first-layer`, `--last-layer`: a format the code tables support.
+pub(super) fn weight_format(s: &str) -> Result<FormatSpec, String> {
+    FormatSpec::parse(s).map_err(|e| match e {
+        QatError::Config(m) => m,
+        other => other.to_string(),
+    })
+}
+
+/// Widest hidden layer or convolution stage (`--hidden`, `--channels`): wider ones take
+/// gigabytes of memory before the first epoch.
+const MAX_LAYER_WIDTH: usize = 4096;
+
+/// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
+fn narrow_acc(s: &str) -> Result<Narrow, String> {
+    Narrow::parse(s)
+}
+
+/// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
+fn layer_width(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_LAYER_WIDTH).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to {MAX_LAYER_WIDTH}, got `{s}`"
+        )),
+    }
+}
+
+/// `--act-bits`: a width unsigned activations support.
+pub(super) fn act_bits(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    crate::quant::ActFormat::new(bits, false).map_err(|e| e.to_string())?;
+    Ok(bits)
+}
+
+/// `--sweep-bits`: a width that uniform, pot and apot all support.
+fn sweep_width(s: &str) -> Result<u32, String> {
+    let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
+    for kind in [FormatKind::Uniform, FormatKind::Pot, FormatKind::Apot] {
+        let spec = FormatSpec {
+            kind,
+            bits,
+            zero: ZeroSpec::Code,
+        };
+        spec.format()
+            .map_err(|e| format!("every swept format needs the width: {e}"))?;
+    }
+    Ok(bits)
+}
+
+/// A learning rate: finite and above zero.
+pub(super) fn positive(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a number above 0, got `{s}`")),
+    }
+}
+
+/// A pruning factor: finite and at least zero.
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a number of at least 0, got `{s}`")),
+    }
+}
+
+/// A percentile in (0, 100].
+pub(super) fn percentile(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 100.0 => Ok(x),
+        _ => Err(format!("expected a percentile in (0, 100], got `{s}`")),
+    }
+}
+
+/// `--mixed`: the paper's notation.
+fn mixed(s: &str) -> Result<Mixed, String> {
+    Mixed::parse(s).map_err(|e| match e {
+        QatError::Config(m) => m,
+        other => other.to_string(),
+    })
+}
+
+/// A fraction in [0, 1).
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..1.0).contains(&x) => Ok(x),
+        _ => Err(format!("expected a fraction in [0, 1), got `{s}`")),
+    }
+}

@@ -1,0 +1,372 @@
+//! Bring-your-own float weights: read tensors from a safetensors file or from `.npy` files,
+//! check their names and shapes against an architecture, and build a [`Network`] from them,
+//! ready for post-training quantization (and optional QAT fine-tuning) and the integer export.
+//!
+//! **Layouts** are PyTorch's, which are potmac's: a dense layer (`nn.Linear`) has a weight
+//! `[out, in]` and a bias `[out]`; a convolution (`nn.Conv2d`, 3×3, padding 1) has a weight
+//! `[O, C, 3, 3]`, flattened row-major to potmac's `[O][C·3·3]`, and a bias `[O]`; flattening
+//! the last feature map `[C, H, W]` into the dense layer is PyTorch's `flatten` order.
+//!
+//! **Names.** Each layer is a prefix `P` with tensors `P.weight` and `P.bias` (a missing bias
+//! is zero). Without an explicit list of prefixes, the layers are the prefixes of all
+//! `*.weight` tensors in natural order (digit runs compared as numbers): `0, 2, 4` of an
+//! `nn.Sequential`, `fc1, fc2, fc3`, `conv1, conv2, fc`. Tensors that no layer uses are an
+//! error (they usually mean a wrong architecture).
+//!
+//! **Files.** A `.safetensors` file (F32 or F64 tensors), or `.npy` files named
+//! `<tensor name>.npy` (e.g. `fc1.weight.npy`; f4 or f8, C order), given one by one or as a
+//! folder holding them.
+
+use super::arch::{Arch, LayerKind};
+use super::model::Network;
+use super::QatError;
+use std::path::{Path, PathBuf};
+
+/// A named float tensor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+/// An architecture written on the command line: `mlp:IN,H1,…,CLASSES` or
+/// `cnn:C1,…,Ck` (3×3 conv + ReLU + 2×2 max-pool per entry, then one dense layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchSpec {
+    Mlp(Vec<usize>),
+    Cnn(Vec<usize>),
+}
+
+impl ArchSpec {
+    /// Parse `mlp:784,128,64,10` or `cnn:8,16`.
+    pub fn parse(s: &str) -> Result<Self, QatError> {
+        let bad = |why: &str| {
+            QatError::Config(format!(
+                "architecture `{s}`: {why} (expected mlp:IN,H1,...,CLASSES or cnn:C1,...)"
+            ))
+        };
+        let (kind, list) = s.split_once(':').ok_or_else(|| bad("no `kind:`"))?;
+        let widths = list
+            .split(',')
+            .map(|w| match w.trim().parse::<usize>() {
+                Ok(n) if (1..=4096).contains(&n) => Ok(n),
+                _ => Err(bad(&format!("`{w}` is not a width from 1 to 4096"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        match kind {
+            "mlp" if widths.len() >= 2 => Ok(Self::Mlp(widths)),
+            "mlp" => Err(bad("an MLP needs at least the input and the class count")),
+            "cnn" => Ok(Self::Cnn(widths)),
+            _ => Err(bad(&format!("unknown kind `{kind}`"))),
+        }
+    }
+
+    /// The architecture on images of `shape` with `classes` classes.
+    pub fn arch(&self, shape: (usize, usize, usize), classes: usize) -> Result<Arch, QatError> {
+        let arch = match self {
+            Self::Mlp(w) => {
+                let inputs = shape.0 * shape.1 * shape.2;
+                if w[0] != inputs || *w.last().expect("two widths") != classes {
+                    return Err(QatError::Config(format!(
+                        "architecture mlp:{}: the data set has {inputs} inputs and {classes} classes, so it must read mlp:{inputs},...,{classes}",
+                        join(w)
+                    )));
+                }
+                Arch::mlp(shape, &w[1..w.len() - 1], classes)
+            }
+            Self::Cnn(c) => {
+                let most = (usize::BITS - 1 - shape.1.min(shape.2).leading_zeros()) as usize;
+                if c.len() > most {
+                    return Err(QatError::Config(format!(
+                        "architecture cnn:{}: {} stages halve the {}x{} images below one pixel (at most {most})",
+                        join(c),
+                        c.len(),
+                        shape.1,
+                        shape.2
+                    )));
+                }
+                Arch::cnn(shape, c, classes)
+            }
+        };
+        arch.validate()?;
+        Ok(arch)
+    }
+}
+
+fn join(v: &[usize]) -> String {
+    v.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
+    QatError::Import(format!("{}: {msg}", path.display()))
+}
+
+/// Read every tensor of a safetensors file.
+pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
+    let bytes = std::fs::read(path).map_err(|source| QatError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let st = safetensors::SafeTensors::deserialize(&bytes)
+        .map_err(|e| import_err(path, format!("not a valid safetensors file: {e}")))?;
+    let mut out = Vec::new();
+    for (name, view) in st.tensors() {
+        let raw = view.data();
+        let data: Vec<f32> = match view.dtype() {
+            safetensors::Dtype::F32 => raw
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+            safetensors::Dtype::F64 => raw
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+                .collect(),
+            other => {
+                return Err(import_err(
+                    path,
+                    format!(
+                        "tensor `{name}` has dtype {other:?}; save it as float32 (F32) or float64"
+                    ),
+                ))
+            }
+        };
+        out.push(Tensor {
+            name,
+            shape: view.shape().to_vec(),
+            data,
+        });
+    }
+    Ok(out)
+}
+
+/// Read one `.npy` file as the tensor named after it (`fc1.weight.npy` → `fc1.weight`).
+pub fn read_npy(path: &Path) -> Result<Tensor, QatError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".npy"))
+        .ok_or_else(|| import_err(path, "an .npy file must be named <tensor name>.npy"))?
+        .to_string();
+    let bytes = std::fs::read(path).map_err(|source| QatError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let npy = npyz::NpyFile::new(&bytes[..])
+        .map_err(|e| import_err(path, format!("not a valid .npy file: {e}")))?;
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    if npy.order() == npyz::Order::Fortran && shape.iter().filter(|&&d| d > 1).count() > 1 {
+        return Err(import_err(
+            path,
+            "Fortran-ordered array; save it in C order (numpy.ascontiguousarray)",
+        ));
+    }
+    let dtype = npy.dtype();
+    let expected: usize = shape.iter().product();
+    let data: Vec<f32> = match dtype.descr().as_str() {
+        "'<f4'" => npy.into_vec::<f32>(),
+        "'<f8'" => npy
+            .into_vec::<f64>()
+            .map(|v| v.into_iter().map(|x| x as f32).collect()),
+        d => {
+            return Err(import_err(
+                path,
+                format!("dtype {d}; save the tensor as float32 or float64"),
+            ))
+        }
+    }
+    .map_err(|e| import_err(path, format!("truncated or malformed data: {e}")))?;
+    if data.len() != expected {
+        return Err(import_err(
+            path,
+            format!(
+                "holds {} values, its shape {shape:?} needs {expected}",
+                data.len()
+            ),
+        ));
+    }
+    Ok(Tensor { name, shape, data })
+}
+
+/// Read weights from `paths`: one `.safetensors` file, or `.npy` files and folders of them.
+pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
+    let is_st = |p: &Path| p.extension().is_some_and(|e| e == "safetensors");
+    if let [p] = paths {
+        if is_st(p) {
+            return read_safetensors(p);
+        }
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        if is_st(p) {
+            return Err(import_err(
+                p,
+                "give a safetensors file alone, not with other files",
+            ));
+        }
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| QatError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|e| e == "npy"))
+                .collect();
+            if found.is_empty() {
+                return Err(import_err(p, "the folder holds no .npy files"));
+            }
+            found.sort();
+            files.extend(found);
+        } else if p.extension().is_some_and(|e| e == "npy") {
+            files.push(p.clone());
+        } else {
+            return Err(import_err(
+                p,
+                "expected a .safetensors file, .npy files or a folder of .npy files",
+            ));
+        }
+    }
+    let mut out: Vec<Tensor> = Vec::new();
+    for f in &files {
+        let t = read_npy(f)?;
+        if out.iter().any(|o| o.name == t.name) {
+            return Err(import_err(f, format!("tensor `{}` given twice", t.name)));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Natural order: digit runs compare as numbers (`fc2` < `fc10`, `0` < `2` < `10`).
+fn natural_key(s: &str) -> Vec<(u8, u64, String)> {
+    let mut key = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            let n = rest[..digits].parse::<u64>().unwrap_or(u64::MAX);
+            key.push((0, n, String::new()));
+            rest = &rest[digits..];
+        } else {
+            let text = rest.len() - rest.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
+            key.push((1, 0, rest[..text].to_string()));
+            rest = &rest[text..];
+        }
+    }
+    key
+}
+
+/// Build the network of `arch` from `tensors`; `layers` names the prefixes in order (default:
+/// natural order of the `*.weight` prefixes). Every error names the tensor.
+pub fn build_network(
+    arch: Arch,
+    tensors: &[Tensor],
+    layers: Option<&[String]>,
+) -> Result<Network, QatError> {
+    let prefixes: Vec<String> = match layers {
+        Some(l) => l.to_vec(),
+        None => {
+            let mut p: Vec<String> = tensors
+                .iter()
+                .filter_map(|t| t.name.strip_suffix(".weight").map(str::to_string))
+                .collect();
+            p.sort_by_key(|n| natural_key(n));
+            p
+        }
+    };
+    let n = arch.layers.len();
+    if prefixes.len() != n {
+        return Err(QatError::Import(format!(
+            "the architecture has {n} layers but the weights name {} ({}): each layer needs PREFIX.weight (and PREFIX.bias)",
+            prefixes.len(),
+            prefixes.join(", ")
+        )));
+    }
+    let find = |name: &str| tensors.iter().find(|t| t.name == name);
+    let mut used = std::collections::BTreeSet::new();
+    let mut net = Network::new(arch.clone(), 0)?;
+    for (l, (def, p)) in arch.layers.iter().zip(&prefixes).enumerate() {
+        let wname = format!("{p}.weight");
+        let w = find(&wname)
+            .ok_or_else(|| QatError::Import(format!("layer {l}: tensor `{wname}` is missing")))?;
+        let want_w: Vec<usize> = match def.kind {
+            LayerKind::Dense { inputs, outputs } => vec![outputs, inputs],
+            LayerKind::Conv(s) => vec![s.out_c, s.in_c, s.k, s.k],
+        };
+        if w.shape != want_w {
+            return Err(QatError::Import(format!(
+                "layer {l}: tensor `{wname}` has shape {:?}, the architecture needs {want_w:?}",
+                w.shape
+            )));
+        }
+        check_finite(w)?;
+        net.weights[l] = w.data.clone();
+        used.insert(wname);
+        let bname = format!("{p}.bias");
+        match find(&bname) {
+            Some(b) => {
+                if b.shape != [def.out_rows()] {
+                    return Err(QatError::Import(format!(
+                        "layer {l}: tensor `{bname}` has shape {:?}, the architecture needs [{}]",
+                        b.shape,
+                        def.out_rows()
+                    )));
+                }
+                check_finite(b)?;
+                net.biases[l] = b.data.clone();
+                used.insert(bname);
+            }
+            None => net.biases[l] = vec![0.0; def.out_rows()],
+        }
+    }
+    if let Some(t) = tensors.iter().find(|t| !used.contains(&t.name)) {
+        return Err(QatError::Import(format!(
+            "tensor `{}` (shape {:?}) belongs to no layer of the architecture",
+            t.name, t.shape
+        )));
+    }
+    Ok(net)
+}
+
+fn check_finite(t: &Tensor) -> Result<(), QatError> {
+    match t.data.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(QatError::Import(format!(
+            "tensor `{}` holds a non-finite value at flat index {i}",
+            t.name
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn architectures_and_natural_order() {
+        assert_eq!(
+            ArchSpec::parse("mlp:64,32,10").unwrap(),
+            ArchSpec::Mlp(vec![64, 32, 10])
+        );
+        assert_eq!(
+            ArchSpec::parse("cnn:8,16").unwrap(),
+            ArchSpec::Cnn(vec![8, 16])
+        );
+        for bad in ["mlp:64", "mlp", "rnn:1,2", "mlp:64,0,10", "mlp:a,10"] {
+            assert!(ArchSpec::parse(bad).is_err(), "{bad}");
+        }
+        let a = ArchSpec::parse("mlp:64,32,10").unwrap();
+        assert!(a.arch((1, 8, 8), 10).is_ok());
+        assert!(a.arch((1, 28, 28), 10).is_err());
+        let mut names = vec!["fc10", "fc2", "fc1", "4", "0", "2", "conv1", "a.b3.c"];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(
+            names,
+            ["0", "2", "4", "a.b3.c", "conv1", "fc1", "fc2", "fc10"]
+        );
+    }
+}

@@ -1,0 +1,535 @@
+//! Data-parallel training kernels (rayon): dense and convolution layers, and the fused
+//! ReLU → activation fake-quantization → 2×2 max-pool step, over the samples of a batch.
+//!
+//! They run on the current rayon pool (the CLI sizes the global pool with `--threads`; a test
+//! can `install` a pool of its own). Results are **bit-identical for any thread count**:
+//! - work that is independent per sample (the convolution forward, the activation step, the
+//!   routing of gradients through pooling and ReLU) is computed per sample, the same way
+//!   whichever thread runs it;
+//! - GEMMs are split only along an output dimension (rows of the result), never along the
+//!   reduction, and `matrixmultiply` sums every output element over the whole depth in the
+//!   same order whatever the rows around it (a test checks the splits bit for bit);
+//! - the convolution weight gradient, a sum over the batch, is accumulated per fixed chunk of
+//!   [`CHUNK`] samples (in sample order) and the chunk sums are added in chunk order, so the
+//!   partition never depends on the thread count.
+//!
+//! The convolution works on one sample at a time: im2col of the sample (`[C·k·k][P]`, small
+//! enough to stay in cache), one GEMM straight into the sample's `[O][P]` output, and in the
+//! backward pass the im2col is recomputed instead of being kept for the whole batch.
+
+use super::gemm::{sgemm, sgemm_strided};
+use super::layers::ConvShape;
+use super::QatError;
+use rayon::prelude::*;
+
+/// Samples per work item of the convolution weight gradient (fixed: the summation order of
+/// the gradient depends on it, never on the thread count).
+pub const CHUNK: usize = 8;
+
+/// A rayon pool with `threads` workers.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, QatError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| QatError::Config(format!("cannot start {threads} threads: {e}")))
+}
+
+/// Rows per work item when splitting `rows` over the pool's threads.
+fn rows_per_task(rows: usize) -> usize {
+    rows.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}
+
+/// Dense forward `y[N][out] = x[N][in] · wᵀ + b`, split over samples.
+pub fn dense_forward(x: &[f32], n: usize, w: &[f32], b: &[f32], y: &mut [f32]) {
+    let out = b.len();
+    let inp = w.len() / out;
+    let r = rows_per_task(n);
+    y.par_chunks_mut(r * out)
+        .zip(x.par_chunks(r * inp))
+        .for_each(|(yc, xc)| super::layers::dense_forward(xc, yc.len() / out, w, b, yc));
+}
+
+/// Dense backward (overwrites `dw`, `db`, `dx`): `dw = dyᵀ·x` split over output neurons,
+/// `dx = dy·w` split over samples, `db` the column sums of `dy` (in sample order).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward(
+    x: &[f32],
+    n: usize,
+    w: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    let out = db.len();
+    let inp = w.len() / out;
+    let r = rows_per_task(out);
+    dw.par_chunks_mut(r * inp).enumerate().for_each(|(i, dwc)| {
+        let rows = dwc.len() / inp;
+        // Rows o0..o0+rows of dyᵀ: column block of dy [N][out], read transposed.
+        sgemm_strided(
+            rows,
+            n,
+            inp,
+            &dy[i * r..],
+            (1, out as isize),
+            x,
+            (inp as isize, 1),
+            0.0,
+            dwc,
+        );
+    });
+    db.fill(0.0);
+    for row in dy.chunks_exact(out) {
+        for (d, g) in db.iter_mut().zip(row) {
+            *d += g;
+        }
+    }
+    if let Some(dx) = dx {
+        let r = rows_per_task(n);
+        dx.par_chunks_mut(r * inp)
+            .zip(dy.par_chunks(r * out))
+            .for_each(|(dxc, dyc)| {
+                sgemm(dxc.len() / inp, out, inp, dyc, false, w, false, 0.0, dxc)
+            });
+    }
+}
+
+/// Convolution forward, one sample at a time: `y` is `[N][O][Ho][Wo]`.
+pub fn conv_forward(x: &[f32], s: &ConvShape, w: &[f32], b: &[f32], y: &mut [f32]) {
+    let (inl, p) = (s.in_len(), s.out_pixels());
+    let outl = s.out_c * p;
+    y.par_chunks_mut(CHUNK * outl)
+        .zip(x.par_chunks(CHUNK * inl))
+        .for_each(|(yc, xc)| conv_chunk_forward(xc, s, w, b, yc));
+}
+
+/// One chunk of [`conv_forward`].
+#[inline(never)]
+fn conv_chunk_forward(xc: &[f32], s: &ConvShape, w: &[f32], b: &[f32], yc: &mut [f32]) {
+    let (inl, p) = (s.in_len(), s.out_pixels());
+    let outl = s.out_c * p;
+    let mut cols = vec![0.0f32; s.col_rows() * p];
+    for (ys, xs) in yc.chunks_exact_mut(outl).zip(xc.chunks_exact(inl)) {
+        im2col_one(xs, s, &mut cols);
+        sgemm(s.out_c, s.col_rows(), p, w, false, &cols, false, 0.0, ys);
+        for (row, bb) in ys.chunks_exact_mut(p).zip(b) {
+            for v in row {
+                *v += bb;
+            }
+        }
+    }
+}
+
+/// Convolution backward from the layer input `x` (im2col recomputed per sample); overwrites
+/// `dw`, `db` and (if given) `dx`. The batch sums follow the fixed [`CHUNK`] partition.
+#[allow(clippy::too_many_arguments)]
+pub fn conv_backward(
+    x: &[f32],
+    s: &ConvShape,
+    w: &[f32],
+    dy: &[f32],
+    dw: &mut [f32],
+    db: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    let (inl, outl) = (s.in_len(), s.out_c * s.out_pixels());
+    let parts: Vec<(Vec<f32>, Vec<f32>)> = match dx {
+        Some(dx) => dx
+            .par_chunks_mut(CHUNK * inl)
+            .zip(x.par_chunks(CHUNK * inl))
+            .zip(dy.par_chunks(CHUNK * outl))
+            .map(|((dxc, xc), dyc)| conv_chunk_backward(xc, s, w, dyc, Some(dxc)))
+            .collect(),
+        None => x
+            .par_chunks(CHUNK * inl)
+            .zip(dy.par_chunks(CHUNK * outl))
+            .map(|(xc, dyc)| conv_chunk_backward(xc, s, w, dyc, None))
+            .collect(),
+    };
+    dw.fill(0.0);
+    db.fill(0.0);
+    for (pw, pb) in parts {
+        for (d, v) in dw.iter_mut().zip(&pw) {
+            *d += v;
+        }
+        for (d, v) in db.iter_mut().zip(&pb) {
+            *d += v;
+        }
+    }
+}
+
+/// One chunk of [`conv_backward`]: the chunk's weight and bias gradient sums, and its `dx`.
+fn conv_chunk_backward(
+    xc: &[f32],
+    s: &ConvShape,
+    w: &[f32],
+    dyc: &[f32],
+    mut dxc: Option<&mut [f32]>,
+) -> (Vec<f32>, Vec<f32>) {
+    let (inl, p, k) = (s.in_len(), s.out_pixels(), s.col_rows());
+    let outl = s.out_c * p;
+    let mut pw = vec![0.0f32; s.out_c * k];
+    let mut pb = vec![0.0f32; s.out_c];
+    let (mut cols, mut dcols) = (vec![0.0f32; k * p], vec![0.0f32; k * p]);
+    for (i, (xs, dys)) in xc.chunks_exact(inl).zip(dyc.chunks_exact(outl)).enumerate() {
+        im2col_one(xs, s, &mut cols);
+        sgemm(s.out_c, p, k, dys, false, &cols, true, 1.0, &mut pw);
+        for (d, row) in pb.iter_mut().zip(dys.chunks_exact(p)) {
+            *d += row.iter().sum::<f32>();
+        }
+        if let Some(dx) = dxc.as_deref_mut() {
+            sgemm(k, s.out_c, p, w, true, dys, false, 0.0, &mut dcols);
+            col2im_one(&dcols, s, &mut dx[i * inl..(i + 1) * inl]);
+        }
+    }
+    (pw, pb)
+}
+
+/// The valid output columns `x0..x1` of kernel column `kx` (input column `x + kx − pad`
+/// inside the image), for one output row.
+fn valid_cols(s: &ConvShape, kx: usize) -> (usize, usize) {
+    let ow = s.out_w();
+    let x0 = s.pad.saturating_sub(kx).min(ow);
+    let x1 = (s.in_w + s.pad).saturating_sub(kx).clamp(x0, ow);
+    (x0, x1)
+}
+
+/// [`super::layers::im2col`] of one sample into `cols` (`[C·k·k][P]`, every value written),
+/// with a slice copy per output row.
+fn im2col_one(x: &[f32], s: &ConvShape, cols: &mut [f32]) {
+    let (oh, ow, p) = (s.out_h(), s.out_w(), s.out_pixels());
+    for c in 0..s.in_c {
+        let img = &x[c * s.in_h * s.in_w..][..s.in_h * s.in_w];
+        for ky in 0..s.k {
+            for kx in 0..s.k {
+                let row = (c * s.k + ky) * s.k + kx;
+                let dst = &mut cols[row * p..(row + 1) * p];
+                let (x0, x1) = valid_cols(s, kx);
+                for y in 0..oh {
+                    let d = &mut dst[y * ow..(y + 1) * ow];
+                    let iy = (y + ky).wrapping_sub(s.pad);
+                    if iy >= s.in_h {
+                        d.fill(0.0);
+                        continue;
+                    }
+                    d[..x0].fill(0.0);
+                    d[x1..].fill(0.0);
+                    let src = &img[iy * s.in_w..];
+                    d[x0..x1].copy_from_slice(&src[x0 + kx - s.pad..x1 + kx - s.pad]);
+                }
+            }
+        }
+    }
+}
+
+/// Adjoint of [`im2col_one`]: `dx` (one sample) = the scatter-add of `dcols`.
+fn col2im_one(dcols: &[f32], s: &ConvShape, dx: &mut [f32]) {
+    let (oh, ow, p) = (s.out_h(), s.out_w(), s.out_pixels());
+    dx.fill(0.0);
+    for c in 0..s.in_c {
+        let img = &mut dx[c * s.in_h * s.in_w..][..s.in_h * s.in_w];
+        for ky in 0..s.k {
+            for kx in 0..s.k {
+                let row = (c * s.k + ky) * s.k + kx;
+                let src = &dcols[row * p..(row + 1) * p];
+                let (x0, x1) = valid_cols(s, kx);
+                for y in 0..oh {
+                    let iy = (y + ky).wrapping_sub(s.pad);
+                    if iy >= s.in_h {
+                        continue;
+                    }
+                    let d = &mut img[iy * s.in_w + x0 + kx - s.pad..][..x1 - x0];
+                    for (o, g) in d.iter_mut().zip(&src[y * ow + x0..y * ow + x1]) {
+                        *o += g;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per sample: ReLU, then (with `fq = Some((step, qmax))`) unsigned fake quantization
+/// `clamp(round(x/step), 0, qmax)·step`, then (with `pool = Some((planes, h, w))`) 2×2
+/// max-pooling. Returns the activations and, when pooling, the flat batch index of every
+/// maximum (the first one in row-major order on ties, as [`super::layers::maxpool2`]).
+pub fn activate(
+    z: &[f32],
+    n: usize,
+    fq: Option<(f32, f32)>,
+    pool: Option<(usize, usize, usize)>,
+) -> (Vec<f32>, Vec<usize>) {
+    let per = z.len() / n.max(1);
+    let Some((planes, h, w)) = pool else {
+        let mut a = vec![0.0f32; z.len()];
+        a.par_chunks_mut(per.max(1))
+            .zip(z.par_chunks(per.max(1)))
+            .for_each(|(ac, zc)| act_slice(zc, fq, ac));
+        return (a, Vec::new());
+    };
+    let (oh, ow) = (h / 2, w / 2);
+    let outl = planes * oh * ow;
+    let mut a = vec![0.0f32; n * outl];
+    let mut idx = vec![0usize; n * outl];
+    a.par_chunks_mut(outl)
+        .zip(idx.par_chunks_mut(outl))
+        .enumerate()
+        .for_each(|(sn, (ac, ic))| {
+            pool_sample(
+                &z[sn * per..(sn + 1) * per],
+                sn * per,
+                (planes, h, w),
+                fq,
+                ac,
+                ic,
+            )
+        });
+    (a, idx)
+}
+
+/// ReLU and (with `fq`) activation fake quantization of a slice, in a loop the compiler
+/// vectorizes.
+fn act_slice(z: &[f32], fq: Option<(f32, f32)>, out: &mut [f32]) {
+    match fq {
+        Some((st, qmax)) => {
+            for (o, &v) in out.iter_mut().zip(z) {
+                *o = super::quantizer::fake_quant_act(v.max(0.0), st, qmax);
+            }
+        }
+        None => {
+            for (o, &v) in out.iter_mut().zip(z) {
+                *o = v.max(0.0);
+            }
+        }
+    }
+}
+
+/// One sample of [`activate`] with pooling; `base` is the sample's offset in the batch.
+#[inline(never)]
+fn pool_sample(
+    zs: &[f32],
+    base: usize,
+    (planes, h, w): (usize, usize, usize),
+    fq: Option<(f32, f32)>,
+    ac: &mut [f32],
+    ic: &mut [usize],
+) {
+    let mut t = vec![0.0f32; zs.len()];
+    act_slice(zs, fq, &mut t);
+    let (oh, ow) = (h / 2, w / 2);
+    let mut o = 0;
+    for pl in 0..planes {
+        for yy in 0..oh {
+            let r0 = pl * h * w + 2 * yy * w;
+            let (row0, row1) = (&t[r0..r0 + w], &t[r0 + w..r0 + 2 * w]);
+            for xx in 0..ow {
+                let c = 2 * xx;
+                let (mut best, mut at) = (row0[c], r0 + c);
+                if row0[c + 1] > best {
+                    (best, at) = (row0[c + 1], r0 + c + 1);
+                }
+                if row1[c] > best {
+                    (best, at) = (row1[c], r0 + w + c);
+                }
+                if row1[c + 1] > best {
+                    (best, at) = (row1[c + 1], r0 + w + c + 1);
+                }
+                ac[o] = best;
+                ic[o] = base + at;
+                o += 1;
+            }
+        }
+    }
+}
+
+/// Gradient through [`activate`]: route `da` to the pooled maxima (when `idx` is given), then
+/// keep it only where `0 < z < hi` (ReLU and the activation clip's straight-through window).
+pub fn activate_backward(
+    da: &[f32],
+    idx: Option<&[usize]>,
+    z: &[f32],
+    n: usize,
+    hi: f32,
+) -> Vec<f32> {
+    let per = z.len() / n.max(1);
+    let mut dz = vec![0.0f32; z.len()];
+    match idx {
+        Some(idx) => {
+            let outl = da.len() / n.max(1);
+            dz.par_chunks_mut(per)
+                .zip(da.par_chunks(outl).zip(idx.par_chunks(outl)))
+                .enumerate()
+                .for_each(|(sn, (dc, (gc, ic)))| {
+                    let base = sn * per;
+                    for (&g, &i) in gc.iter().zip(ic) {
+                        let v = z[i];
+                        if v > 0.0 && v < hi {
+                            dc[i - base] += g;
+                        }
+                    }
+                });
+        }
+        None => dz
+            .par_chunks_mut(per.max(1))
+            .zip(da.par_chunks(per.max(1)).zip(z.par_chunks(per.max(1))))
+            .for_each(|(dc, (gc, zc))| {
+                for ((d, &g), &v) in dc.iter_mut().zip(gc).zip(zc) {
+                    if v > 0.0 && v < hi {
+                        *d = g;
+                    }
+                }
+            }),
+    }
+    dz
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn rand_vec(r: &mut Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| r.normal() as f32).collect()
+    }
+
+    fn with_threads<R: Send>(t: usize, f: impl FnOnce() -> R + Send) -> R {
+        pool(t).unwrap().install(f)
+    }
+
+    #[test]
+    fn dense_kernels_are_bit_identical_to_the_serial_ones_for_any_thread_count() {
+        let mut r = Rng::new(5);
+        let (n, inp, out) = (37, 29, 23);
+        let x = rand_vec(&mut r, n * inp);
+        let w = rand_vec(&mut r, out * inp);
+        let b = rand_vec(&mut r, out);
+        let dy = rand_vec(&mut r, n * out);
+        let mut y0 = vec![0.0; n * out];
+        super::super::layers::dense_forward(&x, n, &w, &b, &mut y0);
+        let (mut dw0, mut db0, mut dx0) = (vec![0.0; w.len()], vec![0.0; out], vec![0.0; x.len()]);
+        super::super::layers::dense_backward(&x, n, &w, &dy, &mut dw0, &mut db0, Some(&mut dx0));
+        for t in [1, 2, 3, 8] {
+            with_threads(t, || {
+                let mut y = vec![0.0; n * out];
+                dense_forward(&x, n, &w, &b, &mut y);
+                assert_eq!(y, y0, "{t} threads");
+                let (mut dw, mut db, mut dx) =
+                    (vec![1.0; w.len()], vec![1.0; out], vec![1.0; x.len()]);
+                dense_backward(&x, n, &w, &dy, &mut dw, &mut db, Some(&mut dx));
+                assert_eq!((&dw, &db, &dx), (&dw0, &db0, &dx0), "{t} threads");
+            });
+        }
+    }
+
+    #[test]
+    fn conv_kernels_match_the_batched_ones_and_do_not_depend_on_threads() {
+        let mut r = Rng::new(6);
+        let s = ConvShape {
+            in_c: 3,
+            in_h: 7,
+            in_w: 6,
+            out_c: 5,
+            k: 3,
+            pad: 1,
+        };
+        let n = 19; // two full chunks and a partial one
+        let x = rand_vec(&mut r, n * s.in_len());
+        let w = rand_vec(&mut r, s.out_c * s.col_rows());
+        let b = rand_vec(&mut r, s.out_c);
+        let dy = rand_vec(&mut r, n * s.out_c * s.out_pixels());
+        let (mut cols, mut tmp, mut y0) = (Vec::new(), Vec::new(), vec![0.0; dy.len()]);
+        super::super::layers::conv_forward(&x, n, &s, &w, &b, &mut cols, &mut tmp, &mut y0);
+        let (mut dw0, mut db0, mut dx0) =
+            (vec![0.0; w.len()], vec![0.0; b.len()], vec![0.0; x.len()]);
+        super::super::layers::conv_backward(
+            &cols,
+            n,
+            &s,
+            &w,
+            &dy,
+            &mut dw0,
+            &mut db0,
+            Some(&mut dx0),
+        );
+        let mut first = None;
+        for t in [1, 2, 4] {
+            let got = with_threads(t, || {
+                let mut y = vec![0.0; dy.len()];
+                conv_forward(&x, &s, &w, &b, &mut y);
+                // Per-sample GEMMs sum each output over the same depth: identical values.
+                assert_eq!(y, y0);
+                let (mut dw, mut db, mut dx) =
+                    (vec![0.0; w.len()], vec![0.0; b.len()], vec![0.0; x.len()]);
+                conv_backward(&x, &s, &w, &dy, &mut dw, &mut db, Some(&mut dx));
+                assert_eq!(dx, dx0, "dx is per sample");
+                for (a, c) in dw.iter().zip(&dw0).chain(db.iter().zip(&db0)) {
+                    assert!((a - c).abs() <= 1e-4 * (1.0 + c.abs()), "{a} vs {c}");
+                }
+                (dw, db)
+            });
+            // The batch sums follow the fixed chunks: the same bits for every thread count.
+            assert_eq!(
+                first.get_or_insert_with(|| got.clone()),
+                &got,
+                "{t} threads"
+            );
+        }
+    }
+
+    #[test]
+    fn one_sample_im2col_matches_the_generic_one() {
+        let mut r = Rng::new(8);
+        for (c, h, w, k, pad) in [
+            (2, 5, 4, 3, 1),
+            (1, 3, 7, 3, 0),
+            (3, 4, 4, 1, 0),
+            (1, 6, 5, 5, 2),
+        ] {
+            let s = ConvShape {
+                in_c: c,
+                in_h: h,
+                in_w: w,
+                out_c: 1,
+                k,
+                pad,
+            };
+            let x = rand_vec(&mut r, s.in_len());
+            let mut want = Vec::new();
+            super::super::layers::im2col(&x, 1, &s, &mut want);
+            let mut got = vec![f32::NAN; want.len()];
+            im2col_one(&x, &s, &mut got);
+            assert_eq!(got, want, "{s:?}");
+            let d = rand_vec(&mut r, want.len());
+            let mut want_dx = vec![0.0; x.len()];
+            super::super::layers::col2im(&d, 1, &s, &mut want_dx);
+            let mut dx = vec![f32::NAN; x.len()];
+            col2im_one(&d, &s, &mut dx);
+            assert_eq!(dx, want_dx, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn activation_step_matches_relu_quant_and_maxpool() {
+        let mut r = Rng::new(7);
+        let (n, planes, h, w) = (3, 2, 5, 6);
+        let z = rand_vec(&mut r, n * planes * h * w);
+        let (st, qmax) = (0.1f32, 15.0f32);
+        let relu_q: Vec<f32> = z
+            .iter()
+            .map(|&v| super::super::quantizer::fake_quant_act(v.max(0.0), st, qmax))
+            .collect();
+        let (want, want_idx) = super::super::layers::maxpool2(&relu_q, n * planes, h, w);
+        let (a, idx) = activate(&z, n, Some((st, qmax)), Some((planes, h, w)));
+        assert_eq!((a, idx.clone()), (want, want_idx));
+        let (a, none) = activate(&z, n, None, None);
+        assert!(none.is_empty());
+        assert_eq!(a, z.iter().map(|v| v.max(0.0)).collect::<Vec<_>>());
+        // Backward: gradient only at the maxima inside (0, hi).
+        let da = vec![1.0f32; idx.len()];
+        let dz = activate_backward(&da, Some(&idx), &z, n, 1.0);
+        for (i, &g) in dz.iter().enumerate() {
+            let want = idx.contains(&i) && z[i] > 0.0 && z[i] < 1.0;
+            assert_eq!(g, if want { 1.0 } else { 0.0 });
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! `potmac import`: float weights from safetensors and .npy files (written here by hand, in the
+//! formats' published layouts, and one fixture written by PyTorch), post-training
+//! quantization, the integer export, and clear exit-2 errors for bad files.
+
+mod common;
+
+use common::{have, potmac, root, scratch};
+use potmac::qat::data::digits;
+use potmac::qat::import::{build_network, read_weights, ArchSpec};
+use potmac::qat::integer::IntModel;
+use potmac::qat::pipeline::verify;
+use potmac::qat::quantizer::FormatSpec;
+use potmac::qat::train::{evaluate, init_quant, QatConfig};
+use potmac::rng::Rng;
+use std::path::{Path, PathBuf};
+
+/// (name, shape, values) of a tensor to write.
+type T = (String, Vec<usize>, Vec<f32>);
+
+/// A safetensors file: u64 header length, JSON header, little-endian data.
+fn safetensors_bytes(tensors: &[T], dtype: &str) -> Vec<u8> {
+    let width = if dtype == "F16" { 2 } else { 4 };
+    let (mut header, mut data, mut at) = (Vec::new(), Vec::new(), 0usize);
+    for (name, shape, v) in tensors {
+        let n = v.len() * width;
+        header.push(format!(
+            "\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[{at},{}]}}",
+            at + n
+        ));
+        for x in v {
+            if width == 2 {
+                data.extend_from_slice(&[0, 0]);
+            } else {
+                data.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        at += n;
+    }
+    let h = format!("{{{}}}", header.join(","));
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(h.as_bytes());
+    out.extend(data);
+    out
+}
+
+/// An .npy (version 1.0) file of little-endian f32 in C order.
+fn npy_bytes(shape: &[usize], v: &[f32]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+    let tuple = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {tuple}, }}");
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+/// A random 64-16-10 MLP as fc1/fc2 tensors.
+fn mlp_tensors() -> Vec<T> {
+    let mut r = Rng::new(11);
+    let mut t = |name: &str, shape: Vec<usize>, std: f64| {
+        let n = shape.iter().product();
+        let v = (0..n).map(|_| (r.normal() * std) as f32).collect();
+        (name.to_string(), shape, v)
+    };
+    vec![
+        t("fc1.weight", vec![16, 64], 0.18),
+        t("fc1.bias", vec![16], 0.1),
+        t("fc2.weight", vec![10, 16], 0.35),
+        t("fc2.bias", vec![10], 0.1),
+    ]
+}
+
+fn import(files: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
+    potmac()
+        .arg("import")
+        .args(files)
+        .args(["--arch", "mlp:64,16,10", "--dataset", "digits", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn safetensors_and_npy_imports_give_the_same_export() {
+    let dir = scratch("import_same");
+    let tensors = mlp_tensors();
+    let st = dir.join("mlp.safetensors");
+    std::fs::write(&st, safetensors_bytes(&tensors, "F32")).unwrap();
+    let npy = dir.join("npy");
+    std::fs::create_dir_all(&npy).unwrap();
+    for (name, shape, v) in &tensors {
+        std::fs::write(npy.join(format!("{name}.npy")), npy_bytes(shape, v)).unwrap();
+    }
+    // The reader returns exactly what was written, and the network holds it in its layout.
+    for src in [vec![st.clone()], vec![npy.clone()]] {
+        let read = read_weights(&src).unwrap();
+        let arch = ArchSpec::parse("mlp:64,16,10")
+            .unwrap()
+            .arch((1, 8, 8), 10)
+            .unwrap();
+        let net = build_network(arch, &read, None).unwrap();
+        assert_eq!(net.weights[0], tensors[0].2);
+        assert_eq!(net.biases[1], tensors[3].2);
+    }
+    let (a, b) = (dir.join("out_st"), dir.join("out_npy"));
+    let o = import(&[&st], &a, &["--weights", "pot:4"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("PTQ (integer path)"), "{stdout}");
+    let files: Vec<PathBuf> = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+        .iter()
+        .map(|n| npy.join(format!("{n}.npy")))
+        .collect();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let o = import(&refs, &b, &["--weights", "pot:4", "--layers", "fc1,fc2"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "model.json",
+        "manifest.json",
+        "layer0_wcode.hex",
+        "layer1_acc.hex",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{f} differs between the safetensors and the .npy import"
+        );
+    }
+    // The export is `potmac qat`'s: its integer model loads and codes are 4-bit PoT.
+    let im: IntModel =
+        serde_json::from_str(&std::fs::read_to_string(a.join("model.json")).unwrap()).unwrap();
+    assert_eq!(im.layers.len(), 2);
+    assert!(im.layers.iter().all(|l| l.format.label() == "pot:4"));
+}
+
+#[test]
+fn bad_weight_files_exit_2_naming_the_tensor_and_write_nothing() {
+    let dir = scratch("import_bad");
+    let good = mlp_tensors();
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
+    let full = safetensors_bytes(&good, "F32");
+    cases.push((
+        "truncated.safetensors",
+        full[..full.len() - 9].to_vec(),
+        "not a valid safetensors",
+    ));
+    cases.push((
+        "header.safetensors",
+        full[..20].to_vec(),
+        "not a valid safetensors",
+    ));
+    let mut shape = good.clone();
+    shape[0] = ("fc1.weight".into(), vec![16, 63], vec![0.1; 16 * 63]);
+    cases.push((
+        "shape.safetensors",
+        safetensors_bytes(&shape, "F32"),
+        "`fc1.weight` has shape [16, 63]",
+    ));
+    let mut missing = good.clone();
+    missing.remove(2);
+    cases.push((
+        "missing.safetensors",
+        safetensors_bytes(&missing, "F32"),
+        "2 layers but the weights name 1",
+    ));
+    let mut extra = good.clone();
+    extra.push(("fc2.scale".into(), vec![1], vec![1.0]));
+    cases.push((
+        "extra.safetensors",
+        safetensors_bytes(&extra, "F32"),
+        "`fc2.scale`",
+    ));
+    cases.push((
+        "half.safetensors",
+        safetensors_bytes(&good, "F16"),
+        "dtype F16",
+    ));
+    let mut nan = good.clone();
+    nan[2].2[7] = f32::NAN;
+    cases.push((
+        "nan.safetensors",
+        safetensors_bytes(&nan, "F32"),
+        "`fc2.weight` holds a non-finite value",
+    ));
+    for (name, bytes, want) in cases {
+        let f = dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        let out = dir.join(format!("out_{name}"));
+        let o = import(&[&f], &out, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(want), "{name}: `{want}` not in: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{name}: one line: {err}");
+        assert!(!out.exists(), "{name}: wrote {}", out.display());
+    }
+    // .npy: a truncated file and a wrong arch name the file / the tensor.
+    let npy = dir.join("npy");
+    std::fs::create_dir_all(&npy).unwrap();
+    for (n, s, v) in &good {
+        std::fs::write(npy.join(format!("{n}.npy")), npy_bytes(s, v)).unwrap();
+    }
+    let bytes = npy_bytes(&good[2].1, &good[2].2);
+    std::fs::write(npy.join("fc2.weight.npy"), &bytes[..bytes.len() - 4]).unwrap();
+    let o = import(&[&npy], &dir.join("out_npy"), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("fc2.weight.npy"), "{err}");
+    let o = potmac()
+        .arg("import")
+        .arg(dir.join("shape.safetensors"))
+        .args(["--arch", "mlp:784,16,10", "--dataset", "digits", "--out"])
+        .arg(dir.join("out_arch"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("mlp:64,...,10"), "{err}");
+}
+
+#[test]
+fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
+    let fx = root().join("verification/fixtures");
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx.join("torch_digits_mlp.json")).unwrap())
+            .unwrap();
+    let tensors = read_weights(&[fx.join("torch_digits_mlp.safetensors")]).unwrap();
+    let d = digits().unwrap();
+    let arch = ArchSpec::parse("mlp:64,32,10")
+        .unwrap()
+        .arch(d.shape, d.classes)
+        .unwrap();
+    // nn.Sequential names 0.weight, 0.bias, 2.weight, 2.bias: the natural order finds them.
+    let net = build_network(arch, &tensors, None).unwrap();
+    // potmac's float forward reproduces PyTorch's logits and accuracy on the same split.
+    let logits = net.forward_float(None, &d.test.x[..4 * 64], 4);
+    let want: Vec<f32> = info["first_test_logits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+        })
+        .collect();
+    for (g, w) in logits.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-4, "logit {g} vs PyTorch {w}");
+    }
+    let fp = evaluate(&net, None, &d.test).unwrap();
+    assert_eq!(
+        (fp * 360.0).round() as u64,
+        info["float_test_correct"].as_u64().unwrap()
+    );
+    let q = QatConfig {
+        weights: FormatSpec::parse("pot:4").unwrap(),
+        first_layer: None,
+        last_layer: None,
+        act_bits: 8,
+        prune: 0.0,
+        clip: None,
+        act_percentile: 99.99,
+        act_momentum: 0.9,
+    };
+    let qs = init_quant(&net, &q, &d.train, 512).unwrap();
+    let im = IntModel::from_network(&net, &qs).unwrap();
+    let v = verify(&net, &im, &d.test);
+    assert_eq!((v.layer_mismatches, v.class_mismatches), (0, 0), "{v:?}");
+    assert!(
+        v.int_acc >= fp - 0.03,
+        "PTQ pot:4 {} vs float {fp}",
+        v.int_acc
+    );
+    // Through the command line, and the export runs bit-exactly on a generated array.
+    let dir = scratch("import_torch");
+    let out = dir.join("export");
+    let o = potmac()
+        .arg("import")
+        .arg(fx.join("torch_digits_mlp.safetensors"))
+        .args([
+            "--arch",
+            "mlp:64,32,10",
+            "--weights",
+            "pot:4",
+            "--dataset",
+            "digits",
+        ])
+        .args(["--golden-samples", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cli: IntModel =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(cli, im);
+    use potmac::tools::icarus;
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let o = potmac()
+        .args(["infer", "--per-layer", "--sim", "icarus", "--array", "4x4:ws", "--out"])
+        .arg(dir.join("hdl"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stdout.matches("PASS").count(), 2, "{stdout}");
+}

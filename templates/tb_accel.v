@@ -36,6 +36,15 @@ module {= v.tb =};
   wire [ImageWidth-1:0]       obs_image;
   wire [CountWidth-1:0]       obs_tile;
   wire [Cols*SumWidth-1:0]    obs_row;
+{%- if v.os %}
+  localparam integer ColWidth   = {= v.col_bits =};
+  localparam integer AAddrWidth = {= v.a_addr =};
+  reg                         host_we = 1'b0;
+  reg  [ColWidth-1:0]         host_bank = {ColWidth{1'b0}};
+  reg  [AAddrWidth-1:0]       host_addr = {AAddrWidth{1'b0}};
+  reg  [Cols*ActWidth-1:0]    host_data = {(Cols*ActWidth){1'b0}};
+  integer groups, bank, addr;
+{%- endif %}
 
   {= v.top =} dut (
     .clk_i         (clk),
@@ -52,7 +61,11 @@ module {= v.tb =};
     .obs_layer_o   (obs_layer),
     .obs_image_o   (obs_image),
     .obs_tile_o    (obs_tile),
-    .obs_row_o     (obs_row)
+    .obs_row_o     (obs_row){% if v.os %},
+    .host_we_i     (host_we),
+    .host_bank_i   (host_bank),
+    .host_addr_i   (host_addr),
+    .host_data_i   (host_data){% endif %}
   );
 
   reg [Cols*ActWidth-1:0] img_mem [0:ImageWords-1];
@@ -110,12 +123,30 @@ module {= v.tb =};
     pass = 0;
     while (first < count) begin
       n = (count - first < batch) ? count - first : batch;
+{%- if v.os %}
+      // The pass's images into activation buffer 0 through the host port: word w of image m
+      // into bank m mod Cols at w * groups + m / Cols (one word per cycle, not counted).
+      groups = (n + Cols - 1) / Cols;
+      for (m = 0; m < n; m = m + 1) begin
+        for (w = 0; w < words; w = w + 1) begin
+          bank = m % Cols;
+          addr = w * groups + m / Cols;
+          host_we = 1'b1;
+          host_bank = bank[ColWidth-1:0];
+          host_addr = addr[AAddrWidth-1:0];
+          host_data = img_mem[(first + m) * words + w];
+          @(negedge clk);
+        end
+      end
+      host_we = 1'b0;
+{%- else %}
       // The pass's images into activation buffer 0: word w of image m at w * n + m.
       for (m = 0; m < n; m = m + 1) begin
         for (w = 0; w < words; w = w + 1) begin
           dut.u_act0.mem_q[w * n + m] = img_mem[(first + m) * words + w];
         end
       end
+{%- endif %}
       base = first[31:0];
       start = 1'b1;
       batch_in = n[BatchWidth-1:0];

@@ -132,7 +132,12 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     }
     let n = test.len();
     let fmt = model.layers[0].format.label().replace(':', "");
-    let name = format!("infer_{fmt}_ws{}x{}", a.array.rows, a.array.cols);
+    let name = format!(
+        "infer_{fmt}_{}{}x{}",
+        a.array.dataflow.name(),
+        a.array.rows,
+        a.array.cols
+    );
     let design = accel_design(&model, a.array, a.batch, &name)?;
     let program = compile(&model, &design)?;
     let w = AccelWidths::new(&design);
@@ -211,7 +216,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
                 .step_by(a.batch as usize)
                 .map(|p| (p, (p + a.batch as usize).min(end)))
                 .collect();
-            let maxc = pass_cycles(w.side, &program.descriptors, a.batch) * 2 + 1000;
+            let maxc = pass_cycles(w.side, w.dataflow, &program.descriptors, a.batch) * 2 + 1000;
             let (outcome, mut out) = s.run(
                 &base_args("infer/images.hex", end - start, false, maxc),
                 "run",
@@ -231,7 +236,8 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
                 break;
             }
             for (pi, &(p0, p1)) in passes.iter().enumerate() {
-                let model_cycles = pass_cycles(w.side, &program.descriptors, (p1 - p0) as u32);
+                let model_cycles =
+                    pass_cycles(w.side, w.dataflow, &program.descriptors, (p1 - p0) as u32);
                 r.model_cycles += model_cycles;
                 r.rtl_cycles += out.cycles.get(pi).copied().unwrap_or(0);
                 for (i, e) in expected.iter().enumerate().take(p1).skip(p0) {

@@ -411,7 +411,7 @@ impl Design {
     }
 }
 
-/// Validate an `accelerator:` section: it needs a square weight-stationary array, and every
+/// Validate an `accelerator:` section: it needs a square array (either dataflow), and every
 /// size must be in range. Errors are (field, message).
 fn accel_shape(
     r: &RawAccel,
@@ -424,11 +424,11 @@ fn accel_shape(
             "needs an `array` section (the accelerator is built around the array)".into(),
         ));
     };
-    if a.dataflow != Dataflow::Ws || a.rows != a.cols {
+    if a.rows != a.cols {
         return Err((
             "accelerator",
             format!(
-                "needs a square weight-stationary array (rows = cols, dataflow ws), got {}x{}:{}",
+                "needs a square array (rows = cols), got {}x{}:{}",
                 a.rows,
                 a.cols,
                 a.dataflow.name()
@@ -840,10 +840,6 @@ mod tests {
         );
         let cases = [
             ("accelerator: {}\n".to_string(), "accelerator"),
-            (
-                format!("{}accelerator: {{}}\n", arr.replace(": ws", ": os")),
-                "accelerator",
-            ),
             (
                 format!("{}accelerator: {{}}\n", arr.replace("cols: 8", "cols: 4")),
                 "accelerator",

@@ -85,6 +85,11 @@ pub(super) struct AccelView {
     bias_words: u32,
     image_words: u32,
     latency: u32,
+    os: bool,
+    side_minus_1: u32,
+    col_bits: u32,
+    group_bits: u32,
+    bank_words: u32,
     postop_vectors: usize,
     postop_vec_bits: u32,
     postop_sentinel: String,
@@ -119,6 +124,8 @@ macro_rules! accel_template {
 accel_template!(RamTpl, "accel_ram.v", no_ports);
 accel_template!(PostopTpl, "accel_postop.v");
 accel_template!(SeqTpl, "accel_seq.v");
+accel_template!(SeqOsTpl, "accel_seq_os.v");
+accel_template!(TopOsTpl, "accel_top_os.v");
 accel_template!(ArgmaxTpl, "accel_argmax.v");
 accel_template!(TopTpl, "accel_top.v");
 accel_template!(TbTpl, "tb_accel.v", no_ports);
@@ -132,7 +139,8 @@ fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
 fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) -> AccelView {
     let w = AccelWidths::new(d);
     let x = d.accel.expect("an accelerator design");
-    let drain = accel::drain(w.side);
+    let drain = accel::drain(w.side, w.dataflow);
+    let os = w.dataflow == crate::config::Dataflow::Os;
     AccelView {
         ram: m.ram.clone(),
         postop: m.postop.clone(),
@@ -170,7 +178,14 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         act_words: x.act_words,
         bias_words: x.bias_words,
         image_words: x.image_words,
-        latency: 2 * w.side - 1,
+        // The tag delay: ws the array's row latency R+C-1; os from the last step to the first
+        // output row, R+C.
+        latency: if os { 2 * w.side } else { 2 * w.side - 1 },
+        os,
+        side_minus_1: w.side - 1,
+        col_bits: accel::addr_bits(w.side),
+        group_bits: accel::addr_bits(x.batch.div_ceil(w.side) + 1),
+        bank_words: w.bank_words,
         postop_vectors: nvec,
         postop_vec_bits: postop_vec_bits(&w.postop),
         postop_sentinel: hex::sentinel(postop_vec_bits(&w.postop)),
@@ -225,6 +240,38 @@ fn seq_ports(v: &AccelView) -> Vec<Port> {
     ]
 }
 
+fn seq_os_ports(v: &AccelView) -> Vec<Port> {
+    let c = v.count_bits;
+    vec![
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("start_i", 1).note("Start a pass over batch_i images."),
+        Port::input("batch_i", v.batch_bits),
+        Port::input("desc_i", v.desc_bits).note("The program memory's word at prog_addr_o."),
+        Port::output("busy_o", 1),
+        Port::output("done_o", 1),
+        Port::output("prog_addr_o", v.p_addr),
+        Port::output("sel_o", 1).note("The activation buffer read by this layer."),
+        Port::output("last_o", 1).note("The current layer's descriptor: last, M, S; the batch."),
+        Port::output("m_o", v.m_bits),
+        Port::output("s_o", v.s_bits),
+        Port::output("batch_o", v.batch_bits),
+        Port::output("step_o", 1).note("Stage 0: one step (memory reads for the next cycle)."),
+        Port::output("last_k_o", 1),
+        Port::output("w_addr_o", v.w_addr),
+        Port::output("a_addr_o", v.a_addr),
+        Port::output("kel_o", v.col_bits),
+        Port::output("first_nt_o", 1).note("The tile's tag."),
+        Port::output("last_nt_o", 1),
+        Port::output("ibase_o", v.image_bits),
+        Port::output("out_addr_o", v.a_addr),
+        Port::output("ncols_o", v.ncol_bits),
+        Port::output("cbase_o", c),
+        Port::output("baddr_o", v.b_addr),
+        Port::output("tile_o", c),
+    ]
+}
+
 fn argmax_ports(v: &AccelView) -> Vec<Port> {
     vec![
         Port::input("clk_i", 1),
@@ -260,6 +307,17 @@ fn top_ports(v: &AccelView) -> Vec<Port> {
         Port::output("obs_tile_o", v.count_bits),
         Port::output("obs_row_o", v.side * v.sum_bits).vector(),
     ]
+}
+
+fn top_os_ports(v: &AccelView) -> Vec<Port> {
+    let mut p = top_ports(v);
+    p.extend([
+        Port::input("host_we_i", 1).note("Host write of activation buffer 0 (while idle)."),
+        Port::input("host_bank_i", v.col_bits),
+        Port::input("host_addr_i", v.a_addr),
+        Port::input("host_data_i", v.side * v.act_bits).vector(),
+    ]);
+    p
 }
 
 /// The post-op test vectors as a `$readmemh` file ending with the sentinel.
@@ -322,24 +380,52 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         ports: align(&postop_ports(v)),
     };
     add(&mut files, &m.postop, render(&t, &m.postop)?);
-    let t = SeqTpl {
-        header: &h(&m.seq),
-        v,
-        ports: align(&seq_ports(v)),
+    let seq = if v.os {
+        render(
+            &SeqOsTpl {
+                header: &h(&m.seq),
+                v,
+                ports: align(&seq_os_ports(v)),
+            },
+            &m.seq,
+        )?
+    } else {
+        render(
+            &SeqTpl {
+                header: &h(&m.seq),
+                v,
+                ports: align(&seq_ports(v)),
+            },
+            &m.seq,
+        )?
     };
-    add(&mut files, &m.seq, render(&t, &m.seq)?);
+    add(&mut files, &m.seq, seq);
     let t = ArgmaxTpl {
         header: &h(&m.argmax),
         v,
         ports: align(&argmax_ports(v)),
     };
     add(&mut files, &m.argmax, render(&t, &m.argmax)?);
-    let t = TopTpl {
-        header: &h(&m.top),
-        v,
-        ports: align(&top_ports(v)),
+    let top = if v.os {
+        render(
+            &TopOsTpl {
+                header: &h(&m.top),
+                v,
+                ports: align(&top_os_ports(v)),
+            },
+            &m.top,
+        )?
+    } else {
+        render(
+            &TopTpl {
+                header: &h(&m.top),
+                v,
+                ports: align(&top_ports(v)),
+            },
+            &m.top,
+        )?
     };
-    add(&mut files, &m.top, render(&t, &m.top)?);
+    add(&mut files, &m.top, top);
     files.insert(
         m.tb_file.clone(),
         render(

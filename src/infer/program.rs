@@ -51,9 +51,9 @@ pub fn accel_design(
     batch: u32,
     name: &str,
 ) -> Result<Design, InferError> {
-    if shape.dataflow != Dataflow::Ws || shape.rows != shape.cols {
+    if shape.rows != shape.cols {
         return Err(InferError::Unsupported(format!(
-            "the accelerator needs a square weight-stationary array (e.g. 8x8:ws), got {}x{}:{}",
+            "the accelerator needs a square array (e.g. 8x8:ws or 8x8:os), got {}x{}:{}",
             shape.rows,
             shape.cols,
             shape.dataflow.name()
@@ -99,7 +99,7 @@ pub fn accel_design(
         array: Some(RawArray {
             rows: side,
             cols: side,
-            dataflow: "ws".into(),
+            dataflow: shape.dataflow.name().into(),
         }),
         accelerator: None,
         adder: None,
@@ -112,15 +112,28 @@ pub fn accel_design(
         .max()
         .unwrap_or(1);
     let bias_bits = model.layers.iter().map(|l| l.acc_width).max().unwrap_or(1);
+    let os = shape.dataflow == Dataflow::Os;
     raw.accelerator = Some(RawAccel {
         batch: Some(batch),
+        // ws: ⌈K/R⌉·⌈N/C⌉ tiles of R rows; os: ⌈N/C⌉ tiles of K rows.
         weight_words: Some(
             shapes
                 .iter()
-                .map(|&(k, n)| words(k) * words(n) * side)
+                .map(|&(k, n)| {
+                    if os {
+                        k * words(n)
+                    } else {
+                        words(k) * words(n) * side
+                    }
+                })
                 .sum(),
         ),
-        act_words: Some(batch * max_words),
+        // os: R banks of ⌈B/R⌉ words per feature word.
+        act_words: Some(if os {
+            batch.div_ceil(side) * side * max_words
+        } else {
+            batch * max_words
+        }),
         bias_words: Some(shapes.iter().map(|&(_, n)| words(n)).sum()),
         bias_bits: Some(bias_bits.max(base.widths.acc)),
         layers: Some(shapes.len() as u32),
@@ -172,9 +185,10 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
                 )))
             }
         };
+        let os = w.dataflow == Dataflow::Os;
         descriptors.push(Descriptor {
             last: l == last,
-            k_tiles: kt as u32,
+            k_tiles: if os { k as u32 } else { kt as u32 },
             n_tiles: nt as u32,
             n: n as u32,
             w_base: weights.len() as u32,
@@ -182,9 +196,11 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             m,
             s,
         });
+        // ws: per N-tile and K-tile, R rows; os: per N-tile, the K rows in order.
+        let (tiles_k, rows) = if os { (1, k) } else { (kt, side) };
         for t in 0..nt {
-            for kk in 0..kt {
-                for r in 0..side {
+            for kk in 0..tiles_k {
+                for r in 0..rows {
                     let row = kk * side + r;
                     weights.push(
                         (0..side)
@@ -224,11 +240,12 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
         .map(|&(k, n)| k.div_ceil(w.side).max(n.div_ceil(w.side)))
         .max()
         .unwrap_or(1);
-    fit(
-        "activation buffer",
-        (x.batch * max_words) as usize,
-        x.act_words,
-    )?;
+    let act_need = if w.dataflow == Dataflow::Os {
+        x.batch.div_ceil(w.side) * w.side * max_words
+    } else {
+        x.batch * max_words
+    };
+    fit("activation buffer", act_need as usize, x.act_words)?;
     if let Some(b) = model
         .layers
         .iter()

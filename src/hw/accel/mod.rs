@@ -21,7 +21,7 @@
 
 pub mod postop;
 
-use crate::config::{AccelShape, Design};
+use crate::config::{AccelShape, Dataflow, Design};
 pub use postop::{PostopWidths, MAX_S, M_BITS, S_BITS};
 
 /// Cycles to fetch one descriptor.
@@ -57,6 +57,10 @@ pub struct AccelWidths {
     pub batch: u32,
     /// Bits of one descriptor.
     pub desc: u32,
+    /// The array's dataflow.
+    pub dataflow: Dataflow,
+    /// Output stationary: words per activation bank (each buffer has R banks).
+    pub bank_words: u32,
 }
 
 impl AccelWidths {
@@ -68,6 +72,14 @@ impl AccelWidths {
         let a = d.array.expect("an array design");
         let x: AccelShape = d.accel.expect("an accelerator design");
         let (w_addr, b_addr) = (addr_bits(x.weight_words), addr_bits(x.bias_words));
+        let os = a.dataflow == Dataflow::Os;
+        // os: images are processed in groups of R (the last one padded).
+        let images = if os {
+            x.batch.next_multiple_of(a.rows)
+        } else {
+            x.batch
+        };
+        let bank_words = x.act_words.div_ceil(a.rows);
         AccelWidths {
             side: a.rows,
             act: d.act.bits(),
@@ -75,12 +87,18 @@ impl AccelWidths {
             acc: d.widths.acc,
             postop: PostopWidths::new(d.widths.acc, x.bias_bits, d.act.bits()),
             w_addr,
-            a_addr: addr_bits(x.act_words.max(x.batch + 1)),
+            a_addr: if os {
+                addr_bits(bank_words.max(images / a.rows + 1))
+            } else {
+                addr_bits(x.act_words.max(x.batch + 1))
+            },
             b_addr,
             p_addr: addr_bits(x.layers),
-            image: addr_bits(x.batch),
+            image: addr_bits(images),
             batch: addr_bits(x.batch + 1),
             desc: 1 + 3 * COUNT_BITS + w_addr + b_addr + M_BITS + S_BITS,
+            dataflow: a.dataflow,
+            bank_words,
         }
     }
 }
@@ -112,7 +130,7 @@ pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
 pub struct Descriptor {
     /// The last layer: post-op bypass, outputs go to the argmax.
     pub last: bool,
-    /// ⌈K/R⌉.
+    /// ⌈K/R⌉ (ws), or K itself (os: the array accumulates the whole dot product).
     pub k_tiles: u32,
     /// ⌈N/C⌉.
     pub n_tiles: u32,
@@ -144,23 +162,34 @@ impl Descriptor {
     }
 }
 
-/// Cycles of one layer in a pass of `batch` images on an R×R array.
-pub fn layer_cycles(side: u32, d: &Descriptor, batch: u32) -> u64 {
+/// Cycles of one layer in a pass of `batch` images on an R×R array: ws
+/// ⌈K/R⌉·⌈N/C⌉ tiles of max(B, R) + C cycles; os ⌈B/R⌉·⌈N/C⌉ tiles of K + R − 1 cycles.
+pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 {
     let (r, b) = (u64::from(side), u64::from(batch));
-    let tiles = u64::from(d.k_tiles) * u64::from(d.n_tiles);
-    FETCH + tiles * (b.max(r) + r) + drain(side)
+    let (tiles, period) = match df {
+        Dataflow::Ws => (u64::from(d.k_tiles) * u64::from(d.n_tiles), b.max(r) + r),
+        Dataflow::Os => (
+            b.div_ceil(r) * u64::from(d.n_tiles),
+            u64::from(d.k_tiles) + r - 1,
+        ),
+    };
+    FETCH + tiles * period + drain(side, df)
 }
 
-/// Drain cycles after a layer's last tile.
-pub fn drain(side: u32) -> u64 {
-    u64::from(side) + 4
+/// Drain cycles after a layer's last tile: ws R + 4, os 2R + 4 (the tile's R output rows
+/// leave after the last step).
+pub fn drain(side: u32, df: Dataflow) -> u64 {
+    match df {
+        Dataflow::Ws => u64::from(side) + 4,
+        Dataflow::Os => 2 * u64::from(side) + 4,
+    }
 }
 
 /// Cycles of one pass of `batch` images through `program` (see the module docs).
-pub fn pass_cycles(side: u32, program: &[Descriptor], batch: u32) -> u64 {
+pub fn pass_cycles(side: u32, df: Dataflow, program: &[Descriptor], batch: u32) -> u64 {
     1 + program
         .iter()
-        .map(|d| layer_cycles(side, d, batch))
+        .map(|d| layer_cycles(side, df, d, batch))
         .sum::<u64>()
 }
 
@@ -192,8 +221,17 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!(pass_cycles(8, &p, 64), 123_307);
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_307);
         // One image: P = max(1, 8) + 8 = 16.
-        assert_eq!(pass_cycles(8, &p, 1), 1 + 3 * 14 + 1712 * 16);
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 1), 1 + 3 * 14 + 1712 * 16);
+        // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
+        // 3·(2 + 20) fetch and drain.
+        let os = |k: u32, n: u32, last| Descriptor {
+            k_tiles: k,
+            ..l(k, n, last)
+        };
+        let p = [os(784, 128, false), os(128, 64, false), os(64, 10, true)];
+        let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
+        assert_eq!(pass_cycles(8, Dataflow::Os, &p, 64), 1 + 3 * 22 + tiles);
     }
 }

@@ -15,8 +15,8 @@
 //! Layering (each module uses only modules before it in this list; `tests/layering/`
 //! rejects any import cycle): [`quant`] (number formats), [`rng`], [`progress`], [`tools`],
 //! [`widths`] (datapath widths and product corners, pure arithmetic over `quant`), [`config`],
-//! [`hw`], [`emit`], [`qat`], [`deploy`], [`infer`], [`power`], and [`cli`], which nothing in
-//! the library imports.
+//! [`hw`], [`emit`], [`qat`], [`deploy`], [`infer`], [`power`], [`sweep`] (design-space
+//! sweeps), and [`cli`], which nothing in the library imports.
 //!
 //! # Errors
 //!
@@ -39,5 +39,6 @@ pub mod progress;
 pub mod qat;
 pub mod quant;
 pub mod rng;
+pub mod sweep;
 pub mod tools;
 pub mod widths;

@@ -19,6 +19,7 @@ mod power;
 mod prove;
 pub mod qat;
 mod sim;
+mod sweep;
 mod synth;
 mod synth_accel;
 mod ui;
@@ -74,6 +75,8 @@ enum Command {
     Prove(prove::Args),
     /// Generate, synthesize to gates and simulate them: switched capacitance per MAC operation.
     Power(power::Args),
+    /// Measure a design-space sweep (in parallel, resumable) or emit it as cluster jobs.
+    Sweep(sweep::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
@@ -114,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Prove(a) => prove::run(a, &ui),
         Command::Power(a) => power::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
+        Command::Sweep(a) => sweep::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
         Command::Infer(a) => infer::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),

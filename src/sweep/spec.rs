@@ -1,0 +1,282 @@
+//! A sweep spec (YAML) and its expansion into resolved [`Point`]s: the union over `grids` of
+//! the cartesian product formats × weight bits × activation bits × accumulators × arrays ×
+//! targets. Combinations no design supports (PoT at 8 bits, a 16-bit accumulator under a
+//! 40-bit product, a narrow accumulator on an array) are skipped with their reason; a grid
+//! with no valid point, and every malformed value, is an error naming the field.
+
+pub use super::point::{AccSpec, ArraySpec, Point, QatSpec};
+use super::SweepError;
+use serde::Deserialize;
+
+/// The spec file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    name: String,
+    grids: Vec<RawGrid>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrid {
+    formats: Vec<String>,
+    weight_bits: Vec<u32>,
+    activation_bits: Vec<u32>,
+    #[serde(default)]
+    activation_signed: bool,
+    #[serde(default = "default_dot")]
+    max_dot_length: u64,
+    #[serde(default = "default_acc")]
+    accumulators: Vec<String>,
+    #[serde(default = "default_arrays")]
+    arrays: Vec<String>,
+    #[serde(default = "default_targets")]
+    targets: Vec<String>,
+    #[serde(default)]
+    pnr: bool,
+    #[serde(default)]
+    gemm: Option<[u64; 3]>,
+    #[serde(default)]
+    qat: Option<QatSpec>,
+}
+
+fn default_dot() -> u64 {
+    256
+}
+fn default_acc() -> Vec<String> {
+    vec!["exact".into()]
+}
+fn default_arrays() -> Vec<String> {
+    vec!["none".into()]
+}
+fn default_targets() -> Vec<String> {
+    vec!["generic".into()]
+}
+
+/// A spec: its name, the points in order (duplicates removed), and the skipped combinations.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: String,
+    pub points: Vec<Point>,
+    /// Combinations no design supports, each with the reason.
+    pub skipped: Vec<String>,
+}
+
+fn field(path: &str, field: String, message: String) -> SweepError {
+    SweepError::Spec {
+        path: path.to_string(),
+        field,
+        message,
+    }
+}
+
+/// `16:saturate`, `16:wrap`, `exact`.
+fn parse_acc(s: &str) -> Option<Option<AccSpec>> {
+    if s == "exact" {
+        return Some(None);
+    }
+    let (b, o) = s.split_once(':')?;
+    let overflow = match o {
+        "saturate" => "saturate",
+        "wrap" => "wrap",
+        _ => return None,
+    };
+    Some(Some(AccSpec {
+        bits: b.parse().ok()?,
+        overflow: overflow.to_string(),
+    }))
+}
+
+/// `none`, `4x4:ws`, `2x8:os`.
+fn parse_array(s: &str) -> Option<Option<ArraySpec>> {
+    if s == "none" {
+        return Some(None);
+    }
+    let (shape, df) = s.split_once(':')?;
+    let (r, c) = shape.split_once('x')?;
+    let dataflow = match df {
+        "ws" => "ws",
+        "os" => "os",
+        _ => return None,
+    };
+    Some(Some(ArraySpec {
+        rows: r.parse().ok()?,
+        cols: c.parse().ok()?,
+        dataflow: dataflow.to_string(),
+    }))
+}
+
+impl Spec {
+    /// Read a spec file.
+    pub fn from_file(path: &std::path::Path) -> Result<Spec, SweepError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Spec::from_yaml(&text, &path.display().to_string())
+    }
+
+    /// Parse and expand a spec; `origin` names it in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Spec, SweepError> {
+        let raw: RawSpec = serde_norway::from_str(text).map_err(|e| SweepError::Parse {
+            path: origin.to_string(),
+            message: e.to_string().replace('\n', " "),
+        })?;
+        if raw.name.is_empty()
+            || !raw
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(field(
+                origin,
+                "name".into(),
+                format!("expected letters, digits, `_` or `-`, got `{}`", raw.name),
+            ));
+        }
+        if raw.grids.is_empty() {
+            return Err(field(
+                origin,
+                "grids".into(),
+                "needs at least one grid".into(),
+            ));
+        }
+        let mut points: Vec<Point> = Vec::new();
+        let mut skipped = Vec::new();
+        for (gi, g) in raw.grids.iter().enumerate() {
+            let f = |name: &str| format!("grids[{gi}].{name}");
+            let err =
+                |name: &str, i: usize, m: String| field(origin, format!("{}[{i}]", f(name)), m);
+            for (name, len) in [
+                ("formats", g.formats.len()),
+                ("weight_bits", g.weight_bits.len()),
+                ("activation_bits", g.activation_bits.len()),
+                ("accumulators", g.accumulators.len()),
+                ("arrays", g.arrays.len()),
+                ("targets", g.targets.len()),
+            ] {
+                if len == 0 {
+                    return Err(field(origin, f(name), "needs at least one value".into()));
+                }
+            }
+            let mut formats = Vec::new();
+            for (i, s) in g.formats.iter().enumerate() {
+                formats.push(match s.as_str() {
+                    "uniform" | "apot" => (s.clone(), None),
+                    "pot" => (s.clone(), Some("code".to_string())),
+                    "pot:none" => ("pot".to_string(), Some("none".to_string())),
+                    _ => {
+                        return Err(err(
+                            "formats",
+                            i,
+                            format!("expected `uniform`, `pot`, `pot:none` or `apot`, got `{s}`"),
+                        ))
+                    }
+                });
+            }
+            let mut accs = Vec::new();
+            for (i, s) in g.accumulators.iter().enumerate() {
+                accs.push(parse_acc(s).ok_or_else(|| {
+                    err(
+                        "accumulators",
+                        i,
+                        format!("expected `exact`, `BITS:saturate` or `BITS:wrap`, got `{s}`"),
+                    )
+                })?);
+            }
+            let mut arrays = Vec::new();
+            for (i, s) in g.arrays.iter().enumerate() {
+                arrays.push(parse_array(s).ok_or_else(|| {
+                    err(
+                        "arrays",
+                        i,
+                        format!("expected `none` or `RxC:ws|os`, got `{s}`"),
+                    )
+                })?);
+            }
+            for (i, t) in g.targets.iter().enumerate() {
+                if !["generic", "ice40", "xc7"].contains(&t.as_str()) {
+                    return Err(err(
+                        "targets",
+                        i,
+                        format!("expected `generic`, `ice40` or `xc7`, got `{t}`"),
+                    ));
+                }
+            }
+            if let Some(q) = &g.qat {
+                if !["digits", "fashion-mnist"].contains(&q.dataset.as_str()) {
+                    return Err(field(
+                        origin,
+                        f("qat.dataset"),
+                        format!("expected `digits` or `fashion-mnist`, got `{}`", q.dataset),
+                    ));
+                }
+                if q.hidden.is_empty() || q.hidden.iter().any(|&h| !(1..=4096).contains(&h)) {
+                    return Err(field(
+                        origin,
+                        f("qat.hidden"),
+                        "expected 1 to 4096 units per layer, at least one layer".into(),
+                    ));
+                }
+            }
+            if g.gemm.is_some_and(|m| m.contains(&0)) {
+                return Err(field(
+                    origin,
+                    f("gemm"),
+                    "M, K and N must be at least 1".into(),
+                ));
+            }
+            let before = points.len();
+            let mut grid_skips = Vec::new();
+            for (fmt, zero) in &formats {
+                for &wb in &g.weight_bits {
+                    for &ab in &g.activation_bits {
+                        for acc in &accs {
+                            for arr in &arrays {
+                                for t in &g.targets {
+                                    let p = Point {
+                                        format: fmt.clone(),
+                                        zero: zero.clone(),
+                                        weight_bits: wb,
+                                        activation_bits: ab,
+                                        activation_signed: g.activation_signed,
+                                        max_dot_length: g.max_dot_length,
+                                        accumulator: acc.clone(),
+                                        array: arr.clone(),
+                                        target: t.clone(),
+                                        pnr: g.pnr && t == "ice40",
+                                        gemm: if arr.is_some() { g.gemm } else { None },
+                                        qat: g.qat.clone(),
+                                    };
+                                    match p.design() {
+                                        Err(e) => {
+                                            let e = e.to_string();
+                                            if !grid_skips.contains(&e) && !skipped.contains(&e) {
+                                                grid_skips.push(e);
+                                            }
+                                        }
+                                        Ok(_) if points.contains(&p) => {}
+                                        Ok(_) => points.push(p),
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if points.len() == before && !grid_skips.is_empty() {
+                return Err(field(
+                    origin,
+                    format!("grids[{gi}]"),
+                    format!("no valid point; the first: {}", grid_skips[0]),
+                ));
+            }
+            skipped.extend(grid_skips);
+        }
+        Ok(Spec {
+            name: raw.name,
+            points,
+            skipped,
+        })
+    }
+}

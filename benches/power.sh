@@ -5,7 +5,8 @@
 # test: prints figures. About 1 s per MAC run and 3-5 min per 8x8 array run on 2 shared cores.
 # Real data: one `potmac qat` export per weight format (digits MLP, default schedule), trained
 # first unless POTMAC_EXPORTS=DIR already holds them (DIR/uniform-8, DIR/uniform-4, DIR/pot-4,
-# DIR/apot-4). Usage: benches/power.sh [cycles, default 2000]
+# DIR/apot-4). Usage: benches/power.sh [cycles, default 2000]; POTMAC_ARRAY_CYCLES=N sets the
+# arrays' budget (default 100; 0 skips them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles=${1:-2000}
@@ -90,6 +91,7 @@ done | awk -F, 'NR == 1 || $1 != "design"' | cut -d, -f1,4,11,15
 # 8x8 arrays, both dataflows, real data: about ${POTMAC_ARRAY_CYCLES:-100} array cycles each
 # (at most that many x 64 MAC operations).
 acycles=${POTMAC_ARRAY_CYCLES:-100}
+[ "$acycles" -gt 0 ] || exit 0   # POTMAC_ARRAY_CYCLES=0: the MACs only
 echo; echo "## 8x8 arrays, real (digits MLP exports), unit delay, budget $acycles cycles"
 for df in ws os; do
     for i in 0 1 2 3; do

@@ -23,6 +23,8 @@ pub struct Chart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    /// Start the y axis at 0 (else at the data's lowest tick).
+    pub zero_y: bool,
 }
 
 const COLORS: [&str; 8] = [
@@ -94,7 +96,7 @@ pub fn render(c: &Chart) -> String {
             .map(|v| v as f64)
             .collect();
     }
-    let yt = ticks(y0.min(0.0), y1);
+    let yt = ticks(if c.zero_y { y0.min(0.0) } else { y0 }, y1);
     let (x0, x1) = (xt[0], *xt.last().unwrap());
     let (y0, y1) = (yt[0], *yt.last().unwrap());
     let px = |x: f64| L + (x - x0) / (x1 - x0).max(1e-12) * (W - L - R);
@@ -258,6 +260,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             ),
             x_label: "weight bits".into(),
             y_label: ylabel[key].to_string(),
+            zero_y: true,
             series: series
                 .iter()
                 .map(|(f, pts)| Series {
@@ -293,6 +296,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             title: "Fmax vs array size (iCE40 HX8K, nextpnr)".into(),
             x_label: "processing elements (rows × cols)".into(),
             y_label: "Fmax (MHz)".into(),
+            zero_y: true,
             series: fm
                 .into_iter()
                 .map(|(label, mut pts)| {
@@ -344,6 +348,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             title: format!("QAT accuracy vs MAC area ({acc} accumulator; labels: weight bits)"),
             x_label: "transistors (combinational, generic gates)".into(),
             y_label: "test accuracy (%), integer model".into(),
+            zero_y: false,
             series: ss,
         };
         out.push((
@@ -387,6 +392,7 @@ mod tests {
             title: "a < b".into(),
             x_label: "x".into(),
             y_label: "y".into(),
+            zero_y: true,
             series: vec![Series {
                 label: "s".into(),
                 points: vec![(1.0, 2.0, None), (2.0, 3.0, Some("4".into()))],

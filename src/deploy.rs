@@ -77,43 +77,17 @@ impl LayerRun {
     }
 }
 
-/// Read `model.json` and the golden samples' inputs (`layer0_act_in.hex`) of an export folder.
+/// Read and verify an export folder ([`crate::qat::verify::load_export`]): the integer model
+/// and the golden samples' integer inputs.
 pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), DeployError> {
-    let read = |name: &str| {
-        let p = dir.join(name);
-        std::fs::read_to_string(&p).map_err(|e| DeployError::Read {
-            path: p.display().to_string(),
-            message: format!("{e} (is this a `potmac qat` output folder?)"),
-        })
-    };
-    let model: IntModel =
-        serde_json::from_str(&read("model.json")?).map_err(|e| DeployError::Read {
-            path: dir.join("model.json").display().to_string(),
-            message: e.to_string(),
-        })?;
-    let bad = |message: String| DeployError::Read {
-        path: dir.join("layer0_act_in.hex").display().to_string(),
-        message,
-    };
-    let values = read("layer0_act_in.hex")?
-        .lines()
-        .map(|l| i64::from_str_radix(l.trim(), 16).map_err(|e| bad(format!("`{l}`: {e}"))))
-        .collect::<Result<Vec<i64>, _>>()?;
-    let len = model
-        .layers
-        .first()
-        .map(|l| match l.kind {
-            LayerKind::Dense { inputs, .. } => inputs,
-            LayerKind::Conv(s) => s.in_len(),
-        })
-        .ok_or_else(|| bad("the model has no layers".into()))?;
-    if values.is_empty() || values.len() % len != 0 {
-        return Err(bad(format!(
-            "{} values is not a whole number of {len}-value samples",
-            values.len()
-        )));
-    }
-    Ok((model, values.chunks(len).map(<[i64]>::to_vec).collect()))
+    let e = crate::qat::verify::load_export(dir).map_err(|e| DeployError::Read {
+        path: match e.line {
+            Some(l) => format!("{}:{l}", e.path),
+            None => e.path,
+        },
+        message: e.message,
+    })?;
+    Ok((e.model, e.inputs))
 }
 
 /// Map every layer of `model`, run on `inputs` (integer input samples), onto an array of the
@@ -197,11 +171,13 @@ pub fn layer_runs(
             max_dot_length: k as u64,
             accumulator_bits: None,
             accumulator: None,
+            adder: None,
             array: Some(RawArray {
                 rows: shape.rows,
                 cols: shape.cols,
                 dataflow: shape.dataflow.name().into(),
             }),
+            accelerator: None,
         };
         let design = Design::validate(raw, &format!("layer {l}"))
             .map_err(|source| DeployError::Config { layer: l, source })?;

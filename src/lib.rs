@@ -5,15 +5,17 @@
 //! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (the bit-exact golden
 //! models) → [`emit`] (askama views → Verilog, testbench, vectors) → [`tools`] (Verilator,
 //! Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights use the same code
-//! tables and exports them as integer models and golden vectors; [`deploy`] runs those models
-//! on generated arrays; [`cli`] is the command line on top of everything. Long runs report
+//! tables and exports them as integer models and golden vectors; [`deploy`] runs their layers
+//! one by one on generated arrays and [`infer`] runs whole networks on the generated
+//! accelerator; [`cli`] is the command line on top of everything. Long runs report
 //! through [`progress`], which the library implements as a no-op and the binary as progress
 //! bars.
 //!
 //! Layering (each module uses only modules before it in this list; `tests/layering/`
 //! rejects any import cycle): [`quant`] (number formats), [`rng`], [`progress`], [`tools`],
 //! [`widths`] (datapath widths and product corners, pure arithmetic over `quant`), [`config`],
-//! [`hw`], [`emit`], [`qat`], [`deploy`], [`sweep`] (design-space sweeps), and [`cli`], which nothing in the library imports.
+//! [`hw`], [`emit`], [`qat`], [`deploy`], [`infer`], [`power`], [`sweep`] (design-space
+//! sweeps), and [`cli`], which nothing in the library imports.
 //!
 //! # Errors
 //!
@@ -30,6 +32,8 @@ pub mod config;
 pub mod deploy;
 pub mod emit;
 pub mod hw;
+pub mod infer;
+pub mod power;
 pub mod progress;
 pub mod qat;
 pub mod quant;

@@ -1,7 +1,8 @@
-//! A trained network runs bit-exactly on generated arrays: `potmac qat` exports a small digits
-//! MLP or CNN, `potmac deploy` maps each layer onto a systolic array (convolutions as im2col
-//! GEMMs), checks the array result
-//! plus bias against the integer model, and simulates every layer on both simulators.
+//! `potmac infer --per-layer`, the per-layer debugging mode of `infer` (formerly `potmac
+//! deploy`): `potmac qat` exports a small digits MLP or CNN, each layer is mapped onto a
+//! systolic array alone (convolutions as im2col GEMMs), the array result plus bias is checked
+//! against the integer model, and every layer is simulated on both simulators. The whole
+//! network on the accelerator is `tests/infer.rs`.
 
 mod common;
 
@@ -52,7 +53,15 @@ fn trained_layers_run_bit_exactly_on_generated_arrays() {
         let model = base.join(format!("{net}-{}", weights.replace(':', "-")));
         export(&model, weights, net);
         let o = potmac()
-            .args(["deploy", "--sim", "both", "--array", array, "--out"])
+            .args([
+                "infer",
+                "--per-layer",
+                "--sim",
+                "both",
+                "--array",
+                array,
+                "--out",
+            ])
             .arg(base.join("hdl"))
             .arg(&model)
             .output()

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{have, potmac, root, scratch};
-use potmac::tools::icarus;
+use potmac::tools::{icarus, verilator};
 use std::path::{Path, PathBuf};
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -165,6 +165,66 @@ fn killed_runs_leave_nothing_behind() {
     assert!(out.join("pot_w4a8/vectors/stim.hex").is_file());
 }
 
+/// Processes (other than `except`) whose working directory is under `dir`.
+fn processes_in(dir: &Path, except: u32) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if pid == except {
+            continue;
+        }
+        if let Ok(cwd) = std::fs::read_link(e.path().join("cwd")) {
+            if cwd.starts_with(dir) {
+                let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
+                found.push(format!("{pid} {}", comm.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// Ctrl-C during a Verilator build: the tools run in their own process group (so a hang can be
+/// killed whole), which the terminal's SIGINT does not reach; potmac must stop them itself,
+/// say so, and exit 130, leaving no tool running and no half-written result.
+#[test]
+fn ctrl_c_stops_the_running_tools_and_exits_130() {
+    if !have(&[verilator::VERILATOR]) {
+        return;
+    }
+    let out = scratch("sigint");
+    let child = potmac()
+        .args(["sim", "--sim", "verilator", "--vectors", "20", "--out"])
+        .arg(&out)
+        .arg(pot())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a tool (Verilator, make or g++) is at work in the build folder.
+    let start = std::time::Instant::now();
+    while processes_in(&out, child.id()).is_empty() {
+        assert!(start.elapsed().as_secs() < 60, "no tool started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on the pid of our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(String::from_utf8_lossy(&o.stdout).is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        processes_in(&out, 0),
+        Vec::<String>::new(),
+        "tools still running"
+    );
+}
+
 /// One bad flag value per case, for every subcommand: exit 2 before any work, a message that
 /// names the flag, and nothing written to the output folder.
 #[test]
@@ -242,12 +302,22 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
         (vec!["qat", "--fp-epochs", "x"], "--fp-epochs"),
         (vec!["qat", "--lr-step", "x"], "--lr-step"),
         (vec!["qat", "--seed", "x"], "--seed"),
-        (vec!["deploy", "--array", "0x4:ws", "no_export"], "--array"),
-        (vec!["deploy", "--array", "65x1:os", "no_export"], "--array"),
-        (vec!["deploy", "--array", "4x4:xs", "no_export"], "--array"),
-        (vec!["deploy", "--array", "4x4", "no_export"], "--array"),
-        (vec!["deploy", "--timeout", "0", "no_export"], "--timeout"),
-        (vec!["deploy", "--sim", "vcs", "no_export"], "--sim"),
+        (vec!["infer", "--array", "0x4:ws", "no_export"], "--array"),
+        (vec!["infer", "--array", "65x1:os", "no_export"], "--array"),
+        (vec!["infer", "--array", "4x4:xs", "no_export"], "--array"),
+        (vec!["infer", "--array", "4x4", "no_export"], "--array"),
+        (vec!["infer", "--timeout", "0", "no_export"], "--timeout"),
+        (vec!["infer", "--samples", "0", "no_export"], "--samples"),
+        (vec!["infer", "--samples", "some", "no_export"], "--samples"),
+        (vec!["infer", "--batch", "0", "no_export"], "--batch"),
+        (vec!["infer", "--batch", "4097", "no_export"], "--batch"),
+        (vec!["infer", "--sim", "vcs", "no_export"], "--sim"),
+        (vec!["power", "--cycles", "0", c], "--cycles"),
+        (vec!["power", "--delay", "slow", c], "--delay"),
+        (vec!["power", "--stimulus", "noise", c], "--stimulus"),
+        (vec!["power", "--stimulus", "real", c], "--export"),
+        (vec!["power", "--export", dir, c], "--export"),
+        (vec!["power", "--format", "xml", c], "--format"),
         (vec!["completions", "tcsh"], "<SHELL>"),
         (vec!["man", "--page"], "--page"),
     ];
@@ -278,7 +348,7 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
             files_under(&out)
         );
     }
-    assert_eq!(seen.len(), 9, "every subcommand: {seen:?}");
+    assert_eq!(seen.len(), 10, "every subcommand: {seen:?}");
 }
 
 /// OS errors from every layer that touches files print their reason exactly once.
@@ -306,7 +376,11 @@ fn os_errors_print_their_cause_once() {
             ],
             eexist,
         ),
-        (vec!["deploy".into(), exp.into()], enoent.clone()),
+        (vec!["infer".into(), exp.clone().into()], enoent.clone()),
+        (
+            vec!["infer".into(), "--per-layer".into(), exp.into()],
+            enoent.clone(),
+        ),
         (
             vec![
                 "qat".into(),
@@ -329,9 +403,9 @@ fn os_errors_print_their_cause_once() {
 }
 
 /// A layer that cannot become an array design said `layer 0` twice (`mapping layer 0 onto an
-/// array design: layer 0: field ...`).
+/// array design: layer 0: field ...`); the accelerator's design names the field too.
 #[test]
-fn deploy_errors_name_the_layer_once() {
+fn per_layer_errors_name_the_layer_once() {
     let base = scratch("deploy_once");
     let exp = base.join("export");
     let o = potmac()
@@ -357,7 +431,7 @@ fn deploy_errors_name_the_layer_once() {
     assert!(text.contains("\"act_bits\": 8"), "{text}");
     std::fs::write(&model, text.replace("\"act_bits\": 8", "\"act_bits\": 1")).unwrap();
     let o = potmac()
-        .args(["deploy", "--out"])
+        .args(["infer", "--per-layer", "--out"])
         .arg(base.join("hdl"))
         .arg(&exp)
         .output()
@@ -366,5 +440,16 @@ fn deploy_errors_name_the_layer_once() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.matches("layer 0").count(), 1, "{err}");
     assert!(err.contains("`activations.bits`"), "{err}");
+    assert!(files_under(&base.join("hdl")).is_empty());
+    let o = potmac()
+        .args(["infer", "--out"])
+        .arg(base.join("hdl"))
+        .arg(&exp)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`activations.bits`"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(files_under(&base.join("hdl")).is_empty());
 }

@@ -43,6 +43,10 @@ fn matrix() -> Vec<String> {
                 let acc = if i % 2 == 0 { derived } else { (derived + 5).min(64) };
                 y.push_str(&format!("accumulator_bits: {acc}\n"));
             }
+            // Both add/subtract structures of PoT and APoT (`adder`, docs/power.md).
+            if !w.contains("uniform") && i % 2 == 1 {
+                y.push_str("adder: invert\n");
+            }
             y
         })
         .collect()

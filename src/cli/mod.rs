@@ -9,15 +9,19 @@
 mod common;
 mod completions;
 mod cycles;
-mod deploy;
 mod format;
 mod generate;
+mod infer;
+mod infer_report;
 mod man;
+mod per_layer;
+mod power;
 mod prove;
 pub mod qat;
 mod sim;
 mod sweep;
 mod synth;
+mod synth_accel;
 mod ui;
 
 use clap::{Parser, Subcommand};
@@ -31,7 +35,8 @@ use ui::{StdoutClosed, Ui, Verbosity};
 #[command(name = "potmac", version, about, long_about = None)]
 #[command(
     after_help = "Exit codes: 0 pass (also when stdout is closed early, e.g. by `head`), \
-    1 verification failure, 2 usage, config or tool error."
+    1 verification failure, 2 usage, config or tool error, 130 interrupted (Ctrl-C; the \
+    running tools are stopped first)."
 )]
 pub struct Cli {
     /// No progress bars and no informational messages on stderr (results and errors still
@@ -68,14 +73,16 @@ enum Command {
     /// Generate, then prove each MAC equal to its code-table reference (Yosys, formal).
     #[command(long_about = prove::LONG_ABOUT)]
     Prove(prove::Args),
+    /// Generate, synthesize to gates and simulate them: switched capacitance per MAC operation.
+    Power(power::Args),
     /// Measure a design-space sweep (in parallel, resumable) or emit it as cluster jobs.
     Sweep(sweep::Args),
     /// Print the analytic cycle count and utilization of GEMMs on array designs.
     Cycles(cycles::Args),
     /// Quantization-aware training (uniform, PoT, APoT weights) and integer export.
     Qat(Box<qat::QatArgs>),
-    /// Run the layers of a `potmac qat` export on a generated array, bit for bit.
-    Deploy(deploy::Args),
+    /// Run a `potmac qat` export end to end on the generated accelerator, on its test set.
+    Infer(infer::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(completions::Args),
     /// Print the man page (roff) on stdout.
@@ -101,16 +108,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    crate::tools::interrupt::install();
     let ui = Rc::new(Ui::new(cli.verbosity()));
     let result = crate::progress::scoped(ui.clone(), || match &cli.command {
         Command::Generate(a) => generate::run(a, &ui),
         Command::Sim(a) => sim::run(a, &ui),
         Command::Synth(a) => synth::run(a, &ui),
         Command::Prove(a) => prove::run(a, &ui),
+        Command::Power(a) => power::run(a, &ui),
         Command::Cycles(a) => cycles::run(a, &ui),
         Command::Sweep(a) => sweep::run(a, &ui),
         Command::Qat(a) => qat::run(a, &ui),
-        Command::Deploy(a) => deploy::run(a, &ui),
+        Command::Infer(a) => infer::run(a, &ui),
         Command::Completions(a) => completions::run(a, &ui),
         Command::Man(a) => man::run(a, &ui),
     });
@@ -120,6 +129,11 @@ pub fn main() -> ExitCode {
         Ok(Verdict::Fail) => ExitCode::from(1),
         // The reader of stdout is gone (`potmac … | head -1`): it has what it wanted.
         Err(e) if e.chain().any(|c| c.is::<StdoutClosed>()) => ExitCode::SUCCESS,
+        // Ctrl-C or SIGTERM: the running tools were stopped; the shell convention 128 + 2.
+        Err(e) if crate::tools::interrupt::interrupted() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(crate::tools::interrupt::EXIT_INTERRUPTED)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

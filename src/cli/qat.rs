@@ -116,7 +116,7 @@ pub struct QatArgs {
     /// Use only the first N test samples.
     #[arg(long, value_parser = at_least_one::<usize>)]
     pub test_limit: Option<usize>,
-    /// Test samples exported as golden vectors (at least 1: `potmac deploy` runs them).
+    /// Test samples exported as golden vectors (at least 1: `potmac infer --per-layer` runs them).
     #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
     pub golden_samples: usize,
     /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].

@@ -8,6 +8,7 @@ use super::ui::Ui;
 use super::Verdict;
 use crate::config::Design;
 use crate::emit;
+use crate::tools::liberty::GeArea;
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use anyhow::{bail, Context, Result};
@@ -86,6 +87,9 @@ pub struct SynthRow {
     /// Array designs: one PE synthesized alone and the plumbing overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array: Option<ArrayArea>,
+    /// Accelerator designs: the array, the post-op units, the control and the memories.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accel: Option<super::synth_accel::AccelArea>,
 }
 
 /// Area of an array design against its PEs.
@@ -214,7 +218,24 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
     let folders = generate_all(&designs, &opts, &a.out)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    if a.pnr {
+        if let Some(d) = designs.iter().find(|d| d.accel.is_some()) {
+            bail!(
+                "--pnr: `{}` is an accelerator design; place and route its array alone (the \
+                 same config without `accelerator`)",
+                d.name
+            );
+        }
+    }
     for ((b, dir), d) in folders.into_iter().zip(&designs) {
+        if d.accel.is_some() {
+            let area = super::synth_accel::synth(&dir, d, target, timeout)?;
+            let mut r = row(d, target, area.logic(), None);
+            r.accel = Some(area);
+            rows.push(r);
+            all.inc(1);
+            continue;
+        }
         let stats = yosys::synth(&dir, target, timeout)
             .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if a.pnr {
@@ -250,6 +271,11 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if a.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
+        let accel: Vec<_> = rows
+            .iter()
+            .filter_map(|r| r.accel.as_ref().map(|a| (r.name.as_str(), a)))
+            .collect();
+        write!(ui, "{}", super::synth_accel::table(&accel))?;
     } else {
         let mut records = RecordWriter::new(ui, a.format);
         for r in &rows {
@@ -273,6 +299,7 @@ fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> 
         stats,
         fmax_mhz,
         array: None,
+        accel: None,
     }
 }
 
@@ -310,6 +337,13 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("carries", opt(s.carries)),
         ("ffs", Value::from(s.ffs)),
         ("ffs_ratio", ratio(n(s.ffs), n(f.ffs))),
+        ("ge_comb", opt(s.ge.map(|g| rounded(g.comb, 3)))),
+        ("ge_seq", opt(s.ge.map(|g| rounded(g.seq, 3)))),
+        ("ge_total", opt(s.ge.map(|g| rounded(g.total, 3)))),
+        (
+            "ge_total_ratio",
+            ratio(s.ge.map(|g| g.total), f.ge.map(|g| g.total)),
+        ),
         ("dsps", Value::from(s.dsps)),
         ("fmax_mhz", opt(r.fmax_mhz)),
         ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
@@ -319,6 +353,10 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("pe_transistors", opt(a.and_then(|a| a.pe.transistors))),
         ("pe_luts", opt(a.and_then(|a| a.pe.luts))),
         ("pe_ffs", opt(a.map(|a| a.pe.ffs))),
+        (
+            "pe_ge_total",
+            opt(a.and_then(|a| a.pe.ge).map(|g| rounded(g.total, 3))),
+        ),
         (
             "overhead_cells",
             opt(a.map(|a| rounded(a.overhead_cells, 4))),
@@ -351,7 +389,7 @@ pub fn table(rows: &[SynthRow]) -> String {
     if fpga {
         head.extend(["LUTs", "carry", "FFs"]);
     } else {
-        head.extend(["transistors", "FFs"]);
+        head.extend(["transistors", "FFs", "GE comb", "GE FFs", "GE total"]);
     }
     if pnr {
         head.push("Fmax MHz");
@@ -379,6 +417,14 @@ pub fn table(rows: &[SynthRow]) -> String {
                 f.transistors.unwrap_or(0) as f64,
             ));
             cols.push(with_ratio(s.ffs as f64, f.ffs as f64));
+            let ge = |g: Option<GeArea>| g.unwrap_or_default();
+            let (g, gf) = (ge(s.ge), ge(f.ge));
+            cols.push(format!("{:.1}", g.comb));
+            cols.push(format!("{:.1}", g.seq));
+            cols.push(match gf.total > 0.0 {
+                true => format!("{:.1} ({:.2})", g.total, g.total / gf.total),
+                false => format!("{:.1}", g.total),
+            });
         }
         if pnr {
             cols.push(match (r.fmax_mhz, first.fmax_mhz) {

@@ -6,7 +6,7 @@
 
 mod raw;
 
-pub use raw::{RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
+pub use raw::{RawAccel, RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
 
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
 use crate::widths::{MacWidths, Overflow};
@@ -65,6 +65,27 @@ impl Dataflow {
     }
 }
 
+/// How a PoT or APoT MAC adds a signed shifted activation into its accumulator (both exact;
+/// they differ in gates, glitches and FPGA LUTs, measured in docs/power.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adder {
+    /// `acc + (x ^ {N{s}}) + s`: one carry chain with the sign as carry-in (the default).
+    #[default]
+    Xor,
+    /// `s ? ~(~acc + x) : acc + x`: the accumulator inverted before and after a plain add.
+    Invert,
+}
+
+impl Adder {
+    /// Config spelling.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Adder::Xor => "xor",
+            Adder::Invert => "invert",
+        }
+    }
+}
+
 /// An R×C array of MAC processing elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArrayShape {
@@ -95,7 +116,54 @@ pub struct Design {
     pub overflow: Overflow,
     /// Optional array; `None` means a single MAC.
     pub array: Option<ArrayShape>,
+    /// Optional inference accelerator around the array.
+    pub accel: Option<AccelShape>,
+    /// PoT/APoT add/subtract structure (`Xor` for uniform, which has none).
+    pub adder: Adder,
 }
+
+/// The memories and batch of an inference accelerator (`accelerator:`); see
+/// `docs/accelerator.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccelShape {
+    /// Images per pass.
+    pub batch: u32,
+    /// Weight memory words (C codes each).
+    pub weight_words: u32,
+    /// Words of each activation buffer (C activations each).
+    pub act_words: u32,
+    /// Bias memory words (C biases each).
+    pub bias_words: u32,
+    /// Bits of one bias.
+    pub bias_bits: u32,
+    /// Program memory depth (layer descriptors).
+    pub layers: u32,
+    /// Words of the testbench's image store.
+    pub image_words: u32,
+}
+
+impl AccelShape {
+    /// Defaults of the `accelerator:` fields for an array design (`acc` = accumulator bits).
+    pub fn defaults(acc: u32) -> AccelShape {
+        AccelShape {
+            batch: 64,
+            weight_words: 16384,
+            act_words: 8192,
+            bias_words: 256,
+            bias_bits: acc,
+            layers: 16,
+            image_words: 1 << 20,
+        }
+    }
+}
+
+/// Largest batch of an accelerator.
+pub const MAX_BATCH: u32 = 4096;
+/// Largest accelerator memory (words).
+pub const MAX_ACCEL_WORDS: u32 = 1 << 24;
+/// Widest accumulator or bias of an accelerator (the post-op sum has one bit more and must
+/// fit the golden model's i64).
+pub const MAX_ACCEL_ACC_BITS: u32 = 62;
 
 impl Design {
     /// Read and validate a YAML config file.
@@ -269,6 +337,32 @@ impl Design {
             (None, None) => {}
         }
 
+        let adder = match raw.adder.as_deref() {
+            None | Some("xor") => Adder::Xor,
+            Some("invert") => Adder::Invert,
+            Some(other) => {
+                return Err(field(
+                    "adder",
+                    format!("expected `xor` or `invert`, got `{other}`"),
+                ))
+            }
+        };
+        if raw.adder.is_some() && matches!(weights, WeightFormat::Uniform(_)) {
+            return Err(field(
+                "adder",
+                "only the `pot` and `apot` formats have an add/subtract to choose (format is `uniform`)"
+                    .into(),
+            ));
+        }
+        if adder == Adder::Invert && overflow == Overflow::Saturate {
+            return Err(field(
+                "adder",
+                "`invert` has no saturating form; a saturating accumulator uses the fused \
+                 `xor` add/subtract (remove `adder` or use `overflow: wrap`)"
+                    .into(),
+            ));
+        }
+
         let array = match raw.array {
             None => None,
             Some(a) => {
@@ -298,6 +392,11 @@ impl Design {
             }
         };
 
+        let accel = match raw.accelerator {
+            None => None,
+            Some(r) => Some(accel_shape(&r, array, widths.acc).map_err(|(f, m)| field(f, m))?),
+        };
+
         Ok(Design {
             name: raw.name,
             weights,
@@ -306,22 +405,125 @@ impl Design {
             widths,
             overflow,
             array,
+            accel,
+            adder,
         })
     }
+}
+
+/// Validate an `accelerator:` section: it needs a square weight-stationary array, and every
+/// size must be in range. Errors are (field, message).
+fn accel_shape(
+    r: &RawAccel,
+    array: Option<ArrayShape>,
+    acc: u32,
+) -> Result<AccelShape, (&'static str, String)> {
+    let Some(a) = array else {
+        return Err((
+            "accelerator",
+            "needs an `array` section (the accelerator is built around the array)".into(),
+        ));
+    };
+    if a.dataflow != Dataflow::Ws || a.rows != a.cols {
+        return Err((
+            "accelerator",
+            format!(
+                "needs a square weight-stationary array (rows = cols, dataflow ws), got {}x{}:{}",
+                a.rows,
+                a.cols,
+                a.dataflow.name()
+            ),
+        ));
+    }
+    if acc > MAX_ACCEL_ACC_BITS {
+        return Err((
+            "accelerator",
+            format!(
+                "accumulators above {MAX_ACCEL_ACC_BITS} bits are not supported (the post-op \
+                 sum has one bit more), got {acc}"
+            ),
+        ));
+    }
+    let d = AccelShape::defaults(acc);
+    let pick = |f: &'static str, v: Option<u32>, def: u32, lo: u32, hi: u32| match v.unwrap_or(def)
+    {
+        x if (lo..=hi).contains(&x) => Ok(x),
+        x => Err((f, format!("allowed range is {lo}..={hi}, got {x}"))),
+    };
+    let batch = pick("accelerator.batch", r.batch, d.batch, 1, MAX_BATCH)?;
+    let shape = AccelShape {
+        batch,
+        weight_words: pick(
+            "accelerator.weight_words",
+            r.weight_words,
+            d.weight_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        act_words: pick(
+            "accelerator.act_words",
+            r.act_words,
+            d.act_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_words: pick(
+            "accelerator.bias_words",
+            r.bias_words,
+            d.bias_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+        bias_bits: pick(
+            "accelerator.bias_bits",
+            r.bias_bits,
+            d.bias_bits,
+            acc,
+            MAX_ACC_BITS,
+        )?,
+        layers: pick("accelerator.layers", r.layers, d.layers, 1, 4096)?,
+        image_words: pick(
+            "accelerator.image_words",
+            r.image_words,
+            d.image_words,
+            1,
+            MAX_ACCEL_WORDS,
+        )?,
+    };
+    if shape.act_words < batch {
+        return Err((
+            "accelerator.act_words",
+            format!(
+                "an activation buffer holds at least one word per image of the batch ({batch}), \
+                 got {}",
+                shape.act_words
+            ),
+        ));
+    }
+    Ok(shape)
 }
 
 /// The first known field (in document order) whose value is null: `weights.zero`, `array`, ….
 /// Unknown fields are left to the typed parse, which names them.
 fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
     use serde_norway::Value;
-    const DOTTED: [&str; 17] = [
+    const DOTTED: &[&str] = &[
         "name",
+        "adder",
         "weights",
         "activations",
         "max_dot_length",
         "accumulator_bits",
         "accumulator",
         "array",
+        "accelerator",
+        "accelerator.batch",
+        "accelerator.weight_words",
+        "accelerator.act_words",
+        "accelerator.bias_words",
+        "accelerator.bias_bits",
+        "accelerator.layers",
+        "accelerator.image_words",
         "accumulator.bits",
         "accumulator.overflow",
         "weights.format",
@@ -451,6 +653,32 @@ mod tests {
 
     fn design(y: &str) -> Result<Design, ConfigError> {
         Design::from_yaml(y, "test.yaml")
+    }
+
+    #[test]
+    fn adder_is_xor_by_default_and_named_in_errors() {
+        let base = "name: x\nweights: {format: pot, bits: 4}\nactivations: {bits: 8, signed: false}\nmax_dot_length: 4\n";
+        assert_eq!(design(base).unwrap().adder, Adder::Xor);
+        assert_eq!(
+            design(&format!("{base}adder: xor\n")).unwrap().adder,
+            Adder::Xor
+        );
+        let d = design(&format!("{base}adder: invert\n")).unwrap();
+        assert_eq!((d.adder, d.adder.name()), (Adder::Invert, "invert"));
+        let e = design(&format!("{base}adder: carry\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("carry"), "{e}");
+        let e = design(&format!("{base}adder:\n")).unwrap_err().to_string();
+        assert!(e.contains("field `adder`"), "{e}");
+        let u = base.replace("pot", "uniform");
+        let sat = format!("{base}adder: invert\naccumulator: {{bits: 16, overflow: saturate}}\n");
+        let e = design(&sat).unwrap_err().to_string();
+        assert!(e.contains("field `adder`") && e.contains("saturat"), "{e}");
+        let e = design(&format!("{u}adder: invert\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("field `adder`") && e.contains("uniform"), "{e}");
     }
 
     /// Found by `benches/fuzz_config.sh 720 20261203`: a quoted key with line breaks made an
@@ -599,6 +827,49 @@ mod tests {
             nesting_depth(&format!("a: {}{}", "[".repeat(63), "]".repeat(63))),
             64
         );
+    }
+
+    #[test]
+    fn accelerator_section_defaults_and_errors_name_the_field() {
+        let arr = "array: {rows: 8, cols: 8, dataflow: ws}\n";
+        let d = design(&format!("{GOOD}{arr}accelerator: {{batch: 32}}\n")).unwrap();
+        let x = d.accel.unwrap();
+        assert_eq!(
+            (x.batch, x.act_words, x.bias_bits),
+            (32, 8192, d.widths.acc)
+        );
+        let cases = [
+            ("accelerator: {}\n".to_string(), "accelerator"),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace(": ws", ": os")),
+                "accelerator",
+            ),
+            (
+                format!("{}accelerator: {{}}\n", arr.replace("cols: 8", "cols: 4")),
+                "accelerator",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 0}}\n"),
+                "accelerator.batch",
+            ),
+            (
+                format!("{arr}accelerator: {{batch: 64, act_words: 63}}\n"),
+                "accelerator.act_words",
+            ),
+            (
+                format!("{arr}accelerator: {{bias_bits: 3}}\n"),
+                "accelerator.bias_bits",
+            ),
+            (
+                format!("{arr}accelerator: {{layers: ~}}\n"),
+                "accelerator.layers",
+            ),
+            (format!("{arr}accelerator: {{banks: 2}}\n"), "banks"),
+        ];
+        for (extra, f) in cases {
+            let e = design(&format!("{GOOD}{extra}")).unwrap_err().to_string();
+            assert!(e.contains(f), "{extra}: {e}");
+        }
     }
 
     #[test]

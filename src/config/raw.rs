@@ -20,9 +20,15 @@ pub struct RawConfig {
     /// Optional accumulator width and overflow policy (`{bits, overflow}`).
     #[serde(default)]
     pub accumulator: Option<RawAccumulator>,
+    /// PoT/APoT add/subtract structure: `xor` (default) or `invert`.
+    #[serde(default)]
+    pub adder: Option<String>,
     /// Optional systolic array.
     #[serde(default)]
     pub array: Option<RawArray>,
+    /// Optional inference accelerator around the array (needs `array`).
+    #[serde(default)]
+    pub accelerator: Option<RawAccel>,
 }
 
 /// `accumulator:` section.
@@ -69,4 +75,32 @@ pub struct RawArray {
     pub cols: u32,
     /// `ws` or `os`.
     pub dataflow: String,
+}
+
+/// `accelerator:` section: memory sizes and the batch of images per pass. Every field has a
+/// default (see `docs/accelerator.md`); `potmac infer` derives them from an exported model.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccel {
+    /// Images per pass (rows streamed through each weight tile).
+    #[serde(default)]
+    pub batch: Option<u32>,
+    /// Words (one weight-tile row of C codes each) of the weight memory.
+    #[serde(default)]
+    pub weight_words: Option<u32>,
+    /// Words (C activations each) of each of the two activation buffers.
+    #[serde(default)]
+    pub act_words: Option<u32>,
+    /// Words (C biases each) of the bias memory.
+    #[serde(default)]
+    pub bias_words: Option<u32>,
+    /// Bits of one bias (at least the accumulator width).
+    #[serde(default)]
+    pub bias_bits: Option<u32>,
+    /// Layer descriptors the program memory holds.
+    #[serde(default)]
+    pub layers: Option<u32>,
+    /// Words of the testbench's image store (all images of one run).
+    #[serde(default)]
+    pub image_words: Option<u32>,
 }

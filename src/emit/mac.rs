@@ -41,6 +41,8 @@ pub struct MacCommon {
     pub saturate: bool,
     /// Sign-extension bits from the product to the one-bit-wider saturating sum.
     pub sat_pad: u32,
+    /// PoT/APoT: add/subtract as `s ? ~(~base + x) : base + x` (`adder: invert`).
+    pub invert: bool,
 }
 
 /// `Some(wide - narrow)` when the narrow value must be extended.
@@ -66,6 +68,7 @@ impl MacCommon {
             acc_msb: d.widths.acc - 1,
             saturate: d.overflow == crate::widths::Overflow::Saturate,
             sat_pad: d.widths.acc + 1 - d.widths.product,
+            invert: d.adder == crate::config::Adder::Invert,
         }
     }
 
@@ -259,6 +262,36 @@ fn vector_files(d: &Design, vectors: &[Vector]) -> (String, String) {
             .chain(std::iter::once(hex::sentinel(d.widths.acc))),
     );
     (stim, expect)
+}
+
+/// The testbench of a MAC and its vector files for the given vectors, by path in the folder
+/// (`tb/tb_<name>.v`, `vectors/stim.hex`, `vectors/expect.hex`): the folder's own testbench
+/// text, run on other stimulus (`potmac power`).
+pub(crate) fn testbench_files(
+    d: &Design,
+    vectors: &[Vector],
+) -> Result<BTreeMap<String, String>, EmitError> {
+    let c = MacCommon::new(d);
+    let tb_top = format!("tb_{}", d.name);
+    let tb_file = format!("tb/{tb_top}.v");
+    let tb_header = config_lines(d, &tb_top);
+    let tb = render(
+        &MacTb {
+            header: &tb_header,
+            waves: super::WAVES,
+            c: &c,
+            tb: &tb_top,
+            n: vectors.len(),
+            sentinel: hex::sentinel(c.acc),
+        },
+        &tb_file,
+    )?;
+    let (stim, expect) = vector_files(d, vectors);
+    Ok(BTreeMap::from([
+        (tb_file, tb),
+        ("vectors/stim.hex".to_string(), stim),
+        ("vectors/expect.hex".to_string(), expect),
+    ]))
 }
 
 /// Every file of a single-MAC design.

@@ -5,6 +5,7 @@
 //! or a kill never leaves a half-written design (see [`write`] and [`DesignLock`]). Verilog text lives only in askama templates
 //! under `templates/`; the views here hold values computed in Rust.
 
+mod accel;
 mod array;
 pub mod batch;
 mod folder;
@@ -12,12 +13,14 @@ pub mod formal;
 pub mod hex;
 mod mac;
 mod ports;
+pub mod power;
 mod project;
 
 use crate::config::Design;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use accel::{AccelModules, POSTOP_RANDOM};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
 pub use folder::{missing_files, recover, write, DesignLock};
 pub use mac::{MacCommon, PLAIN};
@@ -90,6 +93,7 @@ pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             formal::add_formal_files(&mut b.files, design, &c, &format!("rtl/{}.v", c.module))?;
             Ok(b)
         }
+        Some(_) if design.accel.is_some() => accel::bundle(design, opts.seed),
         Some(_) => array::bundle(design, opts),
     }
 }
@@ -182,6 +186,10 @@ pub(crate) fn config_lines(design: &Design, module: &str) -> Vec<String> {
             w.product, w.act_ext
         ),
     ];
+    // Only when chosen, so designs with the default keep their files byte for byte.
+    if design.adder != crate::config::Adder::Xor {
+        v.push(format!("   adder: {}", design.adder.name()));
+    }
     if let Some(a) = &design.array {
         v.push(format!(
             "   array: {{rows: {}, cols: {}, dataflow: {}}}",

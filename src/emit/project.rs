@@ -3,7 +3,7 @@
 
 use super::{render, EmitError};
 use crate::config::Design;
-use crate::tools::{icarus, nextpnr, verilator, yosys};
+use crate::tools::{icarus, liberty, nextpnr, verilator, yosys};
 use crate::widths::Overflow;
 use askama::Template;
 use std::collections::BTreeMap;
@@ -104,6 +104,9 @@ struct SynthGeneric<'a> {
     top: &'a str,
     stat_json: String,
     comb_json: String,
+    liberty: &'static str,
+    ge_json: String,
+    gates: String,
 }
 
 #[derive(Template)]
@@ -241,6 +244,7 @@ pub(crate) fn add_project_files(
         )?,
     );
     synth_scripts(files, &format!("{} ({})", t.top, d.name), "", t.rtl, t.top)?;
+    files.insert(liberty::FILE.into(), liberty::TEXT.into());
     for (variant, rtl, top) in t.variants {
         synth_scripts(
             files,
@@ -251,7 +255,9 @@ pub(crate) fn add_project_files(
         )?;
     }
     let mut pnr_files = t.rtl.to_vec();
-    pnr_files.push(t.pnr_file.to_string());
+    if !pnr_files.iter().any(|f| f == t.pnr_file) {
+        pnr_files.push(t.pnr_file.to_string());
+    }
     let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
     files.insert(
         "synth/pnr.ys".into(),
@@ -322,6 +328,9 @@ fn synth_scripts(
                     top,
                     stat_json,
                     comb_json: target.comb_json_for(variant),
+                    liberty: liberty::FILE,
+                    ge_json: target.ge_json_for(variant),
+                    gates: target.gates_for(variant),
                 },
                 &script,
             )?,

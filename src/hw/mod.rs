@@ -3,6 +3,7 @@
 //! values ([`vectors`]), and the systolic-array cycle formula, schedule and register-level
 //! model ([`mod@array`]). The datapath widths they work in come from [`crate::widths`].
 
+pub mod accel;
 pub mod array;
 pub mod datapath;
 mod mac;

@@ -10,7 +10,8 @@ use super::loss::argmax_rows;
 use super::model::{Network, QuantState};
 use super::QatError;
 use crate::quant::signed_width;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -85,10 +86,10 @@ pub fn hex_lines(values: impl IntoIterator<Item = i64>, bits: u32) -> String {
 }
 
 /// One layer's entry of `manifest.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestLayer {
     pub index: usize,
-    pub kind: &'static str,
+    pub kind: String,
     /// Inputs per sample (`[C, H, W]` for convolutions, `[n]` for dense layers).
     pub in_shape: Vec<usize>,
     /// Accumulators per sample (`[O, Ho, Wo]` or `[n]`).
@@ -113,7 +114,7 @@ pub struct ManifestLayer {
 }
 
 /// File names of one layer's golden vectors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestFiles {
     pub act_in: String,
     pub wcode: String,
@@ -122,15 +123,69 @@ pub struct ManifestFiles {
     pub act_out: Option<String>,
 }
 
+/// Size and SHA-256 of one exported file, as recorded in `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// File name inside the export folder.
+    pub name: String,
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+impl FileDigest {
+    /// Digest of `bytes` stored as `name`.
+    pub fn of(name: &str, bytes: &[u8]) -> Self {
+        Self {
+            name: name.to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        }
+    }
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Version of the export layout written in `manifest.json` (`export_version`).
+pub const EXPORT_VERSION: u32 = 2;
+
 /// `manifest.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Layout version ([`EXPORT_VERSION`]); exports without it predate the checksums.
+    pub export_version: u32,
     pub samples: usize,
     pub sample_indices: Vec<usize>,
     pub labels: Vec<u8>,
     pub predictions: Vec<usize>,
-    pub order: &'static str,
+    pub order: String,
     pub layers: Vec<ManifestLayer>,
+    /// Every other file of the export (`model.json` and the vectors) with its SHA-256; the
+    /// reports are not covered (they hold wall-clock times).
+    pub files: Vec<FileDigest>,
+}
+
+/// `model.json` text: the integer model with, in every layer, its format's code table
+/// (`code_table[code]` = the integer value of the code), so the export describes itself.
+pub fn model_json(im: &IntModel) -> Result<String, QatError> {
+    let mut v = serde_json::to_value(im)?;
+    let layers = v["layers"]
+        .as_array_mut()
+        .expect("IntModel serialises its layers");
+    for (json, il) in layers.iter_mut().zip(&im.layers) {
+        let f = il.format.format()?;
+        let table: Vec<i64> = (0..f.num_codes()).map(|c| f.decode(c)).collect();
+        json["code_table"] = serde_json::to_value(table)?;
+    }
+    Ok(serde_json::to_string_pretty(&v)? + "\n")
 }
 
 /// Write `model.json`, the golden vectors of the first `samples` test samples and
@@ -147,8 +202,16 @@ pub fn write_export(
         source: e,
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).map_err(io);
-    write("model.json", &(serde_json::to_string_pretty(im)? + "\n"))?;
+    // The manifest is written last: an interrupted export has none and is refused.
+    let _ = std::fs::remove_file(dir.join("manifest.json"));
+    let digests = std::cell::RefCell::new(Vec::new());
+    let write = |name: &str, text: &str| {
+        digests
+            .borrow_mut()
+            .push(FileDigest::of(name, text.as_bytes()));
+        std::fs::write(dir.join(name), text).map_err(io)
+    };
+    write("model.json", &model_json(im)?)?;
     let per = im.input.0 * im.input.1 * im.input.2;
     let k = samples.min(labels.len());
     let wdec = im.decoded();
@@ -224,7 +287,8 @@ pub fn write_export(
             kind: match il.kind {
                 LayerKind::Dense { .. } => "dense",
                 LayerKind::Conv(_) => "conv",
-            },
+            }
+            .into(),
             in_shape,
             acc_shape,
             out_shape: if l == last { Vec::new() } else { out_shape },
@@ -245,6 +309,7 @@ pub fn write_export(
         });
     }
     let manifest = Manifest {
+        export_version: EXPORT_VERSION,
         samples: k,
         sample_indices: (0..k).collect(),
         labels: labels[..k].to_vec(),
@@ -252,13 +317,15 @@ pub fn write_export(
             .iter()
             .map(|t| argmax_rows(&t[last].acc, im.classes)[0])
             .collect(),
-        order: "sample-major; within a sample row-major ([C][H][W] or [n]); wcode row-major [out][in], in = (c*k+ky)*k+kx for conv",
+        order: "sample-major; within a sample row-major ([C][H][W] or [n]); wcode row-major [out][in], in = (c*k+ky)*k+kx for conv".into(),
         layers,
+        files: digests.take(),
     };
-    write(
-        "manifest.json",
-        &(serde_json::to_string_pretty(&manifest)? + "\n"),
-    )?;
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )
+    .map_err(io)?;
     Ok(manifest)
 }
 

@@ -14,8 +14,9 @@
 //! [`quantizer`], [`data`] (digits, Fashion-MNIST), [`arch`] (layer kinds and the layer
 //! chain), [`integer`] (the integer-only model and requantization), [`model`] (trainable
 //! network, STE forward/backward, evaluation paths), [`narrow`] (the integer model on a narrow
-//! saturating or wrapping accumulator), [`export`] (network → integer model →
-//! files), [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
+//! saturating or wrapping accumulator), [`export`] (network → integer model → files),
+//! [`verify`] (reading an export back: checksums, structure, field ranges), [`train`], and
+//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
 //! sweep files and their Markdown). The seeded
 //! PRNG is [`crate::rng`].
 
@@ -33,6 +34,7 @@ pub mod pipeline;
 pub mod quantizer;
 pub mod report;
 pub mod train;
+pub mod verify;
 
 use crate::quant::QuantError;
 

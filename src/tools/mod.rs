@@ -3,6 +3,8 @@
 //! `Makefile` and potmac itself run exactly the same commands.
 
 pub mod icarus;
+pub mod interrupt;
+pub mod liberty;
 pub mod nextpnr;
 pub mod runner;
 pub mod verilator;

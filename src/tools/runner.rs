@@ -1,6 +1,7 @@
 //! The one subprocess runner: finds a tool on PATH (naming the Debian package when it is
 //! missing), runs it in a directory with stdout and stderr saved to a log file, and kills the
-//! whole process group when it exceeds its timeout.
+//! whole process group when it exceeds its timeout or the run is interrupted
+//! ([`super::interrupt`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -40,6 +41,9 @@ pub enum ToolError {
         log: PathBuf,
         tail: String,
     },
+    /// SIGINT or SIGTERM arrived: the tool's process group was killed.
+    #[error("interrupted: stopped `{bin}` and everything it started")]
+    Interrupted { bin: &'static str },
     /// Spawning or log I/O failed.
     #[error("running `{bin}`")]
     Io {
@@ -135,8 +139,18 @@ pub fn run(
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
+    if super::interrupt::interrupted() {
+        return Err(ToolError::Interrupted { bin: tool.bin });
+    }
     let mut child = cmd.spawn().map_err(io)?;
+    let _registered = super::interrupt::register(child.id());
     let status = loop {
+        if super::interrupt::interrupted() {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ToolError::Interrupted { bin: tool.bin });
+        }
         if let Some(st) = child.try_wait().map_err(io)? {
             break st;
         }

@@ -25,6 +25,11 @@ pub const WAVES: &str = "build/verilator/waves.fst";
 
 /// Build arguments. Testbench style warnings are not fatal; the RTL is linted separately.
 pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
+    build_args_in(tb_top, tb_file, MDIR)
+}
+
+/// [`build_args`] into the build folder `mdir` (relative to the design folder).
+pub fn build_args_in(tb_top: &str, tb_file: &str, mdir: &str) -> Vec<String> {
     [
         "--binary",
         "--timing",
@@ -36,7 +41,7 @@ pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
         "--top-module",
         tb_top,
         "-Mdir",
-        MDIR,
+        mdir,
         "-o",
         "Vsim",
         "-f",
@@ -122,6 +127,54 @@ fn run_exe(
     run(&sh, &args, dir, timeout, &dir.join(LOG)).map_err(|e| match e {
         ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
             bin: exe.bin,
+            secs,
+            log,
+        },
+        other => other,
+    })
+}
+
+/// Build a testbench once into `mdir` (relative to `dir`); [`run_built`] runs it as often as
+/// needed with different plusargs.
+pub fn build(
+    dir: &Path,
+    tb_top: &str,
+    tb_file: &str,
+    mdir: &str,
+    timeout: Duration,
+) -> Result<(), ToolError> {
+    let name = crate::progress::short_name(dir);
+    let _step = crate::progress::step(&format!("verilator: building {name}"), None);
+    run(
+        &VERILATOR,
+        &build_args_in(tb_top, tb_file, mdir),
+        dir,
+        timeout,
+        &dir.join(mdir).join("build.log"),
+    )?
+    .check(&VERILATOR)?;
+    Ok(())
+}
+
+/// Run a testbench built by [`build`] from `dir` with `plusargs`, its output saved to `log`.
+pub fn run_built(
+    dir: &Path,
+    mdir: &str,
+    plusargs: &[String],
+    timeout: Duration,
+    log: &Path,
+) -> Result<super::Run, ToolError> {
+    let sh = Tool {
+        bin: "sh",
+        package: "dash",
+    };
+    let args = vec![
+        "-c".to_string(),
+        format!("exec ./{mdir}/Vsim {}", plusargs.join(" ")),
+    ];
+    run(&sh, &args, dir, timeout, log).map_err(|e| match e {
+        ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
+            bin: "Vsim",
             secs,
             log,
         },

@@ -1,6 +1,7 @@
 //! Yosys driver: runs a design folder's synthesis script for one target and reads the
 //! `stat -json` report it writes (never the text log).
 
+use super::liberty::{GeArea, Library};
 use super::{run, Tool, ToolError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -62,6 +63,16 @@ impl Target {
     pub fn comb_json_for(&self, variant: &str) -> String {
         format!("build/stat_{}{}_comb.json", prefix(variant), self.name())
     }
+
+    /// `stat -json` of a variant mapped to potmac's cell library (generic target).
+    pub fn ge_json_for(&self, variant: &str) -> String {
+        format!("build/stat_{}{}_ge.json", prefix(variant), self.name())
+    }
+
+    /// The gate netlist of a variant mapped to potmac's cell library (generic target).
+    pub fn gates_for(&self, variant: &str) -> String {
+        format!("build/gates_{}{}.v", prefix(variant), self.name())
+    }
 }
 
 fn prefix(variant: &str) -> String {
@@ -92,7 +103,7 @@ pub fn target_args(t: Target, variant: &str) -> Vec<String> {
 }
 
 /// Resource figures of one synthesized design.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct SynthStats {
     /// All cells.
     pub cells: u64,
@@ -109,6 +120,9 @@ pub struct SynthStats {
     pub dsps: u64,
     /// Cell counts by type.
     pub by_type: BTreeMap<String, u64>,
+    /// Area in gate equivalents on potmac's cell library, flip-flops included (generic
+    /// target only).
+    pub ge: Option<GeArea>,
 }
 
 /// Parse a `stat -json` report.
@@ -157,6 +171,7 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
         carries,
         dsps,
         by_type,
+        ge: None,
     })
 }
 
@@ -277,6 +292,9 @@ pub fn synth_variant(
     if target == Target::Generic {
         let comb = std::fs::read_to_string(dir.join(target.comb_json_for(variant))).map_err(io)?;
         stats.transistors = parse_transistors(&comb).map_err(bad)?.into();
+        let ge = std::fs::read_to_string(dir.join(target.ge_json_for(variant))).map_err(io)?;
+        let mapped = parse_stat(&ge, target).map_err(bad)?;
+        stats.ge = Some(Library::builtin().area(&mapped.by_type).map_err(bad)?);
     }
     Ok(stats)
 }

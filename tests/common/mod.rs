@@ -98,36 +98,49 @@ pub fn root() -> PathBuf {
 /// `verification/lint/verible.rules`). A missing slang or verible skips locally and fails
 /// under CI.
 pub fn lint_clean(dir: &Path, top: &str, tb_file: &str, pnr_file: &str) {
+    lint_files(dir, top, tb_file, Some(pnr_file));
+}
+
+/// [`lint_clean`] for a folder without a place-and-route wrapper (an accelerator).
+pub fn lint_clean_rtl(dir: &Path, top: &str, tb_file: &str) {
+    lint_files(dir, top, tb_file, None);
+}
+
+fn lint_files(dir: &Path, top: &str, tb_file: &str, pnr_file: Option<&str>) {
     use potmac::tools::verilator;
     use std::process::Command;
     let t = std::time::Duration::from_secs(120);
     let w = verilator::lint(dir, top, t).unwrap();
     assert!(w.is_empty(), "{}: verilator -Wall: {w:#?}", dir.display());
-    let pnr_top = Path::new(pnr_file).file_stem().unwrap().to_str().unwrap();
-    let out = Command::new("verilator")
-        .args([
-            "--lint-only",
-            "-Wall",
-            "--top-module",
-            pnr_top,
-            "-f",
-            "filelist.f",
-            pnr_file,
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && !text.contains("%Warning"),
-        "{}: verilator -Wall on {pnr_file}:\n{text}",
-        dir.display()
-    );
+    let extra: Vec<&str> = std::iter::once(tb_file).chain(pnr_file).collect();
+    if let Some(pnr_file) = pnr_file {
+        let pnr_top = Path::new(pnr_file).file_stem().unwrap().to_str().unwrap();
+        let out = Command::new("verilator")
+            .args([
+                "--lint-only",
+                "-Wall",
+                "--top-module",
+                pnr_top,
+                "-f",
+                "filelist.f",
+                pnr_file,
+            ])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !text.contains("%Warning"),
+            "{}: verilator -Wall on {pnr_file}:\n{text}",
+            dir.display()
+        );
+    }
     let ci = std::env::var_os("CI").is_some();
     let script = root().join("verification/lint/slang_lint.py");
     let out = Command::new("python3")
         .arg(&script)
-        .args(["-f", "filelist.f", tb_file, pnr_file])
+        .args(["-f", "filelist.f"])
+        .args(&extra)
         .current_dir(dir)
         .output()
         .expect("python3 runs");
@@ -150,7 +163,7 @@ pub fn lint_clean(dir: &Path, top: &str, tb_file: &str, pnr_file: &str) {
     match Command::new("verible-verilog-lint")
         .arg(format!("--rules_config={}", rules.display()))
         .args(&rtl)
-        .args([tb_file, pnr_file])
+        .args(&extra)
         .current_dir(dir)
         .output()
     {

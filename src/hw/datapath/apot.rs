@@ -2,10 +2,18 @@
 //! width, then the fused add/subtract into the accumulator.
 
 use super::fused_add_sub;
+use crate::config::Adder;
 use crate::quant::Apot;
 use crate::widths::MacWidths;
 
-pub(super) fn next_acc(f: &Apot, w: &MacWidths, base: i64, act: i64, code: u32) -> i128 {
+pub(super) fn next_acc(
+    f: &Apot,
+    w: &MacWidths,
+    adder: Adder,
+    base: i64,
+    act: i64,
+    code: u32,
+) -> i128 {
     let s = (code >> (f.bits() - 1)) & 1 == 1;
     let mut mag = 0i128;
     for t in f.terms() {
@@ -14,5 +22,5 @@ pub(super) fn next_acc(f: &Apot, w: &MacWidths, base: i64, act: i64, code: u32) 
             mag += (act as i128) << t.shifts[field as usize - 1];
         }
     }
-    fused_add_sub(w.acc, w.product, base, mag, s)
+    fused_add_sub(w.acc, w.product, adder, base, mag, s)
 }

@@ -23,8 +23,8 @@ pub fn next_acc(design: &Design, base: i64, act: i64, code: u32) -> i64 {
     }
     let acc = match &design.weights {
         WeightFormat::Uniform(f) => uniform::next_acc(f, &w, base, act, code),
-        WeightFormat::Pot(f) => pot::next_acc(f, &w, base, act, code),
-        WeightFormat::Apot(f) => apot::next_acc(f, &w, base, act, code),
+        WeightFormat::Pot(f) => pot::next_acc(f, &w, design.adder, base, act, code),
+        WeightFormat::Apot(f) => apot::next_acc(f, &w, design.adder, base, act, code),
     };
     let wide = wrap_signed(acc, w.acc);
     if !saturate {
@@ -39,18 +39,27 @@ pub fn next_acc(design: &Design, base: i64, act: i64, code: u32) -> i64 {
     }
 }
 
-/// The fused add/subtract shared by PoT and APoT: `base + (x ^ {ACC{s}}) + s`, where `x` is
-/// the `product`-bit magnitude sign-extended to the accumulator.
+/// The add/subtract shared by PoT and APoT, where `x` is the `product`-bit magnitude
+/// sign-extended to the accumulator, as the RTL writes it: `xor`, `base + (x ^ {ACC{s}}) + s`
+/// (one carry chain with a carry-in); `invert`, `~(~base + x)` when `s` (`S ^ (S ^ base + x)`
+/// with `S = {ACC{s}}`: the accumulator is inverted before and after a plain add).
 pub(crate) fn fused_add_sub(
     acc_bits: u32,
     product_bits: u32,
+    adder: crate::config::Adder,
     base: i64,
     mag: i128,
     s: bool,
 ) -> i128 {
     let x = wrap_signed(mag, product_bits);
-    let x = if s { !x } else { x };
-    wrap_signed(base as i128 + x + i128::from(s), acc_bits)
+    let flip = |v: i128| if s { !v } else { v };
+    match adder {
+        crate::config::Adder::Xor => wrap_signed(base as i128 + flip(x) + i128::from(s), acc_bits),
+        crate::config::Adder::Invert => wrap_signed(
+            flip(wrap_signed(flip(base as i128) + x, acc_bits)),
+            acc_bits,
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -95,7 +104,10 @@ mod tests {
                 (13, true),
                 (16, false),
             ] {
-                let d = design(f, ab, signed);
+                let mut d = design(f, ab, signed);
+                if !f.contains("uniform") && rng.chance(1, 2) {
+                    d.adder = crate::config::Adder::Invert;
+                }
                 let lim = (d.max_dot_length as i64 - 1) * (1i64 << (d.widths.product - 1));
                 for code in 0..d.weights.num_codes() {
                     let mut acts = vec![d.act.min(), d.act.max(), 0, 1];
@@ -106,7 +118,8 @@ mod tests {
                             assert_eq!(
                                 next_acc(&d, base, act, code),
                                 want,
-                                "{f} a{ab} s{signed} code {code} act {act} base {base}"
+                                "{f} a{ab} s{signed} {:?} code {code} act {act} base {base}",
+                                d.adder
                             );
                             checked += 1;
                         }
@@ -115,6 +128,23 @@ mod tests {
             }
         }
         assert!(checked > 50_000, "{checked}");
+    }
+
+    /// `adder: invert` by hand: 5 − 3 = ~(~5 + 3) at 4 bits (~5 = 10, 10 + 3 = 13, ~13 = 2);
+    /// −8 − 1 wraps like the XOR form (the accumulator width is the design's promise).
+    #[test]
+    fn invert_adder_by_hand() {
+        use crate::config::Adder;
+        assert_eq!(fused_add_sub(4, 3, Adder::Invert, 5, 3, true), 2);
+        assert_eq!(fused_add_sub(4, 3, Adder::Xor, 5, 3, true), 2);
+        assert_eq!(fused_add_sub(4, 3, Adder::Invert, 5, 2, false), 7);
+        for (base, mag, s) in [(-8, 1, true), (7, 3, false), (-3, 3, true), (0, 0, true)] {
+            assert_eq!(
+                fused_add_sub(4, 3, Adder::Invert, base, mag, s),
+                fused_add_sub(4, 3, Adder::Xor, base, mag, s),
+                "{base} {mag} {s}"
+            );
+        }
     }
 
     /// Hand-worked updates.

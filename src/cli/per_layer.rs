@@ -1,8 +1,12 @@
-//! `potmac deploy EXPORT_DIR --array RxC:ws|os [--sim ...]`: run every layer of a trained
-//! network (a `potmac qat` output folder) on a generated systolic array and check it bit for
-//! bit against the integer model, then in RTL simulation.
+//! `potmac infer EXPORT --per-layer --array RxC:ws|os [--sim ...]`, the per-layer debugging
+//! mode of `infer`: every layer of the trained network (a `potmac qat` output folder) runs on
+//! its own on a generated systolic array, on the export's golden samples, with its inputs
+//! taken from the integer model; the array result plus bias is checked against the integer
+//! model, then every layer is simulated against the array model. Bias, requantization and
+//! pooling stay outside the RTL here; the whole network in RTL is `infer` without
+//! `--per-layer`.
 
-use super::common::{at_least_one, lock_folders, DEFAULT_OUT};
+use super::common::lock_folders;
 use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
@@ -11,30 +15,19 @@ use crate::deploy::{layer_runs, read_export};
 use crate::emit;
 use crate::tools::SimOutcome;
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// Arguments of `potmac deploy`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// A `potmac qat` output folder (model.json and layer0_act_in.hex).
-    export: PathBuf,
-    /// Array shape and dataflow, e.g. `4x4:ws` or `8x2:os`.
-    #[arg(long, default_value = "4x4:ws", value_parser = parse_array)]
-    array: ArrayShape,
-    /// Simulator(s).
-    #[arg(long = "sim", value_enum, default_value_t = Simulators::Icarus)]
-    sim: Simulators,
-    /// Output folder for the generated layer designs.
-    #[arg(long, default_value = DEFAULT_OUT)]
-    out: PathBuf,
-    /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 600, value_parser = at_least_one::<u64>)]
-    timeout: u64,
+/// What the per-layer mode needs from `potmac infer`'s arguments.
+pub struct Args<'a> {
+    pub export: &'a std::path::Path,
+    pub array: ArrayShape,
+    pub sim: Simulators,
+    pub out: &'a std::path::Path,
+    pub timeout: u64,
 }
 
 /// Parse `RxC:ws|os`.
-fn parse_array(s: &str) -> Result<ArrayShape, String> {
+pub fn parse_array(s: &str) -> Result<ArrayShape, String> {
     let err = || format!("`{s}`: expected ROWSxCOLS:ws or ROWSxCOLS:os, e.g. 4x4:ws");
     let (dims, flow) = s.split_once(':').ok_or_else(err)?;
     let (r, c) = dims.split_once('x').ok_or_else(err)?;
@@ -59,9 +52,9 @@ fn parse_array(s: &str) -> Result<ArrayShape, String> {
     })
 }
 
-/// Run `potmac deploy`.
-pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
-    let (model, inputs) = read_export(&a.export)?;
+/// Run `potmac infer --per-layer`.
+pub fn run(a: &Args<'_>, ui: &Ui) -> Result<Verdict> {
+    let (model, inputs) = read_export(a.export)?;
     let prefix = "net";
     let runs = match layer_runs(&model, &inputs, a.array, prefix) {
         Ok(r) => r,
@@ -80,8 +73,8 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let layers = crate::progress::step("deploying layers", Some(runs.len() as u64));
     for r in &runs {
         let b = emit::bundle_gemms(&r.design, std::slice::from_ref(&r.gemm))?;
-        let _lock = lock_folders([b.name.as_str()], &a.out, ui, timeout)?;
-        let dir = emit::write(&b, &a.out)?;
+        let _lock = lock_folders([b.name.as_str()], a.out, ui, timeout)?;
+        let dir = emit::write(&b, a.out)?;
         let g = r.gemm.shape;
         for sim in &sims {
             let s = sim.name();

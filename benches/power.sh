@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The energy-proxy table of README.md ("Energy per MAC"): `potmac power` on the four paper MACs
+# with random, held and real data, unit and zero gate delay, and GE area. Not a test: prints
+# figures. Real data: one `potmac qat` export per weight format (digits MLP, default
+# schedule), trained first unless POTMAC_EXPORTS=DIR already holds them (DIR/uniform-8,
+# DIR/uniform-4, DIR/pot-4, DIR/apot-4). Usage: benches/power.sh [cycles, default 2000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cycles=${1:-2000}
+cargo build --release --quiet
+bin=target/release/potmac
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+exports=${POTMAC_EXPORTS:-$out/exports}
+names=(uniform_w8a8 uniform_w4a8 pot_w4a8 apot_w4a8)
+formats=(uniform:8 uniform:4 pot:4 apot:4)
+cfgs=()
+for n in "${names[@]}"; do cfgs+=("verification/configs/paper/$n.yaml"); done
+for i in 0 1 2 3; do
+    dir="$exports/${formats[$i]/:/-}"
+    if [ ! -f "$dir/model.json" ]; then
+        nice -n 10 "$bin" -q qat --dataset digits --model mlp --weights "${formats[$i]}" \
+            --out "$dir" >/dev/null
+    fi
+done
+echo "machine: $(nproc) cores; $cycles MAC operations per run"
+for delay in unit zero; do
+    for stim in random held; do
+        echo; echo "## $stim, $delay delay"
+        nice -n 10 "$bin" -q power "${cfgs[@]}" --stimulus "$stim" --delay "$delay" \
+            --cycles "$cycles" --out "$out/hdl"
+    done
+    echo; echo "## real (digits MLP exports), $delay delay"
+    for i in 0 1 2 3; do
+        nice -n 10 "$bin" -q power "${cfgs[$i]}" --stimulus real \
+            --export "$exports/${formats[$i]/:/-}" --delay "$delay" --cycles "$cycles" \
+            --out "$out/hdl" --format csv
+    done | awk -F, 'NR == 1 || $1 != "design"' | tee "$out/real.csv" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin))
+ref = float(rows[0]["cap_per_mac"])
+print("| design | MACs | toggles/MAC | C/MAC total | ratio |")
+print("|---|---|---|---|---|")
+for r in rows:
+    c = float(r["cap_per_mac"])
+    print("| %s | %s | %.1f | %.1f | %.2f |" % (r["design"], r["macs"], float(r["toggles_per_mac"]), c, c / ref))
+'
+done
+# 8x8 arrays, both dataflows, real data: about ${POTMAC_ARRAY_CYCLES:-100} array cycles each
+# (at most that many x 64 MAC operations).
+acycles=${POTMAC_ARRAY_CYCLES:-100}
+echo; echo "## 8x8 arrays, real (digits MLP exports), unit delay, budget $acycles cycles"
+for df in ws os; do
+    for i in 0 1 2 3; do
+        nice -n 10 "$bin" -q power "verification/configs/arrays/${names[$i]}_${df}8x8.yaml" \
+            --stimulus real --export "$exports/${formats[$i]/:/-}" --cycles "$acycles" \
+            --out "$out/hdl" --format csv
+    done
+done | awk -F, 'NR == 1 || $1 != "design"'

@@ -1,0 +1,190 @@
+//! `potmac power CONFIG... [--stimulus random|held|real --export DIR] [--cycles N]
+//! [--delay unit|zero]`: the switched-capacitance energy proxy per MAC operation of each
+//! design's gate netlist ([`crate::power`]), with ratios to the first config.
+
+use super::common::{at_least_one, generate_all, load_designs, lock_folders, DEFAULT_OUT};
+use super::format::{rounded, Format, Record, RecordWriter};
+use super::ui::Ui;
+use super::Verdict;
+use crate::emit;
+use crate::power::{self, Delay, PowerError, PowerOptions, PowerReport, Stimulus};
+use crate::tools::{self, icarus, yosys};
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// `--stimulus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StimulusArg {
+    /// A random activation and weight code every cycle (each input bit toggles about half
+    /// the time, the paper's setting).
+    Random,
+    /// Random activations, each weight held for 64 cycles (a weight-stationary PE).
+    Held,
+    /// A trained network's weight codes and activations (`--export DIR` of `potmac qat`).
+    Real,
+}
+
+/// `--delay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DelayArg {
+    /// 1 ps per gate: glitches are simulated and counted.
+    Unit,
+    /// No gate delay: no glitches.
+    Zero,
+}
+
+/// Arguments of `potmac power`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Design config files (YAML, MACs or arrays); the first is the reference for ratios.
+    #[arg(required = true)]
+    configs: Vec<PathBuf>,
+    /// Input sequence.
+    #[arg(long, value_enum, default_value_t = StimulusArg::Random)]
+    stimulus: StimulusArg,
+    /// The `potmac qat` export folder of `--stimulus real` (its model.json and hex files).
+    #[arg(long)]
+    export: Option<PathBuf>,
+    /// MAC operations (cycles) to simulate; `real` stops earlier when the export has fewer.
+    #[arg(long, default_value_t = 1000, value_parser = at_least_one::<usize>)]
+    cycles: usize,
+    /// Gate delay of the cell models.
+    #[arg(long, value_enum, default_value_t = DelayArg::Unit)]
+    delay: DelayArg,
+    /// Seed of the random stimuli.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output folder.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+    /// Timeout per tool invocation, in seconds.
+    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
+    timeout: u64,
+    /// Output format: a Markdown table, CSV, or JSON Lines (one row per design).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Run `potmac power`.
+pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
+    let designs = load_designs(&a.configs)?;
+    let stimulus = match (a.stimulus, &a.export) {
+        (StimulusArg::Real, Some(dir)) => Stimulus::Real(dir.clone()),
+        (StimulusArg::Real, None) => {
+            bail!("--stimulus real needs --export DIR (a `potmac qat` output folder)")
+        }
+        (_, Some(_)) => bail!("--export is only used with --stimulus real"),
+        (StimulusArg::Random, None) => Stimulus::Random,
+        (StimulusArg::Held, None) => Stimulus::Held,
+    };
+    tools::find(&yosys::YOSYS)?;
+    tools::find(&icarus::IVERILOG)?;
+    tools::find(&icarus::VVP)?;
+    let timeout = Duration::from_secs(a.timeout);
+    let opts = PowerOptions {
+        stimulus,
+        cycles: a.cycles,
+        delay: match a.delay {
+            DelayArg::Unit => Delay::Unit,
+            DelayArg::Zero => Delay::Zero,
+        },
+        seed: a.seed,
+        timeout,
+    };
+    let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
+    let gen = emit::Options {
+        vectors: 0,
+        ..emit::Options::default()
+    };
+    let folders = generate_all(&designs, &gen, &a.out)?;
+    let all = crate::progress::step("measuring", Some(folders.len() as u64));
+    let mut reports: Vec<PowerReport> = Vec::new();
+    let mut verdict = Verdict::Pass;
+    let mut records = RecordWriter::new(ui, a.format);
+    for ((_, dir), d) in folders.iter().zip(&designs) {
+        match power::measure(d, dir, &opts) {
+            Ok(r) => {
+                if a.format != Format::Table {
+                    records.write(&record(&r, reports.first().unwrap_or(&r)))?;
+                }
+                reports.push(r);
+            }
+            Err(e @ PowerError::Mismatch { .. }) => {
+                eprintln!("FAIL {e}");
+                verdict = Verdict::Fail;
+            }
+            Err(e) => return Err(e).with_context(|| format!("measuring `{}`", d.name)),
+        }
+        all.inc(1);
+    }
+    drop(all);
+    if a.format == Format::Table {
+        write!(ui, "{}", table(&reports))?;
+    }
+    Ok(verdict)
+}
+
+/// `value` over `reference` (4 decimals), or null.
+fn ratio(v: f64, r: f64) -> Value {
+    if r > 0.0 {
+        rounded(v / r, 4)
+    } else {
+        Value::Null
+    }
+}
+
+/// One report as CSV columns / JSON keys (capacitances in unit-inverter inputs per MAC).
+fn record(r: &PowerReport, first: &PowerReport) -> Record {
+    let p = &r.per_mac;
+    vec![
+        ("design", Value::from(r.design.as_str())),
+        ("stimulus", Value::from(r.stimulus)),
+        ("delay", Value::from(r.delay.name())),
+        ("macs", Value::from(r.macs)),
+        ("checked", Value::from(r.checked)),
+        ("final_acc", super::format::opt(r.final_acc)),
+        ("cells", Value::from(r.cells)),
+        ("ge_comb", rounded(r.ge.comb, 3)),
+        ("ge_seq", rounded(r.ge.seq, 3)),
+        ("ge_total", rounded(r.ge.total, 3)),
+        ("toggles_per_mac", rounded(r.toggles_per_mac, 3)),
+        ("cap_logic_per_mac", rounded(p.logic, 3)),
+        ("cap_ff_per_mac", rounded(p.flip_flops, 3)),
+        ("cap_inputs_per_mac", rounded(p.inputs, 3)),
+        ("cap_per_mac", rounded(p.total, 3)),
+        ("cap_per_mac_ratio", ratio(p.total, first.per_mac.total)),
+        ("cap_clock_per_mac", rounded(p.clock, 3)),
+    ]
+}
+
+/// The reports as a Markdown table, ratios to the first in parentheses.
+fn table(rows: &[PowerReport]) -> String {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "| design | stimulus | delay | MACs | GE total | toggles/MAC | C/MAC logic | C/MAC FFs | C/MAC inputs | C/MAC total | clock C/MAC |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let p = &r.per_mac;
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} ({:.2}) | {:.1} |\n",
+            r.design,
+            r.stimulus,
+            r.delay.name(),
+            r.macs,
+            r.ge.total,
+            r.toggles_per_mac,
+            p.logic,
+            p.flip_flops,
+            p.inputs,
+            p.total,
+            p.total / first.per_mac.total.max(f64::MIN_POSITIVE),
+            p.clock,
+        ));
+    }
+    out.push_str("\nC: switched capacitance in unit-inverter input capacitances per MAC operation (energy ∝ ½·C·V²); the clock net is apart.\n");
+    out
+}

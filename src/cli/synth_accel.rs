@@ -1,0 +1,142 @@
+//! `potmac synth` on an accelerator design: the array, one post-op unit, the sequencer and the
+//! argmax are synthesized alone (the folder's synthesis variants), and the memories are
+//! reported by size. The row's totals are the logic: array + C post-op units + sequencer +
+//! argmax; the accelerator top's own pipeline registers (stage registers and the tag delay
+//! line beside the array) are not in it.
+
+use crate::config::Design;
+use crate::hw::accel::{memories, AccelWidths};
+use crate::tools::liberty::GeArea;
+use crate::tools::yosys::{self, SynthStats, Target};
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::time::Duration;
+
+/// Area of an accelerator design by part.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccelArea {
+    pub array: SynthStats,
+    /// One post-op unit, and how many the accelerator has (one per column).
+    pub postop: SynthStats,
+    pub postops: u32,
+    pub sequencer: SynthStats,
+    pub argmax: SynthStats,
+    /// (memory, words, bits per word).
+    pub memories: Vec<(&'static str, u64, u32)>,
+}
+
+fn add(parts: &[(&SynthStats, u64)]) -> SynthStats {
+    let opt = |f: &dyn Fn(&SynthStats) -> Option<u64>| {
+        parts
+            .iter()
+            .map(|(s, n)| f(s).map(|v| v * n))
+            .sum::<Option<u64>>()
+    };
+    SynthStats {
+        cells: parts.iter().map(|(s, n)| s.cells * n).sum(),
+        transistors: opt(&|s| s.transistors),
+        ffs: parts.iter().map(|(s, n)| s.ffs * n).sum(),
+        luts: opt(&|s| s.luts),
+        carries: opt(&|s| s.carries),
+        dsps: parts.iter().map(|(s, n)| s.dsps * n).sum(),
+        by_type: Default::default(),
+        ge: parts
+            .iter()
+            .map(|(s, n)| {
+                s.ge.map(|g| GeArea {
+                    comb: g.comb * *n as f64,
+                    seq: g.seq * *n as f64,
+                    total: g.total * *n as f64,
+                })
+            })
+            .try_fold(
+                GeArea {
+                    comb: 0.0,
+                    seq: 0.0,
+                    total: 0.0,
+                },
+                |acc, g| {
+                    g.map(|g| GeArea {
+                        comb: acc.comb + g.comb,
+                        seq: acc.seq + g.seq,
+                        total: acc.total + g.total,
+                    })
+                },
+            ),
+    }
+}
+
+impl AccelArea {
+    /// The logic: array + every post-op unit + sequencer + argmax.
+    pub fn logic(&self) -> SynthStats {
+        add(&[
+            (&self.array, 1),
+            (&self.postop, u64::from(self.postops)),
+            (&self.sequencer, 1),
+            (&self.argmax, 1),
+        ])
+    }
+
+    /// Memory bits in all.
+    pub fn memory_bits(&self) -> u64 {
+        self.memories.iter().map(|m| m.1 * u64::from(m.2)).sum()
+    }
+}
+
+/// Synthesize the parts of the accelerator in `dir`.
+pub fn synth(dir: &Path, d: &Design, target: Target, timeout: Duration) -> Result<AccelArea> {
+    let part = |variant: &str| {
+        yosys::synth_variant(dir, target, variant, timeout)
+            .with_context(|| format!("synthesizing the {variant} of `{}`", d.name))
+    };
+    Ok(AccelArea {
+        array: part("array")?,
+        postop: part("postop")?,
+        postops: AccelWidths::new(d).side,
+        sequencer: part("seq")?,
+        argmax: part("argmax")?,
+        memories: memories(d),
+    })
+}
+
+/// The accelerators (design name, area) as a Markdown table (empty without any).
+pub fn table(acc: &[(&str, &AccelArea)]) -> String {
+    let Some(first) = acc.first() else {
+        return String::new();
+    };
+    let unit = if first.1.array.luts.is_some() {
+        "LUTs"
+    } else {
+        "transistors"
+    };
+    let main = |s: &SynthStats| {
+        s.transistors
+            .or(s.luts)
+            .map_or("-".into(), |v| v.to_string())
+    };
+    let mut out = format!(
+        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | memories kbit |\n|{}\n",
+        "---|".repeat(7)
+    );
+    for &(name, a) in acc {
+        let n = u64::from(a.postops);
+        let post = add(&[(&a.postop, n)]);
+        let logic = a.logic();
+        out.push_str(&format!(
+            "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {:.1} |\n",
+            name,
+            main(&a.array),
+            a.array.ffs,
+            main(&post),
+            post.ffs,
+            main(&a.sequencer),
+            a.sequencer.ffs,
+            main(&a.argmax),
+            a.argmax.ffs,
+            main(&logic),
+            logic.ffs,
+            a.memory_bits() as f64 / 1024.0,
+        ));
+    }
+    out
+}

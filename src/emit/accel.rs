@@ -1,0 +1,399 @@
+//! Views for an inference accelerator (`docs/accelerator.md`): the array's modules exactly as
+//! an array design renders them, plus a memory, the post-op unit, the sequencer, the argmax,
+//! the accelerator top and two testbenches: the post-op unit's self-checking one (the
+//! folder's default testbench, so `potmac sim` and `make sim` check the post-op unit) and the
+//! accelerator's, which `potmac infer` builds once and runs on any network and images that fit.
+
+use super::ports::{align, Port, PortView};
+use super::{config_lines, hex, project, render, Bundle, EmitError};
+use crate::config::Design;
+use crate::hw::accel::{self, postop, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS};
+use askama::Template;
+use std::collections::BTreeMap;
+
+/// Module names of an accelerator design.
+#[derive(Debug, Clone)]
+pub struct AccelModules {
+    pub ram: String,
+    pub postop: String,
+    pub seq: String,
+    pub argmax: String,
+    pub top: String,
+    /// The accelerator's testbench (module and file).
+    pub tb: String,
+    pub tb_file: String,
+    /// The post-op unit's testbench.
+    pub tb_postop: String,
+}
+
+impl AccelModules {
+    /// Names for a design.
+    pub fn new(d: &Design) -> Self {
+        AccelModules {
+            ram: format!("{}_ram", d.name),
+            postop: format!("{}_postop", d.name),
+            seq: format!("{}_seq", d.name),
+            argmax: format!("{}_argmax", d.name),
+            top: format!("{}_accel", d.name),
+            tb: format!("tb_{}_accel", d.name),
+            tb_file: format!("tb/tb_{}_accel.v", d.name),
+            tb_postop: format!("tb_{}_postop", d.name),
+        }
+    }
+}
+
+/// Random post-op vectors after the directed ones.
+pub const POSTOP_RANDOM: usize = 2000;
+
+/// Every value the accelerator templates use.
+#[derive(Debug, Clone)]
+pub(super) struct AccelView {
+    ram: String,
+    postop: String,
+    seq: String,
+    argmax: String,
+    top: String,
+    tb: String,
+    tb_postop: String,
+    array: String,
+    delay: String,
+    side: u32,
+    act_bits: u32,
+    w_bits: u32,
+    acc: u32,
+    bias_bits: u32,
+    sum_bits: u32,
+    prod_bits: u32,
+    m_bits: u32,
+    s_bits: u32,
+    count_bits: u32,
+    tc_bits: u32,
+    batch_bits: u32,
+    image_bits: u32,
+    w_addr: u32,
+    a_addr: u32,
+    b_addr: u32,
+    p_addr: u32,
+    ncol_bits: u32,
+    drain_bits: u32,
+    drain_last: u64,
+    desc_bits: u32,
+    batch: u32,
+    layers: u32,
+    weight_words: u32,
+    act_words: u32,
+    bias_words: u32,
+    image_words: u32,
+    latency: u32,
+    postop_vectors: usize,
+    postop_vec_bits: u32,
+    postop_sentinel: String,
+}
+
+impl AccelView {
+    fn waves(&self) -> super::Waves {
+        super::WAVES
+    }
+}
+
+macro_rules! accel_template {
+    ($name:ident, $path:literal, no_ports) => {
+        #[derive(Template)]
+        #[template(path = $path, escape = "none")]
+        struct $name<'a> {
+            header: &'a [String],
+            v: &'a AccelView,
+        }
+    };
+    ($name:ident, $path:literal) => {
+        #[derive(Template)]
+        #[template(path = $path, escape = "none")]
+        struct $name<'a> {
+            header: &'a [String],
+            v: &'a AccelView,
+            ports: Vec<PortView>,
+        }
+    };
+}
+
+accel_template!(RamTpl, "accel_ram.v", no_ports);
+accel_template!(PostopTpl, "accel_postop.v");
+accel_template!(SeqTpl, "accel_seq.v");
+accel_template!(ArgmaxTpl, "accel_argmax.v");
+accel_template!(TopTpl, "accel_top.v");
+accel_template!(TbTpl, "tb_accel.v", no_ports);
+accel_template!(TbPostopTpl, "tb_accel_postop.v", no_ports);
+
+/// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
+fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
+    1 + S_BITS + M_BITS + w.bias + w.acc + w.sum
+}
+
+fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) -> AccelView {
+    let w = AccelWidths::new(d);
+    let x = d.accel.expect("an accelerator design");
+    let drain = accel::drain(w.side);
+    AccelView {
+        ram: m.ram.clone(),
+        postop: m.postop.clone(),
+        seq: m.seq.clone(),
+        argmax: m.argmax.clone(),
+        top: m.top.clone(),
+        tb: m.tb.clone(),
+        tb_postop: m.tb_postop.clone(),
+        array: arr.top.clone(),
+        delay: arr.delay.clone(),
+        side: w.side,
+        act_bits: w.act,
+        w_bits: w.code,
+        acc: w.acc,
+        bias_bits: w.postop.bias,
+        sum_bits: w.postop.sum,
+        prod_bits: w.postop.prod,
+        m_bits: M_BITS,
+        s_bits: S_BITS,
+        count_bits: COUNT_BITS,
+        tc_bits: COUNT_BITS + 1,
+        batch_bits: w.batch,
+        image_bits: w.image,
+        w_addr: w.w_addr,
+        a_addr: w.a_addr,
+        b_addr: w.b_addr,
+        p_addr: w.p_addr,
+        ncol_bits: accel::addr_bits(w.side + 1),
+        drain_bits: 8,
+        drain_last: drain - 1,
+        desc_bits: w.desc,
+        batch: x.batch,
+        layers: x.layers,
+        weight_words: x.weight_words,
+        act_words: x.act_words,
+        bias_words: x.bias_words,
+        image_words: x.image_words,
+        latency: 2 * w.side - 1,
+        postop_vectors: nvec,
+        postop_vec_bits: postop_vec_bits(&w.postop),
+        postop_sentinel: hex::sentinel(postop_vec_bits(&w.postop)),
+    }
+}
+
+fn postop_ports(v: &AccelView) -> Vec<Port> {
+    vec![
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("valid_i", 1),
+        Port::input("bypass_i", 1).note("Last layer: out_o = acc_i + bias_i."),
+        Port::input("m_i", v.m_bits).note("Requantization multiplier (unsigned) and shift."),
+        Port::input("s_i", v.s_bits),
+        Port::input("acc_i", v.acc),
+        Port::input("bias_i", v.bias_bits),
+        Port::output("valid_o", 1),
+        Port::output("out_o", v.sum_bits)
+            .note("The activation (zero-extended) or, with bypass, the sum."),
+    ]
+}
+
+fn seq_ports(v: &AccelView) -> Vec<Port> {
+    let c = v.count_bits;
+    vec![
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("start_i", 1).note("Start a pass over batch_i images."),
+        Port::input("batch_i", v.batch_bits),
+        Port::input("desc_i", v.desc_bits).note("The program memory's word at prog_addr_o."),
+        Port::output("busy_o", 1),
+        Port::output("done_o", 1),
+        Port::output("prog_addr_o", v.p_addr),
+        Port::output("sel_o", 1).note("The activation buffer read by this layer."),
+        Port::output("last_o", 1).note("The current layer's descriptor: last, M, S."),
+        Port::output("m_o", v.m_bits),
+        Port::output("s_o", v.s_bits),
+        Port::output("w_re_o", 1).note("Stage 0: memory reads for the next cycle."),
+        Port::output("w_addr_o", v.w_addr),
+        Port::output("a_re_o", 1),
+        Port::output("a_addr_o", v.a_addr),
+        Port::output("first_kt_o", 1).note("The streamed row's tag."),
+        Port::output("last_kt_o", 1),
+        Port::output("first_nt_o", 1),
+        Port::output("last_nt_o", 1),
+        Port::output("image_o", v.image_bits),
+        Port::output("out_addr_o", v.a_addr),
+        Port::output("ncols_o", v.ncol_bits),
+        Port::output("cbase_o", c),
+        Port::output("baddr_o", v.b_addr),
+        Port::output("tile_o", c),
+    ]
+}
+
+fn argmax_ports(v: &AccelView) -> Vec<Port> {
+    vec![
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("valid_i", 1).note("One output row of the last layer."),
+        Port::input("first_i", 1),
+        Port::input("last_i", 1),
+        Port::input("image_i", v.image_bits),
+        Port::input("base_i", v.count_bits),
+        Port::input("ncols_i", v.ncol_bits),
+        Port::input("row_i", v.side * v.sum_bits).vector(),
+        Port::output("class_valid_o", 1),
+        Port::output("class_image_o", v.image_bits),
+        Port::output("class_o", v.count_bits),
+    ]
+}
+
+fn top_ports(v: &AccelView) -> Vec<Port> {
+    vec![
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("start_i", 1).note("Run the program over batch_i images in buffer 0."),
+        Port::input("batch_i", v.batch_bits),
+        Port::output("busy_o", 1),
+        Port::output("done_o", 1),
+        Port::output("class_valid_o", 1).note("One image's class (its index in the pass)."),
+        Port::output("class_image_o", v.image_bits),
+        Port::output("class_o", v.count_bits),
+        Port::output("obs_valid_o", 1).note("Every post-op output row, for debugging."),
+        Port::output("obs_last_o", 1),
+        Port::output("obs_layer_o", v.p_addr),
+        Port::output("obs_image_o", v.image_bits),
+        Port::output("obs_tile_o", v.count_bits),
+        Port::output("obs_row_o", v.side * v.sum_bits).vector(),
+    ]
+}
+
+/// The post-op test vectors as a `$readmemh` file ending with the sentinel.
+fn postop_file(w: &postop::PostopWidths, vecs: &[postop::PostopVector]) -> String {
+    let bits = postop_vec_bits(w);
+    hex::file(
+        vecs.iter()
+            .map(|t| {
+                let y = w.apply(t.acc, t.bias, t.m, t.s, t.bypass);
+                hex::pack(&[
+                    (i128::from(t.bypass), 1),
+                    (i128::from(t.s), S_BITS),
+                    (i128::from(t.m), M_BITS),
+                    (i128::from(t.bias), w.bias),
+                    (i128::from(t.acc), w.acc),
+                    (i128::from(y), w.sum),
+                ])
+            })
+            .chain(std::iter::once(hex::sentinel(bits))),
+    )
+}
+
+/// Every file of an accelerator design.
+pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
+    let arr = super::ArrayModules::new(d);
+    let m = AccelModules::new(d);
+    let w = AccelWidths::new(d);
+    let vecs = postop::test_vectors(&w.postop, POSTOP_RANDOM, seed);
+    debug_assert!(vecs.iter().all(|t| t.s <= MAX_S));
+    let v = &view(d, &m, &arr, vecs.len());
+    // The array's modules, rendered exactly as for an array design.
+    let one = crate::hw::array::Gemm {
+        shape: crate::hw::array::GemmShape { m: 1, k: 1, n: 1 },
+        x: vec![0],
+        w: vec![0],
+    };
+    let array_files = super::array::bundle_gemms(d, std::slice::from_ref(&one))?.files;
+    let mut rtl = arr.rtl_files();
+    let mut files = BTreeMap::new();
+    for f in &rtl {
+        files.insert(f.clone(), array_files[f].clone());
+    }
+    let h = |module: &str| config_lines(d, module);
+    let mut add = |files: &mut BTreeMap<String, String>, module: &str, text: String| {
+        let path = format!("rtl/{module}.v");
+        files.insert(path.clone(), text);
+        rtl.push(path);
+    };
+    let t = render(
+        &RamTpl {
+            header: &h(&m.ram),
+            v,
+        },
+        &m.ram,
+    )?;
+    add(&mut files, &m.ram, t);
+    let t = PostopTpl {
+        header: &h(&m.postop),
+        v,
+        ports: align(&postop_ports(v)),
+    };
+    add(&mut files, &m.postop, render(&t, &m.postop)?);
+    let t = SeqTpl {
+        header: &h(&m.seq),
+        v,
+        ports: align(&seq_ports(v)),
+    };
+    add(&mut files, &m.seq, render(&t, &m.seq)?);
+    let t = ArgmaxTpl {
+        header: &h(&m.argmax),
+        v,
+        ports: align(&argmax_ports(v)),
+    };
+    add(&mut files, &m.argmax, render(&t, &m.argmax)?);
+    let t = TopTpl {
+        header: &h(&m.top),
+        v,
+        ports: align(&top_ports(v)),
+    };
+    add(&mut files, &m.top, render(&t, &m.top)?);
+    files.insert(
+        m.tb_file.clone(),
+        render(
+            &TbTpl {
+                header: &h(&m.tb),
+                v,
+            },
+            &m.tb_file,
+        )?,
+    );
+    let tb_postop_file = format!("tb/{}.v", m.tb_postop);
+    files.insert(
+        tb_postop_file.clone(),
+        render(
+            &TbPostopTpl {
+                header: &h(&m.tb_postop),
+                v,
+            },
+            &tb_postop_file,
+        )?,
+    );
+    files.insert("vectors/postop.hex".into(), postop_file(&w.postop, &vecs));
+    // Synthesis variants for the area breakdown: the array, one post-op unit, the sequencer
+    // and the argmax alone.
+    let n = arr.rtl_files().len();
+    let variants = [
+        ("array", rtl[..n].to_vec(), arr.top.clone()),
+        ("postop", vec![rtl[n + 1].clone()], m.postop.clone()),
+        ("seq", vec![rtl[n + 2].clone()], m.seq.clone()),
+        ("argmax", vec![rtl[n + 3].clone()], m.argmax.clone()),
+    ];
+    let top_file = format!("rtl/{}.v", m.top);
+    project::add_project_files(
+        &mut files,
+        d,
+        &project::Tops {
+            rtl: &rtl,
+            top: &m.top,
+            tb_top: &m.tb_postop,
+            tb_file: &tb_postop_file,
+            pnr_file: &top_file,
+            pnr_top: &m.top,
+            variants: &variants,
+            formal: false,
+        },
+    )?;
+    Ok(Bundle {
+        name: d.name.clone(),
+        top: m.top.clone(),
+        tb_top: m.tb_postop.clone(),
+        tb_file: tb_postop_file,
+        pnr_file: top_file,
+        vectors: vecs.len(),
+        checks: "post-op vectors",
+        files,
+    })
+}

@@ -1,0 +1,199 @@
+//! The inference accelerator around a weight-stationary array (`docs/accelerator.md`): the
+//! post-op unit's golden model ([`postop`]), the layer descriptor the sequencer runs
+//! ([`Descriptor`]), the memory widths ([`AccelWidths`]) and the analytic cycle count of a
+//! pass ([`pass_cycles`]), which the RTL's measured count must equal.
+//!
+//! Timing of one pass (B images, R×R array, C = R), from the rising edge that samples
+//! `start_i` (counted as the first cycle) to the edge after which `done_o` is high:
+//!
+//! ```text
+//! cycles = 1 + Σ_layers (FETCH + T·P + DRAIN)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, FETCH = 2, DRAIN = R + 4
+//! ```
+//!
+//! FETCH reads the descriptor from the program memory (address, then data into the
+//! descriptor registers); each tile loads R weight rows in its cycles 0…R−1 and streams the B
+//! images in cycles 1…B (the array's documented ws schedule, period P); DRAIN waits until the
+//! last row has left the array, the post-op unit and the activation write (R+C−1 cycles of
+//! array latency, one register stage before the array, the post-op input and output
+//! registers, the argmax register), so the next layer never reads an activation being written
+//! and `done_o` comes after the last class.
+
+pub mod postop;
+
+use crate::config::{AccelShape, Design};
+pub use postop::{PostopWidths, MAX_S, M_BITS, S_BITS};
+
+/// Cycles to fetch one descriptor.
+pub const FETCH: u64 = 2;
+/// Bits of the tile-count, output-count and class fields.
+pub const COUNT_BITS: u32 = 16;
+
+/// Address bits of a memory of `depth` words (at least 1).
+pub fn addr_bits(depth: u32) -> u32 {
+    (32 - depth.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// Every width of an accelerator design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccelWidths {
+    /// Array side (R = C).
+    pub side: u32,
+    /// Activation bits.
+    pub act: u32,
+    /// Weight-code bits.
+    pub code: u32,
+    /// The array's accumulator bits.
+    pub acc: u32,
+    /// The post-op unit's widths.
+    pub postop: PostopWidths,
+    /// Address bits: weight memory, activation buffers, bias memory, program memory.
+    pub w_addr: u32,
+    pub a_addr: u32,
+    pub b_addr: u32,
+    pub p_addr: u32,
+    /// Bits of an image index within a batch, and of the batch size (0..=Batch).
+    pub image: u32,
+    pub batch: u32,
+    /// Bits of one descriptor.
+    pub desc: u32,
+}
+
+impl AccelWidths {
+    /// The widths of an accelerator design.
+    ///
+    /// # Panics
+    /// If the design has no `accelerator` section.
+    pub fn new(d: &Design) -> AccelWidths {
+        let a = d.array.expect("an array design");
+        let x: AccelShape = d.accel.expect("an accelerator design");
+        let (w_addr, b_addr) = (addr_bits(x.weight_words), addr_bits(x.bias_words));
+        AccelWidths {
+            side: a.rows,
+            act: d.act.bits(),
+            code: d.weights.bits(),
+            acc: d.widths.acc,
+            postop: PostopWidths::new(d.widths.acc, x.bias_bits, d.act.bits()),
+            w_addr,
+            a_addr: addr_bits(x.act_words.max(x.batch + 1)),
+            b_addr,
+            p_addr: addr_bits(x.layers),
+            image: addr_bits(x.batch),
+            batch: addr_bits(x.batch + 1),
+            desc: 1 + 3 * COUNT_BITS + w_addr + b_addr + M_BITS + S_BITS,
+        }
+    }
+}
+
+/// The accelerator's memories and their sizes in bits: (name, words, bits per word). These
+/// are RAMs (block RAM or SRAM macros), reported by size rather than synthesized as
+/// flip-flops; the argmax's per-image store is a small register file and is part of the
+/// argmax's logic.
+pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
+    let w = AccelWidths::new(d);
+    let x = d.accel.expect("an accelerator design");
+    let c = w.side;
+    vec![
+        ("program", u64::from(x.layers), w.desc),
+        ("weights", u64::from(x.weight_words), c * w.code),
+        ("biases", u64::from(x.bias_words), c * w.postop.bias),
+        (
+            "activations (2 buffers)",
+            2 * u64::from(x.act_words),
+            c * w.act,
+        ),
+        ("partial sums", u64::from(x.batch), c * w.acc),
+    ]
+}
+
+/// One layer of the program: a dense layer `Y[B×N] = X[B×K]·W[K×N]`, then bias and the
+/// post-op (or, with `last`, bias only and the argmax).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Descriptor {
+    /// The last layer: post-op bypass, outputs go to the argmax.
+    pub last: bool,
+    /// ⌈K/R⌉.
+    pub k_tiles: u32,
+    /// ⌈N/C⌉.
+    pub n_tiles: u32,
+    /// N (outputs), so the last N-tile's columns past N are masked.
+    pub n: u32,
+    /// First weight-memory word of the layer.
+    pub w_base: u32,
+    /// First bias-memory word of the layer.
+    pub b_base: u32,
+    /// Requantization multiplier M and shift S (ignored with `last`).
+    pub m: u32,
+    pub s: u32,
+}
+
+impl Descriptor {
+    /// The descriptor word's fields `(value, bits)`, MSB first, as the program memory holds
+    /// them: `{last, k_tiles, n_tiles, n, w_base, b_base, m, s}`.
+    pub fn fields(&self, w: &AccelWidths) -> Vec<(i128, u32)> {
+        vec![
+            (i128::from(self.last), 1),
+            (i128::from(self.k_tiles), COUNT_BITS),
+            (i128::from(self.n_tiles), COUNT_BITS),
+            (i128::from(self.n), COUNT_BITS),
+            (i128::from(self.w_base), w.w_addr),
+            (i128::from(self.b_base), w.b_addr),
+            (i128::from(self.m), M_BITS),
+            (i128::from(self.s), S_BITS),
+        ]
+    }
+}
+
+/// Cycles of one layer in a pass of `batch` images on an R×R array.
+pub fn layer_cycles(side: u32, d: &Descriptor, batch: u32) -> u64 {
+    let (r, b) = (u64::from(side), u64::from(batch));
+    let tiles = u64::from(d.k_tiles) * u64::from(d.n_tiles);
+    FETCH + tiles * (b.max(r) + r) + drain(side)
+}
+
+/// Drain cycles after a layer's last tile.
+pub fn drain(side: u32) -> u64 {
+    u64::from(side) + 4
+}
+
+/// Cycles of one pass of `batch` images through `program` (see the module docs).
+pub fn pass_cycles(side: u32, program: &[Descriptor], batch: u32) -> u64 {
+    1 + program
+        .iter()
+        .map(|d| layer_cycles(side, d, batch))
+        .sum::<u64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_bits() {
+        assert_eq!(
+            [1, 2, 3, 4, 5, 64, 65].map(addr_bits),
+            [1, 1, 2, 2, 3, 6, 7]
+        );
+    }
+
+    /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
+    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; 1 + 3·(2 + 12) + 1712·72 = 123,307 cycles,
+    /// 1,926.7 per image.
+    #[test]
+    fn pass_cycles_by_hand() {
+        let l = |k: u32, n: u32, last| Descriptor {
+            last,
+            k_tiles: k.div_ceil(8),
+            n_tiles: n.div_ceil(8),
+            n,
+            w_base: 0,
+            b_base: 0,
+            m: 0,
+            s: 1,
+        };
+        let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
+        assert_eq!(pass_cycles(8, &p, 64), 123_307);
+        // One image: P = max(1, 8) + 8 = 16.
+        assert_eq!(pass_cycles(8, &p, 1), 1 + 3 * 14 + 1712 * 16);
+    }
+}

@@ -1,0 +1,293 @@
+//! An exported integer model as an accelerator program: the accelerator design its formats
+//! need ([`accel_design`], memory sizes derived from the model), the layer descriptors, the
+//! weight and bias memory images ([`Program`]) and the activation words of an image.
+
+use super::InferError;
+use crate::config::{
+    ArrayShape, Dataflow, Design, RawAccel, RawActivations, RawArray, RawConfig, RawWeights,
+};
+use crate::emit::hex;
+use crate::hw::accel::{AccelWidths, Descriptor, COUNT_BITS, MAX_S, M_BITS};
+use crate::qat::arch::LayerKind;
+use crate::qat::integer::IntModel;
+use crate::qat::quantizer::{FormatKind, ZeroSpec};
+
+/// (K, N) of every layer; only dense layers run on the accelerator.
+pub fn dense_shapes(model: &IntModel) -> Result<Vec<(u32, u32)>, InferError> {
+    model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(l, layer)| match layer.kind {
+            LayerKind::Dense { inputs, outputs } => {
+                let lim = 1usize << COUNT_BITS;
+                if inputs >= lim || outputs >= lim {
+                    return Err(InferError::Unsupported(format!(
+                        "layer {l}: {inputs}x{outputs} is larger than the accelerator's \
+                         {COUNT_BITS}-bit counts"
+                    )));
+                }
+                Ok((inputs as u32, outputs as u32))
+            }
+            LayerKind::Conv(_) => Err(InferError::Unsupported(format!(
+                "layer {l} is a convolution; the accelerator runs dense layers only (MLPs), \
+                 the convolution path (im2col addressing) is not built yet"
+            ))),
+        })
+        .collect()
+}
+
+/// Images of one simulator run: the testbench's image store holds this many.
+pub fn chunk_images(batch: u32) -> u32 {
+    batch * 16
+}
+
+/// The accelerator design for `model` on a `side`×`side` ws array with `batch` images per
+/// pass: the model's weight and activation formats, `max_dot_length` = the largest K, and
+/// memories just large enough for the model (`docs/accelerator.md`).
+pub fn accel_design(
+    model: &IntModel,
+    shape: ArrayShape,
+    batch: u32,
+    name: &str,
+) -> Result<Design, InferError> {
+    if shape.dataflow != Dataflow::Ws || shape.rows != shape.cols {
+        return Err(InferError::Unsupported(format!(
+            "the accelerator needs a square weight-stationary array (e.g. 8x8:ws), got {}x{}:{}",
+            shape.rows,
+            shape.cols,
+            shape.dataflow.name()
+        )));
+    }
+    let shapes = dense_shapes(model)?;
+    let f = model.layers[0].format;
+    if let Some(l) = model.layers.iter().position(|l| l.format != f) {
+        return Err(InferError::Unsupported(format!(
+            "layer {l} has weight format {} and layer 0 {}; the accelerator has one MAC format \
+             for all layers",
+            model.layers[l].format.label(),
+            f.label()
+        )));
+    }
+    let side = shape.rows;
+    let words = |n: u32| n.div_ceil(side);
+    let mut raw = RawConfig {
+        name: name.into(),
+        weights: RawWeights {
+            format: match f.kind {
+                FormatKind::Uniform => "uniform",
+                FormatKind::Pot => "pot",
+                FormatKind::Apot => "apot",
+            }
+            .into(),
+            bits: f.bits,
+            zero: (f.kind == FormatKind::Pot).then(|| {
+                match f.zero {
+                    ZeroSpec::Code => "code",
+                    ZeroSpec::None => "none",
+                }
+                .to_string()
+            }),
+        },
+        activations: RawActivations {
+            bits: model.act_bits,
+            signed: false,
+        },
+        max_dot_length: shapes.iter().map(|s| u64::from(s.0)).max().unwrap_or(1),
+        accumulator_bits: None,
+        accumulator: None,
+        array: Some(RawArray {
+            rows: side,
+            cols: side,
+            dataflow: "ws".into(),
+        }),
+        accelerator: None,
+        adder: None,
+    };
+    let origin = "the exported model";
+    let base = Design::validate(raw.clone(), origin)?;
+    let max_words = shapes
+        .iter()
+        .map(|&(k, n)| words(k).max(words(n)))
+        .max()
+        .unwrap_or(1);
+    let bias_bits = model.layers.iter().map(|l| l.acc_width).max().unwrap_or(1);
+    raw.accelerator = Some(RawAccel {
+        batch: Some(batch),
+        weight_words: Some(
+            shapes
+                .iter()
+                .map(|&(k, n)| words(k) * words(n) * side)
+                .sum(),
+        ),
+        act_words: Some(batch * max_words),
+        bias_words: Some(shapes.iter().map(|&(_, n)| words(n)).sum()),
+        bias_bits: Some(bias_bits.max(base.widths.acc)),
+        layers: Some(shapes.len() as u32),
+        image_words: Some(chunk_images(batch) * words(shapes[0].0)),
+    });
+    Ok(Design::validate(raw, origin)?)
+}
+
+/// The memory images of a model on an accelerator design.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// One descriptor per layer.
+    pub descriptors: Vec<Descriptor>,
+    /// Weight memory words, C codes each (element c = column c).
+    pub weights: Vec<Vec<u32>>,
+    /// Bias memory words, C biases each.
+    pub biases: Vec<Vec<i64>>,
+    /// Activation words per input image.
+    pub in_words: u32,
+}
+
+/// Compile `model` for the accelerator `d`: per layer N-tile outer, K-tile inner, R weight
+/// rows per tile (codes past K or N are code 0: they meet zero activations or masked columns).
+pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
+    let w = AccelWidths::new(d);
+    let x = d.accel.expect("an accelerator design");
+    let side = w.side as usize;
+    let shapes = dense_shapes(model)?;
+    let (mut descriptors, mut weights, mut biases) = (Vec::new(), Vec::new(), Vec::new());
+    let last = model.layers.len() - 1;
+    for (l, (layer, &(k, n))) in model.layers.iter().zip(&shapes).enumerate() {
+        let (k, n) = (k as usize, n as usize);
+        let (kt, nt) = (k.div_ceil(side), n.div_ceil(side));
+        let (m, s) = match layer.requant {
+            Some(rq) if l != last => {
+                if !(0..1 << M_BITS).contains(&rq.m) || !(1..=MAX_S).contains(&rq.s) {
+                    return Err(InferError::Unsupported(format!(
+                        "layer {l}: requantization M = {}, S = {} is outside the post-op unit's \
+                         M < 2^{M_BITS}, S in 1..={MAX_S}",
+                        rq.m, rq.s
+                    )));
+                }
+                (rq.m as u32, rq.s)
+            }
+            None if l == last => (0, 1),
+            _ => {
+                return Err(InferError::Unsupported(format!(
+                    "layer {l}: only the last layer may have no requantization"
+                )))
+            }
+        };
+        descriptors.push(Descriptor {
+            last: l == last,
+            k_tiles: kt as u32,
+            n_tiles: nt as u32,
+            n: n as u32,
+            w_base: weights.len() as u32,
+            b_base: biases.len() as u32,
+            m,
+            s,
+        });
+        for t in 0..nt {
+            for kk in 0..kt {
+                for r in 0..side {
+                    let row = kk * side + r;
+                    weights.push(
+                        (0..side)
+                            .map(|c| {
+                                let col = t * side + c;
+                                if row < k && col < n {
+                                    layer.codes[col * k + row]
+                                } else {
+                                    0
+                                }
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            biases.push(
+                (0..side)
+                    .map(|c| layer.bias.get(t * side + c).copied().unwrap_or(0))
+                    .collect(),
+            );
+        }
+    }
+    let fit = |what: &str, need: usize, have: u32| {
+        if need > have as usize {
+            Err(InferError::Fit(format!(
+                "the model needs {need} {what} words, the accelerator has {have}"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    fit("weight memory", weights.len(), x.weight_words)?;
+    fit("bias memory", biases.len(), x.bias_words)?;
+    fit("program memory", descriptors.len(), x.layers)?;
+    let max_words = shapes
+        .iter()
+        .map(|&(k, n)| k.div_ceil(w.side).max(n.div_ceil(w.side)))
+        .max()
+        .unwrap_or(1);
+    fit(
+        "activation buffer",
+        (x.batch * max_words) as usize,
+        x.act_words,
+    )?;
+    if let Some(b) = model
+        .layers
+        .iter()
+        .position(|l| l.acc_width > w.postop.bias)
+    {
+        return Err(InferError::Fit(format!(
+            "layer {b}: biases need {} bits, the accelerator has {}",
+            model.layers[b].acc_width, w.postop.bias
+        )));
+    }
+    Ok(Program {
+        descriptors,
+        weights,
+        biases,
+        in_words: shapes[0].0.div_ceil(w.side),
+    })
+}
+
+impl Program {
+    /// `$readmemh` texts of the program, weight and bias memories.
+    pub fn files(&self, d: &Design) -> (String, String, String) {
+        let w = AccelWidths::new(d);
+        let prog = hex::file(self.descriptors.iter().map(|x| hex::pack(&x.fields(&w))));
+        let words = |row: &mut dyn Iterator<Item = (i128, u32)>| {
+            let mut f: Vec<(i128, u32)> = row.collect();
+            f.reverse();
+            hex::pack(&f)
+        };
+        let weights = hex::file(
+            self.weights
+                .iter()
+                .map(|r| words(&mut r.iter().map(|&c| (i128::from(c), w.code)))),
+        );
+        let biases = hex::file(
+            self.biases
+                .iter()
+                .map(|r| words(&mut r.iter().map(|&b| (i128::from(b), w.postop.bias)))),
+        );
+        (prog, weights, biases)
+    }
+
+    /// The activation words of one quantized input image (element c of word j = feature
+    /// j·C + c, zero past the end).
+    pub fn image_words(&self, d: &Design, x_int: &[i64]) -> Vec<String> {
+        let w = AccelWidths::new(d);
+        let side = w.side as usize;
+        (0..self.in_words as usize)
+            .map(|j| {
+                let mut f: Vec<(i128, u32)> = (0..side)
+                    .map(|c| {
+                        (
+                            i128::from(x_int.get(j * side + c).copied().unwrap_or(0)),
+                            w.act,
+                        )
+                    })
+                    .collect();
+                f.reverse();
+                hex::pack(&f)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,231 @@
+//! Export hardening: a `potmac qat` export describes itself (code tables in `model.json`,
+//! SHA-256 per file in `manifest.json`), and every corruption of it, from an edited weight
+//! code to a deleted bias file, is refused as an input error naming the file (exit 2), never
+//! run as if it were the trained network.
+
+mod common;
+
+use common::{potmac, scratch};
+use potmac::qat::export::sha256_hex;
+use potmac::qat::verify::{load_export, parse_hex};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn export(dir: &Path) {
+    let o = potmac()
+        .args([
+            "qat",
+            "--dataset",
+            "digits",
+            "--weights",
+            "pot:4",
+            "--hidden",
+            "12",
+            "--fp-epochs",
+            "3",
+            "--epochs",
+            "1",
+            "--golden-samples",
+            "3",
+            "-q",
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn copy(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// Rewrite `file`'s checksum in the manifest, as a careful forger would.
+fn reseal(dir: &Path, file: &str) {
+    let bytes = fs::read(dir.join(file)).unwrap();
+    let mp = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&mp).unwrap()).unwrap();
+    for f in m["files"].as_array_mut().unwrap() {
+        if f["name"] == file {
+            f["sha256"] = sha256_hex(&bytes).into();
+            f["bytes"] = bytes.len().into();
+        }
+    }
+    fs::write(&mp, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+}
+
+fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+    let p = dir.join(file);
+    let s = fs::read_to_string(&p).unwrap();
+    fs::write(&p, f(s)).unwrap();
+}
+
+/// Replace line `n` (1-based) of a text.
+fn line(s: String, n: usize, new: &str) -> String {
+    let mut lines: Vec<&str> = s.lines().collect();
+    lines[n - 1] = new;
+    lines.join("\n") + "\n"
+}
+
+/// Add 1 to the first number after `key` in pretty-printed JSON (a valid edit).
+fn edit_first(s: String, key: &str) -> String {
+    let at = s.find(key).expect("key in model.json") + key.len();
+    let start = at + s[at..].find(|c: char| c.is_ascii_digit()).unwrap();
+    let end = start + s[start..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    let v: u64 = s[start..end].parse().unwrap();
+    format!("{}{}{}", &s[..start], v + 1, &s[end..])
+}
+
+fn flip_first_digit(s: String) -> String {
+    let first = s.lines().next().unwrap().to_string();
+    let c = if first.starts_with('0') { "1" } else { "0" };
+    line(s, 1, &format!("{c}{}", &first[1..]))
+}
+
+#[test]
+fn exports_carry_code_tables_and_checksums_and_every_corruption_is_refused() {
+    let base = scratch("export");
+    let good = base.join("good");
+    export(&good);
+    let e = load_export(&good).expect("a fresh export verifies");
+    // The code table is the format's own: PoT 4-bit with a zero code, by hand.
+    let model: serde_json::Value =
+        serde_json::from_slice(&fs::read(good.join("model.json")).unwrap()).unwrap();
+    let table: Vec<i64> = serde_json::from_value(model["layers"][0]["code_table"].clone()).unwrap();
+    assert_eq!(
+        table,
+        [1, 2, 4, 8, 16, 32, 64, 0, -1, -2, -4, -8, -16, -32, -64, 0]
+    );
+    assert_eq!(e.inputs.len(), 3);
+    let acc_bits = e.model.layers[0].acc_width;
+
+    type Corrupt = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, &str, Corrupt)> = vec![
+        (
+            "edited weight code",
+            "layer0_wcode.hex",
+            Box::new(|d| edit(d, "layer0_wcode.hex", flip_first_digit)),
+        ),
+        (
+            "deleted bias file",
+            "layer1_bias.hex",
+            Box::new(|d| fs::remove_file(d.join("layer1_bias.hex")).unwrap()),
+        ),
+        (
+            "truncated input vectors",
+            "layer0_act_in.hex",
+            Box::new(|d| edit(d, "layer0_act_in.hex", |s| s[..s.len() / 2].to_string())),
+        ),
+        (
+            "appended accumulator",
+            "layer0_acc.hex",
+            Box::new(|d| edit(d, "layer0_acc.hex", |s| s + "0\n")),
+        ),
+        (
+            "edited model code",
+            "model.json",
+            Box::new(|d| edit(d, "model.json", |s| edit_first(s, "\"codes\": ["))),
+        ),
+        (
+            "missing manifest",
+            "manifest.json",
+            Box::new(|d| fs::remove_file(d.join("manifest.json")).unwrap()),
+        ),
+        (
+            "garbled manifest",
+            "manifest.json",
+            Box::new(|d| {
+                edit(d, "manifest.json", |s| {
+                    s.replacen("\"samples\"", "\"samples", 1)
+                })
+            }),
+        ),
+        (
+            "path in manifest",
+            "manifest.json",
+            Box::new(|d| {
+                edit(d, "manifest.json", |s| {
+                    s.replacen("\"name\": \"model.json\"", "\"name\": \"../model.json\"", 1)
+                })
+            }),
+        ),
+        // Resealed forgeries: the checksums match, the contents must still agree.
+        (
+            "resealed weight code",
+            "layer0_wcode.hex:1",
+            Box::new(|d| {
+                edit(d, "layer0_wcode.hex", flip_first_digit);
+                reseal(d, "layer0_wcode.hex");
+            }),
+        ),
+        (
+            "resealed out-of-range bias",
+            "layer0_bias.hex:1",
+            Box::new(move |d| {
+                let digits = acc_bits.div_ceil(4) as usize;
+                let big = if acc_bits.is_multiple_of(4) {
+                    "1".repeat(digits + 1)
+                } else {
+                    "f".repeat(digits)
+                };
+                edit(d, "layer0_bias.hex", |s| line(s, 1, &big));
+                reseal(d, "layer0_bias.hex");
+            }),
+        ),
+        (
+            "resealed code table",
+            "model.json",
+            Box::new(|d| {
+                edit(d, "model.json", |s| edit_first(s, "\"code_table\": ["));
+                reseal(d, "model.json");
+            }),
+        ),
+        (
+            "resealed golden output",
+            "layer0_act_out.hex:1",
+            Box::new(|d| {
+                edit(d, "layer0_act_out.hex", flip_first_digit);
+                reseal(d, "layer0_act_out.hex");
+            }),
+        ),
+    ];
+    for (i, (what, names, corrupt)) in cases.iter().enumerate() {
+        let dir: PathBuf = base.join(format!("bad{i}"));
+        copy(&good, &dir);
+        corrupt(&dir);
+        let err = match load_export(&dir) {
+            Ok(_) => panic!("{what}: the corrupted export was accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(names), "{what}: `{err}` does not name {names}");
+        // `potmac infer` refuses it too, with exit 2, before any tool runs.
+        if i < 3 {
+            let o = potmac()
+                .args(["infer", "--out"])
+                .arg(base.join("hdl"))
+                .arg(&dir)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
+            assert!(stderr.contains(names), "{what}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn hex_fields_are_range_checked_with_their_line() {
+    assert_eq!(parse_hex("f", "0\na\nf\n", 4, false).unwrap(), [0, 10, 15]);
+    assert_eq!(parse_hex("f", "0f\n1ff\n", 9, true).unwrap(), [15, -1]);
+    assert_eq!(parse_hex("f", "100\n", 9, true).unwrap(), [-256]);
+    let e = parse_hex("f.hex", "00\n200\n", 9, true).unwrap_err();
+    assert_eq!(e.to_string(), "f.hex:2: 200 does not fit the 9-bit field");
+    for bad in ["0x1\n", "\n", "12g\n", "1 2\n", "0001\n"] {
+        let e = parse_hex("f.hex", bad, 9, false).unwrap_err();
+        assert_eq!(e.line, Some(1), "{bad:?}: {e}");
+    }
+}

@@ -1,0 +1,184 @@
+//! `potmac infer`: a trained network runs end to end on the generated accelerator. The digits
+//! MLP of `potmac qat --dataset digits --weights pot:4` (default run) runs all 360 test images
+//! on Verilator and 50 on Icarus with the hardware's prediction, logits and cycles equal to the
+//! integer model's and the cycle model's; a wrong rounding constant in the post-op unit and an
+//! off-by-one in the sequencer each make `infer` exit 1. The post-op unit's own testbench
+//! passes on both simulators and fails on the planted bug, and every accelerator module is
+//! lint-clean. The post-op golden model is anchored on the integer model's requantization.
+
+mod common;
+
+use common::{have, lint_clean_rtl, potmac, root, scratch};
+use potmac::config::Design;
+use potmac::hw::accel::{PostopWidths, MAX_S};
+use potmac::qat::integer::{requant_params, requantize};
+use potmac::rng::Rng;
+use potmac::tools::{icarus, verilator};
+use std::path::Path;
+
+/// The default digits run: 98.89 % with the integer model (docs/qat.md).
+fn export(dir: &Path) {
+    let o = potmac()
+        .args([
+            "-q",
+            "qat",
+            "--dataset",
+            "digits",
+            "--weights",
+            "pot:4",
+            "--out",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn infer(export: &Path, out: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = potmac()
+        .args(["-q", "infer", "--array", "8x8:ws", "--out"])
+        .arg(out)
+        .args(args)
+        .arg(export)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.code(), text)
+}
+
+/// Replace `from` by `to` (exactly once) in a generated file.
+fn plant(path: &Path, from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{}: `{from}`",
+        path.display()
+    );
+    std::fs::write(path, text.replace(from, to)).unwrap();
+    text
+}
+
+#[test]
+fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
+    if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
+        return;
+    }
+    let base = scratch("infer");
+    let model = base.join("digits_pot4");
+    export(&model);
+    let out = base.join("hdl");
+    let (code, text) = infer(&model, &out, &["--sim", "verilator"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "360/360 images, hardware top-1 98.89 % (356/360), integer model 98.89 % (356/360)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+    let (code, text) = infer(
+        &model,
+        &out,
+        &["--sim", "icarus", "--samples", "50", "--no-generate"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("50/50 images"), "{text}");
+    let rep = std::fs::read_to_string(out.join("infer_pot4_ws8x8/infer/report.json")).unwrap();
+    assert!(rep.contains("\"simulator\": \"icarus\""), "{rep}");
+
+    // A wrong rounding constant in the post-op unit (+0 instead of +1 after the S-1 shift).
+    let dir = out.join("infer_pot4_ws8x8");
+    let postop = dir.join("rtl/infer_pot4_ws8x8_postop.v");
+    let good = plant(
+        &postop,
+        "{{ProdWidth{1'b0}}, 1'b1}",
+        "{{ProdWidth{1'b0}}, 1'b0}",
+    );
+    let (code, text) = infer(
+        &model,
+        &out,
+        &["--sim", "icarus", "--samples", "64", "--no-generate"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL sample "), "{text}");
+    assert!(text.contains("first differing layer 0"), "{text}");
+    std::fs::write(&postop, good).unwrap();
+
+    // The sequencer streams one image too few per tile.
+    let seq = dir.join("rtl/infer_pot4_ws8x8_seq.v");
+    plant(&seq, "(tc_q <= batch_q_tc)", "(tc_q < batch_q_tc)");
+    let (code, text) = infer(
+        &model,
+        &out,
+        &["--sim", "icarus", "--samples", "16", "--no-generate"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("FAIL sample 15: the hardware gave no class"),
+        "{text}"
+    );
+}
+
+#[test]
+fn postop_testbench_passes_on_both_simulators_and_catches_a_rounding_bug() {
+    if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
+        return;
+    }
+    let out = scratch("accel_postop");
+    let cfg = root().join("verification/configs/accel/pot_w4a8_accel8x8.yaml");
+    let o = potmac()
+        .args(["-q", "sim", "--sim", "both", "--out"])
+        .arg(&*out)
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("PASS").count(), 2, "{text}");
+    let dir = out.join("pot_w4a8_accel8x8");
+    let d = Design::from_file(&cfg).unwrap();
+    let m = potmac::emit::AccelModules::new(&d);
+    lint_clean_rtl(&dir, &m.top, &m.tb_file);
+    lint_clean_rtl(&dir, &m.postop, &format!("tb/{}.v", m.tb_postop));
+    plant(
+        &dir.join(format!("rtl/{}.v", m.postop)),
+        "{{ProdWidth{1'b0}}, 1'b1}",
+        "{{ProdWidth{1'b0}}, 1'b0}",
+    );
+    let o = potmac()
+        .args(["-q", "sim", "--sim", "icarus", "--no-generate", "--out"])
+        .arg(&*out)
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL"), "{text}");
+}
+
+/// The post-op unit's golden model (shift by S−1, add 1, shift by 1) equals the integer
+/// model's `clamp((x·M + 2^(S−1)) >> S, 0, 2^a − 1)` for the export's M and S and for any S.
+#[test]
+fn postop_model_equals_the_integer_requantization() {
+    let w = PostopWidths::new(25, 25, 8);
+    let mut rng = Rng::new(7);
+    for i in 0..200_000 {
+        let acc = rng.range_i64(-(1 << 24), (1 << 24) - 1);
+        let bias = rng.range_i64(-(1 << 24), (1 << 24) - 1);
+        let (m, s) = if i % 2 == 0 {
+            let r = requant_params(2f64.powf(rng.next_f64() * 40.0 - 30.0)).unwrap();
+            (r.m, r.s)
+        } else {
+            (
+                rng.below(1 << 16) as i64,
+                1 + rng.below(u64::from(MAX_S)) as u32,
+            )
+        };
+        assert_eq!(
+            w.apply(acc, bias, m as u32, s, false),
+            requantize(acc + bias, m, s, 8),
+            "acc {acc} bias {bias} M {m} S {s}"
+        );
+    }
+}

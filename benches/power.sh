@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The energy-proxy table of README.md ("Energy per MAC"): `potmac power` on the four paper MACs
-# with random, held and real data, unit and zero gate delay, and GE area. Not a test: prints
-# figures. Real data: one `potmac qat` export per weight format (digits MLP, default
-# schedule), trained first unless POTMAC_EXPORTS=DIR already holds them (DIR/uniform-8,
-# DIR/uniform-4, DIR/pot-4, DIR/apot-4). Usage: benches/power.sh [cycles, default 2000]
+# The energy-proxy tables of README.md ("Energy per MAC") and docs/power.md: `potmac power` on
+# the four paper MACs (exact and 16-bit accumulators, both adder structures) with random, held
+# and real data, unit and zero gate delay, GE area, and the 8x8 arrays on real data. Not a
+# test: prints figures. About 1 s per MAC run and 3-5 min per 8x8 array run on 2 shared cores.
+# Real data: one `potmac qat` export per weight format (digits MLP, default schedule), trained
+# first unless POTMAC_EXPORTS=DIR already holds them (DIR/uniform-8, DIR/uniform-4, DIR/pot-4,
+# DIR/apot-4). Usage: benches/power.sh [cycles, default 2000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles=${1:-2000}
@@ -46,6 +48,45 @@ for r in rows:
     print("| %s | %s | %.1f | %.1f | %.2f |" % (r["design"], r["macs"], float(r["toggles_per_mac"]), c, c / ref))
 '
 done
+# The paper's 16-bit accumulators (uniform W8A8 keeps 24 bits, as in the paper).
+p16=(verification/configs/paper/uniform_w8a8.yaml verification/configs/paper16/uniform_w4a8_acc16.yaml
+    verification/configs/paper16/pot_w4a8_acc16.yaml verification/configs/paper16/apot_w4a8_acc16.yaml
+    verification/configs/paper16/pot_w4a8_acc16w.yaml)
+p16x=(uniform-8 uniform-4 pot-4 apot-4 pot-4)
+for stim in random held; do
+    for delay in unit zero; do
+        echo; echo "## 16-bit accumulators, $stim, $delay delay"
+        nice -n 10 "$bin" -q power "${p16[@]}" --stimulus "$stim" --delay "$delay" \
+            --cycles "$cycles" --out "$out/hdl"
+    done
+done
+echo; echo "## 16-bit accumulators, real, unit delay"
+for i in 0 1 2 3 4; do
+    nice -n 10 "$bin" -q power "${p16[$i]}" --stimulus real --export "$exports/${p16x[$i]}" \
+        --cycles "$cycles" --out "$out/hdl" --format csv
+done | awk -F, 'NR == 1 || $1 != "design"' | cut -d, -f1,4,11,15
+
+# The add/subtract structure (adder: xor against adder: invert), PoT and APoT.
+adders=(verification/configs/paper/pot_w4a8.yaml verification/configs/adder/pot_w4a8_invert.yaml
+    verification/configs/paper/apot_w4a8.yaml verification/configs/adder/apot_w4a8_invert.yaml)
+for t in ice40 xc7; do
+    echo; echo "## adder: xor | invert, $t"
+    "$bin" -q synth "${adders[@]}" --target "$t" --out "$out/hdl"
+done
+for stim in random held; do
+    for delay in unit zero; do
+        echo; echo "## adder: xor | invert, $stim, $delay delay"
+        nice -n 10 "$bin" -q power "${adders[@]}" --stimulus "$stim" --delay "$delay" \
+            --cycles "$cycles" --out "$out/hdl"
+    done
+done
+echo; echo "## adder: xor | invert, real, unit delay"
+for i in 0 1 2 3; do
+    f=$([ "$i" -lt 2 ] && echo pot-4 || echo apot-4)
+    nice -n 10 "$bin" -q power "${adders[$i]}" --stimulus real --export "$exports/$f" \
+        --cycles "$cycles" --out "$out/hdl" --format csv
+done | awk -F, 'NR == 1 || $1 != "design"' | cut -d, -f1,4,11,15
+
 # 8x8 arrays, both dataflows, real data: about ${POTMAC_ARRAY_CYCLES:-100} array cycles each
 # (at most that many x 64 MAC operations).
 acycles=${POTMAC_ARRAY_CYCLES:-100}

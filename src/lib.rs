@@ -7,7 +7,8 @@
 //! Icarus, Yosys, nextpnr drivers). [`qat`] trains networks whose weights use the same code
 //! tables and exports them as integer models and golden vectors; [`deploy`] runs their layers
 //! one by one on generated arrays and [`infer`] runs whole networks on the generated
-//! accelerator; [`cli`] is the command line on top of everything. Long runs report
+//! accelerator; [`power`] measures GE area and the switched-capacitance energy proxy of the
+//! gate netlists; [`cli`] is the command line on top of everything. Long runs report
 //! through [`progress`], which the library implements as a no-op and the binary as progress
 //! bars.
 //!

@@ -204,15 +204,18 @@ fn exports_carry_code_tables_and_checksums_and_every_corruption_is_refused() {
         assert!(err.contains(names), "{what}: `{err}` does not name {names}");
         // `potmac infer` refuses it too, with exit 2, before any tool runs.
         if i < 3 {
-            let o = potmac()
-                .args(["infer", "--out"])
-                .arg(base.join("hdl"))
-                .arg(&dir)
-                .output()
-                .unwrap();
-            let stderr = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(2), "{what}: {stderr}");
-            assert!(stderr.contains(names), "{what}: {stderr}");
+            for mode in [&["infer"][..], &["infer", "--per-layer"]] {
+                let o = potmac()
+                    .args(mode)
+                    .arg("--out")
+                    .arg(base.join("hdl"))
+                    .arg(&dir)
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(o.status.code(), Some(2), "{what} {mode:?}: {stderr}");
+                assert!(stderr.contains(names), "{what} {mode:?}: {stderr}");
+            }
         }
     }
 }

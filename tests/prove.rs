@@ -18,7 +18,7 @@ const MAKE: Tool = Tool {
 /// Designs that prove in seconds each (measured times in the README): every format, several
 /// weight and activation widths, signed and unsigned, both PoT zero policies, a 40-bit
 /// accumulator, and a uniform code too wide for a case table.
-const MATRIX: [(&str, &str); 12] = [
+const MATRIX: [(&str, &str); 14] = [
     (
         "u2a4",
         "{format: uniform, bits: 2}, activations: {bits: 4, signed: true}",
@@ -67,6 +67,14 @@ const MATRIX: [(&str, &str); 12] = [
         "a7a4",
         "{format: apot, bits: 7}, activations: {bits: 4, signed: true}",
     ),
+    (
+        "p4a8inv",
+        "{format: pot, bits: 4}, activations: {bits: 8, signed: false}, adder: invert",
+    ),
+    (
+        "a4a8inv",
+        "{format: apot, bits: 4}, activations: {bits: 8, signed: false}, adder: invert",
+    ),
 ];
 
 /// Write the matrix configs into `dir`; returns their paths.
@@ -75,9 +83,13 @@ fn matrix_configs(dir: &Path) -> Vec<std::path::PathBuf> {
         .iter()
         .map(|(name, rest)| {
             let (weights, tail) = rest.split_once(", activations: ").unwrap();
-            let (act, acc) = match tail.split_once(", accumulator_bits: ") {
-                Some((a, b)) => (a, format!("accumulator_bits: {b}\n")),
-                None => (tail, String::new()),
+            // Keys after the activations (`accumulator_bits: 40`, `adder: invert`), one a line.
+            let (act, acc) = match tail.split_once("}, ") {
+                Some((a, rest)) => (
+                    format!("{a}}}"),
+                    rest.split(", ").map(|kv| format!("{kv}\n")).collect(),
+                ),
+                None => (tail.to_string(), String::new()),
             };
             let p = dir.join(format!("{name}.yaml"));
             std::fs::write(

@@ -403,9 +403,11 @@ fn os_errors_print_their_cause_once() {
 }
 
 /// A layer that cannot become an array design said `layer 0` twice (`mapping layer 0 onto an
-/// array design: layer 0: field ...`); the accelerator's design names the field too.
+/// array design: layer 0: field ...`). With verified exports a bad activation width no longer
+/// reaches the design: even with the manifest resealed, both modes of `infer` refuse the model
+/// with one line naming `model.json`, exit 2, and write nothing.
 #[test]
-fn per_layer_errors_name_the_layer_once() {
+fn a_resealed_bad_model_is_refused_by_both_infer_modes() {
     let base = scratch("deploy_once");
     let exp = base.join("export");
     let o = potmac()
@@ -430,26 +432,30 @@ fn per_layer_errors_name_the_layer_once() {
     let text = std::fs::read_to_string(&model).unwrap();
     assert!(text.contains("\"act_bits\": 8"), "{text}");
     std::fs::write(&model, text.replace("\"act_bits\": 8", "\"act_bits\": 1")).unwrap();
-    let o = potmac()
-        .args(["infer", "--per-layer", "--out"])
-        .arg(base.join("hdl"))
-        .arg(&exp)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert_eq!(err.matches("layer 0").count(), 1, "{err}");
-    assert!(err.contains("`activations.bits`"), "{err}");
-    assert!(files_under(&base.join("hdl")).is_empty());
-    let o = potmac()
-        .args(["infer", "--out"])
-        .arg(base.join("hdl"))
-        .arg(&exp)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("`activations.bits`"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(files_under(&base.join("hdl")).is_empty());
+    // Reseal the manifest, so the export's checksums pass and the bad width reaches the design.
+    let bytes = std::fs::read(&model).unwrap();
+    let mp = exp.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mp).unwrap()).unwrap();
+    for f in m["files"].as_array_mut().unwrap() {
+        if f["name"] == "model.json" {
+            f["sha256"] = potmac::qat::export::sha256_hex(&bytes).into();
+            f["bytes"] = bytes.len().into();
+        }
+    }
+    std::fs::write(&mp, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    for mode in [&["infer"][..], &["infer", "--per-layer"]] {
+        let o = potmac()
+            .args(mode)
+            .arg("--out")
+            .arg(base.join("hdl"))
+            .arg(&exp)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{mode:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{mode:?}: {err}");
+        assert_eq!(err.matches("model.json").count(), 1, "{mode:?}: {err}");
+        assert!(err.contains("acc_width"), "{mode:?}: {err}");
+        assert!(files_under(&base.join("hdl")).is_empty());
+    }
 }

@@ -277,6 +277,11 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         writeln!(ui, "{}", r.line(&name, n))?;
         results.push(r);
     }
+    writeln!(
+        ui,
+        "{name}: wall time {:.1} s (generate, simulator builds, simulation, integer model)",
+        wall.elapsed().as_secs_f64()
+    )?;
     write_reports(
         &run_dir,
         &name,

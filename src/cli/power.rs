@@ -47,7 +47,8 @@ pub struct Args {
     /// The `potmac qat` export folder of `--stimulus real` (its model.json and hex files).
     #[arg(long)]
     export: Option<PathBuf>,
-    /// MAC operations (cycles) to simulate; `real` stops earlier when the export has fewer.
+    /// Cycles to simulate: a MAC does one MAC operation per cycle (`real` stops earlier when
+    /// the export has fewer); an array gets GEMMs of about this many fully used cycles.
     #[arg(long, default_value_t = 1000, value_parser = at_least_one::<usize>)]
     cycles: usize,
     /// Gate delay of the cell models.

@@ -115,15 +115,15 @@ pub fn table(acc: &[(&str, &AccelArea)]) -> String {
             .map_or("-".into(), |v| v.to_string())
     };
     let mut out = format!(
-        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | memories kbit |\n|{}\n",
-        "---|".repeat(7)
+        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | logic GE | memories kbit |\n|{}\n",
+        "---|".repeat(8)
     );
     for &(name, a) in acc {
         let n = u64::from(a.postops);
         let post = add(&[(&a.postop, n)]);
         let logic = a.logic();
         out.push_str(&format!(
-            "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {:.1} |\n",
+            "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {} | {:.1} |\n",
             name,
             main(&a.array),
             a.array.ffs,
@@ -135,8 +135,47 @@ pub fn table(acc: &[(&str, &AccelArea)]) -> String {
             a.argmax.ffs,
             main(&logic),
             logic.ffs,
+            logic.ge.map_or("-".into(), |g| format!("{:.0}", g.total)),
             a.memory_bits() as f64 / 1024.0,
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_add_up() {
+        let s = |cells, tr, ffs, ge: Option<f64>| SynthStats {
+            cells,
+            transistors: Some(tr),
+            ffs,
+            ge: ge.map(|t| GeArea {
+                comb: t - 1.0,
+                seq: 1.0,
+                total: t,
+            }),
+            ..SynthStats::default()
+        };
+        let a = AccelArea {
+            array: s(100, 400, 10, Some(50.0)),
+            postop: s(10, 40, 2, Some(5.0)),
+            postops: 8,
+            sequencer: s(5, 20, 3, Some(4.0)),
+            argmax: s(7, 28, 4, Some(6.0)),
+            memories: vec![("weights", 16, 32), ("program", 3, 10)],
+        };
+        let l = a.logic();
+        assert_eq!((l.cells, l.transistors, l.ffs), (192, Some(768), 33));
+        assert_eq!(l.ge.map(|g| g.total), Some(100.0));
+        assert_eq!(a.memory_bits(), 16 * 32 + 30);
+        let b = AccelArea {
+            argmax: s(7, 28, 4, None),
+            ..a
+        };
+        assert_eq!(b.logic().ge, None);
+        assert!(table(&[("x", &b)]).contains("| x | 400 / 10 | 320 / 16 (8×) |"));
+    }
 }

@@ -64,7 +64,8 @@ pub enum PowerError {
 pub struct PowerOptions {
     /// Input sequence.
     pub stimulus: Stimulus,
-    /// MAC operations to simulate (at most; `real` may have fewer).
+    /// A MAC: cycles (MAC operations) to simulate, at most (`real` may have fewer). An array:
+    /// about this many cycles of the fully used array (`stimulus::array_gemms`).
     pub cycles: usize,
     /// Gate delay of the cell models.
     pub delay: Delay,
@@ -123,7 +124,15 @@ pub fn work_dir(o: &PowerOptions) -> String {
     format!("build/power_{}_{}", o.stimulus.name(), o.delay.name())
 }
 
-/// Measure a single-MAC design in its generated folder `dir` (see the module docs): map it
+/// GE area of a generated design folder (its generic Yosys script, mapped to potmac's cell
+/// library; flip-flops included): the same figure as `potmac synth`'s `GE` columns.
+pub fn ge_area(dir: &Path, timeout: Duration) -> Result<GeArea, PowerError> {
+    Ok(yosys::synth(dir, Target::Generic, timeout)?
+        .ge
+        .unwrap_or_default())
+}
+
+/// Measure a MAC or array design in its generated folder `dir` (see the module docs): map it
 /// to gates with the folder's generic Yosys script, then [`measure_gates`].
 pub fn measure(d: &Design, dir: &Path, o: &PowerOptions) -> Result<PowerReport, PowerError> {
     let stats = yosys::synth(dir, Target::Generic, o.timeout)?;

@@ -275,6 +275,52 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             render(&chart),
         ));
     }
+    // GE area (flip-flops included) and energy per MAC against weight bits, generic MACs.
+    for (key, what, file) in [
+        ("ge_total", "GE area, flip-flops included", "ge_vs_bits"),
+        (
+            "energy_random",
+            "switched capacitance per MAC (C_inv), random data",
+            "energy_random_vs_bits",
+        ),
+        (
+            "energy_held",
+            "switched capacitance per MAC (C_inv), weights held",
+            "energy_held_vs_bits",
+        ),
+    ] {
+        let mut g: BTreeMap<(String, u32), BySeries<(f64, f64)>> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.point.array.is_none()) {
+            if let Some(v) = val(r, key) {
+                let k = (r.point.acc_label(), r.point.activation_bits);
+                g.entry(k)
+                    .or_default()
+                    .entry(r.point.format_label())
+                    .or_default()
+                    .push((f64::from(r.point.weight_bits), v));
+            }
+        }
+        for ((acc, ab), series) in g {
+            let chart = Chart {
+                title: format!("{what} vs weight bits ({ab}-bit activations, {acc} accumulator)"),
+                x_label: "weight bits".into(),
+                y_label: what.split(',').next().unwrap_or(what).to_string(),
+                zero_y: true,
+                series: series
+                    .into_iter()
+                    .map(|(f, pts)| Series {
+                        label: f,
+                        points: pts.into_iter().map(|(x, y)| (x, y, None)).collect(),
+                        line: true,
+                    })
+                    .collect(),
+            };
+            out.push((
+                format!("{file}_{}_a{ab}.svg", acc.replace(':', "")),
+                render(&chart),
+            ));
+        }
+    }
     // Fmax against array size (PEs), one series per format, bits and dataflow.
     let mut fm: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for r in results {

@@ -264,6 +264,9 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
         (vec!["cycles", "--gemm", "2,2,2", "--format", "xml", a], "--format"),
         (vec!["qat", "--hidden", "0"], "--hidden"),
         (vec!["qat", "--accumulator", "16"], "--accumulator"),
+        (vec!["sweep", "--jobs", "0", c], "--jobs"),
+        (vec!["sweep", "--collect", "/no/such/sweep"], "--collect"),
+        (vec!["sweep", "--point", "/no/such/job.json"], "job.json"),
         (vec!["qat", "--accumulator", "16:clip"], "--accumulator"),
         (vec!["qat", "--accumulator", "16:wrap", "--sweep"], "--accumulator"),
         (vec!["qat", "--hidden", "16,0"], "--hidden"),
@@ -351,7 +354,7 @@ fn bad_flag_values_of_every_subcommand_exit_2_naming_the_flag() {
             files_under(&out)
         );
     }
-    assert_eq!(seen.len(), 9, "every subcommand: {seen:?}");
+    assert_eq!(seen.len(), 10, "every subcommand: {seen:?}");
 }
 
 /// OS errors from every layer that touches files print their reason exactly once.

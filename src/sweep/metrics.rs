@@ -45,9 +45,24 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         name: "synth",
-        columns: &["cells", "transistors", "luts", "carries", "ffs"],
+        columns: &[
+            "cells",
+            "transistors",
+            "ge_comb",
+            "ge_seq",
+            "ge_total",
+            "luts",
+            "carries",
+            "ffs",
+        ],
         applies: |_| true,
         measure: synth,
+    },
+    Metric {
+        name: "energy",
+        columns: &["energy_random", "energy_held"],
+        applies: |p| !p.energy.is_empty() && p.target == "generic",
+        measure: energy,
     },
     Metric {
         name: "fmax",
@@ -98,13 +113,54 @@ fn target(p: &Point) -> yosys::Target {
 
 fn synth(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
     let s = yosys::synth(c.dir, target(p), c.timeout).map_err(|e| SweepError::tool("synth", e))?;
+    let ge = |f: fn(&crate::tools::liberty::GeArea) -> f64| {
+        s.ge.as_ref().map_or(Value::Null, |g| round1(f(g)))
+    };
     Ok(vec![
         ("cells", s.cells.into()),
         ("transistors", opt(s.transistors)),
+        ("ge_comb", ge(|g| g.comb)),
+        ("ge_seq", ge(|g| g.seq)),
+        ("ge_total", ge(|g| g.total)),
         ("luts", opt(s.luts)),
         ("carries", opt(s.carries)),
         ("ffs", s.ffs.into()),
     ])
+}
+
+/// A value rounded to one decimal (GE, switched capacitance).
+fn round1(v: f64) -> Value {
+    ((v * 10.0).round() / 10.0).into()
+}
+
+/// Cycles (MAC operations) of each energy measurement: `benches/power.sh`'s figure.
+pub const ENERGY_CYCLES: usize = 2000;
+
+/// `potmac power`'s energy proxy, switched capacitance per MAC operation (unit gate delay,
+/// seed 1), for each stimulus the point asks for (`random`, `held`); the gate-level
+/// accumulator is checked against the golden model in every run.
+fn energy(p: &Point, d: &Design, c: &Ctx) -> Result<Values, SweepError> {
+    use crate::power::{stimulus::Stimulus, PowerOptions};
+    let mut v = Vec::new();
+    for (name, stim, col) in [
+        ("random", Stimulus::Random, "energy_random"),
+        ("held", Stimulus::Held, "energy_held"),
+    ] {
+        if !p.energy.iter().any(|e| e == name) {
+            continue;
+        }
+        let o = PowerOptions {
+            stimulus: stim,
+            cycles: ENERGY_CYCLES,
+            delay: crate::emit::power::Delay::Unit,
+            seed: 1,
+            timeout: c.timeout,
+        };
+        let r =
+            crate::power::measure(d, c.dir, &o).map_err(|source| SweepError::Power { source })?;
+        v.push((col, round1(r.per_mac.total)));
+    }
+    Ok(v)
 }
 
 /// Fmax rounded to 0.1 MHz, as nextpnr prints it.

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Bumped when a metric changes what it measures: every point's hash changes with it.
-pub const MEASURE_VERSION: &str = "potmac-sweep-1";
+pub const MEASURE_VERSION: &str = "potmac-sweep-2";
 
 /// Sweep errors (messages never repeat their `source`: see the crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,8 @@ pub enum SweepError {
     Config { source: crate::config::ConfigError },
     #[error("qat")]
     Qat { source: crate::qat::QatError },
+    #[error("energy")]
+    Power { source: crate::power::PowerError },
 }
 
 impl SweepError {

@@ -23,6 +23,8 @@ pub struct Chart {
     pub x_label: String,
     pub y_label: String,
     pub series: Vec<Series>,
+    /// Start the y axis at 0 (else at the data's lowest tick).
+    pub zero_y: bool,
 }
 
 const COLORS: [&str; 8] = [
@@ -94,7 +96,7 @@ pub fn render(c: &Chart) -> String {
             .map(|v| v as f64)
             .collect();
     }
-    let yt = ticks(y0.min(0.0), y1);
+    let yt = ticks(if c.zero_y { y0.min(0.0) } else { y0 }, y1);
     let (x0, x1) = (xt[0], *xt.last().unwrap());
     let (y0, y1) = (yt[0], *yt.last().unwrap());
     let px = |x: f64| L + (x - x0) / (x1 - x0).max(1e-12) * (W - L - R);
@@ -258,6 +260,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             ),
             x_label: "weight bits".into(),
             y_label: ylabel[key].to_string(),
+            zero_y: true,
             series: series
                 .iter()
                 .map(|(f, pts)| Series {
@@ -271,6 +274,52 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             format!("area_vs_bits_{t}_{}_a{ab}.svg", acc.replace(':', "")),
             render(&chart),
         ));
+    }
+    // GE area (flip-flops included) and energy per MAC against weight bits, generic MACs.
+    for (key, what, file) in [
+        ("ge_total", "GE area, flip-flops included", "ge_vs_bits"),
+        (
+            "energy_random",
+            "switched capacitance per MAC (C_inv), random data",
+            "energy_random_vs_bits",
+        ),
+        (
+            "energy_held",
+            "switched capacitance per MAC (C_inv), weights held",
+            "energy_held_vs_bits",
+        ),
+    ] {
+        let mut g: BTreeMap<(String, u32), BySeries<(f64, f64)>> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.point.array.is_none()) {
+            if let Some(v) = val(r, key) {
+                let k = (r.point.acc_label(), r.point.activation_bits);
+                g.entry(k)
+                    .or_default()
+                    .entry(r.point.format_label())
+                    .or_default()
+                    .push((f64::from(r.point.weight_bits), v));
+            }
+        }
+        for ((acc, ab), series) in g {
+            let chart = Chart {
+                title: format!("{what} vs weight bits ({ab}-bit activations, {acc} accumulator)"),
+                x_label: "weight bits".into(),
+                y_label: what.split(',').next().unwrap_or(what).to_string(),
+                zero_y: true,
+                series: series
+                    .into_iter()
+                    .map(|(f, pts)| Series {
+                        label: f,
+                        points: pts.into_iter().map(|(x, y)| (x, y, None)).collect(),
+                        line: true,
+                    })
+                    .collect(),
+            };
+            out.push((
+                format!("{file}_{}_a{ab}.svg", acc.replace(':', "")),
+                render(&chart),
+            ));
+        }
     }
     // Fmax against array size (PEs), one series per format, bits and dataflow.
     let mut fm: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
@@ -293,6 +342,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             title: "Fmax vs array size (iCE40 HX8K, nextpnr)".into(),
             x_label: "processing elements (rows × cols)".into(),
             y_label: "Fmax (MHz)".into(),
+            zero_y: true,
             series: fm
                 .into_iter()
                 .map(|(label, mut pts)| {
@@ -344,6 +394,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
             title: format!("QAT accuracy vs MAC area ({acc} accumulator; labels: weight bits)"),
             x_label: "transistors (combinational, generic gates)".into(),
             y_label: "test accuracy (%), integer model".into(),
+            zero_y: false,
             series: ss,
         };
         out.push((
@@ -387,6 +438,7 @@ mod tests {
             title: "a < b".into(),
             x_label: "x".into(),
             y_label: "y".into(),
+            zero_y: true,
             series: vec![Series {
                 label: "s".into(),
                 points: vec![(1.0, 2.0, None), (2.0, 3.0, Some("4".into()))],

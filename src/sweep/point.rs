@@ -79,6 +79,9 @@ pub struct Point {
     /// GEMM M, K, N whose cycles an array point reports.
     pub gemm: Option<[u64; 3]>,
     pub qat: Option<QatSpec>,
+    /// Energy-proxy stimuli (`random`, `held`) measured on the generic target.
+    #[serde(default)]
+    pub energy: Vec<String>,
 }
 
 impl Point {

@@ -38,6 +38,8 @@ struct RawGrid {
     gemm: Option<[u64; 3]>,
     #[serde(default)]
     qat: Option<QatSpec>,
+    #[serde(default)]
+    energy: Vec<String>,
 }
 
 fn default_dot() -> u64 {
@@ -219,6 +221,15 @@ impl Spec {
                     ));
                 }
             }
+            for (i, e) in g.energy.iter().enumerate() {
+                if !["random", "held"].contains(&e.as_str()) {
+                    return Err(err(
+                        "energy",
+                        i,
+                        format!("expected `random` or `held`, got `{e}`"),
+                    ));
+                }
+            }
             if g.gemm.is_some_and(|m| m.contains(&0)) {
                 return Err(field(
                     origin,
@@ -247,6 +258,11 @@ impl Spec {
                                         pnr: g.pnr && t == "ice40",
                                         gemm: if arr.is_some() { g.gemm } else { None },
                                         qat: g.qat.clone(),
+                                        energy: if t == "generic" {
+                                            g.energy.clone()
+                                        } else {
+                                            Vec::new()
+                                        },
                                     };
                                     match p.design() {
                                         Err(e) => {

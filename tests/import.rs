@@ -313,7 +313,15 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
         return;
     }
     let o = potmac()
-        .args(["infer", "--per-layer", "--sim", "icarus", "--array", "4x4:ws", "--out"])
+        .args([
+            "infer",
+            "--per-layer",
+            "--sim",
+            "icarus",
+            "--array",
+            "4x4:ws",
+            "--out",
+        ])
         .arg(dir.join("hdl"))
         .arg(&out)
         .output()

@@ -16,7 +16,7 @@ use crate::config::{
 use crate::hw::array::{Gemm, GemmShape};
 use crate::qat::arch::LayerKind;
 use crate::qat::integer::IntModel;
-use crate::qat::quantizer::{FormatKind, ZeroSpec};
+use crate::qat::quantizer::{FormatKind, FormatSpec, ZeroSpec};
 use std::path::Path;
 
 /// Errors while mapping a model onto arrays (messages never repeat their `source`: see the
@@ -90,6 +90,26 @@ pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), DeployError>
     Ok((e.model, e.inputs))
 }
 
+/// The config `weights` section of an exported layer format.
+pub fn raw_weights(f: &FormatSpec) -> RawWeights {
+    RawWeights {
+        format: match f.kind {
+            FormatKind::Uniform => "uniform",
+            FormatKind::Pot => "pot",
+            FormatKind::Apot => "apot",
+        }
+        .into(),
+        bits: f.bits,
+        zero: (f.kind == FormatKind::Pot).then(|| {
+            match f.zero {
+                ZeroSpec::Code => "code",
+                ZeroSpec::None => "none",
+            }
+            .to_string()
+        }),
+    }
+}
+
 /// Map every layer of `model`, run on `inputs` (integer input samples), onto an array of the
 /// given shape: a dense layer is one GEMM (samples × inputs by inputs × outputs), a convolution
 /// its im2col GEMM (samples·positions × in_c·k·k by in_c·k·k × out_c), before pooling.
@@ -148,22 +168,7 @@ pub fn layer_runs(
         let f = &layer.format;
         let raw = RawConfig {
             name: format!("{prefix}_layer{l}"),
-            weights: RawWeights {
-                format: match f.kind {
-                    FormatKind::Uniform => "uniform",
-                    FormatKind::Pot => "pot",
-                    FormatKind::Apot => "apot",
-                }
-                .into(),
-                bits: f.bits,
-                zero: (f.kind == FormatKind::Pot).then(|| {
-                    match f.zero {
-                        ZeroSpec::Code => "code",
-                        ZeroSpec::None => "none",
-                    }
-                    .to_string()
-                }),
-            },
+            weights: raw_weights(f),
             activations: RawActivations {
                 bits: model.act_bits,
                 signed: false,

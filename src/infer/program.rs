@@ -3,14 +3,11 @@
 //! weight and bias memory images ([`Program`]) and the activation words of an image.
 
 use super::InferError;
-use crate::config::{
-    ArrayShape, Dataflow, Design, RawAccel, RawActivations, RawArray, RawConfig, RawWeights,
-};
+use crate::config::{ArrayShape, Dataflow, Design, RawAccel, RawActivations, RawArray, RawConfig};
 use crate::emit::hex;
 use crate::hw::accel::{AccelWidths, Descriptor, COUNT_BITS, MAX_S, M_BITS};
 use crate::qat::arch::LayerKind;
 use crate::qat::integer::IntModel;
-use crate::qat::quantizer::{FormatKind, ZeroSpec};
 
 /// (K, N) of every layer; only dense layers run on the accelerator.
 pub fn dense_shapes(model: &IntModel) -> Result<Vec<(u32, u32)>, InferError> {
@@ -73,22 +70,7 @@ pub fn accel_design(
     let words = |n: u32| n.div_ceil(side);
     let mut raw = RawConfig {
         name: name.into(),
-        weights: RawWeights {
-            format: match f.kind {
-                FormatKind::Uniform => "uniform",
-                FormatKind::Pot => "pot",
-                FormatKind::Apot => "apot",
-            }
-            .into(),
-            bits: f.bits,
-            zero: (f.kind == FormatKind::Pot).then(|| {
-                match f.zero {
-                    ZeroSpec::Code => "code",
-                    ZeroSpec::None => "none",
-                }
-                .to_string()
-            }),
-        },
+        weights: crate::deploy::raw_weights(&f),
         activations: RawActivations {
             bits: model.act_bits,
             signed: false,

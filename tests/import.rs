@@ -333,4 +333,31 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(stdout.matches("PASS").count(), 2, "{stdout}");
+    // The whole accelerator (controller, array, post-op unit) runs every test image of the
+    // imported network, and its accuracy is the integer model's, which is the PTQ accuracy
+    // the import reported.
+    let rep: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(rep["sources"][0]["file"], "torch_digits_mlp.safetensors");
+    let int_correct = (rep["ptq"]["int_acc"].as_f64().unwrap() * 360.0).round() as u64;
+    let o = potmac()
+        .args([
+            "-q", "infer", "--sim", "icarus", "--array", "8x8:ws", "--out",
+        ])
+        .arg(dir.join("accel"))
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let pct = 100.0 * int_correct as f64 / 360.0;
+    let want = format!(
+        "360/360 images, hardware top-1 {pct:.2} % ({int_correct}/360), integer model {pct:.2} % ({int_correct}/360)"
+    );
+    assert!(text.contains(&want), "want `{want}` in\n{text}");
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
 }

@@ -140,6 +140,9 @@ pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
             data,
         });
     }
+    // The header is a JSON map whose order the reader does not keep: natural name order makes
+    // the report (and any message listing tensors) the same on every run.
+    out.sort_by_key(|t| natural_key(&t.name));
     Ok(out)
 }
 
@@ -191,12 +194,13 @@ pub fn read_npy(path: &Path) -> Result<Tensor, QatError> {
     Ok(Tensor { name, shape, data })
 }
 
-/// Read weights from `paths`: one `.safetensors` file, or `.npy` files and folders of them.
-pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
+/// The weight files `paths` name: one `.safetensors` file, or `.npy` files and the `.npy`
+/// files of the folders given (sorted by name).
+pub fn weight_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, QatError> {
     let is_st = |p: &Path| p.extension().is_some_and(|e| e == "safetensors");
     if let [p] = paths {
         if is_st(p) {
-            return read_safetensors(p);
+            return Ok(vec![p.clone()]);
         }
     }
     let mut files = Vec::new();
@@ -228,6 +232,17 @@ pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
                 p,
                 "expected a .safetensors file, .npy files or a folder of .npy files",
             ));
+        }
+    }
+    Ok(files)
+}
+
+/// Read weights from `paths`: one `.safetensors` file, or `.npy` files and folders of them.
+pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
+    let files = weight_files(paths)?;
+    if let [f] = &files[..] {
+        if f.extension().is_some_and(|e| e == "safetensors") {
+            return read_safetensors(f);
         }
     }
     let mut out: Vec<Tensor> = Vec::new();

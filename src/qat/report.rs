@@ -193,12 +193,21 @@ impl Report<'_> {
     }
 }
 
-/// `report.json` of `potmac import` (and the source of its `report.md`).
+/// One weight file read by `potmac import`.
+#[derive(Debug, Serialize)]
+pub struct SourceFile {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What `potmac import` writes as `report.json` (and renders as `report.md`).
 #[derive(Debug, Serialize)]
 pub struct ImportReport<'a> {
     pub dataset: &'a str,
-    /// The weight files as given on the command line.
-    pub sources: Vec<String>,
+    /// The weight files: file name (no folder, so the report does not depend on where it was
+    /// run), size and SHA-256 of each.
+    pub sources: Vec<SourceFile>,
     /// Every imported tensor: name and shape.
     pub tensors: Vec<(String, Vec<usize>)>,
     pub arch: &'a Arch,
@@ -226,7 +235,13 @@ impl ImportReport<'_> {
             r.dataset,
             r.qat.weights.label()
         );
-        let _ = writeln!(s, "- weights: {}", r.sources.join(", "));
+        for f in &r.sources {
+            let _ = writeln!(
+                s,
+                "- weights: `{}` ({} bytes, sha256 {})",
+                f.file, f.bytes, f.sha256
+            );
+        }
         for (name, shape) in &r.tensors {
             let _ = writeln!(s, "  - `{name}` {shape:?}");
         }

@@ -212,13 +212,13 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
     let dataset_name = if digits { "digits" } else { "fashion-mnist" };
     let arch = build_arch(&data, model, &args.hidden, &args.channels);
     ui.note(&format!(
-        "qat: {dataset_name} ({} train / {} validation / {} test), {model_name}, {}, act {} bits, recipe {:?}, {threads} threads",
+        "qat: {dataset_name} ({} train / {} validation / {} test), {model_name}, {}, act {} bits, recipe {}, {threads} threads",
         data.train.len(),
         data.val.len(),
         data.test.len(),
         set.q.weights.label(),
         args.act_bits,
-        set.recipe
+        clap::ValueEnum::to_possible_value(&args.recipe).map_or_else(String::new, |v| v.get_name().to_string())
     ));
     let mut prog = EpochNotes { ui };
     let (qcfg, fp_cfg, qat_cfg) = (&set.q, set.fp, set.qat);

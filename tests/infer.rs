@@ -2,7 +2,8 @@
 //! MLP of `potmac qat --dataset digits --weights pot:4` (default run) runs all 360 test images
 //! on Verilator and 50 on Icarus with the hardware's prediction, logits and cycles equal to the
 //! integer model's and the cycle model's; a wrong rounding constant in the post-op unit and an
-//! off-by-one in the sequencer each make `infer` exit 1. The post-op unit's own testbench
+//! off-by-one in the sequencer each make `infer` exit 1; the output-stationary accelerator runs
+//! all 360 images on Verilator with the same result. The post-op unit's own testbench
 //! passes on both simulators and fails on the planted bug, and every accelerator module is
 //! lint-clean. The post-op golden model is anchored on the integer model's requantization.
 
@@ -118,6 +119,35 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
         text.contains("FAIL sample 15: the hardware gave no class"),
         "{text}"
     );
+
+    // The output-stationary accelerator: the same predictions and logits, its own cycle model.
+    let o = potmac()
+        .args([
+            "-q",
+            "infer",
+            "--array",
+            "8x8:os",
+            "--sim",
+            "verilator",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&model)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains(
+            "infer_pot4_os8x8 verilator: 360/360 images, hardware top-1 98.89 % (356/360), integer model 98.89 % (356/360)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
 }
 
 #[test]

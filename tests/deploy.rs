@@ -6,35 +6,34 @@
 
 mod common;
 
-use common::{have, potmac, scratch};
+use common::{have, potmac, run_ok, scratch};
 use potmac::config::{ArrayShape, Dataflow};
 use potmac::deploy::{layer_runs, read_export, DeployError};
 use potmac::tools::{icarus, verilator};
 
 fn export(dir: &std::path::Path, weights: &str, model: &str) {
-    let o = potmac()
-        .args([
-            "qat",
-            "--dataset",
-            "digits",
-            "--model",
-            model,
-            "--weights",
-            weights,
-            "--hidden",
-            "12",
-            "--fp-epochs",
-            "3",
-            "--epochs",
-            "1",
-            "--golden-samples",
-            "3",
-            "--out",
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(
+        potmac()
+            .args([
+                "qat",
+                "--dataset",
+                "digits",
+                "--model",
+                model,
+                "--weights",
+                weights,
+                "--hidden",
+                "12",
+                "--fp-epochs",
+                "3",
+                "--epochs",
+                "1",
+                "--golden-samples",
+                "3",
+                "--out",
+            ])
+            .arg(dir),
+    );
 }
 
 #[test]

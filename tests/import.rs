@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{have, potmac, root, scratch};
+use common::{have, potmac, root, run_ok, scratch};
 use potmac::qat::data::digits;
 use potmac::qat::import::{build_network, read_weights, ArchSpec};
 use potmac::qat::integer::IntModel;
@@ -81,15 +81,14 @@ fn mlp_tensors() -> Vec<T> {
     ]
 }
 
-fn import(files: &[&Path], out: &Path, extra: &[&str]) -> std::process::Output {
-    potmac()
-        .arg("import")
+fn import(files: &[&Path], out: &Path, extra: &[&str]) -> std::process::Command {
+    let mut cmd = potmac();
+    cmd.arg("import")
         .args(files)
         .args(["--arch", "mlp:64,16,10", "--dataset", "digits", "--out"])
         .arg(out)
-        .args(extra)
-        .output()
-        .unwrap()
+        .args(extra);
+    cmd
 }
 
 #[test]
@@ -105,7 +104,7 @@ fn safetensors_and_npy_imports_give_the_same_export() {
     }
     // The reader returns exactly what was written, and the network holds it in its layout.
     for src in [vec![st.clone()], vec![npy.clone()]] {
-        let read = read_weights(&src).unwrap();
+        let read = read_weights(&src).unwrap().tensors;
         let arch = ArchSpec::parse("mlp:64,16,10")
             .unwrap()
             .arch((1, 8, 8), 10)
@@ -115,17 +114,18 @@ fn safetensors_and_npy_imports_give_the_same_export() {
         assert_eq!(net.biases[1], tensors[3].2);
     }
     let (a, b) = (dir.join("out_st"), dir.join("out_npy"));
-    let o = import(&[&st], &a, &["--weights", "pot:4"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = run_ok(&mut import(&[&st], &a, &["--weights", "pot:4"]));
     assert!(stdout.contains("PTQ (integer path)"), "{stdout}");
     let files: Vec<PathBuf> = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
         .iter()
         .map(|n| npy.join(format!("{n}.npy")))
         .collect();
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    let o = import(&refs, &b, &["--weights", "pot:4", "--layers", "fc1,fc2"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(&mut import(
+        &refs,
+        &b,
+        &["--weights", "pot:4", "--layers", "fc1,fc2"],
+    ));
     for f in [
         "model.json",
         "manifest.json",
@@ -201,7 +201,7 @@ fn bad_weight_files_exit_2_naming_the_tensor_and_write_nothing() {
         let f = dir.join(name);
         std::fs::write(&f, bytes).unwrap();
         let out = dir.join(format!("out_{name}"));
-        let o = import(&[&f], &out, &[]);
+        let o = import(&[&f], &out, &[]).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{name}: {err}");
         assert!(err.contains(want), "{name}: `{want}` not in: {err}");
@@ -216,7 +216,7 @@ fn bad_weight_files_exit_2_naming_the_tensor_and_write_nothing() {
     }
     let bytes = npy_bytes(&good[2].1, &good[2].2);
     std::fs::write(npy.join("fc2.weight.npy"), &bytes[..bytes.len() - 4]).unwrap();
-    let o = import(&[&npy], &dir.join("out_npy"), &[]);
+    let o = import(&[&npy], &dir.join("out_npy"), &[]).output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("fc2.weight.npy"), "{err}");
@@ -238,7 +238,9 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fx.join("torch_digits_mlp.json")).unwrap())
             .unwrap();
-    let tensors = read_weights(&[fx.join("torch_digits_mlp.safetensors")]).unwrap();
+    let tensors = read_weights(&[fx.join("torch_digits_mlp.safetensors")])
+        .unwrap()
+        .tensors;
     let d = digits().unwrap();
     let arch = ArchSpec::parse("mlp:64,32,10")
         .unwrap()
@@ -289,22 +291,21 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
     // Through the command line, and the export runs bit-exactly on a generated array.
     let dir = scratch("import_torch");
     let out = dir.join("export");
-    let o = potmac()
-        .arg("import")
-        .arg(fx.join("torch_digits_mlp.safetensors"))
-        .args([
-            "--arch",
-            "mlp:64,32,10",
-            "--weights",
-            "pot:4",
-            "--dataset",
-            "digits",
-        ])
-        .args(["--golden-samples", "2", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(
+        potmac()
+            .arg("import")
+            .arg(fx.join("torch_digits_mlp.safetensors"))
+            .args([
+                "--arch",
+                "mlp:64,32,10",
+                "--weights",
+                "pot:4",
+                "--dataset",
+                "digits",
+            ])
+            .args(["--golden-samples", "2", "--out"])
+            .arg(&out),
+    );
     let cli: IntModel =
         serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
     assert_eq!(cli, im);
@@ -312,25 +313,19 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
     if !have(&[icarus::IVERILOG, icarus::VVP]) {
         return;
     }
-    let o = potmac()
-        .args([
-            "infer",
-            "--per-layer",
-            "--sim",
-            "icarus",
-            "--array",
-            "4x4:ws",
-            "--out",
-        ])
-        .arg(dir.join("hdl"))
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let stdout = run_ok(
+        potmac()
+            .args([
+                "infer",
+                "--per-layer",
+                "--sim",
+                "icarus",
+                "--array",
+                "4x4:ws",
+                "--out",
+            ])
+            .arg(dir.join("hdl"))
+            .arg(&out),
     );
     assert_eq!(stdout.matches("PASS").count(), 2, "{stdout}");
     // The whole accelerator (controller, array, post-op unit) runs every test image of the
@@ -340,19 +335,13 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(rep["sources"][0]["file"], "torch_digits_mlp.safetensors");
     let int_correct = (rep["ptq"]["int_acc"].as_f64().unwrap() * 360.0).round() as u64;
-    let o = potmac()
-        .args([
-            "-q", "infer", "--sim", "icarus", "--array", "8x8:ws", "--out",
-        ])
-        .arg(dir.join("accel"))
-        .arg(&out)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let text = run_ok(
+        potmac()
+            .args([
+                "-q", "infer", "--sim", "icarus", "--array", "8x8:ws", "--out",
+            ])
+            .arg(dir.join("accel"))
+            .arg(&out),
     );
     let pct = 100.0 * int_correct as f64 / 360.0;
     let want = format!(

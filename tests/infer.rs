@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{have, lint_clean_rtl, potmac, root, scratch};
+use common::{have, lint_clean_rtl, potmac, root, run_ok, scratch};
 use potmac::config::Design;
 use potmac::hw::accel::{PostopWidths, MAX_S};
 use potmac::qat::integer::{requant_params, requantize};
@@ -19,20 +19,19 @@ use std::path::Path;
 
 /// The default digits run: 98.89 % with the integer model (docs/qat.md).
 fn export(dir: &Path) {
-    let o = potmac()
-        .args([
-            "-q",
-            "qat",
-            "--dataset",
-            "digits",
-            "--weights",
-            "pot:4",
-            "--out",
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    run_ok(
+        potmac()
+            .args([
+                "-q",
+                "qat",
+                "--dataset",
+                "digits",
+                "--weights",
+                "pot:4",
+                "--out",
+            ])
+            .arg(dir),
+    );
 }
 
 fn infer(export: &Path, out: &Path, args: &[&str]) -> (Option<i32>, String) {
@@ -121,25 +120,19 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
     );
 
     // The output-stationary accelerator: the same predictions and logits, its own cycle model.
-    let o = potmac()
-        .args([
-            "-q",
-            "infer",
-            "--array",
-            "8x8:os",
-            "--sim",
-            "verilator",
-            "--out",
-        ])
-        .arg(&out)
-        .arg(&model)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
+    let text = run_ok(
+        potmac()
+            .args([
+                "-q",
+                "infer",
+                "--array",
+                "8x8:os",
+                "--sim",
+                "verilator",
+                "--out",
+            ])
+            .arg(&out)
+            .arg(&model),
     );
     assert!(
         text.contains(

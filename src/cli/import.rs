@@ -9,12 +9,12 @@ use super::ui::Ui;
 use super::Verdict;
 use crate::qat::data::{self, Dataset};
 use crate::qat::export::write_export;
-use crate::qat::import::{build_network, read_weights, weight_files, ArchSpec};
+use crate::qat::import::{build_network, read_weights, ArchSpec};
 use crate::qat::integer::IntModel;
 use crate::qat::optim::OptimizerKind;
 use crate::qat::pipeline::verify;
 use crate::qat::quantizer::FormatSpec;
-use crate::qat::report::{pct, ImportReport, LayerSummary, SourceFile};
+use crate::qat::report::{pct, ImportReport, LayerSummary};
 use crate::qat::train::{evaluate, init_quant, train, QatConfig, TrainConfig};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -118,31 +118,15 @@ fn load(args: &Args) -> Result<(Dataset, &'static str)> {
     Ok((d, name))
 }
 
-/// Name, size and SHA-256 of every weight file read.
-fn source_files(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
-    weight_files(paths)?
-        .iter()
-        .map(|f| {
-            let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
-            Ok(SourceFile {
-                file: f
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                bytes: bytes.len() as u64,
-                sha256: crate::qat::export::sha256_hex(&bytes),
-            })
-        })
-        .collect()
-}
-
 /// Run `potmac import`: a disagreement of the integer path with the fake-quant path is a
 /// verification failure (exit 1); bad files, names or shapes are input errors (exit 2) and
 /// write nothing.
 pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
-    let tensors = read_weights(&args.files)?;
+    let weights = read_weights(&args.files)?;
+    let tensors = &weights.tensors;
     let (data, dataset) = load(args)?;
     let arch = args.arch.arch(data.shape, data.classes)?;
-    let mut net = build_network(arch, &tensors, args.layers.as_deref())?;
+    let mut net = build_network(arch, tensors, args.layers.as_deref())?;
     super::qat::use_threads(args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     }))?;
@@ -214,7 +198,7 @@ pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
     )?;
     let report = ImportReport {
         dataset,
-        sources: source_files(&args.files)?,
+        sources: weights.sources,
         tensors: tensors
             .iter()
             .map(|t| (t.name.clone(), t.shape.clone()))

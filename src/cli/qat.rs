@@ -218,7 +218,7 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         data.test.len(),
         set.q.weights.label(),
         args.act_bits,
-        clap::ValueEnum::to_possible_value(&args.recipe).map_or_else(String::new, |v| v.get_name().to_string())
+        set.recipe.name()
     ));
     let mut prog = EpochNotes { ui };
     let (qcfg, fp_cfg, qat_cfg) = (&set.q, set.fp, set.qat);

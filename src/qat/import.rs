@@ -18,7 +18,9 @@
 //! folder holding them.
 
 use super::arch::{Arch, LayerKind};
+use super::export::sha256_hex;
 use super::model::Network;
+use super::report::SourceFile;
 use super::QatError;
 use std::path::{Path, PathBuf};
 
@@ -105,13 +107,25 @@ fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
     QatError::Import(format!("{}: {msg}", path.display()))
 }
 
-/// Read every tensor of a safetensors file.
-pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
+/// Read `path` once: its bytes, and its name, size and SHA-256 for the report.
+fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
     let bytes = std::fs::read(path).map_err(|source| QatError::Io {
         path: path.display().to_string(),
         source,
     })?;
-    let st = safetensors::SafeTensors::deserialize(&bytes)
+    let source = SourceFile {
+        file: path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(&bytes),
+    };
+    Ok((bytes, source))
+}
+
+/// Every tensor of the safetensors file `path` whose contents are `bytes`.
+fn parse_safetensors(path: &Path, bytes: &[u8]) -> Result<Vec<Tensor>, QatError> {
+    let st = safetensors::SafeTensors::deserialize(bytes)
         .map_err(|e| import_err(path, format!("not a valid safetensors file: {e}")))?;
     let mut out = Vec::new();
     for (name, view) in st.tensors() {
@@ -146,19 +160,16 @@ pub fn read_safetensors(path: &Path) -> Result<Vec<Tensor>, QatError> {
     Ok(out)
 }
 
-/// Read one `.npy` file as the tensor named after it (`fc1.weight.npy` → `fc1.weight`).
-pub fn read_npy(path: &Path) -> Result<Tensor, QatError> {
+/// The `.npy` file `path` (contents `bytes`) as the tensor named after it
+/// (`fc1.weight.npy` → `fc1.weight`).
+fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Tensor, QatError> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(|n| n.strip_suffix(".npy"))
         .ok_or_else(|| import_err(path, "an .npy file must be named <tensor name>.npy"))?
         .to_string();
-    let bytes = std::fs::read(path).map_err(|source| QatError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let npy = npyz::NpyFile::new(&bytes[..])
+    let npy = npyz::NpyFile::new(bytes)
         .map_err(|e| import_err(path, format!("not a valid .npy file: {e}")))?;
     let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
     if npy.order() == npyz::Order::Fortran && shape.iter().filter(|&&d| d > 1).count() > 1 {
@@ -237,23 +248,39 @@ pub fn weight_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, QatError> {
     Ok(files)
 }
 
+/// Float tensors read from weight files, and the files they came from.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    pub tensors: Vec<Tensor>,
+    /// Name, size and SHA-256 of every file read, in reading order.
+    pub sources: Vec<SourceFile>,
+}
+
 /// Read weights from `paths`: one `.safetensors` file, or `.npy` files and folders of them.
-pub fn read_weights(paths: &[PathBuf]) -> Result<Vec<Tensor>, QatError> {
+/// Each file is read once.
+pub fn read_weights(paths: &[PathBuf]) -> Result<Weights, QatError> {
     let files = weight_files(paths)?;
     if let [f] = &files[..] {
         if f.extension().is_some_and(|e| e == "safetensors") {
-            return read_safetensors(f);
+            let (bytes, source) = read_file(f)?;
+            return Ok(Weights {
+                tensors: parse_safetensors(f, &bytes)?,
+                sources: vec![source],
+            });
         }
     }
-    let mut out: Vec<Tensor> = Vec::new();
+    let mut tensors: Vec<Tensor> = Vec::new();
+    let mut sources = Vec::new();
     for f in &files {
-        let t = read_npy(f)?;
-        if out.iter().any(|o| o.name == t.name) {
+        let (bytes, source) = read_file(f)?;
+        let t = parse_npy(f, &bytes)?;
+        if tensors.iter().any(|o| o.name == t.name) {
             return Err(import_err(f, format!("tensor `{}` given twice", t.name)));
         }
-        out.push(t);
+        tensors.push(t);
+        sources.push(source);
     }
-    Ok(out)
+    Ok(Weights { tensors, sources })
 }
 
 /// Natural order: digit runs compare as numbers (`fc2` < `fc10`, `0` < `2` < `10`).

@@ -58,6 +58,14 @@ pub struct RecipeDefaults {
 }
 
 impl Recipe {
+    /// The name `--recipe` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::Fast => "fast",
+            Recipe::Paper => "paper",
+        }
+    }
+
     /// The defaults for a small (digits) or a large (Fashion-MNIST) data set.
     pub fn defaults(self, small: bool) -> RecipeDefaults {
         match self {

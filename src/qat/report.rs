@@ -108,8 +108,8 @@ impl Report<'_> {
         );
         let _ = writeln!(
             s,
-            "- recipe: {:?} (FP: {} epochs max, patience {}; QAT: {} epochs, lr {:.0e}, ×{} every {} epochs); seed {}; {} threads",
-            r.recipe,
+            "- recipe: {} (FP: {} epochs max, patience {}; QAT: {} epochs, lr {:.0e}, ×{} every {} epochs); seed {}; {} threads",
+            r.recipe.name(),
             r.fp.epochs,
             r.fp.patience,
             r.qat_train.epochs,
@@ -194,7 +194,7 @@ impl Report<'_> {
 }
 
 /// One weight file read by `potmac import`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceFile {
     pub file: String,
     pub bytes: u64,

@@ -86,6 +86,20 @@ pub fn potmac() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_potmac"))
 }
 
+/// Run `cmd` and return its stdout; a non-zero exit panics with stdout and stderr.
+pub fn run_ok(cmd: &mut std::process::Command) -> String {
+    let o = cmd.output().expect("the command starts");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{:?} exited with {:?}\n{stdout}{}",
+        cmd,
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

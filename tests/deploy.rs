@@ -6,35 +6,10 @@
 
 mod common;
 
-use common::{have, potmac, run_ok, scratch};
+use common::{have, potmac, scratch, tiny_export};
 use potmac::config::{ArrayShape, Dataflow};
 use potmac::deploy::{layer_runs, read_export, DeployError};
 use potmac::tools::{icarus, verilator};
-
-fn export(dir: &std::path::Path, weights: &str, model: &str) {
-    run_ok(
-        potmac()
-            .args([
-                "qat",
-                "--dataset",
-                "digits",
-                "--model",
-                model,
-                "--weights",
-                weights,
-                "--hidden",
-                "12",
-                "--fp-epochs",
-                "3",
-                "--epochs",
-                "1",
-                "--golden-samples",
-                "3",
-                "--out",
-            ])
-            .arg(dir),
-    );
-}
 
 #[test]
 fn trained_layers_run_bit_exactly_on_generated_arrays() {
@@ -50,7 +25,7 @@ fn trained_layers_run_bit_exactly_on_generated_arrays() {
         ("pot:3", "cnn", "4x4:ws", 3),
     ] {
         let model = base.join(format!("{net}-{}", weights.replace(':', "-")));
-        export(&model, weights, net);
+        tiny_export(&model, weights, net);
         let o = potmac()
             .args([
                 "infer",
@@ -80,7 +55,7 @@ fn trained_layers_run_bit_exactly_on_generated_arrays() {
 #[test]
 fn a_wrong_bias_or_weight_mapping_is_caught_before_simulation() {
     let base = scratch("deploy_check");
-    export(&base, "uniform:4", "mlp");
+    tiny_export(&base, "uniform:4", "mlp");
     let (model, inputs) = read_export(&base).unwrap();
     assert_eq!(inputs.len(), 3);
     let shape = ArrayShape {

@@ -5,36 +5,11 @@
 
 mod common;
 
-use common::{potmac, scratch};
+use common::{potmac, scratch, tiny_export};
 use potmac::qat::export::sha256_hex;
 use potmac::qat::verify::{load_export, parse_hex};
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn export(dir: &Path) {
-    let o = potmac()
-        .args([
-            "qat",
-            "--dataset",
-            "digits",
-            "--weights",
-            "pot:4",
-            "--hidden",
-            "12",
-            "--fp-epochs",
-            "3",
-            "--epochs",
-            "1",
-            "--golden-samples",
-            "3",
-            "-q",
-            "--out",
-        ])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
 
 fn copy(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
@@ -90,7 +65,7 @@ fn flip_first_digit(s: String) -> String {
 fn exports_carry_code_tables_and_checksums_and_every_corruption_is_refused() {
     let base = scratch("export");
     let good = base.join("good");
-    export(&good);
+    tiny_export(&good, "pot:4", "mlp");
     let e = load_export(&good).expect("a fresh export verifies");
     // The code table is the format's own: PoT 4-bit with a zero code, by hand.
     let model: serde_json::Value =

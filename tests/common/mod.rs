@@ -100,6 +100,18 @@ pub fn run_ok(cmd: &mut std::process::Command) -> String {
     stdout
 }
 
+/// A small, fast digits export into `dir`: 12 hidden units (MLP), 3 float epochs, 1
+/// QAT epoch, 3 golden samples, the given weight format and model (`mlp` or `cnn`).
+pub fn tiny_export(dir: &Path, weights: &str, model: &str) {
+    run_ok(
+        potmac()
+            .args(["-q", "qat", "--dataset", "digits", "--model", model])
+            .args(["--weights", weights, "--hidden", "12", "--fp-epochs", "3"])
+            .args(["--epochs", "1", "--golden-samples", "3", "--out"])
+            .arg(dir),
+    );
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -32,6 +32,7 @@ pub mod cli;
 pub mod config;
 pub mod deploy;
 pub mod emit;
+pub mod flow;
 pub mod hw;
 pub mod infer;
 pub mod power;

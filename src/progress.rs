@@ -34,6 +34,11 @@ pub trait Progress {
     fn command(&self, cwd: &Path, program: &str, args: &[String]) {
         let _ = (cwd, program, args);
     }
+    /// An informational line for the user (e.g. that the run waits for another one's lock);
+    /// not a result.
+    fn note(&self, line: &str) {
+        let _ = line;
+    }
 }
 
 /// The no-op observer.
@@ -107,6 +112,11 @@ pub fn step(name: &str, len: Option<u64>) -> Step {
 /// Report an external command about to run (see [`Progress::command`]).
 pub fn command(cwd: &Path, program: &str, args: &[String]) {
     with_current(|p| p.command(cwd, program, args));
+}
+
+/// Report an informational line (see [`Progress::note`]).
+pub fn note(line: &str) {
+    with_current(|p| p.note(line));
 }
 
 /// The last component of a path, for step names (`hdl_out/pot_w4a8` → `pot_w4a8`).

@@ -8,6 +8,7 @@ use common::{root, scratch, Scratch};
 use potmac::config::Design;
 use potmac::emit::{self, Options};
 use potmac::hw::array::{cycles, test_gemms, GemmShape};
+use potmac::tools::Sim;
 use potmac::tools::{self, icarus, verilator, SimOutcome, Tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,8 +61,8 @@ fn simulate(d: &Design, opts: &Options, out: &Path, sim: &str) -> (SimOutcome, S
     let b = emit::bundle(d, opts).unwrap();
     let dir = emit::write(&b, out).unwrap();
     let (outcome, log) = match sim {
-        "icarus" => icarus::simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT),
-        _ => verilator::simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT),
+        "icarus" => Sim::Icarus.simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT, false),
+        _ => Sim::Verilator.simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT, false),
     }
     .unwrap_or_else(|e| panic!("{} on {sim}: {e}", d.name));
     (outcome, std::fs::read_to_string(log).unwrap())
@@ -371,7 +372,9 @@ fn psum_mac_with_zero_psum_is_the_plain_mac() {
             acc - 1
         );
         std::fs::write(dir.join(format!("rtl/{name}_mac.v")), psum_rtl + &wrapper).unwrap();
-        let (outcome, log) = icarus::simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT).unwrap();
+        let (outcome, log) = Sim::Icarus
+            .simulate(&dir, &b.tb_top, &b.tb_file, TIMEOUT, false)
+            .unwrap();
         assert!(
             matches!(outcome, SimOutcome::Pass(n) if n as usize == b.vectors),
             "{name}: {outcome:?} {}",

@@ -9,7 +9,6 @@ mod common;
 use common::{have, lint_clean, potmac, root, scratch};
 use potmac::tools::{icarus, verilator, yosys};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const NARROW: [&str; 4] = [
     "uniform_w4a8_acc16",
@@ -85,30 +84,7 @@ fn paper16_designs_prove_and_their_references_pass_the_vectors() {
                 .any(|l| l.starts_with(n) && l.contains(" proven (")),
             "{n}: {text}"
         );
-        let dir = out.join(n);
-        let reference = std::fs::read_to_string(dir.join(format!("formal/{n}_ref.v"))).unwrap();
-        let renamed = reference.replace(&format!("module {n}_ref ("), &format!("module {n}_mac ("));
-        assert_ne!(renamed, reference);
-        std::fs::write(dir.join("build_ref.v"), renamed).unwrap();
-        let o = Command::new("iverilog")
-            .args(["-g2012", "-Wall", "-o", "ref.vvp", "-s"])
-            .arg(format!("tb_{n}"))
-            .arg("build_ref.v")
-            .arg(format!("tb/tb_{n}.v"))
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let o = Command::new("vvp")
-            .args(["-n", "ref.vvp"])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let log = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && log.lines().any(|l| l.starts_with("PASS ")),
-            "{n}: the reference fails the golden vectors:\n{log}"
-        );
+        common::simulate_reference(&out.join(n), n);
     }
 }
 

@@ -235,33 +235,7 @@ fn reference_model_passes_the_golden_vectors() {
         .unwrap();
     assert!(st.success());
     for name in ["apot_w4a8", "pot_w4a8", "uniform_w4a8", "uniform_w8a8"] {
-        let dir = out.join(name);
-        let text = std::fs::read_to_string(dir.join(format!("formal/{name}_ref.v"))).unwrap();
-        let renamed = text.replace(
-            &format!("module {name}_ref ("),
-            &format!("module {name}_mac ("),
-        );
-        assert_ne!(renamed, text);
-        std::fs::write(dir.join("build_ref.v"), renamed).unwrap();
-        let o = Command::new("iverilog")
-            .args(["-g2012", "-Wall", "-o", "ref.vvp", "-s"])
-            .arg(format!("tb_{name}"))
-            .arg("build_ref.v")
-            .arg(format!("tb/tb_{name}.v"))
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let o = Command::new("vvp")
-            .args(["-n", "ref.vvp"])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let log = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && log.lines().any(|l| l.starts_with("PASS ")),
-            "{name}: the reference fails the golden vectors:\n{log}"
-        );
+        common::simulate_reference(&out.join(name), name);
     }
 }
 

@@ -12,6 +12,7 @@ use potmac::config::Design;
 use potmac::emit::batch::{batch, batch_results, write_batch, Batch};
 use potmac::emit::Options;
 use potmac::rng::Rng;
+use potmac::tools::Sim;
 use potmac::tools::{icarus, verilator, SimOutcome};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -130,8 +131,8 @@ fn run(sim: &str, dir: &Path, b: &Batch) -> (SimOutcome, String) {
     let t = Duration::from_secs(600);
     let bb = &b.bundle;
     let (r, log) = match sim {
-        "icarus" => icarus::simulate(dir, &bb.tb_top, &bb.tb_file, t),
-        _ => verilator::simulate(dir, &bb.tb_top, &bb.tb_file, t),
+        "icarus" => Sim::Icarus.simulate(dir, &bb.tb_top, &bb.tb_file, t, false),
+        _ => Sim::Verilator.simulate(dir, &bb.tb_top, &bb.tb_file, t, false),
     }
     .unwrap_or_else(|e| panic!("{sim} on {}: {e}", dir.display()));
     (r, std::fs::read_to_string(log).unwrap())

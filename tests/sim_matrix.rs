@@ -7,6 +7,7 @@ mod common;
 
 use common::{design, have, scratch};
 use potmac::emit::{self, Options};
+use potmac::tools::Sim;
 use potmac::tools::{icarus, verilator, SimOutcome};
 use std::time::Duration;
 
@@ -70,9 +71,13 @@ fn corner_matrix_passes_on_icarus_and_verilator() {
         let b = emit::bundle(&d, &opts).unwrap();
         let dir = emit::write(&b, &out).unwrap();
         let want = SimOutcome::Pass(b.vectors as u64);
-        let (r, log) = icarus::simulate(&dir, &b.tb_top, &b.tb_file, t).unwrap();
+        let (r, log) = Sim::Icarus
+            .simulate(&dir, &b.tb_top, &b.tb_file, t, false)
+            .unwrap();
         assert_eq!(r, want, "icarus {y}: {}", log.display());
-        let (r, log) = verilator::simulate(&dir, &b.tb_top, &b.tb_file, t).unwrap();
+        let (r, log) = Sim::Verilator
+            .simulate(&dir, &b.tb_top, &b.tb_file, t, false)
+            .unwrap();
         assert_eq!(r, want, "verilator {y}: {}", log.display());
     }
 }

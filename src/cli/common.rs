@@ -1,15 +1,11 @@
-//! Helpers shared by subcommands: loading every config before doing any work, and writing
-//! design folders.
+//! What the subcommands share: the argument groups flattened into them (`#[command(flatten)]`,
+//! so each common flag has one definition and one default) and the value parsers.
 
-use super::ui::Ui;
-use crate::config::Design;
 use crate::emit;
-use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
+pub use crate::flow::DEFAULT_OUT;
+use crate::flow::{self, Regenerate, RunOpts, DEFAULT_TIMEOUT_SECS};
+use std::path::PathBuf;
 use std::time::Duration;
-
-/// Default output folder.
-pub const DEFAULT_OUT: &str = "hdl_out";
 
 /// A flag value that must be a whole number of at least 1 (a count, a size, seconds).
 pub fn at_least_one<T: std::str::FromStr + TryFrom<u64>>(s: &str) -> Result<T, String> {
@@ -33,73 +29,92 @@ pub fn vector_count(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Validate every config first, so a bad file stops the run before anything is written.
-pub fn load_designs(paths: &[PathBuf]) -> Result<Vec<Design>> {
-    if paths.is_empty() {
-        bail!("no config files given");
-    }
-    let mut designs: Vec<Design> = Vec::new();
-    for p in paths {
-        let d = Design::from_file(p)?;
-        if let Some(prev) = designs.iter().position(|x| x.name == d.name) {
-            bail!(
-                "{}: field `name`: `{}` is already used by {}",
-                p.display(),
-                d.name,
-                paths[prev].display()
-            );
-        }
-        designs.push(d);
-    }
-    Ok(designs)
+/// `--out` and `--timeout`: where design folders go and how long one tool run may take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Output folder; each design goes to OUT/<name>/.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    pub out: PathBuf,
+    /// Timeout per tool run (a simulator build or run, Yosys, nextpnr), in seconds; also how
+    /// long to wait for another potmac run that uses the same design folder.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = at_least_one::<u64>)]
+    pub timeout: u64,
 }
 
-/// How long a run waits for another run that uses the same design folder.
-pub const LOCK_WAIT: Duration = Duration::from_secs(600);
+impl RunArgs {
+    /// The flow options, writing folders afresh.
+    pub fn opts(&self) -> RunOpts {
+        RunOpts {
+            out: self.out.clone(),
+            timeout: Duration::from_secs(self.timeout),
+            regenerate: Regenerate::Always,
+        }
+    }
 
-/// Lock the folder `OUT/<name>` of every design for as long as the returned guards live, in
-/// name order (so two runs with overlapping designs cannot deadlock), saying on stderr when
-/// another run holds one.
+    /// The flow options, reusing the folders in OUT when `--no-generate` is given.
+    pub fn opts_with(&self, reuse: &ReuseArg) -> RunOpts {
+        RunOpts {
+            regenerate: if reuse.no_generate {
+                Regenerate::Reuse
+            } else {
+                Regenerate::Always
+            },
+            ..self.opts()
+        }
+    }
+}
+
+/// `--no-generate`: the same meaning in every command that has it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReuseArg {
+    /// Use the design folders already in OUT as they are (e.g. after editing their RTL or
+    /// vectors) instead of regenerating them; a folder a killed run left aside is recovered
+    /// first, and a folder with a generated file missing is an error naming it.
+    #[arg(long)]
+    pub no_generate: bool,
+}
+
+/// `--vectors` and `--seed` of the generated testbenches.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenArgs {
+    /// Seeded random vectors after the directed ones.
+    #[arg(long, default_value_t = emit::Options::default().vectors, value_parser = vector_count)]
+    pub vectors: usize,
+    /// Seed of the random vectors.
+    #[arg(long, default_value_t = emit::Options::default().seed)]
+    pub seed: u64,
+}
+
+impl GenArgs {
+    /// The generation options.
+    pub fn opts(&self) -> emit::Options {
+        emit::Options {
+            vectors: self.vectors,
+            seed: self.seed,
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FormatArg {
+    /// Output format: human-readable text or Markdown tables, CSV, or JSON Lines (one object
+    /// per result).
+    #[arg(long, value_enum, default_value_t = super::format::Format::Table)]
+    pub format: super::format::Format,
+}
+
+/// Load and check every config before anything is written.
+pub fn load_designs(paths: &[PathBuf]) -> anyhow::Result<Vec<crate::config::Design>> {
+    Ok(flow::load_designs(paths)?)
+}
+
+/// Lock design folders (see [`flow::lock_folders`]).
 pub fn lock_folders<'a>(
     names: impl IntoIterator<Item = &'a str>,
-    out: &Path,
-    ui: &Ui,
+    out: &std::path::Path,
+    _ui: &super::ui::Ui,
     wait: Duration,
-) -> Result<Vec<emit::DesignLock>> {
-    let mut names: Vec<&str> = names.into_iter().collect();
-    names.sort_unstable();
-    names.dedup();
-    names
-        .into_iter()
-        .map(|n| {
-            emit::DesignLock::acquire(out, n, wait, &mut |lock| {
-                ui.note(&format!(
-                    "waiting for another potmac run that uses {} (lock {}, up to {} s)",
-                    out.join(n).display(),
-                    lock.display(),
-                    wait.as_secs()
-                ))
-            })
-            .with_context(|| format!("locking `{n}`"))
-        })
-        .collect()
-}
-
-/// Render every design, then write them all; returns the bundles and their folders.
-pub fn generate_all(
-    designs: &[Design],
-    opts: &emit::Options,
-    out: &Path,
-) -> Result<Vec<(emit::Bundle, PathBuf)>> {
-    let bundles = designs
-        .iter()
-        .map(|d| emit::bundle(d, opts).with_context(|| format!("generating `{}`", d.name)))
-        .collect::<Result<Vec<_>>>()?;
-    bundles
-        .into_iter()
-        .map(|b| {
-            let dir = emit::write(&b, out).with_context(|| format!("writing `{}`", b.name))?;
-            Ok((b, dir))
-        })
-        .collect()
+) -> anyhow::Result<Vec<emit::DesignLock>> {
+    Ok(flow::lock_folders(names, out, wait)?)
 }

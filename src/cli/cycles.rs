@@ -2,13 +2,13 @@
 //! design (the formula of `docs/arrays.md`, which the generated testbenches check against the
 //! RTL cycle by cycle).
 
-use super::common::load_designs;
+use super::common::{load_designs, FormatArg};
 use super::format::{Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
-use crate::config::{ArrayShape, Design};
-use crate::hw::array::{cycles, CycleReport, GemmShape};
-use anyhow::{bail, Result};
+use crate::flow::cycles::CycleRow;
+use crate::hw::array::GemmShape;
+use anyhow::Result;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -21,9 +21,8 @@ pub struct Args {
     /// GEMM dimensions `M,K,N`: X is M×K, W is K×N (repeatable).
     #[arg(long, required = true, value_parser = parse_gemm)]
     gemm: Vec<GemmShape>,
-    /// Output format: a Markdown table, CSV, or JSON Lines.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 /// Largest GEMM dimension accepted.
@@ -49,61 +48,47 @@ pub fn parse_gemm(s: &str) -> Result<GemmShape, String> {
 /// Run `potmac cycles`.
 pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let designs = load_designs(&a.configs)?;
-    for (d, p) in designs.iter().zip(&a.configs) {
-        if d.array.is_none() {
-            bail!("{}: `{}` has no `array` section", p.display(), d.name);
-        }
-        if let Some(g) = a.gemm.iter().find(|g| g.k > d.max_dot_length) {
-            bail!(
-                "{}: K = {} exceeds max_dot_length {}: the accumulators would overflow",
-                p.display(),
-                g.k,
-                d.max_dot_length
-            );
-        }
-    }
-    if a.format == Format::Table {
+    let rows = crate::flow::cycles::run(&designs, &a.configs, &a.gemm)?;
+    if a.format.format == Format::Table {
         writeln!(
             ui,
             "| design | array | dataflow | M,K,N | tiles | period | latency | cycles | MACs | utilization |"
         )?;
         writeln!(ui, "|---|---|---|---|---|---|---|---|---|---|")?;
     }
-    let mut records = RecordWriter::new(ui, a.format);
-    for d in &designs {
-        let arr = d.array.expect("checked above");
-        for g in &a.gemm {
-            let r = cycles(&arr, *g);
-            if a.format == Format::Table {
-                writeln!(
-                    ui,
-                    "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
-                    d.name,
-                    arr.rows,
-                    arr.cols,
-                    arr.dataflow.name(),
-                    g.m,
-                    g.k,
-                    g.n,
-                    r.tiles,
-                    r.period,
-                    r.latency,
-                    r.total,
-                    r.macs,
-                    r.utilization
-                )?;
-            } else {
-                records.write(&record(d, &arr, g, &r))?;
-            }
+    let mut records = RecordWriter::new(ui, a.format.format);
+    for row in &rows {
+        let (arr, g, r) = (&row.array, &row.gemm, &row.report);
+        if a.format.format == Format::Table {
+            writeln!(
+                ui,
+                "| {} | {}x{} | {} | {},{},{} | {} | {} | {} | {} | {} | {:.4} |",
+                row.design,
+                arr.rows,
+                arr.cols,
+                arr.dataflow.name(),
+                g.m,
+                g.k,
+                g.n,
+                r.tiles,
+                r.period,
+                r.latency,
+                r.total,
+                r.macs,
+                r.utilization
+            )?;
+        } else {
+            records.write(&record(row))?;
         }
     }
     Ok(Verdict::Pass)
 }
 
 /// The fields of one result, as CSV columns and JSON keys.
-fn record(d: &Design, arr: &ArrayShape, g: &GemmShape, r: &CycleReport) -> Record {
+fn record(row: &CycleRow) -> Record {
+    let (arr, g, r) = (&row.array, &row.gemm, &row.report);
     vec![
-        ("design", Value::from(d.name.as_str())),
+        ("design", Value::from(row.design.as_str())),
         ("array", Value::from(format!("{}x{}", arr.rows, arr.cols))),
         ("dataflow", Value::from(arr.dataflow.name())),
         ("m", Value::from(g.m)),

@@ -23,7 +23,6 @@ mod qat_flags;
 mod sim;
 mod sweep;
 mod synth;
-mod synth_accel;
 mod ui;
 
 use clap::{Parser, Subcommand};

@@ -2,17 +2,15 @@
 //! [--delay unit|zero]`: the switched-capacitance energy proxy per MAC operation of each
 //! design's gate netlist ([`crate::power`]), with ratios to the first config.
 
-use super::common::{at_least_one, generate_all, load_designs, lock_folders, DEFAULT_OUT};
+use super::common::{at_least_one, load_designs, FormatArg, RunArgs};
 use super::format::{rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
-use crate::emit;
-use crate::power::{self, Delay, PowerError, PowerOptions, PowerReport, Stimulus};
-use crate::tools::{self, icarus, yosys};
-use anyhow::{bail, Context, Result};
+use crate::flow::power::Measured;
+use crate::power::{Delay, PowerOptions, PowerReport, Stimulus};
+use anyhow::{bail, Result};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// `--stimulus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,15 +55,10 @@ pub struct Args {
     /// Seed of the random stimuli.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output folder.
-    #[arg(long, default_value = DEFAULT_OUT)]
-    out: PathBuf,
-    /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
-    timeout: u64,
-    /// Output format: a Markdown table, CSV, or JSON Lines (one row per design).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 /// Run `potmac power`.
@@ -80,10 +73,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         (StimulusArg::Random, None) => Stimulus::Random,
         (StimulusArg::Held, None) => Stimulus::Held,
     };
-    tools::find(&yosys::YOSYS)?;
-    tools::find(&icarus::IVERILOG)?;
-    tools::find(&icarus::VVP)?;
-    let timeout = Duration::from_secs(a.timeout);
+    let run = a.run.opts();
     let opts = PowerOptions {
         stimulus,
         cycles: a.cycles,
@@ -92,36 +82,27 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             DelayArg::Zero => Delay::Zero,
         },
         seed: a.seed,
-        timeout,
+        timeout: run.timeout,
     };
-    let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
-    let gen = emit::Options {
-        vectors: 0,
-        ..emit::Options::default()
-    };
-    let folders = generate_all(&designs, &gen, &a.out)?;
-    let all = crate::progress::step("measuring", Some(folders.len() as u64));
+    let format = a.format.format;
     let mut reports: Vec<PowerReport> = Vec::new();
     let mut verdict = Verdict::Pass;
-    let mut records = RecordWriter::new(ui, a.format);
-    for ((_, dir), d) in folders.iter().zip(&designs) {
-        match power::measure(d, dir, &opts) {
-            Ok(r) => {
-                if a.format != Format::Table {
+    let mut records = RecordWriter::new(ui, format);
+    for m in crate::flow::power::start(&designs, opts, &run)? {
+        match m? {
+            Measured::Report(r) => {
+                if format != Format::Table {
                     records.write(&record(&r, reports.first().unwrap_or(&r)))?;
                 }
-                reports.push(r);
+                reports.push(*r);
             }
-            Err(e @ PowerError::Mismatch { .. }) => {
+            Measured::Mismatch(e) => {
                 eprintln!("FAIL {e}");
                 verdict = Verdict::Fail;
             }
-            Err(e) => return Err(e).with_context(|| format!("measuring `{}`", d.name)),
         }
-        all.inc(1);
     }
-    drop(all);
-    if a.format == Format::Table {
+    if format == Format::Table {
         write!(ui, "{}", table(&reports))?;
     }
     Ok(verdict)

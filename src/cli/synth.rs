@@ -2,19 +2,17 @@
 //! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
 //! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
 
-use super::common::{at_least_one, generate_all, load_designs, lock_folders, DEFAULT_OUT};
+use super::common::{load_designs, FormatArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
-use crate::config::Design;
-use crate::emit;
+use crate::flow::synth::{ArrayArea, SynthOptions, SynthRow};
+use crate::flow::{self, synth::accel::add, synth::accel::AccelArea};
 use crate::tools::liberty::GeArea;
-use crate::tools::yosys::{self, SynthStats, Target};
-use crate::tools::{self, nextpnr};
+use crate::tools::yosys::{SynthStats, Target};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// `--target`: the command-line spelling of [`Target`] (the library stays free of clap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,81 +54,10 @@ pub struct Args {
     /// statement (`acc <= acc + a*w`), as an honest baseline row.
     #[arg(long)]
     baseline: bool,
-    /// Output folder.
-    #[arg(long, default_value = DEFAULT_OUT)]
-    out: PathBuf,
-    /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
-    timeout: u64,
-    /// Output format: Markdown tables, CSV, or JSON Lines (one row per synthesized design).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-}
-
-/// One design's results.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SynthRow {
-    /// Design name.
-    pub name: String,
-    /// Weight format summary.
-    pub weights: String,
-    /// Activation bits.
-    pub act_bits: u32,
-    /// Accumulator bits.
-    pub acc_bits: u32,
-    /// Target.
-    pub target: &'static str,
-    /// Yosys figures.
-    pub stats: SynthStats,
-    /// iCE40 Fmax in MHz, with `--pnr`.
-    pub fmax_mhz: Option<f64>,
-    /// Array designs: one PE synthesized alone and the plumbing overhead.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub array: Option<ArrayArea>,
-    /// Accelerator designs: the array, the post-op units, the control and the memories.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub accel: Option<super::synth_accel::AccelArea>,
-}
-
-/// Area of an array design against its PEs.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ArrayArea {
-    /// Rows.
-    pub rows: u32,
-    /// Columns.
-    pub cols: u32,
-    /// `ws` or `os`.
-    pub dataflow: &'static str,
-    /// One PE (MAC unit plus its forwarding registers) synthesized alone.
-    pub pe: SynthStats,
-    /// Array cells / (rows · cols · PE cells): the cost of skew, de-skew, control and
-    /// wiring on top of the PEs (1.0 = none).
-    pub overhead_cells: f64,
-    /// The same ratio on the main area figure: transistors (generic) or LUTs (FPGA).
-    pub overhead_area: Option<f64>,
-    /// The same ratio on flip-flops: skew, de-skew and control registers show up here.
-    pub overhead_ffs: f64,
-}
-
-impl ArrayArea {
-    fn new(d: &Design, array: &SynthStats, pe: SynthStats) -> Option<ArrayArea> {
-        let a = d.array?;
-        let n = f64::from(a.rows * a.cols);
-        let main = |s: &SynthStats| s.transistors.or(s.luts);
-        let overhead_area = match (main(array), main(&pe)) {
-            (Some(x), Some(y)) if y > 0 => Some(x as f64 / (n * y as f64)),
-            _ => None,
-        };
-        Some(ArrayArea {
-            rows: a.rows,
-            cols: a.cols,
-            dataflow: a.dataflow.name(),
-            overhead_cells: array.cells as f64 / (n * pe.cells.max(1) as f64),
-            overhead_area,
-            overhead_ffs: array.ffs as f64 / (n * pe.ffs.max(1) as f64),
-            pe,
-        })
-    }
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 /// Per-PE area and overhead of the array rows, as a Markdown table (empty without arrays).
@@ -204,80 +131,24 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if let Some(path) = &a.json {
         check_output_file(path, "--json")?;
     }
-    tools::find(&yosys::YOSYS)?;
-    if a.pnr {
-        tools::find(&nextpnr::NEXTPNR)?;
-    }
-    let target = Target::from(a.target);
-    let timeout = Duration::from_secs(a.timeout);
-    let opts = emit::Options {
-        vectors: 0,
-        ..emit::Options::default()
+    let opts = SynthOptions {
+        target: Target::from(a.target),
+        pnr: a.pnr,
+        baseline: a.baseline,
+        run: a.run.opts(),
     };
-    let mut rows = Vec::new();
-    let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &a.out, ui, timeout)?;
-    let folders = generate_all(&designs, &opts, &a.out)?;
-    let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
-    if a.pnr {
-        if let Some(d) = designs.iter().find(|d| d.accel.is_some()) {
-            bail!(
-                "--pnr: `{}` is an accelerator design; place and route its array alone (the \
-                 same config without `accelerator`)",
-                d.name
-            );
-        }
-    }
-    for ((b, dir), d) in folders.into_iter().zip(&designs) {
-        if d.accel.is_some() {
-            let area = super::synth_accel::synth(&dir, d, target, timeout)?;
-            let mut r = row(d, target, area.logic(), None);
-            r.accel = Some(area);
-            rows.push(r);
-            all.inc(1);
-            continue;
-        }
-        let stats = yosys::synth(&dir, target, timeout)
-            .with_context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
-        let fmax_mhz = if a.pnr {
-            Some(
-                nextpnr::fmax(&dir, timeout)
-                    .with_context(|| format!("place and route of `{}`", b.name))?,
-            )
-        } else {
-            None
-        };
-        let mut r = row(d, target, stats, fmax_mhz);
-        if d.array.is_some() {
-            let pe = yosys::synth_variant(&dir, target, emit::PE_VARIANT, timeout)
-                .with_context(|| format!("synthesizing one PE of `{}`", b.name))?;
-            r.array = ArrayArea::new(d, &r.stats, pe);
-        }
-        rows.push(r);
-        if a.baseline
-            && matches!(d.weights, crate::quant::WeightFormat::Uniform(_))
-            && d.overflow != crate::widths::Overflow::Saturate
-        {
-            let stats =
-                yosys::synth_variant(&dir, target, emit::PLAIN, timeout).with_context(|| {
-                    format!("synthesizing the hand-written baseline of `{}`", b.name)
-                })?;
-            let mut r = row(d, target, stats, None);
-            r.name = format!("{} (hand-written)", d.name);
-            rows.push(r);
-        }
-        all.inc(1);
-    }
-    drop(all);
-    if a.format == Format::Table {
+    flow::synth::check(&designs, &opts)?;
+    let rows = flow::synth::run(&designs, &opts)?;
+    if a.format.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
         let accel: Vec<_> = rows
             .iter()
             .filter_map(|r| r.accel.as_ref().map(|a| (r.name.as_str(), a)))
             .collect();
-        write!(ui, "{}", super::synth_accel::table(&accel))?;
+        write!(ui, "{}", accel_table(&accel))?;
     } else {
-        let mut records = RecordWriter::new(ui, a.format);
+        let mut records = RecordWriter::new(ui, a.format.format);
         for r in &rows {
             records.write(&record(r, &rows[0]))?;
         }
@@ -287,20 +158,6 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(Verdict::Pass)
-}
-
-fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> SynthRow {
-    SynthRow {
-        name: d.name.clone(),
-        weights: d.weights.summary(),
-        act_bits: d.act.bits(),
-        acc_bits: d.widths.acc,
-        target: target.name(),
-        stats,
-        fmax_mhz,
-        array: None,
-        accel: None,
-    }
 }
 
 /// `value / reference` (4 decimals), or null without both or with a zero reference.
@@ -433,6 +290,49 @@ pub fn table(rows: &[SynthRow]) -> String {
             });
         }
         out.push_str(&format!("| {} |\n", cols.join(" | ")));
+    }
+    out
+}
+
+/// The accelerators (design name, area) as a Markdown table (empty without any).
+pub fn accel_table(acc: &[(&str, &AccelArea)]) -> String {
+    let Some(first) = acc.first() else {
+        return String::new();
+    };
+    let unit = if first.1.array.luts.is_some() {
+        "LUTs"
+    } else {
+        "transistors"
+    };
+    let main = |s: &SynthStats| {
+        s.transistors
+            .or(s.luts)
+            .map_or("-".into(), |v| v.to_string())
+    };
+    let mut out = format!(
+        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | logic GE | memories kbit |\n|{}\n",
+        "---|".repeat(8)
+    );
+    for &(name, a) in acc {
+        let n = u64::from(a.postops);
+        let post = add(&[(&a.postop, n)]);
+        let logic = a.logic();
+        out.push_str(&format!(
+            "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {} | {:.1} |\n",
+            name,
+            main(&a.array),
+            a.array.ffs,
+            main(&post),
+            post.ffs,
+            main(&a.sequencer),
+            a.sequencer.ffs,
+            main(&a.argmax),
+            a.argmax.ffs,
+            main(&logic),
+            logic.ffs,
+            logic.ge.map_or("-".into(), |g| format!("{:.0}", g.total)),
+            a.memory_bits() as f64 / 1024.0,
+        ));
     }
     out
 }

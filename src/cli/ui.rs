@@ -162,6 +162,10 @@ impl Progress for Ui {
         }
     }
 
+    fn note(&self, line: &str) {
+        Ui::note(self, line);
+    }
+
     fn command(&self, cwd: &Path, program: &str, args: &[String]) {
         if self.verbosity == Verbosity::Verbose {
             self.stderr_line(&command_line(cwd, program, args));

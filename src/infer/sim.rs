@@ -3,7 +3,7 @@
 //! ([`AccelSim`]); its output lines parsed into classes, rows and cycles ([`parse_output`]).
 
 use super::InferError;
-use crate::tools::{icarus, parse_result, verilator, SimOutcome, Simulator};
+use crate::tools::{parse_result, Bench, Image, Sim, SimOutcome};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -104,49 +104,31 @@ pub fn parse_output(log: &str, side: usize, sum_bits: u32) -> Result<SimOutput, 
 #[derive(Debug, Clone)]
 pub struct AccelSim {
     pub dir: PathBuf,
-    pub sim: Simulator,
-    tb_top: String,
-    tb_file: String,
+    pub sim: Sim,
+    image: Image,
 }
 
 impl AccelSim {
-    /// Build folder of this simulator's accelerator testbench, relative to the design folder.
-    fn build_dir(&self) -> String {
-        format!("build/accel_{}", self.sim.name())
-    }
-
-    /// Build (Verilator) or compile (Icarus) the testbench.
+    /// Build (Verilator) or compile (Icarus) the testbench, into `build/accel_<simulator>`.
     pub fn build(
         dir: &Path,
-        sim: Simulator,
+        sim: Sim,
         tb_top: &str,
         tb_file: &str,
         timeout: Duration,
     ) -> Result<AccelSim, InferError> {
-        let s = AccelSim {
+        let bench = Bench::testbench(&format!("build/accel_{}", sim.name()), dir, tb_top, tb_file);
+        let image = sim.build(&bench, timeout)?;
+        Ok(AccelSim {
             dir: dir.to_path_buf(),
             sim,
-            tb_top: tb_top.into(),
-            tb_file: tb_file.into(),
-        };
-        match sim {
-            Simulator::Verilator => {
-                verilator::build(dir, &s.tb_top, &s.tb_file, &s.build_dir(), timeout)?
-            }
-            Simulator::Icarus => icarus::compile(
-                dir,
-                &s.tb_top,
-                &s.tb_file,
-                &format!("{}/sim.vvp", s.build_dir()),
-                timeout,
-            )?,
-        }
-        Ok(s)
+            image,
+        })
     }
 
     /// The log of a run named `what`.
     pub fn log(&self, what: &str) -> PathBuf {
-        self.dir.join(self.build_dir()).join(format!("{what}.log"))
+        self.image.log(&format!("{what}.log"))
     }
 
     /// Run the testbench with `plusargs` (without `+`), log `what`; parse its output.
@@ -160,18 +142,7 @@ impl AccelSim {
     ) -> Result<(SimOutcome, SimOutput), InferError> {
         let args: Vec<String> = plusargs.iter().map(|a| format!("+{a}")).collect();
         let log = self.log(what);
-        let r = match self.sim {
-            Simulator::Verilator => {
-                verilator::run_built(&self.dir, &self.build_dir(), &args, timeout, &log)?
-            }
-            Simulator::Icarus => icarus::run_image(
-                &self.dir,
-                &format!("{}/sim.vvp", self.build_dir()),
-                &args,
-                timeout,
-                &log,
-            )?,
-        };
+        let r = self.sim.run(&self.image, &args, &log, timeout)?;
         let err = |message: String| InferError::Output {
             log: log.display().to_string(),
             message,

@@ -27,7 +27,7 @@ use crate::hw::vectors::Vector;
 use crate::hw::MacModel;
 use crate::tools::liberty::{GeArea, Library};
 use crate::tools::yosys::{self, Target};
-use crate::tools::{icarus, run, sim_result, SimOutcome, ToolError};
+use crate::tools::{sim_result, Bench, Sim, SimOutcome, Source, ToolError};
 use netlist::{NetKind, Netlist};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -194,42 +194,20 @@ pub fn measure_gates(
         std::fs::write(work.join(path), text).map_err(io(&work.join(path)))?;
     }
     let gates = format!("../../{}", Target::Generic.gates_for(""));
-    let args: Vec<String> = [
-        "-g2012",
-        "-o",
-        "sim.vvp",
-        "-s",
-        &tb_top,
-        "-s",
-        "power_dump",
-        "cells.v",
-        &gates,
-        &tb_file,
-        "dump.v",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let name = crate::progress::short_name(dir);
-    let step = crate::progress::step(&format!("icarus: compiling the gates of {name}"), None);
-    run(
-        &icarus::IVERILOG,
-        &args,
-        &work,
-        o.timeout,
-        &work.join("compile.log"),
-    )?
-    .check(&icarus::IVERILOG)?;
-    drop(step);
-    let _step = crate::progress::step(&format!("icarus: simulating the gates of {name}"), None);
-    let r = run(
-        &icarus::VVP,
-        &["-n".to_string(), "sim.vvp".to_string()],
-        &work,
-        o.timeout,
-        &work.join("sim.log"),
-    )?;
-    let checked = match sim_result(r, &icarus::VVP)? {
+    let bench = Bench {
+        dir: work.clone(),
+        tops: vec![tb_top.clone(), "power_dump".into()],
+        sources: ["cells.v", &gates, &tb_file, "dump.v"]
+            .iter()
+            .map(|f| Source::File(f.to_string()))
+            .collect(),
+        build_dir: String::new(),
+        waves: false,
+        label: format!("the gates of {}", crate::progress::short_name(dir)),
+    };
+    let image = Sim::Icarus.build(&bench, o.timeout)?;
+    let r = Sim::Icarus.run(&image, &[], &image.log("sim.log"), o.timeout)?;
+    let checked = match sim_result(r, &Sim::Icarus.runtime())? {
         (SimOutcome::Pass(n), _) => n,
         (SimOutcome::Fail(n), log) => {
             return Err(PowerError::Mismatch {

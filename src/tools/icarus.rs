@@ -1,6 +1,7 @@
 //! Icarus Verilog driver: `iverilog -g2012` compiles the testbench and `vvp` runs it.
 
-use super::{run, sim_result, SimOutcome, Tool, ToolError};
+use super::sim::{in_build, make_dir, Bench, Image, Simulator, Source};
+use super::{find, run, Run, Tool, ToolError};
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,7 +16,9 @@ pub const VVP: Tool = Tool {
     package: "iverilog",
 };
 
-/// Compiled simulation image, relative to the design folder.
+/// Build folder of a design folder's testbench, relative to the design folder.
+pub const BUILD: &str = "build/icarus";
+/// Compiled simulation image, relative to the design folder (what the Makefile builds).
 pub const IMAGE: &str = "build/icarus/sim.vvp";
 /// Simulation log, relative to the design folder.
 pub const LOG: &str = "build/icarus/sim.log";
@@ -51,85 +54,77 @@ pub fn run_args() -> Vec<String> {
     vec!["-n".into(), IMAGE.into()]
 }
 
-/// Compile a testbench once into `image` (relative to `dir`); [`run_image`] runs it as often
-/// as needed with different plusargs.
-pub fn compile(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    image: &str,
-    timeout: Duration,
-) -> Result<(), ToolError> {
-    let img = dir.join(image);
-    let parent = img.parent().unwrap_or(dir).to_path_buf();
-    std::fs::create_dir_all(&parent).map_err(|source| ToolError::Io {
-        bin: IVERILOG.bin,
-        source,
-    })?;
-    let name = crate::progress::short_name(dir);
-    let _step = crate::progress::step(&format!("icarus: compiling {name}"), None);
-    run(
-        &IVERILOG,
-        &compile_args_to(tb_top, tb_file, image),
-        dir,
-        timeout,
-        &parent.join("compile.log"),
-    )?
-    .check(&IVERILOG)?;
-    Ok(())
-}
+/// Icarus Verilog as a [`Simulator`]: `iverilog -g2012 -Wall` compiles into
+/// `<build>/sim.vvp` (log `<build>/compile.log`), `vvp -n` runs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Icarus;
 
-/// Run a simulation image compiled by [`compile`] with `plusargs`, its output saved to `log`.
-pub fn run_image(
-    dir: &Path,
-    image: &str,
-    plusargs: &[String],
-    timeout: Duration,
-    log: &Path,
-) -> Result<super::Run, ToolError> {
-    let mut args = vec!["-n".to_string(), image.to_string()];
-    args.extend(plusargs.iter().cloned());
-    run(&VVP, &args, dir, timeout, log)
-}
-
-/// Compile and run a design folder's testbench.
-pub fn simulate(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    timeout: Duration,
-) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
-    simulate_with(dir, tb_top, tb_file, timeout, false)
-}
-
-/// Compile and run a design folder's testbench; with `waves`, the run dumps [`WAVES`] (VCD).
-pub fn simulate_with(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    timeout: Duration,
-    waves: bool,
-) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
-    std::fs::create_dir_all(dir.join("build/icarus")).map_err(|source| ToolError::Io {
-        bin: IVERILOG.bin,
-        source,
-    })?;
-    let name = crate::progress::short_name(dir);
-    let step = crate::progress::step(&format!("icarus: compiling {name}"), None);
-    run(
-        &IVERILOG,
-        &compile_args(tb_top, tb_file),
-        dir,
-        timeout,
-        &dir.join("build/icarus/compile.log"),
-    )?
-    .check(&IVERILOG)?;
-    drop(step);
-    let _step = crate::progress::step(&format!("icarus: simulating {name}"), None);
-    let mut args = run_args();
-    if waves {
-        args.push(super::WAVES_PLUSARG.into());
+impl Simulator for Icarus {
+    fn name(&self) -> &'static str {
+        "icarus"
     }
-    let r = run(&VVP, &args, dir, timeout, &dir.join(LOG))?;
-    sim_result(r, &VVP)
+
+    fn require(&self) -> Result<(), ToolError> {
+        find(&IVERILOG)?;
+        find(&VVP)?;
+        Ok(())
+    }
+
+    fn default_build_dir(&self) -> &'static str {
+        BUILD
+    }
+
+    fn waves_file(&self) -> &'static str {
+        WAVES
+    }
+
+    fn runtime(&self) -> Tool {
+        VVP
+    }
+
+    fn build(&self, bench: &Bench, timeout: Duration) -> Result<Image, ToolError> {
+        let build = bench.dir.join(&bench.build_dir);
+        make_dir(&build, IVERILOG.bin)?;
+        let image = in_build(&bench.build_dir, "sim.vvp");
+        let mut args: Vec<String> = ["-g2012", "-Wall", "-o", &image]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for t in &bench.tops {
+            args.extend(["-s".to_string(), t.clone()]);
+        }
+        for src in &bench.sources {
+            match src {
+                Source::List(f) => args.extend(["-f".to_string(), f.clone()]),
+                Source::File(f) => args.push(f.clone()),
+            }
+        }
+        let _step = crate::progress::step(&format!("icarus: compiling {}", bench.label), None);
+        run(
+            &IVERILOG,
+            &args,
+            &bench.dir,
+            timeout,
+            &build.join("compile.log"),
+        )?
+        .check(&IVERILOG)?;
+        Ok(Image {
+            dir: bench.dir.clone(),
+            build_dir: bench.build_dir.clone(),
+            label: bench.label.clone(),
+        })
+    }
+
+    fn run(
+        &self,
+        image: &Image,
+        plusargs: &[String],
+        log: &Path,
+        timeout: Duration,
+    ) -> Result<Run, ToolError> {
+        let _step = crate::progress::step(&format!("icarus: simulating {}", image.label), None);
+        let mut args = vec!["-n".to_string(), image.path("sim.vvp")];
+        args.extend(plusargs.iter().cloned());
+        run(&VVP, &args, &image.dir, timeout, log)
+    }
 }

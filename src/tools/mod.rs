@@ -7,10 +7,12 @@ pub mod interrupt;
 pub mod liberty;
 pub mod nextpnr;
 pub mod runner;
+pub mod sim;
 pub mod verilator;
 pub mod yosys;
 
 pub use runner::{find, run, Run, Tool, ToolError};
+pub use sim::{Bench, Image, Sim, Simulator, Source};
 
 /// The plusarg that makes a generated testbench dump waveforms.
 pub const WAVES_PLUSARG: &str = "+waves";
@@ -22,64 +24,6 @@ pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
         Ok(_) => Ok(true),
         Err(e) if std::env::var_os("CI").is_some() => Err(e),
         Err(_) => Ok(false),
-    }
-}
-
-/// A simulator that runs the generated testbenches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Simulator {
-    /// Icarus Verilog (`iverilog -g2012` + `vvp`).
-    Icarus,
-    /// Verilator (`--binary --timing`).
-    Verilator,
-}
-
-impl Simulator {
-    /// Name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Simulator::Icarus => "icarus",
-            Simulator::Verilator => "verilator",
-        }
-    }
-
-    /// Fail (naming the Debian package) when the simulator's programs are not on PATH.
-    pub fn require(self) -> Result<(), ToolError> {
-        match self {
-            Simulator::Icarus => {
-                find(&icarus::IVERILOG)?;
-                find(&icarus::VVP)?;
-            }
-            Simulator::Verilator => {
-                find(&verilator::VERILATOR)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Build and run a design folder's testbench; returns its result and the log. With
-    /// `waves`, the run also dumps every signal to [`Simulator::waves_file`].
-    pub fn simulate(
-        self,
-        dir: &std::path::Path,
-        tb_top: &str,
-        tb_file: &str,
-        timeout: std::time::Duration,
-        waves: bool,
-    ) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
-        match self {
-            Simulator::Icarus => icarus::simulate_with(dir, tb_top, tb_file, timeout, waves),
-            Simulator::Verilator => verilator::simulate_with(dir, tb_top, tb_file, timeout, waves),
-        }
-    }
-
-    /// The waveform file a run with waves writes, relative to the design folder: VCD from
-    /// Icarus, FST from Verilator.
-    pub fn waves_file(self) -> &'static str {
-        match self {
-            Simulator::Icarus => icarus::WAVES,
-            Simulator::Verilator => verilator::WAVES,
-        }
     }
 }
 

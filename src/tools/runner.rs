@@ -44,6 +44,9 @@ pub enum ToolError {
     /// SIGINT or SIGTERM arrived: the tool's process group was killed.
     #[error("interrupted: stopped `{bin}` and everything it started")]
     Interrupted { bin: &'static str },
+    /// The tool cannot do what was asked (e.g. two top modules for Verilator).
+    #[error("`{bin}`: {message}")]
+    Usage { bin: &'static str, message: String },
     /// Spawning or log I/O failed.
     #[error("running `{bin}`")]
     Io {

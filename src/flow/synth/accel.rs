@@ -1,14 +1,14 @@
-//! `potmac synth` on an accelerator design: the array, one post-op unit, the sequencer and the
+//! Synthesis of an accelerator design: the array, one post-op unit, the sequencer and the
 //! argmax are synthesized alone (the folder's synthesis variants), and the memories are
 //! reported by size. The row's totals are the logic: array + C post-op units + sequencer +
 //! argmax; the accelerator top's own pipeline registers (stage registers and the tag delay
 //! line beside the array) are not in it.
 
 use crate::config::Design;
+use crate::flow::{Context, Result};
 use crate::hw::accel::{memories, AccelWidths};
 use crate::tools::liberty::GeArea;
 use crate::tools::yosys::{self, SynthStats, Target};
-use anyhow::{Context, Result};
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,7 +25,8 @@ pub struct AccelArea {
     pub memories: Vec<(&'static str, u64, u32)>,
 }
 
-fn add(parts: &[(&SynthStats, u64)]) -> SynthStats {
+/// The sum of `parts`, each counted `n` times.
+pub fn add(parts: &[(&SynthStats, u64)]) -> SynthStats {
     let opt = |f: &dyn Fn(&SynthStats) -> Option<u64>| {
         parts
             .iter()
@@ -87,7 +88,7 @@ impl AccelArea {
 pub fn synth(dir: &Path, d: &Design, target: Target, timeout: Duration) -> Result<AccelArea> {
     let part = |variant: &str| {
         yosys::synth_variant(dir, target, variant, timeout)
-            .with_context(|| format!("synthesizing the {variant} of `{}`", d.name))
+            .context(|| format!("synthesizing the {variant} of `{}`", d.name))
     };
     Ok(AccelArea {
         array: part("array")?,
@@ -97,49 +98,6 @@ pub fn synth(dir: &Path, d: &Design, target: Target, timeout: Duration) -> Resul
         argmax: part("argmax")?,
         memories: memories(d),
     })
-}
-
-/// The accelerators (design name, area) as a Markdown table (empty without any).
-pub fn table(acc: &[(&str, &AccelArea)]) -> String {
-    let Some(first) = acc.first() else {
-        return String::new();
-    };
-    let unit = if first.1.array.luts.is_some() {
-        "LUTs"
-    } else {
-        "transistors"
-    };
-    let main = |s: &SynthStats| {
-        s.transistors
-            .or(s.luts)
-            .map_or("-".into(), |v| v.to_string())
-    };
-    let mut out = format!(
-        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | logic GE | memories kbit |\n|{}\n",
-        "---|".repeat(8)
-    );
-    for &(name, a) in acc {
-        let n = u64::from(a.postops);
-        let post = add(&[(&a.postop, n)]);
-        let logic = a.logic();
-        out.push_str(&format!(
-            "| {} | {} / {} | {} / {} ({n}×) | {} / {} | {} / {} | {} / {} | {} | {:.1} |\n",
-            name,
-            main(&a.array),
-            a.array.ffs,
-            main(&post),
-            post.ffs,
-            main(&a.sequencer),
-            a.sequencer.ffs,
-            main(&a.argmax),
-            a.argmax.ffs,
-            main(&logic),
-            logic.ffs,
-            logic.ge.map_or("-".into(), |g| format!("{:.0}", g.total)),
-            a.memory_bits() as f64 / 1024.0,
-        ));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -176,6 +134,5 @@ mod tests {
             ..a
         };
         assert_eq!(b.logic().ge, None);
-        assert!(table(&[("x", &b)]).contains("| x | 400 / 10 | 320 / 16 (8×) |"));
     }
 }

@@ -150,7 +150,11 @@ fn command_section(md: &mut String, cmd: &Command, title: &str, globals_too: boo
         .filter(|a| listed(a) && (globals_too || !a.is_global_set()))
         .collect();
     let positionals: Vec<&Arg> = args.iter().copied().filter(|a| a.is_positional()).collect();
-    let options: Vec<&Arg> = args.iter().copied().filter(|a| !a.is_positional()).collect();
+    let options: Vec<&Arg> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.is_positional())
+        .collect();
     if !positionals.is_empty() {
         md.push_str("Arguments:\n\n");
         for a in positionals {
@@ -387,15 +391,12 @@ fn relative_links_point_to_existing_files() {
     let mut bad = Vec::new();
     let mut checked = 0;
     for file in doc_files() {
-        let text = std::fs::read_to_string(&file)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let rel = file.strip_prefix(&root).unwrap().display().to_string();
         for (n, line) in prose_lines(&text) {
             for target in link_targets(&line) {
-                if target.is_empty()
-                    || target.contains("://")
-                    || target.starts_with("mailto:")
-                {
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
                     continue;
                 }
                 checked += 1;
@@ -424,7 +425,10 @@ fn relative_links_point_to_existing_files() {
         }
     }
     assert!(bad.is_empty(), "broken links:\n{}", bad.join("\n"));
-    assert!(checked > 50, "only {checked} links found: is the parser broken?");
+    assert!(
+        checked > 50,
+        "only {checked} links found: is the parser broken?"
+    );
 }
 
 #[test]
@@ -496,7 +500,11 @@ fn tour_runs() {
     use potmac::tools::{icarus, yosys};
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     let commands = tour_commands(&readme);
-    assert_eq!(commands.len(), 5, "the tour is five commands: {commands:#?}");
+    assert_eq!(
+        commands.len(),
+        5,
+        "the tour is five commands: {commands:#?}"
+    );
     assert!(
         commands.iter().any(|c| c.starts_with("potmac import "))
             && commands.iter().any(|c| c.starts_with("potmac infer ")),
@@ -507,8 +515,11 @@ fn tour_runs() {
     }
     // A scratch folder that looks like the repository root to the tour's relative paths.
     let dir = common::scratch("docs_tour");
-    std::os::unix::fs::symlink(common::root().join("verification"), dir.join("verification"))
-        .unwrap();
+    std::os::unix::fs::symlink(
+        common::root().join("verification"),
+        dir.join("verification"),
+    )
+    .unwrap();
     let bin = env!("CARGO_BIN_EXE_potmac");
     let all = Instant::now();
     for c in &commands {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The energy-proxy tables of README.md ("Energy per MAC") and docs/power.md: `potmac power` on
+# The energy-proxy tables of docs/results/power.md: `potmac power` on
 # the four paper MACs (exact and 16-bit accumulators, both adder structures) with random, held
 # and real data, unit and zero gate delay, GE area, and the 8x8 arrays on real data. Not a
 # test: prints figures. About 1 s per MAC run and 3-5 min per 8x8 array run on 2 shared cores.

@@ -2,7 +2,8 @@
 //! variant `<name>_mac_psum` for `ws`), a delay line, the PE, the mesh, the top with skew and
 //! controller, its testbench, vectors and a pin-light place-and-route wrapper.
 
-use super::mac::{mac_rtl, MacCommon};
+use super::mac::mac_rtl;
+use super::mac_view::MacCommon;
 use super::ports::{align, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError, Options};
 use crate::config::{ArrayShape, Dataflow, Design};

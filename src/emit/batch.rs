@@ -9,7 +9,7 @@
 //! `FAIL <failed designs>` line, which [`crate::tools::parse_result`] reads.
 
 use super::array::{test_view, ArrayView};
-use super::mac::MacCommon;
+use super::mac_view::MacCommon;
 use super::{hex, render, Bundle, EmitError, Options};
 use crate::config::{Dataflow, Design};
 use crate::tools::SimOutcome;

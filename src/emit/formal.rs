@@ -2,11 +2,12 @@
 //! model written from the code table ([`WeightFormat::table`]), never from the datapath
 //! templates, a miter for SymbiYosys, the Yosys script `potmac prove` runs and the `.sby` job.
 
-use super::mac::MacCommon;
+use super::mac_view::MacCommon;
 use super::ports::{align, Port, PortView};
 use super::{config_lines, render, table_lines, EmitError};
 use crate::config::Design;
 use crate::quant::WeightFormat;
+use crate::tools::yosys::{CEX_VCD, SCRIPT};
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -22,8 +23,6 @@ const MAX_CASE_BITS: u32 = 8;
 /// Default induction depth (`-maxsteps` and the SymbiYosys `depth`): the accumulator is the
 /// output register, so induction of length 1 suffices for an equivalent design.
 pub const DEPTH: u32 = 4;
-
-pub use crate::tools::yosys::{CEX_VCD, LOG, SCRIPT};
 
 /// File names of the formal files of a design.
 #[derive(Debug, Clone)]

@@ -235,7 +235,7 @@ pub(crate) fn add_project_files(
                 pnr_yosys: yosys::args("synth/pnr.ys", "build/yosys_pnr.log").join(" "),
                 nextpnr: nextpnr::args().join(" "),
                 prove: t.formal.then(|| ProveMake {
-                    yosys: yosys::args(super::formal::SCRIPT, super::formal::LOG).join(" "),
+                    yosys: yosys::args(yosys::SCRIPT, yosys::LOG).join(" "),
                     sby_dir: "formal".into(),
                     sby_job: format!("{}.sby", d.name),
                 }),

@@ -62,7 +62,7 @@ const SYSTEMS: [&str; 4] = [
 const MAX_VECTOR_BYTES: usize = 64 * 1024;
 
 /// The files of a system folder that are snapshotted: everything but the cocotb files
-/// (verbatim copies of `templates/cocotb/*`) and large vector files.
+/// (verbatim copies of `templates/project/cocotb/*`) and large vector files.
 fn snapshotted(path: &str, text: &str) -> bool {
     !path.starts_with("cocotb/")
         && (!path.starts_with("vectors/") || text.len() <= MAX_VECTOR_BYTES)

@@ -83,7 +83,7 @@ struct CaseView {
 }
 
 #[derive(Template)]
-#[template(path = "formal_ref.v", escape = "none")]
+#[template(path = "formal/ref.v", escape = "none")]
 struct RefView<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -99,7 +99,7 @@ struct RefView<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal_miter.v", escape = "none")]
+#[template(path = "formal/miter.v", escape = "none")]
 struct MiterView<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -111,7 +111,7 @@ struct MiterView<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal_prove.ys", escape = "none")]
+#[template(path = "formal/prove.ys", escape = "none")]
 struct ProveYs<'a> {
     name: &'a str,
     mac: &'a str,
@@ -125,7 +125,7 @@ struct ProveYs<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal.sby", escape = "none")]
+#[template(path = "formal/job.sby", escape = "none")]
 struct SbyView<'a> {
     name: &'a str,
     mac: &'a str,

@@ -11,7 +11,7 @@ use askama::Template;
 use std::collections::BTreeMap;
 
 #[derive(Template)]
-#[template(path = "mac_uniform.v", escape = "none")]
+#[template(path = "mac/uniform.v", escape = "none")]
 struct UniformMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -19,7 +19,7 @@ struct UniformMac<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mac_pot.v", escape = "none")]
+#[template(path = "mac/pot.v", escape = "none")]
 struct PotMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -46,7 +46,7 @@ struct TermView {
 }
 
 #[derive(Template)]
-#[template(path = "mac_apot.v", escape = "none")]
+#[template(path = "mac/apot.v", escape = "none")]
 struct ApotMac<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -55,7 +55,7 @@ struct ApotMac<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "tb_mac.v", escape = "none")]
+#[template(path = "tb/mac.v", escape = "none")]
 struct MacTb<'a> {
     header: &'a [String],
     waves: super::Waves,
@@ -66,7 +66,7 @@ struct MacTb<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mac_pnr_top.v", escape = "none")]
+#[template(path = "mac/pnr_top.v", escape = "none")]
 struct PnrTop<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -75,7 +75,7 @@ struct PnrTop<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mac_uniform_plain.v", escape = "none")]
+#[template(path = "mac/uniform_plain.v", escape = "none")]
 struct UniformPlain<'a> {
     header: &'a [String],
     c: &'a MacCommon,

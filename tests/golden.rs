@@ -1,7 +1,9 @@
 //! Golden snapshots of everything `potmac generate` writes for the four paper configs (RTL,
-//! testbench, vectors, Makefile, scripts, format.json), committed under
-//! `verification/golden/<name>/`. Runs without EDA tools. After an intended change, re-bless
-//! with `POTMAC_BLESS=1 cargo test --test golden` and review the diff.
+//! testbench, vectors, Makefile, scripts, format.json), and of a ws array, an os array, a ws
+//! accelerator and an os accelerator ([`SYSTEMS`], without the verbatim cocotb copies and the
+//! large vector files), committed under `verification/golden/<name>/`. Runs without EDA
+//! tools. After an intended change, re-bless with `POTMAC_BLESS=1 cargo test --test golden`
+//! and review the diff.
 
 mod common;
 
@@ -43,26 +45,86 @@ fn paper_designs_match_their_golden_snapshots() {
             emit::write(&b, &golden).unwrap();
             continue;
         }
-        let mut want = BTreeMap::new();
-        read_tree(&golden.join(name), "", &mut want);
-        let got_names: Vec<_> = b.files.keys().collect();
-        let want_names: Vec<_> = want.keys().collect();
-        assert_eq!(got_names, want_names, "{name}: file list changed");
-        let mut failures = Vec::new();
-        for (path, text) in &b.files {
-            if text != &want[path] {
-                failures.push(format!(
-                    "{name}/{path} differs from its golden snapshot:\n{}",
-                    diff(&want[path], text)
-                ));
-            }
-        }
-        assert!(
-            failures.is_empty(),
-            "{}\nif intended, run POTMAC_BLESS=1 cargo test --test golden and review the diff",
-            failures.join("\n")
-        );
+        check(name, &b.files, &golden.join(name));
     }
+}
+
+/// Arrays and accelerators, one per dataflow: committed configs under `verification/configs/`.
+const SYSTEMS: [&str; 4] = [
+    "arrays/pot_w4a8_ws8x8",
+    "arrays/pot_w4a8_os8x8",
+    "accel/pot_w4a8_accel8x8",
+    "accel/pot_w4a8_accel8x8_os",
+];
+
+/// Vector files larger than this are left out of the system snapshots (they are the golden
+/// model's output, checked by simulation, and would make the snapshots megabytes).
+const MAX_VECTOR_BYTES: usize = 64 * 1024;
+
+/// The files of a system folder that are snapshotted: everything but the cocotb files
+/// (verbatim copies of `templates/project/cocotb/*`) and large vector files.
+fn snapshotted(path: &str, text: &str) -> bool {
+    !path.starts_with("cocotb/")
+        && (!path.starts_with("vectors/") || text.len() <= MAX_VECTOR_BYTES)
+}
+
+#[test]
+fn arrays_and_accelerators_match_their_golden_snapshots() {
+    let bless = std::env::var_os("POTMAC_BLESS").is_some();
+    let golden = root().join("verification/golden");
+    for config in SYSTEMS {
+        let yaml =
+            std::fs::read_to_string(root().join(format!("verification/configs/{config}.yaml")))
+                .unwrap();
+        let b = emit::bundle(&design(&yaml), &OPTS).unwrap();
+        let files: BTreeMap<String, String> = b
+            .files
+            .into_iter()
+            .filter(|(p, t)| snapshotted(p, t))
+            .collect();
+        assert!(
+            files.keys().any(|p| p.starts_with("rtl/"))
+                && files.keys().any(|p| p.starts_with("tb/"))
+                && files.contains_key("Makefile"),
+            "{config}: RTL, testbench or Makefile missing from the snapshot"
+        );
+        let dir = golden.join(&b.name);
+        if bless {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir).unwrap();
+            }
+            for (path, text) in &files {
+                let p = dir.join(path);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
+            }
+            continue;
+        }
+        check(&b.name, &files, &dir);
+    }
+}
+
+/// Compare rendered files with the snapshot folder `dir`: the same names, the same texts.
+fn check(name: &str, files: &BTreeMap<String, String>, dir: &Path) {
+    let mut want = BTreeMap::new();
+    read_tree(dir, "", &mut want);
+    let got_names: Vec<_> = files.keys().collect();
+    let want_names: Vec<_> = want.keys().collect();
+    assert_eq!(got_names, want_names, "{name}: file list changed");
+    let mut failures = Vec::new();
+    for (path, text) in files {
+        if text != &want[path] {
+            failures.push(format!(
+                "{name}/{path} differs from its golden snapshot:\n{}",
+                diff(&want[path], text)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\nif intended, run POTMAC_BLESS=1 cargo test --test golden and review the diff",
+        failures.join("\n")
+    );
 }
 
 /// A unified diff (golden → generated) with three lines of context, cut after 80 lines.

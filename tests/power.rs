@@ -29,7 +29,7 @@ fn a_hand_counted_register_has_the_derived_gate_equivalents() {
         "module r (input wire clk_i, input wire rst_ni, input wire [3:0] a_i, input wire [3:0] b_i, output reg [3:0] q_o);\n  always @(posedge clk_i or negedge rst_ni) begin\n    if (!rst_ni) q_o <= 4'd0;\n    else q_o <= a_i ^ b_i;\n  end\nendmodule\n",
     )
     .unwrap();
-    // The generic script's mapping commands (templates/synth_generic.ys).
+    // The generic script's mapping commands (templates/synth/generic.ys).
     let lib = liberty::FILE;
     std::fs::write(
         dir.join("ge.ys"),

@@ -124,15 +124,15 @@ macro_rules! accel_template {
     };
 }
 
-accel_template!(RamTpl, "accel_ram.v", no_ports);
-accel_template!(PostopTpl, "accel_postop.v");
-accel_template!(SeqTpl, "accel_seq.v");
-accel_template!(SeqOsTpl, "accel_seq_os.v");
-accel_template!(TopOsTpl, "accel_top_os.v");
-accel_template!(ArgmaxTpl, "accel_argmax.v");
-accel_template!(TopTpl, "accel_top.v");
-accel_template!(TbTpl, "tb_accel.v", no_ports);
-accel_template!(TbPostopTpl, "tb_accel_postop.v", no_ports);
+accel_template!(RamTpl, "accel/ram.v", no_ports);
+accel_template!(PostopTpl, "accel/postop.v");
+accel_template!(SeqTpl, "accel/seq.v");
+accel_template!(SeqOsTpl, "accel/seq_os.v");
+accel_template!(TopOsTpl, "accel/top_os.v");
+accel_template!(ArgmaxTpl, "accel/argmax.v");
+accel_template!(TopTpl, "accel/top.v");
+accel_template!(TbTpl, "tb/accel.v", no_ports);
+accel_template!(TbPostopTpl, "tb/accel_postop.v", no_ports);
 
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {

@@ -2,7 +2,8 @@
 //! variant `<name>_mac_psum` for `ws`), a delay line, the PE, the mesh, the top with skew and
 //! controller, its testbench, vectors and a pin-light place-and-route wrapper.
 
-use super::mac::{mac_rtl, MacCommon};
+use super::mac::mac_rtl;
+use super::mac_view::MacCommon;
 use super::ports::{align, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError, Options};
 use crate::config::{ArrayShape, Dataflow, Design};
@@ -90,7 +91,7 @@ pub(super) struct ArrayView {
 }
 
 impl ArrayView {
-    /// The testbench's waveform files (read by `tb_clock.v` as `waves`).
+    /// The testbench's waveform files (read by `partials/tb_clock.v` as `waves`).
     fn waves(&self) -> super::Waves {
         super::WAVES
     }
@@ -126,16 +127,16 @@ macro_rules! array_template {
     };
 }
 
-array_template!(DelayTpl, "array_delay.v", no_ports);
-array_template!(PeWsTpl, "array_pe_ws.v");
-array_template!(PeOsTpl, "array_pe_os.v");
-array_template!(MeshWsTpl, "array_mesh_ws.v");
-array_template!(MeshOsTpl, "array_mesh_os.v");
-array_template!(TopWsTpl, "array_top_ws.v");
-array_template!(TopOsTpl, "array_top_os.v");
-array_template!(TbWsTpl, "tb_array_ws.v", no_ports);
-array_template!(TbOsTpl, "tb_array_os.v", no_ports);
-array_template!(PnrTpl, "array_pnr_top.v");
+array_template!(DelayTpl, "array/delay.v", no_ports);
+array_template!(PeWsTpl, "array/pe_ws.v");
+array_template!(PeOsTpl, "array/pe_os.v");
+array_template!(MeshWsTpl, "array/mesh_ws.v");
+array_template!(MeshOsTpl, "array/mesh_os.v");
+array_template!(TopWsTpl, "array/top_ws.v");
+array_template!(TopOsTpl, "array/top_os.v");
+array_template!(TbWsTpl, "tb/array_ws.v", no_ports);
+array_template!(TbOsTpl, "tb/array_os.v", no_ports);
+array_template!(PnrTpl, "array/pnr_top.v");
 
 /// Bits of an unsigned number that holds `v`.
 fn bits_for(v: u64) -> u32 {

@@ -9,7 +9,7 @@
 //! `FAIL <failed designs>` line, which [`crate::tools::parse_result`] reads.
 
 use super::array::{test_view, ArrayView};
-use super::mac::MacCommon;
+use super::mac_view::MacCommon;
 use super::{hex, render, Bundle, EmitError, Options};
 use crate::config::{Dataflow, Design};
 use crate::tools::SimOutcome;
@@ -47,7 +47,7 @@ struct MemberView {
 }
 
 #[derive(Template)]
-#[template(path = "tb_batch.v", escape = "none")]
+#[template(path = "tb/batch.v", escape = "none")]
 struct BatchTb<'a> {
     header: &'a [String],
     waves: super::Waves,
@@ -58,7 +58,7 @@ struct BatchTb<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "tb_batch_mac.v", escape = "none")]
+#[template(path = "tb/batch_mac.v", escape = "none")]
 struct MacCheck<'a> {
     name: &'a str,
     check: &'a str,
@@ -69,7 +69,7 @@ struct MacCheck<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "tb_batch_array.v", escape = "none")]
+#[template(path = "tb/batch_array.v", escape = "none")]
 struct ArrayCheck<'a> {
     name: &'a str,
     check: &'a str,
@@ -79,7 +79,7 @@ struct ArrayCheck<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "filelist.f", escape = "none")]
+#[template(path = "project/filelist.f", escape = "none")]
 struct FileList<'a> {
     rtl_files: &'a [String],
 }

@@ -2,11 +2,12 @@
 //! model written from the code table ([`WeightFormat::table`]), never from the datapath
 //! templates, a miter for SymbiYosys, the Yosys script `potmac prove` runs and the `.sby` job.
 
-use super::mac::MacCommon;
+use super::mac_view::MacCommon;
 use super::ports::{align, Port, PortView};
 use super::{config_lines, render, table_lines, EmitError};
 use crate::config::Design;
 use crate::quant::WeightFormat;
+use crate::tools::yosys::{CEX_VCD, SCRIPT};
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -22,8 +23,6 @@ const MAX_CASE_BITS: u32 = 8;
 /// Default induction depth (`-maxsteps` and the SymbiYosys `depth`): the accumulator is the
 /// output register, so induction of length 1 suffices for an equivalent design.
 pub const DEPTH: u32 = 4;
-
-pub use crate::tools::yosys::{CEX_VCD, LOG, SCRIPT};
 
 /// File names of the formal files of a design.
 #[derive(Debug, Clone)]
@@ -84,7 +83,7 @@ struct CaseView {
 }
 
 #[derive(Template)]
-#[template(path = "formal_ref.v", escape = "none")]
+#[template(path = "formal/ref.v", escape = "none")]
 struct RefView<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -100,7 +99,7 @@ struct RefView<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal_miter.v", escape = "none")]
+#[template(path = "formal/miter.v", escape = "none")]
 struct MiterView<'a> {
     header: &'a [String],
     c: &'a MacCommon,
@@ -112,7 +111,7 @@ struct MiterView<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal_prove.ys", escape = "none")]
+#[template(path = "formal/prove.ys", escape = "none")]
 struct ProveYs<'a> {
     name: &'a str,
     mac: &'a str,
@@ -126,7 +125,7 @@ struct ProveYs<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "formal.sby", escape = "none")]
+#[template(path = "formal/job.sby", escape = "none")]
 struct SbyView<'a> {
     name: &'a str,
     mac: &'a str,

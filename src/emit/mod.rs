@@ -12,6 +12,7 @@ mod folder;
 pub mod formal;
 pub mod hex;
 mod mac;
+mod mac_view;
 mod ports;
 pub mod power;
 mod project;
@@ -23,7 +24,8 @@ use std::path::PathBuf;
 pub use accel::{AccelModules, POSTOP_RANDOM};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
 pub use folder::{missing_files, recover, write, DesignLock};
-pub use mac::{MacCommon, PLAIN};
+pub use mac::PLAIN;
+pub use mac_view::MacCommon;
 
 /// Errors while emitting (messages never repeat their `source`: see the crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +89,7 @@ pub struct Bundle {
 /// Render every file of a design.
 pub fn bundle(design: &Design, opts: &Options) -> Result<Bundle, EmitError> {
     match design.array {
-        None => {
-            let mut b = mac::bundle(design, opts)?;
-            let c = MacCommon::new(design);
-            formal::add_formal_files(&mut b.files, design, &c, &format!("rtl/{}.v", c.module))?;
-            Ok(b)
-        }
+        None => mac::bundle(design, opts),
         Some(_) if design.accel.is_some() => accel::bundle(design, opts.seed),
         Some(_) => array::bundle(design, opts),
     }

@@ -1,6 +1,6 @@
 //! Port lists with their columns aligned: the view computes each pad from the widest range in
 //! the list, so a module's ports line up at any width (1×1, 8×8, 16×2, 23- or 64-bit
-//! accumulators). Templates render them with the `ports.v` partial and never pad by hand.
+//! accumulators). Templates render them with the `partials/ports.v` partial and never pad by hand.
 
 /// Port direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,7 +30,7 @@ impl Delay {
 }
 
 #[derive(Template)]
-#[template(path = "power_cells.v", escape = "none")]
+#[template(path = "power/cells.v", escape = "none")]
 struct Cells {
     header: Vec<String>,
     what: &'static str,
@@ -38,7 +38,7 @@ struct Cells {
 }
 
 #[derive(Template)]
-#[template(path = "power_dump.v", escape = "none")]
+#[template(path = "power/dump.v", escape = "none")]
 struct Dump<'a> {
     header: Vec<String>,
     module: &'a str,
@@ -70,7 +70,7 @@ pub fn cell_models(delay: Delay) -> Result<String, EmitError> {
             what,
             d,
         },
-        "power_cells.v",
+        "power/cells.v",
     )
 }
 
@@ -89,7 +89,7 @@ pub fn dump_module(
             vcd,
             start_ns,
         },
-        "power_dump.v",
+        "power/dump.v",
     )
 }
 

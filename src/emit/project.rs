@@ -13,15 +13,15 @@ use std::collections::BTreeMap;
 const COCOTB: [(&str, &str); 3] = [
     (
         "cocotb/run.py",
-        include_str!("../../templates/cocotb/run.py"),
+        include_str!("../../templates/project/cocotb/run.py"),
     ),
     (
         "cocotb/test_design.py",
-        include_str!("../../templates/cocotb/test_design.py"),
+        include_str!("../../templates/project/cocotb/test_design.py"),
     ),
     (
         "cocotb/model.py",
-        include_str!("../../templates/cocotb/model.py"),
+        include_str!("../../templates/project/cocotb/model.py"),
     ),
 ];
 
@@ -46,13 +46,13 @@ pub(crate) struct Tops<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "filelist.f", escape = "none")]
+#[template(path = "project/filelist.f", escape = "none")]
 struct FileList<'a> {
     rtl_files: &'a [String],
 }
 
 #[derive(Template)]
-#[template(path = "fusesoc.core", escape = "none")]
+#[template(path = "project/fusesoc.core", escape = "none")]
 struct Core<'a> {
     name: &'a str,
     version: &'static str,
@@ -72,7 +72,7 @@ pub fn core_name(design: &str) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "Makefile", escape = "none")]
+#[template(path = "project/Makefile", escape = "none")]
 struct Makefile {
     name: String,
     version: &'static str,
@@ -96,7 +96,7 @@ struct ProveMake {
 }
 
 #[derive(Template)]
-#[template(path = "synth_generic.ys", escape = "none")]
+#[template(path = "synth/generic.ys", escape = "none")]
 struct SynthGeneric<'a> {
     title: &'a str,
     script: String,
@@ -110,7 +110,7 @@ struct SynthGeneric<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "synth_ice40.ys", escape = "none")]
+#[template(path = "synth/ice40.ys", escape = "none")]
 struct SynthIce40<'a> {
     title: &'a str,
     script: String,
@@ -121,7 +121,7 @@ struct SynthIce40<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "synth_xc7.ys", escape = "none")]
+#[template(path = "synth/xc7.ys", escape = "none")]
 struct SynthXc7<'a> {
     title: &'a str,
     script: String,
@@ -235,7 +235,7 @@ pub(crate) fn add_project_files(
                 pnr_yosys: yosys::args("synth/pnr.ys", "build/yosys_pnr.log").join(" "),
                 nextpnr: nextpnr::args().join(" "),
                 prove: t.formal.then(|| ProveMake {
-                    yosys: yosys::args(super::formal::SCRIPT, super::formal::LOG).join(" "),
+                    yosys: yosys::args(yosys::SCRIPT, yosys::LOG).join(" "),
                     sby_dir: "formal".into(),
                     sby_job: format!("{}.sby", d.name),
                 }),
@@ -303,7 +303,9 @@ pub(crate) fn add_project_files(
         files
             .get_mut("cocotb/model.py")
             .expect("inserted above")
-            .push_str(include_str!("../../templates/cocotb/model_narrow.py"));
+            .push_str(include_str!(
+                "../../templates/project/cocotb/model_narrow.py"
+            ));
     }
     Ok(())
 }

@@ -71,7 +71,7 @@ fn field(hex: &str, lsb: u32, bits: u32) -> Option<i64> {
     Some(crate::hw::wrap_signed(v, bits) as i64)
 }
 
-/// Parse a testbench log: `ROW`, `CLASS` and `CYCLES` lines (see `tb_accel.v`).
+/// Parse a testbench log: `ROW`, `CLASS` and `CYCLES` lines (see `templates/tb/accel.v`).
 pub fn parse_output(log: &str, side: usize, sum_bits: u32) -> Result<SimOutput, String> {
     let mut out = SimOutput {
         side,

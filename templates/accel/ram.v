@@ -1,0 +1,34 @@
+{% include "partials/prologue.v" %}
+
+// Memory: Depth words of Width bits, one write port and one synchronous read port (rdata_o
+// shows the word at raddr_i one cycle later; a read and a write of the same word at one edge
+// read the old word). A plain array, as synthesis tools infer block RAM; testbenches fill it
+// with $readmemh through the hierarchy (mem_q).
+module {= v.ram =} #(
+  // Bits per word.
+  parameter integer Width     = 8,
+  // Words.
+  parameter integer Depth     = 16,
+  // Address bits (at least clog2(Depth)).
+  parameter integer AddrWidth = 4
+) (
+  input  wire                 clk_i,
+  input  wire                 we_i,
+  input  wire [AddrWidth-1:0] waddr_i,
+  input  wire [Width-1:0]     wdata_i,
+  input  wire [AddrWidth-1:0] raddr_i,
+  output wire [Width-1:0]     rdata_o
+);
+  reg [Width-1:0] mem_q [0:Depth-1];
+  reg [Width-1:0] rdata_q;
+
+  always @(posedge clk_i) begin
+    if (we_i) begin
+      mem_q[waddr_i] <= wdata_i;
+    end
+    rdata_q <= mem_q[raddr_i];
+  end
+
+  assign rdata_o = rdata_q;
+endmodule
+{% include "partials/epilogue.v" %}

@@ -1,0 +1,258 @@
+{% include "partials/prologue.v" %}
+
+// Sequencer: runs the layer program from the program memory, one descriptor
+// {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). Per layer:
+// FETCH (2 cycles: address, then the descriptor registers), then the tiles, N-tile outer and
+// K-tile inner, Period = max(batch, Rows) + Cols cycles each: weight rows in tile cycles
+// 0..Rows-1 (weight memory words w_base, w_base+1, ... in order), the batch's images in tile
+// cycles 1..batch (activation word k_tile*batch + image of the buffer being read); then DRAIN
+// (Rows + 4 cycles) until the last output is written, and the next layer reads the other
+// buffer. The outputs here address the memories; their data reach the array one cycle later.
+// Each streamed row carries a tag (image, output word, which K/N tile) down the pipeline.
+module {= v.seq =} (
+{%- include "partials/ports.v" %}
+);
+  localparam integer CountWidth = {= v.count_bits =};
+  localparam integer TcWidth    = {= v.tc_bits =};
+  localparam integer BatchWidth = {= v.batch_bits =};
+  localparam integer ImageWidth = {= v.image_bits =};
+  localparam integer WAddrWidth = {= v.w_addr =};
+  localparam integer AAddrWidth = {= v.a_addr =};
+  localparam integer BAddrWidth = {= v.b_addr =};
+  localparam integer PAddrWidth = {= v.p_addr =};
+  localparam integer NcolWidth  = {= v.ncol_bits =};
+  localparam integer MWidth     = {= v.m_bits =};
+  localparam integer SWidth     = {= v.s_bits =};
+  localparam integer DrainWidth = {= v.drain_bits =};
+
+  localparam [2:0] StIdle   = 3'd0;
+  localparam [2:0] StFetch0 = 3'd1;
+  localparam [2:0] StFetch1 = 3'd2;
+  localparam [2:0] StRun    = 3'd3;
+  localparam [2:0] StDrain  = 3'd4;
+  localparam [2:0] StDone   = 3'd5;
+
+  // The descriptor word, as the program memory holds it.
+  wire                  d_last;
+  wire [CountWidth-1:0] d_k_tiles;
+  wire [CountWidth-1:0] d_n_tiles;
+  wire [CountWidth-1:0] d_n;
+  wire [WAddrWidth-1:0] d_w_base;
+  wire [BAddrWidth-1:0] d_b_base;
+  wire [MWidth-1:0]     d_m;
+  wire [SWidth-1:0]     d_s;
+  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+
+  reg [2:0]            state_d, state_q;
+  reg [PAddrWidth-1:0] pc_d, pc_q;
+  reg                  sel_d, sel_q;
+  reg [BatchWidth-1:0] batch_d, batch_q;
+  reg [TcWidth-1:0]    period_d, period_q;
+  reg                  last_d, last_q;
+  reg [CountWidth-1:0] k_tiles_d, k_tiles_q;
+  reg [CountWidth-1:0] n_tiles_d, n_tiles_q;
+  reg [MWidth-1:0]     m_d, m_q;
+  reg [SWidth-1:0]     s_d, s_q;
+  reg [CountWidth-1:0] kt_d, kt_q;
+  reg [CountWidth-1:0] nt_d, nt_q;
+  reg [TcWidth-1:0]    tc_d, tc_q;
+  reg [ImageWidth-1:0] img_d, img_q;
+  reg [WAddrWidth-1:0] wptr_d, wptr_q;
+  reg [AAddrWidth-1:0] abase_d, abase_q;
+  reg [AAddrWidth-1:0] obase_d, obase_q;
+  reg [CountWidth-1:0] colrem_d, colrem_q;
+  reg [CountWidth-1:0] cbase_d, cbase_q;
+  reg [BAddrWidth-1:0] baddr_d, baddr_q;
+  reg [DrainWidth-1:0] drain_d, drain_q;
+
+  wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
+  wire [TcWidth-1:0] batch_q_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_q};
+  reg  [AAddrWidth-1:0] batch_a;
+  reg  [AAddrWidth-1:0] img_a;
+  always @(*) begin
+    batch_a = {AAddrWidth{1'b0}};
+    batch_a[BatchWidth-1:0] = batch_q;
+    img_a = {AAddrWidth{1'b0}};
+    img_a[ImageWidth-1:0] = img_q;
+  end
+
+  wire running  = (state_q == StRun);
+  wire w_re     = running && (tc_q < {= v.tc_bits =}'d{= v.side =});
+  wire a_re     = running && (tc_q != {TcWidth{1'b0}}) && (tc_q <= batch_q_tc);
+  wire tile_end = running && (tc_q == period_q - {{(TcWidth-1){1'b0}}, 1'b1});
+  wire kt_last  = (kt_q == k_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
+  wire nt_last  = (nt_q == n_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
+
+  always @(*) begin
+    state_d   = state_q;
+    pc_d      = pc_q;
+    sel_d     = sel_q;
+    batch_d   = batch_q;
+    period_d  = period_q;
+    last_d    = last_q;
+    k_tiles_d = k_tiles_q;
+    n_tiles_d = n_tiles_q;
+    m_d       = m_q;
+    s_d       = s_q;
+    kt_d      = kt_q;
+    nt_d      = nt_q;
+    tc_d      = tc_q;
+    img_d     = img_q;
+    wptr_d    = wptr_q;
+    abase_d   = abase_q;
+    obase_d   = obase_q;
+    colrem_d  = colrem_q;
+    cbase_d   = cbase_q;
+    baddr_d   = baddr_q;
+    drain_d   = drain_q;
+    case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          batch_d  = batch_i;
+          period_d = ((batch_tc > {= v.tc_bits =}'d{= v.side =}) ? batch_tc : {= v.tc_bits =}'d{= v.side =})
+                   + {= v.tc_bits =}'d{= v.side =};
+          pc_d     = {PAddrWidth{1'b0}};
+          sel_d    = 1'b0;
+          state_d  = StFetch0;
+        end
+      end
+      StFetch0: begin
+        state_d = StFetch1;
+      end
+      StFetch1: begin
+        last_d    = d_last;
+        k_tiles_d = d_k_tiles;
+        n_tiles_d = d_n_tiles;
+        m_d       = d_m;
+        s_d       = d_s;
+        kt_d      = {CountWidth{1'b0}};
+        nt_d      = {CountWidth{1'b0}};
+        tc_d      = {TcWidth{1'b0}};
+        img_d     = {ImageWidth{1'b0}};
+        wptr_d    = d_w_base;
+        abase_d   = {AAddrWidth{1'b0}};
+        obase_d   = {AAddrWidth{1'b0}};
+        colrem_d  = d_n;
+        cbase_d   = {CountWidth{1'b0}};
+        baddr_d   = d_b_base;
+        state_d   = StRun;
+      end
+      StRun: begin
+        tc_d = tc_q + {{(TcWidth-1){1'b0}}, 1'b1};
+        if (w_re) begin
+          wptr_d = wptr_q + {{(WAddrWidth-1){1'b0}}, 1'b1};
+        end
+        if (a_re) begin
+          img_d = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+        end
+        if (tile_end) begin
+          tc_d  = {TcWidth{1'b0}};
+          img_d = {ImageWidth{1'b0}};
+          if (kt_last) begin
+            kt_d    = {CountWidth{1'b0}};
+            abase_d = {AAddrWidth{1'b0}};
+            if (nt_last) begin
+              drain_d = {DrainWidth{1'b0}};
+              state_d = StDrain;
+            end else begin
+              nt_d     = nt_q + {{(CountWidth-1){1'b0}}, 1'b1};
+              obase_d  = obase_q + batch_a;
+              colrem_d = colrem_q - {= v.count_bits =}'d{= v.side =};
+              cbase_d  = cbase_q + {= v.count_bits =}'d{= v.side =};
+              baddr_d  = baddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
+            end
+          end else begin
+            kt_d    = kt_q + {{(CountWidth-1){1'b0}}, 1'b1};
+            abase_d = abase_q + batch_a;
+          end
+        end
+      end
+      StDrain: begin
+        drain_d = drain_q + {{(DrainWidth-1){1'b0}}, 1'b1};
+        if (drain_q == {= v.drain_bits =}'d{= v.drain_last =}) begin
+          if (last_q) begin
+            state_d = StDone;
+          end else begin
+            pc_d    = pc_q + {{(PAddrWidth-1){1'b0}}, 1'b1};
+            sel_d   = ~sel_q;
+            state_d = StFetch0;
+          end
+        end
+      end
+      default: begin
+        state_d = StIdle;
+      end
+    endcase
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q   <= StIdle;
+      pc_q      <= {PAddrWidth{1'b0}};
+      sel_q     <= 1'b0;
+      batch_q   <= {BatchWidth{1'b0}};
+      period_q  <= {TcWidth{1'b0}};
+      last_q    <= 1'b0;
+      k_tiles_q <= {CountWidth{1'b0}};
+      n_tiles_q <= {CountWidth{1'b0}};
+      m_q       <= {MWidth{1'b0}};
+      s_q       <= {SWidth{1'b0}};
+      kt_q      <= {CountWidth{1'b0}};
+      nt_q      <= {CountWidth{1'b0}};
+      tc_q      <= {TcWidth{1'b0}};
+      img_q     <= {ImageWidth{1'b0}};
+      wptr_q    <= {WAddrWidth{1'b0}};
+      abase_q   <= {AAddrWidth{1'b0}};
+      obase_q   <= {AAddrWidth{1'b0}};
+      colrem_q  <= {CountWidth{1'b0}};
+      cbase_q   <= {CountWidth{1'b0}};
+      baddr_q   <= {BAddrWidth{1'b0}};
+      drain_q   <= {DrainWidth{1'b0}};
+    end else begin
+      state_q   <= state_d;
+      pc_q      <= pc_d;
+      sel_q     <= sel_d;
+      batch_q   <= batch_d;
+      period_q  <= period_d;
+      last_q    <= last_d;
+      k_tiles_q <= k_tiles_d;
+      n_tiles_q <= n_tiles_d;
+      m_q       <= m_d;
+      s_q       <= s_d;
+      kt_q      <= kt_d;
+      nt_q      <= nt_d;
+      tc_q      <= tc_d;
+      img_q     <= img_d;
+      wptr_q    <= wptr_d;
+      abase_q   <= abase_d;
+      obase_q   <= obase_d;
+      colrem_q  <= colrem_d;
+      cbase_q   <= cbase_d;
+      baddr_q   <= baddr_d;
+      drain_q   <= drain_d;
+    end
+  end
+
+  assign busy_o     = (state_q != StIdle);
+  assign done_o     = (state_q == StDone);
+  assign prog_addr_o = pc_q;
+  assign sel_o      = sel_q;
+  assign last_o     = last_q;
+  assign m_o        = m_q;
+  assign s_o        = s_q;
+  assign w_re_o     = w_re;
+  assign w_addr_o   = wptr_q;
+  assign a_re_o     = a_re;
+  assign a_addr_o   = abase_q + img_a;
+  assign first_kt_o = (kt_q == {CountWidth{1'b0}});
+  assign last_kt_o  = kt_last;
+  assign first_nt_o = (nt_q == {CountWidth{1'b0}});
+  assign last_nt_o  = nt_last;
+  assign image_o    = img_q;
+  assign out_addr_o = obase_q + img_a;
+  assign ncols_o    = (colrem_q >= {= v.count_bits =}'d{= v.side =}) ? {= v.ncol_bits =}'d{= v.side =} : colrem_q[NcolWidth-1:0];
+  assign cbase_o    = cbase_q;
+  assign baddr_o    = baddr_q;
+  assign tile_o     = nt_q;
+endmodule
+{% include "partials/epilogue.v" %}

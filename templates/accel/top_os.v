@@ -1,0 +1,323 @@
+{% include "partials/prologue.v" %}
+
+// Inference accelerator around the {= v.side =} x {= v.side =} output-stationary array {= v.array =}
+// (docs/accelerator.md). start_i (with batch_i, the images in this pass) runs the layer
+// program over the batch in activation buffer 0; each layer reads one activation buffer and
+// writes the other (ping-pong). Each buffer is {= v.side =} banks, bank b holding the images b, b+{= v.side =}, ...:
+// word w of image i is bank i mod {= v.side =}, address w * ceil(batch/{= v.side =}) + i / {= v.side =}, so one read
+// of all banks gives the array one feature of {= v.side =} images. host_* write buffer 0 while idle.
+// Per image the class leaves on class_o; done_o follows the last class. obs_* show every
+// post-op output row. The arithmetic is the MAC unit's and the post-op unit's; this module
+// only moves data.
+module {= v.top =} (
+{%- include "partials/ports.v" %}
+);
+  localparam integer Cols       = {= v.side =};
+  localparam integer ActWidth   = {= v.act_bits =};
+  localparam integer WCodeWidth = {= v.w_bits =};
+  localparam integer AccWidth   = {= v.acc =};
+  localparam integer BiasWidth  = {= v.bias_bits =};
+  localparam integer SumWidth   = {= v.sum_bits =};
+  localparam integer CountWidth = {= v.count_bits =};
+  localparam integer BatchWidth = {= v.batch_bits =};
+  localparam integer ImageWidth = {= v.image_bits =};
+  localparam integer WAddrWidth = {= v.w_addr =};
+  localparam integer AAddrWidth = {= v.a_addr =};
+  localparam integer BAddrWidth = {= v.b_addr =};
+  localparam integer PAddrWidth = {= v.p_addr =};
+  localparam integer NcolWidth  = {= v.ncol_bits =};
+  localparam integer ColWidth   = {= v.col_bits =};
+  localparam integer MWidth     = {= v.m_bits =};
+  localparam integer SWidth     = {= v.s_bits =};
+  localparam integer DescWidth  = {= v.desc_bits =};
+  // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
+  localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
+                                + BAddrWidth;
+  // Row tag after the array: {first_nt, last_nt, image, out_addr, ncols, cbase, tile, bank}.
+  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
+                                + ColWidth;
+
+  genvar gc;
+
+  wire [PAddrWidth-1:0] prog_addr;
+  wire [DescWidth-1:0]  desc;
+  wire                  sel;
+  wire                  layer_last;
+  wire [MWidth-1:0]     rq_m;
+  wire [SWidth-1:0]     rq_s;
+  wire [BatchWidth-1:0] cur_batch;
+  wire                  step;
+  wire                  last_k;
+  wire [WAddrWidth-1:0] w_addr;
+  wire [AAddrWidth-1:0] a_addr;
+  wire [ColWidth-1:0]   kel;
+  wire                  t_first_nt, t_last_nt;
+  wire [ImageWidth-1:0] t_ibase;
+  wire [AAddrWidth-1:0] t_out_addr;
+  wire [NcolWidth-1:0]  t_ncols;
+  wire [CountWidth-1:0] t_cbase;
+  wire [BAddrWidth-1:0] t_baddr;
+  wire [CountWidth-1:0] t_tile;
+
+  {= v.seq =} u_seq (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .start_i     (start_i),
+    .batch_i     (batch_i),
+    .desc_i      (desc),
+    .busy_o      (busy_o),
+    .done_o      (done_o),
+    .prog_addr_o (prog_addr),
+    .sel_o       (sel),
+    .last_o      (layer_last),
+    .m_o         (rq_m),
+    .s_o         (rq_s),
+    .batch_o     (cur_batch),
+    .step_o      (step),
+    .last_k_o    (last_k),
+    .w_addr_o    (w_addr),
+    .a_addr_o    (a_addr),
+    .kel_o       (kel),
+    .first_nt_o  (t_first_nt),
+    .last_nt_o   (t_last_nt),
+    .ibase_o     (t_ibase),
+    .out_addr_o  (t_out_addr),
+    .ncols_o     (t_ncols),
+    .cbase_o     (t_cbase),
+    .baddr_o     (t_baddr),
+    .tile_o      (t_tile)
+  );
+
+  wire [Cols*WCodeWidth-1:0] w_row;
+  wire [Cols*BiasWidth-1:0]  bias_row;
+  wire [BAddrWidth-1:0]      o_baddr;
+  wire                       wr_en;
+  wire [ColWidth-1:0]        wr_bank;
+  wire [AAddrWidth-1:0]      wr_addr;
+  wire [Cols*ActWidth-1:0]   wr_row;
+
+  {= v.ram =} #(.Width(DescWidth), .Depth({= v.layers =}), .AddrWidth(PAddrWidth)) u_pmem (
+    .clk_i   (clk_i),
+    .we_i    (1'b0),
+    .waddr_i ({PAddrWidth{1'b0}}),
+    .wdata_i ({DescWidth{1'b0}}),
+    .raddr_i (prog_addr),
+    .rdata_o (desc)
+  );
+  {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}), .AddrWidth(WAddrWidth)) u_wmem (
+    .clk_i   (clk_i),
+    .we_i    (1'b0),
+    .waddr_i ({WAddrWidth{1'b0}}),
+    .wdata_i ({(Cols*WCodeWidth){1'b0}}),
+    .raddr_i (w_addr),
+    .rdata_o (w_row)
+  );
+  {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth)) u_bmem (
+    .clk_i   (clk_i),
+    .we_i    (1'b0),
+    .waddr_i ({BAddrWidth{1'b0}}),
+    .wdata_i ({(Cols*BiasWidth){1'b0}}),
+    .raddr_i (o_baddr),
+    .rdata_o (bias_row)
+  );
+
+  // Stage 1: the memory data arrive; the step's control and the tile tag meet them.
+  reg                s1_step_q, s1_last_q;
+  reg [ColWidth-1:0] s1_kel_q;
+  reg [TagWidth-1:0] s1_tag_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s1_step_q <= 1'b0;
+      s1_last_q <= 1'b0;
+      s1_kel_q  <= {ColWidth{1'b0}};
+      s1_tag_q  <= {TagWidth{1'b0}};
+    end else begin
+      s1_step_q <= step;
+      s1_last_q <= last_k;
+      s1_kel_q  <= kel;
+      s1_tag_q  <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr,
+                    t_tile};
+    end
+  end
+
+  // Activation banks, two buffers of Cols banks; layer L reads buffer sel, writes the other.
+  wire [Cols*ActWidth-1:0] in_act;
+  wire [Cols-1:0]          host_bank = {{(Cols-1){1'b0}}, 1'b1} << host_bank_i;
+  wire [Cols-1:0]          wr_banks  = {{(Cols-1){1'b0}}, 1'b1} << wr_bank;
+  generate
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_bank
+      wire [Cols*ActWidth-1:0] rd0, rd1, rd;
+      wire                     host_here = host_we_i & host_bank[gc];
+      wire                     wr_here   = wr_en & wr_banks[gc];
+      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth(AAddrWidth)) u_act0 (
+        .clk_i   (clk_i),
+        .we_i    (host_here | (wr_here & sel)),
+        .waddr_i (host_here ? host_addr_i : wr_addr),
+        .wdata_i (host_here ? host_data_i : wr_row),
+        .raddr_i (a_addr),
+        .rdata_o (rd0)
+      );
+      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth(AAddrWidth)) u_act1 (
+        .clk_i   (clk_i),
+        .we_i    (wr_here & ~sel),
+        .waddr_i (wr_addr),
+        .wdata_i (wr_row),
+        .raddr_i (a_addr),
+        .rdata_o (rd1)
+      );
+      reg  [ActWidth-1:0]      act;
+      integer                  e;
+      assign rd = sel ? rd1 : rd0;
+      // Element k mod Cols of the word: this bank's image's feature k.
+      always @(*) begin
+        act = rd[ActWidth-1:0];
+        for (e = 1; e < Cols; e = e + 1) begin
+          if (s1_kel_q == e[ColWidth-1:0]) begin
+            act = rd[e*ActWidth +: ActWidth];
+          end
+        end
+      end
+      assign in_act[gc*ActWidth +: ActWidth] = act;
+    end
+  endgenerate
+
+  wire                     out_valid;
+  wire [Cols*AccWidth-1:0] out_row;
+  {= v.array =} u_array (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .in_valid_i  (s1_step_q),
+    .in_last_i   (s1_last_q),
+    .in_act_i    (in_act),
+    .in_w_i      (w_row),
+    .out_valid_o (out_valid),
+    .out_row_o   (out_row)
+  );
+
+  // The tile tag waits Rows+Cols cycles after the tile's last step: the first output row.
+  wire                o_tile;
+  wire [TagWidth-1:0] o_tag;
+  {= v.delay =} #(.Width(TagWidth + 1), .Depth({= v.latency =})) u_tag_delay (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    ({s1_step_q & s1_last_q, s1_tag_q}),
+    .q_o    ({o_tile, o_tag})
+  );
+  reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;
+  reg  [ColWidth-1:0] row_d, row_q;
+  wire [TagWidth-1:0] tag   = o_tile ? o_tag : cur_tag_q;
+  wire [ColWidth-1:0] row   = o_tile ? {ColWidth{1'b0}} : row_q;
+  reg  [ImageWidth-1:0] row_ext;
+  reg  [ImageWidth:0]   batch_ext;
+  always @(*) begin
+    row_ext = {ImageWidth{1'b0}};
+    row_ext[ColWidth-1:0] = row;
+    batch_ext = {(ImageWidth+1){1'b0}};
+    batch_ext[BatchWidth-1:0] = cur_batch;
+    cur_tag_d = tag;
+    row_d     = row_q;
+    if (out_valid) begin
+      row_d = row + {{(ColWidth-1){1'b0}}, 1'b1};
+    end
+  end
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cur_tag_q <= {TagWidth{1'b0}};
+      row_q     <= {ColWidth{1'b0}};
+    end else begin
+      cur_tag_q <= cur_tag_d;
+      row_q     <= row_d;
+    end
+  end
+  wire [ImageWidth-1:0] o_image = tag[TagWidth-3 -: ImageWidth] + row_ext;
+  wire                  o_ok    = {1'b0, o_image} < batch_ext;
+  assign o_baddr = tag[BAddrWidth+CountWidth-1 -: BAddrWidth];
+  wire [RowWidth-1:0] o_rowtag = {tag[TagWidth-1:TagWidth-2], o_image,
+                                  tag[TagWidth-3-ImageWidth:BAddrWidth+CountWidth],
+                                  tag[CountWidth-1:0], row};
+
+  // Post-op input stage: the rows of real images, with the bias word of their N-tile.
+  reg                     p_valid_q;
+  reg [Cols*AccWidth-1:0] p_row_q;
+  reg [RowWidth-1:0]      p_tag_q;
+  reg [RowWidth-1:0]      q_tag_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_valid_q <= 1'b0;
+      p_row_q   <= {(Cols*AccWidth){1'b0}};
+      p_tag_q   <= {RowWidth{1'b0}};
+      q_tag_q   <= {RowWidth{1'b0}};
+    end else begin
+      p_valid_q <= out_valid & o_ok;
+      p_row_q   <= out_row;
+      p_tag_q   <= o_rowtag;
+      q_tag_q   <= p_tag_q;
+    end
+  end
+
+  wire [Cols-1:0]          q_valid;
+  wire [Cols*SumWidth-1:0] q_out;
+  generate
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
+      {= v.postop =} u_postop (
+        .clk_i    (clk_i),
+        .rst_ni   (rst_ni),
+        .valid_i  (p_valid_q),
+        .bypass_i (layer_last),
+        .m_i      (rq_m),
+        .s_i      (rq_s),
+        .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
+        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
+        .valid_o  (q_valid[gc]),
+        .out_o    (q_out[gc*SumWidth +: SumWidth])
+      );
+    end
+  endgenerate
+
+  wire                  q_first_nt = q_tag_q[RowWidth-1];
+  wire                  q_last_nt  = q_tag_q[RowWidth-2];
+  wire [ImageWidth-1:0] q_image    = q_tag_q[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+ColWidth+NcolWidth-1 -: NcolWidth];
+  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth+ColWidth-1 -: CountWidth];
+  wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth+ColWidth-1 -: CountWidth];
+  wire [ColWidth-1:0]   q_bank     = q_tag_q[ColWidth-1:0];
+  wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
+  wire [Cols*SumWidth-1:0] q_masked;
+  generate
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
+      assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
+                                               & {SumWidth{q_cols[gc]}};
+      assign wr_row[gc*ActWidth +: ActWidth]   = q_masked[gc*SumWidth +: ActWidth];
+    end
+  endgenerate
+  assign wr_en   = q_valid[0] & ~layer_last;
+  assign wr_bank = q_bank;
+  assign wr_addr = q_out_addr;
+
+  // The post-op valids of columns 1.. (all equal column 0's).
+  wire unused_valid = ^q_valid;
+
+  {= v.argmax =} u_argmax (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_ni),
+    .valid_i       (q_valid[0] & layer_last),
+    .first_i       (q_first_nt),
+    .last_i        (q_last_nt),
+    .image_i       (q_image),
+    .base_i        (q_cbase),
+    .ncols_i       (q_ncols),
+    .row_i         (q_out),
+    .class_valid_o (class_valid_o),
+    .class_image_o (class_image_o),
+    .class_o       (class_o)
+  );
+
+  assign obs_valid_o = q_valid[0];
+  assign obs_last_o  = layer_last;
+  assign obs_layer_o = prog_addr;
+  assign obs_image_o = q_image;
+  assign obs_tile_o  = q_tile;
+  assign obs_row_o   = q_masked;
+endmodule
+{% include "partials/epilogue.v" %}

@@ -1,0 +1,55 @@
+{% include "partials/prologue.v" %}
+
+// Weight-stationary processing element: holds one weight code, forwards its activation (and
+// valid) to the right neighbour and its partial sum down to the PE below. The arithmetic is
+// the MAC unit's; the PE only moves operands.
+module {= v.pe =} (
+{%- include "partials/ports.v" %}
+);
+  localparam integer ActWidth   = {= v.act_bits =};
+  localparam integer WCodeWidth = {= v.w_bits =};
+
+  reg                  valid_q;
+  reg [ActWidth-1:0]   act_q;
+  reg [WCodeWidth-1:0] w_d, w_q;
+
+  always @(*) begin
+    w_d = w_q;
+    if (w_we_i) begin
+      w_d = w_i;
+    end
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_q <= 1'b0;
+      act_q   <= {ActWidth{1'b0}};
+      w_q     <= {WCodeWidth{1'b0}};
+    end else begin
+      valid_q <= valid_i;
+      act_q   <= act_i;
+      w_q     <= w_d;
+    end
+  end
+
+  assign valid_o = valid_q;
+  assign act_o   = act_q;
+
+  // Every valid cycle computes psum_o <= psum_i + act_i * value(w_q): en_i adds the product
+  // and clr_i makes the sum start from psum_i instead of the held accumulator; otherwise the
+  // MAC holds.
+  wire mac_en       = valid_i;
+  wire mac_use_psum = valid_i;
+
+  {= v.mac =} u_mac (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .en_i    (mac_en),
+    .clr_i   (mac_use_psum),
+    .psum_i  (psum_i),
+    .act_i   (act_i),
+    .wcode_i (w_q),
+    .acc_o   (psum_o)
+  );
+endmodule
+{% include "partials/epilogue.v" %}

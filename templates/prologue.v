@@ -1,3 +1,0 @@
-{% include "header.v" %}
-`timescale 1ns / 1ps
-`default_nettype none

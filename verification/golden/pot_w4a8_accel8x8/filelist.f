@@ -1,0 +1,10 @@
+rtl/pot_w4a8_accel8x8_mac_psum.v
+rtl/pot_w4a8_accel8x8_delay.v
+rtl/pot_w4a8_accel8x8_pe.v
+rtl/pot_w4a8_accel8x8_mesh.v
+rtl/pot_w4a8_accel8x8_array.v
+rtl/pot_w4a8_accel8x8_ram.v
+rtl/pot_w4a8_accel8x8_postop.v
+rtl/pot_w4a8_accel8x8_seq.v
+rtl/pot_w4a8_accel8x8_argmax.v
+rtl/pot_w4a8_accel8x8_accel.v

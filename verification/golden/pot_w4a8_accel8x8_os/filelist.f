@@ -1,0 +1,10 @@
+rtl/pot_w4a8_accel8x8_os_mac.v
+rtl/pot_w4a8_accel8x8_os_delay.v
+rtl/pot_w4a8_accel8x8_os_pe.v
+rtl/pot_w4a8_accel8x8_os_mesh.v
+rtl/pot_w4a8_accel8x8_os_array.v
+rtl/pot_w4a8_accel8x8_os_ram.v
+rtl/pot_w4a8_accel8x8_os_postop.v
+rtl/pot_w4a8_accel8x8_os_seq.v
+rtl/pot_w4a8_accel8x8_os_argmax.v
+rtl/pot_w4a8_accel8x8_os_accel.v

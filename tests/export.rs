@@ -6,8 +6,8 @@
 mod common;
 
 use common::{potmac, scratch, tiny_export};
-use potmac::qat::export::sha256_hex;
-use potmac::qat::verify::{load_export, parse_hex};
+use potmac::model::read::{load_export, parse_hex};
+use potmac::model::write::sha256_hex;
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -8,12 +8,13 @@
 //! re-exported by a `pub use` counts as a reference to the module that defines it
 //! (`crate::hw::array::Gemm` → `hw::array::gemm`).
 //!
-//! For every module with submodules in files (the crate root, `hw`, `hw::array`, `qat`, …) it
-//! builds the graph "child A refers to something in child B" and asserts it is acyclic,
-//! printing the cycle and the line behind each edge when it is not. References between a
-//! module and its own `mod.rs` (shared helpers, re-exports) are not edges of that graph.
-//! It also checks two fixed facts of the top level: nothing in the library imports `cli`,
-//! and `widths` uses nothing but `quant`.
+//! For every module with submodules in files (the crate root, `hw`, `hw::array`, `model`,
+//! `train`, …) it builds the graph "child A refers to something in child B" and asserts it is
+//! acyclic, printing the cycle and the line behind each edge when it is not. References
+//! between a module and its own `mod.rs` (shared helpers, re-exports) are not edges of that
+//! graph. It also checks fixed facts of the top level: nothing in the library imports `cli`,
+//! `widths` uses nothing but `quant`, and `model` (the trained-model contract) uses only
+//! `quant`, `widths`, `rng`, `progress`, `config` and `hw`.
 
 mod scan;
 
@@ -276,7 +277,12 @@ fn crate_graphs() -> Graphs {
 #[test]
 fn no_import_cycles() {
     let g = crate_graphs();
-    for parent in [&[][..], &["hw".to_string()][..], &["qat".to_string()][..]] {
+    for parent in [
+        &[][..],
+        &["hw".to_string()][..],
+        &["model".to_string()][..],
+        &["train".to_string()][..],
+    ] {
         assert!(g.contains_key(parent), "no graph for {parent:?}");
     }
     let errs = cycles(&g);
@@ -306,6 +312,29 @@ fn cli_is_the_top_and_widths_sits_on_quant() {
         "quant must not import: {:?}",
         top.get("quant")
     );
+}
+
+/// `model` is the trained-model contract below every flow: it uses the vocabulary and the
+/// golden models, never the training engine or anything above it.
+#[test]
+fn model_sits_below_training_and_the_flows() {
+    let g = crate_graphs();
+    let uses: Vec<&String> = g[&Vec::new()]
+        .get("model")
+        .into_iter()
+        .flat_map(|e| e.keys())
+        .collect();
+    let allowed = ["config", "hw", "progress", "quant", "rng", "widths"];
+    for m in &uses {
+        let e = &g[&Vec::new()]["model"][*m];
+        assert!(
+            allowed.contains(&m.as_str()),
+            "`model` imports `{m}` ({}:{}: {}); it may use only {allowed:?}",
+            e.file,
+            e.line,
+            e.path
+        );
+    }
 }
 
 /// The checker itself, on small made-up crates.

@@ -8,6 +8,7 @@
 //! 360 the test set. The split does not depend on the training seed.
 
 use super::QatError;
+use crate::model::dataset::DataSet;
 use crate::rng::Rng;
 use flate2::read::GzDecoder;
 use std::io::Read;
@@ -235,6 +236,20 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<Dataset, QatError> {
         val: Split::default(),
         test: fashion_split(&dir, "t10k")?,
     })
+}
+
+/// Load a data set (`dir`: the Fashion-MNIST folder, default [`FASHION_DIR`]).
+pub fn load(set: DataSet, dir: Option<&Path>) -> Result<Dataset, QatError> {
+    match set {
+        DataSet::Digits => digits(),
+        DataSet::FashionMnist => fashion_mnist(dir),
+    }
+}
+
+/// Load a data set by its name (`digits`, `fashion-mnist`): an unknown name is an error
+/// listing the known ones, never a default.
+pub fn by_name(name: &str, dir: Option<&Path>) -> Result<Dataset, QatError> {
+    load(name.parse().map_err(QatError::Config)?, dir)
 }
 
 #[cfg(test)]

@@ -295,6 +295,16 @@ mod tests {
     }
 
     #[test]
+    fn data_sets_by_name_and_unknown_names_are_errors() {
+        assert_eq!(by_name("digits", None).unwrap().name, "digits");
+        let err = by_name("mnist", None).unwrap_err().to_string();
+        assert!(
+            err.contains("`mnist` is not a data set potmac knows (digits, fashion-mnist)"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn idx_parser_on_synthetic_files() {
         let dir = std::env::temp_dir().join(format!("potmac-idx-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

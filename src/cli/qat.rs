@@ -197,7 +197,6 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     use_threads(threads)?;
-    let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {
         ModelArg::Mlp => ModelKind::Mlp,
         ModelArg::Cnn => ModelKind::Cnn,
@@ -206,7 +205,7 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         ModelKind::Mlp => "mlp",
         ModelKind::Cnn => "cnn",
     };
-    let dataset_name = if digits { "digits" } else { "fashion-mnist" };
+    let dataset_name = args.dataset.set().name();
     let arch = build_arch(&data, model, &args.hidden, &args.channels);
     ui.note(&format!(
         "qat: {dataset_name} ({} train / {} validation / {} test), {model_name}, {}, act {} bits, recipe {}, {threads} threads",

@@ -8,7 +8,7 @@
 //! arithmetic with its GEMMs; the tests check both agree bit for bit.
 //!
 //! Submodules, each using only those before it in this list: [`arch`] (layer kinds, shapes
-//! and the layer chain), [`dataset`] (the data sets an export names), [`write`] (the export
+//! and the layer chain), [`dataset`] (the data sets an export names), [`mod@write`] (the export
 //! files: `model.json`, `manifest.json`, the golden vectors), [`read`] (reading an export back
 //! and checking it), [`narrow`] (the model on a narrow saturating or wrapping accumulator) and
 //! [`lower`] (each layer as one GEMM on a generated array).

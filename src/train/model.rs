@@ -14,7 +14,7 @@
 //!   `decode(code)`, so the f64 im2col GEMM yields the accumulator exactly (all values are
 //!   integers below 2^53); the bias is the integer bias, and the next activation comes from the
 //!   shared integer requantization [`requantize`]. By construction its per-layer integers equal
-//!   the integer-only path of [`IntModel`] ([`super::integer`]), which the tests check.
+//!   the integer-only path of [`IntModel`] ([`crate::model`]), which the tests check.
 
 use super::gemm::dgemm;
 use super::layers::{channels_to_batch, im2col, maxpool2};

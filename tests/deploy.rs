@@ -8,7 +8,7 @@ mod common;
 
 use common::{have, potmac, scratch, tiny_export};
 use potmac::config::{ArrayShape, Dataflow};
-use potmac::deploy::{layer_runs, read_export, DeployError};
+use potmac::model::lower::{layer_runs, read_export, LowerError};
 use potmac::tools::{icarus, verilator};
 
 #[test]
@@ -69,7 +69,7 @@ fn a_wrong_bias_or_weight_mapping_is_caught_before_simulation() {
     r.bias[3] += 1;
     assert!(matches!(
         r.check(),
-        Err(DeployError::Mismatch { output: 3, .. })
+        Err(LowerError::Mismatch { output: 3, .. })
     ));
     // Transposing W wrongly (reading the codes [out][in] as [in][out]) is caught too.
     let mut r = runs[0].clone();

@@ -1,13 +1,17 @@
 //! Export hardening: a `potmac qat` export describes itself (code tables in `model.json`,
 //! SHA-256 per file in `manifest.json`), and every corruption of it, from an edited weight
 //! code to a deleted bias file, is refused as an input error naming the file (exit 2), never
-//! run as if it were the trained network.
+//! run as if it were the trained network. The export also names the data set it was trained
+//! on (`manifest.json`, `dataset`): `potmac infer` needs nothing else (no `report.json`), and a
+//! data set that is unknown or does not fit the model is refused before anything is written.
 
 mod common;
 
-use common::{potmac, scratch, tiny_export};
-use potmac::qat::export::sha256_hex;
-use potmac::qat::verify::{load_export, parse_hex};
+use common::{have, potmac, scratch, tiny_export};
+use potmac::model::dataset::DataSet;
+use potmac::model::read::{load_export, parse_hex};
+use potmac::model::write::{sha256_hex, write_export};
+use potmac::tools::icarus;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -206,4 +210,124 @@ fn hex_fields_are_range_checked_with_their_line() {
         let e = parse_hex("f.hex", bad, 9, false).unwrap_err();
         assert_eq!(e.line, Some(1), "{bad:?}: {e}");
     }
+}
+
+/// Set (or, with `None`, remove) the manifest's `dataset` field. The manifest is not covered by
+/// its own checksums, so this is a consistent edit.
+fn set_dataset(dir: &Path, name: Option<&str>) {
+    let mp = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&mp).unwrap()).unwrap();
+    let o = m.as_object_mut().unwrap();
+    match name {
+        Some(n) => o.insert("dataset".into(), n.into()),
+        None => o.remove("dataset"),
+    };
+    fs::write(&mp, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+}
+
+/// `potmac -q infer` on a small export with Icarus: (exit code, stdout + stderr).
+fn infer(export: &Path, out: &Path) -> (Option<i32>, String) {
+    let o = potmac()
+        .args(["-q", "infer", "--array", "4x4:ws", "--sim", "icarus"])
+        .args(["--samples", "4", "--batch", "4", "--out"])
+        .arg(out)
+        .arg(export)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.code(), text)
+}
+
+#[test]
+fn the_export_names_its_data_set_and_infer_needs_no_report() {
+    let base = scratch("export_dataset");
+    let good = base.join("good");
+    tiny_export(&good, "pot:4", "mlp");
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(good.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["dataset"], "digits", "{m}");
+    let e = load_export(&good).unwrap();
+    assert_eq!(e.dataset(), Ok(DataSet::Digits));
+
+    // A model is refused for a data set it does not fit, before anything is written.
+    let refused = base.join("refused");
+    let err = write_export(&refused, &e.model, DataSet::FashionMnist, &[], &[], 3)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("1×8×8") && err.contains("fashion-mnist (1×28×28"),
+        "{err}"
+    );
+    assert!(!refused.exists());
+
+    // (a) `infer` reads the data set from the export: report.json is not needed.
+    let norep = base.join("norep");
+    copy(&good, &norep);
+    fs::remove_file(norep.join("report.json")).unwrap();
+    fs::remove_file(norep.join("report.md")).unwrap();
+    if have(&[icarus::IVERILOG, icarus::VVP]) {
+        let (code, text) = infer(&norep, &base.join("hdl_norep"));
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("4/4 images"), "{text}");
+    }
+
+    // (b) A data set the model does not fit, and (c) one potmac does not know: input errors
+    // (exit 2) naming the file and field, and nothing is generated.
+    for (name, want) in [
+        (
+            "fashion-mnist",
+            "the model (1×8×8 inputs, 10 classes) was not trained on fashion-mnist (1×28×28 inputs, 10 classes)",
+        ),
+        (
+            "mnist",
+            "`mnist` is not a data set potmac knows (digits, fashion-mnist)",
+        ),
+    ] {
+        let bad = base.join(format!("bad_{name}"));
+        copy(&good, &bad);
+        set_dataset(&bad, Some(name));
+        let err = load_export(&bad).unwrap_err().to_string();
+        assert!(err.contains("manifest.json: field `dataset`: "), "{err}");
+        assert!(err.contains(want), "{err}");
+        let out = base.join(format!("hdl_{name}"));
+        let (code, text) = infer(&bad, &out);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains("manifest.json: field `dataset`"), "{text}");
+        assert!(text.contains(want), "{text}");
+        assert!(!text.contains("panicked"), "{text}");
+        assert!(!out.exists(), "{name}: infer wrote {}", out.display());
+    }
+
+    // An export written before the field existed: report.json's `dataset` stands in, checked
+    // the same way; without either, the error names the missing field.
+    let old = base.join("old");
+    copy(&good, &old);
+    set_dataset(&old, None);
+    let e = load_export(&old).expect("an export without the field still loads");
+    assert_eq!(e.dataset(), Ok(DataSet::Digits));
+    edit(&old, "report.json", |s| {
+        s.replace("\"dataset\": \"digits\"", "\"dataset\": \"fashion-mnist\"")
+    });
+    let err = e.dataset().unwrap_err().to_string();
+    assert!(
+        err.contains("report.json: field `dataset`: the model (1×8×8"),
+        "{err}"
+    );
+    edit(&old, "report.json", |s| {
+        s.replace("\"dataset\": \"fashion-mnist\"", "\"dataset\": \"cifar\"")
+    });
+    let err = e.dataset().unwrap_err().to_string();
+    assert!(
+        err.contains("report.json: field `dataset`: `cifar`"),
+        "{err}"
+    );
+    fs::remove_file(old.join("report.json")).unwrap();
+    let err = e.dataset().unwrap_err().to_string();
+    assert!(
+        err.contains("manifest.json: field `dataset` is missing") && err.contains("report.json"),
+        "{err}"
+    );
+    let (code, text) = infer(&old, &base.join("hdl_old"));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("field `dataset` is missing"), "{text}");
 }

@@ -5,13 +5,13 @@
 mod common;
 
 use common::{have, potmac, root, run_ok, scratch};
-use potmac::qat::data::digits;
-use potmac::qat::import::{build_network, read_weights, ArchSpec};
-use potmac::qat::integer::IntModel;
-use potmac::qat::pipeline::verify;
-use potmac::qat::quantizer::FormatSpec;
-use potmac::qat::train::{evaluate, init_quant, QatConfig};
+use potmac::model::IntModel;
+use potmac::quant::spec::FormatSpec;
 use potmac::rng::Rng;
+use potmac::train::data::digits;
+use potmac::train::import::{build_network, read_weights, ArchSpec};
+use potmac::train::pipeline::verify;
+use potmac::train::train::{evaluate, init_quant, QatConfig};
 use std::path::{Path, PathBuf};
 
 /// (name, shape, values) of a tensor to write.

@@ -12,7 +12,7 @@ mod common;
 use common::{have, lint_clean_rtl, potmac, root, run_ok, scratch};
 use potmac::config::Design;
 use potmac::hw::accel::{PostopWidths, MAX_S};
-use potmac::qat::integer::{requant_params, requantize};
+use potmac::model::{requant_params, requantize};
 use potmac::rng::Rng;
 use potmac::tools::{icarus, verilator};
 use std::path::Path;

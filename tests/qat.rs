@@ -4,16 +4,17 @@
 mod common;
 
 use common::scratch;
-use potmac::qat::arch::Arch;
-use potmac::qat::data::{digits, Dataset};
-use potmac::qat::export::write_export;
-use potmac::qat::integer::IntModel;
-use potmac::qat::loss::argmax_rows;
-use potmac::qat::model::{Network, QuantState};
-use potmac::qat::optim::OptimizerKind;
-use potmac::qat::pipeline::{build_arch, finetune, pretrain, verify, ModelKind};
-use potmac::qat::quantizer::FormatSpec;
-use potmac::qat::train::{QatConfig, TrainConfig};
+use potmac::model::arch::Arch;
+use potmac::model::argmax_rows;
+use potmac::model::dataset::DataSet;
+use potmac::model::write::write_export;
+use potmac::model::IntModel;
+use potmac::quant::spec::FormatSpec;
+use potmac::train::data::{digits, Dataset};
+use potmac::train::model::{Network, QuantState};
+use potmac::train::optim::OptimizerKind;
+use potmac::train::pipeline::{build_arch, finetune, pretrain, verify, ModelKind};
+use potmac::train::train::{QatConfig, TrainConfig};
 use std::sync::OnceLock;
 
 fn cfg(epochs: usize, lr: f32) -> TrainConfig {
@@ -163,7 +164,7 @@ fn export_files_and_model_json_round_trip() {
     let (net, q) = qat(fp, d, "pot:4", 1);
     let im = IntModel::from_network(&net, &q).unwrap();
     let dir = scratch("qat_export");
-    let m = write_export(&dir, &im, &d.test.x, &d.test.y, 5).unwrap();
+    let m = write_export(&dir, &im, DataSet::Digits, &d.test.x, &d.test.y, 5).unwrap();
     assert_eq!(m.samples, 5);
     let back: IntModel =
         serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).unwrap()).unwrap();
@@ -227,7 +228,7 @@ fn early_stopping_keeps_the_best_validation_model() {
     // It stopped exactly `patience` epochs after the last improvement ...
     assert_eq!(logs.len(), first_best + 1 + 3);
     // ... and returned the parameters of that epoch.
-    let acc = potmac::qat::train::evaluate(&net, None, &d.val).unwrap();
+    let acc = potmac::train::train::evaluate(&net, None, &d.val).unwrap();
     assert_eq!(acc, best);
     assert!(logs
         .iter()
@@ -240,7 +241,8 @@ fn early_stopping_keeps_the_best_validation_model() {
     };
     let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
     let (net1, logs1) = pretrain(&d, arch, &c1, &mut |_| {}).unwrap();
-    let losses = |l: &[potmac::qat::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
+    let losses =
+        |l: &[potmac::train::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
     assert_eq!(
         losses(&logs1[..logs.len()]),
         losses(&logs),
@@ -250,7 +252,7 @@ fn early_stopping_keeps_the_best_validation_model() {
     assert!(logs1[logs.len()..]
         .iter()
         .all(|l| (l.lr - 2e-4).abs() < 1e-9));
-    let acc1 = potmac::qat::train::evaluate(&net1, None, &d.val).unwrap();
+    let acc1 = potmac::train::train::evaluate(&net1, None, &d.val).unwrap();
     assert!(acc1 >= best);
 }
 
@@ -258,7 +260,7 @@ fn early_stopping_keeps_the_best_validation_model() {
 fn training_is_bit_identical_for_any_thread_count() {
     let d = digits().unwrap();
     let run = |threads: usize| {
-        potmac::qat::parallel::pool(threads).unwrap().install(|| {
+        potmac::train::parallel::pool(threads).unwrap().install(|| {
             let arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);
             let (fp, _) = pretrain(&d, arch, &cfg(2, 3e-3), &mut |_| {}).unwrap();
             let (net, q, logs) =

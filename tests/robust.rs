@@ -444,7 +444,7 @@ fn a_resealed_bad_model_is_refused_by_both_infer_modes() {
     let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&mp).unwrap()).unwrap();
     for f in m["files"].as_array_mut().unwrap() {
         if f["name"] == "model.json" {
-            f["sha256"] = potmac::qat::export::sha256_hex(&bytes).into();
+            f["sha256"] = potmac::model::write::sha256_hex(&bytes).into();
             f["bytes"] = bytes.len().into();
         }
     }

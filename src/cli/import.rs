@@ -7,15 +7,15 @@ use super::common::at_least_one;
 use super::qat_flags::{act_bits, percentile, positive, weight_format, DatasetArg, OptArg};
 use super::ui::Ui;
 use super::Verdict;
-use crate::qat::data::{self, Dataset};
-use crate::qat::export::write_export;
-use crate::qat::import::{build_network, read_weights, ArchSpec};
-use crate::qat::integer::IntModel;
-use crate::qat::optim::OptimizerKind;
-use crate::qat::pipeline::verify;
-use crate::qat::quantizer::FormatSpec;
-use crate::qat::report::{pct, ImportReport, LayerSummary};
-use crate::qat::train::{evaluate, init_quant, train, QatConfig, TrainConfig};
+use crate::model::write::write_export;
+use crate::model::IntModel;
+use crate::quant::spec::FormatSpec;
+use crate::train::data::{self, Dataset};
+use crate::train::import::{build_network, read_weights, ArchSpec};
+use crate::train::optim::OptimizerKind;
+use crate::train::pipeline::verify;
+use crate::train::report::{pct, ImportReport, LayerSummary};
+use crate::train::train::{evaluate, init_quant, train, QatConfig, TrainConfig};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -95,19 +95,14 @@ pub struct Args {
 
 fn arch_spec(s: &str) -> Result<ArchSpec, String> {
     ArchSpec::parse(s).map_err(|e| match e {
-        crate::qat::QatError::Config(m) => m,
+        crate::train::QatError::Config(m) => m,
         other => other.to_string(),
     })
 }
 
 fn load(args: &Args) -> Result<(Dataset, &'static str)> {
-    let (mut d, name) = match args.dataset {
-        DatasetArg::Digits => (data::digits()?, "digits"),
-        DatasetArg::FashionMnist => (
-            data::fashion_mnist(args.data_dir.as_deref())?,
-            "fashion-mnist",
-        ),
-    };
+    let set = args.dataset.set();
+    let (mut d, name) = (data::load(set, args.data_dir.as_deref())?, set.name());
     let per = d.per_sample();
     if let Some(n) = args.train_limit {
         d.train.truncate(n, per);
@@ -192,6 +187,7 @@ pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
     write_export(
         &args.out,
         &im,
+        args.dataset.set(),
         &data.test.x,
         &data.test.y,
         args.golden_samples,

@@ -12,20 +12,21 @@ use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
 use crate::config::ArrayShape;
-use crate::deploy::read_export;
 use crate::emit;
 use crate::hw::accel::{pass_cycles, AccelWidths};
 use crate::infer::{accel_design, check_pass, compile, first_bad_layer, AccelSim, Expected};
-use crate::qat::data;
+use crate::model::read::load_export;
 use crate::tools::SimOutcome;
+use crate::train::data;
 use anyhow::{bail, Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Arguments of `potmac infer`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A `potmac qat` output folder (model.json, report.json naming the data set).
+    /// A `potmac qat` or `potmac import` export folder (model.json, manifest.json naming the
+    /// data set).
     export: PathBuf,
     /// Array shape and dataflow; the accelerator needs a square ws array, e.g. `8x8:ws`.
     #[arg(long, default_value = "8x8:ws", value_parser = parse_array)]
@@ -84,23 +85,6 @@ fn batch(s: &str) -> Result<u32, String> {
     Ok(b)
 }
 
-/// The data set an export was trained on, from its `report.json`.
-fn dataset_of(export: &Path) -> Result<String> {
-    let p = export.join("report.json");
-    let text = std::fs::read_to_string(&p).with_context(|| {
-        format!(
-            "{}: cannot read (is this a `potmac qat` output folder?)",
-            p.display()
-        )
-    })?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", p.display()))?;
-    match v.get("dataset").and_then(|d| d.as_str()) {
-        Some(d) => Ok(d.to_string()),
-        None => bail!("{}: field `dataset` is missing", p.display()),
-    }
-}
-
 /// Run `potmac infer`.
 pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     if a.per_layer {
@@ -116,16 +100,10 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         );
     }
     let wall = Instant::now();
-    let (model, _) = read_export(&a.export)?;
-    let dataset = dataset_of(&a.export)?;
-    let mut test = match dataset.as_str() {
-        "digits" => data::digits()?.test,
-        "fashion-mnist" => data::fashion_mnist(a.data_dir.as_deref())?.test,
-        other => bail!(
-            "{}: field `dataset`: `{other}` is not a data set potmac knows",
-            a.export.join("report.json").display()
-        ),
-    };
+    let export = load_export(&a.export)?;
+    let dataset = export.dataset()?;
+    let model = export.model;
+    let mut test = data::load(dataset, a.data_dir.as_deref())?.test;
     let per = model.input.0 * model.input.1 * model.input.2;
     if let Samples::First(n) = a.samples {
         test.truncate(n, per);
@@ -291,7 +269,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     write_reports(
         &run_dir,
         &name,
-        &dataset,
+        dataset.name(),
         &a.array,
         a.batch,
         &results,

@@ -11,8 +11,8 @@ use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
 use crate::config::{ArrayShape, Dataflow};
-use crate::deploy::{layer_runs, read_export};
 use crate::emit;
+use crate::model::lower::{layer_runs, read_export};
 use crate::tools::SimOutcome;
 use anyhow::{bail, Context, Result};
 use std::time::Duration;
@@ -58,7 +58,7 @@ pub fn run(a: &Args<'_>, ui: &Ui) -> Result<Verdict> {
     let prefix = "net";
     let runs = match layer_runs(&model, &inputs, a.array, prefix) {
         Ok(r) => r,
-        Err(e @ crate::deploy::DeployError::Mismatch { .. }) => {
+        Err(e @ crate::model::lower::LowerError::Mismatch { .. }) => {
             writeln!(ui, "FAIL {e}")?;
             return Ok(Verdict::Fail);
         }

@@ -5,16 +5,16 @@ pub use super::qat_flags::QatArgs;
 use super::qat_flags::{ClipArg, DatasetArg, ModelArg, OptArg, RecipeArg};
 use super::ui::Ui;
 use super::Verdict;
-use crate::qat::data::{self, Dataset};
-use crate::qat::narrow;
-use crate::qat::optim::OptimizerKind;
-use crate::qat::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
-use crate::qat::quantizer::ClipRule;
-use crate::qat::recipe::Recipe;
-use crate::qat::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
-use crate::qat::stats::{SeedRun, SeedSummary};
-use crate::qat::train::{evaluate, EpochLog, QatConfig, TrainConfig};
-use crate::qat::{export::write_export, integer::IntModel};
+use crate::model::narrow;
+use crate::model::{write::write_export, IntModel};
+use crate::train::data::{self, Dataset};
+use crate::train::optim::OptimizerKind;
+use crate::train::pipeline::{build_arch, finetune, pretrain, sweep, verify, ModelKind};
+use crate::train::quantizer::ClipRule;
+use crate::train::recipe::Recipe;
+use crate::train::report::{pct, sweep_markdown, write_sweep, LayerSummary, Report, SweepSetup};
+use crate::train::stats::{SeedRun, SeedSummary};
+use crate::train::train::{evaluate, EpochLog, QatConfig, TrainConfig};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -48,10 +48,7 @@ fn check_args(args: &QatArgs) -> Result<()> {
 }
 
 fn load(args: &QatArgs) -> Result<Dataset> {
-    let mut d = match args.dataset {
-        DatasetArg::Digits => data::digits()?,
-        DatasetArg::FashionMnist => data::fashion_mnist(args.data_dir.as_deref())?,
-    };
+    let mut d = data::load(args.dataset.set(), args.data_dir.as_deref())?;
     let per = d.per_sample();
     if let Some(n) = args.train_limit {
         d.train.truncate(n, per);
@@ -200,7 +197,6 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     use_threads(threads)?;
-    let digits = args.dataset == DatasetArg::Digits;
     let model = match args.model {
         ModelArg::Mlp => ModelKind::Mlp,
         ModelArg::Cnn => ModelKind::Cnn,
@@ -209,7 +205,7 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         ModelKind::Mlp => "mlp",
         ModelKind::Cnn => "cnn",
     };
-    let dataset_name = if digits { "digits" } else { "fashion-mnist" };
+    let dataset_name = args.dataset.set().name();
     let arch = build_arch(&data, model, &args.hidden, &args.channels);
     ui.note(&format!(
         "qat: {dataset_name} ({} train / {} validation / {} test), {model_name}, {}, act {} bits, recipe {}, {threads} threads",
@@ -310,7 +306,14 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
             label.replace(':', "-")
         ))
     });
-    write_export(&out, &im, &data.test.x, &data.test.y, args.golden_samples)?;
+    write_export(
+        &out,
+        &im,
+        args.dataset.set(),
+        &data.test.x,
+        &data.test.y,
+        args.golden_samples,
+    )?;
     let summary = SeedSummary::new(runs);
     let report = Report {
         dataset: dataset_name,
@@ -332,7 +335,7 @@ pub fn run(args: &QatArgs, ui: &Ui) -> Result<Verdict> {
         seeds: (args.seeds > 1).then(|| summary.clone()),
         narrow_accumulator: args
             .accumulator
-            .map(|n| narrow::evaluate(&im, &data.test, n)),
+            .map(|n| narrow::evaluate(&im, &data.test.x, &data.test.y, n)),
     };
     report.write(&out)?;
     if let Some(n) = &report.narrow_accumulator {

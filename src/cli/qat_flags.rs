@@ -1,10 +1,11 @@
 //! Flags of `potmac qat` and their value parsers.
 
 use super::common::at_least_one;
-use crate::qat::narrow::Narrow;
-use crate::qat::quantizer::{FormatKind, FormatSpec, ZeroSpec};
-use crate::qat::recipe::Mixed;
-use crate::qat::QatError;
+use crate::model::dataset::DataSet;
+use crate::model::narrow::Narrow;
+use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+use crate::train::recipe::Mixed;
+use crate::train::QatError;
 use std::path::PathBuf;
 
 /// Data set choice.
@@ -14,6 +15,16 @@ pub enum DatasetArg {
     Digits,
     /// Fashion-MNIST, 28×28 (Debian package dataset-fashion-mnist).
     FashionMnist,
+}
+
+impl DatasetArg {
+    /// The data set this names.
+    pub fn set(self) -> DataSet {
+        match self {
+            DatasetArg::Digits => DataSet::Digits,
+            DatasetArg::FashionMnist => DataSet::FashionMnist,
+        }
+    }
 }
 
 /// Model choice.
@@ -39,7 +50,7 @@ pub enum ClipArg {
     Mse,
 }
 
-/// Recipe choice (see `qat::recipe`).
+/// Recipe choice (see `train::recipe`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RecipeArg {
     /// Short runs: FP Adam 40/5 epochs (digits/Fashion-MNIST); QAT Adam lr 1e-4 ×0.1 every 5
@@ -157,7 +168,7 @@ pub struct QatArgs {
     pub out: Option<PathBuf>,
     /// Also run the test set on a narrow accumulator, BITS:saturate or BITS:wrap (e.g.
     /// 16:saturate): overflow counts and accuracy go to report.json (`narrow_accumulator`).
-    #[arg(long, value_parser = narrow_acc)]
+    #[arg(long)]
     pub accumulator: Option<Narrow>,
     /// Train FP once, then fine-tune uniform, pot and apot at --sweep-bits; print one table.
     #[arg(long)]
@@ -169,20 +180,12 @@ pub struct QatArgs {
 
 /// `--weights`, `--first-layer`, `--last-layer`: a format the code tables support.
 pub(super) fn weight_format(s: &str) -> Result<FormatSpec, String> {
-    FormatSpec::parse(s).map_err(|e| match e {
-        QatError::Config(m) => m,
-        other => other.to_string(),
-    })
+    s.parse::<FormatSpec>().map_err(|e| e.to_string())
 }
 
 /// Widest hidden layer or convolution stage (`--hidden`, `--channels`): wider ones take
 /// gigabytes of memory before the first epoch.
 const MAX_LAYER_WIDTH: usize = 4096;
-
-/// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
-fn narrow_acc(s: &str) -> Result<Narrow, String> {
-    Narrow::parse(s)
-}
 
 /// `--hidden`, `--channels`: one width in 1..=[`MAX_LAYER_WIDTH`].
 fn layer_width(s: &str) -> Result<usize, String> {

@@ -118,7 +118,10 @@ mod tests {
             .accumulator(16, Overflow::Saturate)
             .build("test")
             .unwrap();
-        assert_eq!((narrow.widths.acc, narrow.overflow), (16, Overflow::Saturate));
+        assert_eq!(
+            (narrow.widths.acc, narrow.overflow),
+            (16, Overflow::Saturate)
+        );
     }
 
     #[test]

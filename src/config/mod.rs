@@ -6,13 +6,13 @@
 
 mod accel;
 mod build;
-mod shape;
 mod raw;
+mod shape;
 mod yaml;
 
 use accel::accel_shape;
-pub use build::{raw_weights, AccelRequest, DesignBuilder};
 pub use accel::{AccelShape, MAX_ACCEL_ACC_BITS, MAX_ACCEL_WORDS, MAX_BATCH};
+pub use build::{raw_weights, AccelRequest, DesignBuilder};
 pub use raw::{RawAccel, RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
 use yaml::{nesting_depth, null_field, one_line};
 

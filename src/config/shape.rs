@@ -71,7 +71,16 @@ mod tests {
         );
         assert_eq!(a.to_string(), "4x8:os");
         assert_eq!("64x1:ws".parse::<ArrayShape>().unwrap().rows, 64);
-        for bad in ["4x4", "4x4:xs", "0x4:ws", "65x1:ws", "4:ws", "ax4:ws", "4x4:ws:ws", ""] {
+        for bad in [
+            "4x4",
+            "4x4:xs",
+            "0x4:ws",
+            "65x1:ws",
+            "4:ws",
+            "ax4:ws",
+            "4x4:ws:ws",
+            "",
+        ] {
             assert!(bad.parse::<ArrayShape>().is_err(), "{bad}");
         }
         assert!("99999999999x1:ws"

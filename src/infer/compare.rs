@@ -3,8 +3,8 @@
 //! the analytic cycle count; with per-layer dumps, every layer's outputs.
 
 use super::sim::SimOutput;
-use crate::qat::integer::{IntModel, Trace};
-use crate::qat::loss::argmax_rows;
+use crate::model::argmax_rows;
+use crate::model::{IntModel, Trace};
 
 /// The integer model's results for one image.
 #[derive(Debug, Clone)]

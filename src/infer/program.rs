@@ -6,8 +6,8 @@ use super::InferError;
 use crate::config::{ArrayShape, Dataflow, Design, RawAccel, RawActivations, RawArray, RawConfig};
 use crate::emit::hex;
 use crate::hw::accel::{AccelWidths, Descriptor, COUNT_BITS, MAX_S, M_BITS};
-use crate::qat::arch::LayerKind;
-use crate::qat::integer::IntModel;
+use crate::model::arch::LayerKind;
+use crate::model::IntModel;
 
 /// (K, N) of every layer; only dense layers run on the accelerator.
 pub fn dense_shapes(model: &IntModel) -> Result<Vec<(u32, u32)>, InferError> {
@@ -70,7 +70,7 @@ pub fn accel_design(
     let words = |n: u32| n.div_ceil(side);
     let mut raw = RawConfig {
         name: name.into(),
-        weights: crate::deploy::raw_weights(&f),
+        weights: crate::model::lower::raw_weights(&f),
         activations: RawActivations {
             bits: model.act_bits,
             signed: false,

@@ -86,7 +86,7 @@ fn real_gemms(d: &Design, dir: &Path) -> Result<Vec<Gemm>, PowerError> {
         path: dir.display().to_string(),
         message,
     };
-    let (model, inputs) = crate::deploy::read_export(dir).map_err(|e| bad(e.to_string()))?;
+    let (model, inputs) = crate::model::lower::read_export(dir).map_err(|e| bad(e.to_string()))?;
     if model.act_bits != d.act.bits() || d.act.signed() {
         return Err(bad(format!(
             "its activations are unsigned {}-bit, the design's are {} {}-bit",
@@ -100,7 +100,7 @@ fn real_gemms(d: &Design, dir: &Path) -> Result<Vec<Gemm>, PowerError> {
         cols: 1,
         dataflow: Dataflow::Ws,
     };
-    let runs = crate::deploy::layer_runs(&model, &inputs, shape, "power")
+    let runs = crate::model::lower::layer_runs(&model, &inputs, shape, "power")
         .map_err(|e| bad(format!("{e}")))?;
     let gemms: Vec<Gemm> = runs
         .iter()

@@ -16,6 +16,7 @@
 mod act;
 mod apot;
 mod pot;
+pub mod spec;
 mod uniform;
 
 pub use act::ActFormat;
@@ -36,6 +37,9 @@ pub enum QuantError {
         max: u32,
         got: u32,
     },
+    /// Text that does not name a weight format ([`spec::FormatSpec`]).
+    #[error("weight format `{text}`: expected kind:bits[:none], kind = uniform|pot|apot")]
+    Spec { text: String },
 }
 
 /// The three weight formats potmac builds MAC units for.

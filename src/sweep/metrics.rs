@@ -235,14 +235,11 @@ struct QatKey<'a> {
 }
 
 /// The `potmac qat` defaults (Adam, FP lr 1e-3, QAT lr 1e-4 ×0.1 every 5 epochs, batch 64).
-fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::qat::QatError> {
-    use crate::qat::{
-        data, integer::IntModel, narrow, optim::OptimizerKind, pipeline, quantizer, train,
-    };
-    let mut d = match q.dataset.as_str() {
-        "digits" => data::digits()?,
-        _ => data::fashion_mnist(None)?,
-    };
+fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::train::QatError> {
+    use crate::model::{narrow, IntModel};
+    use crate::quant::spec::FormatSpec;
+    use crate::train::{data, optim::OptimizerKind, pipeline, train};
+    let mut d = data::by_name(&q.dataset, None)?;
     let per = d.per_sample();
     if q.train_limit > 0 {
         d.train.truncate(q.train_limit, per);
@@ -274,7 +271,7 @@ fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::qat::QatEr
         }
     );
     let qcfg = train::QatConfig {
-        weights: quantizer::FormatSpec::parse(&spec)?,
+        weights: FormatSpec::parse(&spec)?,
         first_layer: None,
         last_layer: None,
         act_bits: p.activation_bits,
@@ -296,8 +293,8 @@ fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::qat::QatEr
         None => Ok((pipeline::verify(&net, &im, &d.test).int_acc, None)),
         Some(a) => {
             let n = narrow::Narrow::parse(&format!("{}:{}", a.bits, a.overflow))
-                .map_err(crate::qat::QatError::Config)?;
-            let r = narrow::evaluate(&im, &d.test, n);
+                .map_err(crate::train::QatError::Config)?;
+            let r = narrow::evaluate(&im, &d.test.x, &d.test.y, n);
             Ok((
                 r.narrow_acc,
                 Some(r.layers.iter().map(|l| l.overflows).sum()),

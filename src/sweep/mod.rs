@@ -52,7 +52,7 @@ pub enum SweepError {
     #[error("config")]
     Config { source: crate::config::ConfigError },
     #[error("qat")]
-    Qat { source: crate::qat::QatError },
+    Qat { source: crate::train::QatError },
     #[error("energy")]
     Power { source: crate::power::PowerError },
 }

@@ -6,6 +6,8 @@
 
 pub use super::point::{AccSpec, ArraySpec, Point, QatSpec};
 use super::SweepError;
+use crate::model::dataset::DataSet;
+use crate::model::narrow::Narrow;
 use serde::Deserialize;
 
 /// The spec file as written.
@@ -77,15 +79,10 @@ fn parse_acc(s: &str) -> Option<Option<AccSpec>> {
     if s == "exact" {
         return Some(None);
     }
-    let (b, o) = s.split_once(':')?;
-    let overflow = match o {
-        "saturate" => "saturate",
-        "wrap" => "wrap",
-        _ => return None,
-    };
+    let n: Narrow = s.parse().ok()?;
     Some(Some(AccSpec {
-        bits: b.parse().ok()?,
-        overflow: overflow.to_string(),
+        bits: n.bits,
+        overflow: n.overflow.name().to_string(),
     }))
 }
 
@@ -206,7 +203,7 @@ impl Spec {
                 }
             }
             if let Some(q) = &g.qat {
-                if !["digits", "fashion-mnist"].contains(&q.dataset.as_str()) {
+                if q.dataset.parse::<DataSet>().is_err() {
                     return Err(field(
                         origin,
                         f("qat.dataset"),

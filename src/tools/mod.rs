@@ -12,7 +12,7 @@ pub mod verilator;
 pub mod yosys;
 
 pub use runner::{find, run, Run, Tool, ToolError};
-pub use sim::{Bench, Image, Sim, Simulator, Source};
+pub use sim::{Bench, Image, Simulator, Source};
 
 /// The plusarg that makes a generated testbench dump waveforms.
 pub const WAVES_PLUSARG: &str = "+waves";
@@ -24,6 +24,46 @@ pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
         Ok(_) => Ok(true),
         Err(e) if std::env::var_os("CI").is_some() => Err(e),
         Err(_) => Ok(false),
+    }
+}
+
+/// One of the simulators, by name: the value of `--sim`. Derefs to its [`Simulator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Sim {
+    /// Icarus Verilog (`iverilog -g2012` + `vvp`).
+    Icarus,
+    /// Verilator (`--binary --timing`).
+    Verilator,
+}
+
+impl Sim {
+    /// Both simulators, Icarus first.
+    pub const ALL: [Sim; 2] = [Sim::Icarus, Sim::Verilator];
+}
+
+impl std::ops::Deref for Sim {
+    type Target = dyn Simulator;
+    fn deref(&self) -> &(dyn Simulator + 'static) {
+        match self {
+            Sim::Icarus => &icarus::Icarus,
+            Sim::Verilator => &verilator::Verilator,
+        }
+    }
+}
+
+impl std::str::FromStr for Sim {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Sim, String> {
+        Sim::ALL
+            .into_iter()
+            .find(|x| x.name() == s)
+            .ok_or_else(|| format!("unknown simulator `{s}` (expected icarus or verilator)"))
+    }
+}
+
+impl std::fmt::Display for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -1,7 +1,7 @@
 //! One simulator interface: [`Simulator`] builds a testbench once into an [`Image`] and runs
 //! it as often as needed with plusargs, with or without waveforms. Icarus
 //! ([`super::icarus::Icarus`]) and Verilator ([`super::verilator::Verilator`]) implement it;
-//! [`Sim`] names one of them (the `--sim` value) and derefs to it. `potmac sim`, `infer`,
+//! [`super::Sim`] names one of them (the `--sim` value) and derefs to it. `potmac sim`, `infer`,
 //! `power` and the tests all simulate through this trait.
 
 use super::{sim_result, Run, SimOutcome, ToolError};
@@ -134,46 +134,6 @@ pub trait Simulator {
 
     /// The program a run executes (for error messages): `vvp`, or the built `Vsim`.
     fn runtime(&self) -> super::Tool;
-}
-
-/// One of the simulators, by name: the value of `--sim`. Derefs to its [`Simulator`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Sim {
-    /// Icarus Verilog (`iverilog -g2012` + `vvp`).
-    Icarus,
-    /// Verilator (`--binary --timing`).
-    Verilator,
-}
-
-impl Sim {
-    /// Both simulators, Icarus first.
-    pub const ALL: [Sim; 2] = [Sim::Icarus, Sim::Verilator];
-}
-
-impl std::ops::Deref for Sim {
-    type Target = dyn Simulator;
-    fn deref(&self) -> &(dyn Simulator + 'static) {
-        match self {
-            Sim::Icarus => &super::icarus::Icarus,
-            Sim::Verilator => &super::verilator::Verilator,
-        }
-    }
-}
-
-impl std::str::FromStr for Sim {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Sim, String> {
-        Sim::ALL
-            .into_iter()
-            .find(|x| x.name() == s)
-            .ok_or_else(|| format!("unknown simulator `{s}` (expected icarus or verilator)"))
-    }
-}
-
-impl std::fmt::Display for Sim {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// Create a build folder, for the error of the tool that needs it.

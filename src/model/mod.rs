@@ -1,8 +1,17 @@
+//! The trained-model contract: the floor below every flow that uses a trained network
+//! (training writes it, inference, power and the per-layer check read it).
+//!
 //! The integer-only model of a trained network ([`IntModel`]): per layer the hardware weight
 //! codes, integer biases and requantization constants ([`requantize`]), and a plain-loop
-//! inference path independent of the training engine. [`super::export`] builds it from a
-//! trained network and writes it out; [`super::model`] evaluates the same arithmetic with the
-//! training engine's GEMMs, and the tests check both agree bit for bit.
+//! inference path independent of the training engine. The training engine
+//! (`crate::train`, `freeze.rs`) builds it from a trained network and evaluates the same
+//! arithmetic with its GEMMs; the tests check both agree bit for bit.
+//!
+//! Submodules, each using only those before it in this list: [`arch`] (layer kinds, shapes
+//! and the layer chain), [`dataset`] (the data sets an export names), [`mod@write`] (the export
+//! files: `model.json`, `manifest.json`, the golden vectors), [`read`] (reading an export back
+//! and checking it), [`narrow`] (the model on a narrow saturating or wrapping accumulator) and
+//! [`lower`] (each layer as one GEMM on a generated array).
 //!
 //! Integer model of layer `l` (activations unsigned `a`-bit, weights `decode(code)`):
 //!
@@ -22,11 +31,41 @@
 //! Convolutions read their inputs in im2col order: input index `i = (c·k + ky)·k + kx` of
 //! output pixel `(y, x)` is `act[c][y+ky−pad][x+kx−pad]` (zero outside the image).
 
-use super::arch::LayerKind;
-use super::loss::argmax_rows;
-use super::quantizer::FormatSpec;
-use super::QatError;
+pub mod arch;
+pub mod dataset;
+pub mod lower;
+pub mod narrow;
+pub mod read;
+pub mod write;
+
+use crate::quant::spec::FormatSpec;
+use crate::quant::QuantError;
+use arch::LayerKind;
 use serde::{Deserialize, Serialize};
+
+/// Errors of the model floor (messages never repeat their `source`: see the crate docs,
+/// "Errors").
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// An architecture whose layers do not chain.
+    #[error("invalid QAT configuration: {0}")]
+    Config(String),
+    /// A weight or activation format that `quant` rejects.
+    #[error(transparent)]
+    Quant(#[from] QuantError),
+    /// File system errors.
+    #[error("{path}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Integer export failed (e.g. a requantization multiplier out of range).
+    #[error("integer export: {0}")]
+    Export(String),
+    /// JSON serialisation.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
 
 /// Integer requantization parameters: `y = clamp((acc·m + 2^(s−1)) >> s, 0, 2^a − 1)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,9 +84,9 @@ pub fn requantize(acc: i64, m: i64, s: u32, bits: u32) -> i64 {
 }
 
 /// `M`, `S` for the real multiplier `r > 0`: `M = round(r·2^S)` with `2^15 ≤ M < 2^16`.
-pub fn requant_params(r: f64) -> Result<Requant, QatError> {
+pub fn requant_params(r: f64) -> Result<Requant, ModelError> {
     if !(r.is_finite() && r > 0.0) {
-        return Err(QatError::Export(format!(
+        return Err(ModelError::Export(format!(
             "requantization multiplier {r} is not positive"
         )));
     }
@@ -62,7 +101,7 @@ pub fn requant_params(r: f64) -> Result<Requant, QatError> {
         m = (r * 2f64.powi(s as i32)).round() as i64;
     }
     if !(1..=62).contains(&s) {
-        return Err(QatError::Export(format!(
+        return Err(ModelError::Export(format!(
             "requantization multiplier {r} is out of range"
         )));
     }
@@ -245,6 +284,21 @@ fn pool_plane_major(a: &[i64], c: usize, h: usize, w: usize) -> Vec<i64> {
         }
     }
     out
+}
+
+/// Index of the largest value (the first on ties) of each `classes`-wide row.
+pub fn argmax_rows<T: Copy + PartialOrd>(v: &[T], classes: usize) -> Vec<usize> {
+    v.chunks_exact(classes)
+        .map(|row| {
+            let mut best = 0;
+            for (j, x) in row.iter().enumerate() {
+                if *x > row[best] {
+                    best = j;
+                }
+            }
+            best
+        })
+        .collect()
 }
 
 #[cfg(test)]

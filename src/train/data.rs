@@ -8,6 +8,7 @@
 //! 360 the test set. The split does not depend on the training seed.
 
 use super::QatError;
+use crate::model::dataset::DataSet;
 use crate::rng::Rng;
 use flate2::read::GzDecoder;
 use std::io::Read;
@@ -237,6 +238,20 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<Dataset, QatError> {
     })
 }
 
+/// Load a data set (`dir`: the Fashion-MNIST folder, default [`FASHION_DIR`]).
+pub fn load(set: DataSet, dir: Option<&Path>) -> Result<Dataset, QatError> {
+    match set {
+        DataSet::Digits => digits(),
+        DataSet::FashionMnist => fashion_mnist(dir),
+    }
+}
+
+/// Load a data set by its name (`digits`, `fashion-mnist`): an unknown name is an error
+/// listing the known ones, never a default.
+pub fn by_name(name: &str, dir: Option<&Path>) -> Result<Dataset, QatError> {
+    load(name.parse().map_err(QatError::Config)?, dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +292,16 @@ mod tests {
             .filter(|&&c| c == 0)
             .count();
         assert_eq!(total, 178, "class 0 count of load_digits");
+    }
+
+    #[test]
+    fn data_sets_by_name_and_unknown_names_are_errors() {
+        assert_eq!(by_name("digits", None).unwrap().name, "digits");
+        let err = by_name("mnist", None).unwrap_err().to_string();
+        assert!(
+            err.contains("`mnist` is not a data set potmac knows (digits, fashion-mnist)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Built-in quantization-aware training (QAT) for uniform, PoT and APoT weights.
+//! The training engine: built-in quantization-aware training (QAT) for uniform, PoT and APoT
+//! weights, and the import of trained weights (`potmac qat`, `potmac import`).
 //!
 //! After Przewlocka-Rus et al., "Power-of-Two Quantization for Low Bitwidth and Hardware
 //! Compliant Neural Networks" (tinyML 2022): a float model is trained first, then fine-tuned
@@ -6,30 +7,25 @@
 //! step, log-domain PoT rounding over the code table's exponent range, straight-through
 //! estimator on float shadow weights, optional pruning) and unsigned a-bit activations. All
 //! weight quantization goes through the [`crate::quant`] code tables, and the trained model is
-//! exported as integer codes, biases and requantization constants with an integer-only
-//! inference path that matches the evaluation-time fake-quant model bit for bit.
+//! frozen into the integer model of [`crate::model`] (codes, biases and requantization
+//! constants) whose integer-only inference path matches the evaluation-time fake-quant model
+//! bit for bit; [`crate::model`] also holds the layer kinds and shapes, the export files and
+//! the narrow accumulator, and this engine builds on it.
 //!
 //! Modules, each using only those before it in this list: [`gemm`] (matrixmultiply wrappers),
 //! [`layers`] (dense, conv im2col, ReLU, max-pool), [`loss`], [`optim`] (SGD/Adam),
-//! [`quantizer`], [`data`] (digits, Fashion-MNIST), [`arch`] (layer kinds and the layer
-//! chain), [`integer`] (the integer-only model and requantization), [`model`] (trainable
-//! network, STE forward/backward, evaluation paths), [`narrow`] (the integer model on a narrow
-//! saturating or wrapping accumulator), [`export`] (network → integer model → files),
-//! [`verify`] (reading an export back: checksums, structure, field ranges), [`train`], and
-//! [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the report and
-//! sweep files and their Markdown). The seeded
-//! PRNG is [`crate::rng`].
+//! [`quantizer`], [`data`] (digits, Fashion-MNIST, [`data::by_name`]), [`model`] (trainable
+//! network, STE forward/backward, evaluation paths), [`freeze`] (network → integer model),
+//! [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the
+//! report and sweep files and their Markdown). The seeded PRNG is [`crate::rng`].
 
-pub mod arch;
 pub mod data;
-pub mod export;
+pub mod freeze;
 pub mod gemm;
 pub mod import;
-pub mod integer;
 pub mod layers;
 pub mod loss;
 pub mod model;
-pub mod narrow;
 pub mod optim;
 pub mod parallel;
 pub mod pipeline;
@@ -37,9 +33,11 @@ pub mod quantizer;
 pub mod recipe;
 pub mod report;
 pub mod stats;
+// `train::train`: the training loops of the training engine.
+#[allow(clippy::module_inception)]
 pub mod train;
-pub mod verify;
 
+use crate::model::ModelError;
 use crate::quant::QuantError;
 
 /// Errors of the QAT library (messages never repeat their `source`: see the crate docs,
@@ -76,4 +74,17 @@ pub enum QatError {
     /// JSON serialisation.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
+}
+
+/// The model floor's errors are the engine's variants of the same name (same messages).
+impl From<ModelError> for QatError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Config(m) => QatError::Config(m),
+            ModelError::Quant(q) => QatError::Quant(q),
+            ModelError::Io { path, source } => QatError::Io { path, source },
+            ModelError::Export(m) => QatError::Export(m),
+            ModelError::Json(j) => QatError::Json(j),
+        }
+    }
 }

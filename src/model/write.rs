@@ -1,73 +1,15 @@
-//! Integer export: freeze a trained network into its integer model
-//! ([`IntModel::from_network`]: weight codes, integer biases rounded half away from zero,
-//! requantization constants and exact accumulator widths), and write `model.json`, the
-//! `$readmemh` golden vectors of the first test samples and `manifest.json`. The integer model
-//! and its arithmetic are described in [`super::integer`].
+//! Writing an export: `model.json`, the `$readmemh` golden vectors of the first test samples
+//! and `manifest.json` (with the data set the model was trained on). The integer model and its
+//! arithmetic are described in [`super`]; the training engine freezes a trained network into
+//! one (`crate::train::freeze`).
 
 use super::arch::LayerKind;
-use super::integer::{requant_params, IntLayer, IntModel, Trace, REQUANT_M_BITS};
-use super::loss::argmax_rows;
-use super::model::{Network, QuantState};
-use super::QatError;
-use crate::quant::signed_width;
+use super::dataset::DataSet;
+use super::{argmax_rows, IntModel, ModelError, Trace, REQUANT_M_BITS};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::path::Path;
-
-impl IntModel {
-    /// Freeze a QAT network into its integer model.
-    pub fn from_network(net: &Network, q: &QuantState) -> Result<Self, QatError> {
-        let amax = (1i64 << q.act_bits) - 1;
-        let mut in_scale = q.input_scale;
-        let mut layers = Vec::new();
-        let last = net.arch.layers.len() - 1;
-        for (l, def) in net.arch.layers.iter().enumerate() {
-            let lq = &q.layers[l];
-            let qw = lq.quantize(&net.weights[l]);
-            let acc_scale = qw.scale * in_scale;
-            let bias: Vec<i64> = net.biases[l]
-                .iter()
-                .map(|&b| (b as f64 / acc_scale).round() as i64)
-                .collect();
-            let (mut lo, mut hi) = (i128::MAX, i128::MIN);
-            for (row, &b) in qw.ints.chunks_exact(def.fan_in()).zip(&bias) {
-                let neg: i128 = row.iter().filter(|&&v| v < 0).map(|&v| v as i128).sum();
-                let pos: i128 = row.iter().filter(|&&v| v > 0).map(|&v| v as i128).sum();
-                lo = lo.min(b as i128 + neg * amax as i128);
-                hi = hi.max(b as i128 + pos * amax as i128);
-            }
-            let (out_scale, requant) = if l == last {
-                (None, None)
-            } else {
-                let s_out = q.act_scale(l) as f64;
-                (Some(s_out), Some(requant_params(acc_scale / s_out)?))
-            };
-            layers.push(IntLayer {
-                kind: def.kind,
-                pool: def.pool,
-                format: lq.spec,
-                codes: qw.codes,
-                bias,
-                w_scale: qw.scale,
-                in_scale,
-                out_scale,
-                requant,
-                acc_width: signed_width(lo, hi),
-            });
-            if let Some(s) = out_scale {
-                in_scale = s;
-            }
-        }
-        Ok(Self {
-            input: net.arch.input,
-            classes: net.arch.classes,
-            act_bits: q.act_bits,
-            input_scale: q.input_scale,
-            layers,
-        })
-    }
-}
 
 /// `$readmemh` text: one value per line, lowercase hex, ceil(bits/4) digits, two's
 /// complement masked to `bits`.
@@ -162,6 +104,12 @@ pub const EXPORT_VERSION: u32 = 2;
 pub struct Manifest {
     /// Layout version ([`EXPORT_VERSION`]); exports without it predate the checksums.
     pub export_version: u32,
+    /// The data set the model was trained on and its golden samples come from (a
+    /// [`DataSet`] name: `digits`, `fashion-mnist`). Exports written before potmac recorded
+    /// it have none; readers then fall back to `report.json` (see
+    /// [`super::read::Export::dataset`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
     pub samples: usize,
     pub sample_indices: Vec<usize>,
     pub labels: Vec<u8>,
@@ -175,7 +123,7 @@ pub struct Manifest {
 
 /// `model.json` text: the integer model with, in every layer, its format's code table
 /// (`code_table[code]` = the integer value of the code), so the export describes itself.
-pub fn model_json(im: &IntModel) -> Result<String, QatError> {
+pub fn model_json(im: &IntModel) -> Result<String, ModelError> {
     let mut v = serde_json::to_value(im)?;
     let layers = v["layers"]
         .as_array_mut()
@@ -188,16 +136,19 @@ pub fn model_json(im: &IntModel) -> Result<String, QatError> {
     Ok(serde_json::to_string_pretty(&v)? + "\n")
 }
 
-/// Write `model.json`, the golden vectors of the first `samples` test samples and
-/// `manifest.json` into `dir`.
+/// Write `model.json`, the golden vectors of the first `samples` test samples of `dataset`
+/// (`x`, `labels`) and `manifest.json` into `dir`. A model whose input shape or class count is
+/// not the data set's is refused before anything is written.
 pub fn write_export(
     dir: &Path,
     im: &IntModel,
+    dataset: DataSet,
     x: &[f32],
     labels: &[u8],
     samples: usize,
-) -> Result<Manifest, QatError> {
-    let io = |e: std::io::Error| QatError::Io {
+) -> Result<Manifest, ModelError> {
+    dataset.check(im).map_err(ModelError::Export)?;
+    let io = |e: std::io::Error| ModelError::Io {
         path: dir.display().to_string(),
         source: e,
     };
@@ -310,6 +261,7 @@ pub fn write_export(
     }
     let manifest = Manifest {
         export_version: EXPORT_VERSION,
+        dataset: Some(dataset.name().to_string()),
         samples: k,
         sample_indices: (0..k).collect(),
         labels: labels[..k].to_vec(),

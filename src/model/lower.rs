@@ -1,8 +1,8 @@
-//! Run a trained network on generated hardware: every layer of an exported integer model
-//! (`potmac qat`) becomes one GEMM — the exported golden samples' input activations (M samples
-//! × K inputs; for a convolution, the im2col rows of every output position) times the layer's
-//! weight codes (K × N outputs) — on a systolic array design of the layer's own weight and
-//! activation formats.
+//! Lowering a trained network to per-layer GEMMs on generated arrays: every layer of an
+//! exported integer model (`potmac qat`) becomes one GEMM — the exported golden samples' input
+//! activations (M samples × K inputs; for a convolution, the im2col rows of every output
+//! position) times the layer's weight codes (K × N outputs) — on a systolic array design of the
+//! layer's own weight and activation formats.
 //!
 //! Two checks chain the trainer to the RTL: the array's reference result plus the layer's
 //! integer bias must equal the accumulators of the integer-only inference path for every
@@ -10,19 +10,19 @@
 //! row of the RTL, and its cycle, with the array model. The bias is added after the array (the
 //! MAC contract has no bias input), and so are requantization and pooling.
 
+use super::arch::LayerKind;
+use super::IntModel;
 use crate::config::{
     ArrayShape, ConfigError, Design, RawActivations, RawArray, RawConfig, RawWeights,
 };
 use crate::hw::array::{Gemm, GemmShape};
-use crate::qat::arch::LayerKind;
-use crate::qat::integer::IntModel;
-use crate::qat::quantizer::{FormatKind, FormatSpec, ZeroSpec};
+use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 use std::path::Path;
 
 /// Errors while mapping a model onto arrays (messages never repeat their `source`: see the
 /// crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
-pub enum DeployError {
+pub enum LowerError {
     /// The export folder could not be read.
     #[error("{path}: {message}")]
     Read { path: String, message: String },
@@ -58,13 +58,13 @@ pub struct LayerRun {
 
 impl LayerRun {
     /// Check `X · value(W) + bias` against the integer model's accumulators.
-    pub fn check(&self) -> Result<(), DeployError> {
+    pub fn check(&self) -> Result<(), LowerError> {
         let y = self.gemm.reference(&self.design);
         let n = self.gemm.shape.n as usize;
         for (i, (&y, &want)) in y.iter().zip(&self.acc).enumerate() {
             let got = y + self.bias[i % n];
             if got != want {
-                return Err(DeployError::Mismatch {
+                return Err(LowerError::Mismatch {
                     layer: self.layer,
                     sample: i / n,
                     output: i % n,
@@ -77,10 +77,10 @@ impl LayerRun {
     }
 }
 
-/// Read and verify an export folder ([`crate::qat::verify::load_export`]): the integer model
-/// and the golden samples' integer inputs.
-pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), DeployError> {
-    let e = crate::qat::verify::load_export(dir).map_err(|e| DeployError::Read {
+/// Read and verify an export folder ([`super::read::load_export`]): the integer model and the
+/// golden samples' integer inputs.
+pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), LowerError> {
+    let e = super::read::load_export(dir).map_err(|e| LowerError::Read {
         path: match e.line {
             Some(l) => format!("{}:{l}", e.path),
             None => e.path,
@@ -118,7 +118,7 @@ pub fn layer_runs(
     inputs: &[Vec<i64>],
     shape: ArrayShape,
     prefix: &str,
-) -> Result<Vec<LayerRun>, DeployError> {
+) -> Result<Vec<LayerRun>, LowerError> {
     let traces: Vec<_> = inputs.iter().map(|x| model.infer(x)).collect();
     let mut runs = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
@@ -185,7 +185,7 @@ pub fn layer_runs(
             accelerator: None,
         };
         let design = Design::validate(raw, &format!("layer {l}"))
-            .map_err(|source| DeployError::Config { layer: l, source })?;
+            .map_err(|source| LowerError::Config { layer: l, source })?;
         let m = x.len() / k;
         // Exported codes are [out][in]; the GEMM's W is [in][out].
         let w: Vec<u32> = (0..k)

@@ -1,4 +1,4 @@
-//! Unit tests of `qat::parallel`.
+//! Unit tests of `train::parallel`.
 
 use super::*;
 use crate::rng::Rng;

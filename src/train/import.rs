@@ -17,11 +17,11 @@
 //! `<tensor name>.npy` (e.g. `fc1.weight.npy`; f4 or f8, C order), given one by one or as a
 //! folder holding them.
 
-use super::arch::{Arch, LayerKind};
-use super::export::sha256_hex;
 use super::model::Network;
 use super::report::SourceFile;
 use super::QatError;
+use crate::model::arch::{Arch, LayerKind};
+use crate::model::write::sha256_hex;
 use std::path::{Path, PathBuf};
 
 /// A named float tensor.

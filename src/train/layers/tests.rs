@@ -1,4 +1,4 @@
-//! Unit tests of `qat::layers`.
+//! Unit tests of `train::layers`.
 
 use super::*;
 use crate::rng::Rng;

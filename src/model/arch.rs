@@ -2,9 +2,42 @@
 //! max-pool follows each ([`LayerDef`]), and the chain from input image to classes
 //! ([`Arch`]), with the shape arithmetic the float and the integer models share.
 
-use super::layers::ConvShape;
-use super::QatError;
+use super::ModelError;
 use serde::{Deserialize, Serialize};
+
+/// Shape of a convolution: input `C×H×W`, `O` output channels, square kernel `k`, padding `pad`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvShape {
+    pub in_c: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub out_c: usize,
+    pub k: usize,
+    pub pad: usize,
+}
+
+impl ConvShape {
+    /// Output height.
+    pub fn out_h(&self) -> usize {
+        self.in_h + 2 * self.pad + 1 - self.k
+    }
+    /// Output width.
+    pub fn out_w(&self) -> usize {
+        self.in_w + 2 * self.pad + 1 - self.k
+    }
+    /// Rows of the im2col matrix (= GEMM depth): `C·k·k`.
+    pub fn col_rows(&self) -> usize {
+        self.in_c * self.k * self.k
+    }
+    /// Output pixels per channel.
+    pub fn out_pixels(&self) -> usize {
+        self.out_h() * self.out_w()
+    }
+    /// Input values per sample.
+    pub fn in_len(&self) -> usize {
+        self.in_c * self.in_h * self.in_w
+    }
+}
 
 /// A compute layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,17 +169,17 @@ impl Arch {
     }
 
     /// Check that consecutive layers fit together.
-    pub fn validate(&self) -> Result<(), QatError> {
+    pub fn validate(&self) -> Result<(), ModelError> {
         let mut n = self.input.0 * self.input.1 * self.input.2;
         for (i, l) in self.layers.iter().enumerate() {
             if l.in_len() != n {
-                return Err(QatError::Config(format!(
+                return Err(ModelError::Config(format!(
                     "layer {i} expects {} inputs, gets {n}",
                     l.in_len()
                 )));
             }
             if l.pool && matches!(l.kind, LayerKind::Dense { .. }) {
-                return Err(QatError::Config(format!(
+                return Err(ModelError::Config(format!(
                     "layer {i}: pooling needs a conv layer"
                 )));
             }
@@ -154,7 +187,7 @@ impl Arch {
         }
         match self.layers.last() {
             Some(l) if l.out_len() == self.classes && !l.pool => Ok(()),
-            _ => Err(QatError::Config(
+            _ => Err(ModelError::Config(
                 "the last layer must output the classes".into(),
             )),
         }

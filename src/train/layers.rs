@@ -7,40 +7,7 @@
 //! order of the im2col rows and of the exported weight codes.
 
 use super::gemm::sgemm;
-
-/// Shape of a convolution: input `C×H×W`, `O` output channels, square kernel `k`, padding `pad`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ConvShape {
-    pub in_c: usize,
-    pub in_h: usize,
-    pub in_w: usize,
-    pub out_c: usize,
-    pub k: usize,
-    pub pad: usize,
-}
-
-impl ConvShape {
-    /// Output height.
-    pub fn out_h(&self) -> usize {
-        self.in_h + 2 * self.pad + 1 - self.k
-    }
-    /// Output width.
-    pub fn out_w(&self) -> usize {
-        self.in_w + 2 * self.pad + 1 - self.k
-    }
-    /// Rows of the im2col matrix (= GEMM depth): `C·k·k`.
-    pub fn col_rows(&self) -> usize {
-        self.in_c * self.k * self.k
-    }
-    /// Output pixels per channel.
-    pub fn out_pixels(&self) -> usize {
-        self.out_h() * self.out_w()
-    }
-    /// Input values per sample.
-    pub fn in_len(&self) -> usize {
-        self.in_c * self.in_h * self.in_w
-    }
-}
+use crate::model::arch::ConvShape;
 
 /// Dense forward: `y[N][out] = x[N][in] · wᵀ + b` with `w` stored `[out][in]`.
 pub fn dense_forward(x: &[f32], n: usize, w: &[f32], b: &[f32], y: &mut [f32]) {

@@ -3,11 +3,10 @@
 //! exact integer model. Counts how often each layer's accumulator overflows on the test set,
 //! how many accumulators end differently from the exact ones, and the accuracy that results.
 
-use super::data::Split;
-use super::integer::IntModel;
-use super::loss::argmax_rows;
+use super::{argmax_rows, IntModel, Trace};
 use crate::widths::Overflow;
 use serde::Serialize;
+use std::str::FromStr;
 
 /// A narrow accumulator: `bits` wide with a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +16,17 @@ pub struct Narrow {
 }
 
 impl Narrow {
-    /// `16:saturate`, `16:wrap` (bits 2..=64).
+    /// `16:saturate`, `16:wrap` (bits 2..=64): the [`FromStr`] of the type.
     pub fn parse(s: &str) -> Result<Narrow, String> {
+        s.parse()
+    }
+}
+
+impl FromStr for Narrow {
+    type Err = String;
+
+    /// `16:saturate`, `16:wrap` (bits 2..=64).
+    fn from_str(s: &str) -> Result<Narrow, String> {
         let err = || format!("expected BITS:saturate or BITS:wrap with BITS in 2..=64, got `{s}`");
         let (b, o) = s.split_once(':').ok_or_else(err)?;
         let bits: u32 = b.parse().map_err(|_| err())?;
@@ -63,17 +71,18 @@ pub struct NarrowReport {
     pub layers: Vec<NarrowLayer>,
 }
 
-/// Run the test set through the exact and the narrow integer model.
-pub fn evaluate(im: &IntModel, data: &Split, n: Narrow) -> NarrowReport {
-    let per = data.x.len() / data.len().max(1);
+/// Run a test set (images `x` in [0, 1], labels `y`) through the exact and the narrow
+/// integer model.
+pub fn evaluate(im: &IntModel, x: &[f32], y: &[u8], n: Narrow) -> NarrowReport {
+    let per = x.len() / y.len().max(1);
     let wdec = im.decoded();
     let mut layers = vec![NarrowLayer::default(); im.layers.len()];
     let (mut exact_ok, mut narrow_ok, mut changes, mut with_ovf) = (0, 0, 0, 0);
-    for i in 0..data.len() {
-        let x = im.quantize_input(&data.x[i * per..(i + 1) * per]);
-        let exact = im.infer_with(&wdec, &x);
+    for i in 0..y.len() {
+        let xi = im.quantize_input(&x[i * per..(i + 1) * per]);
+        let exact = im.infer_with(&wdec, &xi);
         let mut ovf_here = false;
-        let narrow = im.infer_acc(&wdec, &x, |l, acc, term| {
+        let narrow = im.infer_acc(&wdec, &xi, |l, acc, term| {
             let sum = i128::from(acc) + i128::from(term);
             let v = n
                 .overflow
@@ -91,20 +100,19 @@ pub fn evaluate(im: &IntModel, data: &Split, n: Narrow) -> NarrowReport {
             layers[l].outputs_changed +=
                 e.acc.iter().zip(&q.acc).filter(|(a, b)| a != b).count() as u64;
         }
-        let pred =
-            |t: &super::integer::Trace| argmax_rows(&t.last().expect("layers").acc, im.classes)[0];
+        let pred = |t: &Trace| argmax_rows(&t.last().expect("layers").acc, im.classes)[0];
         let (pe, pn) = (pred(&exact), pred(&narrow));
-        let y = data.y[i] as usize;
-        exact_ok += usize::from(pe == y);
-        narrow_ok += usize::from(pn == y);
+        let label = y[i] as usize;
+        exact_ok += usize::from(pe == label);
+        narrow_ok += usize::from(pn == label);
         changes += usize::from(pe != pn);
         with_ovf += usize::from(ovf_here);
     }
-    let total = data.len().max(1) as f64;
+    let total = y.len().max(1) as f64;
     NarrowReport {
         bits: n.bits,
         overflow: n.overflow.name(),
-        samples: data.len(),
+        samples: y.len(),
         exact_acc: exact_ok as f64 / total,
         narrow_acc: narrow_ok as f64 / total,
         class_changes: changes,
@@ -116,9 +124,9 @@ pub fn evaluate(im: &IntModel, data: &Split, n: Narrow) -> NarrowReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::qat::arch::LayerKind;
-    use crate::qat::integer::IntLayer;
-    use crate::qat::quantizer::{FormatKind, FormatSpec, ZeroSpec};
+    use crate::model::arch::LayerKind;
+    use crate::model::IntLayer;
+    use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 
     /// One dense layer, 2 outputs × 3 inputs, uniform 8-bit codes (two's complement), inputs
     /// 100, 100, 100 (pixels 100/255 at 8 bits): worked by hand at 16 bits.
@@ -152,13 +160,10 @@ mod tests {
             input_scale: 1.0 / 255.0,
             layers: vec![layer],
         };
-        let data = Split {
-            x: vec![100.0 / 255.0; 3],
-            y: vec![0],
-        };
+        let (x, y) = (vec![100.0 / 255.0; 3], vec![0]);
         let parse = |s| Narrow::parse(s).unwrap();
         // Saturate: 38100 → 32767, still the larger logit: class 0 either way.
-        let r = evaluate(&im, &data, parse("16:saturate"));
+        let r = evaluate(&im, &x, &y, parse("16:saturate"));
         assert_eq!((r.exact_acc, r.narrow_acc, r.class_changes), (1.0, 1.0, 0));
         assert_eq!(
             r.layers[0],
@@ -170,13 +175,13 @@ mod tests {
             }
         );
         // Wrap: 38100 − 65536 = −27436 < 300: the prediction flips to class 1.
-        let r = evaluate(&im, &data, parse("16:wrap"));
+        let r = evaluate(&im, &x, &y, parse("16:wrap"));
         assert_eq!(
             (r.narrow_acc, r.class_changes, r.samples_with_overflow),
             (0.0, 1, 1)
         );
         // Wide enough: nothing changes.
-        let r = evaluate(&im, &data, parse("17:wrap"));
+        let r = evaluate(&im, &x, &y, parse("17:wrap"));
         assert_eq!((r.layers[0].overflows, r.class_changes), (0, 0));
         for bad in [
             "16",

@@ -18,8 +18,8 @@
 //! backward pass the im2col is recomputed instead of being kept for the whole batch.
 
 use super::gemm::{sgemm, sgemm_strided};
-use super::layers::ConvShape;
 use super::QatError;
+use crate::model::arch::ConvShape;
 use rayon::prelude::*;
 
 /// Samples per work item of the convolution weight gradient (fixed: the summation order of

@@ -7,12 +7,14 @@
 //! start of every epoch. The learning rate is multiplied by `lr_decay` every `lr_step` epochs.
 
 use super::data::{Dataset, Split};
-use super::integer::IntModel;
-use super::loss::{argmax_rows, softmax_cross_entropy};
+use super::loss::softmax_cross_entropy;
 use super::model::{LayerQuant, Network, QuantState};
 use super::optim::{Optimizer, OptimizerKind};
-use super::quantizer::{ClipRule, FormatKind, FormatSpec};
+use super::quantizer::ClipRule;
 use super::QatError;
+use crate::model::argmax_rows;
+use crate::model::IntModel;
+use crate::quant::spec::{FormatKind, FormatSpec};
 use crate::rng::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

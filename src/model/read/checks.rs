@@ -1,9 +1,9 @@
 //! The structural checks of an export: the integer model's fields and code tables, and the
 //! manifest against the model. Messages name the field; the caller names the file.
 
-use crate::qat::arch::LayerDef;
-use crate::qat::export::Manifest;
-use crate::qat::integer::{IntModel, REQUANT_M_BITS};
+use crate::model::arch::LayerDef;
+use crate::model::write::Manifest;
+use crate::model::{IntModel, REQUANT_M_BITS};
 use crate::quant::signed_width;
 use serde::Deserialize;
 

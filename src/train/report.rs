@@ -2,15 +2,15 @@
 //! `sweep.json` of a sweep. Pure data and text builders plus the file writers; the CLI only
 //! fills them in and prints.
 
-use super::arch::Arch;
 use super::data::Dataset;
-use super::integer::IntModel;
 use super::model::QuantState;
 use super::pipeline::{Sweep, Verification};
 use super::recipe::Recipe;
 use super::stats::SeedSummary;
 use super::train::{EpochLog, QatConfig, TrainConfig};
 use super::QatError;
+use crate::model::arch::Arch;
+use crate::model::IntModel;
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -46,7 +46,7 @@ pub struct Report<'a> {
     pub layers: Vec<LayerSummary>,
     /// The test set on a narrow accumulator (`qat --accumulator`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub narrow_accumulator: Option<super::narrow::NarrowReport>,
+    pub narrow_accumulator: Option<crate::model::narrow::NarrowReport>,
     /// Every seed's accuracies and their mean ± std (`--seeds N`, N > 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seeds: Option<SeedSummary>,

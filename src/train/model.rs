@@ -14,15 +14,16 @@
 //!   `decode(code)`, so the f64 im2col GEMM yields the accumulator exactly (all values are
 //!   integers below 2^53); the bias is the integer bias, and the next activation comes from the
 //!   shared integer requantization [`requantize`]. By construction its per-layer integers equal
-//!   the integer-only path of [`IntModel`] ([`super::integer`]), which the tests check.
+//!   the integer-only path of [`IntModel`] ([`crate::model`]), which the tests check.
 
-use super::arch::{Arch, LayerKind};
 use super::gemm::dgemm;
-use super::integer::{requantize, IntModel, LayerIo};
 use super::layers::{channels_to_batch, im2col, maxpool2};
 use super::parallel;
-use super::quantizer::{max_abs, ClipRule, FormatSpec, Quantized, WeightQuantizer};
+use super::quantizer::{max_abs, ClipRule, Quantized, WeightQuantizer};
 use super::QatError;
+use crate::model::arch::{Arch, LayerKind};
+use crate::model::{requantize, IntModel, LayerIo};
+use crate::quant::spec::FormatSpec;
 use crate::quant::ActFormat;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Weight and activation quantizers used by QAT, tied to the hardware code tables.
 //!
-//! [`FormatSpec`] is the textual weight format (`pot:4`, `pot:4:none`, `uniform:8`, `apot:4`).
-//! [`WeightQuantizer`] is a vectorised form of [`WeightFormat::encode`]: it is *built from*
+//! The textual weight format (`pot:4`, `pot:4:none`, `uniform:8`, `apot:4`) is
+//! [`crate::quant::spec::FormatSpec`]. [`WeightQuantizer`] is a vectorised form of [`WeightFormat::encode`]: it is *built from*
 //! the format's code table (levels, and codes obtained by calling `encode` on each level) and
 //! the format's documented decision thresholds, and a test checks it against `encode` on dense
 //! sweeps and on every threshold and its f64 neighbours, for every format and width. So the
@@ -18,96 +18,8 @@
 //! `pf`, normalised magnitudes `|w|/scale < pf × (smallest nonzero level)` become zero; only
 //! formats with a zero level accept it.
 
-use super::QatError;
-use crate::quant::{Apot, Pot, Uniform, WeightFormat, ZeroPolicy};
+use crate::quant::WeightFormat;
 use serde::{Deserialize, Serialize};
-
-/// A weight format as written on the command line and stored in reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FormatSpec {
-    /// `uniform`, `pot` or `apot`.
-    pub kind: FormatKind,
-    /// Code width.
-    pub bits: u32,
-    /// PoT zero policy (`code` or `none`); `code` for the other formats.
-    pub zero: ZeroSpec,
-}
-
-/// Weight format family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FormatKind {
-    Uniform,
-    Pot,
-    Apot,
-}
-
-/// Zero policy in serialisable form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ZeroSpec {
-    Code,
-    None,
-}
-
-impl FormatSpec {
-    /// Parse `kind:bits[:zero]`, e.g. `pot:4`, `pot:3:none`, `uniform:8`, `apot:5`.
-    pub fn parse(s: &str) -> Result<Self, QatError> {
-        let bad = || {
-            QatError::Config(format!(
-                "weight format `{s}`: expected kind:bits[:none], kind = uniform|pot|apot"
-            ))
-        };
-        let parts: Vec<&str> = s.split(':').collect();
-        if parts.len() < 2 || parts.len() > 3 {
-            return Err(bad());
-        }
-        let kind = match parts[0] {
-            "uniform" => FormatKind::Uniform,
-            "pot" => FormatKind::Pot,
-            "apot" => FormatKind::Apot,
-            _ => return Err(bad()),
-        };
-        let bits: u32 = parts[1].parse().map_err(|_| bad())?;
-        let zero = match (kind, parts.get(2)) {
-            (_, None) => ZeroSpec::Code,
-            (FormatKind::Pot, Some(&"none")) => ZeroSpec::None,
-            (FormatKind::Pot, Some(&"code")) => ZeroSpec::Code,
-            _ => return Err(bad()),
-        };
-        let spec = Self { kind, bits, zero };
-        spec.format()?;
-        Ok(spec)
-    }
-
-    /// The `quant` format this names.
-    pub fn format(&self) -> Result<WeightFormat, QatError> {
-        Ok(match self.kind {
-            FormatKind::Uniform => WeightFormat::Uniform(Uniform::new(self.bits)?),
-            FormatKind::Pot => WeightFormat::Pot(Pot::new(
-                self.bits,
-                match self.zero {
-                    ZeroSpec::Code => ZeroPolicy::Code,
-                    ZeroSpec::None => ZeroPolicy::None,
-                },
-            )?),
-            FormatKind::Apot => WeightFormat::Apot(Apot::new(self.bits)?),
-        })
-    }
-
-    /// Canonical text (`pot:4`, `pot:4:none`, …), also used in file names.
-    pub fn label(&self) -> String {
-        let kind = match self.kind {
-            FormatKind::Uniform => "uniform",
-            FormatKind::Pot => "pot",
-            FormatKind::Apot => "apot",
-        };
-        match self.zero {
-            ZeroSpec::None => format!("{kind}:{}:none", self.bits),
-            ZeroSpec::Code => format!("{kind}:{}", self.bits),
-        }
-    }
-}
 
 /// How a layer's clipping threshold (full scale) is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,6 +203,7 @@ pub fn fake_quant_act(x: f32, s: f32, qmax: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quant::spec::FormatSpec;
 
     /// Every format, uniform up to 10 bits (wider tables only slow the sweep down).
     fn formats() -> Vec<WeightFormat> {

@@ -24,8 +24,8 @@
 //! The paper's `32F` (float) is rejected: every layer is exported to integer hardware.
 
 use super::optim::OptimizerKind;
-use super::quantizer::{FormatKind, FormatSpec, ZeroSpec};
 use super::QatError;
+use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 use serde::{Deserialize, Serialize};
 
 /// A set of training defaults.

@@ -32,24 +32,10 @@ pub fn softmax_cross_entropy(
     loss / n as f64
 }
 
-/// Index of the largest value (the first on ties) of each `classes`-wide row.
-pub fn argmax_rows<T: Copy + PartialOrd>(v: &[T], classes: usize) -> Vec<usize> {
-    v.chunks_exact(classes)
-        .map(|row| {
-            let mut best = 0;
-            for (j, x) in row.iter().enumerate() {
-                if *x > row[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::argmax_rows;
     use crate::rng::Rng;
 
     #[test]

@@ -3,11 +3,14 @@
 //! table, biases inside the accumulator, requantization constants in range) and its code
 //! tables against the `quant` tables, parses every hex file with its field's range, and
 //! recomputes the golden vectors with the integer model. Any failure is an input error naming
-//! the file (and line or field), never a hardware mismatch.
+//! the file (and line or field), never a hardware mismatch. The data set named in
+//! `manifest.json` must be one potmac knows and fit the model ([`Export::dataset`] also reads
+//! it from an older export's `report.json`).
 
 use super::arch::LayerDef;
-use super::export::{sha256_hex, Manifest, EXPORT_VERSION};
-use super::integer::IntModel;
+use super::dataset::DataSet;
+use super::write::{sha256_hex, Manifest, EXPORT_VERSION};
+use super::{IntModel, LayerIo};
 use std::path::{Path, PathBuf};
 
 mod checks;
@@ -30,6 +33,56 @@ pub struct Export {
     pub manifest: Manifest,
     /// The golden samples' integer inputs (`layer0_act_in.hex`), one vector per sample.
     pub inputs: Vec<Vec<i64>>,
+    /// The data set `manifest.json` names (checked against the model); `None` in an export
+    /// written before potmac recorded it.
+    pub recorded_dataset: Option<DataSet>,
+}
+
+impl Export {
+    /// The data set the model was trained on: `manifest.json`'s `dataset`, or, in an export
+    /// written before that field existed, `report.json`'s `dataset`. An unknown name, a data
+    /// set the model does not fit, or neither field is an error naming the file and field.
+    pub fn dataset(&self) -> Result<DataSet, ExportError> {
+        if let Some(d) = self.recorded_dataset {
+            return Ok(d);
+        }
+        let manifest = self.dir.join("manifest.json").display().to_string();
+        let report = self.dir.join("report.json");
+        let missing = |why: String| ExportError {
+            path: manifest.clone(),
+            line: None,
+            message: format!(
+                "field `dataset` is missing (an export written before potmac recorded its data \
+                 set), and the fallback {} {why}: re-export the model, or add \
+                 `\"dataset\": \"digits\"` (or `fashion-mnist`) to manifest.json",
+                report.display()
+            ),
+        };
+        let text = std::fs::read_to_string(&report)
+            .map_err(|e| missing(format!("cannot be read ({e})")))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ExportError {
+            path: report.display().to_string(),
+            line: Some(e.line()),
+            message: e.to_string(),
+        })?;
+        let name = v
+            .get("dataset")
+            .and_then(|d| d.as_str())
+            .ok_or_else(|| missing("has no field `dataset` either".into()))?;
+        dataset_field(name, &self.model).map_err(|message| ExportError {
+            path: report.display().to_string(),
+            line: None,
+            message,
+        })
+    }
+}
+
+/// The `dataset` field's value: a known data set the model fits; the message names the field.
+fn dataset_field(name: &str, model: &IntModel) -> Result<DataSet, String> {
+    let d: DataSet = name.parse().map_err(|e| format!("field `dataset`: {e}"))?;
+    d.check(model)
+        .map_err(|e| format!("field `dataset`: {e}"))?;
+    Ok(d)
 }
 
 /// Read and verify the export folder `dir` (see the module docs).
@@ -107,6 +160,10 @@ pub fn load_export(dir: &Path) -> Result<Export, ExportError> {
     let tables: Tables = serde_json::from_str(model_text).map_err(|e| json_err("model.json", e))?;
     check_model(&model, &tables).map_err(|m| err("model.json", None, m))?;
     check_manifest(&model, &manifest).map_err(|m| err("manifest.json", None, m))?;
+    let recorded_dataset = match &manifest.dataset {
+        Some(name) => Some(dataset_field(name, &model).map_err(|m| err("manifest.json", None, m))?),
+        None => None,
+    };
 
     // Golden vectors: parsed with their field widths, then recomputed.
     let wdec = model.decoded();
@@ -163,7 +220,7 @@ pub fn load_export(dir: &Path) -> Result<Export, ExportError> {
             &format!("layers[{l}].bias"),
             &path,
         )?;
-        let golden = |pick: fn(&super::integer::LayerIo) -> &Vec<i64>| -> Vec<i64> {
+        let golden = |pick: fn(&LayerIo) -> &Vec<i64>| -> Vec<i64> {
             traces
                 .iter()
                 .flat_map(|t| pick(&t[l]).iter().copied())
@@ -218,6 +275,7 @@ pub fn load_export(dir: &Path) -> Result<Export, ExportError> {
         model,
         manifest,
         inputs,
+        recorded_dataset,
     })
 }
 

@@ -1,14 +1,14 @@
 //! End-to-end runs used by the CLI: float pre-training, QAT fine-tuning, verification of the
 //! integer path against the fake-quant path, and format sweeps.
 
-use super::arch::Arch;
 use super::data::{Dataset, Split};
-use super::integer::IntModel;
-use super::loss::argmax_rows;
 use super::model::{Network, QuantState};
-use super::quantizer::{FormatKind, FormatSpec, ZeroSpec};
 use super::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
 use super::QatError;
+use crate::model::arch::Arch;
+use crate::model::argmax_rows;
+use crate::model::IntModel;
+use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -29,38 +29,54 @@ pub fn vector_count(s: &str) -> Result<usize, String> {
     }
 }
 
-/// `--out` and `--timeout`: where design folders go and how long one tool run may take.
+/// `--out`: where design folders go.
 #[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
+pub struct OutArg {
     /// Output folder; each design goes to OUT/<name>/.
     #[arg(long, default_value = DEFAULT_OUT)]
     pub out: PathBuf,
+}
+
+/// `--timeout`: how long one tool run may take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimeoutArg {
     /// Timeout per tool run (a simulator build or run, Yosys, nextpnr), in seconds; also how
     /// long to wait for another potmac run that uses the same design folder.
     #[arg(long, default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = at_least_one::<u64>)]
     pub timeout: u64,
 }
 
+/// `--out` and `--timeout`: the options of every command that writes design folders and runs
+/// tools on them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub timeout: TimeoutArg,
+}
+
 impl RunArgs {
     /// The flow options, writing folders afresh.
     pub fn opts(&self) -> RunOpts {
-        RunOpts {
-            out: self.out.clone(),
-            timeout: Duration::from_secs(self.timeout),
-            regenerate: Regenerate::Always,
-        }
+        run_opts(&self.out.out, self.timeout.timeout, None)
     }
 
     /// The flow options, reusing the folders in OUT when `--no-generate` is given.
     pub fn opts_with(&self, reuse: &ReuseArg) -> RunOpts {
-        RunOpts {
-            regenerate: if reuse.no_generate {
-                Regenerate::Reuse
-            } else {
-                Regenerate::Always
-            },
-            ..self.opts()
-        }
+        run_opts(&self.out.out, self.timeout.timeout, Some(reuse))
+    }
+}
+
+/// The flow options of `--out`, `--timeout` (seconds) and `--no-generate`.
+pub fn run_opts(out: &std::path::Path, timeout: u64, reuse: Option<&ReuseArg>) -> RunOpts {
+    RunOpts {
+        out: out.to_path_buf(),
+        timeout: Duration::from_secs(timeout),
+        regenerate: match reuse {
+            Some(r) if r.no_generate => Regenerate::Reuse,
+            _ => Regenerate::Always,
+        },
     }
 }
 
@@ -107,14 +123,4 @@ pub struct FormatArg {
 /// Load and check every config before anything is written.
 pub fn load_designs(paths: &[PathBuf]) -> anyhow::Result<Vec<crate::config::Design>> {
     Ok(flow::load_designs(paths)?)
-}
-
-/// Lock design folders (see [`flow::lock_folders`]).
-pub fn lock_folders<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-    out: &std::path::Path,
-    _ui: &super::ui::Ui,
-    wait: Duration,
-) -> anyhow::Result<Vec<emit::DesignLock>> {
-    Ok(flow::lock_folders(names, out, wait)?)
 }

@@ -11,6 +11,7 @@
 
 pub mod cycles;
 pub mod generate;
+pub mod infer;
 pub mod power;
 pub mod prove;
 pub mod sim;
@@ -45,6 +46,16 @@ pub enum FlowError {
     Tool(#[from] ToolError),
     #[error(transparent)]
     Power(#[from] crate::power::PowerError),
+    #[error(transparent)]
+    Export(#[from] crate::model::read::ExportError),
+    #[error(transparent)]
+    Lower(#[from] crate::model::lower::LowerError),
+    #[error(transparent)]
+    Infer(#[from] crate::infer::InferError),
+    #[error(transparent)]
+    Train(#[from] crate::train::QatError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// The request cannot be carried out as asked (a flag combination, a design the flow does
     /// not support, a missing folder for `--no-generate`).
     #[error("{0}")]
@@ -210,14 +221,15 @@ pub fn reuse(b: Bundle, out: &Path) -> Result<(Bundle, PathBuf)> {
     emit::recover(out, &b.name)?;
     if !dir.join(&b.tb_file).is_file() {
         return usage(format!(
-            "--no-generate: {} has no generated testbench; run `potmac generate` first",
+            "--no-generate: {} has no generated testbench; generate it first (run without \
+             --no-generate)",
             dir.display()
         ));
     }
     if let Some(rel) = emit::missing_files(&b, &dir).first() {
         return usage(format!(
-            "--no-generate: {} is incomplete: `{rel}` is missing; regenerate it with \
-             `potmac generate` (or restore the file)",
+            "--no-generate: {} is incomplete: `{rel}` is missing; regenerate it (run without \
+             --no-generate) or restore the file",
             dir.display()
         ));
     }

@@ -1,11 +1,84 @@
-//! The result of `potmac infer` per simulator: one line on stdout and `report.json` /
-//! `report.md` in the run folder.
+//! The report both inference engines return ([`InferReport`]): one result per simulator (the
+//! accelerator over the test images) or per layer and simulator (the per-layer check), each
+//! with its one-line summary; the accelerator's is also written as `report.json` and
+//! `report.md` into its run folder ([`write_reports`]).
 
+use super::super::{Context, Result};
 use crate::config::ArrayShape;
-use anyhow::{Context, Result};
+use crate::tools::{Sim, SimOutcome};
 use serde::Serialize;
 use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// What one engine run found.
+#[derive(Debug, Clone)]
+pub struct InferReport {
+    /// The design (the accelerator's name, or the per-layer designs' prefix).
+    pub design: String,
+    /// The data set of the test images (the accelerator engine), `None` for the per-layer
+    /// check, which runs the export's golden samples.
+    pub dataset: Option<&'static str>,
+    /// One result per simulator, or per layer and simulator.
+    pub results: Vec<RunResult>,
+    /// Where `report.json` and `report.md` were written, if anywhere.
+    pub report_dir: Option<PathBuf>,
+    /// Wall time of the whole run (generation, simulator builds, simulation, integer model).
+    pub wall: Duration,
+}
+
+impl InferReport {
+    /// Whether every result agrees with the integer model.
+    pub fn passed(&self) -> bool {
+        self.results.iter().all(RunResult::passed)
+    }
+}
+
+/// One result of an inference engine.
+#[derive(Debug, Clone)]
+pub enum RunResult {
+    /// The whole network on the accelerator, over the test images, on one simulator.
+    Images(SimResult),
+    /// One layer alone on an array, on one simulator.
+    Layer(LayerResult),
+}
+
+impl RunResult {
+    /// Whether it agrees with the integer model.
+    pub fn passed(&self) -> bool {
+        match self {
+            RunResult::Images(r) => r.failure.is_none(),
+            RunResult::Layer(r) => matches!(r.outcome, SimOutcome::Pass(_)),
+        }
+    }
+}
+
+/// One layer of the per-layer check on one simulator.
+#[derive(Debug, Clone)]
+pub struct LayerResult {
+    pub layer: usize,
+    pub sim: Sim,
+    /// The layer and its array, e.g. `layer 1 (PoT 4-bit …; GEMM 8x64 by 64x32) on 8x8 ws`.
+    pub what: String,
+    /// The testbench's verdict over the layer's output rows, and its log.
+    pub outcome: SimOutcome,
+    pub log: PathBuf,
+}
+
+impl LayerResult {
+    /// The result line.
+    pub fn line(&self) -> String {
+        let s = self.sim.name();
+        match self.outcome {
+            SimOutcome::Pass(n) => {
+                format!("{}, {s}: PASS {n} output rows == integer model", self.what)
+            }
+            SimOutcome::Fail(n) => {
+                format!("{}, {s}: FAIL {n}, log: {}", self.what, self.log.display())
+            }
+        }
+    }
+}
 
 /// One simulator's run over the images.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +101,9 @@ pub struct SimResult {
     pub hw_ok: usize,
     #[serde(skip)]
     pub int_ok: usize,
+    /// Images asked for (fewer are checked when a disagreement stops the run).
+    #[serde(skip)]
+    pub requested: usize,
 }
 
 impl SimResult {
@@ -45,6 +121,7 @@ impl SimResult {
             failure: None,
             hw_ok: 0,
             int_ok: 0,
+            requested: 0,
         }
     }
 
@@ -58,8 +135,8 @@ impl SimResult {
     }
 
     /// The result line.
-    pub fn line(&self, design: &str, requested: usize) -> String {
-        let n = self.images;
+    pub fn line(&self, design: &str) -> String {
+        let (n, requested) = (self.images, self.requested);
         let head = format!(
             "{design} {}: {n}/{requested} images, hardware top-1 {:.2} % ({}/{n}), integer model \
              {:.2} % ({}/{n}); cycles/image RTL {:.1}, model {:.1}; {:.3e} cycles/s; build {:.1} s, \
@@ -93,7 +170,7 @@ struct Report<'a> {
 }
 
 /// Write `report.json` and `report.md` into `dir`.
-pub fn write_reports(
+pub(super) fn write_reports(
     dir: &Path,
     design: &str,
     dataset: &str,
@@ -113,12 +190,12 @@ pub fn write_reports(
     let rep = Report {
         design,
         dataset,
-        array: format!("{}x{}:{}", array.rows, array.cols, array.dataflow.name()),
+        array: array.to_string(),
         batch,
         wall_seconds: (wall.as_secs_f64() * 100.0).round() / 100.0,
         results,
     };
-    let json = serde_json::to_string_pretty(&rep)? + "\n";
+    let json = serde_json::to_string_pretty(&rep).expect("a report serializes") + "\n";
     let mut md = format!(
         "# potmac infer: {design} ({dataset}, {} array, batch {batch})\n\n\
          | simulator | images | hardware top-1 % | integer model top-1 % | RTL cycles/image | \
@@ -146,7 +223,7 @@ pub fn write_reports(
     }
     for (f, text) in [("report.json", json), ("report.md", md)] {
         std::fs::write(dir.join(f), text)
-            .with_context(|| format!("writing {}", dir.join(f).display()))?;
+            .context(|| format!("writing {}", dir.join(f).display()))?;
     }
     Ok(())
 }

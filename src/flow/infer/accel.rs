@@ -1,0 +1,185 @@
+//! The accelerator engine: the whole network on the generated accelerator in RTL simulation,
+//! over the test images of the export's data set, in passes of a batch. Every image's logits
+//! and class and every pass's cycle count must equal the integer model's and the cycle model's;
+//! on the first disagreement the failing pass runs again with every layer's outputs printed, to
+//! name the first layer that differs.
+
+use super::report::{write_reports, InferReport, RunResult, SimResult};
+use super::{Engine, InferOptions, Samples};
+use crate::emit;
+use crate::flow::{lock_folders, reuse, Context, Regenerate, Result};
+use crate::hw::accel::{pass_cycles, AccelWidths};
+use crate::infer::program::chunk_images;
+use crate::infer::{accel_design, check_pass, compile, first_bad_layer, AccelSim, Expected};
+use crate::model::read::Export;
+use crate::tools::SimOutcome;
+use crate::train::data;
+use std::time::Instant;
+
+/// The whole network on the accelerator.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Accelerator;
+
+/// Write `text` to `path`.
+fn write(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).context(|| format!("writing {}", path.display()))
+}
+
+impl Engine for Accelerator {
+    fn run(&self, export: &Export, o: &InferOptions) -> Result<InferReport> {
+        let wall = Instant::now();
+        let dataset = export.dataset()?;
+        let model = &export.model;
+        let mut test = data::load(dataset, o.data_dir.as_deref())?.test;
+        let per = model.input.0 * model.input.1 * model.input.2;
+        if let Samples::First(n) = o.samples {
+            test.truncate(n, per);
+        }
+        let n = test.len();
+        let fmt = model.layers[0].format.label().replace(':', "");
+        let a = o.array;
+        let name = format!("infer_{fmt}_{}{}x{}", a.dataflow.name(), a.rows, a.cols);
+        let design = accel_design(model, a, o.batch, &name)?;
+        let program = compile(model, &design)?;
+        let w = AccelWidths::new(&design);
+        for s in &o.sims {
+            s.require()?;
+        }
+        let timeout = o.run.timeout;
+
+        let bundle = emit::bundle(&design, &emit::Options::default())?;
+        let _lock = lock_folders([bundle.name.as_str()], &o.run.out, timeout)?;
+        let dir = match o.run.regenerate {
+            Regenerate::Reuse => reuse(bundle, &o.run.out)?.1,
+            Regenerate::Always => emit::write(&bundle, &o.run.out)?,
+        };
+        let run_dir = dir.join("infer");
+        std::fs::create_dir_all(&run_dir).context(|| format!("creating {}", run_dir.display()))?;
+        let (prog, weights, biases) = program.files(&design);
+        for (f, text) in [
+            ("program.hex", &prog),
+            ("weights.hex", &weights),
+            ("bias.hex", &biases),
+        ] {
+            write(&run_dir.join(f), text)?;
+        }
+
+        // The integer model on every image.
+        let wdec = model.decoded();
+        let xs: Vec<Vec<i64>> = (0..n)
+            .map(|i| model.quantize_input(&test.x[i * per..(i + 1) * per]))
+            .collect();
+        let expected: Vec<Expected> = xs.iter().map(|x| Expected::new(model, &wdec, x)).collect();
+        let m = emit::AccelModules::new(&design);
+        let last = model.layers.len() - 1;
+        let chunk = chunk_images(o.batch) as usize;
+        let batch = o.batch as usize;
+        let image_text = |xs: &[Vec<i64>]| -> String {
+            xs.iter()
+                .flat_map(|x| program.image_words(&design, x))
+                .map(|w| w + "\n")
+                .collect()
+        };
+        let mut results = Vec::new();
+        for &sim in &o.sims {
+            let t0 = Instant::now();
+            let s = AccelSim::build(&dir, sim, &m.tb, &m.tb_file, timeout)
+                .context(|| format!("building the accelerator testbench on {}", sim.name()))?;
+            let mut r = SimResult::new(sim.name(), t0.elapsed().as_secs_f64());
+            let bar = crate::progress::step(&format!("{}: images", sim.name()), Some(n as u64));
+            let args = |images: &str, count: usize, dump: bool, maxc: u64| {
+                let mut v = vec![
+                    "program=infer/program.hex".to_string(),
+                    "weights=infer/weights.hex".into(),
+                    "bias=infer/bias.hex".into(),
+                    format!("images={images}"),
+                    format!("words={}", program.in_words),
+                    format!("count={count}"),
+                    format!("batch={}", o.batch),
+                    format!("maxcycles={maxc}"),
+                ];
+                if dump {
+                    v.push("dump".into());
+                }
+                v
+            };
+            'chunks: for start in (0..n).step_by(chunk) {
+                let end = (start + chunk).min(n);
+                write(&run_dir.join("images.hex"), &image_text(&xs[start..end]))?;
+                let passes: Vec<(usize, usize)> = (start..end)
+                    .step_by(batch)
+                    .map(|p| (p, (p + batch).min(end)))
+                    .collect();
+                let maxc =
+                    pass_cycles(w.side, w.dataflow, &program.descriptors, o.batch) * 2 + 1000;
+                let (outcome, out) = s.run(
+                    &args("infer/images.hex", end - start, false, maxc),
+                    "run",
+                    timeout,
+                    w.side as usize,
+                    w.postop.sum,
+                )?;
+                // The testbench numbers images from 0 in each run.
+                let out = out.shifted(start);
+                r.sim_seconds += out.elapsed.as_secs_f64();
+                if let SimOutcome::Fail(_) = outcome {
+                    r.failure = Some(format!(
+                        "the testbench failed (log: {})",
+                        s.log("run").display()
+                    ));
+                    break;
+                }
+                for (pi, &(p0, p1)) in passes.iter().enumerate() {
+                    let model_cycles =
+                        pass_cycles(w.side, w.dataflow, &program.descriptors, (p1 - p0) as u32);
+                    r.model_cycles += model_cycles;
+                    r.rtl_cycles += out.cycles.get(pi).copied().unwrap_or(0);
+                    for (i, e) in expected.iter().enumerate().take(p1).skip(p0) {
+                        let y = usize::from(test.y[i]);
+                        r.images += 1;
+                        r.hw_ok += usize::from(out.classes.get(&i) == Some(&Some(y)));
+                        r.int_ok += usize::from(e.class == y);
+                    }
+                    let Some(dis) = check_pass(&out, p0, &expected[p0..p1], last, model_cycles, pi)
+                    else {
+                        continue;
+                    };
+                    // Rerun this pass alone with every layer's outputs printed.
+                    write(&run_dir.join("images_fail.hex"), &image_text(&xs[p0..p1]))?;
+                    let (_, dump) = s.run(
+                        &args("infer/images_fail.hex", p1 - p0, true, maxc),
+                        "dump",
+                        timeout,
+                        w.side as usize,
+                        w.postop.sum,
+                    )?;
+                    let dump = dump.shifted(p0);
+                    let layer = first_bad_layer(&dump, dis.sample, &expected[dis.sample]).map_or(
+                        "no layer output differs in the per-layer rerun".into(),
+                        |(l, w)| format!("first differing layer {l} (output {w})"),
+                    );
+                    r.failure = Some(format!(
+                        "sample {}: {}; {layer}; per-layer log: {}",
+                        dis.sample,
+                        dis.what,
+                        s.log("dump").display()
+                    ));
+                    break 'chunks;
+                }
+                bar.inc((end - start) as u64);
+            }
+            drop(bar);
+            r.requested = n;
+            results.push(r);
+        }
+        let wall = wall.elapsed();
+        write_reports(&run_dir, &name, dataset.name(), &a, o.batch, &results, wall)?;
+        Ok(InferReport {
+            design: name,
+            dataset: Some(dataset.name()),
+            results: results.into_iter().map(RunResult::Images).collect(),
+            report_dir: Some(run_dir),
+            wall,
+        })
+    }
+}

@@ -3,7 +3,7 @@
 //! weight and bias memory images ([`Program`]) and the activation words of an image.
 
 use super::InferError;
-use crate::config::{ArrayShape, Dataflow, Design, RawAccel, RawActivations, RawArray, RawConfig};
+use crate::config::{AccelRequest, ArrayShape, Dataflow, Design};
 use crate::emit::hex;
 use crate::hw::accel::{AccelWidths, Descriptor, COUNT_BITS, MAX_S, M_BITS};
 use crate::model::arch::LayerKind;
@@ -68,26 +68,21 @@ pub fn accel_design(
     }
     let side = shape.rows;
     let words = |n: u32| n.div_ceil(side);
-    let mut raw = RawConfig {
-        name: name.into(),
-        weights: crate::model::lower::raw_weights(&f),
-        activations: RawActivations {
-            bits: model.act_bits,
-            signed: false,
-        },
-        max_dot_length: shapes.iter().map(|s| u64::from(s.0)).max().unwrap_or(1),
-        accumulator_bits: None,
-        accumulator: None,
-        array: Some(RawArray {
-            rows: side,
-            cols: side,
-            dataflow: shape.dataflow.name().into(),
-        }),
-        accelerator: None,
-        adder: None,
-    };
     let origin = "the exported model";
-    let base = Design::validate(raw.clone(), origin)?;
+    let weights = crate::model::lower::weight_format(&f, origin)?;
+    let builder = Design::builder(
+        name,
+        &weights,
+        model.act_bits,
+        false,
+        shapes.iter().map(|s| u64::from(s.0)).max().unwrap_or(1),
+    )
+    .array(ArrayShape {
+        rows: side,
+        cols: side,
+        dataflow: shape.dataflow,
+    });
+    let base = builder.clone().build(origin)?;
     let max_words = shapes
         .iter()
         .map(|&(k, n)| words(k).max(words(n)))
@@ -95,7 +90,7 @@ pub fn accel_design(
         .unwrap_or(1);
     let bias_bits = model.layers.iter().map(|l| l.acc_width).max().unwrap_or(1);
     let os = shape.dataflow == Dataflow::Os;
-    raw.accelerator = Some(RawAccel {
+    let accel = AccelRequest {
         batch: Some(batch),
         // ws: ⌈K/R⌉·⌈N/C⌉ tiles of R rows; os: ⌈N/C⌉ tiles of K rows.
         weight_words: Some(
@@ -120,8 +115,8 @@ pub fn accel_design(
         bias_bits: Some(bias_bits.max(base.widths.acc)),
         layers: Some(shapes.len() as u32),
         image_words: Some(chunk_images(batch) * words(shapes[0].0)),
-    });
-    Ok(Design::validate(raw, origin)?)
+    };
+    Ok(builder.accelerator(accel).build(origin)?)
 }
 
 /// The memory images of a model on an accelerator design.

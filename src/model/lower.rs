@@ -12,11 +12,10 @@
 
 use super::arch::LayerKind;
 use super::IntModel;
-use crate::config::{
-    ArrayShape, ConfigError, Design, RawActivations, RawArray, RawConfig, RawWeights,
-};
+use crate::config::{ArrayShape, ConfigError, Design};
 use crate::hw::array::{Gemm, GemmShape};
-use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+use crate::quant::spec::FormatSpec;
+use crate::quant::WeightFormat;
 use std::path::Path;
 
 /// Errors while mapping a model onto arrays (messages never repeat their `source`: see the
@@ -90,26 +89,6 @@ pub fn read_export(dir: &Path) -> Result<(IntModel, Vec<Vec<i64>>), LowerError> 
     Ok((e.model, e.inputs))
 }
 
-/// The config `weights` section of an exported layer format.
-pub fn raw_weights(f: &FormatSpec) -> RawWeights {
-    RawWeights {
-        format: match f.kind {
-            FormatKind::Uniform => "uniform",
-            FormatKind::Pot => "pot",
-            FormatKind::Apot => "apot",
-        }
-        .into(),
-        bits: f.bits,
-        zero: (f.kind == FormatKind::Pot).then(|| {
-            match f.zero {
-                ZeroSpec::Code => "code",
-                ZeroSpec::None => "none",
-            }
-            .to_string()
-        }),
-    }
-}
-
 /// Map every layer of `model`, run on `inputs` (integer input samples), onto an array of the
 /// given shape: a dense layer is one GEMM (samples × inputs by inputs × outputs), a convolution
 /// its im2col GEMM (samples·positions × in_c·k·k by in_c·k·k × out_c), before pooling.
@@ -165,26 +144,19 @@ pub fn layer_runs(
                 (x, acc, c.col_rows(), c.out_c)
             }
         };
-        let f = &layer.format;
-        let raw = RawConfig {
-            name: format!("{prefix}_layer{l}"),
-            weights: raw_weights(f),
-            activations: RawActivations {
-                bits: model.act_bits,
-                signed: false,
-            },
-            max_dot_length: k as u64,
-            accumulator_bits: None,
-            accumulator: None,
-            adder: None,
-            array: Some(RawArray {
-                rows: shape.rows,
-                cols: shape.cols,
-                dataflow: shape.dataflow.name().into(),
-            }),
-            accelerator: None,
-        };
-        let design = Design::validate(raw, &format!("layer {l}"))
+        let origin = format!("layer {l}");
+        let design = weight_format(&layer.format, &origin)
+            .and_then(|w| {
+                Design::builder(
+                    &format!("{prefix}_layer{l}"),
+                    &w,
+                    model.act_bits,
+                    false,
+                    k as u64,
+                )
+                .array(shape)
+                .build(&origin)
+            })
             .map_err(|source| LowerError::Config { layer: l, source })?;
         let m = x.len() / k;
         // Exported codes are [out][in]; the GEMM's W is [in][out].
@@ -211,4 +183,14 @@ pub fn layer_runs(
         runs.push(run);
     }
     Ok(runs)
+}
+
+/// The `quant` format of an exported layer format, as a config error naming `origin` (the
+/// export's formats were checked when it was read, so this fails only on a hand-made model).
+pub fn weight_format(f: &FormatSpec, origin: &str) -> Result<WeightFormat, ConfigError> {
+    f.format().map_err(|e| ConfigError::Field {
+        path: origin.to_string(),
+        field: "weights",
+        message: e.to_string(),
+    })
 }

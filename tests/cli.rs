@@ -42,6 +42,32 @@ fn usage_errors_exit_2() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+/// `infer --per-layer` runs the export's golden samples on bare arrays: the flags it would
+/// ignore (test images, batches, data set folder, reusing the accelerator folder) are usage
+/// errors naming both flags, before the export is even read.
+#[test]
+fn per_layer_conflicts_with_the_flags_it_ignores() {
+    let out = scratch("per-layer-conflicts");
+    for (flag, value) in [
+        ("--samples", Some("10")),
+        ("--batch", Some("8")),
+        ("--data-dir", Some("/tmp")),
+        ("--no-generate", None),
+    ] {
+        let mut cmd = potmac();
+        cmd.args(["infer", "no/such/export", "--per-layer", flag]);
+        cmd.args(value);
+        let o = cmd.arg("--out").arg(&*out).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("'--per-layer' cannot be used with") && err.contains(flag),
+            "{flag}: {err}"
+        );
+        assert!(files_under(&out).is_empty(), "{flag}: wrote files");
+    }
+}
+
 /// Every file under verification/bad/ names the field its error must mention in a first-line
 /// comment `# expect: FIELD`.
 #[test]

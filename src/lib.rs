@@ -2,24 +2,26 @@
 //! arrays, described in Rust, emitted as Verilog, verified on two simulators and measured with
 //! Yosys.
 //!
-//! Pipeline: [`config`] (YAML → validated [`config::Design`]) → [`hw`] (the bit-exact golden
-//! models) → [`emit`] (askama views → Verilog, testbench, vectors) → [`tools`] (Verilator,
-//! Icarus, Yosys, nextpnr drivers). [`model`] is the trained-model contract: the integer
-//! model, its layer shapes and requantization, the export files (written, read back and
-//! checked, with the data set they were trained on) and the lowering of each layer to a GEMM
-//! on a generated array. [`train`] trains networks whose weights use the same code tables
-//! (`potmac qat`, `potmac import`) and freezes them into that model; [`infer`] runs whole
-//! networks on the generated accelerator; [`power`] measures GE area and the
-//! switched-capacitance energy proxy of the gate netlists; [`cli`] is the command line on top
-//! of everything. Long runs report through [`progress`], which the library implements as a
-//! no-op and the binary as progress bars.
+//! Pipeline: [`config`] (YAML, or [`config::Design::builder`] → validated [`config::Design`])
+//! → [`hw`] (the bit-exact golden models) → [`emit`] (askama views → Verilog, testbench,
+//! vectors) → [`tools`] (the [`tools::Simulator`] trait for Icarus and Verilator, the Yosys and
+//! nextpnr drivers). [`model`] is the trained-model contract: the integer model, its layer
+//! shapes and requantization, the export files (written, read back and checked, with the data
+//! set they were trained on) and the lowering of each layer to a GEMM on a generated array.
+//! [`train`] trains networks whose weights use the same code tables and freezes them into that
+//! model; [`infer`] compiles a model into the accelerator's memories and drives its testbench;
+//! [`power`] measures GE area and the switched-capacitance energy proxy of the gate netlists.
+//! [`flow`] holds every workflow (generate, sim, synth, power, prove, cycles, infer, qat,
+//! import) as a library call with typed options and a typed report, and [`sweep`] runs
+//! design-space sweeps over them; [`cli`] is the command line on top of everything (flags,
+//! printing, exit codes). Long runs report through [`progress`], which the library implements
+//! as a no-op and the binary as progress bars.
 //!
-//! Layering (each module uses only modules before it in this list; `tests/layering/`
-//! rejects any import cycle): [`quant`] (number formats), [`rng`], [`progress`], [`tools`],
-//! [`widths`] (datapath widths and product corners, pure arithmetic over `quant`), [`config`],
-//! [`hw`], [`model`] (the trained-model contract: it uses `quant`, `widths`, `config` and `hw` only),
-//! [`emit`], [`train`], [`infer`], [`power`], [`sweep`] (design-space sweeps), and [`cli`],
-//! which nothing in the library imports.
+//! Layering: the modules sit on floors, and a module imports only its own floor (without
+//! cycles) and the floors below; `tests/layering/` enforces both. Vocabulary: [`quant`],
+//! [`rng`], [`progress`], [`widths`], [`config`]; models: [`hw`], [`model`]; engines:
+//! [`emit`], [`tools`], [`power`], [`train`], [`infer`]; flows: [`flow`], [`sweep`]; the
+//! porch: [`cli`], which nothing in the library imports.
 //!
 //! # Errors
 //!

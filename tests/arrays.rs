@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::{root, scratch, Scratch};
+use common::{have, root, scratch, Scratch};
 use potmac::config::Design;
 use potmac::emit::{self, Options};
 use potmac::hw::array::{cycles, test_gemms, GemmShape};
 use potmac::tools::Sim;
-use potmac::tools::{self, icarus, verilator, SimOutcome, Tool};
+use potmac::tools::{icarus, verilator, SimOutcome, Tool};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -20,20 +20,6 @@ const MAKE: Tool = Tool {
 };
 const TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Skips locally when a tool is missing, fails under CI.
-fn have(needed: &[Tool]) -> bool {
-    for t in needed {
-        match tools::available_for_tests(t) {
-            Ok(true) => {}
-            Ok(false) => {
-                eprintln!("skipping: `{}` missing", t.bin);
-                return false;
-            }
-            Err(e) => panic!("{e}"),
-        }
-    }
-    true
-}
 
 fn small(name: &str, weights: &str, rows: u32, cols: u32, df: &str, maxk: u64) -> Design {
     Design::from_yaml(

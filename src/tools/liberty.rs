@@ -1,4 +1,4 @@
-//! potmac's own cell library (`verification/lib/potmac_cells.lib`, a Liberty file; its
+//! potmac's own cell library (`data/potmac_cells.lib`, a Liberty file; its
 //! comments derive every area and pin capacitance from logical effort) and the figures read
 //! from it: the area of a mapped design in gate equivalents (NAND2 = 1 GE), flip-flops
 //! included, and the input capacitance of every cell pin (in units of the unit inverter's
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The library text (written into every design folder as [`FILE`]).
-pub const TEXT: &str = include_str!("../../verification/lib/potmac_cells.lib");
+pub const TEXT: &str = include_str!("../../data/potmac_cells.lib");
 
 /// Where a design folder keeps the library, relative to the folder.
 pub const FILE: &str = "synth/potmac_cells.lib";

@@ -17,16 +17,6 @@ pub use sim::{Bench, Image, Simulator, Source};
 /// The plusarg that makes a generated testbench dump waveforms.
 pub const WAVES_PLUSARG: &str = "+waves";
 
-/// Whether a test should run a tool: `Ok(true)` when present; when missing, `Ok(false)`
-/// (skip) locally and an error under CI (`CI` set), so CI never silently skips.
-pub fn available_for_tests(tool: &Tool) -> Result<bool, ToolError> {
-    match find(tool) {
-        Ok(_) => Ok(true),
-        Err(e) if std::env::var_os("CI").is_some() => Err(e),
-        Err(_) => Ok(false),
-    }
-}
-
 /// One of the simulators, by name: the value of `--sim`. Derefs to its [`Simulator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Sim {

@@ -150,9 +150,14 @@ impl Point {
 
     /// First 16 hex digits of the SHA-256 of the point's JSON and the measurement version.
     pub fn hash(&self) -> String {
+        self.hash_with(super::MEASURE_VERSION)
+    }
+
+    /// [`Point::hash`] under a given measurement version.
+    fn hash_with(&self, version: &str) -> String {
         use sha2::Digest;
         let json = serde_json::to_string(self).expect("a point serializes");
-        let d = sha2::Sha256::digest(format!("{}\n{json}", super::MEASURE_VERSION));
+        let d = sha2::Sha256::digest(format!("{version}\n{json}"));
         d.iter().take(8).map(|b| format!("{b:02x}")).collect()
     }
 
@@ -175,6 +180,38 @@ impl Point {
         match self.zero.as_deref() {
             Some("none") => format!("{}:none", self.format),
             _ => self.format.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two points as the sweep spec resolves them, built through the JSON they serialize to.
+    fn points() -> Vec<(Point, &'static str, &'static str)> {
+        [
+            (
+                r#"{"format":"pot","zero":"none","weight_bits":4,"activation_bits":8,"activation_signed":false,"max_dot_length":256,"accumulator":{"bits":16,"overflow":"saturate"},"array":{"rows":4,"cols":4,"dataflow":"ws"},"target":"generic","pnr":false,"gemm":[16,32,8],"qat":{"dataset":"digits","hidden":[32],"fp_epochs":4,"epochs":2,"train_limit":200,"test_limit":100,"seed":3},"energy":["random","held"]}"#,
+                "eaed29dd08be08ea",
+            ),
+            (
+                r#"{"format":"apot","zero":null,"weight_bits":5,"activation_bits":8,"activation_signed":true,"max_dot_length":64,"accumulator":null,"array":{"rows":2,"cols":8,"dataflow":"os"},"target":"ice40","pnr":true,"gemm":null,"qat":null,"energy":[]}"#,
+                "2e41bd5973cf0ac0",
+            ),
+        ]
+        .into_iter()
+        .map(|(json, hash)| (serde_json::from_str(json).unwrap(), json, hash))
+        .collect()
+    }
+
+    /// The JSON of a point, and so its hash under one measurement version, is what the
+    /// string-typed points of `potmac-sweep-2` wrote: resumed sweeps keep their names.
+    #[test]
+    fn points_serialize_and_hash_as_before() {
+        for (p, json, hash) in points() {
+            assert_eq!(serde_json::to_string(&p).unwrap(), json);
+            assert_eq!(p.hash_with("potmac-sweep-2"), hash, "{json}");
         }
     }
 }

@@ -11,8 +11,10 @@
 
 pub mod cycles;
 pub mod generate;
+pub mod import;
 pub mod power;
 pub mod prove;
+pub mod qat;
 pub mod sim;
 pub mod synth;
 
@@ -45,6 +47,10 @@ pub enum FlowError {
     Tool(#[from] ToolError),
     #[error(transparent)]
     Power(#[from] crate::power::PowerError),
+    #[error(transparent)]
+    Qat(#[from] crate::train::QatError),
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
     /// The request cannot be carried out as asked (a flag combination, a design the flow does
     /// not support, a missing folder for `--no-generate`).
     #[error("{0}")]

@@ -365,3 +365,83 @@ fn fraction(s: &str) -> Result<f64, String> {
         _ => Err(format!("expected a fraction in [0, 1), got `{s}`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::{metrics, spec::Spec};
+    use crate::train::settings::Settings;
+    use clap::Parser;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        qat: QatArgs,
+    }
+
+    /// A sweep's QAT point trains with what `potmac qat --recipe fast` resolves for the same
+    /// data set, format, widths, epochs, seed and limits: the same settings, model, data and
+    /// accumulator.
+    #[test]
+    fn a_sweep_qat_point_resolves_what_potmac_qat_resolves() {
+        let spec = Spec::from_yaml(
+            "name: t\ngrids:\n  - formats: [pot:none, apot, uniform]\n    weight_bits: [4]\n    \
+             activation_bits: [6]\n    accumulators: [exact, 20:wrap]\n    \
+             qat: {dataset: fashion-mnist, hidden: [32, 16], fp_epochs: 3, epochs: 2, \
+             train_limit: 200, test_limit: 100, seed: 5}\n  - formats: [pot]\n    \
+             weight_bits: [3]\n    activation_bits: [8]\n    qat: {dataset: digits}\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(spec.points.len(), 7);
+        for p in &spec.points {
+            let q = p.qat.as_ref().unwrap();
+            let sweep = metrics::qat_opts(p, q).unwrap();
+            let hidden = q.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+            let mut args = vec![
+                "qat".to_string(),
+                "--recipe".into(),
+                "fast".into(),
+                "--dataset".into(),
+                q.dataset.clone(),
+                "--weights".into(),
+                p.weight_spec().label(),
+                "--act-bits".into(),
+                p.activation_bits.to_string(),
+                "--fp-epochs".into(),
+                q.fp_epochs.to_string(),
+                "--epochs".into(),
+                q.epochs.to_string(),
+                "--seed".into(),
+                q.seed.to_string(),
+                "--hidden".into(),
+                hidden.join(","),
+            ];
+            for (flag, n) in [
+                ("--train-limit", q.train_limit),
+                ("--test-limit", q.test_limit),
+            ] {
+                if n > 0 {
+                    args.extend([flag.to_string(), n.to_string()]);
+                }
+            }
+            if p.accumulator.is_some() {
+                args.extend(["--accumulator".to_string(), p.acc_label()]);
+            }
+            let cli = Cmd::try_parse_from(&args).unwrap().qat.opts();
+            assert_eq!(
+                Settings::resolve(&sweep.request),
+                Settings::resolve(&cli.request),
+                "{}",
+                args.join(" ")
+            );
+            // An MLP: the channels of a CNN do not apply.
+            assert_eq!(
+                (sweep.model.kind, &sweep.model.hidden),
+                (cli.model.kind, &cli.model.hidden)
+            );
+            assert_eq!(sweep.data, cli.data);
+            assert_eq!(sweep.accumulator, cli.accumulator);
+        }
+    }
+}

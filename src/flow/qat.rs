@@ -358,11 +358,11 @@ pub fn run(opts: &QatOpts) -> Result<QatReport> {
 /// Train the float model once, fine-tune uniform, pot and apot at each of `bits`, and write
 /// `sweep.md` and `sweep.json` into the output folder.
 pub fn sweep(opts: &QatOpts, bits: &[u32]) -> Result<QatSweepReport> {
-    if opts.seeds != 1 {
-        return usage("--seeds with --sweep is not supported: run one --weights format per call");
-    }
     if opts.accumulator.is_some() {
         return usage("--accumulator: give it to single runs, not with --sweep");
+    }
+    if opts.seeds != 1 {
+        return usage("--seeds with --sweep is not supported: run one --weights format per call");
     }
     let set = request_settings(opts);
     let (data, _) = prepare(opts, &set)?;

@@ -232,7 +232,7 @@ pub struct TrainArgs {
     /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
     #[arg(long, value_parser = weight_format)]
     pub last_layer: Option<FormatSpec>,
-    /// Mini-batch size (of the float training and of QAT).
+    /// Mini-batch size (qat: of the float training and QAT; import: of the fine-tuning).
     #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = at_least_one::<usize>)]
     pub batch: usize,
     /// QAT optimiser [default: qat: the recipe's, fast adam, paper sgd (momentum 0.9);

@@ -1,10 +1,21 @@
-//! Flags of `potmac qat` and their value parsers.
+//! Flags of `potmac qat` and their value parsers, and [`TrainArgs`], the training flags
+//! `potmac qat` and `potmac import` share: one definition each, flattened into both commands.
+//! Where the two commands' defaults differ, the help says how and why.
 
 use super::common::at_least_one;
+use crate::flow::qat::DataOpts;
+use crate::flow::qat::{ModelOpts, QatOpts};
 use crate::model::dataset::DataSet;
 use crate::model::narrow::Narrow;
 use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+use crate::train::optim::OptimizerKind;
+use crate::train::pipeline::ModelKind;
+use crate::train::quantizer::ClipRule;
 use crate::train::recipe::Mixed;
+use crate::train::recipe::Recipe;
+use crate::train::settings::{
+    Request, DEFAULT_ACT_BITS, DEFAULT_ACT_PERCENTILE, DEFAULT_BATCH, DEFAULT_FP_LR, DEFAULT_SEED,
+};
 use crate::train::QatError;
 use std::path::PathBuf;
 
@@ -83,15 +94,8 @@ pub struct QatArgs {
     /// its terms.
     #[arg(long, value_parser = mixed, conflicts_with = "weights")]
     pub mixed: Option<Mixed>,
-    /// Format of the first layer (default: --weights).
-    #[arg(long, value_parser = weight_format)]
-    pub first_layer: Option<FormatSpec>,
-    /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
-    #[arg(long, value_parser = weight_format)]
-    pub last_layer: Option<FormatSpec>,
-    /// Unsigned activation bits (input pixels and every hidden activation).
-    #[arg(long, default_value_t = 8, value_parser = act_bits)]
-    pub act_bits: u32,
+    #[command(flatten)]
+    pub train: TrainArgs,
     /// QAT fine-tuning epochs [default: fast: digits 15, fashion-mnist 3; paper: 15].
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -111,58 +115,25 @@ pub struct QatArgs {
     /// [default: fast 0, paper 0.1].
     #[arg(long, value_parser = fraction)]
     pub val_fraction: Option<f64>,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 64, value_parser = at_least_one::<usize>)]
-    pub batch: usize,
     /// Float pre-training learning rate (Adam).
-    #[arg(long, default_value_t = 1e-3, value_parser = positive)]
+    #[arg(long, default_value_t = DEFAULT_FP_LR, value_parser = positive)]
     pub fp_lr: f32,
-    /// QAT optimiser [default: fast adam, paper sgd (momentum 0.9)].
-    #[arg(long, value_enum)]
-    pub optimizer: Option<OptArg>,
-    /// QAT learning rate [default: fast 1e-4, paper 1e-3].
-    #[arg(long, value_parser = positive)]
-    pub lr: Option<f32>,
-    /// Multiply the QAT learning rate by 0.1 every this many epochs (0 = constant) [default: 5].
-    #[arg(long)]
-    pub lr_step: Option<usize>,
     /// Pruning factor: normalised |w| below PF × smallest level → 0 (formats with a zero).
     #[arg(long, default_value_t = 0.0, value_parser = non_negative)]
     pub prune: f64,
     /// Weight clipping rule.
     #[arg(long, value_enum, default_value = "auto")]
     pub weight_clip: ClipArg,
-    /// Percentile of post-ReLU activations used as the activation clip.
-    #[arg(long, default_value_t = 99.99, value_parser = percentile)]
-    pub act_percentile: f64,
     /// MLP hidden widths (each 1..=4096).
     #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = layer_width)]
     pub hidden: Vec<usize>,
     /// CNN channels per conv stage (each 1..=4096).
     #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = layer_width)]
     pub channels: Vec<usize>,
-    /// Seed of initialisation and batch order (the first seed with --seeds).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
     /// Run everything with seeds S, S+1, …, S+N−1 and report mean ± std; the model of seed S
     /// is exported.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<usize>)]
     pub seeds: usize,
-    /// Worker threads [default: the available cores]; results do not depend on it.
-    #[arg(long, value_parser = at_least_one::<usize>)]
-    pub threads: Option<usize>,
-    /// Directory with the Fashion-MNIST idx.gz files [default: /usr/share/datasets/fashion-mnist].
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Use only the first N training samples.
-    #[arg(long, value_parser = at_least_one::<usize>)]
-    pub train_limit: Option<usize>,
-    /// Use only the first N test samples.
-    #[arg(long, value_parser = at_least_one::<usize>)]
-    pub test_limit: Option<usize>,
-    /// Test samples exported as golden vectors (at least 1: `potmac infer --per-layer` runs them).
-    #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
-    pub golden_samples: usize,
     /// Output directory [default: hdl_out/qat/<dataset>_<model>_<weights> or _sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -176,6 +147,142 @@ pub struct QatArgs {
     /// Widths of the sweep (each one every format supports).
     #[arg(long, value_delimiter = ',', default_value = "3,4,5", value_parser = sweep_width)]
     pub sweep_bits: Vec<u32>,
+}
+
+impl QatArgs {
+    /// The training request these flags make: the recipe, and every flag given as an override
+    /// (flags with a fixed default always override).
+    pub fn request(&self) -> Request {
+        let t = &self.train;
+        Request {
+            recipe: match self.recipe {
+                RecipeArg::Fast => Recipe::Fast,
+                RecipeArg::Paper => Recipe::Paper,
+            },
+            dataset: self.dataset.set(),
+            weights: self.weights,
+            mixed: self.mixed,
+            first_layer: t.first_layer,
+            last_layer: t.last_layer,
+            act_bits: Some(t.act_bits),
+            prune: Some(self.prune),
+            clip: match self.weight_clip {
+                ClipArg::Auto => None,
+                ClipArg::Max => Some(ClipRule::Max),
+                ClipArg::Mse => Some(ClipRule::Mse),
+            },
+            act_percentile: Some(t.act_percentile),
+            epochs: self.epochs,
+            fp_epochs: self.fp_epochs,
+            fp_patience: self.fp_patience,
+            fp_plateau_drops: self.fp_plateau_drops,
+            val_fraction: self.val_fraction,
+            batch: Some(t.batch),
+            fp_lr: Some(self.fp_lr),
+            optimizer: t.optimizer(),
+            lr: t.lr,
+            lr_step: t.lr_step,
+            seed: Some(t.seed),
+        }
+    }
+
+    /// The options of [`crate::flow::qat::run`] and [`crate::flow::qat::sweep`].
+    pub fn opts(&self) -> QatOpts {
+        QatOpts {
+            request: self.request(),
+            data: self.train.data(self.dataset.set()),
+            model: ModelOpts {
+                kind: match self.model {
+                    ModelArg::Mlp => ModelKind::Mlp,
+                    ModelArg::Cnn => ModelKind::Cnn,
+                },
+                hidden: self.hidden.clone(),
+                channels: self.channels.clone(),
+            },
+            seeds: self.seeds,
+            threads: Some(self.train.threads()),
+            golden_samples: self.train.golden_samples,
+            out: self.out.clone(),
+            accumulator: self.accumulator,
+        }
+    }
+}
+
+/// Flags of `potmac qat` and `potmac import` (data, activations, QAT schedule, threads).
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// Directory with the Fashion-MNIST idx.gz files [default: /usr/share/datasets/fashion-mnist].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Use only the first N training samples.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub train_limit: Option<usize>,
+    /// Use only the first N test samples.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub test_limit: Option<usize>,
+    /// Unsigned activation bits (input pixels and every hidden activation).
+    #[arg(long, default_value_t = DEFAULT_ACT_BITS, value_parser = act_bits)]
+    pub act_bits: u32,
+    /// Percentile of post-ReLU activations used as the activation clip.
+    #[arg(long, default_value_t = DEFAULT_ACT_PERCENTILE, value_parser = percentile)]
+    pub act_percentile: f64,
+    /// Format of the first layer (default: --weights).
+    #[arg(long, value_parser = weight_format)]
+    pub first_layer: Option<FormatSpec>,
+    /// Format of the last layer, e.g. uniform:8 for the paper's "4L/8U" (default: --weights).
+    #[arg(long, value_parser = weight_format)]
+    pub last_layer: Option<FormatSpec>,
+    /// Mini-batch size (qat: of the float training and QAT; import: of the fine-tuning).
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_parser = at_least_one::<usize>)]
+    pub batch: usize,
+    /// QAT optimiser [default: qat: the recipe's, fast adam, paper sgd (momentum 0.9);
+    /// import: adam, as the fast recipe, since import has no recipe].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptArg>,
+    /// QAT learning rate [default: qat: the recipe's, fast 1e-4, paper 1e-3; import: 1e-4, as
+    /// the fast recipe].
+    #[arg(long, value_parser = positive)]
+    pub lr: Option<f32>,
+    /// Multiply the QAT learning rate by 0.1 every this many epochs (0 = constant) [default: 5].
+    #[arg(long)]
+    pub lr_step: Option<usize>,
+    /// Seed of initialisation and batch order (qat: the first seed with --seeds; import: the
+    /// fine-tuning batch order).
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Worker threads [default: the available cores]; results do not depend on it.
+    #[arg(long, value_parser = at_least_one::<usize>)]
+    pub threads: Option<usize>,
+    /// Test samples exported as golden vectors (at least 1: `potmac infer --per-layer` runs them).
+    #[arg(long, default_value_t = 8, value_parser = at_least_one::<usize>)]
+    pub golden_samples: usize,
+}
+
+impl TrainArgs {
+    /// The data a run reads.
+    pub fn data(&self, dataset: DataSet) -> DataOpts {
+        DataOpts {
+            dataset,
+            dir: self.data_dir.clone(),
+            train_limit: self.train_limit,
+            test_limit: self.test_limit,
+        }
+    }
+
+    /// `--threads`, or the available cores.
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+    }
+
+    /// `--optimizer` as the trainer's.
+    pub fn optimizer(&self) -> Option<OptimizerKind> {
+        self.optimizer.map(|o| match o {
+            OptArg::Sgd => OptimizerKind::sgd(),
+            OptArg::Adam => OptimizerKind::adam(),
+        })
+    }
 }
 
 /// `--weights`, `--first-layer`, `--last-layer`: a format the code tables support.
@@ -256,5 +363,85 @@ fn fraction(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(x) if (0.0..1.0).contains(&x) => Ok(x),
         _ => Err(format!("expected a fraction in [0, 1), got `{s}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::{metrics, spec::Spec};
+    use crate::train::settings::Settings;
+    use clap::Parser;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        qat: QatArgs,
+    }
+
+    /// A sweep's QAT point trains with what `potmac qat --recipe fast` resolves for the same
+    /// data set, format, widths, epochs, seed and limits: the same settings, model, data and
+    /// accumulator.
+    #[test]
+    fn a_sweep_qat_point_resolves_what_potmac_qat_resolves() {
+        let spec = Spec::from_yaml(
+            "name: t\ngrids:\n  - formats: [pot:none, apot, uniform]\n    weight_bits: [4]\n    \
+             activation_bits: [6]\n    accumulators: [exact, 20:wrap]\n    \
+             qat: {dataset: fashion-mnist, hidden: [32, 16], fp_epochs: 3, epochs: 2, \
+             train_limit: 200, test_limit: 100, seed: 5}\n  - formats: [pot]\n    \
+             weight_bits: [3]\n    activation_bits: [8]\n    qat: {dataset: digits}\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(spec.points.len(), 7);
+        for p in &spec.points {
+            let q = p.qat.as_ref().unwrap();
+            let sweep = metrics::qat_opts(p, q).unwrap();
+            let hidden = q.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>();
+            let mut args = vec![
+                "qat".to_string(),
+                "--recipe".into(),
+                "fast".into(),
+                "--dataset".into(),
+                q.dataset.clone(),
+                "--weights".into(),
+                p.weight_spec().label(),
+                "--act-bits".into(),
+                p.activation_bits.to_string(),
+                "--fp-epochs".into(),
+                q.fp_epochs.to_string(),
+                "--epochs".into(),
+                q.epochs.to_string(),
+                "--seed".into(),
+                q.seed.to_string(),
+                "--hidden".into(),
+                hidden.join(","),
+            ];
+            for (flag, n) in [
+                ("--train-limit", q.train_limit),
+                ("--test-limit", q.test_limit),
+            ] {
+                if n > 0 {
+                    args.extend([flag.to_string(), n.to_string()]);
+                }
+            }
+            if p.accumulator.is_some() {
+                args.extend(["--accumulator".to_string(), p.acc_label()]);
+            }
+            let cli = Cmd::try_parse_from(&args).unwrap().qat.opts();
+            assert_eq!(
+                Settings::resolve(&sweep.request),
+                Settings::resolve(&cli.request),
+                "{}",
+                args.join(" ")
+            );
+            // An MLP: the channels of a CNN do not apply.
+            assert_eq!(
+                (sweep.model.kind, &sweep.model.hidden),
+                (cli.model.kind, &cli.model.hidden)
+            );
+            assert_eq!(sweep.data, cli.data);
+            assert_eq!(sweep.accumulator, cli.accumulator);
+        }
     }
 }

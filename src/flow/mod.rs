@@ -11,9 +11,11 @@
 
 pub mod cycles;
 pub mod generate;
+pub mod import;
 pub mod infer;
 pub mod power;
 pub mod prove;
+pub mod qat;
 pub mod sim;
 pub mod synth;
 
@@ -53,7 +55,9 @@ pub enum FlowError {
     #[error(transparent)]
     Infer(#[from] crate::infer::InferError),
     #[error(transparent)]
-    Train(#[from] crate::train::QatError),
+    Qat(#[from] crate::train::QatError),
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The request cannot be carried out as asked (a flag combination, a design the flow does

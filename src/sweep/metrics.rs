@@ -7,7 +7,14 @@
 use super::point::{Point, QatSpec};
 use super::SweepError;
 use crate::config::Design;
+use crate::flow::qat::{DataOpts, ModelOpts, QatOpts};
+use crate::flow::FlowError;
+use crate::model::dataset::DataSet;
+use crate::model::narrow;
 use crate::tools::{nextpnr, yosys};
+use crate::train::pipeline::ModelKind;
+use crate::train::recipe::Recipe;
+use crate::train::settings::{Request, Settings};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -61,7 +68,7 @@ pub const METRICS: &[Metric] = &[
     Metric {
         name: "energy",
         columns: &["energy_random", "energy_held"],
-        applies: |p| !p.energy.is_empty() && p.target == "generic",
+        applies: |p| !p.energy.is_empty() && p.target == yosys::Target::Generic,
         measure: energy,
     },
     Metric {
@@ -103,16 +110,8 @@ fn widths(_: &Point, d: &Design, _: &Ctx) -> Result<Values, SweepError> {
     ])
 }
 
-fn target(p: &Point) -> yosys::Target {
-    match p.target.as_str() {
-        "ice40" => yosys::Target::Ice40,
-        "xc7" => yosys::Target::Xc7,
-        _ => yosys::Target::Generic,
-    }
-}
-
 fn synth(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
-    let s = yosys::synth(c.dir, target(p), c.timeout).map_err(|e| SweepError::tool("synth", e))?;
+    let s = yosys::synth(c.dir, p.target, c.timeout).map_err(|e| SweepError::tool("synth", e))?;
     let ge = |f: fn(&crate::tools::liberty::GeArea) -> f64| {
         s.ge.as_ref().map_or(Value::Null, |g| round1(f(g)))
     };
@@ -182,19 +181,19 @@ fn cycles(p: &Point, d: &Design, _: &Ctx) -> Result<Values, SweepError> {
 
 /// Test accuracy of the integer model after QAT with the point's weight format and
 /// activation width, on the point's accumulator (exact, or saturating/wrapping); cached in
-/// `OUT/cache/qat_<hash>.json` so the targets and arrays of one format train once.
+/// `OUT/cache/qat_<hash>.json` (keyed by the resolved settings, model and data) so the targets
+/// and arrays of one format train once.
 fn qat(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
     let q = p.qat.as_ref().expect("applies only with qat");
+    let opts = qat_opts(p, q).map_err(|source| SweepError::Qat { source })?;
+    let settings = Settings::resolve(&opts.request);
     let key = QatKey {
-        format: &p.format,
-        zero: p.zero.as_deref(),
-        weight_bits: p.weight_bits,
-        activation_bits: p.activation_bits,
-        accumulator: p
-            .accumulator
-            .as_ref()
-            .map(|a| (a.bits, a.overflow.as_str())),
-        qat: q,
+        settings: &settings,
+        model: &opts.model.hidden,
+        dataset: opts.data.dataset.name(),
+        train_limit: opts.data.train_limit,
+        test_limit: opts.data.test_limit,
+        accumulator: p.accumulator,
     };
     let file = c
         .cache
@@ -212,7 +211,7 @@ fn qat(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
             ),
         ]);
     }
-    let (acc, steps) = train(p, q).map_err(|source| SweepError::Qat { source })?;
+    let (acc, steps) = train(&opts, &settings).map_err(|source| SweepError::Qat { source })?;
     let v: Values = vec![
         ("qat_acc", ((acc * 1e4).round() / 1e4).into()),
         ("qat_overflow_steps", opt(steps)),
@@ -226,75 +225,56 @@ fn qat(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
 
 #[derive(serde::Serialize)]
 struct QatKey<'a> {
-    format: &'a str,
-    zero: Option<&'a str>,
-    weight_bits: u32,
-    activation_bits: u32,
-    accumulator: Option<(u32, &'a str)>,
-    qat: &'a QatSpec,
+    settings: &'a Settings,
+    model: &'a [usize],
+    dataset: &'static str,
+    train_limit: Option<usize>,
+    test_limit: Option<usize>,
+    accumulator: Option<super::point::AccSpec>,
 }
 
-/// The `potmac qat` defaults (Adam, FP lr 1e-3, QAT lr 1e-4 ×0.1 every 5 epochs, batch 64).
-fn train(p: &Point, q: &QatSpec) -> Result<(f64, Option<u64>), crate::train::QatError> {
-    use crate::model::{narrow, IntModel};
-    use crate::quant::spec::FormatSpec;
-    use crate::train::{data, optim::OptimizerKind, pipeline, train};
-    let mut d = data::by_name(&q.dataset, None)?;
-    let per = d.per_sample();
-    if q.train_limit > 0 {
-        d.train.truncate(q.train_limit, per);
-    }
-    if q.test_limit > 0 {
-        d.test.truncate(q.test_limit, per);
-    }
-    let arch = pipeline::build_arch(&d, pipeline::ModelKind::Mlp, &q.hidden, &[]);
-    let fp_cfg = train::TrainConfig {
-        epochs: q.fp_epochs,
-        batch: 64,
-        lr: 1e-3,
-        lr_step: 0,
-        lr_decay: 0.1,
-        optimizer: OptimizerKind::adam(),
-        seed: q.seed,
-        patience: 0,
-        plateau_drops: 0,
-    };
-    let (fp, _) = pipeline::pretrain(&d, arch, &fp_cfg, &mut |_| {})?;
-    let spec = format!(
-        "{}:{}{}",
-        p.format,
-        p.weight_bits,
-        if p.zero.as_deref() == Some("none") {
-            ":none"
-        } else {
-            ""
-        }
-    );
-    let qcfg = train::QatConfig {
-        weights: FormatSpec::parse(&spec)?,
-        first_layer: None,
-        last_layer: None,
-        act_bits: p.activation_bits,
-        prune: 0.0,
-        clip: None,
-        act_percentile: 99.99,
-        act_momentum: 0.9,
-    };
-    let qat_cfg = train::TrainConfig {
-        epochs: q.epochs,
-        lr: 1e-4,
-        lr_step: 5,
-        seed: q.seed.wrapping_add(1),
-        ..fp_cfg
-    };
-    let (net, qs, _) = pipeline::finetune(&fp, &d, &qcfg, &qat_cfg, &mut |_| {})?;
-    let im = IntModel::from_network(&net, &qs)?;
-    match &p.accumulator {
-        None => Ok((pipeline::verify(&net, &im, &d.test).int_acc, None)),
-        Some(a) => {
-            let n = narrow::Narrow::parse(&format!("{}:{}", a.bits, a.overflow))
-                .map_err(crate::train::QatError::Config)?;
-            let r = narrow::evaluate(&im, &d.test.x, &d.test.y, n);
+/// The options of a QAT point: the request `potmac qat --recipe fast --dataset D --weights F
+/// --act-bits A --fp-epochs N --epochs M --seed S --hidden H [--train-limit L]
+/// [--test-limit T] [--accumulator BITS:OVERFLOW]` makes, so the point trains with the
+/// settings that command resolves ([`Settings::resolve`]).
+pub fn qat_opts(p: &Point, q: &QatSpec) -> Result<QatOpts, FlowError> {
+    let dataset: DataSet = q.dataset.parse().map_err(FlowError::Usage)?;
+    let mut request = Request::new(Recipe::Fast, dataset);
+    request.weights = Some(p.weight_spec());
+    request.act_bits = Some(p.activation_bits);
+    request.fp_epochs = Some(q.fp_epochs);
+    request.epochs = Some(q.epochs);
+    request.seed = Some(q.seed);
+    Ok(QatOpts {
+        request,
+        data: DataOpts {
+            dataset,
+            dir: None,
+            train_limit: (q.train_limit > 0).then_some(q.train_limit),
+            test_limit: (q.test_limit > 0).then_some(q.test_limit),
+        },
+        model: ModelOpts {
+            kind: ModelKind::Mlp,
+            hidden: q.hidden.clone(),
+            channels: Vec::new(),
+        },
+        seeds: 1,
+        threads: None,
+        golden_samples: 1,
+        out: None,
+        accumulator: p.narrow(),
+    })
+}
+
+/// Train a QAT point through [`crate::flow::qat::train_seed`]: the integer path's test
+/// accuracy, on the point's narrow accumulator with its overflowed steps when it has one.
+fn train(opts: &QatOpts, settings: &Settings) -> Result<(f64, Option<u64>), FlowError> {
+    let d = opts.data.load()?;
+    let t = crate::flow::qat::train_seed(&d, &opts.model, settings, false)?;
+    match opts.accumulator {
+        None => Ok((t.verification.int_acc, None)),
+        Some(n) => {
+            let r = narrow::evaluate(&t.int_model, &d.test.x, &d.test.y, n);
             Ok((
                 r.narrow_acc,
                 Some(r.layers.iter().map(|l| l.overflows).sum()),

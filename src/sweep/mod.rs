@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Bumped when a metric changes what it measures: every point's hash changes with it.
-pub const MEASURE_VERSION: &str = "potmac-sweep-2";
+pub const MEASURE_VERSION: &str = "potmac-sweep-3";
 
 /// Sweep errors (messages never repeat their `source`: see the crate docs, "Errors").
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,7 @@ pub enum SweepError {
     #[error("config")]
     Config { source: crate::config::ConfigError },
     #[error("qat")]
-    Qat { source: crate::train::QatError },
+    Qat { source: crate::flow::FlowError },
     #[error("energy")]
     Power { source: crate::power::PowerError },
 }

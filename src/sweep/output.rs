@@ -35,7 +35,7 @@ pub fn row(r: &PointResult) -> Vec<(String, Value)> {
         ("max_dot_length".into(), p.max_dot_length.into()),
         ("accumulator".into(), p.acc_label().into()),
         ("array".into(), p.array_label().into()),
-        ("target".into(), p.target.clone().into()),
+        ("target".into(), p.target.name().into()),
         ("pnr".into(), p.pnr.into()),
     ];
     for c in metrics::columns() {

@@ -207,8 +207,10 @@ fn val(r: &PointResult, k: &str) -> Option<f64> {
 
 /// The area figure of a target: transistors (generic) or LUTs (FPGAs).
 fn area(r: &PointResult) -> Option<(f64, &'static str)> {
-    match r.point.target.as_str() {
-        "generic" => val(r, "transistors").map(|v| (v, "transistors (combinational)")),
+    match r.point.target {
+        crate::tools::yosys::Target::Generic => {
+            val(r, "transistors").map(|v| (v, "transistors (combinational)"))
+        }
         _ => val(r, "luts").map(|v| (v, "LUTs")),
     }
 }
@@ -239,7 +241,7 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
     for r in results.iter().filter(|r| r.point.array.is_none()) {
         if let Some((a, label)) = area(r) {
             let key = (
-                r.point.target.clone(),
+                r.point.target.name().to_string(),
                 r.point.acc_label(),
                 r.point.activation_bits,
             );
@@ -359,10 +361,9 @@ pub fn all(results: &[PointResult]) -> Vec<(String, String)> {
     }
     // QAT accuracy against generic area, per accumulator; the Pareto front over all formats.
     let mut acc_groups: BTreeMap<String, BySeries<(f64, f64, String)>> = BTreeMap::new();
-    for r in results
-        .iter()
-        .filter(|r| r.point.array.is_none() && r.point.target == "generic")
-    {
+    for r in results.iter().filter(|r| {
+        r.point.array.is_none() && r.point.target == crate::tools::yosys::Target::Generic
+    }) {
         if let (Some(q), Some(t)) = (val(r, "qat_acc"), val(r, "transistors")) {
             acc_groups
                 .entry(r.point.acc_label())

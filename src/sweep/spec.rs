@@ -6,8 +6,11 @@
 
 pub use super::point::{AccSpec, ArraySpec, Point, QatSpec};
 use super::SweepError;
+use crate::config::ArrayShape;
 use crate::model::dataset::DataSet;
 use crate::model::narrow::Narrow;
+use crate::quant::spec::{FormatKind, ZeroSpec};
+use crate::tools::yosys::Target;
 use serde::Deserialize;
 
 /// The spec file as written.
@@ -74,35 +77,20 @@ fn field(path: &str, field: String, message: String) -> SweepError {
     }
 }
 
-/// `16:saturate`, `16:wrap`, `exact`.
+/// `16:saturate`, `16:wrap` ([`Narrow`]'s text), `exact`.
 fn parse_acc(s: &str) -> Option<Option<AccSpec>> {
     if s == "exact" {
         return Some(None);
     }
-    let n: Narrow = s.parse().ok()?;
-    Some(Some(AccSpec {
-        bits: n.bits,
-        overflow: n.overflow.name().to_string(),
-    }))
+    Some(Some(s.parse::<Narrow>().ok()?.into()))
 }
 
-/// `none`, `4x4:ws`, `2x8:os`.
+/// `none`, `4x4:ws`, `2x8:os` ([`ArrayShape`]'s text).
 fn parse_array(s: &str) -> Option<Option<ArraySpec>> {
     if s == "none" {
         return Some(None);
     }
-    let (shape, df) = s.split_once(':')?;
-    let (r, c) = shape.split_once('x')?;
-    let dataflow = match df {
-        "ws" => "ws",
-        "os" => "os",
-        _ => return None,
-    };
-    Some(Some(ArraySpec {
-        rows: r.parse().ok()?,
-        cols: c.parse().ok()?,
-        dataflow: dataflow.to_string(),
-    }))
+    Some(Some(s.parse::<ArrayShape>().ok()?.into()))
 }
 
 impl Spec {
@@ -161,9 +149,10 @@ impl Spec {
             let mut formats = Vec::new();
             for (i, s) in g.formats.iter().enumerate() {
                 formats.push(match s.as_str() {
-                    "uniform" | "apot" => (s.clone(), None),
-                    "pot" => (s.clone(), Some("code".to_string())),
-                    "pot:none" => ("pot".to_string(), Some("none".to_string())),
+                    "uniform" => (FormatKind::Uniform, None),
+                    "apot" => (FormatKind::Apot, None),
+                    "pot" => (FormatKind::Pot, Some(ZeroSpec::Code)),
+                    "pot:none" => (FormatKind::Pot, Some(ZeroSpec::None)),
                     _ => {
                         return Err(err(
                             "formats",
@@ -193,14 +182,20 @@ impl Spec {
                     )
                 })?);
             }
+            let mut targets = Vec::new();
             for (i, t) in g.targets.iter().enumerate() {
-                if !["generic", "ice40", "xc7"].contains(&t.as_str()) {
-                    return Err(err(
-                        "targets",
-                        i,
-                        format!("expected `generic`, `ice40` or `xc7`, got `{t}`"),
-                    ));
-                }
+                targets.push(
+                    Target::ALL
+                        .into_iter()
+                        .find(|x| x.name() == t)
+                        .ok_or_else(|| {
+                            err(
+                                "targets",
+                                i,
+                                format!("expected `generic`, `ice40` or `xc7`, got `{t}`"),
+                            )
+                        })?,
+                );
             }
             if let Some(q) = &g.qat {
                 if q.dataset.parse::<DataSet>().is_err() {
@@ -241,21 +236,21 @@ impl Spec {
                     for &ab in &g.activation_bits {
                         for acc in &accs {
                             for arr in &arrays {
-                                for t in &g.targets {
+                                for &t in &targets {
                                     let p = Point {
-                                        format: fmt.clone(),
-                                        zero: zero.clone(),
+                                        format: *fmt,
+                                        zero: *zero,
                                         weight_bits: wb,
                                         activation_bits: ab,
                                         activation_signed: g.activation_signed,
                                         max_dot_length: g.max_dot_length,
-                                        accumulator: acc.clone(),
-                                        array: arr.clone(),
-                                        target: t.clone(),
-                                        pnr: g.pnr && t == "ice40",
+                                        accumulator: *acc,
+                                        array: *arr,
+                                        target: t,
+                                        pnr: g.pnr && t == Target::Ice40,
                                         gemm: if arr.is_some() { g.gemm } else { None },
                                         qat: g.qat.clone(),
-                                        energy: if t == "generic" {
+                                        energy: if t == Target::Generic {
                                             g.energy.clone()
                                         } else {
                                             Vec::new()

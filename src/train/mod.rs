@@ -32,6 +32,7 @@ pub mod pipeline;
 pub mod quantizer;
 pub mod recipe;
 pub mod report;
+pub mod settings;
 pub mod stats;
 // `train::train`: the training loops of the training engine.
 #[allow(clippy::module_inception)]

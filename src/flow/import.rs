@@ -1,0 +1,145 @@
+//! `potmac import` as a library call: float weights from PyTorch (safetensors or .npy),
+//! post-training quantization with activation calibration on the training data, optional QAT
+//! fine-tuning, and the integer export `potmac qat` writes ([`run`]).
+//!
+//! Nothing is printed: progress lines go to [`crate::progress::note`].
+
+use super::qat::{use_threads, DataOpts};
+use super::{Context, Result};
+use crate::model::write::write_export;
+use crate::model::IntModel;
+use crate::progress;
+use crate::train::import::{build_network, read_weights, ArchSpec};
+use crate::train::pipeline::{verify, Verification};
+use crate::train::report::{pct, ImportReport, LayerSummary};
+use crate::train::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
+use std::path::PathBuf;
+
+/// Options of [`run`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportOpts {
+    /// A .safetensors file, .npy files, or folders of them.
+    pub files: Vec<PathBuf>,
+    pub arch: ArchSpec,
+    /// Layer tensor prefixes in order (`None`: the `*.weight` prefixes in natural order).
+    pub layers: Option<Vec<String>>,
+    /// Formats, activation bits and clip percentile.
+    pub q: QatConfig,
+    pub data: DataOpts,
+    /// Training samples whose activations set the clips.
+    pub calibration_samples: usize,
+    /// QAT fine-tuning after the post-training quantization (`None`: none).
+    pub fine_tune: Option<TrainConfig>,
+    /// Worker threads of the global pool (`None`: leave the pool as it is).
+    pub threads: Option<usize>,
+    /// Test samples exported as golden vectors.
+    pub golden_samples: usize,
+    /// The export folder.
+    pub out: PathBuf,
+}
+
+/// What [`run`] did.
+#[derive(Debug, Clone)]
+pub struct ImportRun {
+    pub out: PathBuf,
+    /// Float test accuracy of the imported network.
+    pub fp_test_acc: f64,
+    /// The post-training-quantized model's integer path against its fake-quant path.
+    pub ptq: Verification,
+    /// The exported model's (the fine-tuned one when fine-tuning ran, else the PTQ one).
+    pub verification: Verification,
+}
+
+impl ImportRun {
+    /// Whether the integer path reproduced the fake-quant path, before and after fine-tuning.
+    pub fn agrees(&self) -> bool {
+        self.verification.agrees() && self.ptq.agrees()
+    }
+}
+
+/// The per-epoch line of the fine-tuning.
+pub fn epoch_line(l: &EpochLog) -> String {
+    format!(
+        "[qat] epoch {:>3}  loss {:.4}  train {:.2}%  test {:.2}%  ({:.2} s)",
+        l.epoch,
+        l.loss,
+        100.0 * l.train_acc,
+        100.0 * l.test_acc,
+        l.train_secs
+    )
+}
+
+/// Import, quantize, optionally fine-tune, and write the export and its report. Bad files,
+/// names or shapes are errors and write nothing; a disagreement of the integer path with the
+/// fake-quant path is not an error ([`ImportRun::agrees`]).
+pub fn run(o: &ImportOpts) -> Result<ImportRun> {
+    let weights = read_weights(&o.files)?;
+    let tensors = &weights.tensors;
+    let data = o.data.load()?;
+    let arch = o.arch.arch(data.shape, data.classes)?;
+    let mut net = build_network(arch, tensors, o.layers.as_deref())?;
+    if let Some(n) = o.threads {
+        use_threads(n)?;
+    }
+    let fp_acc = evaluate(&net, None, &data.test)?;
+    progress::note(&format!(
+        "import: {} tensors, {} layers; float test accuracy {}%",
+        tensors.len(),
+        net.arch.layers.len(),
+        pct(fp_acc)
+    ));
+    let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
+    let im = IntModel::from_network(&net, &q)?;
+    let ptq = verify(&net, &im, &data.test);
+    progress::note(&format!(
+        "post-training quantization to {}: integer-path test accuracy {}%",
+        o.q.weights.label(),
+        pct(ptq.int_acc)
+    ));
+    let mut history = Vec::new();
+    let (im, v) = match &o.fine_tune {
+        Some(cfg) => {
+            history = train(&mut net, Some(&mut q), &data, cfg, "qat", &mut |l| {
+                progress::note(&epoch_line(l))
+            })?;
+            let im = IntModel::from_network(&net, &q)?;
+            let v = verify(&net, &im, &data.test);
+            (im, v)
+        }
+        None => (im, ptq.clone()),
+    };
+    write_export(
+        &o.out,
+        &im,
+        o.data.dataset,
+        &data.test.x,
+        &data.test.y,
+        o.golden_samples,
+    )?;
+    let report = ImportReport {
+        dataset: o.data.dataset.name(),
+        sources: weights.sources,
+        tensors: tensors
+            .iter()
+            .map(|t| (t.name.clone(), t.shape.clone()))
+            .collect(),
+        arch: &net.arch,
+        qat: &o.q,
+        calibration_samples: o.calibration_samples.min(data.train.len()),
+        fp_test_acc: fp_acc,
+        ptq: ptq.clone(),
+        fine_tune: o.fine_tune,
+        history,
+        verification: v.clone(),
+        layers: LayerSummary::all(&im, &q),
+    };
+    report
+        .write(&o.out)
+        .context(|| format!("writing the report into {}", o.out.display()))?;
+    Ok(ImportRun {
+        out: o.out.clone(),
+        fp_test_acc: fp_acc,
+        ptq,
+        verification: v,
+    })
+}

@@ -20,7 +20,6 @@ const MAKE: Tool = Tool {
 };
 const TIMEOUT: Duration = Duration::from_secs(600);
 
-
 fn small(name: &str, weights: &str, rows: u32, cols: u32, df: &str, maxk: u64) -> Design {
     Design::from_yaml(
         &format!(

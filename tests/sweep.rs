@@ -284,6 +284,15 @@ fn spec_errors_name_the_field() {
             SPEC.replace("weight_bits: [3]", "weight_bits: []"),
             "grids[1].weight_bits",
         ),
+        // The same bounds as `potmac cycles --gemm` (issue 23: this gave exit 0 and a
+        // utilization of 1.15e18).
+        (
+            SPEC.replace(
+                "pnr: true",
+                "pnr: true\n    arrays: ['4x4:ws']\n    gemm: [9223372036854775807, 1, 1]",
+            ),
+            "grids[1].gemm",
+        ),
     ];
     for (i, (yaml, f)) in cases.iter().enumerate() {
         assert_ne!(yaml, SPEC, "case {i}");

@@ -19,30 +19,10 @@ pub struct Args {
     #[arg(required = true)]
     configs: Vec<PathBuf>,
     /// GEMM dimensions `M,K,N`: X is M×K, W is K×N (repeatable).
-    #[arg(long, required = true, value_parser = parse_gemm)]
+    #[arg(long, required = true)]
     gemm: Vec<GemmShape>,
     #[command(flatten)]
     format: FormatArg,
-}
-
-/// Largest GEMM dimension accepted.
-const MAX_DIM: u64 = 1 << 20;
-
-/// Parse `M,K,N` (each in 1..=2^20).
-pub fn parse_gemm(s: &str) -> Result<GemmShape, String> {
-    let v: Vec<u64> = s
-        .split(',')
-        .map(|t| t.trim().parse::<u64>())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("expected M,K,N (positive integers), got `{s}`: {e}"))?;
-    match v[..] {
-        [m, k, n] if (1..=MAX_DIM).contains(&m.min(k).min(n)) && m.max(k).max(n) <= MAX_DIM => {
-            Ok(GemmShape { m, k, n })
-        }
-        _ => Err(format!(
-            "expected M,K,N with each in 1..={MAX_DIM}, got `{s}`"
-        )),
-    }
 }
 
 /// Run `potmac cycles`.
@@ -101,24 +81,4 @@ fn record(row: &CycleRow) -> Record {
         ("macs", Value::from(r.macs)),
         ("utilization", Value::from(r.utilization)),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gemm_shapes() {
-        assert_eq!(
-            parse_gemm("3, 100,17"),
-            Ok(GemmShape {
-                m: 3,
-                k: 100,
-                n: 17
-            })
-        );
-        for bad in ["3,4", "0,1,1", "1,2,3,4", "a,b,c", "1,1,2000000", ""] {
-            assert!(parse_gemm(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -222,12 +222,10 @@ impl Spec {
                     ));
                 }
             }
-            if g.gemm.is_some_and(|m| m.contains(&0)) {
-                return Err(field(
-                    origin,
-                    f("gemm"),
-                    "M, K and N must be at least 1".into(),
-                ));
+            if let Some([m, k, n]) = g.gemm {
+                // The same bounds as `potmac cycles --gemm`.
+                crate::hw::array::GemmShape::new(m, k, n)
+                    .map_err(|message| field(origin, f("gemm"), message))?;
             }
             let before = points.len();
             let mut grid_skips = Vec::new();

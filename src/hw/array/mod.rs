@@ -63,6 +63,38 @@ pub struct GemmShape {
     pub n: u64,
 }
 
+/// Largest GEMM dimension potmac accepts (`cycles --gemm`, a sweep's `gemm`).
+pub const MAX_GEMM_DIM: u64 = 1 << 20;
+
+impl GemmShape {
+    /// A GEMM with each of M, K and N in `1..=MAX_GEMM_DIM`.
+    pub fn new(m: u64, k: u64, n: u64) -> Result<GemmShape, String> {
+        if (1..=MAX_GEMM_DIM).contains(&m.min(k).min(n)) && m.max(k).max(n) <= MAX_GEMM_DIM {
+            Ok(GemmShape { m, k, n })
+        } else {
+            Err(format!(
+                "M, K and N must each be in 1..={MAX_GEMM_DIM}, got {m},{k},{n}"
+            ))
+        }
+    }
+}
+
+impl std::str::FromStr for GemmShape {
+    type Err = String;
+    /// `M,K,N`, e.g. `64,256,64`.
+    fn from_str(s: &str) -> Result<GemmShape, String> {
+        let v: Vec<u64> = s
+            .split(',')
+            .map(|t| t.trim().parse::<u64>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("expected M,K,N (positive integers), got `{s}`: {e}"))?;
+        match v[..] {
+            [m, k, n] => GemmShape::new(m, k, n).map_err(|e| format!("`{s}`: {e}")),
+            _ => Err(format!("expected M,K,N, got `{s}`")),
+        }
+    }
+}
+
 /// The analytic cycle count of `shape` on `a` (all dimensions ≥ 1).
 pub fn cycles(a: &ArrayShape, shape: GemmShape) -> CycleReport {
     let (r, c) = (u64::from(a.rows), u64::from(a.cols));
@@ -140,5 +172,27 @@ mod tests {
         let r = cycles(&a, GemmShape { m: 5, k: 7, n: 4 });
         assert_eq!((r.tiles, r.period, r.total), (4, 10, 47));
         assert!((r.utilization - 140.0 / (12.0 * 47.0)).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod gemm_shape_tests {
+    use super::*;
+
+    #[test]
+    fn gemm_shapes_parse_within_bounds() {
+        assert_eq!(
+            "3, 100,17".parse::<GemmShape>(),
+            Ok(GemmShape {
+                m: 3,
+                k: 100,
+                n: 17
+            })
+        );
+        for bad in ["3,4", "0,1,1", "1,2,3,4", "a,b,c", "1,1,2000000", ""] {
+            assert!(bad.parse::<GemmShape>().is_err(), "{bad}");
+        }
+        assert!(GemmShape::new(9_223_372_036_854_775_807, 1, 1).is_err());
+        assert!(GemmShape::new(1 << 20, 1, 1).is_ok());
     }
 }

@@ -384,3 +384,54 @@ fn emitted_jobs_collect_to_the_local_results() {
         assert_eq!(read(&jobs.join(f)), read(&local.join(f)), "{f}");
     }
 }
+
+/// Hostile specs (issue 23): one that expands to more points than a sweep may have, one made
+/// of YAML aliases that multiplies grids, and 200 KB of `[`. Each is refused at once (exit 2,
+/// one line naming the grid or the nesting) instead of expanding or parsing for tens of
+/// seconds; the 10 s bound is a guard against that hang, far above the milliseconds it takes.
+#[test]
+fn hostile_specs_fail_fast_naming_the_cause() {
+    let dir = scratch("sweep-hostile");
+    let list = |v: Vec<String>| v.join(", ");
+    let wide = format!(
+        "name: wide\ngrids:\n  - formats: [uniform, pot, apot, 'pot:none']\n    weight_bits: [{}]\n    \
+         activation_bits: [{}]\n    arrays: [{}]\n    targets: [generic, ice40, xc7]\n",
+        list((2..=9).map(|b| b.to_string()).collect()),
+        list((2..=16).map(|b| b.to_string()).collect()),
+        list(
+            (1..=8)
+                .flat_map(|r| ["ws", "os"].map(|d| format!("'{r}x{r}:{d}'")))
+                .collect()
+        ),
+    );
+    let aliases = "name: aliases\ngrids:\n  - &g {formats: [uniform, pot, apot], weight_bits: &w [2, 3, 4, 5, 6, 7, 8], \
+         activation_bits: *w, accumulators: [exact, '9:wrap', '10:wrap', '11:wrap', '12:wrap'], \
+         targets: [generic, ice40, xc7]}\n"
+        .to_string()
+        + &"  - *g\n".repeat(60);
+    let nested = format!("name: deep\ngrids: {}\n", "[".repeat(200_000));
+    for (name, yaml, want) in [
+        (
+            "wide",
+            wide,
+            "grids[0]`: the grids up to this one make 23040 points",
+        ),
+        ("aliases", aliases, "more than the 20000"),
+        ("nested", nested, "levels deep"),
+    ] {
+        let p = dir.join(format!("{name}.yaml"));
+        std::fs::write(&p, yaml).unwrap();
+        let out = dir.join(format!("out-{name}"));
+        let t0 = std::time::Instant::now();
+        let o = sweep(&[], &p, &out);
+        let secs = t0.elapsed().as_secs_f64();
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(want) && err.lines().count() == 1,
+            "{name}: {err}"
+        );
+        assert!(secs < 10.0, "{name}: took {secs:.1} s");
+        assert!(!out.exists(), "{name}: nothing may be written");
+    }
+}

@@ -14,7 +14,8 @@ use accel::accel_shape;
 pub use accel::{AccelShape, MAX_ACCEL_ACC_BITS, MAX_ACCEL_WORDS, MAX_BATCH};
 pub use build::{raw_weights, AccelRequest, DesignBuilder};
 pub use raw::{RawAccel, RawAccumulator, RawActivations, RawArray, RawConfig, RawWeights};
-use yaml::{nesting_depth, null_field, one_line};
+pub(crate) use yaml::nesting_depth;
+use yaml::{null_field, one_line};
 
 use crate::quant::{ActFormat, Apot, Pot, QuantError, Uniform, WeightFormat, ZeroPolicy};
 use crate::widths::{MacWidths, Overflow};

@@ -62,7 +62,7 @@ pub(super) fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
 /// `{`) outside quotes and comments, plus the block levels of each line (distinct indentation
 /// levels and `- ` sequence markers). It never counts fewer levels than there are; it may
 /// count a few more, which only matters far above any real config.
-pub(super) fn nesting_depth(text: &str) -> usize {
+pub(crate) fn nesting_depth(text: &str) -> usize {
     let mut deepest = 0;
     let mut flow: usize = 0;
     let mut indents: Vec<usize> = Vec::new();

@@ -12,6 +12,12 @@ use crate::model::narrow::Narrow;
 use crate::quant::spec::{FormatKind, ZeroSpec};
 use crate::tools::yosys::Target;
 use serde::Deserialize;
+use std::collections::HashSet;
+
+/// Most points a spec may expand to (before duplicates are removed): each is at least one
+/// synthesis run, so a larger sweep is almost certainly a typo, and counting first keeps a
+/// spec of YAML aliases from expanding for minutes.
+pub const MAX_POINTS: u64 = 20_000;
 
 /// The spec file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +111,18 @@ impl Spec {
 
     /// Parse and expand a spec; `origin` names it in errors.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Spec, SweepError> {
+        // The config loader's cap, before parsing (a deeply nested spec otherwise takes the
+        // parser tens of seconds to reject).
+        let depth = crate::config::nesting_depth(text);
+        if depth > crate::config::MAX_DEPTH {
+            return Err(SweepError::Parse {
+                path: origin.to_string(),
+                message: format!(
+                    "nested {depth} levels deep, more than the {} a spec may have",
+                    crate::config::MAX_DEPTH
+                ),
+            });
+        }
         let raw: RawSpec = serde_norway::from_str(text).map_err(|e| SweepError::Parse {
             path: origin.to_string(),
             message: e.to_string().replace('\n', " "),
@@ -128,8 +146,37 @@ impl Spec {
                 "needs at least one grid".into(),
             ));
         }
+        // Count every grid's product before expanding any.
+        let mut total: u64 = 0;
+        for (gi, g) in raw.grids.iter().enumerate() {
+            let n = [
+                g.formats.len(),
+                g.weight_bits.len(),
+                g.activation_bits.len(),
+                g.accumulators.len(),
+                g.arrays.len(),
+                g.targets.len(),
+            ]
+            .iter()
+            .fold(1u64, |acc, &l| acc.saturating_mul(l as u64));
+            total = total.saturating_add(n);
+            if total > MAX_POINTS {
+                return Err(field(
+                    origin,
+                    format!("grids[{gi}]"),
+                    format!(
+                        "the grids up to this one make {total} points, more than the \
+                         {MAX_POINTS} a sweep may have; split the spec"
+                    ),
+                ));
+            }
+        }
         let mut points: Vec<Point> = Vec::new();
+        // Points by their JSON (the form that is hashed to name results): duplicates go in
+        // linear time.
+        let mut seen: HashSet<String> = HashSet::new();
         let mut skipped = Vec::new();
+        let mut skipped_seen: HashSet<String> = HashSet::new();
         for (gi, g) in raw.grids.iter().enumerate() {
             let f = |name: &str| format!("grids[{gi}].{name}");
             let err =
@@ -254,15 +301,22 @@ impl Spec {
                                             Vec::new()
                                         },
                                     };
+                                    let key =
+                                        serde_json::to_string(&p).expect("a point serializes");
+                                    if seen.contains(&key) {
+                                        continue;
+                                    }
                                     match p.design() {
                                         Err(e) => {
                                             let e = e.to_string();
-                                            if !grid_skips.contains(&e) && !skipped.contains(&e) {
+                                            if skipped_seen.insert(e.clone()) {
                                                 grid_skips.push(e);
                                             }
                                         }
-                                        Ok(_) if points.contains(&p) => {}
-                                        Ok(_) => points.push(p),
+                                        Ok(_) => {
+                                            seen.insert(key);
+                                            points.push(p);
+                                        }
                                     }
                                 }
                             }

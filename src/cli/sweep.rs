@@ -3,7 +3,7 @@
 //! `--emit-jobs DIR` writes one job per point for a cluster (Slurm job array, GNU parallel);
 //! `--collect DIR` merges their results; `--point JOB --out DIR` measures one job.
 
-use super::common::at_least_one;
+use super::common::{at_least_one, TimeoutArg};
 use super::ui::Ui;
 use super::Verdict;
 use crate::sweep::{self, output, slurm, spec::Spec, Manifest};
@@ -36,14 +36,13 @@ pub struct Args {
     /// Measure the one point of a job file (`jobs/<hash>.json`) into --out.
     #[arg(long, value_name = "JOB", requires = "out")]
     point: Option<PathBuf>,
-    /// Timeout per tool invocation, in seconds.
-    #[arg(long, default_value_t = 900, value_parser = at_least_one::<u64>)]
-    timeout: u64,
+    #[command(flatten)]
+    timeout: TimeoutArg,
 }
 
 /// Run `potmac sweep`.
 pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
-    let timeout = Duration::from_secs(a.timeout);
+    let timeout = Duration::from_secs(a.timeout.timeout);
     if let Some(job) = &a.point {
         let out = a.out.as_deref().expect("clap requires --out");
         let j = slurm::Job::read(job)?;

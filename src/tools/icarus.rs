@@ -23,27 +23,23 @@ pub const IMAGE: &str = "build/icarus/sim.vvp";
 /// Simulation log, relative to the design folder.
 pub const LOG: &str = "build/icarus/sim.log";
 
-/// `iverilog` arguments, relative to the design folder.
+/// `iverilog` arguments of a design folder's testbench (what its Makefile runs).
 pub fn compile_args(tb_top: &str, tb_file: &str) -> Vec<String> {
-    compile_args_to(tb_top, tb_file, IMAGE)
+    compile_args_for(&[tb_top.to_string()], &Source::testbench(tb_file), IMAGE)
 }
 
-/// [`compile_args`] writing the simulation image `image` (relative to the design folder).
-pub fn compile_args_to(tb_top: &str, tb_file: &str, image: &str) -> Vec<String> {
-    [
-        "-g2012",
-        "-Wall",
-        "-o",
-        image,
-        "-s",
-        tb_top,
-        "-f",
-        "filelist.f",
-        tb_file,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+/// `iverilog` arguments: `tops` from `sources`, into the image `image` (all relative to the
+/// working folder).
+fn compile_args_for(tops: &[String], sources: &[Source], image: &str) -> Vec<String> {
+    let mut args: Vec<String> = ["-g2012", "-Wall", "-o", image]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for t in tops {
+        args.extend(["-s".to_string(), t.clone()]);
+    }
+    args.extend(Source::args(sources));
+    args
 }
 
 /// Waveform file the testbench writes when run with `+waves`, relative to the design folder.
@@ -86,19 +82,7 @@ impl Simulator for Icarus {
         let build = bench.dir.join(&bench.build_dir);
         make_dir(&build, IVERILOG.bin)?;
         let image = in_build(&bench.build_dir, "sim.vvp");
-        let mut args: Vec<String> = ["-g2012", "-Wall", "-o", &image]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        for t in &bench.tops {
-            args.extend(["-s".to_string(), t.clone()]);
-        }
-        for src in &bench.sources {
-            match src {
-                Source::List(f) => args.extend(["-f".to_string(), f.clone()]),
-                Source::File(f) => args.push(f.clone()),
-            }
-        }
+        let args = compile_args_for(&bench.tops, &bench.sources, &image);
         let _step = crate::progress::step(&format!("icarus: compiling {}", bench.label), None);
         run(
             &IVERILOG,

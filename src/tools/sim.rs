@@ -17,6 +17,27 @@ pub enum Source {
     File(String),
 }
 
+impl Source {
+    /// The command-line arguments of `sources` (`-f LIST`, `FILE`), for both simulators.
+    pub fn args(sources: &[Source]) -> Vec<String> {
+        sources
+            .iter()
+            .flat_map(|s| match s {
+                Source::List(f) => vec!["-f".to_string(), f.clone()],
+                Source::File(f) => vec![f.clone()],
+            })
+            .collect()
+    }
+
+    /// A design folder's testbench sources: its RTL file list, then the testbench.
+    pub fn testbench(tb_file: &str) -> Vec<Source> {
+        vec![
+            Source::List("filelist.f".into()),
+            Source::File(tb_file.into()),
+        ]
+    }
+}
+
 /// What to build: the top modules, the sources (relative to the working folder) and the
 /// build folder (relative too), and whether the image can dump waveforms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +64,7 @@ impl Bench {
         Bench {
             dir: dir.to_path_buf(),
             tops: vec![tb_top.to_string()],
-            sources: vec![
-                Source::List("filelist.f".into()),
-                Source::File(tb_file.into()),
-            ],
+            sources: Source::testbench(tb_file),
             build_dir: build_dir.to_string(),
             waves: false,
             label: crate::progress::short_name(dir),

@@ -24,14 +24,16 @@ pub const WAVES_ARGS: [&str; 1] = ["--trace-fst"];
 /// Waveform file the testbench writes when run with `+waves`, relative to the design folder.
 pub const WAVES: &str = "build/verilator/waves.fst";
 
-/// Build arguments. Testbench style warnings are not fatal; the RTL is linted separately.
+/// Build arguments of a design folder's testbench (what its Makefile runs). Testbench style
+/// warnings are not fatal; the RTL is linted separately.
 pub fn build_args(tb_top: &str, tb_file: &str) -> Vec<String> {
-    build_args_in(tb_top, tb_file, MDIR)
+    build_args_for(tb_top, &Source::testbench(tb_file), MDIR)
 }
 
-/// [`build_args`] into the build folder `mdir` (relative to the design folder).
-pub fn build_args_in(tb_top: &str, tb_file: &str, mdir: &str) -> Vec<String> {
-    [
+/// Build arguments: `top` from `sources` into the build folder `mdir` (all relative to the
+/// working folder).
+fn build_args_for(top: &str, sources: &[Source], mdir: &str) -> Vec<String> {
+    let mut args: Vec<String> = [
         "--binary",
         "--timing",
         "-Wno-fatal",
@@ -40,18 +42,17 @@ pub fn build_args_in(tb_top: &str, tb_file: &str, mdir: &str) -> Vec<String> {
         "-j",
         "2",
         "--top-module",
-        tb_top,
+        top,
         "-Mdir",
         mdir,
         "-o",
         "Vsim",
-        "-f",
-        "filelist.f",
-        tb_file,
     ]
     .iter()
     .map(|s| s.to_string())
-    .collect()
+    .collect();
+    args.extend(Source::args(sources));
+    args
 }
 
 /// Lint arguments: every warning enabled.
@@ -112,30 +113,7 @@ impl Simulator for Verilator {
                 ),
             });
         };
-        let mut args: Vec<String> = [
-            "--binary",
-            "--timing",
-            "-Wno-fatal",
-            "-Wno-lint",
-            "-Wno-style",
-            "-j",
-            "2",
-            "--top-module",
-            top,
-            "-Mdir",
-            &bench.build_dir,
-            "-o",
-            "Vsim",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for src in &bench.sources {
-            match src {
-                Source::List(f) => args.extend(["-f".to_string(), f.clone()]),
-                Source::File(f) => args.push(f.clone()),
-            }
-        }
+        let mut args = build_args_for(top, &bench.sources, &bench.build_dir);
         if bench.waves {
             args.extend(WAVES_ARGS.iter().map(|a| a.to_string()));
         }

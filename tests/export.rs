@@ -331,3 +331,34 @@ fn the_export_names_its_data_set_and_infer_needs_no_report() {
     assert_eq!(code, Some(2), "{text}");
     assert!(text.contains("field `dataset` is missing"), "{text}");
 }
+
+/// Exports are written whole (issue 23): the model files and the report go into a hidden
+/// sibling that replaces the folder by rename, under the folder's lock. Before, `qat` wrote
+/// the model files into the folder and then the report, so a report that could not be written
+/// (here: the old export's `report.json` is a folder, standing in for a kill or a full disk at
+/// that moment) left the new model beside the old report; now the old export is replaced in
+/// one step, and nothing of the staging is left behind.
+#[test]
+fn an_export_replaces_the_old_one_whole() {
+    let base = scratch("export-whole");
+    let out = base.join("run");
+    tiny_export(&out, "pot:4", "mlp");
+    let old_manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    std::fs::remove_file(out.join("report.json")).unwrap();
+    std::fs::create_dir(out.join("report.json")).unwrap();
+    tiny_export(&out, "uniform:4", "mlp");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert_ne!(manifest, old_manifest);
+    assert!(manifest.contains("\"uniform\""), "{manifest}");
+    assert!(
+        report.contains("uniform:4"),
+        "the report is the new run's: {report}"
+    );
+    let left: Vec<String> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "run" && n != ".run.lock")
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+}

@@ -103,17 +103,7 @@ pub fn recover(out: &Path, name: &str) -> Result<Vec<PathBuf>, EmitError> {
 /// at any moment leaves a complete folder (see the module docs). Callers that may run
 /// concurrently with another potmac hold the folder's [`DesignLock`].
 pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    check_dest(out, &bundle.name)?;
-    recover(out, &bundle.name)?;
-    let dest = out.join(&bundle.name);
-    let (tmp, old) = hidden(out, &bundle.name, std::process::id());
-    for p in [&tmp, &old] {
-        if p.exists() {
-            std::fs::remove_dir_all(p).map_err(io(p))?;
-        }
-    }
-    let staged = (|| {
+    replace(out, &bundle.name, |tmp| {
         for (rel, text) in &bundle.files {
             let p = tmp.join(rel);
             if let Some(parent) = p.parent() {
@@ -122,8 +112,30 @@ pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
             std::fs::write(&p, text).map_err(io(&p))?;
         }
         Ok(())
-    })();
-    if let Err(e) = staged {
+    })
+}
+
+/// Replace the folder `out/<name>/` by what `stage` writes into the (empty) staging folder it
+/// is given, with the guarantees of [`write`]: a kill at any moment leaves the old or the new
+/// complete folder, a failing `stage` leaves the old one, and a non-folder at `out/<name>` is
+/// an error before anything moves. Used for design folders and for exports.
+pub fn replace<E: From<EmitError>>(
+    out: &Path,
+    name: &str,
+    stage: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<PathBuf, E> {
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    check_dest(out, name)?;
+    recover(out, name)?;
+    let dest = out.join(name);
+    let (tmp, old) = hidden(out, name, std::process::id());
+    for p in [&tmp, &old] {
+        if p.exists() {
+            std::fs::remove_dir_all(p).map_err(io(p))?;
+        }
+    }
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    if let Err(e) = stage(&tmp) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
@@ -131,7 +143,7 @@ pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
     if had_old {
         if let Err(e) = std::fs::rename(&dest, &old) {
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(io(&dest)(e));
+            return Err(io(&dest)(e).into());
         }
     }
     if let Err(e) = std::fs::rename(&tmp, &dest) {
@@ -139,7 +151,7 @@ pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
             let _ = std::fs::rename(&old, &dest);
         }
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(io(&dest)(e));
+        return Err(io(&dest)(e).into());
     }
     if had_old {
         std::fs::remove_dir_all(&old).map_err(io(&old))?;

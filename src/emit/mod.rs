@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 pub use accel::{AccelModules, POSTOP_RANDOM};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
-pub use folder::{check_dest, missing_files, recover, write, DesignLock};
+pub use folder::{check_dest, missing_files, recover, replace, write, DesignLock};
 pub use mac::PLAIN;
 pub use mac_view::MacCommon;
 

@@ -108,14 +108,6 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         }
         None => (im, ptq.clone()),
     };
-    write_export(
-        &o.out,
-        &im,
-        o.data.dataset,
-        &data.test.x,
-        &data.test.y,
-        o.golden_samples,
-    )?;
     let report = ImportReport {
         dataset: o.data.dataset.name(),
         sources: weights.sources,
@@ -133,9 +125,20 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         verification: v.clone(),
         layers: LayerSummary::all(&im, &q),
     };
-    report
-        .write(&o.out)
-        .context(|| format!("writing the report into {}", o.out.display()))?;
+    // The export and its report are written together, whole (see `flow::write_whole`).
+    super::write_whole(&o.out, super::LOCK_WAIT, |tmp| {
+        write_export(
+            tmp,
+            &im,
+            o.data.dataset,
+            &data.test.x,
+            &data.test.y,
+            o.golden_samples,
+        )?;
+        report
+            .write(tmp)
+            .context(|| format!("writing the report into {}", o.out.display()))
+    })?;
     Ok(ImportRun {
         out: o.out.clone(),
         fp_test_acc: fp_acc,

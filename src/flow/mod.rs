@@ -178,6 +178,31 @@ pub fn lock_folders<'a>(
         .collect()
 }
 
+/// Write the folder `dir` whole (an export): `stage` writes every file into a hidden sibling,
+/// which then replaces `dir` by rename ([`emit::replace`]), under the lock of `dir` (waiting
+/// up to `wait` for another run that writes it). A kill at any moment leaves the old or the new
+/// complete folder, never a new model beside an old report; two runs into one folder leave one
+/// run's folder whole.
+pub fn write_whole(
+    dir: &Path,
+    wait: Duration,
+    stage: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+        return usage(format!(
+            "{}: the output must name a folder (e.g. hdl_out/qat/run1)",
+            dir.display()
+        ));
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let _lock = lock_folders([name], parent, wait)?;
+    emit::replace(parent, name, stage)?;
+    Ok(())
+}
+
 /// Render every design, then write them all; returns the bundles and their folders.
 pub fn generate_all(
     designs: &[Design],

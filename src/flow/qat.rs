@@ -310,14 +310,6 @@ pub fn run(opts: &QatOpts) -> Result<QatReport> {
             label.replace(':', "-")
         ))
     });
-    write_export(
-        &out,
-        &t.int_model,
-        dataset,
-        &data.test.x,
-        &data.test.y,
-        opts.golden_samples,
-    )?;
     let summary = SeedSummary::new(runs);
     let narrow_accumulator = opts
         .accumulator
@@ -342,7 +334,20 @@ pub fn run(opts: &QatOpts) -> Result<QatReport> {
         seeds: (opts.seeds > 1).then(|| summary.clone()),
         narrow_accumulator: narrow_accumulator.clone(),
     };
-    report.write(&out)?;
+    // The export and its report are written together, whole (issue 23: a kill between the
+    // two, or a second run into the same folder, left a new model beside an old report).
+    super::write_whole(&out, super::LOCK_WAIT, |tmp| {
+        write_export(
+            tmp,
+            &t.int_model,
+            dataset,
+            &data.test.x,
+            &data.test.y,
+            opts.golden_samples,
+        )?;
+        report.write(tmp)?;
+        Ok(())
+    })?;
     Ok(QatReport {
         settings: set_k,
         out,
@@ -393,7 +398,9 @@ pub fn sweep(opts: &QatOpts, bits: &[u32]) -> Result<QatSweepReport> {
         bits,
     };
     let markdown = sweep_markdown(&setup, &s);
-    write_sweep(&out, &markdown, &s)?;
+    super::write_whole(&out, super::LOCK_WAIT, |tmp| {
+        Ok(write_sweep(tmp, &markdown, &s)?)
+    })?;
     Ok(QatSweepReport {
         out,
         markdown,

@@ -465,3 +465,57 @@ fn a_resealed_bad_model_is_refused_by_both_infer_modes() {
         assert!(files_under(&base.join("hdl")).is_empty());
     }
 }
+
+/// Issue 23, defect 3: a regular file at `OUT/NAME` was renamed aside as `.NAME.old<PID>`
+/// (hidden from its owner) and every later run of the design exited 2 on it. It is now an
+/// error naming the path before anything moves; the file stays as it was, and once the user
+/// removes it a run succeeds. A user's file left as `.NAME.old<PID>` by the old code does not
+/// wedge recovery either.
+#[test]
+fn a_file_at_the_design_folder_path_is_refused_and_never_moved() {
+    let out = scratch("file_at_dest");
+    let dest = out.join("pot_w4a8");
+    std::fs::write(&dest, "precious\n").unwrap();
+    let gen = || {
+        potmac()
+            .args(["generate", "--vectors", "20", "--out"])
+            .arg(&out)
+            .arg(pot())
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let o = gen();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("{} is not a folder", dest.display())),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "precious\n");
+        let hidden: Vec<String> = std::fs::read_dir(&*out)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".old") || n.contains(".tmp"))
+            .collect();
+        assert_eq!(hidden, Vec::<String>::new());
+    }
+    std::fs::remove_file(&dest).unwrap();
+    // A file the old code hid aside (its process is gone) is the user's: left alone, and no
+    // run wedges on it.
+    let aside = out.join(format!(".pot_w4a8.old{}", dead_pid()));
+    std::fs::write(&aside, "precious\n").unwrap();
+    for _ in 0..2 {
+        let o = gen();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.join("pot_w4a8/vectors/stim.hex").is_file());
+        assert_eq!(std::fs::read_to_string(&aside).unwrap(), "precious\n");
+    }
+}

@@ -42,10 +42,28 @@ fn alive(pid: u32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
+/// Whether `path` is taken by something other than a folder (or a link to one): a file, a
+/// FIFO, a socket, a dangling link. Such an entry belongs to the user and is never moved.
+fn not_a_folder(path: &Path) -> bool {
+    path.symlink_metadata().is_ok() && !path.is_dir()
+}
+
+/// Check that the design folder `OUT/NAME` is a folder or absent, before anything is
+/// written or moved: [`EmitError::NotAFolder`] otherwise.
+pub fn check_dest(out: &Path, name: &str) -> Result<(), EmitError> {
+    let dest = out.join(name);
+    if not_a_folder(&dest) {
+        return Err(EmitError::NotAFolder { path: dest });
+    }
+    Ok(())
+}
+
 /// Clean up after killed runs of any process for the design `name` in `out`: a previous
 /// folder left aside (`.NAME.oldPID/`) while `OUT/NAME` is missing is renamed back, every
 /// other hidden folder of a dead process (`.NAME.tmpPID/`, `.NAME.oldPID/`) is deleted.
-/// Folders of live processes are left alone. Returns the folders removed or restored.
+/// Folders of live processes are left alone, and so is every hidden entry that is not a
+/// folder (potmac only ever puts folders there: anything else is the user's, never renamed or
+/// deleted). Returns the folders removed or restored.
 pub fn recover(out: &Path, name: &str) -> Result<Vec<PathBuf>, EmitError> {
     let mut done = Vec::new();
     let Ok(entries) = std::fs::read_dir(out) else {
@@ -63,13 +81,15 @@ pub fn recover(out: &Path, name: &str) -> Result<Vec<PathBuf>, EmitError> {
                 (true, rest.strip_prefix(".old")?)
             };
             let pid: u32 = pid.parse().ok().filter(|p: &u32| p.to_string() == pid)?;
-            (pid != me && !alive(pid)).then(|| (old, e.path()))
+            let path = e.path();
+            let folder = path.symlink_metadata().is_ok_and(|m| m.is_dir());
+            (folder && pid != me && !alive(pid)).then_some((old, path))
         })
         .collect();
     stale.sort();
     let dest = out.join(name);
     for (old, path) in stale {
-        if old && !dest.exists() {
+        if old && dest.symlink_metadata().is_err() {
             std::fs::rename(&path, &dest).map_err(io(&dest))?;
         } else {
             std::fs::remove_dir_all(&path).map_err(io(&path))?;
@@ -84,6 +104,7 @@ pub fn recover(out: &Path, name: &str) -> Result<Vec<PathBuf>, EmitError> {
 /// concurrently with another potmac hold the folder's [`DesignLock`].
 pub fn write(bundle: &Bundle, out: &Path) -> Result<PathBuf, EmitError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
+    check_dest(out, &bundle.name)?;
     recover(out, &bundle.name)?;
     let dest = out.join(&bundle.name);
     let (tmp, old) = hidden(out, &bundle.name, std::process::id());

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 pub use accel::{AccelModules, POSTOP_RANDOM};
 pub use array::{random_gemms, ArrayModules, PE_VARIANT};
-pub use folder::{missing_files, recover, write, DesignLock};
+pub use folder::{check_dest, missing_files, recover, write, DesignLock};
 pub use mac::PLAIN;
 pub use mac_view::MacCommon;
 
@@ -45,6 +45,13 @@ pub enum EmitError {
          wait for it to finish (or end it) and run again"
     )]
     Locked { path: PathBuf, seconds: u64 },
+    /// Something other than a folder (a file, a FIFO, a dangling link) is where the design
+    /// folder goes: it is the user's, so nothing is moved.
+    #[error(
+        "{path} is not a folder: potmac writes the design folder there; move or remove it and \
+         run again"
+    )]
+    NotAFolder { path: PathBuf },
 }
 
 /// Generation options.

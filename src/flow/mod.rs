@@ -184,6 +184,10 @@ pub fn generate_all(
         .iter()
         .map(|d| emit::bundle(d, opts).context(|| format!("generating `{}`", d.name)))
         .collect::<Result<Vec<_>>>()?;
+    // A non-folder where any design folder goes stops the run before any folder is written.
+    for b in &bundles {
+        emit::check_dest(out, &b.name)?;
+    }
     bundles
         .into_iter()
         .map(|b| {
@@ -217,6 +221,7 @@ pub fn prepare(
 /// A bundle's folder in `out` as it is, for [`Regenerate::Reuse`].
 pub fn reuse(b: Bundle, out: &Path) -> Result<(Bundle, PathBuf)> {
     let dir = out.join(&b.name);
+    emit::check_dest(out, &b.name)?;
     // A folder left aside by a killed regeneration comes back first.
     emit::recover(out, &b.name)?;
     if !dir.join(&b.tb_file).is_file() {

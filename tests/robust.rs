@@ -519,3 +519,37 @@ fn a_file_at_the_design_folder_path_is_refused_and_never_moved() {
         assert_eq!(std::fs::read_to_string(&aside).unwrap(), "precious\n");
     }
 }
+
+/// Issue 23, defect 11: `sim` believed the testbench's `PASS n` whatever `n` was; a fake `vvp`
+/// that prints only `PASS 40` passed a design given 2,020 vectors. The count must be the
+/// number of checks the testbench was given: otherwise exit 1, saying expected and printed.
+#[test]
+fn sim_refuses_a_pass_count_that_is_not_the_vectors_given() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("lying_vvp");
+    let bin = out.join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let vvp = bin.join("vvp");
+    std::fs::write(&vvp, "#!/bin/sh\necho PASS 40\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&vvp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let o = potmac()
+        .env("PATH", path)
+        .args(["sim", "--sim", "icarus", "--vectors", "300", "--out"])
+        .arg(out.join("o"))
+        .arg(pot())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    assert!(stdout.contains("printed PASS 40, expected "), "{stdout}");
+}

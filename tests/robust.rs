@@ -553,3 +553,109 @@ fn sim_refuses_a_pass_count_that_is_not_the_vectors_given() {
     assert!(stdout.contains("FAIL"), "{stdout}");
     assert!(stdout.contains("printed PASS 40, expected "), "{stdout}");
 }
+
+/// `(pid, ppid, pgid, comm)` of every process.
+fn process_table() -> Vec<(u32, u32, u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        if f.len() < 3 || f[0] == "Z" {
+            continue;
+        }
+        let (Ok(ppid), Ok(pgid)) = (f[1].parse(), f[2].parse()) else {
+            continue;
+        };
+        out.push((pid, ppid, pgid, comm));
+    }
+    out
+}
+
+/// Issue 23, defect 4: `kill -9` of potmac (a CI timeout, the OOM killer) left Verilator's
+/// `make` and `g++` running: the tools run in their own process group, which potmac kills on
+/// Ctrl-C but cannot once it is SIGKILLed. Now every process of a tool's group dies with
+/// potmac, however potmac dies.
+#[test]
+fn sigkill_of_potmac_leaves_no_tool_running() {
+    if !have(&[verilator::VERILATOR]) {
+        return;
+    }
+    let out = scratch("sigkill");
+    let mut child = potmac()
+        .args(["sim", "--sim", "verilator", "--vectors", "20", "--out"])
+        .arg(&out)
+        .arg(pot())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let me = child.id();
+    // Wait until the build has grandchildren of potmac at work (make, g++, cc1plus), then
+    // note the process groups of every descendant.
+    let start = std::time::Instant::now();
+    let groups = loop {
+        assert!(start.elapsed().as_secs() < 120, "no compiler started");
+        let table = process_table();
+        let parent: std::collections::HashMap<u32, u32> =
+            table.iter().map(|(p, pp, _, _)| (*p, *pp)).collect();
+        let depth = |mut p: u32| {
+            let mut d = 0;
+            while let Some(&pp) = parent.get(&p) {
+                d += 1;
+                if pp == me {
+                    return Some(d);
+                }
+                if pp <= 1 || d > 64 {
+                    break;
+                }
+                p = pp;
+            }
+            None
+        };
+        let desc: Vec<_> = table
+            .iter()
+            .filter_map(|(p, _, g, c)| depth(*p).map(|d| (d, *g, c.clone())))
+            .collect();
+        let compiling = desc
+            .iter()
+            .any(|(d, _, c)| *d >= 2 && ["make", "g++", "cc1plus", "c++"].contains(&c.as_str()));
+        if compiling {
+            let mut g: Vec<u32> = desc.iter().map(|(_, g, _)| *g).collect();
+            g.sort_unstable();
+            g.dedup();
+            break g;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        !groups.contains(&std::process::id()),
+        "tools in the test's group"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let left: Vec<_> = process_table()
+            .into_iter()
+            .filter(|(_, _, g, _)| groups.contains(g))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t0.elapsed().as_secs() < 3,
+            "still running 3 s after potmac was killed: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

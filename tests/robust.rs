@@ -659,3 +659,84 @@ fn sigkill_of_potmac_leaves_no_tool_running() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Run `cmd`; kill it after `secs` seconds. `None` when it had to be killed.
+fn output_within(cmd: &mut std::process::Command, secs: u64) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+/// Issue 23, defect 8: an export's `model.json` linked to /dev/zero was read whole by `infer`
+/// (gigabytes before failing), a FIFO blocked it for ever, and so did a config that is a
+/// FIFO. Each is refused at once, exit 2, naming the file.
+#[test]
+fn special_files_in_an_export_or_as_a_config_are_refused_at_once() {
+    let dir = scratch("special_files");
+    let check = |cmd: &mut std::process::Command, file: &Path| {
+        let o = output_within(cmd, 10)
+            .unwrap_or_else(|| panic!("{}: still running after 10 s", file.display()));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", file.display());
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    };
+    let yaml = dir.join("fifo.yaml");
+    mkfifo(&yaml);
+    check(
+        potmac()
+            .args(["generate", "--out"])
+            .arg(dir.join("gen"))
+            .arg(&yaml),
+        &yaml,
+    );
+    assert!(!dir.join("gen").exists());
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let export = dir.join("export");
+    common::tiny_export(&export, "pot:4", "mlp");
+    let model = export.join("model.json");
+    let saved = std::fs::read(&model).unwrap();
+    for special in ["zero", "fifo"] {
+        std::fs::remove_file(&model).unwrap();
+        if special == "zero" {
+            std::os::unix::fs::symlink("/dev/zero", &model).unwrap();
+        } else {
+            mkfifo(&model);
+        }
+        let infer = |extra: &[&str]| {
+            let mut c = potmac();
+            c.arg("infer")
+                .arg(&export)
+                .args(["--sim", "icarus", "--array", "4x4:ws", "--out"])
+                .arg(dir.join("o"))
+                .args(extra);
+            c
+        };
+        check(&mut infer(&["--samples", "4"]), &model);
+        check(&mut infer(&["--per-layer"]), &model);
+    }
+    std::fs::remove_file(&model).unwrap();
+    std::fs::write(&model, saved).unwrap();
+}

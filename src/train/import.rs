@@ -109,10 +109,11 @@ fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
 
 /// Read `path` once: its bytes, and its name, size and SHA-256 for the report.
 fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
-    let bytes = std::fs::read(path).map_err(|source| QatError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes =
+        crate::fsread::read(path, crate::fsread::WEIGHTS).map_err(|source| QatError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
     let source = SourceFile {
         file: path
             .file_name()

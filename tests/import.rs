@@ -418,3 +418,32 @@ fn special_and_oversized_weight_files_are_refused_at_once() {
     std::os::unix::fs::symlink(&real, &link).unwrap();
     run_ok(&mut import(&[&link], &dir.join("out_link"), &[]));
 }
+
+/// Issue 23, defect 9: an `.npy` file whose header does not parse printed a 6-line error (the
+/// parser's drawing of the header); errors are one `error:` line.
+#[test]
+fn an_npy_with_a_corrupt_header_is_a_one_line_error() {
+    let dir = scratch("import_npy_header");
+    let f = dir.join("fc1.weight.npy");
+    let mut h = "{'descr': <f4 garbage here((( ".to_string();
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(h.as_bytes());
+    bytes.extend_from_slice(&[0; 4096]);
+    std::fs::write(&f, bytes).unwrap();
+    let out = dir.join("out");
+    let o = import(&[&f], &out, &[]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        err.contains("fc1.weight.npy: not a valid .npy file") && err.contains("expected value"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

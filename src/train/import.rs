@@ -104,7 +104,33 @@ fn join(v: &[usize]) -> String {
 }
 
 fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
-    QatError::Import(format!("{}: {msg}", path.display()))
+    QatError::Import(format!(
+        "{}: {}",
+        path.display(),
+        one_line(&msg.to_string())
+    ))
+}
+
+/// A reader's message on one line: a parser's multi-line drawing of where it failed
+/// (`  --> 1:11`, `1 | {'descr': …`, `  |   ^---`, `  = expected value`) becomes
+/// `… at 1:11: expected value`.
+fn one_line(msg: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in msg.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.contains('|') && !parts.is_empty() {
+            continue;
+        }
+        let part = if let Some((before, at)) = line.split_once("-->") {
+            let before = before.trim().trim_end_matches(':');
+            format!("{before} at {}", at.trim()).trim().to_string()
+        } else if let Some(what) = line.strip_prefix('=') {
+            what.trim().to_string()
+        } else {
+            line.to_string()
+        };
+        parts.push(part.trim_end_matches(':').trim().to_string());
+    }
+    parts.join(": ")
 }
 
 /// Read `path` once: its bytes, and its name, size and SHA-256 for the report.

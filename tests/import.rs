@@ -447,3 +447,38 @@ fn an_npy_with_a_corrupt_header_is_a_one_line_error() {
     );
     assert!(!out.exists());
 }
+
+/// Issue 23, defect 10: a weight of 3e38 failed with `requantization multiplier … is out of
+/// range`, naming no file, tensor or layer. The error names the layer, its tensors and the
+/// files they came from.
+#[test]
+fn an_unrepresentable_weight_range_names_the_layer_tensor_and_file() {
+    let dir = scratch("import_huge");
+    let mut t = mlp_tensors();
+    // fc1.bias: its activations are too wide for layer 0's requantization multiplier. (A
+    // huge weight instead imports, with its layer's other weights quantized to zero.)
+    t[1].2[5] = 3e38;
+    let st = dir.join("huge.safetensors");
+    std::fs::write(&st, safetensors_bytes(&t, "F32")).unwrap();
+    let npy = dir.join("npy");
+    std::fs::create_dir_all(&npy).unwrap();
+    for (name, shape, v) in &t {
+        std::fs::write(npy.join(format!("{name}.npy")), npy_bytes(shape, v)).unwrap();
+    }
+    for (src, file) in [(&st, st.clone()), (&npy, npy.join("fc1.bias.npy"))] {
+        let out = dir.join("out");
+        let o = import(&[src], &out, &[]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        // Progress notes come first; the error is the one last line.
+        let (_, err) = err.trim().split_once("error: ").expect("an error line");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains("layer 0 (`fc1`"), "no layer in: {err}");
+        assert!(err.contains("`fc1.bias`"), "no tensor in: {err}");
+        assert!(
+            err.contains(&file.display().to_string()),
+            "no file in: {err}"
+        );
+        assert!(!out.exists());
+    }
+}

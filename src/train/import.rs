@@ -30,6 +30,8 @@ pub struct Tensor {
     pub name: String,
     pub shape: Vec<usize>,
     pub data: Vec<f32>,
+    /// The file it was read from.
+    pub file: PathBuf,
 }
 
 /// An architecture written on the command line: `mlp:IN,H1,…,CLASSES` or
@@ -179,6 +181,7 @@ fn parse_safetensors(path: &Path, bytes: &[u8]) -> Result<Vec<Tensor>, QatError>
             name,
             shape: view.shape().to_vec(),
             data,
+            file: path.to_path_buf(),
         });
     }
     // The header is a JSON map whose order the reader does not keep: natural name order makes
@@ -229,7 +232,12 @@ fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Tensor, QatError> {
             ),
         ));
     }
-    Ok(Tensor { name, shape, data })
+    Ok(Tensor {
+        name,
+        shape,
+        data,
+        file: path.to_path_buf(),
+    })
 }
 
 /// The weight files `paths` name: one `.safetensors` file, or `.npy` files and the `.npy`
@@ -358,7 +366,9 @@ pub fn build_network(
     let find = |name: &str| tensors.iter().find(|t| t.name == name);
     let mut used = std::collections::BTreeSet::new();
     let mut net = Network::new(arch.clone(), 0)?;
+    let mut origins = Vec::new();
     for (l, (def, p)) in arch.layers.iter().zip(&prefixes).enumerate() {
+        let mut from: Vec<&Tensor> = Vec::new();
         let wname = format!("{p}.weight");
         let w = find(&wname)
             .ok_or_else(|| QatError::Import(format!("layer {l}: tensor `{wname}` is missing")))?;
@@ -373,6 +383,7 @@ pub fn build_network(
             )));
         }
         check_finite(w)?;
+        from.push(w);
         net.weights[l] = w.data.clone();
         used.insert(wname);
         let bname = format!("{p}.bias");
@@ -386,12 +397,15 @@ pub fn build_network(
                     )));
                 }
                 check_finite(b)?;
+                from.push(b);
                 net.biases[l] = b.data.clone();
                 used.insert(bname);
             }
             None => net.biases[l] = vec![0.0; def.out_rows()],
         }
+        origins.push(origin(p, &from));
     }
+    net.origins = origins;
     if let Some(t) = tensors.iter().find(|t| !used.contains(&t.name)) {
         return Err(QatError::Import(format!(
             "tensor `{}` (shape {:?}) belongs to no layer of the architecture",
@@ -399,6 +413,29 @@ pub fn build_network(
         )));
     }
     Ok(net)
+}
+
+/// Where layer `P`'s tensors came from: "`P`: `P.weight`, `P.bias` in FILE", or each
+/// tensor with its own file when they differ.
+fn origin(prefix: &str, tensors: &[&Tensor]) -> String {
+    let names = |ts: &[&Tensor]| {
+        ts.iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let one_file = tensors.windows(2).all(|w| w[0].file == w[1].file);
+    match tensors.first() {
+        Some(t) if one_file => format!("`{prefix}`: {} in {}", names(tensors), t.file.display()),
+        _ => format!(
+            "`{prefix}`: {}",
+            tensors
+                .iter()
+                .map(|t| format!("`{}` in {}", t.name, t.file.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 fn check_finite(t: &Tensor) -> Result<(), QatError> {

@@ -426,7 +426,7 @@ fn an_npy_with_a_corrupt_header_is_a_one_line_error() {
     let dir = scratch("import_npy_header");
     let f = dir.join("fc1.weight.npy");
     let mut h = "{'descr': <f4 garbage here((( ".to_string();
-    while (10 + h.len() + 1) % 64 != 0 {
+    while !(10 + h.len() + 1).is_multiple_of(64) {
         h.push(' ');
     }
     h.push('\n');

@@ -150,6 +150,7 @@ pub fn run(
     }
     #[cfg(target_os = "linux")]
     let lifeline = die_with_us(&mut cmd).map_err(io)?;
+    let starting = super::interrupt::spawning();
     if super::interrupt::interrupted() {
         return Err(ToolError::Interrupted { bin: tool.bin });
     }
@@ -160,6 +161,8 @@ pub fn run(
     let _lifeline = lifeline.spawned();
     let mut child = spawned.map_err(io)?;
     let _registered = super::interrupt::register(child.id());
+    // Registered: from here a signal kills the group itself (and the loop below sees it).
+    drop(starting);
     let status = loop {
         if super::interrupt::interrupted() {
             kill_group(child.id());

@@ -19,7 +19,7 @@
 //!
 //! Layering: the modules sit on floors, and a module imports only its own floor (without
 //! cycles) and the floors below; `tests/layering/` enforces both. Vocabulary: [`quant`],
-//! [`rng`], [`progress`], [`widths`], [`config`]; models: [`hw`], [`model`]; engines:
+//! [`rng`], [`progress`], [`widths`], [`fsread`], [`config`]; models: [`hw`], [`model`]; engines:
 //! [`emit`], [`tools`], [`power`], [`train`], [`infer`]; flows: [`flow`], [`sweep`]; the
 //! porch: [`cli`], which nothing in the library imports.
 //!
@@ -37,6 +37,7 @@ pub mod cli;
 pub mod config;
 pub mod emit;
 pub mod flow;
+pub mod fsread;
 pub mod hw;
 pub mod infer;
 pub mod model;

@@ -350,3 +350,135 @@ fn pytorch_fixture_imports_and_reaches_its_integer_accuracy() {
     assert!(text.contains(&want), "want `{want}` in\n{text}");
     assert!(text.contains("PASS, every prediction and logit"), "{text}");
 }
+
+/// Run `cmd`; kill it after `secs` seconds. `None` when it had to be killed.
+fn output_within(cmd: &mut std::process::Command, secs: u64) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+/// Issue 23, defect 8: `import` read a weight file linked to /dev/zero whole (4 GB before
+/// failing) and blocked for ever on a FIFO. Weight files must be regular files (a link to one
+/// is fine) of at most 1 GiB: anything else is refused at once, exit 2, naming the file.
+#[test]
+fn special_and_oversized_weight_files_are_refused_at_once() {
+    let dir = scratch("import_special");
+    let zero = dir.join("zero.safetensors");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let fifo = dir.join("fifo.safetensors");
+    mkfifo(&fifo);
+    let npy_fifo = dir.join("fc1.weight.npy");
+    mkfifo(&npy_fifo);
+    // Sparse: takes no disk space.
+    let huge = dir.join("huge.safetensors");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    for (f, want) in [
+        (&zero, "not a regular file"),
+        (&fifo, "not a regular file"),
+        (&npy_fifo, "not a regular file"),
+        (&huge, "1 GiB"),
+    ] {
+        let out = dir.join("out");
+        let o = output_within(&mut import(&[f], &out, &[]), 10)
+            .unwrap_or_else(|| panic!("{}: still running after 10 s", f.display()));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", f.display());
+        assert!(err.contains(&f.display().to_string()), "{err}");
+        assert!(err.contains(want), "`{want}` not in: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(!out.exists());
+    }
+    // A link to a regular file is fine.
+    let real = dir.join("real.safetensors");
+    std::fs::write(&real, safetensors_bytes(&mlp_tensors(), "F32")).unwrap();
+    let link = dir.join("link.safetensors");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    run_ok(&mut import(&[&link], &dir.join("out_link"), &[]));
+}
+
+/// Issue 23, defect 9: an `.npy` file whose header does not parse printed a 6-line error (the
+/// parser's drawing of the header); errors are one `error:` line.
+#[test]
+fn an_npy_with_a_corrupt_header_is_a_one_line_error() {
+    let dir = scratch("import_npy_header");
+    let f = dir.join("fc1.weight.npy");
+    let mut h = "{'descr': <f4 garbage here((( ".to_string();
+    while !(10 + h.len() + 1).is_multiple_of(64) {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(h.as_bytes());
+    bytes.extend_from_slice(&[0; 4096]);
+    std::fs::write(&f, bytes).unwrap();
+    let out = dir.join("out");
+    let o = import(&[&f], &out, &[]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(
+        err.contains("fc1.weight.npy: not a valid .npy file") && err.contains("expected value"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// Issue 23, defect 10: a weight of 3e38 failed with `requantization multiplier … is out of
+/// range`, naming no file, tensor or layer. The error names the layer, its tensors and the
+/// files they came from.
+#[test]
+fn an_unrepresentable_weight_range_names_the_layer_tensor_and_file() {
+    let dir = scratch("import_huge");
+    let mut t = mlp_tensors();
+    // fc1.bias: its activations are too wide for layer 0's requantization multiplier. (A
+    // huge weight instead imports, with its layer's other weights quantized to zero.)
+    t[1].2[5] = 3e38;
+    let st = dir.join("huge.safetensors");
+    std::fs::write(&st, safetensors_bytes(&t, "F32")).unwrap();
+    let npy = dir.join("npy");
+    std::fs::create_dir_all(&npy).unwrap();
+    for (name, shape, v) in &t {
+        std::fs::write(npy.join(format!("{name}.npy")), npy_bytes(shape, v)).unwrap();
+    }
+    for (src, file) in [(&st, st.clone()), (&npy, npy.join("fc1.bias.npy"))] {
+        let out = dir.join("out");
+        let o = import(&[src], &out, &[]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        // Progress notes come first; the error is the one last line.
+        let (_, err) = err.trim().split_once("error: ").expect("an error line");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains("layer 0 (`fc1`"), "no layer in: {err}");
+        assert!(err.contains("`fc1.bias`"), "no tensor in: {err}");
+        assert!(
+            err.contains(&file.display().to_string()),
+            "no file in: {err}"
+        );
+        assert!(!out.exists());
+    }
+}

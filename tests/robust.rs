@@ -365,7 +365,8 @@ fn os_errors_print_their_cause_once() {
     std::fs::write(&file, "x").unwrap();
     let enoent = std::fs::read("/no/such/x").unwrap_err().to_string();
     let eexist = std::io::Error::from_raw_os_error(17).to_string();
-    let eisdir = std::fs::read_to_string(&*out).unwrap_err().to_string();
+    // A folder given as a config is refused before it is opened (issue 23, defect 8).
+    let eisdir = "not a regular file (a folder)".to_string();
     let exp = out.join("no_export");
     let cases: Vec<(Vec<std::ffi::OsString>, String)> = vec![
         (
@@ -518,4 +519,225 @@ fn a_file_at_the_design_folder_path_is_refused_and_never_moved() {
         assert!(out.join("pot_w4a8/vectors/stim.hex").is_file());
         assert_eq!(std::fs::read_to_string(&aside).unwrap(), "precious\n");
     }
+}
+
+/// Issue 23, defect 11: `sim` believed the testbench's `PASS n` whatever `n` was; a fake `vvp`
+/// that prints only `PASS 40` passed a design given 2,020 vectors. The count must be the
+/// number of checks the testbench was given: otherwise exit 1, saying expected and printed.
+#[test]
+fn sim_refuses_a_pass_count_that_is_not_the_vectors_given() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("lying_vvp");
+    let bin = out.join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let vvp = bin.join("vvp");
+    std::fs::write(&vvp, "#!/bin/sh\necho PASS 40\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&vvp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let o = potmac()
+        .env("PATH", path)
+        .args(["sim", "--sim", "icarus", "--vectors", "300", "--out"])
+        .arg(out.join("o"))
+        .arg(pot())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("FAIL"), "{stdout}");
+    assert!(stdout.contains("printed PASS 40, expected "), "{stdout}");
+}
+
+/// `(pid, ppid, pgid, comm)` of every process.
+fn process_table() -> Vec<(u32, u32, u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = stat[open + 1..close].to_string();
+        let f: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        if f.len() < 3 || f[0] == "Z" {
+            continue;
+        }
+        let (Ok(ppid), Ok(pgid)) = (f[1].parse(), f[2].parse()) else {
+            continue;
+        };
+        out.push((pid, ppid, pgid, comm));
+    }
+    out
+}
+
+/// Issue 23, defect 4: `kill -9` of potmac (a CI timeout, the OOM killer) left Verilator's
+/// `make` and `g++` running: the tools run in their own process group, which potmac kills on
+/// Ctrl-C but cannot once it is SIGKILLed. Now every process of a tool's group dies with
+/// potmac, however potmac dies.
+#[test]
+fn sigkill_of_potmac_leaves_no_tool_running() {
+    if !have(&[verilator::VERILATOR]) {
+        return;
+    }
+    let out = scratch("sigkill");
+    let mut child = potmac()
+        .args(["sim", "--sim", "verilator", "--vectors", "20", "--out"])
+        .arg(&out)
+        .arg(pot())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let me = child.id();
+    // Wait until the build has grandchildren of potmac at work (make, g++, cc1plus), then
+    // note the process groups of every descendant.
+    let start = std::time::Instant::now();
+    let groups = loop {
+        assert!(start.elapsed().as_secs() < 120, "no compiler started");
+        let table = process_table();
+        let parent: std::collections::HashMap<u32, u32> =
+            table.iter().map(|(p, pp, _, _)| (*p, *pp)).collect();
+        let depth = |mut p: u32| {
+            let mut d = 0;
+            while let Some(&pp) = parent.get(&p) {
+                d += 1;
+                if pp == me {
+                    return Some(d);
+                }
+                if pp <= 1 || d > 64 {
+                    break;
+                }
+                p = pp;
+            }
+            None
+        };
+        let desc: Vec<_> = table
+            .iter()
+            .filter_map(|(p, _, g, c)| depth(*p).map(|d| (d, *g, c.clone())))
+            .collect();
+        let compiling = desc
+            .iter()
+            .any(|(d, _, c)| *d >= 2 && ["make", "g++", "cc1plus", "c++"].contains(&c.as_str()));
+        if compiling {
+            let mut g: Vec<u32> = desc.iter().map(|(_, g, _)| *g).collect();
+            g.sort_unstable();
+            g.dedup();
+            break g;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        !groups.contains(&std::process::id()),
+        "tools in the test's group"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let t0 = std::time::Instant::now();
+    loop {
+        let left: Vec<_> = process_table()
+            .into_iter()
+            .filter(|(_, _, g, _)| groups.contains(g))
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t0.elapsed().as_secs() < 3,
+            "still running 3 s after potmac was killed: {left:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Run `cmd`; kill it after `secs` seconds. `None` when it had to be killed.
+fn output_within(cmd: &mut std::process::Command, secs: u64) -> Option<std::process::Output> {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed().as_secs() >= secs {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+/// Issue 23, defect 8: an export's `model.json` linked to /dev/zero was read whole by `infer`
+/// (gigabytes before failing), a FIFO blocked it for ever, and so did a config that is a
+/// FIFO. Each is refused at once, exit 2, naming the file.
+#[test]
+fn special_files_in_an_export_or_as_a_config_are_refused_at_once() {
+    let dir = scratch("special_files");
+    let check = |cmd: &mut std::process::Command, file: &Path| {
+        let o = output_within(cmd, 10)
+            .unwrap_or_else(|| panic!("{}: still running after 10 s", file.display()));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", file.display());
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    };
+    let yaml = dir.join("fifo.yaml");
+    mkfifo(&yaml);
+    check(
+        potmac()
+            .args(["generate", "--out"])
+            .arg(dir.join("gen"))
+            .arg(&yaml),
+        &yaml,
+    );
+    assert!(!dir.join("gen").exists());
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let export = dir.join("export");
+    common::tiny_export(&export, "pot:4", "mlp");
+    let model = export.join("model.json");
+    let saved = std::fs::read(&model).unwrap();
+    for special in ["zero", "fifo"] {
+        std::fs::remove_file(&model).unwrap();
+        if special == "zero" {
+            std::os::unix::fs::symlink("/dev/zero", &model).unwrap();
+        } else {
+            mkfifo(&model);
+        }
+        let infer = |extra: &[&str]| {
+            let mut c = potmac();
+            c.arg("infer")
+                .arg(&export)
+                .args(["--sim", "icarus", "--array", "4x4:ws", "--out"])
+                .arg(dir.join("o"))
+                .args(extra);
+            c
+        };
+        check(&mut infer(&["--samples", "4"]), &model);
+        check(&mut infer(&["--per-layer"]), &model);
+    }
+    std::fs::remove_file(&model).unwrap();
+    std::fs::write(&model, saved).unwrap();
 }

@@ -86,11 +86,21 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             .as_ref()
             .map(|w| format!(", waves: {}", w.display()))
             .unwrap_or_default();
-        if matches!(r.outcome, SimOutcome::Fail(_)) {
+        if !r.passed() {
             verdict = Verdict::Fail;
         }
         let (name, s, secs) = (&r.design, r.sim.name(), r.secs);
         match (format, r.outcome) {
+            (Format::Table, _) if r.miscount().is_some() => {
+                let (printed, expected) = r.miscount().unwrap_or_default();
+                writeln!(
+                    ui,
+                    "{name:<24} {s:<9} FAIL the testbench printed PASS {printed}, expected \
+                     {expected} {} ({secs:.1} s), log: {}{waves_note}",
+                    r.unit,
+                    r.log.display()
+                )?
+            }
             (Format::Table, SimOutcome::Pass(n)) => writeln!(
                 ui,
                 "{name:<24} {s:<9} PASS {n} {} ({secs:.1} s){waves_note}",
@@ -109,11 +119,13 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
 
 /// The fields of one result, as CSV columns and JSON keys: `checked` counts the checks of a
 /// pass (in `unit`s), `mismatches` the failed checks (0 on a pass).
-/// `waves` is the waveform file of a `--waves` run.
+/// `waves` is the waveform file of a `--waves` run. A `PASS n` with `n` not the checks the
+/// testbench was given is a `FAIL` with `checked` the printed count and no `mismatches`.
 fn record(r: &SimResult) -> Record {
     let (result, checked, mismatches) = match r.outcome {
-        SimOutcome::Pass(n) => ("PASS", Value::from(n), 0),
-        SimOutcome::Fail(n) => ("FAIL", Value::Null, n),
+        SimOutcome::Pass(n) if r.miscount().is_some() => ("FAIL", Value::from(n), Value::Null),
+        SimOutcome::Pass(n) => ("PASS", Value::from(n), Value::from(0)),
+        SimOutcome::Fail(n) => ("FAIL", Value::Null, Value::from(n)),
     };
     vec![
         ("design", Value::from(r.design.as_str())),
@@ -121,7 +133,7 @@ fn record(r: &SimResult) -> Record {
         ("result", Value::from(result)),
         ("checked", checked),
         ("unit", Value::from(r.unit)),
-        ("mismatches", Value::from(mismatches)),
+        ("mismatches", mismatches),
         ("seconds", rounded(r.secs, 3)),
         ("log", Value::from(r.log.display().to_string())),
         (

@@ -134,9 +134,11 @@ pub struct Design {
 impl Design {
     /// Read and validate a YAML config file.
     pub fn from_file(path: &Path) -> Result<Design, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::fsread::read_to_string(path, crate::fsread::TEXT).map_err(|source| {
+            ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Design::from_yaml(&text, &path.display().to_string())
     }

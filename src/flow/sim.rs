@@ -29,6 +29,9 @@ pub struct SimResult {
     pub sim: Sim,
     /// The testbench's `PASS n` / `FAIL n`.
     pub outcome: SimOutcome,
+    /// The number of checks the testbench was given ([`Bundle::vectors`]): a `PASS n` with
+    /// another `n` is a failure ([`SimResult::miscount`]), not a pass.
+    pub expected: u64,
     /// What one check of the testbench is (`vectors`, `output rows`).
     pub unit: &'static str,
     /// Wall time of build and run.
@@ -117,11 +120,29 @@ impl Simulation {
             design: b.name.clone(),
             sim,
             outcome,
+            expected: b.vectors as u64,
             unit: b.checks,
             secs,
             log,
             waves,
         })
+    }
+}
+
+impl SimResult {
+    /// A `PASS n` whose `n` is not the number of checks the testbench was given: `(printed,
+    /// expected)`. A testbench (or a simulator) that skips checks and still prints `PASS`
+    /// must not pass.
+    pub fn miscount(&self) -> Option<(u64, u64)> {
+        match self.outcome {
+            SimOutcome::Pass(n) if n != self.expected => Some((n, self.expected)),
+            _ => None,
+        }
+    }
+
+    /// Whether the run passed: `PASS n` with `n` the checks it was given.
+    pub fn passed(&self) -> bool {
+        matches!(self.outcome, SimOutcome::Pass(_)) && self.miscount().is_none()
     }
 }
 

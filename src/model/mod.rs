@@ -87,7 +87,7 @@ pub fn requantize(acc: i64, m: i64, s: u32, bits: u32) -> i64 {
 pub fn requant_params(r: f64) -> Result<Requant, ModelError> {
     if !(r.is_finite() && r > 0.0) {
         return Err(ModelError::Export(format!(
-            "requantization multiplier {r} is not positive"
+            "requantization multiplier {r:.3e} is not positive"
         )));
     }
     let e = r.log2().floor() as i64;
@@ -102,7 +102,7 @@ pub fn requant_params(r: f64) -> Result<Requant, ModelError> {
     }
     if !(1..=62).contains(&s) {
         return Err(ModelError::Export(format!(
-            "requantization multiplier {r} is out of range"
+            "requantization multiplier {r:.3e} is out of range"
         )));
     }
     Ok(Requant { m, s: s as u32 })

@@ -58,7 +58,7 @@ impl Export {
                 report.display()
             ),
         };
-        let text = std::fs::read_to_string(&report)
+        let text = crate::fsread::read_to_string(&report, crate::fsread::TEXT)
             .map_err(|e| missing(format!("cannot be read ({e})")))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| ExportError {
             path: report.display().to_string(),
@@ -94,7 +94,7 @@ pub fn load_export(dir: &Path) -> Result<Export, ExportError> {
         message,
     };
     let read = |name: &str| {
-        std::fs::read(dir.join(name)).map_err(|e| {
+        crate::fsread::read(&dir.join(name), crate::fsread::TEXT).map_err(|e| {
             err(
                 name,
                 None,

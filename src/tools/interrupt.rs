@@ -7,7 +7,7 @@
 //! tool is running, or on a second signal, the handler ends the process at once with status
 //! 130 (a later run removes any temporary folder left behind, see `emit::folder`).
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
 /// Slots for the process groups of running tools (parallel runs use one slot each).
 const SLOTS: usize = 64;
@@ -15,6 +15,9 @@ const SLOTS: usize = 64;
 const EMPTY: AtomicI32 = AtomicI32::new(0);
 static GROUPS: [AtomicI32; SLOTS] = [EMPTY; SLOTS];
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Tools being started (spawned, not yet registered): a signal then only records the
+/// interruption, and the runner kills the new group as soon as it is registered.
+static SPAWNING: AtomicUsize = AtomicUsize::new(0);
 
 /// Exit status of an interrupted run (128 + SIGINT, the shell convention).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -57,9 +60,26 @@ extern "C" fn on_signal(_sig: libc::c_int) {
             killed = true;
         }
     }
-    if again || !killed {
+    if again || (!killed && SPAWNING.load(Ordering::SeqCst) == 0) {
         // SAFETY: _exit is async-signal-safe and ends the process immediately.
         unsafe { libc::_exit(EXIT_INTERRUPTED as libc::c_int) }
+    }
+}
+
+/// A tool being started, from before its spawn until its group is registered: a signal in
+/// between does not end potmac at once (which would leave the tool unregistered and print
+/// nothing) but lets the runner stop the tool and report the interruption.
+pub struct Spawning(());
+
+/// Mark a tool as being started until the returned guard is dropped.
+pub fn spawning() -> Spawning {
+    SPAWNING.fetch_add(1, Ordering::SeqCst);
+    Spawning(())
+}
+
+impl Drop for Spawning {
+    fn drop(&mut self) {
+        SPAWNING.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

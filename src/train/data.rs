@@ -88,14 +88,29 @@ impl Dataset {
     }
 }
 
+/// Decompress, at most [`crate::fsread::WEIGHTS`] bytes (a gzip bomb stops there).
 fn gunzip(bytes: &[u8], what: &str) -> Result<Vec<u8>, QatError> {
+    let cap = crate::fsread::WEIGHTS;
     let mut out = Vec::new();
     GzDecoder::new(bytes)
+        .take(cap.bytes + 1)
         .read_to_end(&mut out)
         .map_err(|e| QatError::Io {
             path: what.to_string(),
             source: e,
         })?;
+    if out.len() as u64 > cap.bytes {
+        return Err(QatError::Io {
+            path: what.to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than the {} bytes potmac reads for {}",
+                    cap.bytes, cap.what
+                ),
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -191,7 +206,7 @@ fn read_idx_gz(path: &Path) -> Result<(Vec<usize>, Vec<u8>), QatError> {
     if !path.exists() {
         return Err(QatError::MissingFashion { path: p });
     }
-    let raw = std::fs::read(path).map_err(|e| QatError::Io {
+    let raw = crate::fsread::read(path, crate::fsread::WEIGHTS).map_err(|e| QatError::Io {
         path: p.clone(),
         source: e,
     })?;

@@ -6,7 +6,7 @@
 
 use super::model::{Network, QuantState};
 use super::QatError;
-use crate::model::{requant_params, IntLayer, IntModel};
+use crate::model::{requant_params, IntLayer, IntModel, ModelError};
 use crate::quant::signed_width;
 
 impl IntModel {
@@ -35,7 +35,21 @@ impl IntModel {
                 (None, None)
             } else {
                 let s_out = q.act_scale(l) as f64;
-                (Some(s_out), Some(requant_params(acc_scale / s_out)?))
+                let rq = requant_params(acc_scale / s_out).map_err(|e| {
+                    let origin = net
+                        .origins
+                        .get(l)
+                        .map(|o| format!(" ({o})"))
+                        .unwrap_or_default();
+                    QatError::Export(format!(
+                        "layer {l}{origin}: {} (weight scale {:.3e} × input scale {in_scale:.3e} \
+                         / output scale {s_out:.3e}): the layer's weights, bias or activations \
+                         span too wide a range",
+                        export_message(e),
+                        qw.scale
+                    ))
+                })?;
+                (Some(s_out), Some(rq))
             };
             layers.push(IntLayer {
                 kind: def.kind,
@@ -60,5 +74,14 @@ impl IntModel {
             input_scale: q.input_scale,
             layers,
         })
+    }
+}
+
+/// The message of a requantization error (its own words, without the `integer export:` that
+/// [`QatError::Export`] adds again).
+fn export_message(e: ModelError) -> String {
+    match e {
+        ModelError::Export(m) => m,
+        other => other.to_string(),
     }
 }

@@ -30,6 +30,8 @@ pub struct Tensor {
     pub name: String,
     pub shape: Vec<usize>,
     pub data: Vec<f32>,
+    /// The file it was read from.
+    pub file: PathBuf,
 }
 
 /// An architecture written on the command line: `mlp:IN,H1,…,CLASSES` or
@@ -104,15 +106,42 @@ fn join(v: &[usize]) -> String {
 }
 
 fn import_err(path: &Path, msg: impl std::fmt::Display) -> QatError {
-    QatError::Import(format!("{}: {msg}", path.display()))
+    QatError::Import(format!(
+        "{}: {}",
+        path.display(),
+        one_line(&msg.to_string())
+    ))
+}
+
+/// A reader's message on one line: a parser's multi-line drawing of where it failed
+/// (`  --> 1:11`, `1 | {'descr': …`, `  |   ^---`, `  = expected value`) becomes
+/// `… at 1:11: expected value`.
+fn one_line(msg: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in msg.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.contains('|') && !parts.is_empty() {
+            continue;
+        }
+        let part = if let Some((before, at)) = line.split_once("-->") {
+            let before = before.trim().trim_end_matches(':');
+            format!("{before} at {}", at.trim()).trim().to_string()
+        } else if let Some(what) = line.strip_prefix('=') {
+            what.trim().to_string()
+        } else {
+            line.to_string()
+        };
+        parts.push(part.trim_end_matches(':').trim().to_string());
+    }
+    parts.join(": ")
 }
 
 /// Read `path` once: its bytes, and its name, size and SHA-256 for the report.
 fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
-    let bytes = std::fs::read(path).map_err(|source| QatError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes =
+        crate::fsread::read(path, crate::fsread::WEIGHTS).map_err(|source| QatError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
     let source = SourceFile {
         file: path
             .file_name()
@@ -152,6 +181,7 @@ fn parse_safetensors(path: &Path, bytes: &[u8]) -> Result<Vec<Tensor>, QatError>
             name,
             shape: view.shape().to_vec(),
             data,
+            file: path.to_path_buf(),
         });
     }
     // The header is a JSON map whose order the reader does not keep: natural name order makes
@@ -202,7 +232,12 @@ fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Tensor, QatError> {
             ),
         ));
     }
-    Ok(Tensor { name, shape, data })
+    Ok(Tensor {
+        name,
+        shape,
+        data,
+        file: path.to_path_buf(),
+    })
 }
 
 /// The weight files `paths` name: one `.safetensors` file, or `.npy` files and the `.npy`
@@ -331,7 +366,9 @@ pub fn build_network(
     let find = |name: &str| tensors.iter().find(|t| t.name == name);
     let mut used = std::collections::BTreeSet::new();
     let mut net = Network::new(arch.clone(), 0)?;
+    let mut origins = Vec::new();
     for (l, (def, p)) in arch.layers.iter().zip(&prefixes).enumerate() {
+        let mut from: Vec<&Tensor> = Vec::new();
         let wname = format!("{p}.weight");
         let w = find(&wname)
             .ok_or_else(|| QatError::Import(format!("layer {l}: tensor `{wname}` is missing")))?;
@@ -346,6 +383,7 @@ pub fn build_network(
             )));
         }
         check_finite(w)?;
+        from.push(w);
         net.weights[l] = w.data.clone();
         used.insert(wname);
         let bname = format!("{p}.bias");
@@ -359,12 +397,15 @@ pub fn build_network(
                     )));
                 }
                 check_finite(b)?;
+                from.push(b);
                 net.biases[l] = b.data.clone();
                 used.insert(bname);
             }
             None => net.biases[l] = vec![0.0; def.out_rows()],
         }
+        origins.push(origin(p, &from));
     }
+    net.origins = origins;
     if let Some(t) = tensors.iter().find(|t| !used.contains(&t.name)) {
         return Err(QatError::Import(format!(
             "tensor `{}` (shape {:?}) belongs to no layer of the architecture",
@@ -372,6 +413,29 @@ pub fn build_network(
         )));
     }
     Ok(net)
+}
+
+/// Where layer `P`'s tensors came from: "`P`: `P.weight`, `P.bias` in FILE", or each
+/// tensor with its own file when they differ.
+fn origin(prefix: &str, tensors: &[&Tensor]) -> String {
+    let names = |ts: &[&Tensor]| {
+        ts.iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let one_file = tensors.windows(2).all(|w| w[0].file == w[1].file);
+    match tensors.first() {
+        Some(t) if one_file => format!("`{prefix}`: {} in {}", names(tensors), t.file.display()),
+        _ => format!(
+            "`{prefix}`: {}",
+            tensors
+                .iter()
+                .map(|t| format!("`{}` in {}", t.name, t.file.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 fn check_finite(t: &Tensor) -> Result<(), QatError> {

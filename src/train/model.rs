@@ -35,6 +35,10 @@ pub struct Network {
     /// Per layer, `[out_rows][fan_in]`.
     pub weights: Vec<Vec<f32>>,
     pub biases: Vec<Vec<f32>>,
+    /// Per layer, where its parameters came from, named in errors: for an imported network
+    /// e.g. "`fc1`: `fc1.weight`, `fc1.bias` in mlp.safetensors"; empty for a trained one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<String>,
 }
 
 /// Quantization settings of one layer.
@@ -179,6 +183,7 @@ impl Network {
             arch,
             weights,
             biases,
+            origins: Vec::new(),
         })
     }
 

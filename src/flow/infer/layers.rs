@@ -59,6 +59,7 @@ impl Engine for PerLayer {
                     ),
                     outcome,
                     log,
+                    expected: b.vectors as u64,
                 }));
             }
             layers.inc(1);

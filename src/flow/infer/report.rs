@@ -48,7 +48,7 @@ impl RunResult {
     pub fn passed(&self) -> bool {
         match self {
             RunResult::Images(r) => r.failure.is_none(),
-            RunResult::Layer(r) => matches!(r.outcome, SimOutcome::Pass(_)),
+            RunResult::Layer(r) => matches!(r.outcome, SimOutcome::Pass(n) if n == r.expected),
         }
     }
 }
@@ -63,6 +63,8 @@ pub struct LayerResult {
     /// The testbench's verdict over the layer's output rows, and its log.
     pub outcome: SimOutcome,
     pub log: PathBuf,
+    /// The output rows the testbench was given: a `PASS n` with another `n` fails.
+    pub expected: u64,
 }
 
 impl LayerResult {
@@ -70,6 +72,12 @@ impl LayerResult {
     pub fn line(&self) -> String {
         let s = self.sim.name();
         match self.outcome {
+            SimOutcome::Pass(n) if n != self.expected => format!(
+                "{}, {s}: FAIL the testbench printed PASS {n}, expected {} output rows, log: {}",
+                self.what,
+                self.expected,
+                self.log.display()
+            ),
             SimOutcome::Pass(n) => {
                 format!("{}, {s}: PASS {n} output rows == integer model", self.what)
             }

@@ -434,4 +434,13 @@ fn hostile_specs_fail_fast_naming_the_cause() {
         assert!(secs < 10.0, "{name}: took {secs:.1} s");
         assert!(!out.exists(), "{name}: nothing may be written");
     }
+    // A FIFO as the spec is refused, not read forever.
+    let fifo = dir.join("spec.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo only creates a file system node at a path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let o = sweep(&[], &fifo, &dir.join("out-fifo"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("spec.fifo") && err.contains("not a regular file"), "{err}");
 }

@@ -102,9 +102,11 @@ fn parse_array(s: &str) -> Option<Option<ArraySpec>> {
 impl Spec {
     /// Read a spec file.
     pub fn from_file(path: &std::path::Path) -> Result<Spec, SweepError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SweepError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::fsread::read_to_string(path, crate::fsread::TEXT).map_err(|source| {
+            SweepError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         Spec::from_yaml(&text, &path.display().to_string())
     }

@@ -85,7 +85,10 @@ mod tests {
             for act in 2..=4 {
                 let w = PostopWidths::new(acc, acc, act);
                 for v in test_vectors(&w, 20, 1) {
-                    assert!(fits(v.acc, w.acc) && fits(v.bias, w.bias), "acc {acc}: {v:?}");
+                    assert!(
+                        fits(v.acc, w.acc) && fits(v.bias, w.bias),
+                        "acc {acc}: {v:?}"
+                    );
                 }
             }
         }

@@ -246,6 +246,11 @@ fn the_export_names_its_data_set_and_infer_needs_no_report() {
     let m: serde_json::Value =
         serde_json::from_slice(&fs::read(good.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["dataset"], "digits", "{m}");
+    assert_eq!(
+        m["input_preprocessing"],
+        DataSet::Digits.preprocessing(),
+        "{m}"
+    );
     let e = load_export(&good).unwrap();
     assert_eq!(e.dataset(), Ok(DataSet::Digits));
 
@@ -297,6 +302,20 @@ fn the_export_names_its_data_set_and_infer_needs_no_report() {
         assert!(!text.contains("panicked"), "{text}");
         assert!(!out.exists(), "{name}: infer wrote {}", out.display());
     }
+
+    // The recorded input preprocessing must be the one potmac applies to that data set (a
+    // model trained on normalized inputs would silently see other inputs).
+    let normalized = base.join("normalized");
+    copy(&good, &normalized);
+    let mp = normalized.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&mp).unwrap()).unwrap();
+    m["input_preprocessing"] = "(x / 16 - 0.286) / 0.353".into();
+    fs::write(&mp, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let err = load_export(&normalized).unwrap_err().to_string();
+    assert!(
+        err.contains("manifest.json: field `input_preprocessing`: `(x / 16 - 0.286) / 0.353`"),
+        "{err}"
+    );
 
     // An export written before the field existed: report.json's `dataset` stands in, checked
     // the same way; without either, the error names the missing field.

@@ -442,5 +442,8 @@ fn hostile_specs_fail_fast_naming_the_cause() {
     let o = sweep(&[], &fifo, &dir.join("out-fifo"));
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("spec.fifo") && err.contains("not a regular file"), "{err}");
+    assert!(
+        err.contains("spec.fifo") && err.contains("not a regular file"),
+        "{err}"
+    );
 }

@@ -36,6 +36,16 @@ impl DataSet {
         }
     }
 
+    /// How a raw sample becomes the model's float input, as the export records it
+    /// (`input_preprocessing` in `manifest.json`): the loader's scaling into [0, 1], with no
+    /// mean or standard deviation applied.
+    pub fn preprocessing(self) -> &'static str {
+        match self {
+            DataSet::Digits => "x / 16 (pixel counts 0..16 to [0, 1]), no normalization",
+            DataSet::FashionMnist => "x / 255 (8-bit pixels to [0, 1]), no normalization",
+        }
+    }
+
     /// Number of classes.
     pub fn classes(self) -> usize {
         10

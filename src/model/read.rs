@@ -164,6 +164,20 @@ pub fn load_export(dir: &Path) -> Result<Export, ExportError> {
         Some(name) => Some(dataset_field(name, &model).map_err(|m| err("manifest.json", None, m))?),
         None => None,
     };
+    if let (Some(d), Some(p)) = (recorded_dataset, &manifest.input_preprocessing) {
+        if p != d.preprocessing() {
+            return Err(err(
+                "manifest.json",
+                None,
+                format!(
+                    "field `input_preprocessing`: `{p}` is not how potmac feeds {} (`{}`); the \
+                     model would see other inputs than it was trained on",
+                    d.name(),
+                    d.preprocessing()
+                ),
+            ));
+        }
+    }
 
     // Golden vectors: parsed with their field widths, then recomputed.
     let wdec = model.decoded();

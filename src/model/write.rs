@@ -110,6 +110,10 @@ pub struct Manifest {
     /// [`super::read::Export::dataset`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
+    /// How the data set's samples were scaled into the model's inputs
+    /// ([`DataSet::preprocessing`]); written with `dataset`, and checked against it on read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_preprocessing: Option<String>,
     pub samples: usize,
     pub sample_indices: Vec<usize>,
     pub labels: Vec<u8>,
@@ -262,6 +266,7 @@ pub fn write_export(
     let manifest = Manifest {
         export_version: EXPORT_VERSION,
         dataset: Some(dataset.name().to_string()),
+        input_preprocessing: Some(dataset.preprocessing().to_string()),
         samples: k,
         sample_indices: (0..k).collect(),
         labels: labels[..k].to_vec(),

@@ -35,42 +35,56 @@ module pot_w4a8_accel8x8_mesh (
   localparam integer WCodeWidth = 4;
   localparam integer AccWidth   = 25;
 
-  // One net per link (an event-driven simulator wakes only the PE a link feeds), indexed as
-  // the diagram reads: h_*[r][c] enters PE (r, c) from the left, v_psum[r][c] from above.
-  // Column Cols is the right edge, row Rows the bottom edge.
-  wire                h_valid [0:Rows-1][0:Cols];
-  wire [ActWidth-1:0] h_act   [0:Rows-1][0:Cols];
-  wire [AccWidth-1:0] v_psum  [0:Rows][0:Cols-1];
-
   // The operands forwarded past the right edge have no consumer.
   wire [Rows-1:0] unused_right;
 
+  // One net per link (an event-driven simulator wakes only the PE a link feeds), in one
+  // generate block per PE, named by the side of the PE it crosses as the diagram reads:
+  // g_pe_row[r].g_pe_col[c].act_right leaves PE (r, c) to the right and is
+  // g_pe_row[r].g_pe_col[c+1].act_left; psum_bottom enters the PE below as its psum_top.
+  // Not 2-D arrays of nets: Verilator 5.006 keeps those as arrays and compiles the PEs' logic
+  // twice, which doubled the array's build time (docs/results/arrays.md).
   genvar gr, gc;
   generate
-    for (gr = 0; gr < Rows; gr = gr + 1) begin : g_row_edge
-      assign h_valid[gr][0]   = valid_i[gr];
-      assign h_act[gr][0]     = act_i[gr*ActWidth +: ActWidth];
-      assign unused_right[gr] = ^{h_valid[gr][Cols], h_act[gr][Cols]};
-    end
-    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_col_edge
-      assign v_psum[0][gc]                   = psum_i[gc*AccWidth +: AccWidth];
-      assign psum_o[gc*AccWidth +: AccWidth] = v_psum[Rows][gc];
-    end
     for (gr = 0; gr < Rows; gr = gr + 1) begin : g_pe_row
       for (gc = 0; gc < Cols; gc = gc + 1) begin : g_pe_col
+        wire                valid_left, valid_right;
+        wire [ActWidth-1:0] act_left, act_right;
+        wire [AccWidth-1:0] psum_top, psum_bottom;
+
+        if (gc == 0) begin : g_left_edge
+          assign valid_left = valid_i[gr];
+          assign act_left   = act_i[gr*ActWidth +: ActWidth];
+        end else begin : g_left_pe
+          assign valid_left = g_pe_row[gr].g_pe_col[gc-1].valid_right;
+          assign act_left   = g_pe_row[gr].g_pe_col[gc-1].act_right;
+        end
+        if (gr == 0) begin : g_top_edge
+          assign psum_top = psum_i[gc*AccWidth +: AccWidth];
+        end else begin : g_top_pe
+          assign psum_top = g_pe_row[gr-1].g_pe_col[gc].psum_bottom;
+        end
+
         pot_w4a8_accel8x8_pe u_pe (
           .clk_i   (clk_i),
           .rst_ni  (rst_ni),
-          .valid_i (h_valid[gr][gc]),
-          .act_i   (h_act[gr][gc]),
-          .psum_i  (v_psum[gr][gc]),
+          .valid_i (valid_left),
+          .act_i   (act_left),
+          .psum_i  (psum_top),
           .w_we_i  (w_we_i[gr]),
           .w_i     (w_i[gc*WCodeWidth +: WCodeWidth]),
-          .valid_o (h_valid[gr][gc+1]),
-          .act_o   (h_act[gr][gc+1]),
-          .psum_o  (v_psum[gr+1][gc])
+          .valid_o (valid_right),
+          .act_o   (act_right),
+          .psum_o  (psum_bottom)
         );
       end
+    end
+    for (gr = 0; gr < Rows; gr = gr + 1) begin : g_right_edge
+      assign unused_right[gr] = ^{g_pe_row[gr].g_pe_col[Cols-1].valid_right,
+                                  g_pe_row[gr].g_pe_col[Cols-1].act_right};
+    end
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_bottom_edge
+      assign psum_o[gc*AccWidth +: AccWidth] = g_pe_row[Rows-1].g_pe_col[gc].psum_bottom;
     end
   endgenerate
 endmodule

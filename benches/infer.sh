@@ -2,7 +2,7 @@
 # Benchmark (not a test): the Fashion-MNIST MLP 784-128-64-10 with 4-bit PoT weights runs all
 # 10,000 test images end to end on an 8x8 weight-stationary accelerator in Verilator
 # (`potmac infer`), and the script prints hardware accuracy, cycles per image and wall time.
-# Trains the model first unless OUT already holds it (`potmac qat`, about 80 s).
+# Trains the model first unless OUT already holds it (`potmac qat`, 10-20 s on 2 cores).
 #   OUT=target/bench_infer SAMPLES=all BATCH=64 benches/infer.sh
 # Needs the Debian packages verilator and dataset-fashion-mnist. Run it alone, e.g. with nice.
 set -euo pipefail

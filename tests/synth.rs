@@ -138,7 +138,11 @@ fn hierarchical_array_totals_are_its_modules_times_their_instances() {
     let pe = "\\hier_ws2x2_pe";
     let pe_cells = leaf_cells(modules, pe);
     assert!(pe_cells > 0);
-    assert!(hier.cells >= 4 * pe_cells, "{} < 4 x {pe_cells}", hier.cells);
+    assert!(
+        hier.cells >= 4 * pe_cells,
+        "{} < 4 x {pe_cells}",
+        hier.cells
+    );
     // Same logic, synthesized without flattening: close to the flat figures.
     assert!(hier.ffs >= flat.ffs && hier.ffs <= flat.ffs * 2);
     let (ht, ft) = (hier.transistors.unwrap(), flat.transistors.unwrap());

@@ -1,6 +1,7 @@
-//! `potmac synth CONFIG... [--target generic|ice40|xc7] [--json FILE] [--pnr]`: synthesize every
-//! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
-//! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
+//! `potmac synth CONFIG... [--target generic|ice40|xc7] [--json FILE] [--pnr] [--hier]`:
+//! synthesize every design with Yosys (DSPs off) and print one table, each figure also as a
+//! ratio to the first config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with
+//! registered inputs; `--hier` keeps arrays' hierarchy (each distinct module synthesized once).
 
 use super::common::{load_designs, FormatArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};

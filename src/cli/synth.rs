@@ -1,6 +1,7 @@
-//! `potmac synth CONFIG... [--target generic|ice40|xc7] [--json FILE] [--pnr]`: synthesize every
-//! design with Yosys (DSPs off) and print one table, each figure also as a ratio to the first
-//! config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with registered inputs.
+//! `potmac synth CONFIG... [--target generic|ice40|xc7] [--json FILE] [--pnr] [--hier]`:
+//! synthesize every design with Yosys (DSPs off) and print one table, each figure also as a
+//! ratio to the first config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with
+//! registered inputs; `--hier` keeps arrays' hierarchy (each distinct module synthesized once).
 
 use super::common::{load_designs, FormatArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
@@ -54,6 +55,12 @@ pub struct Args {
     /// statement (`acc <= acc + a*w`), as an honest baseline row.
     #[arg(long)]
     baseline: bool,
+    /// Arrays: synthesize without flattening, each distinct module (the PE, ...) once, and
+    /// report the whole array from the hierarchy (instance-weighted totals; scripts
+    /// `synth/hier_*.ys`). Faster, but ABC no longer optimizes across PE boundaries, so the
+    /// figures are somewhat larger than the flat default's. MACs and accelerators stay flat.
+    #[arg(long)]
+    hier: bool,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -135,6 +142,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         target: Target::from(a.target),
         pnr: a.pnr,
         baseline: a.baseline,
+        hierarchical: a.hier,
         run: a.run.opts(),
     };
     flow::synth::check(&designs, &opts)?;
@@ -147,6 +155,13 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
             .filter_map(|r| r.accel.as_ref().map(|a| (r.name.as_str(), a)))
             .collect();
         write!(ui, "{}", accel_table(&accel))?;
+        if a.hier && rows.iter().any(|r| r.array.is_some()) {
+            writeln!(
+                ui,
+                "\nArrays synthesized hierarchically (--hier): each distinct module once, \
+                 totals weighted by instances (synth/hier_*.ys)."
+            )?;
+        }
     } else {
         let mut records = RecordWriter::new(ui, a.format.format);
         for r in &rows {

@@ -345,6 +345,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             pnr_top: &m.top,
             variants: &variants,
             formal: false,
+            hier: false,
         },
     )?;
     Ok(Bundle {

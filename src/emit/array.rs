@@ -396,6 +396,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             pnr_top: &v.pnr,
             variants: &variants,
             formal: false,
+            hier: true,
         },
     )?;
     Ok(Bundle {

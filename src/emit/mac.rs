@@ -275,6 +275,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             pnr_top: &pnr_top,
             variants: &variants,
             formal: true,
+            hier: false,
         },
     )?;
     formal::add_formal_files(&mut files, d, &c, &rtl[0])?;

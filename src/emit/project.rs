@@ -43,6 +43,9 @@ pub(crate) struct Tops<'a> {
     pub variants: &'a [(&'a str, Vec<String>, String)],
     /// Whether the folder has the formal-equivalence files (`formal/`, single MACs).
     pub formal: bool,
+    /// Whether the folder also has the hierarchical scripts of its top
+    /// (`synth/hier_*.ys`, arrays: each distinct module synthesized once).
+    pub hier: bool,
 }
 
 #[derive(Template)]
@@ -107,6 +110,8 @@ struct SynthGeneric<'a> {
     liberty: &'static str,
     ge_json: String,
     gates: String,
+    /// Keep the hierarchy (`synth` without `-flatten`, `stat -top`).
+    hier: bool,
 }
 
 #[derive(Template)]
@@ -118,6 +123,8 @@ struct SynthIce40<'a> {
     top: &'a str,
     stat_json: String,
     netlist: Option<&'a str>,
+    /// Keep the hierarchy (`-noflatten`, `stat -top`).
+    hier: bool,
 }
 
 #[derive(Template)]
@@ -128,6 +135,8 @@ struct SynthXc7<'a> {
     rtl_files: &'a [String],
     top: &'a str,
     stat_json: String,
+    /// Keep the hierarchy (no `-flatten`, `stat -top`).
+    hier: bool,
 }
 
 /// The design as data, for tools outside potmac (the cocotb model reads it): the top module,
@@ -243,7 +252,24 @@ pub(crate) fn add_project_files(
             "Makefile",
         )?,
     );
-    synth_scripts(files, &format!("{} ({})", t.top, d.name), "", t.rtl, t.top)?;
+    synth_scripts(
+        files,
+        &format!("{} ({})", t.top, d.name),
+        "",
+        t.rtl,
+        t.top,
+        false,
+    )?;
+    if t.hier {
+        synth_scripts(
+            files,
+            &format!("{} ({}, hierarchical: each module once)", t.top, d.name),
+            yosys::HIER_VARIANT,
+            t.rtl,
+            t.top,
+            true,
+        )?;
+    }
     files.insert(liberty::FILE.into(), liberty::TEXT.into());
     for (variant, rtl, top) in t.variants {
         synth_scripts(
@@ -252,6 +278,7 @@ pub(crate) fn add_project_files(
             variant,
             rtl,
             top,
+            false,
         )?;
     }
     let mut pnr_files = t.rtl.to_vec();
@@ -269,6 +296,7 @@ pub(crate) fn add_project_files(
                 top: t.pnr_top,
                 stat_json: "build/stat_pnr.json".into(),
                 netlist: Some(nextpnr::NETLIST),
+                hier: false,
             },
             "synth/pnr.ys",
         )?,
@@ -317,6 +345,7 @@ fn synth_scripts(
     variant: &str,
     rtl: &[String],
     top: &str,
+    hier: bool,
 ) -> Result<(), EmitError> {
     for target in yosys::Target::ALL {
         let script = target.script_for(variant);
@@ -333,6 +362,7 @@ fn synth_scripts(
                     liberty: liberty::FILE,
                     ge_json: target.ge_json_for(variant),
                     gates: target.gates_for(variant),
+                    hier,
                 },
                 &script,
             )?,
@@ -344,6 +374,7 @@ fn synth_scripts(
                     top,
                     stat_json,
                     netlist: None,
+                    hier,
                 },
                 &script,
             )?,
@@ -354,6 +385,7 @@ fn synth_scripts(
                     rtl_files: rtl,
                     top,
                     stat_json,
+                    hier,
                 },
                 &script,
             )?,

@@ -19,6 +19,10 @@ pub struct SynthOptions {
     pub pnr: bool,
     /// Add the hand-written behavioural MAC of each uniform design as a baseline row.
     pub baseline: bool,
+    /// Arrays: keep the hierarchy, so that each distinct module (the PE, …) is synthesized
+    /// once and the totals are weighted by its instances (`synth/hier_*.ys`); MACs and
+    /// accelerators are synthesized flat either way.
+    pub hierarchical: bool,
     /// Output folder and timeout (synthesis always regenerates its folders).
     pub run: RunOpts,
 }
@@ -62,7 +66,12 @@ pub fn run(designs: &[Design], o: &SynthOptions) -> Result<Vec<SynthRow>> {
             all.inc(1);
             continue;
         }
-        let stats = yosys::synth(&dir, target, timeout)
+        let variant = if o.hierarchical && d.array.is_some() {
+            yosys::HIER_VARIANT
+        } else {
+            ""
+        };
+        let stats = yosys::synth_variant(&dir, target, variant, timeout)
             .context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
         let fmax_mhz = if o.pnr {
             Some(

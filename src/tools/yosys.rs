@@ -17,6 +17,10 @@ pub const YOSYS: Tool = Tool {
     package: "yosys",
 };
 
+/// Synthesis variant of an array's top that keeps the hierarchy (`synth/hier_*.ys`): each
+/// distinct module is synthesized once and `stat -top` weights it by its instances.
+pub const HIER_VARIANT: &str = "hier";
+
 /// Synthesis target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -130,7 +134,7 @@ pub struct SynthStats {
 
 /// Parse a `stat -json` report.
 pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
-    let v: Value = serde_json::from_str(json).map_err(|e| format!("bad stat JSON: {e}"))?;
+    let v = stat_value(json)?;
     let d = v.get("design").ok_or("stat JSON has no `design` section")?;
     let num = |x: &Value| -> Option<u64> {
         x.as_u64()
@@ -221,11 +225,26 @@ fn repair_trailing_commas(json: &str) -> String {
     out
 }
 
+/// Parse a `stat -json` report as Yosys 0.23 writes it: trailing commas over a partial
+/// selection, and with `-top` the text of the hierarchy (`top 1 / sub 16`) printed between
+/// the modules and the `design` section, which then holds the instance-weighted totals; that
+/// section alone is kept when the whole does not parse.
+fn stat_value(json: &str) -> Result<Value, String> {
+    let repaired = repair_trailing_commas(json);
+    match serde_json::from_str(&repaired) {
+        Ok(v) => Ok(v),
+        Err(e) => match repaired.rfind("\"design\":") {
+            Some(i) => serde_json::from_str(&format!("{{{}", &repaired[i..]))
+                .map_err(|e| format!("bad stat JSON: {e}")),
+            None => Err(format!("bad stat JSON: {e}")),
+        },
+    }
+}
+
 /// The CMOS transistor estimate of a `stat -json -tech cmos` report: the `design` total, or
 /// the sum over modules when Yosys left the total out.
 pub fn parse_transistors(json: &str) -> Result<u64, String> {
-    let v: Value = serde_json::from_str(&repair_trailing_commas(json))
-        .map_err(|e| format!("bad stat JSON: {e}"))?;
+    let v = stat_value(json)?;
     let num = |t: &Value| -> Option<u64> {
         t.as_u64()
             .or_else(|| t.as_str().and_then(|s| s.parse().ok()))
@@ -324,5 +343,9 @@ mod tests {
         let s = parse_stat(j, Target::Ice40).unwrap();
         assert_eq!((s.luts, s.ffs, s.carries, s.dsps), (Some(6), 3, Some(1), 0));
         assert!(parse_stat("{}", Target::Xc7).is_err());
+        // Yosys 0.23 `stat -json -top`: the hierarchy printed as text before `design`.
+        let top = "{\n \"modules\": {\n  \"\\\\pe\": {\"num_cells\": 1, \"estimated_num_transistors\": \"0+\"}\n },\n   top 1\n     pe 16\n \"design\": {\"num_cells\": 40, \"num_cells_by_type\": {\"$_NAND_\": 40},\n  \"estimated_num_transistors\": \"160\"}\n}\n";
+        assert_eq!(parse_stat(top, Target::Generic).unwrap().cells, 40);
+        assert_eq!(parse_transistors(top), Ok(160));
     }
 }

@@ -553,6 +553,33 @@ fn sim_refuses_a_pass_count_that_is_not_the_vectors_given() {
     );
     assert!(stdout.contains("FAIL"), "{stdout}");
     assert!(stdout.contains("printed PASS 40, expected "), "{stdout}");
+
+    // The per-layer check of `infer` reads the same count: the fake's `PASS 40` is not the
+    // output rows a layer's testbench was given.
+    let export = out.join("export");
+    common::tiny_export(&export, "pot:4", "mlp");
+    let o = potmac()
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .args([
+            "-q",
+            "infer",
+            "--per-layer",
+            "--sim",
+            "icarus",
+            "--array",
+            "4x4:ws",
+            "--out",
+        ])
+        .arg(out.join("layers"))
+        .arg(&export)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("layer 0 ") && text.contains("FAIL"), "{text}");
 }
 
 /// `(pid, ppid, pgid, comm)` of every process.

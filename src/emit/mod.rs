@@ -48,7 +48,7 @@ pub enum EmitError {
     /// Something other than a folder (a file, a FIFO, a dangling link) is where the design
     /// folder goes: it is the user's, so nothing is moved.
     #[error(
-        "{path} is not a folder: potmac writes the design folder there; move or remove it and \
+        "{path} is not a folder: potmac writes a folder there (a design or an export); move or remove it and \
          run again"
     )]
     NotAFolder { path: PathBuf },

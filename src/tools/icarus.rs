@@ -92,11 +92,7 @@ impl Simulator for Icarus {
             &build.join("compile.log"),
         )?
         .check(&IVERILOG)?;
-        Ok(Image {
-            dir: bench.dir.clone(),
-            build_dir: bench.build_dir.clone(),
-            label: bench.label.clone(),
-        })
+        Ok(bench.image())
     }
 
     fn run(

@@ -72,6 +72,17 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// The image a successful build of this bench leaves.
+    pub(super) fn image(&self) -> Image {
+        Image {
+            dir: self.dir.clone(),
+            build_dir: self.build_dir.clone(),
+            label: self.label.clone(),
+        }
+    }
+}
+
 /// A built testbench.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {

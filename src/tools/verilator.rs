@@ -128,11 +128,7 @@ impl Simulator for Verilator {
             &build.join("build.log"),
         )?
         .check(&VERILATOR)?;
-        Ok(Image {
-            dir: bench.dir.clone(),
-            build_dir: bench.build_dir.clone(),
-            label: bench.label.clone(),
-        })
+        Ok(bench.image())
     }
 
     fn run(

@@ -20,6 +20,7 @@
 //! and `done_o` comes after the last class.
 
 pub mod postop;
+pub mod regs;
 
 use crate::config::{AccelShape, Dataflow, Design};
 pub use postop::{PostopWidths, MAX_S, M_BITS, S_BITS};

@@ -21,6 +21,8 @@ pub struct AccelShape {
     pub layers: u32,
     /// Words of the testbench's image store.
     pub image_words: u32,
+    /// N-tiles of logits per image the output buffer holds.
+    pub out_tiles: u32,
 }
 
 impl AccelShape {
@@ -34,12 +36,15 @@ impl AccelShape {
             bias_bits: acc,
             layers: 16,
             image_words: 1 << 20,
+            out_tiles: 2,
         }
     }
 }
 
 /// Largest batch of an accelerator.
 pub const MAX_BATCH: u32 = 4096;
+/// Largest `out_tiles` (the output buffer holds batch × out_tiles + 1 records).
+pub const MAX_OUT_TILES: u32 = 255;
 /// Largest accelerator memory (words).
 pub const MAX_ACCEL_WORDS: u32 = 1 << 24;
 /// Widest accumulator or bias of an accelerator (the post-op sum has one bit more and must
@@ -123,6 +128,13 @@ pub(super) fn accel_shape(
             d.image_words,
             1,
             MAX_ACCEL_WORDS,
+        )?,
+        out_tiles: pick(
+            "accelerator.out_tiles",
+            r.out_tiles,
+            d.out_tiles,
+            1,
+            MAX_OUT_TILES,
         )?,
     };
     if shape.act_words < batch {

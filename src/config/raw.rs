@@ -103,4 +103,8 @@ pub struct RawAccel {
     /// Words of the testbench's image store (all images of one run).
     #[serde(default)]
     pub image_words: Option<u32>,
+    /// N-tiles of logits per image the output buffer holds (the last layer's ⌈N/C⌉ when the
+    /// host asks for logits).
+    #[serde(default)]
+    pub out_tiles: Option<u32>,
 }

@@ -22,6 +22,7 @@ pub(super) fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
         "accelerator.bias_bits",
         "accelerator.layers",
         "accelerator.image_words",
+        "accelerator.out_tiles",
         "accumulator.bits",
         "accumulator.overflow",
         "weights.format",

@@ -7,12 +7,15 @@
 use super::ports::{align, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError};
 use crate::config::Design;
-use crate::hw::accel::{self, postop, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS};
+use crate::hw::accel::{self, postop, regs, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS};
 use askama::Template;
 use std::collections::BTreeMap;
 
 mod ports;
-use ports::{argmax_ports, postop_ports, seq_os_ports, seq_ports, top_os_ports, top_ports};
+use ports::{
+    argmax_ports, core_ports, ctrl_ports, load_ports, out_ports, postop_ports, rstsync_ports,
+    seq_os_ports, seq_ports, top_ports,
+};
 
 /// Module names of an accelerator design.
 #[derive(Debug, Clone)]
@@ -21,6 +24,14 @@ pub struct AccelModules {
     pub postop: String,
     pub seq: String,
     pub argmax: String,
+    /// The datapath (array, memories, post-op, argmax, sequencer).
+    pub core: String,
+    /// The host interface: control registers, input loader, output writer, reset synchronizer.
+    pub ctrl: String,
+    pub load: String,
+    pub out: String,
+    pub rstsync: String,
+    /// The top: the datapath behind the host interface.
     pub top: String,
     /// The accelerator's testbench (module and file).
     pub tb: String,
@@ -37,6 +48,11 @@ impl AccelModules {
             postop: format!("{}_postop", d.name),
             seq: format!("{}_seq", d.name),
             argmax: format!("{}_argmax", d.name),
+            core: format!("{}_core", d.name),
+            ctrl: format!("{}_ctrl", d.name),
+            load: format!("{}_load", d.name),
+            out: format!("{}_out", d.name),
+            rstsync: format!("{}_rstsync", d.name),
             top: format!("{}_accel", d.name),
             tb: format!("tb_{}_accel", d.name),
             tb_file: format!("tb/tb_{}_accel.v", d.name),
@@ -55,6 +71,11 @@ pub(super) struct AccelView {
     postop: String,
     seq: String,
     argmax: String,
+    core: String,
+    ctrl: String,
+    load: String,
+    out: String,
+    rstsync: String,
     top: String,
     tb: String,
     tb_postop: String,
@@ -96,6 +117,34 @@ pub(super) struct AccelView {
     postop_vectors: usize,
     postop_vec_bits: u32,
     postop_sentinel: String,
+    layers_minus_1: u32,
+    a1_addr: u32,
+    out_tiles: u32,
+    act0_words: u32,
+    half_words: u32,
+    cap_step: u32,
+    axil_addr: u32,
+    axil_addr_m2: u32,
+    regs: Vec<(String, u32)>,
+    wmem_bits: u32,
+    bmem_bits: u32,
+    p_chunks: u32,
+    w_chunks: u32,
+    b_chunks: u32,
+    max_chunks: u32,
+    id_hex: String,
+    version_hex: String,
+    hwcfg0: String,
+    hwcfg1: String,
+    hwcfg2: String,
+    dataflow_name: &'static str,
+    out_width: u32,
+    user_width: u32,
+    fifo_depth: u32,
+    fifo_ptr: u32,
+    fifo_last: u32,
+    fifo_count: u32,
+    argmax_latency: u32,
 }
 
 impl AccelView {
@@ -129,6 +178,11 @@ accel_template!(PostopTpl, "accel/postop.v");
 accel_template!(SeqTpl, "accel/seq.v");
 accel_template!(SeqOsTpl, "accel/seq_os.v");
 accel_template!(TopOsTpl, "accel/top_os.v");
+accel_template!(CtrlTpl, "accel/ctrl.v");
+accel_template!(LoadTpl, "accel/load.v");
+accel_template!(OutTpl, "accel/out.v");
+accel_template!(RstsyncTpl, "accel/rstsync.v");
+accel_template!(AccelTpl, "accel/accel.v");
 accel_template!(ArgmaxTpl, "accel/argmax.v");
 accel_template!(TopTpl, "accel/top.v");
 accel_template!(TbTpl, "tb/accel.v", no_ports);
@@ -144,11 +198,35 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
     let x = d.accel.expect("an accelerator design");
     let drain = accel::drain(w.side, w.dataflow);
     let os = w.dataflow == crate::config::Dataflow::Os;
+    let chunks = |bits: u32| bits.div_ceil(32);
+    let (wmem_bits, bmem_bits) = (w.side * w.code, w.side * w.postop.bias);
+    let half_words = if os { w.bank_words } else { x.act_words };
+    let fifo_depth = accel::out_fifo_depth(d);
+    let fifo_ptr = accel::addr_bits(fifo_depth);
+    let kind = match d.weights {
+        crate::quant::WeightFormat::Uniform(_) => 0u32,
+        crate::quant::WeightFormat::Pot(_) => 1,
+        crate::quant::WeightFormat::Apot(_) => 2,
+    };
+    let hwcfg0 = w.side
+        | w.side << 8
+        | u32::from(os) << 16
+        | kind << 17
+        | (w.code & 15) << 20
+        | (w.act & 15) << 24;
+    let hwcfg1 = (x.batch & 0xffff) | (x.layers & 0xffff) << 16;
+    let hwcfg2 = (w.acc & 255) | (w.postop.sum & 255) << 8 | (w.postop.bias & 255) << 16
+        | (x.out_tiles & 255) << 24;
     AccelView {
         ram: m.ram.clone(),
         postop: m.postop.clone(),
         seq: m.seq.clone(),
         argmax: m.argmax.clone(),
+        core: m.core.clone(),
+        ctrl: m.ctrl.clone(),
+        load: m.load.clone(),
+        out: m.out.clone(),
+        rstsync: m.rstsync.clone(),
         top: m.top.clone(),
         tb: m.tb.clone(),
         tb_postop: m.tb_postop.clone(),
@@ -192,6 +270,41 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         postop_vectors: nvec,
         postop_vec_bits: postop_vec_bits(&w.postop),
         postop_sentinel: hex::sentinel(postop_vec_bits(&w.postop)),
+        layers_minus_1: x.layers - 1,
+        a1_addr: accel::addr_bits(half_words),
+        out_tiles: x.out_tiles,
+        act0_words: 2 * half_words,
+        half_words,
+        cap_step: if os { w.side } else { 1 },
+        axil_addr: regs::AXI_ADDR_BITS,
+        axil_addr_m2: regs::AXI_ADDR_BITS - 2,
+        regs: regs::MAP
+            .iter()
+            .map(|r| (r.name.to_string(), r.offset / 4))
+            .collect(),
+        wmem_bits,
+        bmem_bits,
+        p_chunks: chunks(w.desc),
+        w_chunks: chunks(wmem_bits),
+        b_chunks: chunks(bmem_bits),
+        max_chunks: chunks(w.desc).max(chunks(wmem_bits)).max(chunks(bmem_bits)),
+        id_hex: format!("{:08x}", regs::ID),
+        version_hex: format!("{:08x}", regs::VERSION),
+        hwcfg0: format!("{hwcfg0:08x}"),
+        hwcfg1: format!("{hwcfg1:08x}"),
+        hwcfg2: format!("{hwcfg2:08x}"),
+        dataflow_name: if os {
+            "output-stationary"
+        } else {
+            "weight-stationary"
+        },
+        out_width: accel::out_data_bits(d),
+        user_width: accel::out_user_bits(d),
+        fifo_depth,
+        fifo_ptr,
+        fifo_last: fifo_depth - 1,
+        fifo_count: fifo_ptr + 1,
+        argmax_latency: accel::ARGMAX_LATENCY,
     }
 }
 
@@ -281,26 +394,56 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         ports: align(&argmax_ports(v)),
     };
     add(&mut files, &m.argmax, render(&t, &m.argmax)?);
-    let top = if v.os {
+    let core = if v.os {
         render(
             &TopOsTpl {
-                header: &h(&m.top),
+                header: &h(&m.core),
                 v,
-                ports: align(&top_os_ports(v)),
+                ports: align(&core_ports(v)),
             },
-            &m.top,
+            &m.core,
         )?
     } else {
         render(
             &TopTpl {
-                header: &h(&m.top),
+                header: &h(&m.core),
                 v,
-                ports: align(&top_ports(v)),
+                ports: align(&core_ports(v)),
             },
-            &m.top,
+            &m.core,
         )?
     };
-    add(&mut files, &m.top, top);
+    add(&mut files, &m.core, core);
+    let t = RstsyncTpl {
+        header: &h(&m.rstsync),
+        v,
+        ports: align(&rstsync_ports()),
+    };
+    add(&mut files, &m.rstsync, render(&t, &m.rstsync)?);
+    let t = CtrlTpl {
+        header: &h(&m.ctrl),
+        v,
+        ports: align(&ctrl_ports(v)),
+    };
+    add(&mut files, &m.ctrl, render(&t, &m.ctrl)?);
+    let t = LoadTpl {
+        header: &h(&m.load),
+        v,
+        ports: align(&load_ports(v)),
+    };
+    add(&mut files, &m.load, render(&t, &m.load)?);
+    let t = OutTpl {
+        header: &h(&m.out),
+        v,
+        ports: align(&out_ports(v)),
+    };
+    add(&mut files, &m.out, render(&t, &m.out)?);
+    let t = AccelTpl {
+        header: &h(&m.top),
+        v,
+        ports: align(&top_ports(v)),
+    };
+    add(&mut files, &m.top, render(&t, &m.top)?);
     files.insert(
         m.tb_file.clone(),
         render(

@@ -115,6 +115,8 @@ pub fn accel_design(
         bias_bits: Some(bias_bits.max(base.widths.acc)),
         layers: Some(shapes.len() as u32),
         image_words: Some(chunk_images(batch) * words(shapes[0].0)),
+        // The last layer's N-tiles, so that the host may ask for every logit.
+        out_tiles: Some(shapes.last().map_or(1, |&(_, n)| words(n))),
     };
     Ok(builder.accelerator(accel).build(origin)?)
 }

@@ -1,16 +1,18 @@
 {% include "partials/prologue.v" %}
 
-// Inference accelerator around the {= v.side =} x {= v.side =} weight-stationary array {= v.array =}
-// (docs/accelerator.md). start_i (with batch_i, the images in this pass) runs the layer
-// program in the program memory over the batch in activation buffer 0; each layer reads one
-// activation buffer and writes the other (ping-pong). Per image the class (first maximum of the
-// last layer's logits) leaves on class_o with class_valid_o; done_o follows the last class.
-// Every post-op output row is visible on obs_* (layer, image, N-tile, row) for debugging.
-// The memories are {= v.ram =} instances: u_pmem (descriptors), u_wmem (weight-tile rows),
-// u_bmem (biases), u_act0 / u_act1 (activations, word = image's features c*{= v.side =}..c*{= v.side =}+{= v.side =}-1,
-// address = word * batch + image). The arithmetic is the MAC unit's and the post-op unit's;
-// this module only moves data.
-module {= v.top =} (
+// Datapath of the inference accelerator around the {= v.side =} x {= v.side =} weight-stationary array {= v.array =}
+// (docs/accelerator.md); {= v.top =} wraps it with the host interface. start_i (with batch_i,
+// the images in this pass, and half_i, the input half of activation buffer 0 that holds them)
+// runs the layer program in the program memory; each layer reads one activation buffer and
+// writes the other (ping-pong). Every post-op output row leaves on row_*; per image the class
+// (first maximum of the last layer's logits) on class_*; done_o follows the last class, or
+// fail_o (with err_o) ends a pass whose program is invalid before any tile.
+// The memories are {= v.ram =} instances written through the *_we_i ports: u_pmem
+// (descriptors), u_wmem (weight-tile rows), u_bmem (biases), u_act0 (two input halves of
+// ActWords words; word = an image's features c*{= v.side =}..c*{= v.side =}+{= v.side =}-1, address = half*ActWords +
+// word * batch + image), u_act1, and u_psum (partial sums, one row per image).
+// The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
+module {= v.core =} (
 {%- include "partials/ports.v" %}
 );
   localparam integer Cols       = {= v.side =};
@@ -20,6 +22,7 @@ module {= v.top =} (
   localparam integer BiasWidth  = {= v.bias_bits =};
   localparam integer SumWidth   = {= v.sum_bits =};
   localparam integer CountWidth = {= v.count_bits =};
+  localparam integer BatchWidth = {= v.batch_bits =};
   localparam integer ImageWidth = {= v.image_bits =};
   localparam integer WAddrWidth = {= v.w_addr =};
   localparam integer AAddrWidth = {= v.a_addr =};
@@ -30,10 +33,11 @@ module {= v.top =} (
   localparam integer SWidth     = {= v.s_bits =};
   localparam integer DescWidth  = {= v.desc_bits =};
   localparam integer Batch      = {= v.batch =};
-  // Tag of a streamed row: {first_kt, last_kt, first_nt, last_nt, image, out_addr, ncols,
-  // cbase, baddr, tile}.
-  localparam integer TagWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
-                                + BAddrWidth;
+  // Tag of a streamed row: {first_kt, last_kt, image}. The rest (output word, N-tile, columns
+  // valid, bias word) is counted where the rows leave the array, since they leave in order.
+  localparam integer TagWidth   = 2 + ImageWidth;
+  // Tag of a post-op row: {first_nt, last_nt, image, out_addr, ncols, cbase, tile}.
+  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
 
   genvar gc;
 
@@ -48,41 +52,45 @@ module {= v.top =} (
   wire [WAddrWidth-1:0] w_addr;
   wire                  a_re;
   wire [AAddrWidth-1:0] a_addr;
-  wire                  t_first_kt, t_last_kt, t_first_nt, t_last_nt;
+  wire                  t_first_kt, t_last_kt;
   wire [ImageWidth-1:0] t_image;
-  wire [AAddrWidth-1:0] t_out_addr;
-  wire [NcolWidth-1:0]  t_ncols;
-  wire [CountWidth-1:0] t_cbase;
-  wire [BAddrWidth-1:0] t_baddr;
-  wire [CountWidth-1:0] t_tile;
+  wire                  fetch;
+  wire [BatchWidth-1:0] cur_batch;
+  wire [CountWidth-1:0] cur_n;
+  wire [BAddrWidth-1:0] cur_b_base;
+  wire [AAddrWidth-1:0] cur_obase;
 
   {= v.seq =} u_seq (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .start_i     (start_i),
     .batch_i     (batch_i),
+    .half_i      (half_i),
+    .logits_i    (logits_i),
+    .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
     .done_o      (done_o),
+    .stall_o     (stall_o),
+    .fail_o      (fail_o),
+    .err_o       (err_o),
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
     .m_o         (rq_m),
     .s_o         (rq_s),
+    .fetch_o     (fetch),
+    .batch_o     (cur_batch),
+    .n_o         (cur_n),
+    .b_base_o    (cur_b_base),
+    .obase_o     (cur_obase),
     .w_re_o      (w_re),
     .w_addr_o    (w_addr),
     .a_re_o      (a_re),
     .a_addr_o    (a_addr),
     .first_kt_o  (t_first_kt),
     .last_kt_o   (t_last_kt),
-    .first_nt_o  (t_first_nt),
-    .last_nt_o   (t_last_nt),
-    .image_o     (t_image),
-    .out_addr_o  (t_out_addr),
-    .ncols_o     (t_ncols),
-    .cbase_o     (t_cbase),
-    .baddr_o     (t_baddr),
-    .tile_o      (t_tile)
+    .image_o     (t_image)
   );
 
   // Memories.
@@ -93,46 +101,49 @@ module {= v.top =} (
   wire [AAddrWidth-1:0]      wr_addr;
   wire [Cols*ActWidth-1:0]   wr_row;
   wire [BAddrWidth-1:0]      o_baddr;
+  // A layer's write into buffer 0 wins over the host's; the host waits (act0_busy_o).
+  wire                       wr_act0 = wr_en & sel;
 
   {= v.ram =} #(.Width(DescWidth), .Depth({= v.layers =}), .AddrWidth(PAddrWidth)) u_pmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({PAddrWidth{1'b0}}),
-    .wdata_i ({DescWidth{1'b0}}),
+    .we_i    (pm_we_i),
+    .waddr_i (pm_addr_i),
+    .wdata_i (pm_data_i),
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
   {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}), .AddrWidth(WAddrWidth)) u_wmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({WAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*WCodeWidth){1'b0}}),
+    .we_i    (wm_we_i),
+    .waddr_i (wm_addr_i),
+    .wdata_i (wm_data_i),
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
   {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth)) u_bmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({BAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*BiasWidth){1'b0}}),
+    .we_i    (bm_we_i),
+    .waddr_i (bm_addr_i),
+    .wdata_i (bm_data_i),
     .raddr_i (o_baddr),
     .rdata_o (bias_row)
   );
   // Layer L reads buffer sel and writes the other one.
-  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth(AAddrWidth)) u_act0 (
+  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
     .clk_i   (clk_i),
-    .we_i    (wr_en & sel),
-    .waddr_i (wr_addr),
-    .wdata_i (wr_row),
+    .we_i    (wr_act0 | in_we_i),
+    .waddr_i (wr_act0 ? wr_addr : in_addr_i),
+    .wdata_i (wr_act0 ? wr_row : in_data_i),
     .raddr_i (a_addr),
     .rdata_o (act0_row)
   );
-  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth(AAddrWidth)) u_act1 (
+  // Buffer 1 has no input halves: its addresses are below ActWords.
+  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
     .clk_i   (clk_i),
     .we_i    (wr_en & ~sel),
-    .waddr_i (wr_addr),
+    .waddr_i (wr_addr[{= v.a1_addr =}-1:0]),
     .wdata_i (wr_row),
-    .raddr_i (a_addr),
+    .raddr_i (a_addr[{= v.a1_addr =}-1:0]),
     .rdata_o (act1_row)
   );
 
@@ -143,24 +154,44 @@ module {= v.top =} (
     if (!rst_ni) begin
       s1_w_valid_q <= 1'b0;
       s1_a_valid_q <= 1'b0;
-      s1_tag_q     <= {TagWidth{1'b0}};
     end else begin
       s1_w_valid_q <= w_re;
       s1_a_valid_q <= a_re;
-      s1_tag_q     <= {t_first_kt, t_last_kt, t_first_nt, t_last_nt, t_image, t_out_addr,
-                       t_ncols, t_cbase, t_baddr, t_tile};
     end
   end
-  wire                  s1_first_kt = s1_tag_q[TagWidth-1];
-  wire [ImageWidth-1:0] s1_image    = s1_tag_q[TagWidth-5 -: ImageWidth];
+  always @(posedge clk_i) begin
+    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
+  end
+  wire s1_first_kt = s1_tag_q[TagWidth-1];
 
-  // Partial sums of the K-tiles so far, one row per image (read in stage 1, written when a
-  // K-tile's row leaves the array).
-  reg  [Cols*AccWidth-1:0] psum_q [0:Batch-1];
-  wire [Cols*AccWidth-1:0] psum_row = s1_first_kt ? {(Cols*AccWidth){1'b0}} : psum_q[s1_image];
-
+  // Partial sums of the K-tiles so far, one row per image: read in stage 0 (the data arrive
+  // with the row in stage 1), written when a K-tile's row leaves the array. With B <= Rows
+  // a row's write and the next K-tile's read of it fall on one edge: the written row is
+  // forwarded.
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
+  wire [TagWidth-1:0]      o_tag;
+  wire                     o_last_kt = o_tag[TagWidth-2];
+  wire [ImageWidth-1:0]    o_image   = o_tag[ImageWidth-1:0];
+  wire                     psum_we   = out_valid & ~o_last_kt;
+  wire [Cols*AccWidth-1:0] psum_rd;
+  reg                      psum_fwd_q;
+  reg  [Cols*AccWidth-1:0] psum_fwd_row_q;
+  {= v.ram =} #(.Width(Cols*AccWidth), .Depth(Batch), .AddrWidth(ImageWidth)) u_psum (
+    .clk_i   (clk_i),
+    .we_i    (psum_we),
+    .waddr_i (o_image),
+    .wdata_i (out_row),
+    .raddr_i (t_image),
+    .rdata_o (psum_rd)
+  );
+  always @(posedge clk_i) begin
+    psum_fwd_q     <= psum_we && (o_image == t_image);
+    psum_fwd_row_q <= out_row;
+  end
+  wire [Cols*AccWidth-1:0] psum_row = s1_first_kt    ? {(Cols*AccWidth){1'b0}}
+                                    : (psum_fwd_q ? psum_fwd_row_q : psum_rd);
+
   {= v.array =} u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -174,40 +205,74 @@ module {= v.top =} (
   );
 
   // The tag travels beside the array: Rows+Cols-1 cycles, the array's latency.
-  wire [TagWidth-1:0] o_tag;
   {= v.delay =} #(.Width(TagWidth), .Depth({= v.latency =})) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .d_i    (s1_tag_q),
     .q_o    (o_tag)
   );
-  wire                  o_last_kt = o_tag[TagWidth-2];
-  wire [ImageWidth-1:0] o_image   = o_tag[TagWidth-5 -: ImageWidth];
-  assign o_baddr = o_tag[BAddrWidth+CountWidth-1 -: BAddrWidth];
 
-  always @(posedge clk_i) begin
-    if (out_valid && !o_last_kt) begin
-      psum_q[o_image] <= out_row;
+  // Where the rows leave the array: the N-tile of the last K-tile's rows, counted (the last
+  // image's row ends an N-tile). Reset by each layer's FETCH, when the previous layer's rows
+  // have all left.
+  reg                   fetch_q;
+  reg  [CountWidth-1:0] ont_q, ocolrem_q, ocbase_q;
+  reg  [AAddrWidth-1:0] oobase_q;
+  reg  [BAddrWidth-1:0] obaddr_q;
+  wire [BatchWidth-1:0] batch_m1 = cur_batch - {{(BatchWidth-1){1'b0}}, 1'b1};
+  wire [ImageWidth-1:0] last_image = batch_m1[ImageWidth-1:0];
+  reg  [AAddrWidth-1:0] batch_a, image_a;
+  always @(*) begin
+    batch_a = {AAddrWidth{1'b0}};
+    batch_a[BatchWidth-1:0] = cur_batch;
+    image_a = {AAddrWidth{1'b0}};
+    image_a[ImageWidth-1:0] = o_image;
+  end
+  wire o_tile_end = out_valid && o_last_kt && (o_image == last_image);
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      fetch_q <= 1'b0;
+    end else begin
+      fetch_q <= fetch;
     end
   end
+  always @(posedge clk_i) begin
+    if (fetch_q) begin
+      ont_q     <= {CountWidth{1'b0}};
+      ocolrem_q <= cur_n;
+      ocbase_q  <= {CountWidth{1'b0}};
+      oobase_q  <= cur_obase;
+      obaddr_q  <= cur_b_base;
+    end else if (o_tile_end) begin
+      ont_q     <= ont_q + {{(CountWidth-1){1'b0}}, 1'b1};
+      ocolrem_q <= ocolrem_q - {= v.count_bits =}'d{= v.side =};
+      ocbase_q  <= ocbase_q + {= v.count_bits =}'d{= v.side =};
+      oobase_q  <= oobase_q + batch_a;
+      obaddr_q  <= obaddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
+    end
+  end
+  assign o_baddr = obaddr_q;
+  wire                 o_last_nt = (ocolrem_q <= {= v.count_bits =}'d{= v.side =});
+  wire [NcolWidth-1:0] o_ncols   = o_last_nt ? ocolrem_q[NcolWidth-1:0] : {= v.ncol_bits =}'d{= v.side =};
+  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_image,
+                                    oobase_q + image_a, o_ncols, ocbase_q, ont_q};
 
   // Post-op input stage: the last K-tile's rows, with the bias word read for their N-tile.
   reg                     p_valid_q;
   reg [Cols*AccWidth-1:0] p_row_q;
-  reg [TagWidth-1:0]      p_tag_q;
-  reg [TagWidth-1:0]      q_tag_q;
+  reg [RowWidth-1:0]      p_tag_q;
+  reg [RowWidth-1:0]      q_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
-      p_row_q   <= {(Cols*AccWidth){1'b0}};
-      p_tag_q   <= {TagWidth{1'b0}};
-      q_tag_q   <= {TagWidth{1'b0}};
     end else begin
       p_valid_q <= out_valid & o_last_kt;
-      p_row_q   <= out_row;
-      p_tag_q   <= o_tag;
-      q_tag_q   <= p_tag_q;
     end
+  end
+  always @(posedge clk_i) begin
+    p_row_q <= out_row;
+    p_tag_q <= o_rowtag;
+    q_tag_q <= p_tag_q;
   end
 
   wire [Cols-1:0]          q_valid;
@@ -231,12 +296,12 @@ module {= v.top =} (
 
   // Post-op output stage: columns past N are zero; activations go to the other buffer, the
   // last layer's sums to the argmax.
-  wire                  q_first_nt = q_tag_q[TagWidth-3];
-  wire                  q_last_nt  = q_tag_q[TagWidth-4];
-  wire [ImageWidth-1:0] q_image    = q_tag_q[TagWidth-5 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[TagWidth-5-ImageWidth -: AAddrWidth];
-  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+BAddrWidth+NcolWidth-1 -: NcolWidth];
-  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth+BAddrWidth-1 -: CountWidth];
+  wire                  q_first_nt = q_tag_q[RowWidth-1];
+  wire                  q_last_nt  = q_tag_q[RowWidth-2];
+  wire [ImageWidth-1:0] q_image    = q_tag_q[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+NcolWidth-1 -: NcolWidth];
+  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth-1 -: CountWidth];
   wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
@@ -250,10 +315,8 @@ module {= v.top =} (
   assign wr_en   = q_valid[0] & ~layer_last;
   assign wr_addr = q_out_addr;
 
-  // Tag fields the last stage does not read, and the post-op valids of columns 1.. (all
-  // equal column 0's).
-  wire unused_tag = ^{q_tag_q[TagWidth-1:TagWidth-2], q_tag_q[BAddrWidth+CountWidth-1:CountWidth],
-                      q_valid};
+  // The post-op valids of columns 1.. (all equal column 0's).
+  wire unused_valid = ^{q_valid, batch_m1};
 
   {= v.argmax =} u_argmax (
     .clk_i         (clk_i),
@@ -270,11 +333,13 @@ module {= v.top =} (
     .class_o       (class_o)
   );
 
-  assign obs_valid_o = q_valid[0];
-  assign obs_last_o  = layer_last;
-  assign obs_layer_o = prog_addr;
-  assign obs_image_o = q_image;
-  assign obs_tile_o  = q_tile;
-  assign obs_row_o   = q_masked;
+  assign act0_busy_o = wr_act0;
+  assign row_valid_o = q_valid[0];
+  assign row_last_o  = layer_last;
+  assign row_lnt_o   = q_last_nt;
+  assign row_layer_o = prog_addr;
+  assign row_image_o = q_image;
+  assign row_tile_o  = q_tile;
+  assign row_o       = q_masked;
 endmodule
 {% include "partials/epilogue.v" %}

@@ -7,9 +7,13 @@
 //! `start_i` (counted as the first cycle) to the edge after which `done_o` is high:
 //!
 //! ```text
-//! cycles = 1 + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, FETCH = 2, DRAIN = R + 4
+//! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 2, FETCH = 2, DRAIN = R + 4
 //! ```
+//!
+//! CHECK reads the L descriptors of the program before the first tile (a program error ends
+//! the pass there). The cycles the last layer's FETCH waits for an empty output writer are
+//! not counted (they are the stream consumer's, reported as STALL_OUT).
 //!
 //! FETCH reads the descriptor from the program memory (address, then data into the
 //! descriptor registers); each tile loads R weight rows in its cycles 0…R−1 and streams the B
@@ -27,6 +31,10 @@ pub use postop::{PostopWidths, MAX_S, M_BITS, S_BITS};
 
 /// Cycles to fetch one descriptor.
 pub const FETCH: u64 = 2;
+/// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`).
+pub const CHECK: u64 = 2;
+/// Cycles from the argmax's input row to its class.
+pub const ARGMAX_LATENCY: u32 = 1;
 /// Bits of the tile-count, output-count and class fields.
 pub const COUNT_BITS: u32 = 16;
 
@@ -88,10 +96,11 @@ impl AccelWidths {
             acc: d.widths.acc,
             postop: PostopWidths::new(d.widths.acc, x.bias_bits, d.act.bits()),
             w_addr,
+            // Buffer 0 holds two input halves (loading overlaps computing).
             a_addr: if os {
-                addr_bits(bank_words.max(images / a.rows + 1))
+                addr_bits((2 * bank_words).max(images / a.rows + 1))
             } else {
-                addr_bits(x.act_words.max(x.batch + 1))
+                addr_bits((2 * x.act_words).max(x.batch + 1))
             },
             b_addr,
             p_addr: addr_bits(x.layers),
@@ -117,12 +126,37 @@ pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
         ("weights", u64::from(x.weight_words), c * w.code),
         ("biases", u64::from(x.bias_words), c * w.postop.bias),
         (
-            "activations (2 buffers)",
-            2 * u64::from(x.act_words),
+            "activations (buffer 0: two input halves; buffer 1)",
+            3 * u64::from(x.act_words),
             c * w.act,
         ),
         ("partial sums", u64::from(x.batch), c * w.acc),
+        ("output records", u64::from(out_fifo_depth(d)), out_record_bits(d)),
     ]
+}
+
+/// Records the output writer's FIFO holds: a whole last layer of logits (batch × out_tiles
+/// rows, one per image carrying its class) and the pass's end.
+pub fn out_fifo_depth(d: &Design) -> u32 {
+    let x = d.accel.expect("an accelerator design");
+    x.batch * x.out_tiles + 1
+}
+
+/// TDATA bits of the output stream: a row of C logits, in whole bytes, at least 32.
+pub fn out_data_bits(d: &Design) -> u32 {
+    let w = AccelWidths::new(d);
+    (w.side * w.postop.sum).next_multiple_of(8).max(32)
+}
+
+/// TUSER bits of the output stream: {kind[2], layer, image, tile, class}.
+pub fn out_user_bits(d: &Design) -> u32 {
+    let w = AccelWidths::new(d);
+    2 + w.p_addr + w.image + 2 * COUNT_BITS
+}
+
+/// Bits of one output record (TDATA and TUSER).
+pub fn out_record_bits(d: &Design) -> u32 {
+    out_data_bits(d) + out_user_bits(d)
 }
 
 /// One layer of the program: a dense layer `Y[B×N] = X[B×K]·W[K×N]`, then bias and the
@@ -188,10 +222,11 @@ pub fn drain(side: u32, df: Dataflow) -> u64 {
 
 /// Cycles of one pass of `batch` images through `program` (see the module docs).
 pub fn pass_cycles(side: u32, df: Dataflow, program: &[Descriptor], batch: u32) -> u64 {
-    1 + program
-        .iter()
-        .map(|d| layer_cycles(side, df, d, batch))
-        .sum::<u64>()
+    1 + CHECK * program.len() as u64
+        + program
+            .iter()
+            .map(|d| layer_cycles(side, df, d, batch))
+            .sum::<u64>()
 }
 
 #[cfg(test)]
@@ -222,9 +257,12 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_307);
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_307 + 3 * CHECK);
         // One image: P = max(1, 8) + 8 = 16.
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 1), 1 + 3 * 14 + 1712 * 16);
+        assert_eq!(
+            pass_cycles(8, Dataflow::Ws, &p, 1),
+            1 + 3 * CHECK + 3 * 14 + 1712 * 16
+        );
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
         // 3·(2 + 20) fetch and drain.
         let os = |k: u32, n: u32, last| Descriptor {
@@ -233,6 +271,9 @@ mod tests {
         };
         let p = [os(784, 128, false), os(128, 64, false), os(64, 10, true)];
         let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
-        assert_eq!(pass_cycles(8, Dataflow::Os, &p, 64), 1 + 3 * 22 + tiles);
+        assert_eq!(
+            pass_cycles(8, Dataflow::Os, &p, 64),
+            1 + 3 * CHECK + 3 * 22 + tiles
+        );
     }
 }

@@ -69,8 +69,10 @@ pub const VERSION: u32 = 0x0001_0000;
 /// Address bits of the AXI4-Lite slave (a 4 KiB window).
 pub const AXI_ADDR_BITS: u32 = 12;
 
-/// Error bits (register ERROR): bit number and meaning. A run with any of the first six set
-/// at `ap_start`, or a program error found before a pass, never starts a pass.
+/// Error bits (register ERROR): bit number and meaning. Bits 0-2 are checked when a run is
+/// started and bits 3-6 before every pass (the sequencer reads the program): either ends the
+/// run (`ap_done` with ISR.error) before a pass computes anything. Bits 7-11 flag refused or
+/// lost transfers; the run goes on.
 pub const ERRORS: &[(&str, u32, &str)] = &[
     ("batch", 0, "BATCH is 0 or above the configured batch"),
     ("images", 1, "IMAGES is 0"),
@@ -115,7 +117,11 @@ pub const ERRORS: &[(&str, u32, &str)] = &[
         10,
         "trace mode: an output record found the output buffer full (dropped)",
     ),
-    ("start_busy", 11, "ap_start while a run is in progress"),
+    (
+        "reg_busy",
+        11,
+        "BATCH, IMAGES, IMAGE_WORDS or OPTIONS written while a run is in progress (ignored)",
+    ),
 ];
 
 use Access::*;

@@ -1,0 +1,170 @@
+{% include "partials/prologue.v" %}
+
+// Input loader: writes the images of a run, arriving on an AXI4-Stream slave (one beat = one
+// activation word of {= v.side =} activations, element c in bits [c*{= v.act_bits =} +: {= v.act_bits =}]; an image's words in order,
+// TLAST on its last word), into the two input halves of activation buffer 0 while passes
+// compute from the other half (docs/accelerator.md, "Host interface"). start_i begins a run
+// of images_i images in batches of batch_i, words_i beats each. A half is filled with the next
+// min(batch_i, images left) images and then marked full (full_o, n0_o/n1_o images); the
+// controller frees it (free_i) when the pass that read it has finished. Beats wait
+// (s_axis_tready_o low) while both halves are full or while a layer writes buffer 0
+// (busy_i). A beat whose TLAST disagrees with the image's last word raises framing_o (the
+// beat is still written).
+{%- if v.os %}
+// Output-stationary layout: word w of image m of a half of n images in bank m mod {= v.side =} at
+// half*HalfWords + w * ceil(n/{= v.side =}) + m / {= v.side =}.
+{%- else %}
+// Weight-stationary layout: word w of image m of a half of n images at
+// half*HalfWords + w * n + m.
+{%- endif %}
+module {= v.load =} (
+{%- include "partials/ports.v" %}
+);
+  localparam integer BatchWidth = {= v.batch_bits =};
+  localparam integer AAddrWidth = {= v.a_addr =};
+  localparam [AAddrWidth-1:0] HalfWords = {= v.a_addr =}'d{= v.half_words =};
+{%- if v.os %}
+  localparam integer ColWidth = {= v.col_bits =};
+  localparam [ColWidth-1:0] LastBank = {= v.col_bits =}'d{= v.side_minus_1 =};
+  localparam [BatchWidth-1:0] Cols = {= v.batch_bits =}'d{= v.side =};
+{%- endif %}
+
+  reg  [31:0]           left_q;
+  reg                   loading_q, setup_q;
+  reg                   h_q;
+  reg  [1:0]            full_q;
+  reg  [BatchWidth-1:0] n0_q, n1_q, ncur_q;
+  reg  [BatchWidth-1:0] m_q;
+  reg  [15:0]           w_q;
+  reg  [AAddrWidth-1:0] addr_q, istart_q;
+  reg  [AAddrWidth-1:0] step_q;
+{%- if v.os %}
+  reg  [ColWidth-1:0]   bank_q;
+  // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
+  reg  [BatchWidth-1:0] rem_q;
+{%- endif %}
+
+  wire [BatchWidth-1:0] batch_n = ({{(32-BatchWidth){1'b0}}, batch_i} < left_q)
+                                ? batch_i : left_q[BatchWidth-1:0];
+  wire [AAddrWidth-1:0] half_base = h_q ? HalfWords : {AAddrWidth{1'b0}};
+  wire                  beat      = s_axis_tvalid_i & s_axis_tready_o;
+  wire                  word_last = (w_q == words_i - 16'd1);
+  wire                  img_last  = (m_q == ncur_q - {{(BatchWidth-1){1'b0}}, 1'b1});
+  reg  [AAddrWidth-1:0] ncur_a;
+  always @(*) begin
+    ncur_a = {AAddrWidth{1'b0}};
+    ncur_a[BatchWidth-1:0] = ncur_q;
+  end
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      left_q    <= 32'd0;
+      loading_q <= 1'b0;
+      setup_q   <= 1'b0;
+      h_q       <= 1'b0;
+      full_q    <= 2'b00;
+      n0_q      <= {BatchWidth{1'b0}};
+      n1_q      <= {BatchWidth{1'b0}};
+    end else if (abort_i) begin
+      left_q    <= 32'd0;
+      loading_q <= 1'b0;
+      setup_q   <= 1'b0;
+      full_q    <= 2'b00;
+    end else if (start_i) begin
+      left_q    <= images_i;
+      loading_q <= 1'b0;
+      setup_q   <= 1'b0;
+      h_q       <= 1'b0;
+      full_q    <= 2'b00;
+    end else begin
+      if (free_i) begin
+        full_q[free_half_i] <= 1'b0;
+      end
+      if (!loading_q && !setup_q && left_q != 32'd0 && !full_q[h_q]) begin
+        setup_q <= 1'b1;
+      end
+{%- if v.os %}
+      if (setup_q && rem_q <= Cols) begin
+{%- else %}
+      if (setup_q) begin
+{%- endif %}
+        setup_q   <= 1'b0;
+        loading_q <= 1'b1;
+      end
+      if (beat && word_last && img_last) begin
+        loading_q      <= 1'b0;
+        full_q[h_q]    <= 1'b1;
+        h_q            <= ~h_q;
+        left_q         <= left_q - {{(32-BatchWidth){1'b0}}, ncur_q};
+        if (h_q) begin
+          n1_q <= ncur_q;
+        end else begin
+          n0_q <= ncur_q;
+        end
+      end
+    end
+  end
+
+  // Address counters (no reset: they are set up before every half).
+  always @(posedge clk_i) begin
+    if (!loading_q && !setup_q) begin
+      ncur_q   <= batch_n;
+      m_q      <= {BatchWidth{1'b0}};
+      w_q      <= 16'd0;
+      addr_q   <= half_base;
+      istart_q <= half_base;
+{%- if v.os %}
+      bank_q   <= {ColWidth{1'b0}};
+      rem_q    <= batch_n;
+      step_q   <= {AAddrWidth{1'b0}};
+    end else if (setup_q) begin
+      // One more group of Cols images.
+      rem_q  <= (rem_q <= Cols) ? {BatchWidth{1'b0}} : rem_q - Cols;
+      step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+    end else if (beat) begin
+      if (word_last) begin
+        w_q <= 16'd0;
+        m_q <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        if (bank_q == LastBank) begin
+          bank_q   <= {ColWidth{1'b0}};
+          istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+          addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+        end else begin
+          bank_q <= bank_q + {{(ColWidth-1){1'b0}}, 1'b1};
+          addr_q <= istart_q;
+        end
+      end else begin
+        w_q    <= w_q + 16'd1;
+        addr_q <= addr_q + step_q;
+      end
+    end
+  end
+  assign bank_o = bank_q;
+{%- else %}
+      step_q   <= {AAddrWidth{1'b0}};
+    end else if (setup_q) begin
+      step_q <= ncur_a;
+    end else if (beat) begin
+      if (word_last) begin
+        w_q      <= 16'd0;
+        m_q      <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+        addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+      end else begin
+        w_q    <= w_q + 16'd1;
+        addr_q <= addr_q + step_q;
+      end
+    end
+  end
+{%- endif %}
+
+  assign s_axis_tready_o = loading_q & ~busy_i;
+  assign framing_o       = beat & (s_axis_tlast_i != word_last);
+  assign we_o            = beat;
+  assign addr_o          = addr_q;
+  assign data_o          = s_axis_tdata_i;
+  assign full_o          = full_q;
+  assign n0_o            = n0_q;
+  assign n1_o            = n1_q;
+endmodule
+{% include "partials/epilogue.v" %}

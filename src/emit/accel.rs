@@ -125,7 +125,7 @@ pub(super) struct AccelView {
     cap_step: u32,
     axil_addr: u32,
     axil_addr_m2: u32,
-    regs: Vec<(String, u32)>,
+    regs: Vec<(String, u32, String)>,
     wmem_bits: u32,
     bmem_bits: u32,
     p_chunks: u32,
@@ -280,7 +280,7 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         axil_addr_m2: regs::AXI_ADDR_BITS - 2,
         regs: regs::MAP
             .iter()
-            .map(|r| (r.name.to_string(), r.offset / 4))
+            .map(|r| (r.name.to_string(), r.offset / 4, format!("{:03x}", r.offset)))
             .collect(),
         wmem_bits,
         bmem_bits,

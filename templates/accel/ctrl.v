@@ -35,10 +35,11 @@ module {= v.ctrl =} (
 {%- endfor %}
 
   // ---- AXI4-Lite: one write and one read at a time.
-  reg         bvalid_q, rvalid_q;
+  // No handshake in reset: live_q rises on the first edge after it.
+  reg         live_q, bvalid_q, rvalid_q;
   reg  [31:0] rdata_q;
-  wire        wr = s_axil_awvalid_i & s_axil_wvalid_i & ~bvalid_q;
-  wire        rd = s_axil_arvalid_i & ~rvalid_q;
+  wire        wr = live_q & s_axil_awvalid_i & s_axil_wvalid_i & ~bvalid_q;
+  wire        rd = live_q & s_axil_arvalid_i & ~rvalid_q;
   wire [AW-3:0] wa = s_axil_awaddr_i[AW-1:2];
   wire [AW-3:0] ra = s_axil_araddr_i[AW-1:2];
   wire [31:0] wd = s_axil_wdata_i;
@@ -118,6 +119,7 @@ module {= v.ctrl =} (
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      live_q     <= 1'b0;
       bvalid_q   <= 1'b0;
       rvalid_q   <= 1'b0;
       ap_start_q <= 1'b0;
@@ -142,6 +144,7 @@ module {= v.ctrl =} (
       rh_q       <= 1'b0;
       left_q     <= 32'd0;
     end else begin
+      live_q <= 1'b1;
       // AXI handshakes.
       if (wr) begin
         bvalid_q <= 1'b1;

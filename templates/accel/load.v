@@ -50,11 +50,13 @@ module {= v.load =} (
   wire                  beat      = s_axis_tvalid_i & s_axis_tready_o;
   wire                  word_last = (w_q == words_i - 16'd1);
   wire                  img_last  = (m_q == ncur_q - {{(BatchWidth-1){1'b0}}, 1'b1});
+{%- if !v.os %}
   reg  [AAddrWidth-1:0] ncur_a;
   always @(*) begin
     ncur_a = {AAddrWidth{1'b0}};
     ncur_a[BatchWidth-1:0] = ncur_q;
   end
+{%- endif %}
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -1,15 +1,17 @@
 {% include "partials/prologue.v" %}
 
-// Inference accelerator around the {= v.side =} x {= v.side =} output-stationary array {= v.array =}
-// (docs/accelerator.md). start_i (with batch_i, the images in this pass) runs the layer
-// program over the batch in activation buffer 0; each layer reads one activation buffer and
-// writes the other (ping-pong). Each buffer is {= v.side =} banks, bank b holding the images b, b+{= v.side =}, ...:
-// word w of image i is bank i mod {= v.side =}, address w * ceil(batch/{= v.side =}) + i / {= v.side =}, so one read
-// of all banks gives the array one feature of {= v.side =} images. host_* write buffer 0 while idle.
-// Per image the class leaves on class_o; done_o follows the last class. obs_* show every
-// post-op output row. The arithmetic is the MAC unit's and the post-op unit's; this module
-// only moves data.
-module {= v.top =} (
+// Datapath of the inference accelerator around the {= v.side =} x {= v.side =} output-stationary array {= v.array =}
+// (docs/accelerator.md); {= v.top =} wraps it with the host interface. start_i (with batch_i,
+// the images in this pass, and half_i, the input half of activation buffer 0 that holds them)
+// runs the layer program; each layer reads one activation buffer and writes the other
+// (ping-pong). Each buffer is {= v.side =} banks, bank b holding the images b, b+{= v.side =}, ...: word w of
+// image i is bank i mod {= v.side =}, address w * ceil(batch/{= v.side =}) + i / {= v.side =} (+ half*HalfWords in buffer 0),
+// so one read of all banks gives the array one feature of {= v.side =} images. The host's image words
+// arrive on in_* (not while act0_busy_o). Every post-op output row leaves on row_*, per image
+// the class on class_*; done_o follows the last class, or fail_o (with err_o) ends a pass
+// whose program is invalid before any tile. The arithmetic is the MAC unit's and the post-op
+// unit's; this module only moves data.
+module {= v.core =} (
 {%- include "partials/ports.v" %}
 );
   localparam integer Cols       = {= v.side =};
@@ -64,9 +66,15 @@ module {= v.top =} (
     .rst_ni      (rst_ni),
     .start_i     (start_i),
     .batch_i     (batch_i),
+    .half_i      (half_i),
+    .logits_i    (logits_i),
+    .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
     .done_o      (done_o),
+    .stall_o     (stall_o),
+    .fail_o      (fail_o),
+    .err_o       (err_o),
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
@@ -95,28 +103,29 @@ module {= v.top =} (
   wire [ColWidth-1:0]        wr_bank;
   wire [AAddrWidth-1:0]      wr_addr;
   wire [Cols*ActWidth-1:0]   wr_row;
+  wire                       wr_act0 = wr_en & sel;
 
   {= v.ram =} #(.Width(DescWidth), .Depth({= v.layers =}), .AddrWidth(PAddrWidth)) u_pmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({PAddrWidth{1'b0}}),
-    .wdata_i ({DescWidth{1'b0}}),
+    .we_i    (pm_we_i),
+    .waddr_i (pm_addr_i),
+    .wdata_i (pm_data_i),
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
   {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}), .AddrWidth(WAddrWidth)) u_wmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({WAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*WCodeWidth){1'b0}}),
+    .we_i    (wm_we_i),
+    .waddr_i (wm_addr_i),
+    .wdata_i (wm_data_i),
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
   {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth)) u_bmem (
     .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({BAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*BiasWidth){1'b0}}),
+    .we_i    (bm_we_i),
+    .waddr_i (bm_addr_i),
+    .wdata_i (bm_data_i),
     .raddr_i (o_baddr),
     .rdata_o (bias_row)
   );
@@ -129,40 +138,41 @@ module {= v.top =} (
     if (!rst_ni) begin
       s1_step_q <= 1'b0;
       s1_last_q <= 1'b0;
-      s1_kel_q  <= {ColWidth{1'b0}};
-      s1_tag_q  <= {TagWidth{1'b0}};
     end else begin
       s1_step_q <= step;
       s1_last_q <= last_k;
-      s1_kel_q  <= kel;
-      s1_tag_q  <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr,
-                    t_tile};
     end
+  end
+  always @(posedge clk_i) begin
+    s1_kel_q <= kel;
+    s1_tag_q <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr, t_tile};
   end
 
   // Activation banks, two buffers of Cols banks; layer L reads buffer sel, writes the other.
   wire [Cols*ActWidth-1:0] in_act;
-  wire [Cols-1:0]          host_bank = {{(Cols-1){1'b0}}, 1'b1} << host_bank_i;
+  wire [Cols-1:0]          host_bank = {{(Cols-1){1'b0}}, 1'b1} << in_bank_i;
   wire [Cols-1:0]          wr_banks  = {{(Cols-1){1'b0}}, 1'b1} << wr_bank;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_bank
       wire [Cols*ActWidth-1:0] rd0, rd1, rd;
-      wire                     host_here = host_we_i & host_bank[gc];
+      // A layer's write into buffer 0 wins; the host waits (act0_busy_o).
       wire                     wr_here   = wr_en & wr_banks[gc];
-      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth(AAddrWidth)) u_act0 (
+      wire                     host_here = in_we_i & host_bank[gc] & ~wr_act0;
+      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
         .clk_i   (clk_i),
         .we_i    (host_here | (wr_here & sel)),
-        .waddr_i (host_here ? host_addr_i : wr_addr),
-        .wdata_i (host_here ? host_data_i : wr_row),
+        .waddr_i (host_here ? in_addr_i : wr_addr),
+        .wdata_i (host_here ? in_data_i : wr_row),
         .raddr_i (a_addr),
         .rdata_o (rd0)
       );
-      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth(AAddrWidth)) u_act1 (
+      // Buffer 1 has no input halves: its addresses are below HalfWords.
+      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
         .clk_i   (clk_i),
         .we_i    (wr_here & ~sel),
-        .waddr_i (wr_addr),
+        .waddr_i (wr_addr[{= v.a1_addr =}-1:0]),
         .wdata_i (wr_row),
-        .raddr_i (a_addr),
+        .raddr_i (a_addr[{= v.a1_addr =}-1:0]),
         .rdata_o (rd1)
       );
       reg  [ActWidth-1:0]      act;
@@ -222,12 +232,13 @@ module {= v.top =} (
   end
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      cur_tag_q <= {TagWidth{1'b0}};
-      row_q     <= {ColWidth{1'b0}};
+      row_q <= {ColWidth{1'b0}};
     end else begin
-      cur_tag_q <= cur_tag_d;
-      row_q     <= row_d;
+      row_q <= row_d;
     end
+  end
+  always @(posedge clk_i) begin
+    cur_tag_q <= cur_tag_d;
   end
   wire [ImageWidth-1:0] o_image = tag[TagWidth-3 -: ImageWidth] + row_ext;
   wire                  o_ok    = {1'b0, o_image} < batch_ext;
@@ -244,15 +255,14 @@ module {= v.top =} (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
-      p_row_q   <= {(Cols*AccWidth){1'b0}};
-      p_tag_q   <= {RowWidth{1'b0}};
-      q_tag_q   <= {RowWidth{1'b0}};
     end else begin
       p_valid_q <= out_valid & o_ok;
-      p_row_q   <= out_row;
-      p_tag_q   <= o_rowtag;
-      q_tag_q   <= p_tag_q;
     end
+  end
+  always @(posedge clk_i) begin
+    p_row_q <= out_row;
+    p_tag_q <= o_rowtag;
+    q_tag_q <= p_tag_q;
   end
 
   wire [Cols-1:0]          q_valid;
@@ -313,11 +323,13 @@ module {= v.top =} (
     .class_o       (class_o)
   );
 
-  assign obs_valid_o = q_valid[0];
-  assign obs_last_o  = layer_last;
-  assign obs_layer_o = prog_addr;
-  assign obs_image_o = q_image;
-  assign obs_tile_o  = q_tile;
-  assign obs_row_o   = q_masked;
+  assign act0_busy_o = wr_act0;
+  assign row_valid_o = q_valid[0];
+  assign row_last_o  = layer_last;
+  assign row_lnt_o   = q_last_nt;
+  assign row_layer_o = prog_addr;
+  assign row_image_o = q_image;
+  assign row_tile_o  = q_tile;
+  assign row_o       = q_masked;
 endmodule
 {% include "partials/epilogue.v" %}

@@ -68,16 +68,8 @@ pub(super) fn seq_ports(v: &AccelView) -> Vec<Port> {
 
 pub(super) fn seq_os_ports(v: &AccelView) -> Vec<Port> {
     let c = v.count_bits;
-    vec![
-        Port::input("clk_i", 1),
-        Port::input("rst_ni", 1),
-        Port::input("start_i", 1).note("Start a pass over batch_i images."),
-        Port::input("batch_i", v.batch_bits),
-        Port::input("desc_i", v.desc_bits).note("The program memory's word at prog_addr_o."),
-        Port::output("busy_o", 1),
-        Port::output("done_o", 1),
-        Port::output("prog_addr_o", v.p_addr),
-        Port::output("sel_o", 1).note("The activation buffer read by this layer."),
+    let mut p = seq_control(v);
+    p.extend([
         Port::output("last_o", 1).note("The current layer's descriptor: last, M, S; the batch."),
         Port::output("m_o", v.m_bits),
         Port::output("s_o", v.s_bits),
@@ -95,7 +87,8 @@ pub(super) fn seq_os_ports(v: &AccelView) -> Vec<Port> {
         Port::output("cbase_o", c),
         Port::output("baddr_o", v.b_addr),
         Port::output("tile_o", c),
-    ]
+    ]);
+    p
 }
 
 pub(super) fn argmax_ports(v: &AccelView) -> Vec<Port> {

@@ -36,6 +36,11 @@ pub struct Args {
     /// Directory with the Fashion-MNIST idx.gz files [default: /usr/share/datasets/fashion-mnist].
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Back-pressure: the testbench holds the input stream's TVALID and the output stream's
+    /// TREADY low in this percent of the cycles, at random (0..=90). Results must not change;
+    /// the cycles with streaming included grow.
+    #[arg(long, default_value_t = 0, value_parser = stall)]
+    stall: u32,
     #[command(flatten)]
     out: OutArg,
     /// Timeout per tool run, in seconds. Longer than the other commands' 900 s: one simulator
@@ -47,7 +52,7 @@ pub struct Args {
     /// Debugging mode: run each layer alone on an array (`--array` may be any RxC:ws|os), on
     /// the export's golden samples, with its inputs from the integer model. It uses no test
     /// images, batches or design folder to reuse, so it conflicts with the flags for those.
-    #[arg(long, conflicts_with_all = ["samples", "batch", "data_dir", "no_generate"])]
+    #[arg(long, conflicts_with_all = ["samples", "batch", "data_dir", "no_generate", "stall"])]
     per_layer: bool,
 }
 
@@ -58,6 +63,13 @@ fn samples(s: &str) -> Result<Samples, String> {
     at_least_one::<usize>(s)
         .map(Samples::First)
         .map_err(|e| format!("{e} or `all`"))
+}
+
+fn stall(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(p) if p <= 90 => Ok(p),
+        _ => Err(format!("expected a percent in 0..=90, got `{s}`")),
+    }
 }
 
 fn batch(s: &str) -> Result<u32, String> {
@@ -80,6 +92,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         samples: a.samples,
         batch: a.batch,
         data_dir: a.data_dir.clone(),
+        stall: a.stall,
         run: run_opts(&a.out.out, a.timeout, Some(&a.reuse)),
     };
     let engine: &dyn Engine = if a.per_layer { &PerLayer } else { &Accelerator };

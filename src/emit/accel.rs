@@ -215,7 +215,9 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         | (w.code & 15) << 20
         | (w.act & 15) << 24;
     let hwcfg1 = (x.batch & 0xffff) | (x.layers & 0xffff) << 16;
-    let hwcfg2 = (w.acc & 255) | (w.postop.sum & 255) << 8 | (w.postop.bias & 255) << 16
+    let hwcfg2 = (w.acc & 255)
+        | (w.postop.sum & 255) << 8
+        | (w.postop.bias & 255) << 16
         | (x.out_tiles & 255) << 24;
     AccelView {
         ram: m.ram.clone(),
@@ -280,7 +282,13 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         axil_addr_m2: regs::AXI_ADDR_BITS - 2,
         regs: regs::MAP
             .iter()
-            .map(|r| (r.name.to_string(), r.offset / 4, format!("{:03x}", r.offset)))
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    r.offset / 4,
+                    format!("{:03x}", r.offset),
+                )
+            })
             .collect(),
         wmem_bits,
         bmem_bits,

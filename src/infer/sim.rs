@@ -15,8 +15,11 @@ pub struct SimOutput {
     pub classes: HashMap<usize, Option<usize>>,
     /// Post-op rows per (layer, image, N-tile): one value per column, `None` for x.
     pub rows: HashMap<(usize, usize, usize), Vec<Option<i64>>>,
-    /// Cycles per pass, in order.
+    /// Cycles per pass, in order (the pass-end records).
     pub cycles: Vec<u64>,
+    /// The run's counters, read over the bus at its end: run, busy, stall-in, stall-out
+    /// cycles, passes (`RUN` line).
+    pub run: Option<[u64; 5]>,
     /// Array side (columns per row).
     pub side: usize,
     /// Wall time of the simulator run.
@@ -94,6 +97,13 @@ pub fn parse_output(log: &str, side: usize, sum_bits: u32) -> Result<SimOutput, 
             Some("CYCLES") if f.len() == 3 => {
                 out.cycles.push(f[2].parse().map_err(|_| bad())?);
             }
+            Some("RUN") if f.len() == 6 => {
+                let mut c = [0u64; 5];
+                for (k, v) in c.iter_mut().enumerate() {
+                    *v = f[k + 1].parse().map_err(|_| bad())?;
+                }
+                out.run = Some(c);
+            }
             _ => {}
         }
     }
@@ -165,7 +175,7 @@ mod tests {
     #[test]
     fn reads_rows_classes_and_cycles() {
         // Two columns of 6 bits: column 0 = 0b111111 = -1, column 1 = 0b000101 = 5 → 0x17f.
-        let log = "ROW 2 7 1 17f\nCLASS 7 3\nCLASS 8 x\nCYCLES 0 123\nPASS 2\n";
+        let log = "ROW 2 7 1 17f\nCLASS 7 3\nCLASS 8 x\nCYCLES 0 123\nRUN 9 8 1 0 1\nPASS 2\n";
         let o = parse_output(log, 2, 6).unwrap();
         assert_eq!(o.rows[&(2, 7, 1)], vec![Some(-1), Some(5)]);
         assert_eq!(o.classes[&7], Some(3));

@@ -87,7 +87,7 @@ impl Engine for Accelerator {
                 .context(|| format!("building the accelerator testbench on {}", sim.name()))?;
             let mut r = SimResult::new(sim.name(), t0.elapsed().as_secs_f64());
             let bar = crate::progress::step(&format!("{}: images", sim.name()), Some(n as u64));
-            let args = |images: &str, count: usize, dump: bool, maxc: u64| {
+            let args = |images: &str, count: usize, dump: bool, maxc: u64, start: usize| {
                 let mut v = vec![
                     "program=infer/program.hex".to_string(),
                     "weights=infer/weights.hex".into(),
@@ -101,6 +101,10 @@ impl Engine for Accelerator {
                 if dump {
                     v.push("dump".into());
                 }
+                if o.stall > 0 {
+                    v.push(format!("stall={}", o.stall));
+                    v.push(format!("seed={}", start + 1));
+                }
                 v
             };
             'chunks: for start in (0..n).step_by(chunk) {
@@ -113,7 +117,7 @@ impl Engine for Accelerator {
                 let maxc =
                     pass_cycles(w.side, w.dataflow, &program.descriptors, o.batch) * 2 + 1000;
                 let (outcome, out) = s.run(
-                    &args("infer/images.hex", end - start, false, maxc),
+                    &args("infer/images.hex", end - start, false, maxc, start),
                     "run",
                     timeout,
                     w.side as usize,
@@ -122,6 +126,21 @@ impl Engine for Accelerator {
                 // The testbench numbers images from 0 in each run.
                 let out = out.shifted(start);
                 r.sim_seconds += out.elapsed.as_secs_f64();
+                let busy: u64 = out.cycles.iter().sum();
+                match out.run {
+                    Some([run, b, _, _, p]) if b == busy && p as usize == passes.len() => {
+                        r.run_cycles += run;
+                    }
+                    _ if matches!(outcome, SimOutcome::Fail(_)) => {}
+                    got => {
+                        r.failure = Some(format!(
+                            "the run's counters ({got:?}: run, busy, stall-in, stall-out, \
+                             passes) disagree with its {} pass ends ({busy} cycles)",
+                            passes.len()
+                        ));
+                        break;
+                    }
+                }
                 if let SimOutcome::Fail(_) = outcome {
                     r.failure = Some(format!(
                         "the testbench failed (log: {})",
@@ -147,7 +166,7 @@ impl Engine for Accelerator {
                     // Rerun this pass alone with every layer's outputs printed.
                     write(&run_dir.join("images_fail.hex"), &image_text(&xs[p0..p1]))?;
                     let (_, dump) = s.run(
-                        &args("infer/images_fail.hex", p1 - p0, true, maxc),
+                        &args("infer/images_fail.hex", p1 - p0, true, maxc, p0),
                         "dump",
                         timeout,
                         w.side as usize,

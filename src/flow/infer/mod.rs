@@ -38,6 +38,9 @@ pub struct InferOptions {
     pub batch: u32,
     /// Folder with the Fashion-MNIST files (the accelerator engine).
     pub data_dir: Option<PathBuf>,
+    /// Percent of cycles (0..=90) the testbench holds the input stream's TVALID and the
+    /// output stream's TREADY low, at random (the accelerator engine).
+    pub stall: u32,
     /// Output folder, tool timeout, and whether the accelerator's folder is reused as it is.
     pub run: RunOpts,
 }

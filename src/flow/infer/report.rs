@@ -100,6 +100,9 @@ pub struct SimResult {
     /// Cycles summed over the passes: measured in RTL, and the analytic model's.
     pub rtl_cycles: u64,
     pub model_cycles: u64,
+    /// Cycles of the runs from ap_start to ap_done (the RUN_CYCLES register): the passes plus
+    /// streaming the first batch in and the last records out, with any stream stalls.
+    pub run_cycles: u64,
     /// Simulator build (or compile) time and simulation run time, seconds.
     pub build_seconds: f64,
     pub sim_seconds: f64,
@@ -124,6 +127,7 @@ impl SimResult {
             int_correct: 0,
             rtl_cycles: 0,
             model_cycles: 0,
+            run_cycles: 0,
             build_seconds,
             sim_seconds: 0.0,
             failure: None,
@@ -139,7 +143,7 @@ impl SimResult {
 
     /// Simulated cycles per second of simulation run time.
     pub fn cycles_per_second(&self) -> f64 {
-        self.rtl_cycles as f64 / self.sim_seconds.max(1e-9)
+        self.run_cycles.max(self.rtl_cycles) as f64 / self.sim_seconds.max(1e-9)
     }
 
     /// The result line.
@@ -147,8 +151,8 @@ impl SimResult {
         let (n, requested) = (self.images, self.requested);
         let head = format!(
             "{design} {}: {n}/{requested} images, hardware top-1 {:.2} % ({}/{n}), integer model \
-             {:.2} % ({}/{n}); cycles/image RTL {:.1}, model {:.1}; {:.3e} cycles/s; build {:.1} s, \
-             simulation {:.1} s",
+             {:.2} % ({}/{n}); cycles/image RTL {:.1}, model {:.1}, streaming included {:.1}; \
+             {:.3e} cycles/s; build {:.1} s, simulation {:.1} s",
             self.simulator,
             Self::pct(self.hw_ok, n),
             self.hw_ok,
@@ -156,6 +160,7 @@ impl SimResult {
             self.int_ok,
             self.rtl_cycles as f64 / n.max(1) as f64,
             self.model_cycles as f64 / n.max(1) as f64,
+            self.run_cycles as f64 / n.max(1) as f64,
             self.cycles_per_second(),
             self.build_seconds,
             self.sim_seconds,
@@ -207,20 +212,21 @@ pub(super) fn write_reports(
     let mut md = format!(
         "# potmac infer: {design} ({dataset}, {} array, batch {batch})\n\n\
          | simulator | images | hardware top-1 % | integer model top-1 % | RTL cycles/image | \
-         model cycles/image | cycles/s | build s | simulation s | result |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+         model cycles/image | with streaming | cycles/s | build s | simulation s | result |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n",
         rep.array
     );
     for r in &rep.results {
         let n = r.images.max(1) as f64;
         md += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.3e} | {:.1} | {:.1} | {} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.3e} | {:.1} | {:.1} | {} |\n",
             r.simulator,
             r.images,
             100.0 * r.hw_correct as f64 / n,
             100.0 * r.int_correct as f64 / n,
             r.rtl_cycles as f64 / n,
             r.model_cycles as f64 / n,
+            r.run_cycles as f64 / n,
             r.cycles_per_second(),
             r.build_seconds,
             r.sim_seconds,

@@ -131,7 +131,11 @@ pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
             c * w.act,
         ),
         ("partial sums", u64::from(x.batch), c * w.acc),
-        ("output records", u64::from(out_fifo_depth(d)), out_record_bits(d)),
+        (
+            "output records",
+            u64::from(out_fifo_depth(d)),
+            out_record_bits(d),
+        ),
     ]
 }
 

@@ -346,8 +346,11 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             variants: &variants,
             formal: false,
             hier: false,
+            regs: true,
         },
     )?;
+    // TODO: `accelerator.out_tiles` from the config (see regmap::OUT_TILES).
+    super::regmap::add_files(&mut files, d, super::regmap::OUT_TILES)?;
     Ok(Bundle {
         name: d.name.clone(),
         top: m.top.clone(),

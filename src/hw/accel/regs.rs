@@ -29,6 +29,40 @@ impl Access {
             Access::Wo => "w",
         }
     }
+
+    /// Short name for tables: RO, RW, WO, W1C, TOW, RC.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Ro => "RO",
+            Access::Rw => "RW",
+            Access::Wo => "WO",
+            Access::W1c => "W1C",
+            Access::Tow => "TOW",
+            Access::Rc => "RC",
+        }
+    }
+
+    /// One line on what it means, for references.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Access::Ro => "read only",
+            Access::Rw => "read and write",
+            Access::Wo => "write only (reads return 0)",
+            Access::W1c => "read; writing 1 to a bit clears it",
+            Access::Tow => "read; writing 1 to a bit toggles it",
+            Access::Rc => "read; the hardware clears it when read",
+        }
+    }
+
+    /// Every access kind, in the order [`Access::name`] lists them.
+    pub const ALL: [Access; 6] = [
+        Access::Ro,
+        Access::Rw,
+        Access::Wo,
+        Access::W1c,
+        Access::Tow,
+        Access::Rc,
+    ];
 }
 
 /// One field of a register.
@@ -52,6 +86,38 @@ pub struct Reg {
     pub fields: &'static [Field],
 }
 
+impl Field {
+    /// Highest bit.
+    pub fn msb(&self) -> u32 {
+        self.lsb + self.width - 1
+    }
+
+    /// The field's bits in place in the register.
+    pub fn mask(&self) -> u32 {
+        // Widths are 1..=32 (checked by the tests below), so the shift stays in u64.
+        (((1u64 << self.width) - 1) << self.lsb) as u32
+    }
+
+    /// What the field reads for the configuration value `value`: its low `width` bits. Only
+    /// HWCFG0's `wbits` and `abits` can be too narrow (16-bit weights or activations read 0).
+    pub fn encode(&self, value: u32) -> u32 {
+        value & (self.mask() >> self.lsb)
+    }
+}
+
+impl Reg {
+    /// The field called `name`.
+    ///
+    /// # Panics
+    /// If there is none.
+    pub fn field(&self, name: &str) -> &'static Field {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no field {}.{name}", self.name))
+    }
+}
+
 const fn f(name: &'static str, lsb: u32, width: u32, access: Access, desc: &'static str) -> Field {
     Field {
         name,
@@ -68,6 +134,9 @@ pub const ID: u32 = 0x706f_746d;
 pub const VERSION: u32 = 0x0001_0000;
 /// Address bits of the AXI4-Lite slave (a 4 KiB window).
 pub const AXI_ADDR_BITS: u32 = 12;
+
+/// Values of MEM_ADDR's `select`: the memory a MEM_DATA word goes to.
+pub const MEM_SELECT: &[(&str, u32)] = &[("program", 0), ("weights", 1), ("biases", 2)];
 
 /// Error bits (register ERROR): bit number and meaning. A run with any of the first six set
 /// at `ap_start`, or a program error found before a pass, never starts a pass.
@@ -127,18 +196,48 @@ pub const MAP: &[Reg] = &[
         offset: 0x00,
         desc: "Kernel control (Vitis/XRT ap_ctrl_hs map).",
         fields: &[
-            f("ap_start", 0, 1, Rw, "Write 1 to start a run; reads 1 until the run is accepted."),
-            f("ap_done", 1, 1, Rc, "The run finished (its last output record left); cleared when read."),
+            f(
+                "ap_start",
+                0,
+                1,
+                Rw,
+                "Write 1 to start a run; reads 1 until the run is accepted.",
+            ),
+            f(
+                "ap_done",
+                1,
+                1,
+                Rc,
+                "The run finished (its last output record left); cleared when read.",
+            ),
             f("ap_idle", 2, 1, Ro, "No run in progress."),
-            f("ap_ready", 3, 1, Rc, "The run was accepted; cleared when read."),
-            f("auto_restart", 7, 1, Rw, "Start the next run by itself when one finishes."),
+            f(
+                "ap_ready",
+                3,
+                1,
+                Rc,
+                "The run was accepted; cleared when read.",
+            ),
+            f(
+                "auto_restart",
+                7,
+                1,
+                Rw,
+                "Start the next run by itself when one finishes.",
+            ),
         ],
     },
     Reg {
         name: "GIE",
         offset: 0x04,
         desc: "Global interrupt enable.",
-        fields: &[f("enable", 0, 1, Rw, "irq_o follows the enabled status bits.")],
+        fields: &[f(
+            "enable",
+            0,
+            1,
+            Rw,
+            "irq_o follows the enabled status bits.",
+        )],
     },
     Reg {
         name: "IER",
@@ -180,10 +279,22 @@ pub const MAP: &[Reg] = &[
         fields: &[
             f("rows", 0, 8, Ro, "Array rows R."),
             f("cols", 8, 8, Ro, "Array columns C (= R)."),
-            f("dataflow", 16, 1, Ro, "0 weight-stationary, 1 output-stationary."),
-            f("wkind", 17, 3, Ro, "Weight format: 0 uniform, 1 PoT, 2 APoT."),
-            f("wbits", 20, 4, Ro, "Weight code bits."),
-            f("abits", 24, 4, Ro, "Activation bits."),
+            f(
+                "dataflow",
+                16,
+                1,
+                Ro,
+                "0 weight-stationary, 1 output-stationary.",
+            ),
+            f(
+                "wkind",
+                17,
+                3,
+                Ro,
+                "Weight format: 0 uniform, 1 PoT, 2 APoT.",
+            ),
+            f("wbits", 20, 4, Ro, "Weight code bits (0 stands for 16)."),
+            f("abits", 24, 4, Ro, "Activation bits (0 stands for 16)."),
         ],
     },
     Reg {
@@ -203,7 +314,13 @@ pub const MAP: &[Reg] = &[
             f("acc", 0, 8, Ro, "Accumulator bits."),
             f("sum", 8, 8, Ro, "Bits of a logit (post-op sum)."),
             f("bias", 16, 8, Ro, "Bias bits."),
-            f("out_tiles", 24, 8, Ro, "Logit N-tiles per image the output buffer holds."),
+            f(
+                "out_tiles",
+                24,
+                8,
+                Ro,
+                "Logit N-tiles per image the output buffer holds.",
+            ),
         ],
     },
     Reg {
@@ -247,8 +364,20 @@ pub const MAP: &[Reg] = &[
         offset: 0x3c,
         desc: "Output stream options.",
         fields: &[
-            f("logits", 0, 1, Rw, "Send every last-layer row, not only the rows that carry a class."),
-            f("trace", 1, 1, Rw, "Send every layer's rows (debugging; the consumer must keep up)."),
+            f(
+                "logits",
+                0,
+                1,
+                Rw,
+                "Send every last-layer row, not only the rows that carry a class.",
+            ),
+            f(
+                "trace",
+                1,
+                1,
+                Rw,
+                "Send every layer's rows (debugging; the consumer must keep up).",
+            ),
         ],
     },
     Reg {
@@ -349,7 +478,12 @@ mod tests {
             last = Some(r.offset);
             let mut used = 0u64;
             for x in r.fields {
-                assert!(x.width >= 1 && x.lsb + x.width <= 32, "{}.{}", r.name, x.name);
+                assert!(
+                    x.width >= 1 && x.lsb + x.width <= 32,
+                    "{}.{}",
+                    r.name,
+                    x.name
+                );
                 let m = ((1u64 << x.width) - 1) << x.lsb;
                 assert_eq!(used & m, 0, "{}.{} overlaps", r.name, x.name);
                 used |= m;

@@ -429,10 +429,15 @@ pub fn reference_markdown() -> String {
     s.push_str(
         "\n## Error bits\n\nBits of [ERROR](#error), sticky until written with 1. A run with \
          any of the first six set at `ap_start`, or a program error found before a pass, never \
-         starts a pass.\n\n| bit | name | meaning |\n|---|---|---|\n",
+         starts a pass.\n\n| bit | name | C define | meaning |\n|---|---|---|---|\n",
     );
     for (name, bit, meaning) in ERRORS {
-        let _ = writeln!(s, "| {bit} | `{name}` | {} |", md(meaning));
+        let _ = writeln!(
+            s,
+            "| {bit} | `{name}` | `<NAME>_ERR_{}` | {} |",
+            name.to_uppercase(),
+            md(meaning)
+        );
     }
     s
 }
@@ -465,7 +470,7 @@ mod tests {
             "            onwrite = wot;",
             "        } rows[7:0];",
             "        } out_tiles[31:24];",
-            "            desc = \"Identification: 0x706f746d (\\\"potm\\\").\";",
+            "        desc = \"Identification: 0x706f746d (\\\"potm\\\").\";",
             "            reset = 0x706f746d;",
         ] {
             assert!(t.lines().any(|l| l == line), "missing {line:?} in\n{t}");

@@ -219,7 +219,11 @@ pub fn rdl(d: &Design, out_tiles: u32) -> Result<String, EmitError> {
                             Access::Tow => Some("onwrite = wot"),
                             Access::Ro | Access::Rw | Access::Wo => None,
                         },
-                        reset: value.map(|v| format!("0x{:x}", f.encode(v.value))),
+                        // Sizes in decimal, the ID in hex.
+                        reset: value.map(|v| match f.encode(v.value) {
+                            x if x > 0xffff => format!("0x{x:x}"),
+                            x => x.to_string(),
+                        }),
                         desc: rdl_string(f.desc),
                     }
                 })
@@ -486,13 +490,13 @@ mod tests {
         };
         let rows = field("rows[7:0]", "HWCFG0");
         assert!(
-            rows.contains("reset = 0x8;") && rows.contains("hw = na;"),
+            rows.contains("reset = 8;") && rows.contains("hw = na;"),
             "{rows}"
         );
-        assert!(field("dataflow[16:16]", "HWCFG0").contains("reset = 0x1;"));
-        assert!(field("wkind[19:17]", "HWCFG0").contains("reset = 0x1;"));
-        assert!(field("out_tiles[31:24]", "HWCFG2").contains("reset = 0x2;"));
-        assert!(field("major[31:16]", "VERSION").contains("reset = 0x1;"));
+        assert!(field("dataflow[16:16]", "HWCFG0").contains("reset = 1;"));
+        assert!(field("wkind[19:17]", "HWCFG0").contains("reset = 1;"));
+        assert!(field("out_tiles[31:24]", "HWCFG2").contains("reset = 2;"));
+        assert!(field("major[31:16]", "VERSION").contains("reset = 1;"));
         let start = field("ap_start[0:0]", "CTRL");
         assert!(
             start.contains("sw = rw;") && !start.contains("reset"),

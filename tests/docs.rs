@@ -4,6 +4,9 @@
 //!   usage and arguments with their flags, value names, defaults, possible values and help);
 //!   a difference fails with the command that regenerates it,
 //!   `POTMAC_BLESS=1 cargo test --test docs`;
+//! - `docs/reference/registers.md` is generated from the accelerator's register map
+//!   (`potmac::emit::regmap::reference_markdown`, from `src/hw/accel/regs.rs`), checked and
+//!   blessed the same way;
 //! - every relative link in README.md, FAQ.md, CONTRIBUTING.md and docs/**/*.md points to a
 //!   file that exists (and, for `#anchor` links into Markdown, to a heading that exists);
 //! - README.md stays at most 200 lines;
@@ -21,7 +24,9 @@ use std::time::Instant;
 
 /// The generated CLI reference, relative to the repository root.
 const CLI_MD: &str = "docs/reference/cli.md";
-/// How to regenerate it.
+/// The generated register-map reference, relative to the repository root.
+const REGISTERS_MD: &str = "docs/reference/registers.md";
+/// How to regenerate them.
 const BLESS: &str = "POTMAC_BLESS=1 cargo test --test docs";
 /// The README's length limit, in lines.
 const README_MAX_LINES: usize = 200;
@@ -223,12 +228,26 @@ fn cli_markdown() -> String {
 
 #[test]
 fn cli_reference_is_current() {
-    let want = cli_markdown();
-    let path = common::root().join(CLI_MD);
+    generated_page_is_current(CLI_MD, "the clap definitions", &cli_markdown());
+}
+
+#[test]
+fn register_reference_is_current() {
+    generated_page_is_current(
+        REGISTERS_MD,
+        "src/hw/accel/regs.rs",
+        &potmac::emit::regmap::reference_markdown(),
+    );
+}
+
+/// Compare the committed page `rel` with `want` (made from `source`), or write it when
+/// blessing.
+fn generated_page_is_current(rel: &str, source: &str, want: &str) {
+    let path = common::root().join(rel);
     if std::env::var_os("POTMAC_BLESS").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &want).unwrap();
-        eprintln!("wrote {CLI_MD}");
+        std::fs::write(&path, want).unwrap();
+        eprintln!("wrote {rel}");
         return;
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
@@ -239,8 +258,8 @@ fn cli_reference_is_current() {
             .position(|(a, b)| a != b)
             .unwrap_or_else(|| have.lines().count().min(want.lines().count()));
         panic!(
-            "{CLI_MD} is not what the clap definitions give (first difference at line {}: \
-             file {:?}, clap {:?}); run `{BLESS}` and commit the result",
+            "{rel} is not what {source} gives (first difference at line {}: \
+             file {:?}, generated {:?}); run `{BLESS}` and commit the result",
             first + 1,
             have.lines().nth(first).unwrap_or("<end of file>"),
             want.lines().nth(first).unwrap_or("<end of file>"),

@@ -137,6 +137,8 @@ pub(super) struct AccelView {
     hwcfg0: String,
     hwcfg1: String,
     hwcfg2: String,
+    words_hex: [String; 3],
+    chunks_hex: String,
     dataflow_name: &'static str,
     out_width: u32,
     user_width: u32,
@@ -203,22 +205,7 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
     let half_words = if os { w.bank_words } else { x.act_words };
     let fifo_depth = accel::out_fifo_depth(d);
     let fifo_ptr = accel::addr_bits(fifo_depth);
-    let kind = match d.weights {
-        crate::quant::WeightFormat::Uniform(_) => 0u32,
-        crate::quant::WeightFormat::Pot(_) => 1,
-        crate::quant::WeightFormat::Apot(_) => 2,
-    };
-    let hwcfg0 = w.side
-        | w.side << 8
-        | u32::from(os) << 16
-        | kind << 17
-        | (w.code & 15) << 20
-        | (w.act & 15) << 24;
-    let hwcfg1 = (x.batch & 0xffff) | (x.layers & 0xffff) << 16;
-    let hwcfg2 = (w.acc & 255)
-        | (w.postop.sum & 255) << 8
-        | (w.postop.bias & 255) << 16
-        | (x.out_tiles & 255) << 24;
+    let word = |reg: &str| format!("{:08x}", super::regmap::fixed_word(d, reg));
     AccelView {
         ram: m.ram.clone(),
         postop: m.postop.clone(),
@@ -296,11 +283,13 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         w_chunks: chunks(wmem_bits),
         b_chunks: chunks(bmem_bits),
         max_chunks: chunks(w.desc).max(chunks(wmem_bits)).max(chunks(bmem_bits)),
-        id_hex: format!("{:08x}", regs::ID),
-        version_hex: format!("{:08x}", regs::VERSION),
-        hwcfg0: format!("{hwcfg0:08x}"),
-        hwcfg1: format!("{hwcfg1:08x}"),
-        hwcfg2: format!("{hwcfg2:08x}"),
+        id_hex: word("ID"),
+        version_hex: word("VERSION"),
+        hwcfg0: word("HWCFG0"),
+        hwcfg1: word("HWCFG1"),
+        hwcfg2: word("HWCFG2"),
+        words_hex: [word("WEIGHT_WORDS"), word("ACT_WORDS"), word("BIAS_WORDS")],
+        chunks_hex: word("MEM_CHUNKS"),
         dataflow_name: if os {
             "output-stationary"
         } else {
@@ -497,7 +486,13 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             variants: &variants,
             formal: false,
             hier: false,
+            regs: true,
         },
+    )?;
+    super::regmap::add_files(
+        &mut files,
+        d,
+        d.accel.expect("an accelerator design").out_tiles,
     )?;
     Ok(Bundle {
         name: d.name.clone(),

@@ -16,6 +16,7 @@ mod mac_view;
 mod ports;
 pub mod power;
 mod project;
+pub mod regmap;
 
 use crate::config::Design;
 use std::collections::BTreeMap;

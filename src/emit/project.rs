@@ -46,6 +46,8 @@ pub(crate) struct Tops<'a> {
     /// Whether the folder also has the hierarchical scripts of its top
     /// (`synth/hier_*.ys`, arrays: each distinct module synthesized once).
     pub hier: bool,
+    /// Whether the folder has the register map files (`regs/`, accelerators).
+    pub regs: bool,
 }
 
 #[derive(Template)]
@@ -89,6 +91,14 @@ struct Makefile {
     pnr_yosys: String,
     nextpnr: String,
     prove: Option<ProveMake>,
+    regs: Option<RegsMake>,
+}
+
+/// The `make regs` command of an accelerator folder: PeakRDL's C header from the SystemRDL
+/// file.
+struct RegsMake {
+    rdl: String,
+    header: String,
 }
 
 /// The `make prove` and `make prove-sby` commands of a single-MAC folder.
@@ -247,6 +257,10 @@ pub(crate) fn add_project_files(
                     yosys: yosys::args(yosys::SCRIPT, yosys::LOG).join(" "),
                     sby_dir: "formal".into(),
                     sby_job: format!("{}.sby", d.name),
+                }),
+                regs: t.regs.then(|| RegsMake {
+                    rdl: super::regmap::rdl_path(&d.name),
+                    header: super::regmap::peakrdl_header_path(&d.name),
                 }),
             },
             "Makefile",

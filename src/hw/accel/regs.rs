@@ -29,6 +29,40 @@ impl Access {
             Access::Wo => "w",
         }
     }
+
+    /// Short name for tables: RO, RW, WO, W1C, TOW, RC.
+    pub fn name(self) -> &'static str {
+        match self {
+            Access::Ro => "RO",
+            Access::Rw => "RW",
+            Access::Wo => "WO",
+            Access::W1c => "W1C",
+            Access::Tow => "TOW",
+            Access::Rc => "RC",
+        }
+    }
+
+    /// One line on what it means, for references.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Access::Ro => "read only",
+            Access::Rw => "read and write",
+            Access::Wo => "write only (reads return 0)",
+            Access::W1c => "read; writing 1 to a bit clears it",
+            Access::Tow => "read; writing 1 to a bit toggles it",
+            Access::Rc => "read; the hardware clears it when read",
+        }
+    }
+
+    /// Every access kind, in the order [`Access::name`] lists them.
+    pub const ALL: [Access; 6] = [
+        Access::Ro,
+        Access::Rw,
+        Access::Wo,
+        Access::W1c,
+        Access::Tow,
+        Access::Rc,
+    ];
 }
 
 /// One field of a register.
@@ -52,6 +86,38 @@ pub struct Reg {
     pub fields: &'static [Field],
 }
 
+impl Field {
+    /// Highest bit.
+    pub fn msb(&self) -> u32 {
+        self.lsb + self.width - 1
+    }
+
+    /// The field's bits in place in the register.
+    pub fn mask(&self) -> u32 {
+        // Widths are 1..=32 (checked by the tests below), so the shift stays in u64.
+        (((1u64 << self.width) - 1) << self.lsb) as u32
+    }
+
+    /// What the field reads for the configuration value `value`: its low `width` bits. Only
+    /// HWCFG0's `wbits` and `abits` can be too narrow (16-bit weights or activations read 0).
+    pub fn encode(&self, value: u32) -> u32 {
+        value & (self.mask() >> self.lsb)
+    }
+}
+
+impl Reg {
+    /// The field called `name`.
+    ///
+    /// # Panics
+    /// If there is none.
+    pub fn field(&self, name: &str) -> &'static Field {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no field {}.{name}", self.name))
+    }
+}
+
 const fn f(name: &'static str, lsb: u32, width: u32, access: Access, desc: &'static str) -> Field {
     Field {
         name,
@@ -68,6 +134,9 @@ pub const ID: u32 = 0x706f_746d;
 pub const VERSION: u32 = 0x0001_0000;
 /// Address bits of the AXI4-Lite slave (a 4 KiB window).
 pub const AXI_ADDR_BITS: u32 = 12;
+
+/// Values of MEM_ADDR's `select`: the memory a MEM_DATA word goes to.
+pub const MEM_SELECT: &[(&str, u32)] = &[("program", 0), ("weights", 1), ("biases", 2)];
 
 /// Error bits (register ERROR): bit number and meaning. Bits 0-2 are checked when a run is
 /// started and bits 3-6 before every pass (the sequencer reads the program): either ends the
@@ -230,8 +299,8 @@ pub const MAP: &[Reg] = &[
                 Ro,
                 "Weight format: 0 uniform, 1 PoT, 2 APoT.",
             ),
-            f("wbits", 20, 4, Ro, "Weight code bits."),
-            f("abits", 24, 4, Ro, "Activation bits."),
+            f("wbits", 20, 4, Ro, "Weight code bits (0 stands for 16)."),
+            f("abits", 24, 4, Ro, "Activation bits (0 stands for 16)."),
         ],
     },
     Reg {
@@ -269,7 +338,8 @@ pub const MAP: &[Reg] = &[
     Reg {
         name: "ACT_WORDS",
         offset: 0x28,
-        desc: "Activation buffer depth (words of C activations, per input half).",
+        desc: "Activation buffer words (C activations each) an input half holds: ws needs \
+               IMAGE_WORDS x BATCH, os IMAGE_WORDS x ceil(BATCH/C) x C.",
         fields: &[f("words", 0, 32, Ro, "Words.")],
     },
     Reg {

@@ -164,10 +164,10 @@ fn peakrdl_accepts_the_rdl_and_both_headers_agree() {
                 "MEM_CHUNKS_BIASES",
                 u64::from(8 * d.widths.acc).div_ceil(32),
             ),
-            ("ERR_START_BUSY", 1 << 11),
+            ("ERR_REG_BUSY", 1 << 11),
             ("ERR_BATCH", 1),
         ];
-        assert_eq!(ERRORS[11].0, "start_busy");
+        assert_eq!(ERRORS[11].0, "reg_busy");
         let src = check_program(name, &expect);
         let o = cc(&dir, &src);
         assert!(o.status.success(), "{name}: cc\n{}\n{src}", text(&o));

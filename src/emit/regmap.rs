@@ -538,7 +538,7 @@ mod tests {
         assert_eq!(define("T_ACCEL_HWCFG0_ABITS_MASK"), "0x0f000000u");
         assert_eq!(define("T_ACCEL_MEM_ADDR_SELECT_MASK"), "0x30000000u");
         assert_eq!(define("T_ACCEL_ERR_BATCH"), "(1u << 0)");
-        assert_eq!(define("T_ACCEL_ERR_START_BUSY"), "(1u << 11)");
+        assert_eq!(define("T_ACCEL_ERR_REG_BUSY"), "(1u << 11)");
         assert_eq!(define("T_ACCEL_ID"), "0x706f746du");
         assert_eq!(define("T_ACCEL_VERSION"), "0x00010000u");
         assert_eq!(define("T_ACCEL_ROWS"), "8u");

@@ -7,4 +7,9 @@ rtl/pot_w4a8_accel8x8_ram.v
 rtl/pot_w4a8_accel8x8_postop.v
 rtl/pot_w4a8_accel8x8_seq.v
 rtl/pot_w4a8_accel8x8_argmax.v
+rtl/pot_w4a8_accel8x8_core.v
+rtl/pot_w4a8_accel8x8_rstsync.v
+rtl/pot_w4a8_accel8x8_ctrl.v
+rtl/pot_w4a8_accel8x8_load.v
+rtl/pot_w4a8_accel8x8_out.v
 rtl/pot_w4a8_accel8x8_accel.v

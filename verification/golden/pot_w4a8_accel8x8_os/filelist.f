@@ -7,4 +7,9 @@ rtl/pot_w4a8_accel8x8_os_ram.v
 rtl/pot_w4a8_accel8x8_os_postop.v
 rtl/pot_w4a8_accel8x8_os_seq.v
 rtl/pot_w4a8_accel8x8_os_argmax.v
+rtl/pot_w4a8_accel8x8_os_core.v
+rtl/pot_w4a8_accel8x8_os_rstsync.v
+rtl/pot_w4a8_accel8x8_os_ctrl.v
+rtl/pot_w4a8_accel8x8_os_load.v
+rtl/pot_w4a8_accel8x8_os_out.v
 rtl/pot_w4a8_accel8x8_os_accel.v

@@ -96,7 +96,7 @@
 #define POT_W4A8_ACCEL8X8_WEIGHT_WORDS_WORDS_SHIFT 0u
 #define POT_W4A8_ACCEL8X8_WEIGHT_WORDS_WORDS_MASK  0xffffffffu
 
-// ACT_WORDS (words RO): Activation buffer depth (words of C activations, per input half).
+// ACT_WORDS (words RO): Activation buffer words (C activations each) an input half holds: ws needs IMAGE_WORDS x BATCH, os IMAGE_WORDS x ceil(BATCH/C) x C.
 #define POT_W4A8_ACCEL8X8_ACT_WORDS_OFFSET         0x28u
 #define POT_W4A8_ACCEL8X8_ACT_WORDS_WORDS_SHIFT    0u
 #define POT_W4A8_ACCEL8X8_ACT_WORDS_WORDS_MASK     0xffffffffu
@@ -202,7 +202,7 @@
 #define POT_W4A8_ACCEL8X8_ERR_MEM_BUSY             (1u << 8)
 #define POT_W4A8_ACCEL8X8_ERR_FRAMING              (1u << 9)
 #define POT_W4A8_ACCEL8X8_ERR_OVERFLOW             (1u << 10)
-#define POT_W4A8_ACCEL8X8_ERR_START_BUSY           (1u << 11)
+#define POT_W4A8_ACCEL8X8_ERR_REG_BUSY             (1u << 11)
 
 // MEM_ADDR's select: the memory MEM_DATA writes.
 #define POT_W4A8_ACCEL8X8_MEM_PROGRAM              0u
@@ -226,7 +226,7 @@
 #define POT_W4A8_ACCEL8X8_ACC_BITS                 25u
 #define POT_W4A8_ACCEL8X8_SUM_BITS                 26u
 #define POT_W4A8_ACCEL8X8_BIAS_BITS                25u
-#define POT_W4A8_ACCEL8X8_OUT_TILES                1u
+#define POT_W4A8_ACCEL8X8_OUT_TILES                2u
 #define POT_W4A8_ACCEL8X8_WEIGHT_WORDS             13696u
 #define POT_W4A8_ACCEL8X8_ACT_WORDS                6272u
 #define POT_W4A8_ACCEL8X8_BIAS_WORDS               26u

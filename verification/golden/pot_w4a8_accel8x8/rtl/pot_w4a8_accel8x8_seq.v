@@ -13,24 +13,40 @@
 `default_nettype none
 
 // Sequencer: runs the layer program from the program memory, one descriptor
-// {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). Per layer:
-// FETCH (2 cycles: address, then the descriptor registers), then the tiles, N-tile outer and
+// {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). A pass
+// starts with CHECK (2 cycles per descriptor up to the one with `last`): a descriptor with
+// k_tiles = 0, n_tiles = 0, n outside ((n_tiles-1)*Cols, n_tiles*Cols], no `last` in the
+// program memory, or (with logits_i) a last layer of more than OutTiles N-tiles ends the pass
+// there with fail_o and err_o, before any tile. Per layer:
+// FETCH (2 cycles: address, then the descriptor registers; the last layer's FETCH waits while
+// out_room_i is low, stall_o), then the tiles, N-tile outer and
 // K-tile inner, Period = max(batch, Rows) + Cols cycles each: weight rows in tile cycles
 // 0..Rows-1 (weight memory words w_base, w_base+1, ... in order), the batch's images in tile
-// cycles 1..batch (activation word k_tile*batch + image of the buffer being read); then DRAIN
+// cycles 1..batch (activation word k_tile*batch + image of the buffer being read; buffer 0's
+// words of input half half_i start at ActWords); then DRAIN
 // (Rows + 4 cycles) until the last output is written, and the next layer reads the other
 // buffer. The outputs here address the memories; their data reach the array one cycle later.
 // Each streamed row carries a tag (image, output word, which K/N tile) down the pipeline.
 module pot_w4a8_accel8x8_seq (
   input  wire        clk_i,
   input  wire        rst_ni,
-  // Start a pass over batch_i images.
+  // Start a pass over batch_i images in input half half_i of buffer 0.
   input  wire        start_i,
   input  wire [6:0]  batch_i,
+  input  wire        half_i,
+  // Logits requested: the last layer must fit OutTiles.
+  input  wire        logits_i,
+  // The output writer is empty.
+  input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
   input  wire [89:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
+  // The last layer's FETCH waits for out_room_i.
+  output wire        stall_o,
+  // CHECK found an invalid program: {out_tiles, no_last, n, k_tiles}.
+  output wire        fail_o,
+  output wire [3:0]  err_o,
   output wire [1:0]  prog_addr_o,
   // The activation buffer read by this layer.
   output wire        sel_o,
@@ -38,35 +54,38 @@ module pot_w4a8_accel8x8_seq (
   output wire        last_o,
   output wire [15:0] m_o,
   output wire [5:0]  s_o,
+  // A layer starts: its batch, N, bias base and output base follow.
+  output wire        fetch_o,
+  output wire [6:0]  batch_o,
+  output wire [15:0] n_o,
+  output wire [4:0]  b_base_o,
+  output wire [13:0] obase_o,
   // Stage 0: memory reads for the next cycle.
   output wire        w_re_o,
   output wire [13:0] w_addr_o,
   output wire        a_re_o,
-  output wire [12:0] a_addr_o,
+  output wire [13:0] a_addr_o,
   // The streamed row's tag.
   output wire        first_kt_o,
   output wire        last_kt_o,
-  output wire        first_nt_o,
-  output wire        last_nt_o,
-  output wire [5:0]  image_o,
-  output wire [12:0] out_addr_o,
-  output wire [3:0]  ncols_o,
-  output wire [15:0] cbase_o,
-  output wire [4:0]  baddr_o,
-  output wire [15:0] tile_o
+  output wire [5:0]  image_o
 );
   localparam integer CountWidth = 16;
   localparam integer TcWidth    = 17;
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
-  localparam integer AAddrWidth = 13;
+  localparam integer AAddrWidth = 14;
   localparam integer BAddrWidth = 5;
   localparam integer PAddrWidth = 2;
-  localparam integer NcolWidth  = 4;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
   localparam integer DrainWidth = 8;
+  // The program memory's last address, and the logit N-tiles the output buffer holds.
+  localparam [PAddrWidth-1:0] LastPc   = 2'd2;
+  localparam [CountWidth-1:0] OutTiles = 16'd2;
+  // Words of one input half of activation buffer 0.
+  localparam [AAddrWidth-1:0] HalfWords = 14'd6272;
 
   localparam [2:0] StIdle   = 3'd0;
   localparam [2:0] StFetch0 = 3'd1;
@@ -74,6 +93,8 @@ module pot_w4a8_accel8x8_seq (
   localparam [2:0] StRun    = 3'd3;
   localparam [2:0] StDrain  = 3'd4;
   localparam [2:0] StDone   = 3'd5;
+  localparam [2:0] StChk0   = 3'd6;
+  localparam [2:0] StChk1   = 3'd7;
 
   // The descriptor word, as the program memory holds it.
   wire                  d_last;
@@ -102,11 +123,15 @@ module pot_w4a8_accel8x8_seq (
   reg [ImageWidth-1:0] img_d, img_q;
   reg [WAddrWidth-1:0] wptr_d, wptr_q;
   reg [AAddrWidth-1:0] abase_d, abase_q;
-  reg [AAddrWidth-1:0] obase_d, obase_q;
-  reg [CountWidth-1:0] colrem_d, colrem_q;
-  reg [CountWidth-1:0] cbase_d, cbase_q;
-  reg [BAddrWidth-1:0] baddr_d, baddr_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
+  reg                  half_d, half_q;
+  reg                  logits_d, logits_q;
+  reg [AAddrWidth-1:0] rbase_d, rbase_q;
+  reg [AAddrWidth-1:0] obase0_d, obase0_q;
+  reg [CountWidth-1:0] n_d, n_q;
+  reg [BAddrWidth-1:0] bbase_d, bbase_q;
+  reg                  fail_d, fail_q;
+  reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
   wire [TcWidth-1:0] batch_q_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_q};
@@ -126,6 +151,20 @@ module pot_w4a8_accel8x8_seq (
   wire kt_last  = (kt_q == k_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
   wire nt_last  = (nt_q == n_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
 
+  // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
+  localparam integer NtcWidth = CountWidth + 3 + 1;
+  localparam [NtcWidth-1:0] SideN = 8;
+  wire [NtcWidth-1:0] d_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, d_n};
+  wire [NtcWidth-1:0] d_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, d_n_tiles} * SideN;
+  wire e_k      = (d_k_tiles == {CountWidth{1'b0}});
+  wire e_n      = (d_n_tiles == {CountWidth{1'b0}}) || (d_n_ext > d_nt_cols)
+               || (d_n_ext + SideN <= d_nt_cols);
+  wire e_out    = d_last && logits_q && (d_n_tiles > OutTiles);
+  wire e_nolast = !d_last && (pc_q == LastPc);
+  // The last layer's FETCH waits for an empty output buffer.
+  wire stall    = (state_q == StFetch1) && d_last && !out_room_i;
+  wire [AAddrWidth-1:0] half_base = half_q ? HalfWords : {AAddrWidth{1'b0}};
+
   always @(*) begin
     state_d   = state_q;
     pc_d      = pc_q;
@@ -143,26 +182,48 @@ module pot_w4a8_accel8x8_seq (
     img_d     = img_q;
     wptr_d    = wptr_q;
     abase_d   = abase_q;
-    obase_d   = obase_q;
-    colrem_d  = colrem_q;
-    cbase_d   = cbase_q;
-    baddr_d   = baddr_q;
     drain_d   = drain_q;
+    half_d    = half_q;
+    logits_d  = logits_q;
+    rbase_d   = rbase_q;
+    obase0_d  = obase0_q;
+    n_d       = n_q;
+    bbase_d   = bbase_q;
+    fail_d    = 1'b0;
+    err_d     = err_q;
     case (state_q)
       StIdle: begin
         if (start_i) begin
           batch_d  = batch_i;
+          half_d   = half_i;
+          logits_d = logits_i;
           period_d = ((batch_tc > 17'd8) ? batch_tc : 17'd8)
                    + 17'd8;
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
-          state_d  = StFetch0;
+          state_d  = StChk0;
+        end
+      end
+      StChk0: begin
+        state_d = StChk1;
+      end
+      StChk1: begin
+        if (e_k || e_n || e_out || e_nolast) begin
+          fail_d  = 1'b1;
+          err_d   = {e_out, e_nolast, e_n, e_k};
+          state_d = StIdle;
+        end else if (d_last) begin
+          pc_d    = {PAddrWidth{1'b0}};
+          state_d = StFetch0;
+        end else begin
+          pc_d    = pc_q + {{(PAddrWidth-1){1'b0}}, 1'b1};
+          state_d = StChk0;
         end
       end
       StFetch0: begin
         state_d = StFetch1;
       end
-      StFetch1: begin
+      StFetch1: if (!stall) begin
         last_d    = d_last;
         k_tiles_d = d_k_tiles;
         n_tiles_d = d_n_tiles;
@@ -173,11 +234,12 @@ module pot_w4a8_accel8x8_seq (
         tc_d      = {TcWidth{1'b0}};
         img_d     = {ImageWidth{1'b0}};
         wptr_d    = d_w_base;
-        abase_d   = {AAddrWidth{1'b0}};
-        obase_d   = {AAddrWidth{1'b0}};
-        colrem_d  = d_n;
-        cbase_d   = {CountWidth{1'b0}};
-        baddr_d   = d_b_base;
+        // Buffer 0 is read (sel = 0) or written in the pass's input half.
+        rbase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
+        obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
+        abase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
+        n_d       = d_n;
+        bbase_d   = d_b_base;
         state_d   = StRun;
       end
       StRun: begin
@@ -193,16 +255,12 @@ module pot_w4a8_accel8x8_seq (
           img_d = {ImageWidth{1'b0}};
           if (kt_last) begin
             kt_d    = {CountWidth{1'b0}};
-            abase_d = {AAddrWidth{1'b0}};
+            abase_d = rbase_q;
             if (nt_last) begin
               drain_d = {DrainWidth{1'b0}};
               state_d = StDrain;
             end else begin
               nt_d     = nt_q + {{(CountWidth-1){1'b0}}, 1'b1};
-              obase_d  = obase_q + batch_a;
-              colrem_d = colrem_q - 16'd8;
-              cbase_d  = cbase_q + 16'd8;
-              baddr_d  = baddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
             end
           end else begin
             kt_d    = kt_q + {{(CountWidth-1){1'b0}}, 1'b1};
@@ -221,6 +279,9 @@ module pot_w4a8_accel8x8_seq (
             state_d = StFetch0;
           end
         end
+      end
+      StDone: begin
+        state_d = StIdle;
       end
       default: begin
         state_d = StIdle;
@@ -246,11 +307,15 @@ module pot_w4a8_accel8x8_seq (
       img_q     <= {ImageWidth{1'b0}};
       wptr_q    <= {WAddrWidth{1'b0}};
       abase_q   <= {AAddrWidth{1'b0}};
-      obase_q   <= {AAddrWidth{1'b0}};
-      colrem_q  <= {CountWidth{1'b0}};
-      cbase_q   <= {CountWidth{1'b0}};
-      baddr_q   <= {BAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
+      half_q    <= 1'b0;
+      logits_q  <= 1'b0;
+      rbase_q   <= {AAddrWidth{1'b0}};
+      obase0_q  <= {AAddrWidth{1'b0}};
+      n_q       <= {CountWidth{1'b0}};
+      bbase_q   <= {BAddrWidth{1'b0}};
+      fail_q    <= 1'b0;
+      err_q     <= 4'd0;
     end else begin
       state_q   <= state_d;
       pc_q      <= pc_d;
@@ -268,15 +333,27 @@ module pot_w4a8_accel8x8_seq (
       img_q     <= img_d;
       wptr_q    <= wptr_d;
       abase_q   <= abase_d;
-      obase_q   <= obase_d;
-      colrem_q  <= colrem_d;
-      cbase_q   <= cbase_d;
-      baddr_q   <= baddr_d;
       drain_q   <= drain_d;
+      half_q    <= half_d;
+      logits_q  <= logits_d;
+      rbase_q   <= rbase_d;
+      obase0_q  <= obase0_d;
+      n_q       <= n_d;
+      bbase_q   <= bbase_d;
+      fail_q    <= fail_d;
+      err_q     <= err_d;
     end
   end
 
   assign busy_o     = (state_q != StIdle);
+  assign stall_o    = stall;
+  assign fail_o     = fail_q;
+  assign err_o      = err_q;
+  assign fetch_o    = (state_q == StFetch1) && !stall;
+  assign batch_o    = batch_q;
+  assign n_o        = n_q;
+  assign b_base_o   = bbase_q;
+  assign obase_o    = obase0_q;
   assign done_o     = (state_q == StDone);
   assign prog_addr_o = pc_q;
   assign sel_o      = sel_q;
@@ -289,14 +366,7 @@ module pot_w4a8_accel8x8_seq (
   assign a_addr_o   = abase_q + img_a;
   assign first_kt_o = (kt_q == {CountWidth{1'b0}});
   assign last_kt_o  = kt_last;
-  assign first_nt_o = (nt_q == {CountWidth{1'b0}});
-  assign last_nt_o  = nt_last;
   assign image_o    = img_q;
-  assign out_addr_o = obase_q + img_a;
-  assign ncols_o    = (colrem_q >= 16'd8) ? 4'd8 : colrem_q[NcolWidth-1:0];
-  assign cbase_o    = cbase_q;
-  assign baddr_o    = baddr_q;
-  assign tile_o     = nt_q;
 endmodule
 
 `default_nettype wire

@@ -12,69 +12,139 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Testbench of pot_w4a8_accel8x8_accel: loads a network and images with $readmemh from the files named
-// by plusargs, runs them through the accelerator in passes of +batch images and prints what
-// the hardware computed; potmac compares it with the integer model (docs/accelerator.md).
-//   +program=F +weights=F +bias=F  the program, weight and bias memories
+// Testbench of pot_w4a8_accel8x8_accel, through its bus only (no reference into the design): writes the
+// program, weight and bias memories read from the files named by plusargs over AXI4-Lite,
+// streams the images into the AXI4-Stream input, runs them in passes of +batch images (one
+// run, ap_start) and prints every record of the output stream; potmac compares them with
+// the integer model (docs/accelerator.md).
+//   +program=F +weights=F +bias=F  the program, weight and bias memories ($readmemh)
 //   +images=F +words=W +count=N    N images of W activation words each (8 activations a word)
 //   +batch=B                       images per pass (1..64)
-//   +dump                          print every layer's output rows, not only the last layer's
-//   +maxcycles=C                   watchdog: a pass longer than C cycles fails
-// Output lines: `ROW <layer> <image> <n-tile> <row hex>` (post-op outputs, SumWidth bits per
-// column, column 0 rightmost), `CLASS <image> <class>`, `CYCLES <pass> <cycles>`, then
-// `PASS <images>` or `FAIL <errors>`.
+//   +dump                          trace: every layer's rows, not only the last layer's
+//   +stall=P +seed=S               hold TVALID (input) and TREADY (output) low in P % of the
+//                                  cycles, at random (seed S)
+//   +maxcycles=C                   watchdog: C cycles per pass
+// Output lines: `ROW <layer> <image> <n-tile> <row hex>` (SumWidth bits per column, column 0
+// rightmost), `CLASS <image> <class>`, `CYCLES <pass> <cycles>`, `RUN <run> <busy> <stall-in>
+// <stall-out> <passes>` (the counters), then `PASS <images>` or `FAIL <errors>`.
 module tb_pot_w4a8_accel8x8_accel;
-  localparam integer ActWidth    = 8;
-  localparam integer Cols        = 8;
-  localparam integer SumWidth    = 26;
-  localparam integer CountWidth  = 16;
-  localparam integer ImageWidth  = 6;
-  localparam integer BatchWidth  = 7;
-  localparam integer PAddrWidth  = 2;
-  localparam integer ImageWords  = 100352;
+  localparam integer ActWidth   = 8;
+  localparam integer Cols       = 8;
+  localparam integer SumWidth   = 26;
+  localparam integer CountWidth = 16;
+  localparam integer ImageWidth = 6;
+  localparam integer PAddrWidth = 2;
+  localparam integer ImageWords = 100352;
+  localparam integer AW         = 12;
+  localparam integer OutWidth   = 208;
+  localparam integer UserWidth  = 42;
+  localparam integer PWidth     = 90;
+  localparam integer WWidth     = 32;
+  localparam integer BWidth     = 200;
+  localparam integer PChunks    = 3;
+  localparam integer WChunks    = 1;
+  localparam integer BChunks    = 7;
+  localparam integer PWords     = 3;
+  localparam integer WWords     = 13696;
+  localparam integer BWords     = 26;
+  localparam [AW-1:0] RegCTRL = 12'h000;
+  localparam [AW-1:0] RegGIE = 12'h004;
+  localparam [AW-1:0] RegIER = 12'h008;
+  localparam [AW-1:0] RegISR = 12'h00c;
+  localparam [AW-1:0] RegID = 12'h010;
+  localparam [AW-1:0] RegVERSION = 12'h014;
+  localparam [AW-1:0] RegHWCFG0 = 12'h018;
+  localparam [AW-1:0] RegHWCFG1 = 12'h01c;
+  localparam [AW-1:0] RegHWCFG2 = 12'h020;
+  localparam [AW-1:0] RegWEIGHT_WORDS = 12'h024;
+  localparam [AW-1:0] RegACT_WORDS = 12'h028;
+  localparam [AW-1:0] RegBIAS_WORDS = 12'h02c;
+  localparam [AW-1:0] RegBATCH = 12'h030;
+  localparam [AW-1:0] RegIMAGES = 12'h034;
+  localparam [AW-1:0] RegIMAGE_WORDS = 12'h038;
+  localparam [AW-1:0] RegOPTIONS = 12'h03c;
+  localparam [AW-1:0] RegERROR = 12'h040;
+  localparam [AW-1:0] RegMEM_ADDR = 12'h044;
+  localparam [AW-1:0] RegMEM_DATA = 12'h048;
+  localparam [AW-1:0] RegMEM_CHUNKS = 12'h04c;
+  localparam [AW-1:0] RegSTATUS = 12'h050;
+  localparam [AW-1:0] RegRUN_CYCLES = 12'h054;
+  localparam [AW-1:0] RegBUSY_CYCLES = 12'h058;
+  localparam [AW-1:0] RegSTALL_IN = 12'h05c;
+  localparam [AW-1:0] RegSTALL_OUT = 12'h060;
+  localparam [AW-1:0] RegPASSES = 12'h064;
 
-  reg                         clk = 1'b0;
-  reg                         rst_n = 1'b1;
-  reg                         start = 1'b0;
-  reg  [BatchWidth-1:0]       batch_in = {BatchWidth{1'b0}};
-  wire                        busy;
-  wire                        done;
-  wire                        class_valid;
-  wire [ImageWidth-1:0]       class_image;
-  wire [CountWidth-1:0]       class_idx;
-  wire                        obs_valid;
-  wire                        obs_last;
-  wire [PAddrWidth-1:0]       obs_layer;
-  wire [ImageWidth-1:0]       obs_image;
-  wire [CountWidth-1:0]       obs_tile;
-  wire [Cols*SumWidth-1:0]    obs_row;
+  reg                        clk = 1'b0;
+  reg                        rst_n = 1'b0;
+  reg  [AW-1:0]              awaddr = {AW{1'b0}};
+  reg                        awvalid = 1'b0;
+  wire                       awready;
+  reg  [31:0]                wdata = 32'd0;
+  reg                        wvalid = 1'b0;
+  wire                       wready;
+  wire [1:0]                 bresp;
+  wire                       bvalid;
+  reg  [AW-1:0]              araddr = {AW{1'b0}};
+  reg                        arvalid = 1'b0;
+  wire                       arready;
+  wire [31:0]                rdata;
+  wire [1:0]                 rresp;
+  wire                       rvalid;
+  reg                        s_valid = 1'b0;
+  wire                       s_ready;
+  wire [Cols*ActWidth-1:0]   s_data;
+  wire                       s_last;
+  wire [OutWidth-1:0]        m_data;
+  wire [UserWidth-1:0]       m_user;
+  wire                       m_valid;
+  reg                        m_ready = 1'b0;
+  wire                       m_last;
+  wire                       irq;
 
   pot_w4a8_accel8x8_accel dut (
-    .clk_i         (clk),
-    .rst_ni        (rst_n),
-    .start_i       (start),
-    .batch_i       (batch_in),
-    .busy_o        (busy),
-    .done_o        (done),
-    .class_valid_o (class_valid),
-    .class_image_o (class_image),
-    .class_o       (class_idx),
-    .obs_valid_o   (obs_valid),
-    .obs_last_o    (obs_last),
-    .obs_layer_o   (obs_layer),
-    .obs_image_o   (obs_image),
-    .obs_tile_o    (obs_tile),
-    .obs_row_o     (obs_row)
+    .clk_i            (clk),
+    .rst_ni           (rst_n),
+    .s_axil_awaddr_i  (awaddr),
+    .s_axil_awprot_i  (3'b000),
+    .s_axil_awvalid_i (awvalid),
+    .s_axil_awready_o (awready),
+    .s_axil_wdata_i   (wdata),
+    .s_axil_wstrb_i   (4'hf),
+    .s_axil_wvalid_i  (wvalid),
+    .s_axil_wready_o  (wready),
+    .s_axil_bresp_o   (bresp),
+    .s_axil_bvalid_o  (bvalid),
+    .s_axil_bready_i  (1'b1),
+    .s_axil_araddr_i  (araddr),
+    .s_axil_arprot_i  (3'b000),
+    .s_axil_arvalid_i (arvalid),
+    .s_axil_arready_o (arready),
+    .s_axil_rdata_o   (rdata),
+    .s_axil_rresp_o   (rresp),
+    .s_axil_rvalid_o  (rvalid),
+    .s_axil_rready_i  (1'b1),
+    .s_axis_tdata_i   (s_data),
+    .s_axis_tvalid_i  (s_valid),
+    .s_axis_tready_o  (s_ready),
+    .s_axis_tlast_i   (s_last),
+    .m_axis_tdata_o   (m_data),
+    .m_axis_tuser_o   (m_user),
+    .m_axis_tvalid_o  (m_valid),
+    .m_axis_tready_i  (m_ready),
+    .m_axis_tlast_o   (m_last),
+    .irq_o            (irq)
   );
 
   reg [Cols*ActWidth-1:0] img_mem [0:ImageWords-1];
+  reg [PWidth-1:0]        p_mem [0:PWords-1];
+  reg [WWidth-1:0]        w_mem [0:WWords-1];
+  reg [BWidth-1:0]        b_mem [0:BWords-1];
   reg [8*1024-1:0]        f_program, f_weights, f_bias, f_images;
-  integer words, count, batch, maxcycles, first, n, m, w, pass, errors, cycles, start_cycle;
-  integer watch;
-  reg     dump;
-  // Test-set index of the pass's first image in this run, for the printed image numbers.
-  reg [31:0] base;
-  // The cycle counter (rising edges since reset) and the watchdog of tb_clock.v.
+  integer words, count, batch, maxcycles, stall, seed, errors, cycles, watch, i, passes;
+  integer in_idx, in_total, classes, pass, base;
+  reg     dump, streaming;
+  reg     w_fire, b_fire, ar_fire, r_fire;
+  reg  [31:0] rd_q, status, run_c, busy_c, in_c, out_c, pass_c;
   localparam integer Watchdog = 2147483646;
 
   always #5 clk = ~clk;
@@ -105,21 +175,100 @@ module tb_pot_w4a8_accel8x8_accel;
     end
   end
 
-  // What the accelerator computes, printed as it happens (sampled at each rising edge).
+  // Handshakes seen at each rising edge (read at the next falling edge).
   always @(posedge clk) begin
-    if (rst_n && obs_valid && (dump || obs_last)) begin
-      $display("ROW %0d %0d %0d %h", obs_layer, base + {{(32-ImageWidth){1'b0}}, obs_image},
-               obs_tile, obs_row);
+    w_fire  <= awvalid & awready & wvalid & wready;
+    b_fire  <= bvalid;
+    ar_fire <= arvalid & arready;
+    r_fire  <= rvalid;
+    if (rvalid) begin
+      rd_q <= rdata;
     end
-    if (rst_n && class_valid) begin
-      $display("CLASS %0d %0d", base + {{(32-ImageWidth){1'b0}}, class_image}, class_idx);
+  end
+
+  // One AXI4-Lite write (called just after a falling edge).
+  task axil_write;
+    input [AW-1:0] addr;
+    input [31:0]   data;
+    begin
+      awaddr = addr;
+      wdata = data;
+      awvalid = 1'b1;
+      wvalid = 1'b1;
+      @(negedge clk);
+      while (!w_fire) @(negedge clk);
+      awvalid = 1'b0;
+      wvalid = 1'b0;
+      while (!b_fire) @(negedge clk);
+    end
+  endtask
+
+  // One AXI4-Lite read into rd_q.
+  task axil_read;
+    input [AW-1:0] addr;
+    begin
+      araddr = addr;
+      arvalid = 1'b1;
+      @(negedge clk);
+      while (!ar_fire) @(negedge clk);
+      arvalid = 1'b0;
+      while (!r_fire) @(negedge clk);
+    end
+  endtask
+
+  // The input stream: the images in order, TLAST on each image's last word; TVALID, once
+  // high, stays high until the beat is taken.
+  assign s_data = img_mem[in_idx];
+  assign s_last = ((in_idx % words) == words - 1);
+  always @(posedge clk) begin
+    if (streaming) begin
+      if (s_valid && s_ready) begin
+        in_idx <= in_idx + 1;
+        s_valid <= (in_idx + 1 < in_total) && (($unsigned($random(seed)) % 100) >= stall);
+      end else if (!s_valid) begin
+        s_valid <= (in_idx < in_total) && (($unsigned($random(seed)) % 100) >= stall);
+      end
+      m_ready <= (($unsigned($random(seed)) % 100) >= stall);
+    end
+  end
+
+  // The output stream's records, printed as they are taken.
+  always @(posedge clk) begin
+    if (m_valid && m_ready) begin
+      case (m_user[UserWidth-1 -: 2])
+        2'd2: begin
+          $display("CYCLES %0d %0d", pass, m_data[31:0]);
+          if (!m_last) begin
+            errors = errors + 1;
+            $display("FAIL a pass end without TLAST");
+          end
+          base = base + m_user[CountWidth-1:0];
+          pass = pass + 1;
+        end
+        default: begin
+          $display("ROW %0d %0d %0d %h", m_user[UserWidth-3 -: PAddrWidth],
+                   base + m_user[2*CountWidth+ImageWidth-1 -: ImageWidth],
+                   m_user[2*CountWidth-1 -: CountWidth], m_data[Cols*SumWidth-1:0]);
+          if (m_user[UserWidth-1 -: 2] == 2'd1) begin
+            $display("CLASS %0d %0d", base + m_user[2*CountWidth+ImageWidth-1 -: ImageWidth],
+                     m_user[CountWidth-1:0]);
+            classes = classes + 1;
+          end
+        end
+      endcase
     end
   end
 
   initial begin
     errors = 0;
-    first = 0;
-    base = 32'd0;
+    pass = 0;
+    base = 0;
+    classes = 0;
+    in_idx = 0;
+    in_total = 0;
+    streaming = 1'b0;
+    stall = 0;
+    seed = 1;
     dump = $test$plusargs("dump");
     if (!($value$plusargs("program=%s", f_program) && $value$plusargs("weights=%s", f_weights)
           && $value$plusargs("bias=%s", f_bias) && $value$plusargs("images=%s", f_images)
@@ -130,48 +279,86 @@ module tb_pot_w4a8_accel8x8_accel;
                 "+maxcycles= are required"});
       $fatal(1, "usage");
     end
-    if (batch < 1 || batch > 64 || words * count > ImageWords) begin
-      $display("FAIL usage: batch %0d (1..64) or %0d image words (at most %0d)", batch,
-               words * count, ImageWords);
+    if ($value$plusargs("stall=%d", stall) && (stall < 0 || stall > 90)) begin
+      $display("FAIL usage: stall %0d (0..90 %%)", stall);
       $fatal(1, "usage");
     end
-    $readmemh(f_program, dut.u_pmem.mem_q);
-    $readmemh(f_weights, dut.u_wmem.mem_q);
-    $readmemh(f_bias, dut.u_bmem.mem_q);
+    if ($value$plusargs("seed=%d", seed)) begin
+      seed = seed;
+    end
+    if (batch < 1 || batch > 64 || words < 1 || count < 1 || words * count > ImageWords) begin
+      $display("FAIL usage: batch %0d (1..64), %0d words, %0d images (at most %0d words)",
+               batch, words, count, ImageWords);
+      $fatal(1, "usage");
+    end
+    for (i = 0; i < PWords; i = i + 1) p_mem[i] = {PWidth{1'b0}};
+    for (i = 0; i < WWords; i = i + 1) w_mem[i] = {WWidth{1'b0}};
+    for (i = 0; i < BWords; i = i + 1) b_mem[i] = {BWidth{1'b0}};
+    $readmemh(f_program, p_mem);
+    $readmemh(f_weights, w_mem);
+    $readmemh(f_bias, b_mem);
     $readmemh(f_images, img_mem, 0, words * count - 1);
-    #1 rst_n = 1'b0;
+    in_total = words * count;
+    passes = (count + batch - 1) / batch;
+    @(negedge clk);
     @(negedge clk);
     rst_n = 1'b1;
     @(negedge clk);
-    pass = 0;
-    while (first < count) begin
-      n = (count - first < batch) ? count - first : batch;
-      // The pass's images into activation buffer 0: word w of image m at w * n + m.
-      for (m = 0; m < n; m = m + 1) begin
-        for (w = 0; w < words; w = w + 1) begin
-          dut.u_act0.mem_q[w * n + m] = img_mem[(first + m) * words + w];
-        end
-      end
-      base = first[31:0];
-      start = 1'b1;
-      batch_in = n[BatchWidth-1:0];
-      start_cycle = cycles;
+    axil_read(RegID);
+    if (rd_q !== 32'h706f746d) begin
+      $display("FAIL the ID register reads %h", rd_q);
+      $fatal(1, "id");
+    end
+    // The memories, word by word, 32-bit chunks least significant first.
+    axil_write(RegMEM_ADDR, 32'h00000000);
+    for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
+    axil_write(RegMEM_ADDR, 32'h10000000);
+    for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
+    axil_write(RegMEM_ADDR, 32'h20000000);
+    for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
+    axil_write(RegBATCH, batch);
+    axil_write(RegIMAGES, count);
+    axil_write(RegIMAGE_WORDS, words);
+    axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
+    axil_write(RegIER, 32'd3);
+    axil_write(RegGIE, 32'd1);
+    axil_write(RegCTRL, 32'd1);
+    streaming = 1'b1;
+    watch = 0;
+    while (irq !== 1'b1 && watch <= maxcycles * passes + 16 * in_total + 1000) begin
       @(negedge clk);
-      start = 1'b0;
-      watch = 0;
-      while (done !== 1'b1 && watch <= maxcycles) begin
-        @(negedge clk);
-        watch = watch + 1;
-      end
-      if (done !== 1'b1) begin
-        errors = errors + 1;
-        $display("FAIL watchdog: pass %0d has not finished after %0d cycles", pass, maxcycles);
-        $fatal(1, "watchdog");
-      end
-      $display("CYCLES %0d %0d", pass, cycles - start_cycle);
-      @(negedge clk);
-      first = first + n;
-      pass = pass + 1;
+      watch = watch + 1;
+    end
+    if (irq !== 1'b1) begin
+      $display("FAIL watchdog: the run has not finished after %0d cycles", watch);
+      $fatal(1, "watchdog");
+    end
+    axil_read(RegERROR);
+    if (rd_q != 32'd0) begin
+      errors = errors + 1;
+      $display("FAIL error bits %h", rd_q);
+    end
+    axil_read(RegCTRL);
+    status = rd_q;
+    if (status[1] !== 1'b1) begin
+      errors = errors + 1;
+      $display("FAIL the interrupt came without ap_done (CTRL %h)", status);
+    end
+    axil_read(RegRUN_CYCLES);
+    run_c = rd_q;
+    axil_read(RegBUSY_CYCLES);
+    busy_c = rd_q;
+    axil_read(RegSTALL_IN);
+    in_c = rd_q;
+    axil_read(RegSTALL_OUT);
+    out_c = rd_q;
+    axil_read(RegPASSES);
+    pass_c = rd_q;
+    $display("RUN %0d %0d %0d %0d %0d", run_c, busy_c, in_c, out_c, pass_c);
+    if (classes != count || pass != passes || pass_c != passes) begin
+      errors = errors + 1;
+      $display("FAIL %0d classes, %0d pass ends, %0d passes counted (expected %0d, %0d)", classes,
+               pass, pass_c, count, passes);
     end
     if (errors == 0) begin
       $display("PASS %0d", count);
@@ -181,6 +368,18 @@ module tb_pot_w4a8_accel8x8_accel;
       $fatal(1, "%0d errors", errors);
     end
   end
+
+  // One memory word as `chunks` writes of MEM_DATA.
+  task write_word;
+    input [32*7-1:0] word;
+    input integer                  chunks;
+    integer c;
+    begin
+      for (c = 0; c < chunks; c = c + 1) begin
+        axil_write(RegMEM_DATA, word[32*c +: 32]);
+      end
+    end
+  endtask
 endmodule
 
 `default_nettype wire

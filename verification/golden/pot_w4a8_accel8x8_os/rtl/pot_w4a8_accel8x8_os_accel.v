@@ -12,347 +12,250 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Inference accelerator around the 8 x 8 output-stationary array pot_w4a8_accel8x8_os_array
-// (docs/accelerator.md). start_i (with batch_i, the images in this pass) runs the layer
-// program over the batch in activation buffer 0; each layer reads one activation buffer and
-// writes the other (ping-pong). Each buffer is 8 banks, bank b holding the images b, b+8, ...:
-// word w of image i is bank i mod 8, address w * ceil(batch/8) + i / 8, so one read
-// of all banks gives the array one feature of 8 images. host_* write buffer 0 while idle.
-// Per image the class leaves on class_o; done_o follows the last class. obs_* show every
-// post-op output row. The arithmetic is the MAC unit's and the post-op unit's; this module
-// only moves data.
+// Inference accelerator (8 x 8 output-stationary array): the datapath pot_w4a8_accel8x8_os_core behind its host
+// interface (docs/accelerator.md, "Host interface"). A host writes the program, weights and
+// biases and starts runs over the AXI4-Lite slave s_axil_* (pot_w4a8_accel8x8_os_ctrl; register map in
+// docs/reference/registers.md), streams images into s_axis_* (pot_w4a8_accel8x8_os_load: one beat = one
+// activation word) while earlier images compute, and takes classes, logits and pass ends
+// from m_axis_* (pot_w4a8_accel8x8_os_out). irq_o signals a finished run or an error. rst_ni is
+// synchronized here (pot_w4a8_accel8x8_os_rstsync).
 module pot_w4a8_accel8x8_os_accel (
   input  wire         clk_i,
   input  wire         rst_ni,
-  // Run the program over batch_i images in buffer 0.
-  input  wire         start_i,
-  input  wire [6:0]   batch_i,
-  output wire         busy_o,
-  output wire         done_o,
-  // One image's class (its index in the pass).
-  output wire         class_valid_o,
-  output wire [5:0]   class_image_o,
-  output wire [15:0]  class_o,
-  // Every post-op output row, for debugging.
-  output wire         obs_valid_o,
-  output wire         obs_last_o,
-  output wire [1:0]   obs_layer_o,
-  output wire [5:0]   obs_image_o,
-  output wire [15:0]  obs_tile_o,
-  output wire [207:0] obs_row_o,
-  // Host write of activation buffer 0 (while idle).
-  input  wire         host_we_i,
-  input  wire [2:0]   host_bank_i,
-  input  wire [9:0]   host_addr_i,
-  input  wire [63:0]  host_data_i
+  // AXI4-Lite slave (32-bit data).
+  input  wire [11:0]  s_axil_awaddr_i,
+  input  wire [2:0]   s_axil_awprot_i,
+  input  wire         s_axil_awvalid_i,
+  output wire         s_axil_awready_o,
+  input  wire [31:0]  s_axil_wdata_i,
+  input  wire [3:0]   s_axil_wstrb_i,
+  input  wire         s_axil_wvalid_i,
+  output wire         s_axil_wready_o,
+  output wire [1:0]   s_axil_bresp_o,
+  output wire         s_axil_bvalid_o,
+  input  wire         s_axil_bready_i,
+  input  wire [11:0]  s_axil_araddr_i,
+  input  wire [2:0]   s_axil_arprot_i,
+  input  wire         s_axil_arvalid_i,
+  output wire         s_axil_arready_o,
+  output wire [31:0]  s_axil_rdata_o,
+  output wire [1:0]   s_axil_rresp_o,
+  output wire         s_axil_rvalid_o,
+  input  wire         s_axil_rready_i,
+  // AXI4-Stream slave: images, one activation word a beat.
+  input  wire [63:0]  s_axis_tdata_i,
+  input  wire         s_axis_tvalid_i,
+  output wire         s_axis_tready_o,
+  input  wire         s_axis_tlast_i,
+  // AXI4-Stream master: records (rows with classes, logits, pass ends).
+  output wire [207:0] m_axis_tdata_o,
+  output wire [41:0]  m_axis_tuser_o,
+  output wire         m_axis_tvalid_o,
+  input  wire         m_axis_tready_i,
+  output wire         m_axis_tlast_o,
+  // A run finished or an error bit was set.
+  output wire         irq_o
 );
-  localparam integer Cols       = 8;
-  localparam integer ActWidth   = 8;
-  localparam integer WCodeWidth = 4;
-  localparam integer AccWidth   = 25;
-  localparam integer BiasWidth  = 25;
-  localparam integer SumWidth   = 26;
-  localparam integer CountWidth = 16;
   localparam integer BatchWidth = 7;
-  localparam integer ImageWidth = 6;
-  localparam integer WAddrWidth = 14;
-  localparam integer AAddrWidth = 10;
-  localparam integer BAddrWidth = 5;
   localparam integer PAddrWidth = 2;
-  localparam integer NcolWidth  = 4;
-  localparam integer ColWidth   = 3;
-  localparam integer MWidth     = 16;
-  localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 90;
-  // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
-  localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
-                                + BAddrWidth;
-  // Row tag after the array: {first_nt, last_nt, image, out_addr, ncols, cbase, tile, bank}.
-  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
-                                + ColWidth;
+  localparam integer WAddrWidth = 14;
+  localparam integer BAddrWidth = 5;
+  localparam integer AAddrWidth = 11;
+  localparam integer CountWidth = 16;
+  localparam integer ImageWidth = 6;
+  localparam integer Cols       = 8;
+  localparam integer SumWidth   = 26;
 
-  genvar gc;
-
-  wire [PAddrWidth-1:0] prog_addr;
-  wire [DescWidth-1:0]  desc;
-  wire                  sel;
-  wire                  layer_last;
-  wire [MWidth-1:0]     rq_m;
-  wire [SWidth-1:0]     rq_s;
-  wire [BatchWidth-1:0] cur_batch;
-  wire                  step;
-  wire                  last_k;
-  wire [WAddrWidth-1:0] w_addr;
-  wire [AAddrWidth-1:0] a_addr;
-  wire [ColWidth-1:0]   kel;
-  wire                  t_first_nt, t_last_nt;
-  wire [ImageWidth-1:0] t_ibase;
-  wire [AAddrWidth-1:0] t_out_addr;
-  wire [NcolWidth-1:0]  t_ncols;
-  wire [CountWidth-1:0] t_cbase;
-  wire [BAddrWidth-1:0] t_baddr;
-  wire [CountWidth-1:0] t_tile;
-
-  pot_w4a8_accel8x8_os_seq u_seq (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .start_i     (start_i),
-    .batch_i     (batch_i),
-    .desc_i      (desc),
-    .busy_o      (busy_o),
-    .done_o      (done_o),
-    .prog_addr_o (prog_addr),
-    .sel_o       (sel),
-    .last_o      (layer_last),
-    .m_o         (rq_m),
-    .s_o         (rq_s),
-    .batch_o     (cur_batch),
-    .step_o      (step),
-    .last_k_o    (last_k),
-    .w_addr_o    (w_addr),
-    .a_addr_o    (a_addr),
-    .kel_o       (kel),
-    .first_nt_o  (t_first_nt),
-    .last_nt_o   (t_last_nt),
-    .ibase_o     (t_ibase),
-    .out_addr_o  (t_out_addr),
-    .ncols_o     (t_ncols),
-    .cbase_o     (t_cbase),
-    .baddr_o     (t_baddr),
-    .tile_o      (t_tile)
-  );
-
-  wire [Cols*WCodeWidth-1:0] w_row;
-  wire [Cols*BiasWidth-1:0]  bias_row;
-  wire [BAddrWidth-1:0]      o_baddr;
-  wire                       wr_en;
-  wire [ColWidth-1:0]        wr_bank;
-  wire [AAddrWidth-1:0]      wr_addr;
-  wire [Cols*ActWidth-1:0]   wr_row;
-
-  pot_w4a8_accel8x8_os_ram #(.Width(DescWidth), .Depth(3), .AddrWidth(PAddrWidth)) u_pmem (
-    .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({PAddrWidth{1'b0}}),
-    .wdata_i ({DescWidth{1'b0}}),
-    .raddr_i (prog_addr),
-    .rdata_o (desc)
-  );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*WCodeWidth), .Depth(13696), .AddrWidth(WAddrWidth)) u_wmem (
-    .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({WAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*WCodeWidth){1'b0}}),
-    .raddr_i (w_addr),
-    .rdata_o (w_row)
-  );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth)) u_bmem (
-    .clk_i   (clk_i),
-    .we_i    (1'b0),
-    .waddr_i ({BAddrWidth{1'b0}}),
-    .wdata_i ({(Cols*BiasWidth){1'b0}}),
-    .raddr_i (o_baddr),
-    .rdata_o (bias_row)
-  );
-
-  // Stage 1: the memory data arrive; the step's control and the tile tag meet them.
-  reg                s1_step_q, s1_last_q;
-  reg [ColWidth-1:0] s1_kel_q;
-  reg [TagWidth-1:0] s1_tag_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      s1_step_q <= 1'b0;
-      s1_last_q <= 1'b0;
-      s1_kel_q  <= {ColWidth{1'b0}};
-      s1_tag_q  <= {TagWidth{1'b0}};
-    end else begin
-      s1_step_q <= step;
-      s1_last_q <= last_k;
-      s1_kel_q  <= kel;
-      s1_tag_q  <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr,
-                    t_tile};
-    end
-  end
-
-  // Activation banks, two buffers of Cols banks; layer L reads buffer sel, writes the other.
-  wire [Cols*ActWidth-1:0] in_act;
-  wire [Cols-1:0]          host_bank = {{(Cols-1){1'b0}}, 1'b1} << host_bank_i;
-  wire [Cols-1:0]          wr_banks  = {{(Cols-1){1'b0}}, 1'b1} << wr_bank;
-  generate
-    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_bank
-      wire [Cols*ActWidth-1:0] rd0, rd1, rd;
-      wire                     host_here = host_we_i & host_bank[gc];
-      wire                     wr_here   = wr_en & wr_banks[gc];
-      pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(AAddrWidth)) u_act0 (
-        .clk_i   (clk_i),
-        .we_i    (host_here | (wr_here & sel)),
-        .waddr_i (host_here ? host_addr_i : wr_addr),
-        .wdata_i (host_here ? host_data_i : wr_row),
-        .raddr_i (a_addr),
-        .rdata_o (rd0)
-      );
-      pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(AAddrWidth)) u_act1 (
-        .clk_i   (clk_i),
-        .we_i    (wr_here & ~sel),
-        .waddr_i (wr_addr),
-        .wdata_i (wr_row),
-        .raddr_i (a_addr),
-        .rdata_o (rd1)
-      );
-      reg  [ActWidth-1:0]      act;
-      integer                  e;
-      assign rd = sel ? rd1 : rd0;
-      // Element k mod Cols of the word: this bank's image's feature k.
-      always @(*) begin
-        act = rd[ActWidth-1:0];
-        for (e = 1; e < Cols; e = e + 1) begin
-          if (s1_kel_q == e[ColWidth-1:0]) begin
-            act = rd[e*ActWidth +: ActWidth];
-          end
-        end
-      end
-      assign in_act[gc*ActWidth +: ActWidth] = act;
-    end
-  endgenerate
-
-  wire                     out_valid;
-  wire [Cols*AccWidth-1:0] out_row;
-  pot_w4a8_accel8x8_os_array u_array (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .in_valid_i  (s1_step_q),
-    .in_last_i   (s1_last_q),
-    .in_act_i    (in_act),
-    .in_w_i      (w_row),
-    .out_valid_o (out_valid),
-    .out_row_o   (out_row)
-  );
-
-  // The tile tag waits Rows+Cols cycles after the tile's last step: the first output row.
-  wire                o_tile;
-  wire [TagWidth-1:0] o_tag;
-  pot_w4a8_accel8x8_os_delay #(.Width(TagWidth + 1), .Depth(16)) u_tag_delay (
+  wire rst_n;
+  pot_w4a8_accel8x8_os_rstsync u_rstsync (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({s1_step_q & s1_last_q, s1_tag_q}),
-    .q_o    ({o_tile, o_tag})
+    .rst_no (rst_n)
   );
-  reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;
-  reg  [ColWidth-1:0] row_d, row_q;
-  wire [TagWidth-1:0] tag   = o_tile ? o_tag : cur_tag_q;
-  wire [ColWidth-1:0] row   = o_tile ? {ColWidth{1'b0}} : row_q;
-  reg  [ImageWidth-1:0] row_ext;
-  reg  [ImageWidth:0]   batch_ext;
-  always @(*) begin
-    row_ext = {ImageWidth{1'b0}};
-    row_ext[ColWidth-1:0] = row;
-    batch_ext = {(ImageWidth+1){1'b0}};
-    batch_ext[BatchWidth-1:0] = cur_batch;
-    cur_tag_d = tag;
-    row_d     = row_q;
-    if (out_valid) begin
-      row_d = row + {{(ColWidth-1){1'b0}}, 1'b1};
-    end
-  end
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      cur_tag_q <= {TagWidth{1'b0}};
-      row_q     <= {ColWidth{1'b0}};
-    end else begin
-      cur_tag_q <= cur_tag_d;
-      row_q     <= row_d;
-    end
-  end
-  wire [ImageWidth-1:0] o_image = tag[TagWidth-3 -: ImageWidth] + row_ext;
-  wire                  o_ok    = {1'b0, o_image} < batch_ext;
-  assign o_baddr = tag[BAddrWidth+CountWidth-1 -: BAddrWidth];
-  wire [RowWidth-1:0] o_rowtag = {tag[TagWidth-1:TagWidth-2], o_image,
-                                  tag[TagWidth-3-ImageWidth:BAddrWidth+CountWidth],
-                                  tag[CountWidth-1:0], row};
 
-  // Post-op input stage: the rows of real images, with the bias word of their N-tile.
-  reg                     p_valid_q;
-  reg [Cols*AccWidth-1:0] p_row_q;
-  reg [RowWidth-1:0]      p_tag_q;
-  reg [RowWidth-1:0]      q_tag_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      p_valid_q <= 1'b0;
-      p_row_q   <= {(Cols*AccWidth){1'b0}};
-      p_tag_q   <= {RowWidth{1'b0}};
-      q_tag_q   <= {RowWidth{1'b0}};
-    end else begin
-      p_valid_q <= out_valid & o_ok;
-      p_row_q   <= out_row;
-      p_tag_q   <= o_rowtag;
-      q_tag_q   <= p_tag_q;
-    end
-  end
+  // Control <-> loader, datapath, output writer.
+  wire                        pm_we, wm_we, bm_we;
+  wire [PAddrWidth-1:0]       pm_addr;
+  wire [WAddrWidth-1:0]       wm_addr;
+  wire [BAddrWidth-1:0]       bm_addr;
+  wire [90-1:0]         pm_data;
+  wire [32-1:0]         wm_data;
+  wire [200-1:0]         bm_data;
+  wire                        ld_start, ld_abort, ld_free, ld_free_half, ld_framing;
+  wire [31:0]                 ld_images;
+  wire [BatchWidth-1:0]       ld_batch, ld_n0, ld_n1;
+  wire [15:0]                 ld_words;
+  wire [1:0]                  ld_full;
+  wire                        start, half, logits, trace, busy, done, fail, stall;
+  wire [BatchWidth-1:0]       batch;
+  wire [3:0]                  err;
+  wire                        pass, out_room, overflow;
+  wire [31:0]                 pass_cycles;
+  wire [BatchWidth-1:0]       pass_images;
+  wire                        in_we, act0_busy;
+  wire [AAddrWidth-1:0]       in_addr;
+  wire [Cols*8-1:0]       in_data;
+  wire [3-1:0]          in_bank;
+  wire                        row_valid, row_last, row_lnt;
+  wire [PAddrWidth-1:0]       row_layer;
+  wire [ImageWidth-1:0]       row_image;
+  wire [CountWidth-1:0]       row_tile;
+  wire [Cols*SumWidth-1:0]    row;
+  wire                        class_valid;
+  wire [ImageWidth-1:0]       class_image;
+  wire [CountWidth-1:0]       class_idx;
 
-  wire [Cols-1:0]          q_valid;
-  wire [Cols*SumWidth-1:0] q_out;
-  generate
-    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      pot_w4a8_accel8x8_os_postop u_postop (
-        .clk_i    (clk_i),
-        .rst_ni   (rst_ni),
-        .valid_i  (p_valid_q),
-        .bypass_i (layer_last),
-        .m_i      (rq_m),
-        .s_i      (rq_s),
-        .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
-        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
-        .valid_o  (q_valid[gc]),
-        .out_o    (q_out[gc*SumWidth +: SumWidth])
-      );
-    end
-  endgenerate
+  pot_w4a8_accel8x8_os_ctrl u_ctrl (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_n),
+    .s_axil_awaddr_i  (s_axil_awaddr_i),
+    .s_axil_awprot_i  (s_axil_awprot_i),
+    .s_axil_awvalid_i (s_axil_awvalid_i),
+    .s_axil_awready_o (s_axil_awready_o),
+    .s_axil_wdata_i   (s_axil_wdata_i),
+    .s_axil_wstrb_i   (s_axil_wstrb_i),
+    .s_axil_wvalid_i  (s_axil_wvalid_i),
+    .s_axil_wready_o  (s_axil_wready_o),
+    .s_axil_bresp_o   (s_axil_bresp_o),
+    .s_axil_bvalid_o  (s_axil_bvalid_o),
+    .s_axil_bready_i  (s_axil_bready_i),
+    .s_axil_araddr_i  (s_axil_araddr_i),
+    .s_axil_arprot_i  (s_axil_arprot_i),
+    .s_axil_arvalid_i (s_axil_arvalid_i),
+    .s_axil_arready_o (s_axil_arready_o),
+    .s_axil_rdata_o   (s_axil_rdata_o),
+    .s_axil_rresp_o   (s_axil_rresp_o),
+    .s_axil_rvalid_o  (s_axil_rvalid_o),
+    .s_axil_rready_i  (s_axil_rready_i),
+    .irq_o            (irq_o),
+    .pm_we_o          (pm_we),
+    .pm_addr_o        (pm_addr),
+    .pm_data_o        (pm_data),
+    .wm_we_o          (wm_we),
+    .wm_addr_o        (wm_addr),
+    .wm_data_o        (wm_data),
+    .bm_we_o          (bm_we),
+    .bm_addr_o        (bm_addr),
+    .bm_data_o        (bm_data),
+    .ld_start_o       (ld_start),
+    .ld_abort_o       (ld_abort),
+    .ld_images_o      (ld_images),
+    .ld_batch_o       (ld_batch),
+    .ld_words_o       (ld_words),
+    .ld_full_i        (ld_full),
+    .ld_n0_i          (ld_n0),
+    .ld_n1_i          (ld_n1),
+    .ld_free_o        (ld_free),
+    .ld_free_half_o   (ld_free_half),
+    .ld_framing_i     (ld_framing),
+    .start_o          (start),
+    .batch_o          (batch),
+    .half_o           (half),
+    .logits_o         (logits),
+    .trace_o          (trace),
+    .busy_i           (busy),
+    .done_i           (done),
+    .fail_i           (fail),
+    .err_i            (err),
+    .stall_i          (stall),
+    .pass_o           (pass),
+    .pass_cycles_o    (pass_cycles),
+    .pass_images_o    (pass_images),
+    .out_room_i       (out_room),
+    .overflow_i       (overflow)
+  );
 
-  wire                  q_first_nt = q_tag_q[RowWidth-1];
-  wire                  q_last_nt  = q_tag_q[RowWidth-2];
-  wire [ImageWidth-1:0] q_image    = q_tag_q[RowWidth-3 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[RowWidth-3-ImageWidth -: AAddrWidth];
-  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+ColWidth+NcolWidth-1 -: NcolWidth];
-  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth+ColWidth-1 -: CountWidth];
-  wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth+ColWidth-1 -: CountWidth];
-  wire [ColWidth-1:0]   q_bank     = q_tag_q[ColWidth-1:0];
-  wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
-  wire [Cols*SumWidth-1:0] q_masked;
-  generate
-    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
-      assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
-                                               & {SumWidth{q_cols[gc]}};
-      assign wr_row[gc*ActWidth +: ActWidth]   = q_masked[gc*SumWidth +: ActWidth];
-    end
-  endgenerate
-  assign wr_en   = q_valid[0] & ~layer_last;
-  assign wr_bank = q_bank;
-  assign wr_addr = q_out_addr;
+  pot_w4a8_accel8x8_os_load u_load (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_n),
+    .start_i         (ld_start),
+    .abort_i         (ld_abort),
+    .images_i        (ld_images),
+    .batch_i         (ld_batch),
+    .words_i         (ld_words),
+    .free_i          (ld_free),
+    .free_half_i     (ld_free_half),
+    .busy_i          (act0_busy),
+    .s_axis_tdata_i  (s_axis_tdata_i),
+    .s_axis_tvalid_i (s_axis_tvalid_i),
+    .s_axis_tready_o (s_axis_tready_o),
+    .s_axis_tlast_i  (s_axis_tlast_i),
+    .full_o          (ld_full),
+    .n0_o            (ld_n0),
+    .n1_o            (ld_n1),
+    .framing_o       (ld_framing),
+    .we_o            (in_we),
+    .bank_o          (in_bank),
+    .addr_o          (in_addr),
+    .data_o          (in_data)
+  );
 
-  // The post-op valids of columns 1.. (all equal column 0's).
-  wire unused_valid = ^q_valid;
-
-  pot_w4a8_accel8x8_os_argmax u_argmax (
+  pot_w4a8_accel8x8_os_core u_core (
     .clk_i         (clk_i),
-    .rst_ni        (rst_ni),
-    .valid_i       (q_valid[0] & layer_last),
-    .first_i       (q_first_nt),
-    .last_i        (q_last_nt),
-    .image_i       (q_image),
-    .base_i        (q_cbase),
-    .ncols_i       (q_ncols),
-    .row_i         (q_out),
-    .class_valid_o (class_valid_o),
-    .class_image_o (class_image_o),
-    .class_o       (class_o)
+    .rst_ni        (rst_n),
+    .start_i       (start),
+    .batch_i       (batch),
+    .half_i        (half),
+    .logits_i      (logits),
+    .out_room_i    (out_room),
+    .busy_o        (busy),
+    .done_o        (done),
+    .stall_o       (stall),
+    .fail_o        (fail),
+    .err_o         (err),
+    .pm_we_i       (pm_we),
+    .pm_addr_i     (pm_addr),
+    .pm_data_i     (pm_data),
+    .wm_we_i       (wm_we),
+    .wm_addr_i     (wm_addr),
+    .wm_data_i     (wm_data),
+    .bm_we_i       (bm_we),
+    .bm_addr_i     (bm_addr),
+    .bm_data_i     (bm_data),
+    .in_we_i       (in_we),
+    .in_bank_i     (in_bank),
+    .in_addr_i     (in_addr),
+    .in_data_i     (in_data),
+    .act0_busy_o   (act0_busy),
+    .row_valid_o   (row_valid),
+    .row_last_o    (row_last),
+    .row_lnt_o     (row_lnt),
+    .row_layer_o   (row_layer),
+    .row_image_o   (row_image),
+    .row_tile_o    (row_tile),
+    .row_o         (row),
+    .class_valid_o (class_valid),
+    .class_image_o (class_image),
+    .class_o       (class_idx)
   );
 
-  assign obs_valid_o = q_valid[0];
-  assign obs_last_o  = layer_last;
-  assign obs_layer_o = prog_addr;
-  assign obs_image_o = q_image;
-  assign obs_tile_o  = q_tile;
-  assign obs_row_o   = q_masked;
+  pot_w4a8_accel8x8_os_out u_out (
+    .clk_i           (clk_i),
+    .rst_ni          (rst_n),
+    .logits_i        (logits),
+    .trace_i         (trace),
+    .row_valid_i     (row_valid),
+    .row_last_i      (row_last),
+    .row_lnt_i       (row_lnt),
+    .row_layer_i     (row_layer),
+    .row_image_i     (row_image),
+    .row_tile_i      (row_tile),
+    .row_i           (row),
+    .class_i         (class_idx),
+    .pass_i          (pass),
+    .pass_cycles_i   (pass_cycles),
+    .pass_images_i   (pass_images),
+    .m_axis_tdata_o  (m_axis_tdata_o),
+    .m_axis_tuser_o  (m_axis_tuser_o),
+    .m_axis_tvalid_o (m_axis_tvalid_o),
+    .m_axis_tready_i (m_axis_tready_i),
+    .m_axis_tlast_o  (m_axis_tlast_o),
+    .room_o          (out_room),
+    .overflow_o      (overflow)
+  );
+
+  // The class's image index and validity equal the row's the writer delayed to meet it.
+  wire unused_class = ^{class_valid, class_image};
 endmodule
 
 `default_nettype wire

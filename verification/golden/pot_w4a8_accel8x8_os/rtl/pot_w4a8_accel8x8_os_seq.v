@@ -14,7 +14,10 @@
 
 // Sequencer (output-stationary array): runs the layer program from the program memory, one
 // descriptor {last, k, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md; for
-// os the second field is K itself). Per layer: FETCH (2 cycles), then the tiles, image group
+// os the second field is K itself). A pass starts with CHECK (2 cycles per descriptor up to
+// the one with `last`; an invalid program ends the pass there with fail_o and err_o, as in
+// the weight-stationary sequencer). Per layer: FETCH (2 cycles; the last layer's waits while
+// out_room_i is low), then the tiles, image group
 // outer (Rows images each, groups = ceil(batch / Rows)) and N-tile inner, Period = K + Rows - 1
 // cycles each: step k in tile cycle k (k = 0..K-1) reads the activation word k / Cols of the
 // group's images from every bank (element k mod Cols) and the weight word
@@ -24,13 +27,23 @@
 module pot_w4a8_accel8x8_os_seq (
   input  wire        clk_i,
   input  wire        rst_ni,
-  // Start a pass over batch_i images.
+  // Start a pass over batch_i images in input half half_i of buffer 0.
   input  wire        start_i,
   input  wire [6:0]  batch_i,
+  input  wire        half_i,
+  // Logits requested: the last layer must fit OutTiles.
+  input  wire        logits_i,
+  // The output writer is empty.
+  input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
   input  wire [89:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
+  // The last layer's FETCH waits for out_room_i.
+  output wire        stall_o,
+  // CHECK found an invalid program: {out_tiles, no_last, n, k_tiles}.
+  output wire        fail_o,
+  output wire [3:0]  err_o,
   output wire [1:0]  prog_addr_o,
   // The activation buffer read by this layer.
   output wire        sel_o,
@@ -43,13 +56,13 @@ module pot_w4a8_accel8x8_os_seq (
   output wire        step_o,
   output wire        last_k_o,
   output wire [13:0] w_addr_o,
-  output wire [9:0]  a_addr_o,
+  output wire [10:0] a_addr_o,
   output wire [2:0]  kel_o,
   // The tile's tag.
   output wire        first_nt_o,
   output wire        last_nt_o,
   output wire [5:0]  ibase_o,
-  output wire [9:0]  out_addr_o,
+  output wire [10:0] out_addr_o,
   output wire [3:0]  ncols_o,
   output wire [15:0] cbase_o,
   output wire [4:0]  baddr_o,
@@ -60,7 +73,7 @@ module pot_w4a8_accel8x8_os_seq (
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
-  localparam integer AAddrWidth = 10;
+  localparam integer AAddrWidth = 11;
   localparam integer BAddrWidth = 5;
   localparam integer PAddrWidth = 2;
   localparam integer NcolWidth  = 4;
@@ -70,6 +83,11 @@ module pot_w4a8_accel8x8_os_seq (
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
   localparam integer DrainWidth = 8;
+  // The program memory's last address, and the logit N-tiles the output buffer holds.
+  localparam [PAddrWidth-1:0] LastPc   = 2'd2;
+  localparam [CountWidth-1:0] OutTiles = 16'd2;
+  // Words of one input half of a bank of buffer 0.
+  localparam [AAddrWidth-1:0] HalfWords = 11'd784;
 
   localparam [2:0] StIdle   = 3'd0;
   localparam [2:0] StFetch0 = 3'd1;
@@ -77,6 +95,8 @@ module pot_w4a8_accel8x8_os_seq (
   localparam [2:0] StRun    = 3'd3;
   localparam [2:0] StDrain  = 3'd4;
   localparam [2:0] StDone   = 3'd5;
+  localparam [2:0] StChk0   = 3'd6;
+  localparam [2:0] StChk1   = 3'd7;
 
   wire                  d_last;
   wire [CountWidth-1:0] d_k;
@@ -114,6 +134,12 @@ module pot_w4a8_accel8x8_os_seq (
   reg [CountWidth-1:0] cbase_d, cbase_q;
   reg [BAddrWidth-1:0] baddr_d, baddr_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
+  reg                  half_d, half_q;
+  reg                  logits_d, logits_q;
+  reg [AAddrWidth-1:0] rbase_d, rbase_q;
+  reg [AAddrWidth-1:0] obase0_d, obase0_q;
+  reg                  fail_d, fail_q;
+  reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
   wire [TcWidth-1:0] groups_tc = (batch_tc + 17'd7) / 17'd8;
@@ -133,6 +159,20 @@ module pot_w4a8_accel8x8_os_seq (
   wire tile_end = running && (tc_q == period_q - {{(TcWidth-1){1'b0}}, 1'b1});
   wire nt_last  = (nt_q == n_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
   wire mt_last  = (mt_q == groups_q - {{(AAddrWidth-1){1'b0}}, 1'b1});
+
+  // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
+  localparam integer NtcWidth = CountWidth + ColWidth + 1;
+  localparam [NtcWidth-1:0] SideN = 8;
+  wire [NtcWidth-1:0] d_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, d_n};
+  wire [NtcWidth-1:0] d_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, d_n_tiles} * SideN;
+  wire e_k      = (d_k == {CountWidth{1'b0}});
+  wire e_n      = (d_n_tiles == {CountWidth{1'b0}}) || (d_n_ext > d_nt_cols)
+               || (d_n_ext + SideN <= d_nt_cols);
+  wire e_out    = d_last && logits_q && (d_n_tiles > OutTiles);
+  wire e_nolast = !d_last && (pc_q == LastPc);
+  // The last layer's FETCH waits for an empty output buffer.
+  wire stall    = (state_q == StFetch1) && d_last && !out_room_i;
+  wire [AAddrWidth-1:0] half_base = half_q ? HalfWords : {AAddrWidth{1'b0}};
 
   always @(*) begin
     state_d   = state_q;
@@ -161,20 +201,47 @@ module pot_w4a8_accel8x8_os_seq (
     cbase_d   = cbase_q;
     baddr_d   = baddr_q;
     drain_d   = drain_q;
+    half_d    = half_q;
+    logits_d  = logits_q;
+    rbase_d   = rbase_q;
+    obase0_d  = obase0_q;
+    fail_d    = 1'b0;
+    err_d     = err_q;
     case (state_q)
       StIdle: begin
         if (start_i) begin
           batch_d  = batch_i;
+          half_d   = half_i;
+          logits_d = logits_i;
           groups_d = groups_a;
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
-          state_d  = StFetch0;
+          state_d  = StChk0;
+        end
+      end
+      StChk0: begin
+        state_d = StChk1;
+      end
+      StChk1: begin
+        if (e_k || e_n || e_out || e_nolast) begin
+          fail_d  = 1'b1;
+          err_d   = {e_out, e_nolast, e_n, e_k};
+          state_d = StIdle;
+        end else if (d_last) begin
+          pc_d    = {PAddrWidth{1'b0}};
+          state_d = StFetch0;
+        end else begin
+          pc_d    = pc_q + {{(PAddrWidth-1){1'b0}}, 1'b1};
+          state_d = StChk0;
         end
       end
       StFetch0: begin
         state_d = StFetch1;
       end
-      StFetch1: begin
+      StFetch1: if (!stall) begin
+        // Buffer 0 is read (sel = 0) or written in the pass's input half.
+        rbase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
+        obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         last_d    = d_last;
         k_d       = d_k;
         n_tiles_d = d_n_tiles;
@@ -247,6 +314,9 @@ module pot_w4a8_accel8x8_os_seq (
           end
         end
       end
+      StDone: begin
+        state_d = StIdle;
+      end
       default: begin
         state_d = StIdle;
       end
@@ -281,6 +351,12 @@ module pot_w4a8_accel8x8_os_seq (
       cbase_q   <= {CountWidth{1'b0}};
       baddr_q   <= {BAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
+      half_q    <= 1'b0;
+      logits_q  <= 1'b0;
+      rbase_q   <= {AAddrWidth{1'b0}};
+      obase0_q  <= {AAddrWidth{1'b0}};
+      fail_q    <= 1'b0;
+      err_q     <= 4'd0;
     end else begin
       state_q   <= state_d;
       pc_q      <= pc_d;
@@ -308,10 +384,19 @@ module pot_w4a8_accel8x8_os_seq (
       cbase_q   <= cbase_d;
       baddr_q   <= baddr_d;
       drain_q   <= drain_d;
+      half_q    <= half_d;
+      logits_q  <= logits_d;
+      rbase_q   <= rbase_d;
+      obase0_q  <= obase0_d;
+      fail_q    <= fail_d;
+      err_q     <= err_d;
     end
   end
 
   assign busy_o      = (state_q != StIdle);
+  assign stall_o     = stall;
+  assign fail_o      = fail_q;
+  assign err_o       = err_q;
   assign done_o      = (state_q == StDone);
   assign prog_addr_o = pc_q;
   assign sel_o       = sel_q;
@@ -322,12 +407,12 @@ module pot_w4a8_accel8x8_os_seq (
   assign step_o      = step;
   assign last_k_o    = last_k;
   assign w_addr_o    = wptr_q;
-  assign a_addr_o    = arow_q;
+  assign a_addr_o    = rbase_q + arow_q;
   assign kel_o       = kel_q;
   assign first_nt_o  = (nt_q == {CountWidth{1'b0}});
   assign last_nt_o   = nt_last;
   assign ibase_o     = ibase_q;
-  assign out_addr_o  = obase_q;
+  assign out_addr_o  = obase0_q + obase_q;
   assign ncols_o     = (colrem_q >= 16'd8) ? 4'd8 : colrem_q[NcolWidth-1:0];
   assign cbase_o     = cbase_q;
   assign baddr_o     = baddr_q;

@@ -106,7 +106,7 @@ module {= v.tb =};
   reg [BWidth-1:0]        b_mem [0:BWords-1];
   reg [8*1024-1:0]        f_program, f_weights, f_bias, f_images;
   integer words, count, batch, maxcycles, stall, seed, errors, cycles, watch, i, passes;
-  integer in_idx, in_total, classes, pass, base;
+  integer in_idx, in_total, classes, pass, base, r_in, r_out;
   reg     dump, streaming;
   reg     w_fire, b_fire, ar_fire, r_fire;
   reg  [31:0] rd_q, status, run_c, busy_c, in_c, out_c, pass_c;
@@ -163,13 +163,17 @@ module {= v.tb =};
   assign s_last = ((in_idx % words) == words - 1);
   always @(posedge clk) begin
     if (streaming) begin
+      r_in = $random(seed);
+      r_in = (r_in < 0) ? -(r_in + 1) : r_in;
+      r_out = $random(seed);
+      r_out = (r_out < 0) ? -(r_out + 1) : r_out;
       if (s_valid && s_ready) begin
         in_idx <= in_idx + 1;
-        s_valid <= (in_idx + 1 < in_total) && (($unsigned($random(seed)) % 100) >= stall);
+        s_valid <= (in_idx + 1 < in_total) && (r_in % 100 >= stall);
       end else if (!s_valid) begin
-        s_valid <= (in_idx < in_total) && (($unsigned($random(seed)) % 100) >= stall);
+        s_valid <= (in_idx < in_total) && (r_in % 100 >= stall);
       end
-      m_ready <= (($unsigned($random(seed)) % 100) >= stall);
+      m_ready <= (r_out % 100 >= stall);
     end
   end
 

@@ -126,12 +126,15 @@ impl Engine for Accelerator {
                 // The testbench numbers images from 0 in each run.
                 let out = out.shifted(start);
                 r.sim_seconds += out.elapsed.as_secs_f64();
+                // A failed testbench still printed what it saw: its first disagreement with
+                // the integer model names the sample; without one, the log says why.
+                let tb_failed = matches!(outcome, SimOutcome::Fail(_));
                 let busy: u64 = out.cycles.iter().sum();
                 match out.run {
                     Some([run, b, _, _, p]) if b == busy && p as usize == passes.len() => {
                         r.run_cycles += run;
                     }
-                    _ if matches!(outcome, SimOutcome::Fail(_)) => {}
+                    _ if tb_failed => {}
                     got => {
                         r.failure = Some(format!(
                             "the run's counters ({got:?}: run, busy, stall-in, stall-out, \
@@ -140,13 +143,6 @@ impl Engine for Accelerator {
                         ));
                         break;
                     }
-                }
-                if let SimOutcome::Fail(_) = outcome {
-                    r.failure = Some(format!(
-                        "the testbench failed (log: {})",
-                        s.log("run").display()
-                    ));
-                    break;
                 }
                 for (pi, &(p0, p1)) in passes.iter().enumerate() {
                     let model_cycles =
@@ -184,6 +180,13 @@ impl Engine for Accelerator {
                         s.log("dump").display()
                     ));
                     break 'chunks;
+                }
+                if tb_failed {
+                    r.failure = Some(format!(
+                        "the testbench failed (log: {})",
+                        s.log("run").display()
+                    ));
+                    break;
                 }
                 bar.inc((end - start) as u64);
             }

@@ -53,6 +53,14 @@ pub const POSTOP_RANDOM: usize = 2000;
 /// Random argmax rows after the directed ones.
 pub const ARGMAX_RANDOM: usize = 2000;
 
+/// One level of the post-op unit's product tree.
+#[derive(Debug, Clone, Copy)]
+struct MulLevel {
+    l: u32,
+    /// Registered (the end of a stage).
+    reg: bool,
+}
+
 /// Every value the accelerator templates use.
 #[derive(Debug, Clone)]
 pub(super) struct AccelView {
@@ -107,8 +115,12 @@ pub(super) struct AccelView {
     /// Bits of M per partial product, and the number of partial products.
     mul_chunk: u32,
     mul_chunks: u32,
-    /// The levels 1, 2, … of the partial products' adder tree (log2 of their number).
-    mul_levels: Vec<u32>,
+    /// The product's levels (0: the partial products, then the adders), each with whether
+    /// it is registered; the stages, the levels per stage and the last level.
+    mul_levels: Vec<MulLevel>,
+    mul_stages: u32,
+    mul_levels_per_stage: u32,
+    mul_top: u32,
     /// The post-op's shift split: bits of S-1 below this in the second shift stage.
     shift_low: u32,
     /// The argmax's tree levels and latency.
@@ -246,7 +258,15 @@ fn view(
         postop_latency: postop::POSTOP_LATENCY,
         mul_chunk: postop::MUL_CHUNK,
         mul_chunks: M_BITS / postop::MUL_CHUNK,
-        mul_levels: (1..=(M_BITS / postop::MUL_CHUNK).trailing_zeros()).collect(),
+        mul_levels: (0..postop::MUL_LEVELS)
+            .map(|l| MulLevel {
+                l,
+                reg: (l + 1) % postop::MUL_LEVELS_PER_STAGE == 0 || l + 1 == postop::MUL_LEVELS,
+            })
+            .collect(),
+        mul_stages: postop::MUL_STAGES,
+        mul_levels_per_stage: postop::MUL_LEVELS_PER_STAGE,
+        mul_top: postop::MUL_LEVELS - 1,
         shift_low: postop::SHIFT_LOW,
         argmax_levels: argmax::argmax_levels(w.side),
         argmax_latency: argmax::argmax_latency(w.side),

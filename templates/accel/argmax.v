@@ -10,12 +10,13 @@
 // Pipelined: class_valid_o follows valid_i by Levels + 1 = {= v.argmax_latency =} cycles; a row may enter every
 // cycle, rows of one image back to back included:
 //   tree   the row's first maximum over its valid columns, a binary tree of Levels levels of
-//          compare-and-select, every level registered (column 0 always counts: ncols_i >= 1);
+//          compare-and-select (at least 2), every level registered (column 0 always counts:
+//          ncols_i >= 1);
 //   store  the image's best value and class, from a store of Batch words read synchronously
-//          (the address leaves with the tree's last level, the word arrives with its result),
-//          compared with the row's maximum and written back in the same cycle. The word
-//          written in the previous cycle is forwarded when it is the same image's (the store
-//          reads the old word then); older writes are in the store.
+//          two cycles ahead (the word arrives with the tree's result), compared with the
+//          row's maximum and written back in the same cycle. The words written in the two
+//          cycles before are forwarded when they are the same image's; older writes are in
+//          the store.
 module {= v.argmax =} (
 {%- include "partials/ports.v" %}
 );
@@ -94,8 +95,10 @@ module {= v.argmax =} (
       tvalid_q <= tvalid_chain[Levels-1:0];
     end
   end
-  // With the tree's last level: the store's read address; after it, the row's maximum.
-  wire [ImageWidth-1:0] rd_image = side_chain[(Levels-1)*SideWidth+CountWidth +: ImageWidth];
+  // Entering the tree's last but one level: the store's read address; entering its last
+  // level: the next row to compare (n_image); after it, the row's maximum.
+  wire [ImageWidth-1:0] rd_image = side_chain[(Levels-2)*SideWidth+CountWidth +: ImageWidth];
+  wire [ImageWidth-1:0] n_image  = side_chain[(Levels-1)*SideWidth+CountWidth +: ImageWidth];
   wire                  r_valid  = tvalid_chain[Levels];
   wire                  r_first  = side_chain[Levels*SideWidth+SideWidth-1];
   wire                  r_last   = side_chain[Levels*SideWidth+SideWidth-2];
@@ -104,17 +107,35 @@ module {= v.argmax =} (
   wire [SumWidth-1:0]   r_val    = node_val[SumWidth-1:0];
   wire [CountWidth-1:0] r_cls    = r_base + {{(CountWidth-IdxWidth){1'b0}}, node_idx[IdxWidth-1:0]};
 
-  // The store, and the word written in the previous cycle.
+  // The store, read two cycles ahead (the address leaves with the row entering the tree's
+  // last but one level; the word is registered once out of the memory, rd2_q). The words
+  // written in the two cycles before the compare are not in the word read, so they are
+  // forwarded: the one written two cycles before replaces the word read as it is registered
+  // (when it is the same image's), the one written in the previous cycle is kept as its two
+  // candidates and the choice between them (p_row_q, p_old_q, p_take_q) and used when it is
+  // the same image's (hit1_q, registered a cycle ahead). The row's maximum is compared with
+  // the three candidates at once, and the late compare result feeds no register's hold path.
   reg  [StoreWidth-1:0] store_q [0:Batch-1];
   reg  [StoreWidth-1:0] rd_q;
-  reg                   fw_valid_q;
-  reg  [ImageWidth-1:0] fw_image_q;
-  reg  [StoreWidth-1:0] fw_word_q;
-  wire                  fw_hit   = fw_valid_q & (fw_image_q == r_image);
-  wire [StoreWidth-1:0] old_word = fw_hit ? fw_word_q : rd_q;
-  wire [SumWidth-1:0]   old_val  = old_word[StoreWidth-1:CountWidth];
-  wire                  take     = r_first | ($signed(r_val) > $signed(old_val));
-  wire [StoreWidth-1:0] new_word = take ? {r_val, r_cls} : old_word;
+  reg  [StoreWidth-1:0] rd2_q;
+  reg                   hit1_q;
+  reg                   p_valid_q;
+  reg  [ImageWidth-1:0] p_image_q;
+  reg                   p_take_q;
+  reg  [StoreWidth-1:0] p_row_q, p_old_q;
+  wire [StoreWidth-1:0] p_word   = p_take_q ? p_row_q : p_old_q;
+  wire                  hit2     = p_valid_q & (p_image_q == n_image);
+  wire [StoreWidth-1:0] old_word = hit1_q ? p_word : rd2_q;
+  wire [StoreWidth-1:0] row_word = {r_val, r_cls};
+  // Signed compares as unsigned ones of the values with the sign bit flipped (a carry chain
+  // whose carry out is the result).
+  wire [SumWidth-1:0]   r_key    = {~r_val[SumWidth-1], r_val[SumWidth-2:0]};
+  wire                  gt_row   = r_key > {~p_row_q[StoreWidth-1], p_row_q[StoreWidth-2:CountWidth]};
+  wire                  gt_old   = r_key > {~p_old_q[StoreWidth-1], p_old_q[StoreWidth-2:CountWidth]};
+  wire                  gt_rd    = r_key > {~rd2_q[StoreWidth-1], rd2_q[StoreWidth-2:CountWidth]};
+  wire                  take     = r_first | (hit1_q & p_take_q & gt_row)
+                                 | (hit1_q & ~p_take_q & gt_old) | (~hit1_q & gt_rd);
+  wire [StoreWidth-1:0] new_word = take ? row_word : old_word;
   always @(posedge clk_i) begin
     if (r_valid) begin
       store_q[r_image] <= new_word;
@@ -122,8 +143,11 @@ module {= v.argmax =} (
     rd_q <= store_q[rd_image];
   end
   always @(posedge clk_i) begin
-    fw_image_q <= r_image;
-    fw_word_q  <= new_word;
+    rd2_q     <= hit2 ? p_word : rd_q;
+    p_image_q <= r_image;
+    p_take_q  <= take;
+    p_row_q   <= row_word;
+    p_old_q   <= old_word;
   end
 
   reg                  class_valid_q;
@@ -131,10 +155,12 @@ module {= v.argmax =} (
   reg [CountWidth-1:0] class_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      fw_valid_q    <= 1'b0;
+      hit1_q        <= 1'b0;
+      p_valid_q     <= 1'b0;
       class_valid_q <= 1'b0;
     end else begin
-      fw_valid_q    <= r_valid;
+      hit1_q        <= r_valid & (r_image == n_image);
+      p_valid_q     <= r_valid;
       class_valid_q <= r_valid & r_last;
     end
   end

@@ -8,9 +8,9 @@
 // Widths are derived so that nothing is truncated. Pipelined, {= v.postop_latency =} register stages (out_o
 // follows valid_i by Latency cycles; a new input every cycle):
 //   A  sum = acc + bias, with M, S-1 and bypass registered beside it;
-//   B  the partial products sum * M[k*Chunk +: Chunk], one per Chunk bits of M;
-//   C  the product: the partial products shifted into place and added (a balanced tree);
-//   D  the product shifted right by the high bits of S-1 (multiples of ShiftSplit);
+//   B  the product, {= v.mul_stages =} stages: the partial products sum * M[k*Chunk +: Chunk], one per
+//      Chunk bits of M, shifted into place and added by a tree;
+//   D  the product shifted right by the high bits of S-1 (multiples of 2^ShiftLow);
 //   E  then by the low bits of S-1;
 //   F  round (+1, >>> 1) and clamp, or the sum with bypass.
 // Only the valid bits are reset; the datapath registers are not.
@@ -31,7 +31,6 @@ module {= v.postop =} (
   // (unsigned) piece.
   localparam integer Chunk      = {= v.mul_chunk =};
   localparam integer Chunks     = {= v.mul_chunks =};
-  localparam integer PpWidth    = SumWidth + Chunk;
   // Stage D shifts by the bits of S-1 from ShiftLow up, stage E by the bits below.
   localparam integer ShiftLow   = {= v.shift_low =};
 
@@ -52,73 +51,69 @@ module {= v.postop =} (
     a_bypass_q <= bypass_i;
   end
 
-  // Stage B.
-  wire [Chunks*PpWidth-1:0] b_pp;
+  // Stages B: the product in MulStages register stages, by a tree over the pieces of M. A
+  // node of level l covers 2^l pieces: it holds sum * (its 2^l * Chunk bits of M), exactly,
+  // in SumWidth + (Chunk << l) bits. Level 0 multiplies the sum by one piece; a node of level
+  // l adds its right child, shifted left by the left child's Chunk << (l-1) bits, to its left
+  // child: the low bits of the left child pass through and only the bits above are added
+  // (an adder as wide as a child). The levels are registered every {= v.mul_levels_per_stage =} and at the last.
+  localparam integer MulStages  = {= v.mul_stages =};
+{%- for lv in v.mul_levels %}
+  wire [(Chunks>>{= lv.l =})*(SumWidth+(Chunk<<{= lv.l =}))-1:0] m_lvl{= lv.l =};
   generate
-    for (gk = 0; gk < Chunks; gk = gk + 1) begin : g_pp
-      wire signed [PpWidth-1:0] sum_ext = $signed({{(PpWidth-SumWidth){a_sum_q[SumWidth-1]}},
-                                                   a_sum_q});
-      wire signed [PpWidth-1:0] piece   = $signed({{(PpWidth-Chunk){1'b0}},
-                                                   a_m_q[gk*Chunk +: Chunk]});
-      reg         [PpWidth-1:0] pp_q;
+    for (gk = 0; gk < (Chunks >> {= lv.l =}); gk = gk + 1) begin : g_lvl{= lv.l =}
+      localparam integer Width = SumWidth + (Chunk << {= lv.l =});
+{%- if lv.l == 0 %}
+      wire signed [Width-1:0] sum_ext = $signed({{(Width-SumWidth){a_sum_q[SumWidth-1]}},
+                                                 a_sum_q});
+      wire signed [Width-1:0] piece   = $signed({{(Width-Chunk){1'b0}},
+                                                 a_m_q[gk*Chunk +: Chunk]});
+      wire        [Width-1:0] node    = $unsigned(sum_ext * piece);
+{%- else %}
+      localparam integer Half = SumWidth + (Chunk << {= lv.l - 1 =});
+      localparam integer Low  = Chunk << {= lv.l - 1 =};
+      wire [Half-1:0]  left  = m_lvl{= lv.l - 1 =}[2*gk*Half +: Half];
+      wire [Half-1:0]  right = m_lvl{= lv.l - 1 =}[(2*gk+1)*Half +: Half];
+      wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
+      wire [Width-1:0] node  = {upper, left[Low-1:0]};
+{%- endif %}
+{%- if lv.reg %}
+      reg  [Width-1:0] node_q;
       always @(posedge clk_i) begin
-        pp_q <= $unsigned(sum_ext * piece);
+        node_q <= node;
       end
-      assign b_pp[gk*PpWidth +: PpWidth] = pp_q;
-    end
-  endgenerate
-  reg [SumWidth-1:0] b_sum_q;
-  reg [SWidth-1:0]   b_sh_q;
-  reg                b_bypass_q;
-  always @(posedge clk_i) begin
-    b_sum_q    <= a_sum_q;
-    b_sh_q     <= a_sh_q;
-    b_bypass_q <= a_bypass_q;
-  end
-
-  // Stage C: partial product k, sign-extended and shifted left by k*Chunk (c_add0), then
-  // added in pairs: level l holds Chunks >> l sums.
-  wire [Chunks*ProdWidth-1:0] c_add0;
-  generate
-    for (gk = 0; gk < Chunks; gk = gk + 1) begin : g_term
-      wire [ProdWidth-1:0] ext = {{(ProdWidth-PpWidth){b_pp[gk*PpWidth+PpWidth-1]}},
-                                  b_pp[gk*PpWidth +: PpWidth]};
-      assign c_add0[gk*ProdWidth +: ProdWidth] = ext << (gk * Chunk);
-    end
-  endgenerate
-{%- for l in v.mul_levels %}
-  wire [(Chunks>>{= l =})*ProdWidth-1:0] c_add{= l =};
-  generate
-    for (gk = 0; gk < (Chunks >> {= l =}); gk = gk + 1) begin : g_add{= l =}
-      assign c_add{= l =}[gk*ProdWidth +: ProdWidth] = c_add{= l - 1 =}[2*gk*ProdWidth +: ProdWidth]
-                                              + c_add{= l - 1 =}[(2*gk+1)*ProdWidth +: ProdWidth];
+      assign m_lvl{= lv.l =}[gk*Width +: Width] = node_q;
+{%- else %}
+      assign m_lvl{= lv.l =}[gk*Width +: Width] = node;
+{%- endif %}
     end
   endgenerate
 {%- endfor %}
-  wire [ProdWidth-1:0] prod_d = c_add{= v.mul_levels.len() =};
-  reg  [ProdWidth-1:0] c_prod_q;
-  reg  [SumWidth-1:0]  c_sum_q;
-  reg  [SWidth-1:0]    c_sh_q;
-  reg                  c_bypass_q;
+  // The sum, S-1 and bypass beside the product: position j after j registers.
+  localparam integer SideWidth  = SumWidth + SWidth + 1;
+  reg  [MulStages*SideWidth-1:0]     m_side_q;
+  wire [(MulStages+1)*SideWidth-1:0] m_side = {m_side_q, a_sum_q, a_sh_q, a_bypass_q};
   always @(posedge clk_i) begin
-    c_prod_q   <= prod_d;
-    c_sum_q    <= b_sum_q;
-    c_sh_q     <= b_sh_q;
-    c_bypass_q <= b_bypass_q;
+    m_side_q <= m_side[MulStages*SideWidth-1:0];
   end
+  wire [ProdWidth-1:0] b_prod     = {{(ProdWidth-SumWidth-MWidth){m_lvl{= v.mul_top =}[SumWidth+MWidth-1]}},
+                                     m_lvl{= v.mul_top =}};
+  wire [SumWidth-1:0]  b_sum    = m_side[MulStages*SideWidth+SWidth+1 +: SumWidth];
+  wire [SWidth-1:0]    b_sh     = m_side[MulStages*SideWidth+1 +: SWidth];
+  wire                 b_bypass = m_side[MulStages*SideWidth];
 
   // Stage D.
-  wire signed [ProdWidth-1:0] hi_d = $signed(c_prod_q)
-                                   >>> {c_sh_q[SWidth-1:ShiftLow], {ShiftLow{1'b0}}};
+  wire signed [ProdWidth-1:0] hi_d = $signed(b_prod)
+                                   >>> {b_sh[SWidth-1:ShiftLow], {ShiftLow{1'b0}}};
   reg         [ProdWidth-1:0] d_val_q;
   reg         [SumWidth-1:0]  d_sum_q;
   reg         [ShiftLow-1:0]  d_sh_q;
   reg                         d_bypass_q;
   always @(posedge clk_i) begin
     d_val_q    <= $unsigned(hi_d);
-    d_sum_q    <= c_sum_q;
-    d_sh_q     <= c_sh_q[ShiftLow-1:0];
-    d_bypass_q <= c_bypass_q;
+    d_sum_q    <= b_sum;
+    d_sh_q     <= b_sh[ShiftLow-1:0];
+    d_bypass_q <= b_bypass;
   end
 
   // Stage E: scaled = product >>> (S-1).

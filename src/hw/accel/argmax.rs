@@ -10,7 +10,8 @@
 //! The RTL finds the row's maximum with a registered binary tree of [`argmax_levels`] levels
 //! and keeps the per-image words in a store read synchronously, so `class_valid_o` follows
 //! `valid_i` by [`argmax_latency`] cycles; a row may enter every cycle, rows of one image back
-//! to back included (the store forwards the word written in the previous cycle).
+//! to back included (the store is read two cycles ahead and forwards the words written in
+//! the two cycles before the compare).
 
 use crate::rng::Rng;
 
@@ -18,11 +19,12 @@ use crate::rng::Rng;
 /// its cycle).
 pub const ARGMAX_STORE_LATENCY: u64 = 1;
 
-/// Levels of the argmax's tree over `cols` columns: ⌈log2 cols⌉, at least 1 (a one-column
-/// row is registered once, so the store's read address can leave a cycle before the row).
+/// Levels of the argmax's tree over `cols` columns: ⌈log2 cols⌉, at least 2 (the store is
+/// read two cycles before the compare, with the address of the row entering the last but
+/// one level; up to 2 columns the tree has padding columns that never win).
 pub fn argmax_levels(cols: u32) -> u32 {
     assert!(cols > 0, "no columns");
-    (32 - (cols - 1).leading_zeros()).max(1)
+    (32 - (cols - 1).leading_zeros()).max(2)
 }
 
 /// Cycles from a row on `valid_i` to its class on `class_valid_o`: one per tree level, then
@@ -254,9 +256,12 @@ mod tests {
 
     #[test]
     fn levels_and_latency() {
-        assert_eq!([1, 2, 3, 4, 5, 8, 9, 16, 64].map(argmax_levels), [1, 1, 2, 2, 3, 3, 4, 4, 6]);
+        assert_eq!(
+            [1, 2, 3, 4, 5, 8, 9, 16, 64].map(argmax_levels),
+            [2, 2, 2, 2, 3, 3, 4, 4, 6]
+        );
         assert_eq!(argmax_latency(8), 4);
-        assert_eq!(argmax_latency(1), 2);
+        assert_eq!(argmax_latency(1), 3);
     }
 
     /// Worked by hand.

@@ -130,9 +130,12 @@ module {= v.argmax =} (
   // Signed compares as unsigned ones of the values with the sign bit flipped (a carry chain
   // whose carry out is the result).
   wire [SumWidth-1:0]   r_key    = {~r_val[SumWidth-1], r_val[SumWidth-2:0]};
-  wire                  gt_row   = r_key > {~p_row_q[StoreWidth-1], p_row_q[StoreWidth-2:CountWidth]};
-  wire                  gt_old   = r_key > {~p_old_q[StoreWidth-1], p_old_q[StoreWidth-2:CountWidth]};
-  wire                  gt_rd    = r_key > {~rd2_q[StoreWidth-1], rd2_q[StoreWidth-2:CountWidth]};
+  wire [SumWidth-1:0]   row_key  = {~p_row_q[StoreWidth-1], p_row_q[StoreWidth-2:CountWidth]};
+  wire [SumWidth-1:0]   old_key  = {~p_old_q[StoreWidth-1], p_old_q[StoreWidth-2:CountWidth]};
+  wire [SumWidth-1:0]   rd_key   = {~rd2_q[StoreWidth-1], rd2_q[StoreWidth-2:CountWidth]};
+  wire                  gt_row   = r_key > row_key;
+  wire                  gt_old   = r_key > old_key;
+  wire                  gt_rd    = r_key > rd_key;
   wire                  take     = r_first | (hit1_q & p_take_q & gt_row)
                                  | (hit1_q & ~p_take_q & gt_old) | (~hit1_q & gt_rd);
   wire [StoreWidth-1:0] new_word = take ? row_word : old_word;

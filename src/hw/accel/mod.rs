@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, FETCH = 2, DRAIN = drain(R) (R + 12 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, FETCH = 2, DRAIN = drain(R) (R + 14 on 8×8)
 //! ```
 //!
 //! FETCH reads the descriptor from the program memory (address, then data into the
@@ -195,8 +195,8 @@ pub const DONE_REG: u64 = 1;
 /// ```
 ///
 /// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
-/// ws R + 2 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 2 + … (8×8: 2 + 6 + 4 = 12 on top of
-/// R or 2R: 20 and 28 cycles). Every layer drains for the argmax too (one counter), so a
+/// ws R + 2 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 2 + … (8×8: 2 + 8 + 4 = 14 on top of
+/// R or 2R: 22 and 30 cycles). Every layer drains for the argmax too (one counter), so a
 /// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
 /// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {
@@ -230,9 +230,9 @@ mod tests {
 
     /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
     /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 2 stage registers + 15 (array,
-    /// 8 + 8 − 1) + 6 (post-op) + 4 (argmax: 3 tree levels + the store) + 1 (done) − 8
-    /// (tail) = 20; 1 + 3·(2 + 20) + 1712·72 = 123,331 cycles, 1,927.0 per image.
-    /// os: drain = 2 + (16 + 7) + 6 + 4 + 1 − 8 = 28.
+    /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
+    /// levels + the store) + 1 (done) − 8 (tail) = 22; 1 + 3·(2 + 22) + 1712·72 = 123,337
+    /// cycles, 1,927.1 per image. os: drain = 2 + (16 + 7) + 8 + 4 + 1 − 8 = 30.
     #[test]
     fn pass_cycles_by_hand() {
         let l = |k: u32, n: u32, last| Descriptor {
@@ -246,18 +246,18 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (20, 28));
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_331);
+        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (22, 30));
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_337);
         // One image: P = max(1, 8) + 8 = 16.
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 1), 1 + 3 * 22 + 1712 * 16);
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 1), 1 + 3 * 24 + 1712 * 16);
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
-        // 3·(2 + 28) fetch and drain.
+        // 3·(2 + 30) fetch and drain.
         let os = |k: u32, n: u32, last| Descriptor {
             k_tiles: k,
             ..l(k, n, last)
         };
         let p = [os(784, 128, false), os(128, 64, false), os(64, 10, true)];
         let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
-        assert_eq!(pass_cycles(8, Dataflow::Os, &p, 64), 1 + 3 * 30 + tiles);
+        assert_eq!(pass_cycles(8, Dataflow::Os, &p, 64), 1 + 3 * 32 + tiles);
     }
 }

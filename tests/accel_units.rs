@@ -29,7 +29,12 @@ fn argmax_tb(dir: &Path, d: &Design, sim: Sim) -> SimOutcome {
 /// Replace `from` by `to` (exactly `n` times) in a generated file; returns the original text.
 fn plant(path: &Path, from: &str, to: &str, n: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(text.matches(from).count(), n, "{}: `{from}`", path.display());
+    assert_eq!(
+        text.matches(from).count(),
+        n,
+        "{}: `{from}`",
+        path.display()
+    );
     std::fs::write(path, text.replace(from, to)).unwrap();
     text
 }
@@ -41,7 +46,12 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     }
     let out = scratch("accel_argmax");
     let cfg = root().join("verification/configs/accel/pot_w4a8_accel8x8.yaml");
-    run_ok(potmac().args(["-q", "generate", "--out"]).arg(&*out).arg(&cfg));
+    run_ok(
+        potmac()
+            .args(["-q", "generate", "--out"])
+            .arg(&*out)
+            .arg(&cfg),
+    );
     let d = Design::from_file(&cfg).unwrap();
     let dir = out.join(&d.name);
     let m = potmac::emit::AccelModules::new(&d);
@@ -59,7 +69,10 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     // Across N-tile rows an equal maximum replaces the stored one (last maximum wins): the
     // three compares against the stored or forwarded candidates.
     let good = plant(&rtl, "r_key > ", "r_key >= ", 3);
-    assert!(matches!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Fail(_)));
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
     std::fs::write(&rtl, &good).unwrap();
     // Within a row the later of equal maxima wins.
     plant(
@@ -68,7 +81,10 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
         "($signed(rval) >= $signed(lval))",
         1,
     );
-    assert!(matches!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Fail(_)));
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
     std::fs::write(&rtl, &good).unwrap();
     // No forwarding of the word written in the previous cycle (rows back to back).
     plant(
@@ -77,7 +93,10 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
         "hit1_q        <= 1'b0;",
         1,
     );
-    assert!(matches!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Fail(_)));
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
     std::fs::write(&rtl, &good).unwrap();
     // No forwarding of the word written two cycles before (rows two cycles apart).
     plant(
@@ -86,7 +105,10 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
         "hit2     = 1'b0;",
         1,
     );
-    assert!(matches!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Fail(_)));
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
     std::fs::write(&rtl, &good).unwrap();
     assert_eq!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Pass(vectors));
 }

@@ -261,7 +261,7 @@ fn view(
         mul_levels: (0..postop::MUL_LEVELS)
             .map(|l| MulLevel {
                 l,
-                reg: (l + 1) % postop::MUL_LEVELS_PER_STAGE == 0 || l + 1 == postop::MUL_LEVELS,
+                reg: postop::mul_level_registered(l),
             })
             .collect(),
         mul_stages: postop::MUL_STAGES,

@@ -115,7 +115,14 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
     let hi = (1i64 << (sum_bits - 1)) - 1;
     let mut out: Vec<ArgmaxRow> = Vec::new();
     let mut started = vec![false; batch as usize];
-    let mut push = |out: &mut Vec<ArgmaxRow>, gap: usize, image: u32, first, last, row: Vec<i64>, ncols: u32, base: u32| {
+    let mut push = |out: &mut Vec<ArgmaxRow>,
+                    gap: usize,
+                    image: u32,
+                    first,
+                    last,
+                    row: Vec<i64>,
+                    ncols: u32,
+                    base: u32| {
         for _ in 0..gap {
             out.push(idle(c));
         }
@@ -157,7 +164,16 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
         push(&mut out, 1, 5, true, true, ramp.clone(), n, 40);
     }
     push(&mut out, 1, 5, true, false, row(&[1]), full, 0);
-    push(&mut out, 1, 5, false, true, ramp.iter().map(|v| v - 5).collect(), 1, 8);
+    push(
+        &mut out,
+        1,
+        5,
+        false,
+        true,
+        ramp.iter().map(|v| v - 5).collect(),
+        1,
+        8,
+    );
     // first replaces a larger old best.
     push(&mut out, 1, 6, true, true, row(&[100, 50]), full, 0);
     push(&mut out, 1, 6, true, true, row(&[1, 2]), full, 24);
@@ -167,7 +183,16 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
         let v = [[3i64, 5, 5], [3, 5, 4], [9, 5, 9]][*image as usize - 7][t];
         let mut r = row(&[0]);
         r[(t + *image as usize) % c] = v;
-        push(&mut out, k % 2, *image, t == 0, t == 2, r, full, 8 * t as u32);
+        push(
+            &mut out,
+            k % 2,
+            *image,
+            t == 0,
+            t == 2,
+            r,
+            full,
+            8 * t as u32,
+        );
     }
     // One image back to back (gap 0) and 2, 3, 4 cycles apart: larger, equal, smaller.
     for gap in 0..4 {
@@ -182,7 +207,16 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
         push(&mut out, gap, 11, false, true, row(&[1, 1, 3]), full, 24);
         // Two images alternating back to back.
         for k in 0..4u32 {
-            push(&mut out, 0, 12 + k % 2, k < 2, k >= 2, row(&[k as i64 / 2 + 1, 0]), full, 8 * k);
+            push(
+                &mut out,
+                0,
+                12 + k % 2,
+                k < 2,
+                k >= 2,
+                row(&[k as i64 / 2 + 1, 0]),
+                full,
+                8 * k,
+            );
         }
     }
     // Random rows.
@@ -199,7 +233,16 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
                 let ncols = 1 + rng.below(u64::from(cols)) as u32;
                 let gap = gap(&mut rng);
                 let last = open[k].1 == 1;
-                push(&mut out, gap, image, true, last, r, ncols, rng.below(1 << 15) as u32);
+                push(
+                    &mut out,
+                    gap,
+                    image,
+                    true,
+                    last,
+                    r,
+                    ncols,
+                    rng.below(1 << 15) as u32,
+                );
                 open[k].1 -= 1;
                 n += 1;
             }
@@ -210,7 +253,16 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
             let r = random_row(&mut rng, c, lo, hi);
             let ncols = 1 + rng.below(u64::from(cols)) as u32;
             let gap = gap(&mut rng);
-            push(&mut out, gap, image, false, last, r, ncols, rng.below(1 << 16) as u32);
+            push(
+                &mut out,
+                gap,
+                image,
+                false,
+                last,
+                r,
+                ncols,
+                rng.below(1 << 16) as u32,
+            );
             open[k].1 -= 1;
             n += 1;
         }

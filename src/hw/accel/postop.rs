@@ -38,7 +38,13 @@ pub const MUL_STAGES: u32 = MUL_LEVELS.div_ceil(MUL_LEVELS_PER_STAGE);
 /// Stage D shifts by the bits of S − 1 from this one up, stage E by the bits below
 /// (1..[`S_BITS`]).
 pub const SHIFT_LOW: u32 = 3;
-const _: () = assert!(M_BITS % MUL_CHUNK == 0 && (M_BITS / MUL_CHUNK).is_power_of_two());
+const _: () = assert!(M_BITS.is_multiple_of(MUL_CHUNK) && (M_BITS / MUL_CHUNK).is_power_of_two());
+
+/// Whether level `l` of the product (0: the partial products) ends a register stage: every
+/// [`MUL_LEVELS_PER_STAGE`] levels, and the last level.
+pub fn mul_level_registered(l: u32) -> bool {
+    (l + 1).is_multiple_of(MUL_LEVELS_PER_STAGE) || l + 1 == MUL_LEVELS
+}
 const _: () = assert!(SHIFT_LOW >= 1 && SHIFT_LOW < S_BITS);
 
 /// The post-op unit's widths, derived from the accumulator, bias and activation widths.

@@ -224,20 +224,26 @@ module pot_w4a8_accel8x8_accel (
   reg                     p_valid_q;
   reg [Cols*AccWidth-1:0] p_row_q;
   reg [TagWidth-1:0]      p_tag_q;
-  reg [TagWidth-1:0]      q_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
       p_row_q   <= {(Cols*AccWidth){1'b0}};
       p_tag_q   <= {TagWidth{1'b0}};
-      q_tag_q   <= {TagWidth{1'b0}};
     end else begin
       p_valid_q <= out_valid & o_last_kt;
       p_row_q   <= out_row;
       p_tag_q   <= o_tag;
-      q_tag_q   <= p_tag_q;
     end
   end
+
+  // The tag waits beside the post-op units: their latency, 8 cycles.
+  wire [TagWidth-1:0] q_tag;
+  pot_w4a8_accel8x8_delay #(.Width(TagWidth), .Depth(8)) u_postop_tag (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    (p_tag_q),
+    .q_o    (q_tag)
+  );
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
@@ -260,13 +266,13 @@ module pot_w4a8_accel8x8_accel (
 
   // Post-op output stage: columns past N are zero; activations go to the other buffer, the
   // last layer's sums to the argmax.
-  wire                  q_first_nt = q_tag_q[TagWidth-3];
-  wire                  q_last_nt  = q_tag_q[TagWidth-4];
-  wire [ImageWidth-1:0] q_image    = q_tag_q[TagWidth-5 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[TagWidth-5-ImageWidth -: AAddrWidth];
-  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+BAddrWidth+NcolWidth-1 -: NcolWidth];
-  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth+BAddrWidth-1 -: CountWidth];
-  wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth-1:0];
+  wire                  q_first_nt = q_tag[TagWidth-3];
+  wire                  q_last_nt  = q_tag[TagWidth-4];
+  wire [ImageWidth-1:0] q_image    = q_tag[TagWidth-5 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[TagWidth-5-ImageWidth -: AAddrWidth];
+  wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+BAddrWidth+NcolWidth-1 -: NcolWidth];
+  wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth+BAddrWidth-1 -: CountWidth];
+  wire [CountWidth-1:0] q_tile     = q_tag[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
   generate
@@ -281,7 +287,7 @@ module pot_w4a8_accel8x8_accel (
 
   // Tag fields the last stage does not read, and the post-op valids of columns 1.. (all
   // equal column 0's).
-  wire unused_tag = ^{q_tag_q[TagWidth-1:TagWidth-2], q_tag_q[BAddrWidth+CountWidth-1:CountWidth],
+  wire unused_tag = ^{q_tag[TagWidth-1:TagWidth-2], q_tag[BAddrWidth+CountWidth-1:CountWidth],
                       q_valid};
 
   pot_w4a8_accel8x8_argmax u_argmax (

@@ -107,8 +107,8 @@ impl AccelWidths {
 
 /// The accelerator's memories and their sizes in bits: (name, words, bits per word). These
 /// are RAMs (block RAM or SRAM macros), reported by size rather than synthesized as
-/// flip-flops; the argmax's per-image store is a small register file and is part of the
-/// argmax's logic.
+/// flip-flops; the argmax's per-image store (read synchronously, so it maps to block RAM too)
+/// is small and counted as part of the argmax.
 pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
     let w = AccelWidths::new(d);
     let x = d.accel.expect("an accelerator design");

@@ -92,8 +92,8 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
     let postop = dir.join("rtl/infer_pot4_ws8x8_postop.v");
     let good = plant(
         &postop,
-        "{{ProdWidth{1'b0}}, 1'b1}",
-        "{{ProdWidth{1'b0}}, 1'b0}",
+        "{{ActWidth{1'b0}}, 1'b1}",
+        "{{ActWidth{1'b0}}, 1'b0}",
     );
     let (code, text) = infer(
         &model,
@@ -166,8 +166,8 @@ fn postop_testbench_passes_on_both_simulators_and_catches_a_rounding_bug() {
     lint_clean_rtl(&dir, &m.postop, &format!("tb/{}.v", m.tb_postop));
     plant(
         &dir.join(format!("rtl/{}.v", m.postop)),
-        "{{ProdWidth{1'b0}}, 1'b1}",
-        "{{ProdWidth{1'b0}}, 1'b0}",
+        "{{ActWidth{1'b0}}, 1'b1}",
+        "{{ActWidth{1'b0}}, 1'b0}",
     );
     let o = potmac()
         .args(["-q", "sim", "--sim", "icarus", "--no-generate", "--out"])

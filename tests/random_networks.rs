@@ -371,9 +371,9 @@ fn a_planted_accelerator_bug_fails_the_campaign_and_names_the_case() {
     let design = line.split(' ').next().unwrap();
     let postop = dir.join(format!("hdl/{design}/rtl/{design}_postop.v"));
     let good = std::fs::read_to_string(&postop).unwrap();
-    let from = "{{ProdWidth{1'b0}}, 1'b1}";
+    let from = "{{ActWidth{1'b0}}, 1'b1}";
     assert_eq!(good.matches(from).count(), 1, "{}", postop.display());
-    std::fs::write(&postop, good.replace(from, "{{ProdWidth{1'b0}}, 1'b0}")).unwrap();
+    std::fs::write(&postop, good.replace(from, "{{ActWidth{1'b0}}, 1'b0}")).unwrap();
     let e = run_case(&case, DEFAULT_SEED, &dir, true).expect_err("the planted bug must fail");
     eprintln!("the planted bug:\n{e}");
     for part in [

@@ -7,7 +7,9 @@
 use super::ports::{align, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError};
 use crate::config::Design;
-use crate::hw::accel::{self, postop, regs, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS};
+use crate::hw::accel::{
+    self, argmax, postop, regs, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS,
+};
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -38,6 +40,8 @@ pub struct AccelModules {
     pub tb_file: String,
     /// The post-op unit's testbench.
     pub tb_postop: String,
+    /// The argmax's testbench (module; the file is `tb/<module>.v`).
+    pub tb_argmax: String,
 }
 
 impl AccelModules {
@@ -57,12 +61,23 @@ impl AccelModules {
             tb: format!("tb_{}_accel", d.name),
             tb_file: format!("tb/tb_{}_accel.v", d.name),
             tb_postop: format!("tb_{}_postop", d.name),
+            tb_argmax: format!("tb_{}_argmax", d.name),
         }
     }
 }
 
 /// Random post-op vectors after the directed ones.
 pub const POSTOP_RANDOM: usize = 2000;
+/// Random argmax rows after the directed ones.
+pub const ARGMAX_RANDOM: usize = 2000;
+
+/// One level of the post-op unit's product tree.
+#[derive(Debug, Clone, Copy)]
+struct MulLevel {
+    l: u32,
+    /// Registered (the end of a stage).
+    reg: bool,
+}
 
 /// Every value the accelerator templates use.
 #[derive(Debug, Clone)]
@@ -79,6 +94,7 @@ pub(super) struct AccelView {
     top: String,
     tb: String,
     tb_postop: String,
+    tb_argmax: String,
     array: String,
     delay: String,
     side: u32,
@@ -146,7 +162,24 @@ pub(super) struct AccelView {
     fifo_ptr: u32,
     fifo_last: u32,
     fifo_count: u32,
-    argmax_latency: u32,
+    /// Register stages of the post-op unit (`hw::accel::POSTOP_LATENCY`).
+    postop_latency: u64,
+    /// Bits of M per partial product, and the number of partial products.
+    mul_chunk: u32,
+    mul_chunks: u32,
+    /// The product's levels (0: the partial products, then the adders), each with whether
+    /// it is registered; the stages, the levels per stage and the last level.
+    mul_levels: Vec<MulLevel>,
+    mul_stages: u32,
+    mul_levels_per_stage: u32,
+    mul_top: u32,
+    /// The post-op's shift split: bits of S-1 below this in the second shift stage.
+    shift_low: u32,
+    /// The argmax's tree levels and latency.
+    argmax_levels: u32,
+    argmax_latency: u64,
+    argmax_vectors: usize,
+    argmax_sentinel: String,
 }
 
 impl AccelView {
@@ -189,13 +222,43 @@ accel_template!(ArgmaxTpl, "accel/argmax.v");
 accel_template!(TopTpl, "accel/top.v");
 accel_template!(TbTpl, "tb/accel.v", no_ports);
 accel_template!(TbPostopTpl, "tb/accel_postop.v", no_ports);
+accel_template!(TbArgmaxTpl, "tb/accel_argmax.v", no_ports);
 
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
     1 + S_BITS + M_BITS + w.bias + w.acc + w.sum
 }
 
-fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) -> AccelView {
+/// Bits of the argmax test vector `{valid, first, last, image, base, ncols, row, expected
+/// class valid, expected class}`.
+fn argmax_vec_bits(w: &AccelWidths) -> u32 {
+    3 + w.image + COUNT_BITS + ncol_bits(w) + w.side * w.postop.sum + 1 + COUNT_BITS
+}
+
+/// The sentinel word of [`hex::sentinel`] as a Verilog expression that stays short at any
+/// width: `{6'h25, {31{8'ha5}}}` for 254 bits.
+fn sentinel_expr(bits: u32) -> String {
+    let (bytes, rest) = (bits / 8, bits % 8);
+    let body = format!("{{{bytes}{{8'ha5}}}}");
+    if rest == 0 {
+        body
+    } else {
+        format!("{{{rest}'h{:x}, {body}}}", 0xa5 & ((1 << rest) - 1))
+    }
+}
+
+/// Bits of a column count 0..=C.
+fn ncol_bits(w: &AccelWidths) -> u32 {
+    accel::addr_bits(w.side + 1)
+}
+
+fn view(
+    d: &Design,
+    m: &AccelModules,
+    arr: &super::ArrayModules,
+    nvec: usize,
+    nrows: usize,
+) -> AccelView {
     let w = AccelWidths::new(d);
     let x = d.accel.expect("an accelerator design");
     let drain = accel::drain(w.side, w.dataflow);
@@ -219,6 +282,7 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         top: m.top.clone(),
         tb: m.tb.clone(),
         tb_postop: m.tb_postop.clone(),
+        tb_argmax: m.tb_argmax.clone(),
         array: arr.top.clone(),
         delay: arr.delay.clone(),
         side: w.side,
@@ -238,8 +302,8 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         a_addr: w.a_addr,
         b_addr: w.b_addr,
         p_addr: w.p_addr,
-        ncol_bits: accel::addr_bits(w.side + 1),
-        drain_bits: 8,
+        ncol_bits: ncol_bits(&w),
+        drain_bits: accel::addr_bits(drain as u32).max(8),
         drain_last: drain - 1,
         desc_bits: w.desc,
         batch: x.batch,
@@ -301,7 +365,23 @@ fn view(d: &Design, m: &AccelModules, arr: &super::ArrayModules, nvec: usize) ->
         fifo_ptr,
         fifo_last: fifo_depth - 1,
         fifo_count: fifo_ptr + 1,
-        argmax_latency: accel::ARGMAX_LATENCY,
+        postop_latency: postop::POSTOP_LATENCY,
+        mul_chunk: postop::MUL_CHUNK,
+        mul_chunks: M_BITS / postop::MUL_CHUNK,
+        mul_levels: (0..postop::MUL_LEVELS)
+            .map(|l| MulLevel {
+                l,
+                reg: postop::mul_level_registered(l),
+            })
+            .collect(),
+        mul_stages: postop::MUL_STAGES,
+        mul_levels_per_stage: postop::MUL_LEVELS_PER_STAGE,
+        mul_top: postop::MUL_LEVELS - 1,
+        shift_low: postop::SHIFT_LOW,
+        argmax_levels: argmax::argmax_levels(w.side),
+        argmax_latency: argmax::argmax_latency(w.side),
+        argmax_vectors: nrows,
+        argmax_sentinel: sentinel_expr(argmax_vec_bits(&w)),
     }
 }
 
@@ -325,6 +405,31 @@ fn postop_file(w: &postop::PostopWidths, vecs: &[postop::PostopVector]) -> Strin
     )
 }
 
+/// The argmax's test rows as a `$readmemh` file ending with the sentinel: each cycle's input
+/// and the class the golden model expects for it (`hw::accel::argmax::ArgmaxModel`).
+fn argmax_file(w: &AccelWidths, rows: &[argmax::ArgmaxRow], batch: u32) -> String {
+    let mut model = argmax::ArgmaxModel::new(batch);
+    hex::file(
+        rows.iter()
+            .map(|r| {
+                let class = model.step(r);
+                let mut f = vec![
+                    (i128::from(r.valid), 1),
+                    (i128::from(r.first), 1),
+                    (i128::from(r.last), 1),
+                    (i128::from(r.image), w.image),
+                    (i128::from(r.base), COUNT_BITS),
+                    (i128::from(r.ncols), ncol_bits(w)),
+                ];
+                f.extend(r.row.iter().rev().map(|&v| (i128::from(v), w.postop.sum)));
+                f.push((i128::from(class.is_some()), 1));
+                f.push((i128::from(class.unwrap_or(0)), COUNT_BITS));
+                hex::pack(&f)
+            })
+            .chain(std::iter::once(hex::sentinel(argmax_vec_bits(w)))),
+    )
+}
+
 /// Every file of an accelerator design.
 pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
     let arr = super::ArrayModules::new(d);
@@ -332,7 +437,9 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
     let w = AccelWidths::new(d);
     let vecs = postop::test_vectors(&w.postop, POSTOP_RANDOM, seed);
     debug_assert!(vecs.iter().all(|t| t.s <= MAX_S));
-    let v = &view(d, &m, &arr, vecs.len());
+    let x = d.accel.expect("an accelerator design");
+    let rows = argmax::test_rows(w.side, w.postop.sum, x.batch, ARGMAX_RANDOM, seed);
+    let v = &view(d, &m, &arr, vecs.len(), rows.len());
     // The array's modules, rendered exactly as for an array design.
     let one = crate::hw::array::Gemm {
         shape: crate::hw::array::GemmShape { m: 1, k: 1, n: 1 },
@@ -463,6 +570,18 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         )?,
     );
     files.insert("vectors/postop.hex".into(), postop_file(&w.postop, &vecs));
+    let tb_argmax_file = format!("tb/{}.v", m.tb_argmax);
+    files.insert(
+        tb_argmax_file.clone(),
+        render(
+            &TbArgmaxTpl {
+                header: &h(&m.tb_argmax),
+                v,
+            },
+            &tb_argmax_file,
+        )?,
+    );
+    files.insert("vectors/argmax.hex".into(), argmax_file(&w, &rows, x.batch));
     // Synthesis variants for the area breakdown: the array, one post-op unit, the sequencer
     // and the argmax alone.
     let n = arr.rtl_files().len();

@@ -11,10 +11,11 @@
 // K-tile inner, Period = max(batch, Rows) + Cols cycles each: weight rows in tile cycles
 // 0..Rows-1 (weight memory words w_base, w_base+1, ... in order), the batch's images in tile
 // cycles 1..batch (activation word k_tile*batch + image of the buffer being read; buffer 0's
-// words of input half half_i start at ActWords); then DRAIN
-// (Rows + 4 cycles) until the last output is written, and the next layer reads the other
-// buffer. The outputs here address the memories; their data reach the array one cycle later.
-// Each streamed row carries a tag (image, output word, which K/N tile) down the pipeline.
+// words of input half half_i start at ActWords); then DRAIN ({= v.drain_last + 1 =} cycles,
+// hw::accel::drain) until the last output is written and the last class has left the argmax,
+// and the next layer reads the other buffer. The outputs here address the memories; their
+// data reach the array one cycle later. Each streamed row carries a tag (first/last K-tile,
+// image) down the pipeline.
 module {= v.seq =} (
 {%- include "partials/ports.v" %}
 );

@@ -9,7 +9,8 @@
 // outer (Rows images each, groups = ceil(batch / Rows)) and N-tile inner, Period = K + Rows - 1
 // cycles each: step k in tile cycle k (k = 0..K-1) reads the activation word k / Cols of the
 // group's images from every bank (element k mod Cols) and the weight word
-// w_base + n_tile * K + k; then DRAIN (2 * Rows + 4 cycles) until the last output is written.
+// w_base + n_tile * K + k; then DRAIN ({= v.drain_last + 1 =} cycles, hw::accel::drain) until the last output is
+// written and the last class has left the argmax.
 // The outputs here address the memories; their data reach the array one cycle later. The last
 // step of a tile carries the tile's tag (image group, output word, N-tile) down the pipeline.
 module {= v.seq =} (

@@ -261,7 +261,6 @@ module {= v.core =} (
   reg                     p_valid_q;
   reg [Cols*AccWidth-1:0] p_row_q;
   reg [RowWidth-1:0]      p_tag_q;
-  reg [RowWidth-1:0]      q_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
@@ -272,8 +271,16 @@ module {= v.core =} (
   always @(posedge clk_i) begin
     p_row_q <= out_row;
     p_tag_q <= o_rowtag;
-    q_tag_q <= p_tag_q;
   end
+
+  // The tag waits beside the post-op units: their latency, {= v.postop_latency =} cycles.
+  wire [RowWidth-1:0] q_tag;
+  {= v.delay =} #(.Width(RowWidth), .Depth({= v.postop_latency =})) u_postop_tag (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    (p_tag_q),
+    .q_o    (q_tag)
+  );
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
@@ -296,13 +303,13 @@ module {= v.core =} (
 
   // Post-op output stage: columns past N are zero; activations go to the other buffer, the
   // last layer's sums to the argmax.
-  wire                  q_first_nt = q_tag_q[RowWidth-1];
-  wire                  q_last_nt  = q_tag_q[RowWidth-2];
-  wire [ImageWidth-1:0] q_image    = q_tag_q[RowWidth-3 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[RowWidth-3-ImageWidth -: AAddrWidth];
-  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+NcolWidth-1 -: NcolWidth];
-  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth-1 -: CountWidth];
-  wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth-1:0];
+  wire                  q_first_nt = q_tag[RowWidth-1];
+  wire                  q_last_nt  = q_tag[RowWidth-2];
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+NcolWidth-1 -: NcolWidth];
+  wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth-1 -: CountWidth];
+  wire [CountWidth-1:0] q_tile     = q_tag[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
   generate

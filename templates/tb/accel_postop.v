@@ -2,7 +2,8 @@
 
 // Self-checking testbench of {= v.postop =}: applies vectors/postop.hex, one vector per cycle
 // ({bypass, s, m, bias, acc, expected out}; inputs change on the falling edge) and compares
-// out_o after the next rising edge. Ends with `PASS <vectors>` or `FAIL <mismatches>`.
+// out_o Latency rising edges later (the unit's pipeline, hw::accel::POSTOP_LATENCY). Ends with
+// `PASS <vectors>` or `FAIL <mismatches>`.
 module {= v.tb_postop =};
   localparam integer NumVectors = {= v.postop_vectors =};
   localparam integer AccWidth   = {= v.acc =};
@@ -11,7 +12,8 @@ module {= v.tb_postop =};
   localparam integer SWidth     = {= v.s_bits =};
   localparam integer SumWidth   = {= v.sum_bits =};
   localparam integer VecWidth   = 1 + SWidth + MWidth + BiasWidth + AccWidth + SumWidth;
-  localparam integer Watchdog   = NumVectors + 64;
+  localparam integer Latency    = {= v.postop_latency =};
+  localparam integer Watchdog   = NumVectors + Latency + 64;
   // postop.hex ends with this extra word, so a truncated file cannot pass.
   localparam [VecWidth-1:0] Sentinel = {= v.postop_vec_bits =}'h{= v.postop_sentinel =};
 
@@ -63,20 +65,24 @@ module {= v.tb_postop =};
     #1 rst_n = 1'b0;
     @(negedge clk);
     rst_n = 1'b1;
-    for (i = 0; i <= NumVectors; i = i + 1) begin
-      if (i > 0) begin
+    // Cycle i applies vector i and checks the output of vector i - Latency.
+    for (i = 0; i < NumVectors + Latency; i = i + 1) begin
+      if (i >= Latency) begin
+        want = mem[i-Latency][SumWidth-1:0];
         if (out_valid !== 1'b1 || out !== want) begin
           errors = errors + 1;
           if (errors <= 10) begin
-            $display("MISMATCH vector %0d: expected %h, got %h (valid %b)", i - 1, want,
+            $display("MISMATCH vector %0d: expected %h, got %h (valid %b)", i - Latency, want,
                      out, out_valid);
           end
         end
+      end else if (out_valid !== 1'b0) begin
+        errors = errors + 1;
+        $display("MISMATCH: out_valid high %0d cycles after the first vector", i);
       end
       if (i < NumVectors) begin
         vec   = mem[i];
         valid = 1'b1;
-        want  = mem[i][SumWidth-1:0];
       end else begin
         valid = 1'b0;
       end

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 2, FETCH = 2, DRAIN = R + 4
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 2, FETCH = 2, DRAIN = drain(R) (R + 14 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -18,23 +18,22 @@
 //! FETCH reads the descriptor from the program memory (address, then data into the
 //! descriptor registers); each tile loads R weight rows in its cycles 0…R−1 and streams the B
 //! images in cycles 1…B (the array's documented ws schedule, period P); DRAIN waits until the
-//! last row has left the array, the post-op unit and the activation write (R+C−1 cycles of
-//! array latency, one register stage before the array, the post-op input and output
-//! registers, the argmax register), so the next layer never reads an activation being written
-//! and `done_o` comes after the last class.
+//! last row has left the array, the post-op unit and the activation write, and the argmax
+//! ([`drain`] sums the named latencies), so the next layer never reads an activation being
+//! written and `done_o` comes after the last class.
 
+pub mod argmax;
 pub mod postop;
 pub mod regs;
 
 use crate::config::{AccelShape, Dataflow, Design};
-pub use postop::{PostopWidths, MAX_S, M_BITS, S_BITS};
+pub use argmax::{argmax_latency, argmax_levels, ARGMAX_STORE_LATENCY};
+pub use postop::{PostopWidths, MAX_S, M_BITS, POSTOP_LATENCY, S_BITS};
 
 /// Cycles to fetch one descriptor.
 pub const FETCH: u64 = 2;
 /// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`).
 pub const CHECK: u64 = 2;
-/// Cycles from the argmax's input row to its class.
-pub const ARGMAX_LATENCY: u32 = 1;
 /// Bits of the tile-count, output-count and class fields.
 pub const COUNT_BITS: u32 = 16;
 
@@ -115,8 +114,8 @@ impl AccelWidths {
 
 /// The accelerator's memories and their sizes in bits: (name, words, bits per word). These
 /// are RAMs (block RAM or SRAM macros), reported by size rather than synthesized as
-/// flip-flops; the argmax's per-image store is a small register file and is part of the
-/// argmax's logic.
+/// flip-flops; the argmax's per-image store (read synchronously, so it maps to block RAM too)
+/// is small and counted as part of the argmax.
 pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
     let w = AccelWidths::new(d);
     let x = d.accel.expect("an accelerator design");
@@ -215,13 +214,34 @@ pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 
     FETCH + tiles * period + drain(side, df)
 }
 
-/// Drain cycles after a layer's last tile: ws R + 4, os 2R + 4 (the tile's R output rows
-/// leave after the last step).
+/// Registers a row passes outside the array and the units: stage 1 (the memory data, beside
+/// the array's inputs) and the post-op input register (`p_*_q`, with the bias word).
+pub const STAGE_REGS: u64 = 2;
+/// `done_o` rises the cycle after the last class leaves the argmax.
+pub const DONE_REG: u64 = 1;
+
+/// Drain cycles after a layer's last tile: from the last read of the tile (stage 0) to
+/// `done_o`, less the tile's own cycles after that read.
+///
+/// ```text
+/// DRAIN = STAGE_REGS + ARRAY + POSTOP_LATENCY + ARGMAX_LATENCY + DONE_REG − TAIL
+///   ws: ARRAY = R + C − 1 (the array's row latency),             TAIL = C
+///   os: ARRAY = (R + C) + (R − 1) (to the first output row, then the other R − 1 rows),
+///       TAIL = R (the tile's R − 1 cycles after its last step)
+/// ```
+///
+/// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
+/// ws R + 2 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 2 + … (8×8: 2 + 8 + 4 = 14 on top of
+/// R or 2R: 22 and 30 cycles). Every layer drains for the argmax too (one counter), so a
+/// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
+/// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {
-    match df {
-        Dataflow::Ws => u64::from(side) + 4,
-        Dataflow::Os => 2 * u64::from(side) + 4,
-    }
+    let (r, c) = (u64::from(side), u64::from(side));
+    let (array, tail) = match df {
+        Dataflow::Ws => (r + c - 1, c),
+        Dataflow::Os => ((r + c) + (r - 1), r),
+    };
+    STAGE_REGS + array + POSTOP_LATENCY + argmax_latency(side) + DONE_REG - tail
 }
 
 /// Cycles of one pass of `batch` images through `program` (see the module docs).
@@ -246,8 +266,10 @@ mod tests {
     }
 
     /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
-    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; 1 + 3·(2 + 12) + 1712·72 = 123,307 cycles,
-    /// 1,926.7 per image.
+    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 2 stage registers + 15 (array,
+    /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
+    /// levels + the store) + 1 (done) − 8 (tail) = 22; 1 + 3·(2 + 22) + 1712·72 = 123,337
+    /// cycles, 1,927.1 per image. os: drain = 2 + (16 + 7) + 8 + 4 + 1 − 8 = 30.
     #[test]
     fn pass_cycles_by_hand() {
         let l = |k: u32, n: u32, last| Descriptor {
@@ -261,14 +283,15 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_307 + 3 * CHECK);
+        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (22, 30));
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_337 + 3 * CHECK);
         // One image: P = max(1, 8) + 8 = 16.
         assert_eq!(
             pass_cycles(8, Dataflow::Ws, &p, 1),
-            1 + 3 * CHECK + 3 * 14 + 1712 * 16
+            1 + 3 * CHECK + 3 * 24 + 1712 * 16
         );
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
-        // 3·(2 + 20) fetch and drain.
+        // 3·(2 + 30) fetch and drain.
         let os = |k: u32, n: u32, last| Descriptor {
             k_tiles: k,
             ..l(k, n, last)
@@ -277,7 +300,7 @@ mod tests {
         let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
         assert_eq!(
             pass_cycles(8, Dataflow::Os, &p, 64),
-            1 + 3 * CHECK + 3 * 22 + tiles
+            1 + 3 * CHECK + 3 * 32 + tiles
         );
     }
 }

@@ -17,6 +17,36 @@ pub const S_BITS: u32 = 6;
 /// Largest S the unit supports.
 pub const MAX_S: u32 = (1 << S_BITS) - 1;
 
+/// Register stages of the RTL post-op unit: `out_o` follows `valid_i` by this many cycles,
+/// and a new input enters every cycle. A: `acc + bias` (M, S − 1 and bypass registered
+/// beside it); B: the product in [`MUL_STAGES`] stages (the partial products, the sum times
+/// each [`MUL_CHUNK`]-bit piece of M, shifted into place and added by a tree of adders); D
+/// and E: the shift by S − 1, its bits from [`SHIFT_LOW`] up, then the bits below; F: round,
+/// clamp and the bypass mux. 1 + 4 + 2 + 1 = 8. Chosen by measurement on an iCE40 HX8K
+/// (docs/results/accelerator.md#timing-of-the-post-op-unit-and-the-argmax).
+pub const POSTOP_LATENCY: u64 = 1 + MUL_STAGES as u64 + 2 + 1;
+/// Bits of M per partial product ([`M_BITS`] / `MUL_CHUNK` partial products, a power of two:
+/// they are added in pairs).
+pub const MUL_CHUNK: u32 = 2;
+/// Levels of the product: the partial products (level 0), then log2 of their number levels
+/// of adders.
+pub const MUL_LEVELS: u32 = (M_BITS / MUL_CHUNK).trailing_zeros() + 1;
+/// Levels of the product per register stage (the last stage may hold fewer).
+pub const MUL_LEVELS_PER_STAGE: u32 = 1;
+/// Register stages of the product.
+pub const MUL_STAGES: u32 = MUL_LEVELS.div_ceil(MUL_LEVELS_PER_STAGE);
+/// Stage D shifts by the bits of S − 1 from this one up, stage E by the bits below
+/// (1..[`S_BITS`]).
+pub const SHIFT_LOW: u32 = 3;
+const _: () = assert!(M_BITS.is_multiple_of(MUL_CHUNK) && (M_BITS / MUL_CHUNK).is_power_of_two());
+
+/// Whether level `l` of the product (0: the partial products) ends a register stage: every
+/// [`MUL_LEVELS_PER_STAGE`] levels, and the last level.
+pub fn mul_level_registered(l: u32) -> bool {
+    (l + 1).is_multiple_of(MUL_LEVELS_PER_STAGE) || l + 1 == MUL_LEVELS
+}
+const _: () = assert!(SHIFT_LOW >= 1 && SHIFT_LOW < S_BITS);
+
 /// The post-op unit's widths, derived from the accumulator, bias and activation widths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PostopWidths {

@@ -67,7 +67,7 @@ module pot_w4a8_accel8x8_out (
   localparam integer PtrWidth   = 8;
   localparam [PtrWidth-1:0] LastPtr = 8'd128;
   localparam [PtrWidth:0]   Full    = 9'd129;
-  localparam integer Latency    = 1;
+  localparam integer Latency    = 4;
 
   // Rows that become records, delayed to meet their class.
   wire                  take = row_valid_i & (trace_i | (row_last_i & (logits_i | row_lnt_i)));

@@ -14,7 +14,8 @@
 
 // Self-checking testbench of pot_w4a8_accel8x8_postop: applies vectors/postop.hex, one vector per cycle
 // ({bypass, s, m, bias, acc, expected out}; inputs change on the falling edge) and compares
-// out_o after the next rising edge. Ends with `PASS <vectors>` or `FAIL <mismatches>`.
+// out_o Latency rising edges later (the unit's pipeline, hw::accel::POSTOP_LATENCY). Ends with
+// `PASS <vectors>` or `FAIL <mismatches>`.
 module tb_pot_w4a8_accel8x8_postop;
   localparam integer NumVectors = 2496;
   localparam integer AccWidth   = 25;
@@ -23,7 +24,8 @@ module tb_pot_w4a8_accel8x8_postop;
   localparam integer SWidth     = 6;
   localparam integer SumWidth   = 26;
   localparam integer VecWidth   = 1 + SWidth + MWidth + BiasWidth + AccWidth + SumWidth;
-  localparam integer Watchdog   = NumVectors + 64;
+  localparam integer Latency    = 8;
+  localparam integer Watchdog   = NumVectors + Latency + 64;
   // postop.hex ends with this extra word, so a truncated file cannot pass.
   localparam [VecWidth-1:0] Sentinel = 99'h5a5a5a5a5a5a5a5a5a5a5a5a5;
 
@@ -99,20 +101,24 @@ module tb_pot_w4a8_accel8x8_postop;
     #1 rst_n = 1'b0;
     @(negedge clk);
     rst_n = 1'b1;
-    for (i = 0; i <= NumVectors; i = i + 1) begin
-      if (i > 0) begin
+    // Cycle i applies vector i and checks the output of vector i - Latency.
+    for (i = 0; i < NumVectors + Latency; i = i + 1) begin
+      if (i >= Latency) begin
+        want = mem[i-Latency][SumWidth-1:0];
         if (out_valid !== 1'b1 || out !== want) begin
           errors = errors + 1;
           if (errors <= 10) begin
-            $display("MISMATCH vector %0d: expected %h, got %h (valid %b)", i - 1, want,
+            $display("MISMATCH vector %0d: expected %h, got %h (valid %b)", i - Latency, want,
                      out, out_valid);
           end
         end
+      end else if (out_valid !== 1'b0) begin
+        errors = errors + 1;
+        $display("MISMATCH: out_valid high %0d cycles after the first vector", i);
       end
       if (i < NumVectors) begin
         vec   = mem[i];
         valid = 1'b1;
-        want  = mem[i][SumWidth-1:0];
       end else begin
         valid = 1'b0;
       end

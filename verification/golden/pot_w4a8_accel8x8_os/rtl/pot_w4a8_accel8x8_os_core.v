@@ -303,7 +303,6 @@ module pot_w4a8_accel8x8_os_core (
   reg                     p_valid_q;
   reg [Cols*AccWidth-1:0] p_row_q;
   reg [RowWidth-1:0]      p_tag_q;
-  reg [RowWidth-1:0]      q_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       p_valid_q <= 1'b0;
@@ -314,8 +313,16 @@ module pot_w4a8_accel8x8_os_core (
   always @(posedge clk_i) begin
     p_row_q <= out_row;
     p_tag_q <= o_rowtag;
-    q_tag_q <= p_tag_q;
   end
+
+  // The tag waits beside the post-op units: their latency, 8 cycles.
+  wire [RowWidth-1:0] q_tag;
+  pot_w4a8_accel8x8_os_delay #(.Width(RowWidth), .Depth(8)) u_postop_tag (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    (p_tag_q),
+    .q_o    (q_tag)
+  );
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
@@ -336,14 +343,14 @@ module pot_w4a8_accel8x8_os_core (
     end
   endgenerate
 
-  wire                  q_first_nt = q_tag_q[RowWidth-1];
-  wire                  q_last_nt  = q_tag_q[RowWidth-2];
-  wire [ImageWidth-1:0] q_image    = q_tag_q[RowWidth-3 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag_q[RowWidth-3-ImageWidth -: AAddrWidth];
-  wire [NcolWidth-1:0]  q_ncols    = q_tag_q[2*CountWidth+ColWidth+NcolWidth-1 -: NcolWidth];
-  wire [CountWidth-1:0] q_cbase    = q_tag_q[2*CountWidth+ColWidth-1 -: CountWidth];
-  wire [CountWidth-1:0] q_tile     = q_tag_q[CountWidth+ColWidth-1 -: CountWidth];
-  wire [ColWidth-1:0]   q_bank     = q_tag_q[ColWidth-1:0];
+  wire                  q_first_nt = q_tag[RowWidth-1];
+  wire                  q_last_nt  = q_tag[RowWidth-2];
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+ColWidth+NcolWidth-1 -: NcolWidth];
+  wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth+ColWidth-1 -: CountWidth];
+  wire [CountWidth-1:0] q_tile     = q_tag[CountWidth+ColWidth-1 -: CountWidth];
+  wire [ColWidth-1:0]   q_bank     = q_tag[ColWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
   generate

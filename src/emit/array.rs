@@ -397,6 +397,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             variants: &variants,
             formal: false,
             hier: true,
+            memories: false,
         },
     )?;
     Ok(Bundle {

@@ -276,6 +276,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             variants: &variants,
             formal: true,
             hier: false,
+            memories: false,
         },
     )?;
     formal::add_formal_files(&mut files, d, &c, &rtl[0])?;

@@ -18,8 +18,19 @@ use std::time::{Duration, Instant};
 pub struct Tool {
     /// Executable name.
     pub bin: &'static str,
-    /// Debian package.
+    /// Debian package, or PyPI package when `pypi`.
     pub package: &'static str,
+    /// The package is on PyPI (`pip install`), not in Debian.
+    pub pypi: bool,
+}
+
+/// How to install a missing tool's package.
+fn install_hint(package: &str, pypi: bool) -> String {
+    if pypi {
+        format!("install the PyPI package `{package}` (python3 -m pip install {package}; pinned in verification/requirements.txt)")
+    } else {
+        format!("install the Debian package `{package}` (apt-get install -y {package})")
+    }
 }
 
 /// Errors from running tools (messages never repeat their `source`: see the crate docs,
@@ -27,10 +38,11 @@ pub struct Tool {
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The executable is not on PATH.
-    #[error("`{bin}` not found on PATH: install the Debian package `{package}` (apt-get install -y {package})")]
+    #[error("`{bin}` not found on PATH: {}", install_hint(package, *pypi))]
     Missing {
         bin: &'static str,
         package: &'static str,
+        pypi: bool,
     },
     /// The tool ran longer than allowed and was killed.
     #[error("`{bin}` timed out after {secs} s and was killed; log: {log}")]
@@ -100,6 +112,7 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
     let missing = ToolError::Missing {
         bin: tool.bin,
         package: tool.package,
+        pypi: tool.pypi,
     };
     let path = std::env::var_os("PATH").ok_or(missing)?;
     for dir in std::env::split_paths(&path) {
@@ -111,6 +124,7 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
     Err(ToolError::Missing {
         bin: tool.bin,
         package: tool.package,
+        pypi: tool.pypi,
     })
 }
 
@@ -356,6 +370,7 @@ mod tests {
     const SH: Tool = Tool {
         bin: "sh",
         package: "dash",
+        pypi: false,
     };
 
     #[test]
@@ -363,6 +378,7 @@ mod tests {
         let t = Tool {
             bin: "potmac-no-such-tool",
             package: "potmac-pkg",
+            pypi: false,
         };
         let e = find(&t).unwrap_err().to_string();
         assert!(e.contains("apt-get install -y potmac-pkg"), "{e}");

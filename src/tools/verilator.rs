@@ -10,6 +10,7 @@ use std::time::Duration;
 pub const VERILATOR: Tool = Tool {
     bin: "verilator",
     package: "verilator",
+    pypi: false,
 };
 
 /// Build folder, relative to the design folder.
@@ -79,6 +80,7 @@ pub struct Verilator;
 const VSIM: Tool = Tool {
     bin: "Vsim",
     package: "verilator",
+    pypi: false,
 };
 
 impl Simulator for Verilator {
@@ -143,6 +145,7 @@ impl Simulator for Verilator {
         let sh = Tool {
             bin: "sh",
             package: "dash",
+            pypi: false,
         };
         let mut line = format!("exec ./{}", image.path("Vsim"));
         for p in plusargs {

@@ -127,18 +127,48 @@ pub const MAP: &[Reg] = &[
         offset: 0x00,
         desc: "Kernel control (Vitis/XRT ap_ctrl_hs map).",
         fields: &[
-            f("ap_start", 0, 1, Rw, "Write 1 to start a run; reads 1 until the run is accepted."),
-            f("ap_done", 1, 1, Rc, "The run finished (its last output record left); cleared when read."),
+            f(
+                "ap_start",
+                0,
+                1,
+                Rw,
+                "Write 1 to start a run; reads 1 until the run is accepted.",
+            ),
+            f(
+                "ap_done",
+                1,
+                1,
+                Rc,
+                "The run finished (its last output record left); cleared when read.",
+            ),
             f("ap_idle", 2, 1, Ro, "No run in progress."),
-            f("ap_ready", 3, 1, Rc, "The run was accepted; cleared when read."),
-            f("auto_restart", 7, 1, Rw, "Start the next run by itself when one finishes."),
+            f(
+                "ap_ready",
+                3,
+                1,
+                Rc,
+                "The run was accepted; cleared when read.",
+            ),
+            f(
+                "auto_restart",
+                7,
+                1,
+                Rw,
+                "Start the next run by itself when one finishes.",
+            ),
         ],
     },
     Reg {
         name: "GIE",
         offset: 0x04,
         desc: "Global interrupt enable.",
-        fields: &[f("enable", 0, 1, Rw, "irq_o follows the enabled status bits.")],
+        fields: &[f(
+            "enable",
+            0,
+            1,
+            Rw,
+            "irq_o follows the enabled status bits.",
+        )],
     },
     Reg {
         name: "IER",
@@ -180,8 +210,20 @@ pub const MAP: &[Reg] = &[
         fields: &[
             f("rows", 0, 8, Ro, "Array rows R."),
             f("cols", 8, 8, Ro, "Array columns C (= R)."),
-            f("dataflow", 16, 1, Ro, "0 weight-stationary, 1 output-stationary."),
-            f("wkind", 17, 3, Ro, "Weight format: 0 uniform, 1 PoT, 2 APoT."),
+            f(
+                "dataflow",
+                16,
+                1,
+                Ro,
+                "0 weight-stationary, 1 output-stationary.",
+            ),
+            f(
+                "wkind",
+                17,
+                3,
+                Ro,
+                "Weight format: 0 uniform, 1 PoT, 2 APoT.",
+            ),
             f("wbits", 20, 4, Ro, "Weight code bits."),
             f("abits", 24, 4, Ro, "Activation bits."),
         ],
@@ -203,7 +245,13 @@ pub const MAP: &[Reg] = &[
             f("acc", 0, 8, Ro, "Accumulator bits."),
             f("sum", 8, 8, Ro, "Bits of a logit (post-op sum)."),
             f("bias", 16, 8, Ro, "Bias bits."),
-            f("out_tiles", 24, 8, Ro, "Logit N-tiles per image the output buffer holds."),
+            f(
+                "out_tiles",
+                24,
+                8,
+                Ro,
+                "Logit N-tiles per image the output buffer holds.",
+            ),
         ],
     },
     Reg {
@@ -247,8 +295,20 @@ pub const MAP: &[Reg] = &[
         offset: 0x3c,
         desc: "Output stream options.",
         fields: &[
-            f("logits", 0, 1, Rw, "Send every last-layer row, not only the rows that carry a class."),
-            f("trace", 1, 1, Rw, "Send every layer's rows (debugging; the consumer must keep up)."),
+            f(
+                "logits",
+                0,
+                1,
+                Rw,
+                "Send every last-layer row, not only the rows that carry a class.",
+            ),
+            f(
+                "trace",
+                1,
+                1,
+                Rw,
+                "Send every layer's rows (debugging; the consumer must keep up).",
+            ),
         ],
     },
     Reg {
@@ -349,7 +409,12 @@ mod tests {
             last = Some(r.offset);
             let mut used = 0u64;
             for x in r.fields {
-                assert!(x.width >= 1 && x.lsb + x.width <= 32, "{}.{}", r.name, x.name);
+                assert!(
+                    x.width >= 1 && x.lsb + x.width <= 32,
+                    "{}.{}",
+                    r.name,
+                    x.name
+                );
                 let m = ((1u64 << x.width) - 1) << x.lsb;
                 assert_eq!(used & m, 0, "{}.{} overlaps", r.name, x.name);
                 used |= m;

@@ -284,6 +284,7 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("fmax_mhz", opt(r.fmax_mhz)),
         ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
         ("pnr_device", opt(r.pnr.as_ref().map(|p| p.device))),
+        ("pnr_misfit", opt(r.pnr_misfit.clone())),
         (
             "pnr_utilization",
             opt(r.pnr.as_ref().map(|p| utilization(&p.utilization))),
@@ -333,24 +334,46 @@ fn utilization(u: &std::collections::BTreeMap<String, crate::tools::nextpnr::Use
 fn resource_columns(rows: &[SynthRow]) -> Vec<(&'static str, Box<dyn Fn(&SynthRow) -> String>)> {
     let n = |x: Option<u64>| x.map_or("-".to_string(), |v| v.to_string());
     let mut cols: Vec<(&'static str, Box<dyn Fn(&SynthRow) -> String>)> = vec![
-        ("memories (kbit)", Box::new(move |r: &SynthRow| match (r.stats.memories, r.stats.memory_bits) {
-            (Some(m), Some(b)) => format!("{m} ({:.1})", b as f64 / 1024.0),
-            _ => "-".into(),
-        })),
+        (
+            "memories (kbit)",
+            Box::new(
+                move |r: &SynthRow| match (r.stats.memories, r.stats.memory_bits) {
+                    (Some(m), Some(b)) => format!("{m} ({:.1})", b as f64 / 1024.0),
+                    _ => "-".into(),
+                },
+            ),
+        ),
         ("block RAM", Box::new(move |r: &SynthRow| n(r.stats.brams))),
-        ("RAMB36 eq.", Box::new(|r: &SynthRow| r.stats.bram36.map_or("-".into(), |v| format!("{v:.1}")))),
+        (
+            "RAMB36 eq.",
+            Box::new(|r: &SynthRow| r.stats.bram36.map_or("-".into(), |v| format!("{v:.1}"))),
+        ),
         ("LUT RAM", Box::new(move |r: &SynthRow| n(r.stats.lutram))),
-        ("LUTs as memory", Box::new(move |r: &SynthRow| n(r.stats.lutram_luts))),
+        (
+            "LUTs as memory",
+            Box::new(move |r: &SynthRow| n(r.stats.lutram_luts)),
+        ),
         ("SPRAM", Box::new(move |r: &SynthRow| n(r.stats.spram))),
-        ("DSPs", Box::new(move |r: &SynthRow| r.stats.dsps.to_string())),
+        (
+            "DSPs",
+            Box::new(move |r: &SynthRow| r.stats.dsps.to_string()),
+        ),
     ];
     let any = |f: &dyn Fn(&SynthStats) -> bool| rows.iter().any(|r| f(&r.stats));
     let keep = [
         any(&|s| s.memories.is_some()),
-        any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram.unwrap_or(0) > 0 || s.spram.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
-        any(&|s| s.bram36.is_some()) && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
-        any(&|s| s.lutram.is_some()) && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram.unwrap_or(0) > 0),
-        any(&|s| s.lutram_luts.is_some()) && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
+        any(&|s| {
+            s.brams.unwrap_or(0) > 0
+                || s.lutram.unwrap_or(0) > 0
+                || s.spram.unwrap_or(0) > 0
+                || s.lutram_luts.unwrap_or(0) > 0
+        }),
+        any(&|s| s.bram36.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
+        any(&|s| s.lutram.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram.unwrap_or(0) > 0),
+        any(&|s| s.lutram_luts.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
         any(&|s| s.spram.unwrap_or(0) > 0),
         rows.iter().any(|r| r.dsps_allowed || r.stats.dsps > 0),
     ];
@@ -392,15 +415,18 @@ pub fn notes(rows: &[SynthRow]) -> String {
 
 /// Place and route of each row, as a Markdown table (empty without `--pnr`).
 pub fn pnr_table(rows: &[SynthRow]) -> String {
-    let routed: Vec<_> = rows
+    if rows
         .iter()
-        .filter_map(|r| r.pnr.as_ref().map(|p| (r, p)))
-        .collect();
-    if routed.is_empty() {
+        .all(|r| r.pnr.is_none() && r.pnr_misfit.is_none())
+    {
         return String::new();
     }
     let mut out = "\n| design | device | Fmax MHz | utilization (used/available) | bitstream |\n|---|---|---|---|---|\n".to_string();
-    for (r, p) in routed {
+    for r in rows {
+        if let Some(why) = &r.pnr_misfit {
+            out.push_str(&format!("| {} | - | - | {why} | - |\n", r.name));
+        }
+        let Some(p) = &r.pnr else { continue };
         out.push_str(&format!(
             "| {} | {} {} | {:.1} | {} | {} |\n",
             r.name,

@@ -169,11 +169,20 @@ struct PnrOut {
 }
 
 /// The wrapper of a top with `ports` (the clock `clk_i` and reset `rst_ni` pass through).
-fn pnr_top(header: &[String], module: &str, top: &str, ports: &[Port]) -> Result<String, EmitError> {
+fn pnr_top(
+    header: &[String],
+    module: &str,
+    top: &str,
+    ports: &[Port],
+) -> Result<String, EmitError> {
     let passed = |p: &&Port| p.name != "clk_i" && p.name != "rst_ni";
     let name_w = ports.iter().map(|p| p.name.len()).max().unwrap_or(0);
     let pad = |n: &str| " ".repeat(name_w + 1 - n.len());
-    let inputs: Vec<&Port> = ports.iter().filter(passed).filter(|p| p.dir == Dir::In).collect();
+    let inputs: Vec<&Port> = ports
+        .iter()
+        .filter(passed)
+        .filter(|p| p.dir == Dir::In)
+        .collect();
     let in_bits: u32 = inputs.iter().map(|p| p.bits).sum();
     let mut lsb = in_bits;
     let ins = inputs

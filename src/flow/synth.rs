@@ -82,7 +82,12 @@ pub fn check(_designs: &[Design], o: &SynthOptions) -> Result<()> {
 }
 
 /// Place and route the folder's wrapper: synthesize it, choose (or check) the device, route.
-pub fn place_and_route(dir: &std::path::Path, d: &Design, o: &SynthOptions) -> Result<PnrResult> {
+/// `Ok(Err(why))` when the netlist cannot fit the device (nothing was routed).
+pub fn place_and_route(
+    dir: &std::path::Path,
+    d: &Design,
+    o: &SynthOptions,
+) -> Result<std::result::Result<PnrResult, String>> {
     let arch = o.pnr_arch();
     let timeout = o.run.timeout;
     let stats = nextpnr::synth(dir, arch, timeout)
@@ -96,18 +101,18 @@ pub fn place_and_route(dir: &std::path::Path, d: &Design, o: &SynthOptions) -> R
         (None, Arch::Ice40) => Device::Hx8k,
     };
     if let Some(why) = device.misfit(&stats) {
-        return usage(format!(
-            "--pnr: `{}` does not fit the {}: its netlist needs {why}{}",
-            d.name,
+        return Ok(Err(format!(
+            "does not fit the {}: its netlist needs {why}{}",
             device.name(),
             match arch {
                 Arch::Ice40 => "; try --target ecp5 (the ECP5-85F)",
                 Arch::Ecp5 => "",
             }
-        ));
+        )));
     }
     nextpnr::route(dir, device, o.bitstream, timeout)
         .context(|| format!("place and route of `{}` on {}", d.name, device.name()))
+        .map(Ok)
 }
 
 /// Generate and synthesize every design; one row per design (and per baseline).
@@ -134,14 +139,23 @@ pub fn run(designs: &[Design], o: &SynthOptions) -> Result<Vec<SynthRow>> {
         };
         // The top: for an accelerator the whole of it, memories, buffers and stage registers
         // included (the bundle's top and file list, `synth/<target>.ys`).
-        let stats = yosys::synth_variant(&dir, target, variant, timeout)
-            .context(|| format!("synthesizing `{}` ({}) for {}", b.name, b.top, target.name()))?;
-        let pnr = if o.pnr {
-            Some(place_and_route(&dir, d, o)?)
-        } else {
-            None
+        let stats = yosys::synth_variant(&dir, target, variant, timeout).context(|| {
+            format!(
+                "synthesizing `{}` ({}) for {}",
+                b.name,
+                b.top,
+                target.name()
+            )
+        })?;
+        let (pnr, misfit) = match o.pnr {
+            true => match place_and_route(&dir, d, o)? {
+                Ok(p) => (Some(p), None),
+                Err(why) => (None, Some(why)),
+            },
+            false => (None, None),
         };
         let mut r = row(d, target, stats, pnr);
+        r.pnr_misfit = misfit;
         r.dsps_allowed = dsp;
         if d.accel.is_some() {
             r.accel = Some(accel::synth(&dir, d, target, timeout)?);
@@ -192,6 +206,9 @@ pub struct SynthRow {
     /// Place and route: device, Fmax, utilization, bitstream.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pnr: Option<PnrResult>,
+    /// `--pnr` asked, but the netlist cannot fit the device: why (nothing was routed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pnr_misfit: Option<String>,
     /// Array designs: one PE synthesized alone and the plumbing overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array: Option<ArrayArea>,
@@ -254,6 +271,7 @@ pub fn row(d: &Design, target: Target, stats: SynthStats, pnr: Option<PnrResult>
         dsps_allowed: false,
         fmax_mhz: pnr.as_ref().map(|p| p.fmax_mhz),
         pnr,
+        pnr_misfit: None,
         array: None,
         accel: None,
     }

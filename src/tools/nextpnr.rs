@@ -355,12 +355,11 @@ pub fn route(
         let args = device_args(device, pack.then_some(config.as_str()));
         run(&tool, &args, dir, timeout, &log)?.check(&tool)?;
     }
-    let text = std::fs::read_to_string(dir.join(arch.report())).map_err(|source| {
-        ToolError::Io {
+    let text =
+        std::fs::read_to_string(dir.join(arch.report())).map_err(|source| ToolError::Io {
             bin: tool.bin,
             source,
-        }
-    })?;
+        })?;
     let bad = |m: String| ToolError::Failed {
         bin: tool.bin,
         status: 0,

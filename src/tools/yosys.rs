@@ -223,7 +223,13 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
             None,
             Some(n("SB_SPRAM256KA")),
         ),
-        Target::Ecp5 => (Some(n("DP16KD")), None, Some(n("TRELLIS_DPR16X4")), None, None),
+        Target::Ecp5 => (
+            Some(n("DP16KD")),
+            None,
+            Some(n("TRELLIS_DPR16X4")),
+            None,
+            None,
+        ),
         Target::Xc7 => {
             let (b36, b18) = (n("RAMB36E1"), n("RAMB18E1"));
             let mut cells = 0;

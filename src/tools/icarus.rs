@@ -9,13 +9,11 @@ use std::time::Duration;
 pub const IVERILOG: Tool = Tool {
     bin: "iverilog",
     package: "iverilog",
-    pypi: false,
 };
 /// The runtime.
 pub const VVP: Tool = Tool {
     bin: "vvp",
     package: "iverilog",
-    pypi: false,
 };
 
 /// Build folder of a design folder's testbench, relative to the design folder.

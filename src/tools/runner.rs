@@ -18,19 +18,8 @@ use std::time::{Duration, Instant};
 pub struct Tool {
     /// Executable name.
     pub bin: &'static str,
-    /// Debian package, or PyPI package when `pypi`.
+    /// Debian package.
     pub package: &'static str,
-    /// The package is on PyPI (`pip install`), not in Debian.
-    pub pypi: bool,
-}
-
-/// How to install a missing tool's package.
-fn install_hint(package: &str, pypi: bool) -> String {
-    if pypi {
-        format!("install the PyPI package `{package}` (python3 -m pip install {package}; pinned in verification/requirements.txt)")
-    } else {
-        format!("install the Debian package `{package}` (apt-get install -y {package})")
-    }
 }
 
 /// Errors from running tools (messages never repeat their `source`: see the crate docs,
@@ -38,11 +27,10 @@ fn install_hint(package: &str, pypi: bool) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ToolError {
     /// The executable is not on PATH.
-    #[error("`{bin}` not found on PATH: {}", install_hint(package, *pypi))]
+    #[error("`{bin}` not found on PATH: install the Debian package `{package}` (apt-get install -y {package})")]
     Missing {
         bin: &'static str,
         package: &'static str,
-        pypi: bool,
     },
     /// The tool ran longer than allowed and was killed.
     #[error("`{bin}` timed out after {secs} s and was killed; log: {log}")]
@@ -112,7 +100,6 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
     let missing = ToolError::Missing {
         bin: tool.bin,
         package: tool.package,
-        pypi: tool.pypi,
     };
     let path = std::env::var_os("PATH").ok_or(missing)?;
     for dir in std::env::split_paths(&path) {
@@ -124,7 +111,6 @@ pub fn find(tool: &Tool) -> Result<PathBuf, ToolError> {
     Err(ToolError::Missing {
         bin: tool.bin,
         package: tool.package,
-        pypi: tool.pypi,
     })
 }
 
@@ -370,7 +356,6 @@ mod tests {
     const SH: Tool = Tool {
         bin: "sh",
         package: "dash",
-        pypi: false,
     };
 
     #[test]
@@ -378,7 +363,6 @@ mod tests {
         let t = Tool {
             bin: "potmac-no-such-tool",
             package: "potmac-pkg",
-            pypi: false,
         };
         let e = find(&t).unwrap_err().to_string();
         assert!(e.contains("apt-get install -y potmac-pkg"), "{e}");

@@ -10,7 +10,6 @@ use std::time::Duration;
 pub const VERILATOR: Tool = Tool {
     bin: "verilator",
     package: "verilator",
-    pypi: false,
 };
 
 /// Build folder, relative to the design folder.
@@ -80,7 +79,6 @@ pub struct Verilator;
 const VSIM: Tool = Tool {
     bin: "Vsim",
     package: "verilator",
-    pypi: false,
 };
 
 impl Simulator for Verilator {
@@ -145,7 +143,6 @@ impl Simulator for Verilator {
         let sh = Tool {
             bin: "sh",
             package: "dash",
-            pypi: false,
         };
         let mut line = format!("exec ./{}", image.path("Vsim"));
         for p in plusargs {

@@ -15,7 +15,6 @@ pub use prove::{parse_prove_log, prove, ProveOutcome, CEX_VCD, LOG, SCRIPT};
 pub const YOSYS: Tool = Tool {
     bin: "yosys",
     package: "yosys",
-    pypi: false,
 };
 
 /// Synthesis variant of an array's top that keeps the hierarchy (`synth/hier_*.ys`): each

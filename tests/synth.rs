@@ -149,3 +149,143 @@ fn hierarchical_array_totals_are_its_modules_times_their_instances() {
     assert!(ht * 2 > ft && ht < ft * 2, "{ht} vs {ft}");
     assert!(hier.ge.unwrap().total > 0.0);
 }
+
+/// Cell counts of a plain Yosys `stat` text report (the last `Number of cells` section).
+fn plain_counts(text: &str) -> std::collections::BTreeMap<String, u64> {
+    let tail = &text[text.rfind("Number of cells").expect("a stat report")..];
+    tail.lines()
+        .skip(1)
+        .map_while(|l| {
+            let mut w = l.split_whitespace();
+            let (t, n) = (w.next()?, w.next()?.parse().ok()?);
+            Some((t.to_string(), n))
+        })
+        .collect()
+}
+
+/// potmac's figures of an accelerator are its whole top: within 2 % of a plain
+/// `synth_ice40 -top <top>; stat` over the folder's RTL files (LUTs, flip-flops, block RAMs),
+/// whatever the folder's RTL holds. The top and the files come from the bundle and the
+/// folder's file list.
+#[test]
+fn accelerator_figures_are_the_whole_top() {
+    if !have(&[YOSYS]) {
+        return;
+    }
+    let out = scratch("synth_accel_top");
+    let yaml =
+        std::fs::read_to_string(root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml"))
+            .unwrap();
+    let b = emit::bundle(
+        &design(&yaml),
+        &Options {
+            vectors: 0,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let dir = emit::write(&b, &out).unwrap();
+    let t0 = std::time::Instant::now();
+    let ours = yosys::synth(&dir, Target::Ice40, T).unwrap();
+    eprintln!(
+        "potmac ice40 whole top: {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+
+    // The plain run: every file of filelist.f, the bundle's top, nothing else.
+    let files = std::fs::read_to_string(dir.join("filelist.f")).unwrap();
+    let mut script: String = files
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|f| format!("read_verilog -sv {f}\n"))
+        .collect();
+    script += &format!(
+        "synth_ice40 -top {}\ntee -o build/plain_stat.txt stat\n",
+        b.top
+    );
+    std::fs::write(dir.join("build/plain.ys"), script).unwrap();
+    let st = std::process::Command::new("yosys")
+        .args(["-q", "-l", "build/plain.log", "-s", "build/plain.ys"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success(), "plain yosys failed: {}", dir.display());
+    let plain = plain_counts(&std::fs::read_to_string(dir.join("build/plain_stat.txt")).unwrap());
+    let sum = |p: &dyn Fn(&str) -> bool| -> u64 {
+        plain.iter().filter(|(k, _)| p(k)).map(|(_, n)| n).sum()
+    };
+    let (luts, ffs, brams) = (
+        sum(&|k| k == "SB_LUT4"),
+        sum(&|k| k.starts_with("SB_DFF")),
+        sum(&|k| k == "SB_RAM40_4K"),
+    );
+    eprintln!(
+        "2x2 accelerator, iCE40: potmac LUTs {:?} FFs {} BRAMs {:?}; plain Yosys LUTs {luts} \
+         FFs {ffs} BRAMs {brams}",
+        ours.luts, ours.ffs, ours.brams
+    );
+    let near = |a: u64, b: u64| a.abs_diff(b) as f64 <= 0.02 * b.max(1) as f64;
+    assert!(
+        near(ours.luts.unwrap(), luts),
+        "LUTs {:?} vs {luts}",
+        ours.luts
+    );
+    assert!(near(ours.ffs, ffs), "FFs {} vs {ffs}", ours.ffs);
+    assert!(
+        near(ours.brams.unwrap(), brams),
+        "BRAMs {:?} vs {brams}",
+        ours.brams
+    );
+    assert_eq!(ours.dsps, 0, "DSPs are off by default");
+}
+
+/// `--pnr` on an accelerator: the small one fits the iCE40 UP5K (chosen by size) and
+/// nextpnr reports its Fmax and utilization.
+#[test]
+fn small_accelerator_places_and_routes_on_ice40() {
+    if !have(&[YOSYS, NEXTPNR]) {
+        return;
+    }
+    let out = scratch("pnr_accel");
+    let yaml =
+        std::fs::read_to_string(root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml"))
+            .unwrap();
+    let d = design(&yaml);
+    let o = potmac::flow::synth::SynthOptions {
+        target: Target::Ice40,
+        dsp: false,
+        pnr: true,
+        device: None,
+        bitstream: false,
+        baseline: false,
+        hierarchical: false,
+        run: potmac::flow::RunOpts {
+            out: out.to_path_buf(),
+            timeout: T,
+            regenerate: potmac::flow::Regenerate::Always,
+        },
+    };
+    let b = emit::bundle(
+        &d,
+        &Options {
+            vectors: 0,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let dir = emit::write(&b, &out).unwrap();
+    let t0 = std::time::Instant::now();
+    let p = potmac::flow::synth::place_and_route(&dir, &d, &o)
+        .unwrap()
+        .unwrap();
+    eprintln!(
+        "2x2 accelerator on iCE40 {}: Fmax {:.1} MHz, {:?} ({:.1} s)",
+        p.device,
+        p.fmax_mhz,
+        p.utilization,
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(p.fmax_mhz > 1.0 && p.fmax_mhz < 1000.0);
+    assert!(p.utilization.contains_key("ICESTORM_LC"));
+    assert_eq!(p.arch, "ice40");
+}

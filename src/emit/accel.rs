@@ -4,7 +4,7 @@
 //! folder's default testbench, so `potmac sim` and `make sim` check the post-op unit) and the
 //! accelerator's, which `potmac infer` builds once and runs on any network and images that fit.
 
-use super::ports::{align, PortView};
+use super::ports::{align, Dir, Port, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError};
 use crate::config::Design;
 use crate::hw::accel::{
@@ -223,6 +223,107 @@ accel_template!(TopTpl, "accel/top.v");
 accel_template!(TbTpl, "tb/accel.v", no_ports);
 accel_template!(TbPostopTpl, "tb/accel_postop.v", no_ports);
 accel_template!(TbArgmaxTpl, "tb/accel_argmax.v", no_ports);
+
+/// The place-and-route wrapper of the accelerator top (`synth/<name>_accel_pnr_top.v`): its
+/// inputs from one shift chain, its outputs into parity registers, four pins in all. Built
+/// from the top's port list, so it follows the top's ports.
+#[derive(Template)]
+#[template(path = "accel/pnr_top.v", escape = "none")]
+struct PnrTopTpl<'a> {
+    header: &'a [String],
+    module: &'a str,
+    top: &'a str,
+    ports: Vec<PortView>,
+    in_bits: u32,
+    ins: Vec<PnrIn>,
+    outs: Vec<PnrOut>,
+    clk_pad: String,
+    rst_pad: String,
+}
+
+/// A top input driven by a slice of the wrapper's shift chain.
+struct PnrIn {
+    name: String,
+    pad: String,
+    msb: u32,
+    lsb: u32,
+}
+
+/// A top output and the wrapper's wire that carries it.
+struct PnrOut {
+    name: String,
+    pad: String,
+    wire: String,
+    wpad: String,
+    msb: u32,
+}
+
+/// The wrapper of a top with `ports` (the clock `clk_i` and reset `rst_ni` pass through).
+fn pnr_top(
+    header: &[String],
+    module: &str,
+    top: &str,
+    ports: &[Port],
+) -> Result<String, EmitError> {
+    let passed = |p: &&Port| p.name != "clk_i" && p.name != "rst_ni";
+    let name_w = ports.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let pad = |n: &str| " ".repeat(name_w + 1 - n.len());
+    let inputs: Vec<&Port> = ports
+        .iter()
+        .filter(passed)
+        .filter(|p| p.dir == Dir::In)
+        .collect();
+    let in_bits: u32 = inputs.iter().map(|p| p.bits).sum();
+    let mut lsb = in_bits;
+    let ins = inputs
+        .iter()
+        .map(|p| {
+            lsb -= p.bits;
+            PnrIn {
+                name: p.name.clone(),
+                pad: pad(&p.name),
+                msb: lsb + p.bits - 1,
+                lsb,
+            }
+        })
+        .collect();
+    let outputs: Vec<&Port> = ports.iter().filter(|p| p.dir == Dir::Out).collect();
+    let range_w = outputs
+        .iter()
+        .map(|p| (p.bits - 1).to_string().len())
+        .max()
+        .unwrap_or(1);
+    let outs = outputs
+        .iter()
+        .map(|p| PnrOut {
+            name: p.name.clone(),
+            pad: pad(&p.name),
+            wire: format!("{}_w", p.name.trim_end_matches("_o")),
+            wpad: " ".repeat(range_w + 1 - (p.bits - 1).to_string().len()),
+            msb: p.bits - 1,
+        })
+        .collect();
+    let wrapper_ports = [
+        Port::input("clk_i", 1),
+        Port::input("rst_ni", 1),
+        Port::input("sin_i", 1),
+        Port::output("sout_o", 1),
+    ];
+    render(
+        &PnrTopTpl {
+            header,
+            module,
+            top,
+            ports: align(&wrapper_ports),
+            in_bits: in_bits.max(1),
+            ins,
+            outs,
+            clk_pad: pad("clk_i"),
+            rst_pad: pad("rst_ni"),
+        },
+        module,
+    )
+}
 
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
@@ -591,7 +692,12 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         ("seq", vec![rtl[n + 2].clone()], m.seq.clone()),
         ("argmax", vec![rtl[n + 3].clone()], m.argmax.clone()),
     ];
-    let top_file = format!("rtl/{}.v", m.top);
+    let pnr_module = format!("{}_pnr_top", m.top);
+    let pnr_file = format!("synth/{pnr_module}.v");
+    files.insert(
+        pnr_file.clone(),
+        pnr_top(&h(&pnr_module), &pnr_module, &m.top, &top_ports(v))?,
+    );
     project::add_project_files(
         &mut files,
         d,
@@ -600,12 +706,13 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             top: &m.top,
             tb_top: &m.tb_postop,
             tb_file: &tb_postop_file,
-            pnr_file: &top_file,
-            pnr_top: &m.top,
+            pnr_file: &pnr_file,
+            pnr_top: &pnr_module,
             variants: &variants,
             formal: false,
             hier: false,
             regs: true,
+            memories: true,
         },
     )?;
     super::regmap::add_files(
@@ -618,7 +725,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         top: m.top.clone(),
         tb_top: m.tb_postop.clone(),
         tb_file: tb_postop_file,
-        pnr_file: top_file,
+        pnr_file,
         vectors: vecs.len(),
         checks: "post-op vectors",
         files,

@@ -48,6 +48,9 @@ pub(crate) struct Tops<'a> {
     pub hier: bool,
     /// Whether the folder has the register map files (`regs/`, accelerators).
     pub regs: bool,
+    /// Whether the top has memories that the generic script keeps as memory cells
+    /// (accelerators).
+    pub memories: bool,
 }
 
 #[derive(Template)]
@@ -122,6 +125,9 @@ struct SynthGeneric<'a> {
     gates: String,
     /// Keep the hierarchy (`synth` without `-flatten`, `stat -top`).
     hier: bool,
+    /// Keep the synchronous-read memories as memory cells, listed in this JSON file
+    /// (accelerator tops).
+    mem_json: Option<String>,
 }
 
 #[derive(Template)]
@@ -135,6 +141,8 @@ struct SynthIce40<'a> {
     netlist: Option<&'a str>,
     /// Keep the hierarchy (`-noflatten`, `stat -top`).
     hier: bool,
+    /// Allow DSP blocks (`-dsp`).
+    dsp: bool,
 }
 
 #[derive(Template)]
@@ -147,6 +155,23 @@ struct SynthXc7<'a> {
     stat_json: String,
     /// Keep the hierarchy (no `-flatten`, `stat -top`).
     hier: bool,
+    /// Allow DSP blocks (no `-nodsp`).
+    dsp: bool,
+}
+
+#[derive(Template)]
+#[template(path = "synth/ecp5.ys", escape = "none")]
+struct SynthEcp5<'a> {
+    title: &'a str,
+    script: String,
+    rtl_files: &'a [String],
+    top: &'a str,
+    stat_json: String,
+    netlist: Option<&'a str>,
+    /// Keep the hierarchy (`-noflatten`, `stat -top`).
+    hier: bool,
+    /// Allow DSP blocks (no `-nodsp`).
+    dsp: bool,
 }
 
 /// The design as data, for tools outside potmac (the cocotb model reads it): the top module,
@@ -266,13 +291,25 @@ pub(crate) fn add_project_files(
             "Makefile",
         )?,
     );
+    let plain = Script::default();
     synth_scripts(
         files,
         &format!("{} ({})", t.top, d.name),
         "",
         t.rtl,
         t.top,
-        false,
+        Script {
+            memories: t.memories,
+            ..plain
+        },
+    )?;
+    synth_scripts(
+        files,
+        &format!("{} ({}, DSPs allowed)", t.top, d.name),
+        yosys::DSP_VARIANT,
+        t.rtl,
+        t.top,
+        Script { dsp: true, ..plain },
     )?;
     if t.hier {
         synth_scripts(
@@ -281,7 +318,10 @@ pub(crate) fn add_project_files(
             yosys::HIER_VARIANT,
             t.rtl,
             t.top,
-            true,
+            Script {
+                hier: true,
+                ..plain
+            },
         )?;
     }
     files.insert(liberty::FILE.into(), liberty::TEXT.into());
@@ -292,7 +332,7 @@ pub(crate) fn add_project_files(
             variant,
             rtl,
             top,
-            false,
+            plain,
         )?;
     }
     let mut pnr_files = t.rtl.to_vec();
@@ -301,18 +341,35 @@ pub(crate) fn add_project_files(
     }
     let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
     files.insert(
-        "synth/pnr.ys".into(),
+        nextpnr::Arch::Ice40.script().into(),
         render(
             &SynthIce40 {
                 title: &pnr_title,
-                script: "synth/pnr.ys".into(),
+                script: nextpnr::Arch::Ice40.script().into(),
                 rtl_files: &pnr_files,
                 top: t.pnr_top,
-                stat_json: "build/stat_pnr.json".into(),
-                netlist: Some(nextpnr::NETLIST),
+                stat_json: nextpnr::Arch::Ice40.stat_json().into(),
+                netlist: Some(nextpnr::Arch::Ice40.netlist()),
                 hier: false,
+                dsp: false,
             },
             "synth/pnr.ys",
+        )?,
+    );
+    files.insert(
+        nextpnr::Arch::Ecp5.script().into(),
+        render(
+            &SynthEcp5 {
+                title: &pnr_title,
+                script: nextpnr::Arch::Ecp5.script().into(),
+                rtl_files: &pnr_files,
+                top: t.pnr_top,
+                stat_json: nextpnr::Arch::Ecp5.stat_json().into(),
+                netlist: Some(nextpnr::Arch::Ecp5.netlist()),
+                hier: false,
+                dsp: false,
+            },
+            nextpnr::Arch::Ecp5.script(),
         )?,
     );
     files.insert("format.json".into(), format_json(d, t));
@@ -352,6 +409,17 @@ pub(crate) fn add_project_files(
     Ok(())
 }
 
+/// How a script synthesizes its top.
+#[derive(Debug, Clone, Copy, Default)]
+struct Script {
+    /// Keep the hierarchy.
+    hier: bool,
+    /// Allow DSP blocks (FPGA targets; the generic target has none, so no generic script).
+    dsp: bool,
+    /// Generic target: keep the synchronous-read memories as memory cells.
+    memories: bool,
+}
+
 /// One Yosys script per target for a top (`variant` "" is the design itself).
 fn synth_scripts(
     files: &mut BTreeMap<String, String>,
@@ -359,9 +427,13 @@ fn synth_scripts(
     variant: &str,
     rtl: &[String],
     top: &str,
-    hier: bool,
+    how: Script,
 ) -> Result<(), EmitError> {
+    let Script { hier, dsp, .. } = how;
     for target in yosys::Target::ALL {
+        if dsp && !target.has_dsps() {
+            continue;
+        }
         let script = target.script_for(variant);
         let stat_json = target.stat_json_for(variant);
         let text = match target {
@@ -377,6 +449,7 @@ fn synth_scripts(
                     ge_json: target.ge_json_for(variant),
                     gates: target.gates_for(variant),
                     hier,
+                    mem_json: how.memories.then(|| target.mem_json_for(variant)),
                 },
                 &script,
             )?,
@@ -389,6 +462,7 @@ fn synth_scripts(
                     stat_json,
                     netlist: None,
                     hier,
+                    dsp,
                 },
                 &script,
             )?,
@@ -400,6 +474,20 @@ fn synth_scripts(
                     top,
                     stat_json,
                     hier,
+                    dsp,
+                },
+                &script,
+            )?,
+            yosys::Target::Ecp5 => render(
+                &SynthEcp5 {
+                    title,
+                    script: script.clone(),
+                    rtl_files: rtl,
+                    top,
+                    stat_json,
+                    netlist: None,
+                    hier,
+                    dsp,
                 },
                 &script,
             )?,

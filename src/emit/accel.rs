@@ -325,6 +325,13 @@ fn pnr_top(
     )
 }
 
+/// A register name as a Verilog constant's suffix: `MEM_ADDR` → `MemAddr`.
+fn camel(name: &str) -> String {
+    name.split('_')
+        .map(|p| p[..1].to_string() + &p[1..].to_lowercase())
+        .collect()
+}
+
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
     1 + S_BITS + M_BITS + w.bias + w.acc + w.sum
@@ -436,7 +443,7 @@ fn view(
             .iter()
             .map(|r| {
                 (
-                    r.name.to_string(),
+                    camel(r.name),
                     r.offset / 4,
                     format!("{:03x}", r.offset),
                 )

@@ -7,7 +7,13 @@
 // activation word) while earlier images compute, and takes classes, logits and pass ends
 // from m_axis_* ({= v.out =}). irq_o signals a finished run or an error. rst_ni is
 // synchronized here ({= v.rstsync =}).
-module {= v.top =} (
+module {= v.top =} #(
+  // $readmemh files that fill the program, weight and bias memories at configuration
+  // (a network baked into a bitstream); "" leaves them to the bus.
+  parameter ProgramInit = "",
+  parameter WeightInit  = "",
+  parameter BiasInit    = ""
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer BatchWidth = {= v.batch_bits =};
@@ -148,7 +154,11 @@ module {= v.top =} (
     .data_o          (in_data)
   );
 
-  {= v.core =} u_core (
+  {= v.core =} #(
+    .ProgramInit (ProgramInit),
+    .WeightInit  (WeightInit),
+    .BiasInit    (BiasInit)
+  ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),

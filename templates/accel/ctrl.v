@@ -90,7 +90,7 @@ module {= v.ctrl =} (
   wire [StageWidth+31:0] stage_x = {wd, stage_q};
   wire [StageWidth-1:0]  stage_d = stage_x[StageWidth+31:32];
   wire                   unused_stage = ^stage_x[31:0];
-  wire        mem_wr   = wr & (wa == RegMEM_DATA);
+  wire        mem_wr   = wr & (wa == RegMemData);
   reg  [7:0]  chunks;
   reg  [23:0] depth;
   always @(*) begin
@@ -110,8 +110,8 @@ module {= v.ctrl =} (
   reg  [StageWidth-1:0] mdata_q;
 
   // ---- Error bits raised this cycle.
-  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGE_WORDS)
-                              | (wa == RegOPTIONS));
+  wire        cfg_wr  = wr & ((wa == RegBatch) | (wa == RegImages) | (wa == RegImageWords)
+                              | (wa == RegOptions));
   wire        reg_busy = cfg_wr & (run_q != RunIdle);
   wire [11:0] err_new = {reg_busy, overflow_i, ld_framing_i, mem_busy, mem_range,
                          fail_end ? err_i : 4'd0,
@@ -157,34 +157,34 @@ module {= v.ctrl =} (
         rvalid_q <= 1'b0;
       end
       // Register writes.
-      if (wr && wa == RegCTRL) begin
+      if (wr && wa == RegCtrl) begin
         if (wd[0]) begin
           ap_start_q <= 1'b1;
         end
         auto_q <= wd[7];
       end
-      if (wr && wa == RegGIE) begin
+      if (wr && wa == RegGie) begin
         gie_q <= wd[0];
       end
-      if (wr && wa == RegIER) begin
+      if (wr && wa == RegIer) begin
         ier_q <= wd[1:0];
       end
       if (wr && run_q == RunIdle) begin
-        if (wa == RegBATCH) begin
+        if (wa == RegBatch) begin
           batch_q <= wd[15:0];
         end
-        if (wa == RegIMAGES) begin
+        if (wa == RegImages) begin
           images_q <= wd;
         end
-        if (wa == RegIMAGE_WORDS) begin
+        if (wa == RegImageWords) begin
           words_q <= wd[15:0];
         end
-        if (wa == RegOPTIONS) begin
+        if (wa == RegOptions) begin
           logits_q <= wd[0];
           trace_q  <= wd[1];
         end
       end
-      if (wr && wa == RegMEM_ADDR) begin
+      if (wr && wa == RegMemAddr) begin
         maddr_q <= wd[23:0];
         msel_q  <= wd[29:28];
         chunk_q <= 8'd0;
@@ -199,13 +199,13 @@ module {= v.ctrl =} (
       end
       mwe_q <= commit & ~mem_range & ~mem_busy;
       // Reads of CTRL clear ap_done and ap_ready.
-      if (rd && ra == RegCTRL) begin
+      if (rd && ra == RegCtrl) begin
         ap_done_q  <= 1'b0;
         ap_ready_q <= 1'b0;
       end
       // Errors (sticky; W1C) and interrupt status (set by events, toggled by writes).
-      err_q <= (err_q & ~((wr && wa == RegERROR) ? wd[11:0] : 12'd0)) | err_new;
-      isr_q <= (isr_q ^ ((wr && wa == RegISR) ? wd[1:0] : 2'b00))
+      err_q <= (err_q & ~((wr && wa == RegError) ? wd[11:0] : 12'd0)) | err_new;
+      isr_q <= (isr_q ^ ((wr && wa == RegIsr) ? wd[1:0] : 2'b00))
              | (ier_q & {|err_new, run_end | fail_end | (check_done & check_fail)});
       // The run.
       case (run_q)
@@ -256,32 +256,32 @@ module {= v.ctrl =} (
   always @(posedge clk_i) begin
     if (rd) begin
       case (ra)
-        RegCTRL:         rdata_q <= {24'd0, auto_q, 3'd0, ap_ready_q, ~(|run_q), ap_done_q,
+        RegCtrl:         rdata_q <= {24'd0, auto_q, 3'd0, ap_ready_q, ~(|run_q), ap_done_q,
                                      ap_start_q};
-        RegGIE:          rdata_q <= {31'd0, gie_q};
-        RegIER:          rdata_q <= {30'd0, ier_q};
-        RegISR:          rdata_q <= {30'd0, isr_q};
-        RegID:           rdata_q <= 32'h{= v.id_hex =};
-        RegVERSION:      rdata_q <= 32'h{= v.version_hex =};
-        RegHWCFG0:       rdata_q <= 32'h{= v.hwcfg0 =};
-        RegHWCFG1:       rdata_q <= 32'h{= v.hwcfg1 =};
-        RegHWCFG2:       rdata_q <= 32'h{= v.hwcfg2 =};
-        RegWEIGHT_WORDS: rdata_q <= 32'h{= v.words_hex[0] =};
-        RegACT_WORDS:    rdata_q <= 32'h{= v.words_hex[1] =};
-        RegBIAS_WORDS:   rdata_q <= 32'h{= v.words_hex[2] =};
-        RegBATCH:        rdata_q <= {16'd0, batch_q};
-        RegIMAGES:       rdata_q <= images_q;
-        RegIMAGE_WORDS:  rdata_q <= {16'd0, words_q};
-        RegOPTIONS:      rdata_q <= {30'd0, trace_q, logits_q};
-        RegERROR:        rdata_q <= {20'd0, err_q};
-        RegMEM_ADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMEM_CHUNKS:   rdata_q <= 32'h{= v.chunks_hex =};
-        RegSTATUS:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
-        RegRUN_CYCLES:   rdata_q <= run_cycles_q;
-        RegBUSY_CYCLES:  rdata_q <= busy_cycles_q;
-        RegSTALL_IN:     rdata_q <= stall_in_q;
-        RegSTALL_OUT:    rdata_q <= stall_out_q;
-        RegPASSES:       rdata_q <= passes_q;
+        RegGie:          rdata_q <= {31'd0, gie_q};
+        RegIer:          rdata_q <= {30'd0, ier_q};
+        RegIsr:          rdata_q <= {30'd0, isr_q};
+        RegId:           rdata_q <= 32'h{= v.id_hex =};
+        RegVersion:      rdata_q <= 32'h{= v.version_hex =};
+        RegHwcfg0:       rdata_q <= 32'h{= v.hwcfg0 =};
+        RegHwcfg1:       rdata_q <= 32'h{= v.hwcfg1 =};
+        RegHwcfg2:       rdata_q <= 32'h{= v.hwcfg2 =};
+        RegWeightWords: rdata_q <= 32'h{= v.words_hex[0] =};
+        RegActWords:    rdata_q <= 32'h{= v.words_hex[1] =};
+        RegBiasWords:   rdata_q <= 32'h{= v.words_hex[2] =};
+        RegBatch:        rdata_q <= {16'd0, batch_q};
+        RegImages:       rdata_q <= images_q;
+        RegImageWords:  rdata_q <= {16'd0, words_q};
+        RegOptions:      rdata_q <= {30'd0, trace_q, logits_q};
+        RegError:        rdata_q <= {20'd0, err_q};
+        RegMemAddr:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
+        RegMemChunks:   rdata_q <= 32'h{= v.chunks_hex =};
+        RegStatus:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
+        RegRunCycles:   rdata_q <= run_cycles_q;
+        RegBusyCycles:  rdata_q <= busy_cycles_q;
+        RegStallIn:     rdata_q <= stall_in_q;
+        RegStallOut:    rdata_q <= stall_out_q;
+        RegPasses:       rdata_q <= passes_q;
         default:         rdata_q <= 32'd0;
       endcase
     end

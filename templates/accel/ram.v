@@ -10,7 +10,10 @@ module {= v.ram =} #(
   // Words.
   parameter integer Depth     = 16,
   // Address bits (at least clog2(Depth)).
-  parameter integer AddrWidth = 4
+  parameter integer AddrWidth = 4,
+  // A $readmemh file that fills the memory at configuration (weights baked into a bitstream,
+  // or a simulation that skips the bus writes); "" for none.
+  parameter         InitFile  = ""
 ) (
   input  wire                 clk_i,
   input  wire                 we_i,
@@ -21,6 +24,12 @@ module {= v.ram =} #(
 );
   reg [Width-1:0] mem_q [0:Depth-1];
   reg [Width-1:0] rdata_q;
+
+  initial begin
+    if (InitFile != "") begin
+      $readmemh(InitFile, mem_q);
+    end
+  end
 
   always @(posedge clk_i) begin
     if (we_i) begin

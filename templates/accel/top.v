@@ -12,7 +12,13 @@
 // ActWords words; word = an image's features c*{= v.side =}..c*{= v.side =}+{= v.side =}-1, address = half*ActWords +
 // word * batch + image), u_act1, and u_psum (partial sums, one row per image).
 // The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
-module {= v.core =} (
+module {= v.core =} #(
+  // $readmemh files that fill the program, weight and bias memories at configuration
+  // (a network baked into a bitstream); "" leaves them to the bus.
+  parameter ProgramInit = "",
+  parameter WeightInit  = "",
+  parameter BiasInit    = ""
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer Cols       = {= v.side =};
@@ -104,7 +110,8 @@ module {= v.core =} (
   // A layer's write into buffer 0 wins over the host's; the host waits (act0_busy_o).
   wire                       wr_act0 = wr_en & sel;
 
-  {= v.ram =} #(.Width(DescWidth), .Depth({= v.layers =}), .AddrWidth(PAddrWidth)) u_pmem (
+  {= v.ram =} #(.Width(DescWidth), .Depth({= v.layers =}), .AddrWidth(PAddrWidth),
+    .InitFile(ProgramInit)) u_pmem (
     .clk_i   (clk_i),
     .we_i    (pm_we_i),
     .waddr_i (pm_addr_i),
@@ -112,7 +119,8 @@ module {= v.core =} (
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}), .AddrWidth(WAddrWidth)) u_wmem (
+  {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}),
+    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -120,7 +128,8 @@ module {= v.core =} (
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth)) u_bmem (
+  {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
+    .InitFile(BiasInit)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),

@@ -249,25 +249,25 @@ module {= v.tb =};
     @(negedge clk);
     rst_n = 1'b1;
     @(negedge clk);
-    axil_read(RegID);
+    axil_read(RegId);
     if (rd_q !== 32'h{= v.id_hex =}) begin
       $display("FAIL the ID register reads %h", rd_q);
       $fatal(1, "id");
     end
     // The memories, word by word, 32-bit chunks least significant first.
-    axil_write(RegMEM_ADDR, 32'h00000000);
+    axil_write(RegMemAddr, 32'h00000000);
     for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
-    axil_write(RegMEM_ADDR, 32'h10000000);
+    axil_write(RegMemAddr, 32'h10000000);
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
-    axil_write(RegMEM_ADDR, 32'h20000000);
+    axil_write(RegMemAddr, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
-    axil_write(RegBATCH, batch);
-    axil_write(RegIMAGES, count);
-    axil_write(RegIMAGE_WORDS, words);
-    axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
-    axil_write(RegIER, 32'd3);
-    axil_write(RegGIE, 32'd1);
-    axil_write(RegCTRL, 32'd1);
+    axil_write(RegBatch, batch);
+    axil_write(RegImages, count);
+    axil_write(RegImageWords, words);
+    axil_write(RegOptions, dump ? 32'd3 : 32'd1);
+    axil_write(RegIer, 32'd3);
+    axil_write(RegGie, 32'd1);
+    axil_write(RegCtrl, 32'd1);
     streaming = 1'b1;
     watch = 0;
     while (irq !== 1'b1 && watch <= maxcycles * passes + 16 * in_total + 1000) begin
@@ -278,26 +278,26 @@ module {= v.tb =};
       $display("FAIL watchdog: the run has not finished after %0d cycles", watch);
       $fatal(1, "watchdog");
     end
-    axil_read(RegERROR);
+    axil_read(RegError);
     if (rd_q != 32'd0) begin
       errors = errors + 1;
       $display("FAIL error bits %h", rd_q);
     end
-    axil_read(RegCTRL);
+    axil_read(RegCtrl);
     status = rd_q;
     if (status[1] !== 1'b1) begin
       errors = errors + 1;
       $display("FAIL the interrupt came without ap_done (CTRL %h)", status);
     end
-    axil_read(RegRUN_CYCLES);
+    axil_read(RegRunCycles);
     run_c = rd_q;
-    axil_read(RegBUSY_CYCLES);
+    axil_read(RegBusyCycles);
     busy_c = rd_q;
-    axil_read(RegSTALL_IN);
+    axil_read(RegStallIn);
     in_c = rd_q;
-    axil_read(RegSTALL_OUT);
+    axil_read(RegStallOut);
     out_c = rd_q;
-    axil_read(RegPASSES);
+    axil_read(RegPasses);
     pass_c = rd_q;
     $display("RUN %0d %0d %0d %0d %0d", run_c, busy_c, in_c, out_c, pass_c);
     if (classes != count || pass != passes || pass_c != passes) begin
@@ -321,7 +321,7 @@ module {= v.tb =};
     integer c;
     begin
       for (c = 0; c < chunks; c = c + 1) begin
-        axil_write(RegMEM_DATA, word[32*c +: 32]);
+        axil_write(RegMemData, word[32*c +: 32]);
       end
     end
   endtask

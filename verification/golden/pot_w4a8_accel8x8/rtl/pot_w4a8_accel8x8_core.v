@@ -24,7 +24,13 @@
 // ActWords words; word = an image's features c*8..c*8+8-1, address = half*ActWords +
 // word * batch + image), u_act1, and u_psum (partial sums, one row per image).
 // The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
-module pot_w4a8_accel8x8_core (
+module pot_w4a8_accel8x8_core #(
+  // $readmemh files that fill the program, weight and bias memories at configuration
+  // (a network baked into a bitstream); "" leaves them to the bus.
+  parameter ProgramInit = "",
+  parameter WeightInit  = "",
+  parameter BiasInit    = ""
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // Run the program over batch_i images in input half half_i of buffer 0.
@@ -155,7 +161,8 @@ module pot_w4a8_accel8x8_core (
   // A layer's write into buffer 0 wins over the host's; the host waits (act0_busy_o).
   wire                       wr_act0 = wr_en & sel;
 
-  pot_w4a8_accel8x8_ram #(.Width(DescWidth), .Depth(3), .AddrWidth(PAddrWidth)) u_pmem (
+  pot_w4a8_accel8x8_ram #(.Width(DescWidth), .Depth(3), .AddrWidth(PAddrWidth),
+    .InitFile(ProgramInit)) u_pmem (
     .clk_i   (clk_i),
     .we_i    (pm_we_i),
     .waddr_i (pm_addr_i),
@@ -163,7 +170,8 @@ module pot_w4a8_accel8x8_core (
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  pot_w4a8_accel8x8_ram #(.Width(Cols*WCodeWidth), .Depth(13696), .AddrWidth(WAddrWidth)) u_wmem (
+  pot_w4a8_accel8x8_ram #(.Width(Cols*WCodeWidth), .Depth(13696),
+    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -171,7 +179,8 @@ module pot_w4a8_accel8x8_core (
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  pot_w4a8_accel8x8_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth)) u_bmem (
+  pot_w4a8_accel8x8_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth),
+    .InitFile(BiasInit)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),

@@ -103,32 +103,32 @@ module pot_w4a8_accel8x8_ctrl (
   // Input capacity: words of a half (ws), or of a bank's half (os; images in groups of Cols).
   localparam [31:0] HalfWords = 32'd6272;
   localparam [15:0] CapStep   = 16'd1;
-  localparam [AW-1:2] RegCTRL = 10'd0;
-  localparam [AW-1:2] RegGIE = 10'd1;
-  localparam [AW-1:2] RegIER = 10'd2;
-  localparam [AW-1:2] RegISR = 10'd3;
-  localparam [AW-1:2] RegID = 10'd4;
-  localparam [AW-1:2] RegVERSION = 10'd5;
-  localparam [AW-1:2] RegHWCFG0 = 10'd6;
-  localparam [AW-1:2] RegHWCFG1 = 10'd7;
-  localparam [AW-1:2] RegHWCFG2 = 10'd8;
-  localparam [AW-1:2] RegWEIGHT_WORDS = 10'd9;
-  localparam [AW-1:2] RegACT_WORDS = 10'd10;
-  localparam [AW-1:2] RegBIAS_WORDS = 10'd11;
-  localparam [AW-1:2] RegBATCH = 10'd12;
-  localparam [AW-1:2] RegIMAGES = 10'd13;
-  localparam [AW-1:2] RegIMAGE_WORDS = 10'd14;
-  localparam [AW-1:2] RegOPTIONS = 10'd15;
-  localparam [AW-1:2] RegERROR = 10'd16;
-  localparam [AW-1:2] RegMEM_ADDR = 10'd17;
-  localparam [AW-1:2] RegMEM_DATA = 10'd18;
-  localparam [AW-1:2] RegMEM_CHUNKS = 10'd19;
-  localparam [AW-1:2] RegSTATUS = 10'd20;
-  localparam [AW-1:2] RegRUN_CYCLES = 10'd21;
-  localparam [AW-1:2] RegBUSY_CYCLES = 10'd22;
-  localparam [AW-1:2] RegSTALL_IN = 10'd23;
-  localparam [AW-1:2] RegSTALL_OUT = 10'd24;
-  localparam [AW-1:2] RegPASSES = 10'd25;
+  localparam [AW-1:2] RegCtrl = 10'd0;
+  localparam [AW-1:2] RegGie = 10'd1;
+  localparam [AW-1:2] RegIer = 10'd2;
+  localparam [AW-1:2] RegIsr = 10'd3;
+  localparam [AW-1:2] RegId = 10'd4;
+  localparam [AW-1:2] RegVersion = 10'd5;
+  localparam [AW-1:2] RegHwcfg0 = 10'd6;
+  localparam [AW-1:2] RegHwcfg1 = 10'd7;
+  localparam [AW-1:2] RegHwcfg2 = 10'd8;
+  localparam [AW-1:2] RegWeightWords = 10'd9;
+  localparam [AW-1:2] RegActWords = 10'd10;
+  localparam [AW-1:2] RegBiasWords = 10'd11;
+  localparam [AW-1:2] RegBatch = 10'd12;
+  localparam [AW-1:2] RegImages = 10'd13;
+  localparam [AW-1:2] RegImageWords = 10'd14;
+  localparam [AW-1:2] RegOptions = 10'd15;
+  localparam [AW-1:2] RegError = 10'd16;
+  localparam [AW-1:2] RegMemAddr = 10'd17;
+  localparam [AW-1:2] RegMemData = 10'd18;
+  localparam [AW-1:2] RegMemChunks = 10'd19;
+  localparam [AW-1:2] RegStatus = 10'd20;
+  localparam [AW-1:2] RegRunCycles = 10'd21;
+  localparam [AW-1:2] RegBusyCycles = 10'd22;
+  localparam [AW-1:2] RegStallIn = 10'd23;
+  localparam [AW-1:2] RegStallOut = 10'd24;
+  localparam [AW-1:2] RegPasses = 10'd25;
 
   // ---- AXI4-Lite: one write and one read at a time.
   // No handshake in reset: live_q rises on the first edge after it.
@@ -186,7 +186,7 @@ module pot_w4a8_accel8x8_ctrl (
   wire [StageWidth+31:0] stage_x = {wd, stage_q};
   wire [StageWidth-1:0]  stage_d = stage_x[StageWidth+31:32];
   wire                   unused_stage = ^stage_x[31:0];
-  wire        mem_wr   = wr & (wa == RegMEM_DATA);
+  wire        mem_wr   = wr & (wa == RegMemData);
   reg  [7:0]  chunks;
   reg  [23:0] depth;
   always @(*) begin
@@ -206,8 +206,8 @@ module pot_w4a8_accel8x8_ctrl (
   reg  [StageWidth-1:0] mdata_q;
 
   // ---- Error bits raised this cycle.
-  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGE_WORDS)
-                              | (wa == RegOPTIONS));
+  wire        cfg_wr  = wr & ((wa == RegBatch) | (wa == RegImages) | (wa == RegImageWords)
+                              | (wa == RegOptions));
   wire        reg_busy = cfg_wr & (run_q != RunIdle);
   wire [11:0] err_new = {reg_busy, overflow_i, ld_framing_i, mem_busy, mem_range,
                          fail_end ? err_i : 4'd0,
@@ -253,34 +253,34 @@ module pot_w4a8_accel8x8_ctrl (
         rvalid_q <= 1'b0;
       end
       // Register writes.
-      if (wr && wa == RegCTRL) begin
+      if (wr && wa == RegCtrl) begin
         if (wd[0]) begin
           ap_start_q <= 1'b1;
         end
         auto_q <= wd[7];
       end
-      if (wr && wa == RegGIE) begin
+      if (wr && wa == RegGie) begin
         gie_q <= wd[0];
       end
-      if (wr && wa == RegIER) begin
+      if (wr && wa == RegIer) begin
         ier_q <= wd[1:0];
       end
       if (wr && run_q == RunIdle) begin
-        if (wa == RegBATCH) begin
+        if (wa == RegBatch) begin
           batch_q <= wd[15:0];
         end
-        if (wa == RegIMAGES) begin
+        if (wa == RegImages) begin
           images_q <= wd;
         end
-        if (wa == RegIMAGE_WORDS) begin
+        if (wa == RegImageWords) begin
           words_q <= wd[15:0];
         end
-        if (wa == RegOPTIONS) begin
+        if (wa == RegOptions) begin
           logits_q <= wd[0];
           trace_q  <= wd[1];
         end
       end
-      if (wr && wa == RegMEM_ADDR) begin
+      if (wr && wa == RegMemAddr) begin
         maddr_q <= wd[23:0];
         msel_q  <= wd[29:28];
         chunk_q <= 8'd0;
@@ -295,13 +295,13 @@ module pot_w4a8_accel8x8_ctrl (
       end
       mwe_q <= commit & ~mem_range & ~mem_busy;
       // Reads of CTRL clear ap_done and ap_ready.
-      if (rd && ra == RegCTRL) begin
+      if (rd && ra == RegCtrl) begin
         ap_done_q  <= 1'b0;
         ap_ready_q <= 1'b0;
       end
       // Errors (sticky; W1C) and interrupt status (set by events, toggled by writes).
-      err_q <= (err_q & ~((wr && wa == RegERROR) ? wd[11:0] : 12'd0)) | err_new;
-      isr_q <= (isr_q ^ ((wr && wa == RegISR) ? wd[1:0] : 2'b00))
+      err_q <= (err_q & ~((wr && wa == RegError) ? wd[11:0] : 12'd0)) | err_new;
+      isr_q <= (isr_q ^ ((wr && wa == RegIsr) ? wd[1:0] : 2'b00))
              | (ier_q & {|err_new, run_end | fail_end | (check_done & check_fail)});
       // The run.
       case (run_q)
@@ -352,32 +352,32 @@ module pot_w4a8_accel8x8_ctrl (
   always @(posedge clk_i) begin
     if (rd) begin
       case (ra)
-        RegCTRL:         rdata_q <= {24'd0, auto_q, 3'd0, ap_ready_q, ~(|run_q), ap_done_q,
+        RegCtrl:         rdata_q <= {24'd0, auto_q, 3'd0, ap_ready_q, ~(|run_q), ap_done_q,
                                      ap_start_q};
-        RegGIE:          rdata_q <= {31'd0, gie_q};
-        RegIER:          rdata_q <= {30'd0, ier_q};
-        RegISR:          rdata_q <= {30'd0, isr_q};
-        RegID:           rdata_q <= 32'h706f746d;
-        RegVERSION:      rdata_q <= 32'h00010000;
-        RegHWCFG0:       rdata_q <= 32'h08420808;
-        RegHWCFG1:       rdata_q <= 32'h00030040;
-        RegHWCFG2:       rdata_q <= 32'h02191a19;
-        RegWEIGHT_WORDS: rdata_q <= 32'h00003580;
-        RegACT_WORDS:    rdata_q <= 32'h00001880;
-        RegBIAS_WORDS:   rdata_q <= 32'h0000001a;
-        RegBATCH:        rdata_q <= {16'd0, batch_q};
-        RegIMAGES:       rdata_q <= images_q;
-        RegIMAGE_WORDS:  rdata_q <= {16'd0, words_q};
-        RegOPTIONS:      rdata_q <= {30'd0, trace_q, logits_q};
-        RegERROR:        rdata_q <= {20'd0, err_q};
-        RegMEM_ADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMEM_CHUNKS:   rdata_q <= 32'h00070103;
-        RegSTATUS:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
-        RegRUN_CYCLES:   rdata_q <= run_cycles_q;
-        RegBUSY_CYCLES:  rdata_q <= busy_cycles_q;
-        RegSTALL_IN:     rdata_q <= stall_in_q;
-        RegSTALL_OUT:    rdata_q <= stall_out_q;
-        RegPASSES:       rdata_q <= passes_q;
+        RegGie:          rdata_q <= {31'd0, gie_q};
+        RegIer:          rdata_q <= {30'd0, ier_q};
+        RegIsr:          rdata_q <= {30'd0, isr_q};
+        RegId:           rdata_q <= 32'h706f746d;
+        RegVersion:      rdata_q <= 32'h00010000;
+        RegHwcfg0:       rdata_q <= 32'h08420808;
+        RegHwcfg1:       rdata_q <= 32'h00030040;
+        RegHwcfg2:       rdata_q <= 32'h02191a19;
+        RegWeightWords: rdata_q <= 32'h00003580;
+        RegActWords:    rdata_q <= 32'h00001880;
+        RegBiasWords:   rdata_q <= 32'h0000001a;
+        RegBatch:        rdata_q <= {16'd0, batch_q};
+        RegImages:       rdata_q <= images_q;
+        RegImageWords:  rdata_q <= {16'd0, words_q};
+        RegOptions:      rdata_q <= {30'd0, trace_q, logits_q};
+        RegError:        rdata_q <= {20'd0, err_q};
+        RegMemAddr:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
+        RegMemChunks:   rdata_q <= 32'h00070103;
+        RegStatus:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
+        RegRunCycles:   rdata_q <= run_cycles_q;
+        RegBusyCycles:  rdata_q <= busy_cycles_q;
+        RegStallIn:     rdata_q <= stall_in_q;
+        RegStallOut:    rdata_q <= stall_out_q;
+        RegPasses:       rdata_q <= passes_q;
         default:         rdata_q <= 32'd0;
       endcase
     end

@@ -22,7 +22,10 @@ module pot_w4a8_accel8x8_ram #(
   // Words.
   parameter integer Depth     = 16,
   // Address bits (at least clog2(Depth)).
-  parameter integer AddrWidth = 4
+  parameter integer AddrWidth = 4,
+  // A $readmemh file that fills the memory at configuration (weights baked into a bitstream,
+  // or a simulation that skips the bus writes); "" for none.
+  parameter         InitFile  = ""
 ) (
   input  wire                 clk_i,
   input  wire                 we_i,
@@ -33,6 +36,12 @@ module pot_w4a8_accel8x8_ram #(
 );
   reg [Width-1:0] mem_q [0:Depth-1];
   reg [Width-1:0] rdata_q;
+
+  initial begin
+    if (InitFile != "") begin
+      $readmemh(InitFile, mem_q);
+    end
+  end
 
   always @(posedge clk_i) begin
     if (we_i) begin

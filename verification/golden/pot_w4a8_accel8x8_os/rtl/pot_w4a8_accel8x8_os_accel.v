@@ -19,7 +19,13 @@
 // activation word) while earlier images compute, and takes classes, logits and pass ends
 // from m_axis_* (pot_w4a8_accel8x8_os_out). irq_o signals a finished run or an error. rst_ni is
 // synchronized here (pot_w4a8_accel8x8_os_rstsync).
-module pot_w4a8_accel8x8_os_accel (
+module pot_w4a8_accel8x8_os_accel #(
+  // $readmemh files that fill the program, weight and bias memories at configuration
+  // (a network baked into a bitstream); "" leaves them to the bus.
+  parameter ProgramInit = "",
+  parameter WeightInit  = "",
+  parameter BiasInit    = ""
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // AXI4-Lite slave (32-bit data).
@@ -190,7 +196,11 @@ module pot_w4a8_accel8x8_os_accel (
     .data_o          (in_data)
   );
 
-  pot_w4a8_accel8x8_os_core u_core (
+  pot_w4a8_accel8x8_os_core #(
+    .ProgramInit (ProgramInit),
+    .WeightInit  (WeightInit),
+    .BiasInit    (BiasInit)
+  ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),

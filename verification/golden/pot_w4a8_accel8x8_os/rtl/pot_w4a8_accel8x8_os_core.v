@@ -23,7 +23,13 @@
 // the class on class_*; done_o follows the last class, or fail_o (with err_o) ends a pass
 // whose program is invalid before any tile. The arithmetic is the MAC unit's and the post-op
 // unit's; this module only moves data.
-module pot_w4a8_accel8x8_os_core (
+module pot_w4a8_accel8x8_os_core #(
+  // $readmemh files that fill the program, weight and bias memories at configuration
+  // (a network baked into a bitstream); "" leaves them to the bus.
+  parameter ProgramInit = "",
+  parameter WeightInit  = "",
+  parameter BiasInit    = ""
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // Run the program over batch_i images in input half half_i of buffer 0.
@@ -157,7 +163,8 @@ module pot_w4a8_accel8x8_os_core (
   wire [Cols*ActWidth-1:0]   wr_row;
   wire                       wr_act0 = wr_en & sel;
 
-  pot_w4a8_accel8x8_os_ram #(.Width(DescWidth), .Depth(3), .AddrWidth(PAddrWidth)) u_pmem (
+  pot_w4a8_accel8x8_os_ram #(.Width(DescWidth), .Depth(3), .AddrWidth(PAddrWidth),
+    .InitFile(ProgramInit)) u_pmem (
     .clk_i   (clk_i),
     .we_i    (pm_we_i),
     .waddr_i (pm_addr_i),
@@ -165,7 +172,8 @@ module pot_w4a8_accel8x8_os_core (
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*WCodeWidth), .Depth(13696), .AddrWidth(WAddrWidth)) u_wmem (
+  pot_w4a8_accel8x8_os_ram #(.Width(Cols*WCodeWidth), .Depth(13696),
+    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -173,7 +181,8 @@ module pot_w4a8_accel8x8_os_core (
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth)) u_bmem (
+  pot_w4a8_accel8x8_os_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth),
+    .InitFile(BiasInit)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),

@@ -47,32 +47,32 @@ module tb_pot_w4a8_accel8x8_os_accel;
   localparam integer PWords     = 3;
   localparam integer WWords     = 13696;
   localparam integer BWords     = 26;
-  localparam [AW-1:0] RegCTRL = 12'h000;
-  localparam [AW-1:0] RegGIE = 12'h004;
-  localparam [AW-1:0] RegIER = 12'h008;
-  localparam [AW-1:0] RegISR = 12'h00c;
-  localparam [AW-1:0] RegID = 12'h010;
-  localparam [AW-1:0] RegVERSION = 12'h014;
-  localparam [AW-1:0] RegHWCFG0 = 12'h018;
-  localparam [AW-1:0] RegHWCFG1 = 12'h01c;
-  localparam [AW-1:0] RegHWCFG2 = 12'h020;
-  localparam [AW-1:0] RegWEIGHT_WORDS = 12'h024;
-  localparam [AW-1:0] RegACT_WORDS = 12'h028;
-  localparam [AW-1:0] RegBIAS_WORDS = 12'h02c;
-  localparam [AW-1:0] RegBATCH = 12'h030;
-  localparam [AW-1:0] RegIMAGES = 12'h034;
-  localparam [AW-1:0] RegIMAGE_WORDS = 12'h038;
-  localparam [AW-1:0] RegOPTIONS = 12'h03c;
-  localparam [AW-1:0] RegERROR = 12'h040;
-  localparam [AW-1:0] RegMEM_ADDR = 12'h044;
-  localparam [AW-1:0] RegMEM_DATA = 12'h048;
-  localparam [AW-1:0] RegMEM_CHUNKS = 12'h04c;
-  localparam [AW-1:0] RegSTATUS = 12'h050;
-  localparam [AW-1:0] RegRUN_CYCLES = 12'h054;
-  localparam [AW-1:0] RegBUSY_CYCLES = 12'h058;
-  localparam [AW-1:0] RegSTALL_IN = 12'h05c;
-  localparam [AW-1:0] RegSTALL_OUT = 12'h060;
-  localparam [AW-1:0] RegPASSES = 12'h064;
+  localparam [AW-1:0] RegCtrl = 12'h000;
+  localparam [AW-1:0] RegGie = 12'h004;
+  localparam [AW-1:0] RegIer = 12'h008;
+  localparam [AW-1:0] RegIsr = 12'h00c;
+  localparam [AW-1:0] RegId = 12'h010;
+  localparam [AW-1:0] RegVersion = 12'h014;
+  localparam [AW-1:0] RegHwcfg0 = 12'h018;
+  localparam [AW-1:0] RegHwcfg1 = 12'h01c;
+  localparam [AW-1:0] RegHwcfg2 = 12'h020;
+  localparam [AW-1:0] RegWeightWords = 12'h024;
+  localparam [AW-1:0] RegActWords = 12'h028;
+  localparam [AW-1:0] RegBiasWords = 12'h02c;
+  localparam [AW-1:0] RegBatch = 12'h030;
+  localparam [AW-1:0] RegImages = 12'h034;
+  localparam [AW-1:0] RegImageWords = 12'h038;
+  localparam [AW-1:0] RegOptions = 12'h03c;
+  localparam [AW-1:0] RegError = 12'h040;
+  localparam [AW-1:0] RegMemAddr = 12'h044;
+  localparam [AW-1:0] RegMemData = 12'h048;
+  localparam [AW-1:0] RegMemChunks = 12'h04c;
+  localparam [AW-1:0] RegStatus = 12'h050;
+  localparam [AW-1:0] RegRunCycles = 12'h054;
+  localparam [AW-1:0] RegBusyCycles = 12'h058;
+  localparam [AW-1:0] RegStallIn = 12'h05c;
+  localparam [AW-1:0] RegStallOut = 12'h060;
+  localparam [AW-1:0] RegPasses = 12'h064;
 
   reg                        clk = 1'b0;
   reg                        rst_n = 1'b0;
@@ -308,25 +308,25 @@ module tb_pot_w4a8_accel8x8_os_accel;
     @(negedge clk);
     rst_n = 1'b1;
     @(negedge clk);
-    axil_read(RegID);
+    axil_read(RegId);
     if (rd_q !== 32'h706f746d) begin
       $display("FAIL the ID register reads %h", rd_q);
       $fatal(1, "id");
     end
     // The memories, word by word, 32-bit chunks least significant first.
-    axil_write(RegMEM_ADDR, 32'h00000000);
+    axil_write(RegMemAddr, 32'h00000000);
     for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
-    axil_write(RegMEM_ADDR, 32'h10000000);
+    axil_write(RegMemAddr, 32'h10000000);
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
-    axil_write(RegMEM_ADDR, 32'h20000000);
+    axil_write(RegMemAddr, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
-    axil_write(RegBATCH, batch);
-    axil_write(RegIMAGES, count);
-    axil_write(RegIMAGE_WORDS, words);
-    axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
-    axil_write(RegIER, 32'd3);
-    axil_write(RegGIE, 32'd1);
-    axil_write(RegCTRL, 32'd1);
+    axil_write(RegBatch, batch);
+    axil_write(RegImages, count);
+    axil_write(RegImageWords, words);
+    axil_write(RegOptions, dump ? 32'd3 : 32'd1);
+    axil_write(RegIer, 32'd3);
+    axil_write(RegGie, 32'd1);
+    axil_write(RegCtrl, 32'd1);
     streaming = 1'b1;
     watch = 0;
     while (irq !== 1'b1 && watch <= maxcycles * passes + 16 * in_total + 1000) begin
@@ -337,26 +337,26 @@ module tb_pot_w4a8_accel8x8_os_accel;
       $display("FAIL watchdog: the run has not finished after %0d cycles", watch);
       $fatal(1, "watchdog");
     end
-    axil_read(RegERROR);
+    axil_read(RegError);
     if (rd_q != 32'd0) begin
       errors = errors + 1;
       $display("FAIL error bits %h", rd_q);
     end
-    axil_read(RegCTRL);
+    axil_read(RegCtrl);
     status = rd_q;
     if (status[1] !== 1'b1) begin
       errors = errors + 1;
       $display("FAIL the interrupt came without ap_done (CTRL %h)", status);
     end
-    axil_read(RegRUN_CYCLES);
+    axil_read(RegRunCycles);
     run_c = rd_q;
-    axil_read(RegBUSY_CYCLES);
+    axil_read(RegBusyCycles);
     busy_c = rd_q;
-    axil_read(RegSTALL_IN);
+    axil_read(RegStallIn);
     in_c = rd_q;
-    axil_read(RegSTALL_OUT);
+    axil_read(RegStallOut);
     out_c = rd_q;
-    axil_read(RegPASSES);
+    axil_read(RegPasses);
     pass_c = rd_q;
     $display("RUN %0d %0d %0d %0d %0d", run_c, busy_c, in_c, out_c, pass_c);
     if (classes != count || pass != passes || pass_c != passes) begin
@@ -380,7 +380,7 @@ module tb_pot_w4a8_accel8x8_os_accel;
     integer c;
     begin
       for (c = 0; c < chunks; c = c + 1) begin
-        axil_write(RegMEM_DATA, word[32*c +: 32]);
+        axil_write(RegMemData, word[32*c +: 32]);
       end
     end
   endtask

@@ -190,6 +190,16 @@ accel_template!(TopTpl, "accel/top.v");
 accel_template!(TbTpl, "tb/accel.v", no_ports);
 accel_template!(TbPostopTpl, "tb/accel_postop.v", no_ports);
 
+/// The accelerator's cocotb test (cocotbext-axi on the bus and both streams).
+#[derive(Template)]
+#[template(path = "project/cocotb/test_accel.py", escape = "none")]
+struct CocotbTpl<'a> {
+    v: &'a AccelView,
+}
+
+/// Where an accelerator folder has its cocotb test.
+pub const COCOTB_TEST: &str = "cocotb/test_accel.py";
+
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
     1 + S_BITS + M_BITS + w.bias + w.acc + w.sum
@@ -487,6 +497,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             formal: false,
             hier: false,
             regs: true,
+            cocotb_test: Some((COCOTB_TEST, render(&CocotbTpl { v }, COCOTB_TEST)?)),
         },
     )?;
     super::regmap::add_files(

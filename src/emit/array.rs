@@ -398,6 +398,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             formal: false,
             hier: true,
             regs: false,
+            cocotb_test: None,
         },
     )?;
     Ok(Bundle {

@@ -277,6 +277,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             formal: true,
             hier: false,
             regs: false,
+            cocotb_test: None,
         },
     )?;
     formal::add_formal_files(&mut files, d, &c, &rtl[0])?;

@@ -24,6 +24,8 @@
 //   +stall=P +seed=S               hold TVALID (input) and TREADY (output) low in P % of the
 //                                  cycles, at random (seed S)
 //   +maxcycles=C                   watchdog: C cycles per pass
+//   +batch_reg=N +words_reg=N      write N into BATCH / IMAGE_WORDS instead of +batch / +words,
+//                                  unchecked (tests of the accelerator's own error bits)
 // Output lines: `ROW <layer> <image> <n-tile> <row hex>` (SumWidth bits per column, column 0
 // rightmost), `CLASS <image> <class>`, `CYCLES <pass> <cycles>`, `RUN <run> <busy> <stall-in>
 // <stall-out> <passes>` (the counters), then `PASS <images>` or `FAIL <errors>`.
@@ -141,7 +143,7 @@ module tb_pot_w4a8_accel8x8_accel;
   reg [BWidth-1:0]        b_mem [0:BWords-1];
   reg [8*1024-1:0]        f_program, f_weights, f_bias, f_images;
   integer words, count, batch, maxcycles, stall, seed, errors, cycles, watch, i, passes;
-  integer in_idx, in_total, classes, pass, base;
+  integer in_idx, in_total, classes, pass, base, batch_reg, words_reg;
   reg     dump, streaming;
   reg     w_fire, b_fire, ar_fire, r_fire;
   reg  [31:0] rd_q, status, run_c, busy_c, in_c, out_c, pass_c;
@@ -286,6 +288,12 @@ module tb_pot_w4a8_accel8x8_accel;
     if ($value$plusargs("seed=%d", seed)) begin
       seed = seed;
     end
+    if (!$value$plusargs("batch_reg=%d", batch_reg)) begin
+      batch_reg = batch;
+    end
+    if (!$value$plusargs("words_reg=%d", words_reg)) begin
+      words_reg = words;
+    end
     if (batch < 1 || batch > 64 || words < 1 || count < 1 || words * count > ImageWords) begin
       $display("FAIL usage: batch %0d (1..64), %0d words, %0d images (at most %0d words)",
                batch, words, count, ImageWords);
@@ -316,9 +324,9 @@ module tb_pot_w4a8_accel8x8_accel;
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
     axil_write(RegMEM_ADDR, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
-    axil_write(RegBATCH, batch);
+    axil_write(RegBATCH, batch_reg);
     axil_write(RegIMAGES, count);
-    axil_write(RegIMAGE_WORDS, words);
+    axil_write(RegIMAGE_WORDS, words_reg);
     axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
     axil_write(RegIER, 32'd3);
     axil_write(RegGIE, 32'd1);

@@ -35,7 +35,13 @@ fn expected_json(model_dir: &Path, shape: ArrayShape, name: &str) -> serde_json:
     let wdec = model.decoded();
     let last = model.layers.len() - 1;
     let expected: Vec<Expected> = (0..IMAGES)
-        .map(|i| Expected::new(model, &wdec, &model.quantize_input(&test.x[i * per..][..per])))
+        .map(|i| {
+            Expected::new(
+                model,
+                &wdec,
+                &model.quantize_input(&test.x[i * per..][..per]),
+            )
+        })
         .collect();
     let passes: Vec<u64> = (0..IMAGES)
         .step_by(BATCH as usize)
@@ -83,7 +89,12 @@ fn stalls(text: &str) -> (f64, f64) {
 /// Replace `from` by `to` (exactly once) in a generated file; the original text.
 fn plant(path: &Path, from: &str, to: &str) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    assert_eq!(text.matches(from).count(), 1, "{}: `{from}`", path.display());
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{}: `{from}`",
+        path.display()
+    );
     std::fs::write(path, text.replace(from, to)).unwrap();
     text
 }
@@ -100,14 +111,27 @@ fn cocotb_runs_the_digits_mlp_through_the_bus_with_stalls_and_fails_planted_bugs
     let model = base.join("digits_pot4");
     run_ok(
         potmac()
-            .args(["-q", "qat", "--dataset", "digits", "--weights", "pot:4", "--out"])
+            .args([
+                "-q",
+                "qat",
+                "--dataset",
+                "digits",
+                "--weights",
+                "pot:4",
+                "--out",
+            ])
             .arg(&model),
     );
     let out = base.join("hdl");
     let text = run_ok(
         potmac()
             .args(["-q", "infer", "--array", "8x8:ws", "--sim", "icarus"])
-            .args(["--samples", &IMAGES.to_string(), "--batch", &BATCH.to_string()])
+            .args([
+                "--samples",
+                &IMAGES.to_string(),
+                "--batch",
+                &BATCH.to_string(),
+            ])
             .arg("--out")
             .arg(&out)
             .arg(&model),

@@ -3,8 +3,8 @@
 //! folder), the expected results come from the integer model and the cycle model through the
 //! library, and the folder's `cocotb/test_accel.py` (AxiLiteMaster on the registers,
 //! AxiStreamSource and AxiStreamSink with at least 30 % random pauses on both streams) must
-//! pass on Icarus; then it must fail on a wrong expected logit and on a post-op unit with a
-//! wrong rounding constant.
+//! pass on Icarus, on the ws and the os accelerator; then (ws) it must fail on a wrong expected
+//! logit and on a post-op unit with a wrong rounding constant.
 
 mod common;
 
@@ -15,7 +15,7 @@ use potmac::infer::{accel_design, compile, Expected};
 use potmac::model::read::load_export;
 use potmac::tools::icarus;
 use potmac::train::data;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const IMAGES: usize = 20;
@@ -60,6 +60,39 @@ fn expected_json(model_dir: &Path, shape: ArrayShape, name: &str) -> serde_json:
         "logits": expected.iter().map(|e| e.layer_out(last).to_vec()).collect::<Vec<_>>(),
         "pass_cycles": passes,
     })
+}
+
+/// `potmac infer` on `shape` (its folder with the infer/*.hex files) and the expected file
+/// written into it: (folder, expected).
+fn infer_folder(model: &Path, out: &Path, shape: &str) -> (PathBuf, serde_json::Value) {
+    let text = run_ok(
+        potmac()
+            .args(["-q", "infer", "--array", shape, "--sim", "icarus"])
+            .args(["--samples", &IMAGES.to_string()])
+            .args(["--batch", &BATCH.to_string()])
+            .arg("--out")
+            .arg(out)
+            .arg(model),
+    );
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+    let shape: ArrayShape = shape.parse().unwrap();
+    let name = format!(
+        "infer_pot4_{}{}x{}",
+        shape.dataflow.name(),
+        shape.rows,
+        shape.cols
+    );
+    let dir = out.join(&name);
+    let exp = expected_json(model, shape, &name);
+    std::fs::write(
+        dir.join("infer/expected.json"),
+        serde_json::to_string_pretty(&exp).unwrap(),
+    )
+    .unwrap();
+    let words = std::fs::read_to_string(dir.join("infer/images.hex")).unwrap();
+    let per = exp["image_words"].as_u64().unwrap() as usize;
+    assert_eq!(words.lines().count(), IMAGES * per, "{name}: images.hex");
+    (dir, exp)
 }
 
 /// `python3 cocotb/run.py --sim icarus` in `dir`: (exit code, stdout and stderr).
@@ -123,40 +156,27 @@ fn cocotb_runs_the_digits_mlp_through_the_bus_with_stalls_and_fails_planted_bugs
             .arg(&model),
     );
     let out = base.join("hdl");
-    let text = run_ok(
-        potmac()
-            .args(["-q", "infer", "--array", "8x8:ws", "--sim", "icarus"])
-            .args([
-                "--samples",
-                &IMAGES.to_string(),
-                "--batch",
-                &BATCH.to_string(),
-            ])
-            .arg("--out")
-            .arg(&out)
-            .arg(&model),
-    );
-    assert!(text.contains("PASS, every prediction and logit"), "{text}");
-    let name = "infer_pot4_ws8x8";
-    let dir = out.join(name);
-    let exp = expected_json(&model, "8x8:ws".parse().unwrap(), name);
+    // Both dataflows pass; the planted bugs go into the ws folder.
+    let mut ws = None;
+    for shape in ["8x8:ws", "8x8:os"] {
+        let (dir, exp) = infer_folder(&model, &out, shape);
+        let (code, text) = cocotb(&dir);
+        assert_eq!(code, Some(0), "{shape}: {text}");
+        assert!(text.contains("1 of 1 tests passed"), "{shape}: {text}");
+        assert!(
+            text.contains("PASS 20 images, 3 passes: every logit, class and pass cycle count"),
+            "{shape}: {text}"
+        );
+        let (s_in, s_out) = stalls(&text);
+        assert!(
+            s_in >= 30.0 && s_out >= 30.0,
+            "{shape}: stalls {s_in} %, {s_out} %"
+        );
+        ws.get_or_insert((dir, exp));
+    }
+    let (dir, exp) = ws.unwrap();
     let exp_path = dir.join("infer/expected.json");
-    std::fs::write(&exp_path, serde_json::to_string_pretty(&exp).unwrap()).unwrap();
-    let words = std::fs::read_to_string(dir.join("infer/images.hex")).unwrap();
-    assert_eq!(
-        words.lines().count(),
-        IMAGES * exp["image_words"].as_u64().unwrap() as usize
-    );
-
-    let (code, text) = cocotb(&dir);
-    assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("1 of 1 tests passed"), "{text}");
-    assert!(
-        text.contains("PASS 20 images, 3 passes: every logit, class and pass cycle count"),
-        "{text}"
-    );
-    let (s_in, s_out) = stalls(&text);
-    assert!(s_in >= 30.0 && s_out >= 30.0, "stalls {s_in} %, {s_out} %");
+    let name = dir.file_name().unwrap().to_str().unwrap().to_string();
 
     // One expected logit off by one.
     let mut bad = exp.clone();

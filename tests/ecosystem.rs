@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{design, have, root, scratch};
+use common::{design, have, have_python, root, scratch};
 use potmac::emit::{self, Options};
 use potmac::tools::{icarus, verilator, Tool};
 use std::path::Path;
@@ -48,25 +48,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-/// Whether python3 can import `module`: false (skip) locally, a panic naming the pip package
-/// under CI.
-fn have_python(module: &str) -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "python3 cannot import `{module}`: pip install {module}"
-        );
-        eprintln!(
-            "skipping: python3 cannot import `{module}` (pip install {module}); CI would fail"
-        );
-    }
-    ok
 }
 
 #[test]

@@ -114,10 +114,9 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
         &["--sim", "icarus", "--samples", "16", "--no-generate"],
     );
     assert_eq!(code, Some(1), "{text}");
-    assert!(
-        text.contains("FAIL sample 15: the hardware gave no class"),
-        "{text}"
-    );
+    // The last image of every tile is lost: layer 0's N-tiles never end where they should.
+    assert!(text.contains("FAIL sample "), "{text}");
+    assert!(text.contains("first differing layer 0"), "{text}");
 
     // The output-stationary accelerator: the same predictions and logits, its own cycle model.
     let text = run_ok(

@@ -279,6 +279,7 @@ fn run_case(case: &Case, seed: u64, dir: &Path, no_generate: bool) -> Result<Str
         .split("cycles/image RTL ")
         .nth(1)
         .and_then(|r| r.split(';').next())
+        .and_then(|r| r.split(", streaming included").next())
         .and_then(|r| r.split_once(", model "));
     match cycles {
         Some((rtl, model)) if rtl == model => {}

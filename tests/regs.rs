@@ -82,7 +82,7 @@ fn check_program(name: &str, expect: &[(&str, u64)]) -> String {
         }
     }
     let d = design(&std::fs::read_to_string(root().join(config_of(name))).unwrap());
-    for v in regmap::hw_values(&d, d.accel.unwrap().out_tiles) {
+    for v in regmap::hw_values(&d, d.accel.expect("an accelerator design").out_tiles) {
         let f = potmac::hw::accel::regs::reg(v.reg).field(v.field);
         let ours = format!("{p}_{}_{}", v.reg, f.name.to_uppercase());
         check(

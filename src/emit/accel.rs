@@ -141,7 +141,8 @@ pub(super) struct AccelView {
     cap_step: u32,
     axil_addr: u32,
     axil_addr_m2: u32,
-    regs: Vec<(String, u32, String)>,
+    /// Registers: constant suffix, word index, byte offset in hex, name.
+    regs: Vec<(String, u32, String, &'static str)>,
     wmem_bits: u32,
     bmem_bits: u32,
     p_chunks: u32,
@@ -332,6 +333,16 @@ fn camel(name: &str) -> String {
         .collect()
 }
 
+/// The accelerator's cocotb test (cocotbext-axi on the bus and both streams).
+#[derive(Template)]
+#[template(path = "project/cocotb/test_accel.py", escape = "none")]
+struct CocotbTpl<'a> {
+    v: &'a AccelView,
+}
+
+/// Where an accelerator folder has its cocotb test.
+pub const COCOTB_TEST: &str = "cocotb/test_accel.py";
+
 /// Bits of the post-op test vector `{bypass, s, m, bias, acc, expected}`.
 fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
     1 + S_BITS + M_BITS + w.bias + w.acc + w.sum
@@ -446,6 +457,7 @@ fn view(
                     camel(r.name),
                     r.offset / 4,
                     format!("{:03x}", r.offset),
+                    r.name,
                 )
             })
             .collect(),
@@ -720,6 +732,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             hier: false,
             regs: true,
             memories: true,
+            cocotb_test: Some((COCOTB_TEST, render(&CocotbTpl { v }, COCOTB_TEST)?)),
         },
     )?;
     super::regmap::add_files(

@@ -8,13 +8,16 @@ use crate::widths::Overflow;
 use askama::Template;
 use std::collections::BTreeMap;
 
-/// The cocotb runner, test and reference model: the same in every folder (they read
-/// `format.json` and `filelist.f`).
-const COCOTB: [(&str, &str); 3] = [
-    (
-        "cocotb/run.py",
-        include_str!("../../templates/project/cocotb/run.py"),
-    ),
+/// The cocotb runner: the same in every folder (it reads `format.json` and `filelist.f`).
+const COCOTB_RUN: (&str, &str) = (
+    "cocotb/run.py",
+    include_str!("../../templates/project/cocotb/run.py"),
+);
+
+/// The cocotb test and reference model of a MAC or array folder: the same in every such
+/// folder (they read `format.json`). An accelerator folder has its own test instead
+/// ([`Tops::cocotb_test`]).
+const COCOTB: [(&str, &str); 2] = [
     (
         "cocotb/test_design.py",
         include_str!("../../templates/project/cocotb/test_design.py"),
@@ -51,6 +54,9 @@ pub(crate) struct Tops<'a> {
     /// Whether the top has memories that the generic script keeps as memory cells
     /// (accelerators).
     pub memories: bool,
+    /// A rendered cocotb test `(path, text)` that replaces the MAC/array test and model
+    /// (accelerators: `cocotb/test_accel.py`).
+    pub cocotb_test: Option<(&'a str, String)>,
 }
 
 #[derive(Template)]
@@ -394,17 +400,22 @@ pub(crate) fn add_project_files(
         "fusesoc.core",
     )?;
     files.insert(format!("{}.core", d.name), core);
-    for (path, text) in COCOTB {
-        files.insert(path.to_string(), text.to_string());
-    }
-    if d.overflow != Overflow::Exact {
-        // A narrow accumulator's model applies its overflow policy after each cycle.
-        files
-            .get_mut("cocotb/model.py")
-            .expect("inserted above")
-            .push_str(include_str!(
-                "../../templates/project/cocotb/model_narrow.py"
-            ));
+    files.insert(COCOTB_RUN.0.into(), COCOTB_RUN.1.into());
+    if let Some((path, text)) = &t.cocotb_test {
+        files.insert(path.to_string(), text.clone());
+    } else {
+        for (path, text) in COCOTB {
+            files.insert(path.to_string(), text.to_string());
+        }
+        if d.overflow != Overflow::Exact {
+            // A narrow accumulator's model applies its overflow policy after each cycle.
+            files
+                .get_mut("cocotb/model.py")
+                .expect("inserted above")
+                .push_str(include_str!(
+                    "../../templates/project/cocotb/model_narrow.py"
+                ));
+        }
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ module {= v.load =} (
 {%- if v.os %}
   localparam integer ColWidth = {= v.col_bits =};
   localparam [ColWidth-1:0] LastBank = {= v.col_bits =}'d{= v.side_minus_1 =};
-  localparam [BatchWidth-1:0] Cols = {= v.batch_bits =}'d{= v.side =};
+  localparam [15:0] Cols = 16'd{= v.side =};
 {%- endif %}
 
   reg  [31:0]           left_q;
@@ -41,7 +41,7 @@ module {= v.load =} (
 {%- if v.os %}
   reg  [ColWidth-1:0]   bank_q;
   // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
-  reg  [BatchWidth-1:0] rem_q;
+  reg  [15:0]           rem_q;
 {%- endif %}
 
   wire [BatchWidth-1:0] batch_n = ({{(32-BatchWidth){1'b0}}, batch_i} < left_q)
@@ -117,11 +117,11 @@ module {= v.load =} (
       istart_q <= half_base;
 {%- if v.os %}
       bank_q   <= {ColWidth{1'b0}};
-      rem_q    <= batch_n;
+      rem_q    <= {{(16-BatchWidth){1'b0}}, batch_n};
       step_q   <= {AAddrWidth{1'b0}};
     end else if (setup_q) begin
       // One more group of Cols images.
-      rem_q  <= (rem_q <= Cols) ? {BatchWidth{1'b0}} : rem_q - Cols;
+      rem_q  <= (rem_q <= Cols) ? 16'd0 : rem_q - Cols;
       step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
     end else if (beat) begin
       if (word_last) begin

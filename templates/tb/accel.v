@@ -12,6 +12,8 @@
 //   +stall=P +seed=S               hold TVALID (input) and TREADY (output) low in P % of the
 //                                  cycles, at random (seed S)
 //   +maxcycles=C                   watchdog: C cycles per pass
+//   +batch_reg=N +words_reg=N      write N into BATCH / IMAGE_WORDS instead of +batch / +words,
+//                                  unchecked (tests of the accelerator's own error bits)
 // Output lines: `ROW <layer> <image> <n-tile> <row hex>` (SumWidth bits per column, column 0
 // rightmost), `CLASS <image> <class>`, `CYCLES <pass> <cycles>`, `RUN <run> <busy> <stall-in>
 // <stall-out> <passes>` (the counters), then `PASS <images>` or `FAIL <errors>`.
@@ -106,8 +108,11 @@ module {= v.tb =};
   reg [BWidth-1:0]        b_mem [0:BWords-1];
   reg [8*1024-1:0]        f_program, f_weights, f_bias, f_images;
   integer words, count, batch, maxcycles, stall, seed, errors, cycles, watch, i, passes;
-  integer in_idx, in_total, classes, pass, base, r_in, r_out;
+  integer in_idx, in_total, classes, pass, r_in, r_out, batch_reg,
+          words_reg;
   reg     dump, streaming;
+  // Test-set index of the current pass's first image in this run, for the printed numbers.
+  reg  [31:0] base;
   reg     w_fire, b_fire, ar_fire, r_fire;
   reg  [31:0] rd_q, status, run_c, busy_c, in_c, out_c, pass_c;
   localparam integer Watchdog = 2147483646;
@@ -177,7 +182,9 @@ module {= v.tb =};
     end
   end
 
-  // The output stream's records, printed as they are taken.
+  // The output stream's records, printed as they are taken; a record's test-set image index.
+  wire [ImageWidth-1:0] m_pass_image = m_user[2*CountWidth+ImageWidth-1 -: ImageWidth];
+  wire [31:0]           m_image      = base + {{(32-ImageWidth){1'b0}}, m_pass_image};
   always @(posedge clk) begin
     if (m_valid && m_ready) begin
       case (m_user[UserWidth-1 -: 2])
@@ -187,16 +194,14 @@ module {= v.tb =};
             errors = errors + 1;
             $display("FAIL a pass end without TLAST");
           end
-          base = base + m_user[CountWidth-1:0];
+          base = base + {{(32-CountWidth){1'b0}}, m_user[CountWidth-1:0]};
           pass = pass + 1;
         end
         default: begin
-          $display("ROW %0d %0d %0d %h", m_user[UserWidth-3 -: PAddrWidth],
-                   base + m_user[2*CountWidth+ImageWidth-1 -: ImageWidth],
+          $display("ROW %0d %0d %0d %h", m_user[UserWidth-3 -: PAddrWidth], m_image,
                    m_user[2*CountWidth-1 -: CountWidth], m_data[Cols*SumWidth-1:0]);
           if (m_user[UserWidth-1 -: 2] == 2'd1) begin
-            $display("CLASS %0d %0d", base + m_user[2*CountWidth+ImageWidth-1 -: ImageWidth],
-                     m_user[CountWidth-1:0]);
+            $display("CLASS %0d %0d", m_image, m_user[CountWidth-1:0]);
             classes = classes + 1;
           end
         end
@@ -207,7 +212,7 @@ module {= v.tb =};
   initial begin
     errors = 0;
     pass = 0;
-    base = 0;
+    base = 32'd0;
     classes = 0;
     in_idx = 0;
     in_total = 0;
@@ -230,6 +235,12 @@ module {= v.tb =};
     end
     if ($value$plusargs("seed=%d", seed)) begin
       seed = seed;
+    end
+    if (!$value$plusargs("batch_reg=%d", batch_reg)) begin
+      batch_reg = batch;
+    end
+    if (!$value$plusargs("words_reg=%d", words_reg)) begin
+      words_reg = words;
     end
     if (batch < 1 || batch > {= v.batch =} || words < 1 || count < 1 || words * count > ImageWords) begin
       $display("FAIL usage: batch %0d (1..{= v.batch =}), %0d words, %0d images (at most %0d words)",
@@ -261,9 +272,9 @@ module {= v.tb =};
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
     axil_write(RegMemAddr, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
-    axil_write(RegBatch, batch);
+    axil_write(RegBatch, batch_reg);
     axil_write(RegImages, count);
-    axil_write(RegImageWords, words);
+    axil_write(RegImageWords, words_reg);
     axil_write(RegOptions, dump ? 32'd3 : 32'd1);
     axil_write(RegIer, 32'd3);
     axil_write(RegGie, 32'd1);

@@ -83,6 +83,31 @@ pub fn have(tools_needed: &[Tool]) -> bool {
     true
 }
 
+/// Whether python3 can import `module`: false (skip) locally, a panic naming the pip package
+/// under CI.
+pub fn have_python(module: &str) -> bool {
+    have_python_package(module, module)
+}
+
+/// [`have_python`] for a module that pip installs as `package` (e.g. `cocotbext.axi` from
+/// `cocotbext-axi`).
+pub fn have_python_package(module: &str, package: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 cannot import `{module}`: pip install {package}"
+        );
+        eprintln!(
+            "skipping: python3 cannot import `{module}` (pip install {package}); CI would fail"
+        );
+    }
+    ok
+}
+
 /// The `potmac` binary built for the tests.
 pub fn potmac() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_potmac"))

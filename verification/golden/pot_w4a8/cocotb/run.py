@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Run this folder's cocotb test (test_design.py) with the cocotb runner.
+"""Run this folder's cocotb test (test_design.py, or test_accel.py in an accelerator folder).
 
     python3 cocotb/run.py [--sim icarus|verilator] [--waves]
 
 Sources come from ../filelist.f and the top module from ../format.json; the RTL carries its
 own `timescale. Exit 0 when every test passes, 1 when one fails, 2 when cocotb is missing.
-Tested with cocotb 1.9 (Icarus and Verilator 5.006) and cocotb 2.x (Icarus).
+Tested with cocotb 1.9 (Icarus and Verilator 5.006) and cocotb 2.x (Icarus). The accelerator
+test reads its files from POTMAC_* environment variables (see test_accel.py); relative paths
+in them are made absolute here, relative to the caller's working directory.
 """
 import argparse
 import json
@@ -29,6 +31,10 @@ def main():
         except ImportError:
             print("cocotb is not installed (pip install cocotb)", file=sys.stderr)
             return 2
+    accel = os.path.exists(os.path.join(HERE, "test_accel.py"))
+    for var in ("POTMAC_PROGRAM", "POTMAC_WEIGHTS", "POTMAC_BIAS", "POTMAC_IMAGES", "POTMAC_EXPECTED"):
+        if var in os.environ:
+            os.environ[var] = os.path.abspath(os.environ[var])
     with open(os.path.join(ROOT, "format.json"), encoding="utf-8") as fh:
         top = json.load(fh)["top"]
     with open(os.path.join(ROOT, "filelist.f"), encoding="utf-8") as fh:
@@ -45,7 +51,7 @@ def main():
     )
     xml = runner.test(
         hdl_toplevel=top,
-        test_module="test_design",
+        test_module="test_accel" if accel else "test_design",
         test_dir=HERE,
         build_dir=build_dir,
         results_xml=os.path.join(build_dir, "results.xml"),

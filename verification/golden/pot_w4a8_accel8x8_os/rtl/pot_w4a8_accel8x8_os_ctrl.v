@@ -403,7 +403,9 @@ module pot_w4a8_accel8x8_os_ctrl (
     end else if (pass_q && !stall_i && !done_i) begin
       pcount_q <= pcount_q + 32'd1;
     end
-    if (go) begin
+    // Cleared when a run is accepted, so that a refused run reads zeros (not the previous
+    // run's counts, nor X after reset); nothing counts before RunGo.
+    if (start_ok) begin
       run_cycles_q  <= 32'd0;
       busy_cycles_q <= 32'd0;
       stall_in_q    <= 32'd0;

@@ -58,7 +58,7 @@ module pot_w4a8_accel8x8_os_load (
   localparam [AAddrWidth-1:0] HalfWords = 11'd784;
   localparam integer ColWidth = 3;
   localparam [ColWidth-1:0] LastBank = 3'd7;
-  localparam [BatchWidth-1:0] Cols = 7'd8;
+  localparam [15:0] Cols = 16'd8;
 
   reg  [31:0]           left_q;
   reg                   loading_q, setup_q;
@@ -71,7 +71,7 @@ module pot_w4a8_accel8x8_os_load (
   reg  [AAddrWidth-1:0] step_q;
   reg  [ColWidth-1:0]   bank_q;
   // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
-  reg  [BatchWidth-1:0] rem_q;
+  reg  [15:0]           rem_q;
 
   wire [BatchWidth-1:0] batch_n = ({{(32-BatchWidth){1'b0}}, batch_i} < left_q)
                                 ? batch_i : left_q[BatchWidth-1:0];
@@ -134,11 +134,11 @@ module pot_w4a8_accel8x8_os_load (
       addr_q   <= half_base;
       istart_q <= half_base;
       bank_q   <= {ColWidth{1'b0}};
-      rem_q    <= batch_n;
+      rem_q    <= {{(16-BatchWidth){1'b0}}, batch_n};
       step_q   <= {AAddrWidth{1'b0}};
     end else if (setup_q) begin
       // One more group of Cols images.
-      rem_q  <= (rem_q <= Cols) ? {BatchWidth{1'b0}} : rem_q - Cols;
+      rem_q  <= (rem_q <= Cols) ? 16'd0 : rem_q - Cols;
       step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
     end else if (beat) begin
       if (word_last) begin

@@ -143,9 +143,11 @@ module tb_pot_w4a8_accel8x8_accel;
   reg [BWidth-1:0]        b_mem [0:BWords-1];
   reg [8*1024-1:0]        f_program, f_weights, f_bias, f_images;
   integer words, count, batch, maxcycles, stall, seed, errors, cycles, watch, i, passes;
-  integer in_idx, in_total, classes, pass, r_in, r_out, batch_reg,
+  integer in_idx, in_total, classes, pass, batch_reg,
           words_reg;
-  reg     dump, streaming;
+  reg     dump, streaming, go_in, go_out;
+  reg  [31:0] rng, stall_u;
+  reg  [32*7-1:0] word;
   // Test-set index of the current pass's first image in this run, for the printed numbers.
   reg  [31:0] base;
   reg     w_fire, b_fire, ar_fire, r_fire;
@@ -192,7 +194,7 @@ module tb_pot_w4a8_accel8x8_accel;
   end
 
   // One AXI4-Lite write (called just after a falling edge).
-  task axil_write;
+  task automatic axil_write;
     input [AW-1:0] addr;
     input [31:0]   data;
     begin
@@ -209,7 +211,7 @@ module tb_pot_w4a8_accel8x8_accel;
   endtask
 
   // One AXI4-Lite read into rd_q.
-  task axil_read;
+  task automatic axil_read;
     input [AW-1:0] addr;
     begin
       araddr = addr;
@@ -227,17 +229,22 @@ module tb_pot_w4a8_accel8x8_accel;
   assign s_last = ((in_idx % words) == words - 1);
   always @(posedge clk) begin
     if (streaming) begin
-      r_in = $random(seed);
-      r_in = (r_in < 0) ? -(r_in + 1) : r_in;
-      r_out = $random(seed);
-      r_out = (r_out < 0) ? -(r_out + 1) : r_out;
+      // xorshift32, one draw per stream and cycle.
+      rng = rng ^ (rng << 13);
+      rng = rng ^ (rng >> 17);
+      rng = rng ^ (rng << 5);
+      go_in = (rng % 32'd100) >= stall_u;
+      rng = rng ^ (rng << 13);
+      rng = rng ^ (rng >> 17);
+      rng = rng ^ (rng << 5);
+      go_out = (rng % 32'd100) >= stall_u;
       if (s_valid && s_ready) begin
         in_idx <= in_idx + 1;
-        s_valid <= (in_idx + 1 < in_total) && (r_in % 100 >= stall);
+        s_valid <= (in_idx + 1 < in_total) && go_in;
       end else if (!s_valid) begin
-        s_valid <= (in_idx < in_total) && (r_in % 100 >= stall);
+        s_valid <= (in_idx < in_total) && go_in;
       end
-      m_ready <= (r_out % 100 >= stall);
+      m_ready <= go_out;
     end
   end
 
@@ -295,6 +302,10 @@ module tb_pot_w4a8_accel8x8_accel;
     if ($value$plusargs("seed=%d", seed)) begin
       seed = seed;
     end
+    // The stall generator's state: never 0 (xorshift would stay there).
+    rng = $unsigned(seed) ^ 32'h9e3779b9;
+    rng = (rng == 32'd0) ? 32'd1 : rng;
+    stall_u = $unsigned(stall);
     if (!$value$plusargs("batch_reg=%d", batch_reg)) begin
       batch_reg = batch;
     end
@@ -326,14 +337,26 @@ module tb_pot_w4a8_accel8x8_accel;
     end
     // The memories, word by word, 32-bit chunks least significant first.
     axil_write(RegMemAddr, 32'h00000000);
-    for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
+    for (i = 0; i < PWords; i = i + 1) begin
+      word = {(32*7){1'b0}};
+      word[PWidth-1:0] = p_mem[i];
+      write_word(word, PChunks);
+    end
     axil_write(RegMemAddr, 32'h10000000);
-    for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
+    for (i = 0; i < WWords; i = i + 1) begin
+      word = {(32*7){1'b0}};
+      word[WWidth-1:0] = w_mem[i];
+      write_word(word, WChunks);
+    end
     axil_write(RegMemAddr, 32'h20000000);
-    for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
-    axil_write(RegBatch, batch_reg);
-    axil_write(RegImages, count);
-    axil_write(RegImageWords, words_reg);
+    for (i = 0; i < BWords; i = i + 1) begin
+      word = {(32*7){1'b0}};
+      word[BWidth-1:0] = b_mem[i];
+      write_word(word, BChunks);
+    end
+    axil_write(RegBatch, $unsigned(batch_reg));
+    axil_write(RegImages, $unsigned(count));
+    axil_write(RegImageWords, $unsigned(words_reg));
     axil_write(RegOptions, dump ? 32'd3 : 32'd1);
     axil_write(RegIer, 32'd3);
     axil_write(RegGie, 32'd1);
@@ -370,7 +393,7 @@ module tb_pot_w4a8_accel8x8_accel;
     axil_read(RegPasses);
     pass_c = rd_q;
     $display("RUN %0d %0d %0d %0d %0d", run_c, busy_c, in_c, out_c, pass_c);
-    if (classes != count || pass != passes || pass_c != passes) begin
+    if (classes != count || pass != passes || pass_c != $unsigned(passes)) begin
       errors = errors + 1;
       $display("FAIL %0d classes, %0d pass ends, %0d passes counted (expected %0d, %0d)", classes,
                pass, pass_c, count, passes);
@@ -385,7 +408,7 @@ module tb_pot_w4a8_accel8x8_accel;
   end
 
   // One memory word as `chunks` writes of MEM_DATA.
-  task write_word;
+  task automatic write_word;
     input [32*7-1:0] word;
     input integer                  chunks;
     integer c;

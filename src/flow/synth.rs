@@ -95,9 +95,7 @@ pub fn place_and_route(
     let device = match (o.device, arch) {
         (Some(dev), _) => dev,
         (None, Arch::Ecp5) => Device::Ecp5_85k,
-        (None, Arch::Ice40) if d.accel.is_some() && Device::Up5k.misfit(&stats).is_none() => {
-            Device::Up5k
-        }
+        (None, Arch::Ice40) if d.accel.is_some() && Device::Up5k.roomy(&stats) => Device::Up5k,
         (None, Arch::Ice40) => Device::Hx8k,
     };
     if let Some(why) = device.misfit(&stats) {

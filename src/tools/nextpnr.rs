@@ -183,6 +183,16 @@ impl Device {
         Capacity { luts, brams, dsps }
     }
 
+    /// Whether the netlist fits with room to place: no [`Device::misfit`] and LUTs and
+    /// flip-flops each at most 80 % of the logic cells (a cell holds one of each, and not every
+    /// pair packs). The automatic choice of the UP5K asks this; a netlist close to the limit
+    /// goes to the HX8K instead of failing in the placer.
+    pub fn roomy(&self, s: &SynthStats) -> bool {
+        let cells = self.capacity().luts;
+        let luts = s.luts.unwrap_or(0) + s.lutram.unwrap_or(0) * 4;
+        self.misfit(s).is_none() && luts.max(s.ffs) * 5 <= cells * 4
+    }
+
     /// Why a synthesized netlist cannot fit (a lower bound: LUTs and flip-flops share logic
     /// cells), or `None` when it may.
     pub fn misfit(&self, s: &SynthStats) -> Option<String> {

@@ -199,8 +199,8 @@ fn cocotb_runs_the_digits_mlp_through_the_bus_with_stalls_and_fails_planted_bugs
     // and with them logits, differ.
     plant(
         &dir.join(format!("rtl/{name}_postop.v")),
-        "{{ProdWidth{1'b0}}, 1'b1}",
-        "{{ProdWidth{1'b0}}, 1'b0}",
+        "{{ActWidth{1'b0}}, 1'b1}",
+        "{{ActWidth{1'b0}}, 1'b0}",
     );
     let (code, text) = cocotb(&dir);
     assert_eq!(code, Some(1), "{text}");

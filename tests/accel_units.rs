@@ -3,7 +3,7 @@
 //! image back to back and two cycles apart, then seeded random rows; expected classes from
 //! `hw::accel::argmax`) passes on Icarus and Verilator, the RTL is lint-clean, and planted bugs
 //! each make it fail on its own: the last maximum winning across N-tile rows, the last maximum
-//! winning within a row, and either of the store's two forwarding paths switched off.
+//! winning within a row, and any of the store's three forwarding paths switched off.
 
 mod common;
 
@@ -67,20 +67,16 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
 
     let rtl = dir.join(format!("rtl/{}.v", m.argmax));
     // Across N-tile rows an equal maximum replaces the stored one (last maximum wins): the
-    // three compares against the stored or forwarded candidates.
-    let good = plant(&rtl, "r_key > ", "r_key >= ", 3);
+    // three compares against the stored or forwarded candidates, from each of the root's
+    // children.
+    let good = plant(&rtl, "_key > ", "_key >= ", 6);
     assert!(matches!(
         argmax_tb(&dir, &d, Sim::Icarus),
         SimOutcome::Fail(_)
     ));
     std::fs::write(&rtl, &good).unwrap();
     // Within a row the later of equal maxima wins.
-    plant(
-        &rtl,
-        "($signed(rval) > $signed(lval))",
-        "($signed(rval) >= $signed(lval))",
-        1,
-    );
+    plant(&rtl, "rk > lk", "rk >= lk", 2);
     assert!(matches!(
         argmax_tb(&dir, &d, Sim::Icarus),
         SimOutcome::Fail(_)
@@ -101,8 +97,20 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     // No forwarding of the word written two cycles before (rows two cycles apart).
     plant(
         &rtl,
-        "hit2     = p_valid_q & (p_image_q == n_image);",
-        "hit2     = 1'b0;",
+        "hit2_q        <= r_valid & (r_image == a_image);",
+        "hit2_q        <= 1'b0;",
+        1,
+    );
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
+    std::fs::write(&rtl, &good).unwrap();
+    // No forwarding of the word written three cycles before (rows three cycles apart).
+    plant(
+        &rtl,
+        "hit3_q        <= r_valid & (r_image == rd_image);",
+        "hit3_q        <= 1'b0;",
         1,
     );
     assert!(matches!(

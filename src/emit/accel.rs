@@ -436,7 +436,9 @@ fn view(
             .iter()
             .map(|r| {
                 (
-                    r.name.to_string(),
+                    // The localparam's name: Reg and the name without its underscores
+                    // (the RTL's CamelCase constants).
+                    r.name.replace('_', ""),
                     r.offset / 4,
                     format!("{:03x}", r.offset),
                 )

@@ -7,7 +7,10 @@
 // activation word) while earlier images compute, and takes classes, logits and pass ends
 // from m_axis_* ({= v.out =}). irq_o signals a finished run or an error. rst_ni is
 // synchronized here ({= v.rstsync =}).
-module {= v.top =} (
+module {= v.top =} #(
+  // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
+  parameter integer PostopDsp = 0
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer BatchWidth = {= v.batch_bits =};
@@ -148,7 +151,7 @@ module {= v.top =} (
     .data_o          (in_data)
   );
 
-  {= v.core =} u_core (
+  {= v.core =} #(.PostopDsp(PostopDsp)) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),

@@ -90,7 +90,7 @@ module {= v.ctrl =} (
   wire [StageWidth+31:0] stage_x = {wd, stage_q};
   wire [StageWidth-1:0]  stage_d = stage_x[StageWidth+31:32];
   wire                   unused_stage = ^stage_x[31:0];
-  wire        mem_wr   = wr & (wa == RegMEM_DATA);
+  wire        mem_wr   = wr & (wa == RegMEMDATA);
   reg  [7:0]  chunks;
   reg  [23:0] depth;
   always @(*) begin
@@ -110,7 +110,7 @@ module {= v.ctrl =} (
   reg  [StageWidth-1:0] mdata_q;
 
   // ---- Error bits raised this cycle.
-  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGE_WORDS)
+  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGEWORDS)
                               | (wa == RegOPTIONS));
   wire        reg_busy = cfg_wr & (run_q != RunIdle);
   wire [11:0] err_new = {reg_busy, overflow_i, ld_framing_i, mem_busy, mem_range,
@@ -176,7 +176,7 @@ module {= v.ctrl =} (
         if (wa == RegIMAGES) begin
           images_q <= wd;
         end
-        if (wa == RegIMAGE_WORDS) begin
+        if (wa == RegIMAGEWORDS) begin
           words_q <= wd[15:0];
         end
         if (wa == RegOPTIONS) begin
@@ -184,7 +184,7 @@ module {= v.ctrl =} (
           trace_q  <= wd[1];
         end
       end
-      if (wr && wa == RegMEM_ADDR) begin
+      if (wr && wa == RegMEMADDR) begin
         maddr_q <= wd[23:0];
         msel_q  <= wd[29:28];
         chunk_q <= 8'd0;
@@ -266,21 +266,21 @@ module {= v.ctrl =} (
         RegHWCFG0:       rdata_q <= 32'h{= v.hwcfg0 =};
         RegHWCFG1:       rdata_q <= 32'h{= v.hwcfg1 =};
         RegHWCFG2:       rdata_q <= 32'h{= v.hwcfg2 =};
-        RegWEIGHT_WORDS: rdata_q <= 32'h{= v.words_hex[0] =};
-        RegACT_WORDS:    rdata_q <= 32'h{= v.words_hex[1] =};
-        RegBIAS_WORDS:   rdata_q <= 32'h{= v.words_hex[2] =};
+        RegWEIGHTWORDS: rdata_q <= 32'h{= v.words_hex[0] =};
+        RegACTWORDS:    rdata_q <= 32'h{= v.words_hex[1] =};
+        RegBIASWORDS:   rdata_q <= 32'h{= v.words_hex[2] =};
         RegBATCH:        rdata_q <= {16'd0, batch_q};
         RegIMAGES:       rdata_q <= images_q;
-        RegIMAGE_WORDS:  rdata_q <= {16'd0, words_q};
+        RegIMAGEWORDS:  rdata_q <= {16'd0, words_q};
         RegOPTIONS:      rdata_q <= {30'd0, trace_q, logits_q};
         RegERROR:        rdata_q <= {20'd0, err_q};
-        RegMEM_ADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMEM_CHUNKS:   rdata_q <= 32'h{= v.chunks_hex =};
+        RegMEMADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
+        RegMEMCHUNKS:   rdata_q <= 32'h{= v.chunks_hex =};
         RegSTATUS:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
-        RegRUN_CYCLES:   rdata_q <= run_cycles_q;
-        RegBUSY_CYCLES:  rdata_q <= busy_cycles_q;
-        RegSTALL_IN:     rdata_q <= stall_in_q;
-        RegSTALL_OUT:    rdata_q <= stall_out_q;
+        RegRUNCYCLES:   rdata_q <= run_cycles_q;
+        RegBUSYCYCLES:  rdata_q <= busy_cycles_q;
+        RegSTALLIN:     rdata_q <= stall_in_q;
+        RegSTALLOUT:    rdata_q <= stall_out_q;
         RegPASSES:       rdata_q <= passes_q;
         default:         rdata_q <= 32'd0;
       endcase

@@ -12,7 +12,10 @@
 // ActWords words; word = an image's features c*{= v.side =}..c*{= v.side =}+{= v.side =}-1, address = half*ActWords +
 // word * batch + image), u_act1, and u_psum (partial sums, one row per image).
 // The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
-module {= v.core =} (
+module {= v.core =} #(
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs ({= v.postop =}'s Dsp).
+  parameter integer PostopDsp = 0
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer Cols       = {= v.side =};
@@ -286,7 +289,7 @@ module {= v.core =} (
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      {= v.postop =} u_postop (
+      {= v.postop =} #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

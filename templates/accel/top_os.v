@@ -11,7 +11,10 @@
 // the class on class_*; done_o follows the last class, or fail_o (with err_o) ends a pass
 // whose program is invalid before any tile. The arithmetic is the MAC unit's and the post-op
 // unit's; this module only moves data.
-module {= v.core =} (
+module {= v.core =} #(
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs ({= v.postop =}'s Dsp).
+  parameter integer PostopDsp = 0
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer Cols       = {= v.side =};
@@ -276,7 +279,7 @@ module {= v.core =} (
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      {= v.postop =} u_postop (
+      {= v.postop =} #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

@@ -255,15 +255,15 @@ module {= v.tb =};
       $fatal(1, "id");
     end
     // The memories, word by word, 32-bit chunks least significant first.
-    axil_write(RegMEM_ADDR, 32'h00000000);
+    axil_write(RegMEMADDR, 32'h00000000);
     for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
-    axil_write(RegMEM_ADDR, 32'h10000000);
+    axil_write(RegMEMADDR, 32'h10000000);
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
-    axil_write(RegMEM_ADDR, 32'h20000000);
+    axil_write(RegMEMADDR, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
     axil_write(RegBATCH, batch);
     axil_write(RegIMAGES, count);
-    axil_write(RegIMAGE_WORDS, words);
+    axil_write(RegIMAGEWORDS, words);
     axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
     axil_write(RegIER, 32'd3);
     axil_write(RegGIE, 32'd1);
@@ -289,13 +289,13 @@ module {= v.tb =};
       errors = errors + 1;
       $display("FAIL the interrupt came without ap_done (CTRL %h)", status);
     end
-    axil_read(RegRUN_CYCLES);
+    axil_read(RegRUNCYCLES);
     run_c = rd_q;
-    axil_read(RegBUSY_CYCLES);
+    axil_read(RegBUSYCYCLES);
     busy_c = rd_q;
-    axil_read(RegSTALL_IN);
+    axil_read(RegSTALLIN);
     in_c = rd_q;
-    axil_read(RegSTALL_OUT);
+    axil_read(RegSTALLOUT);
     out_c = rd_q;
     axil_read(RegPASSES);
     pass_c = rd_q;
@@ -321,7 +321,7 @@ module {= v.tb =};
     integer c;
     begin
       for (c = 0; c < chunks; c = c + 1) begin
-        axil_write(RegMEM_DATA, word[32*c +: 32]);
+        axil_write(RegMEMDATA, word[32*c +: 32]);
       end
     end
   endtask

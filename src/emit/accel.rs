@@ -715,6 +715,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             hier: false,
             regs: true,
             memories: true,
+            dsp_param: Some("PostopDsp"),
         },
     )?;
     super::regmap::add_files(

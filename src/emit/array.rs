@@ -399,6 +399,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             hier: true,
             regs: false,
             memories: false,
+            dsp_param: None,
         },
     )?;
     Ok(Bundle {

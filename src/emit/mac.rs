@@ -278,6 +278,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             hier: false,
             regs: false,
             memories: false,
+            dsp_param: None,
         },
     )?;
     formal::add_formal_files(&mut files, d, &c, &rtl[0])?;

@@ -51,6 +51,9 @@ pub(crate) struct Tops<'a> {
     /// Whether the top has memories that the generic script keeps as memory cells
     /// (accelerators).
     pub memories: bool,
+    /// A parameter of the top that the DSP scripts (`synth/dsp_*.ys`) set to 1 (Yosys
+    /// `chparam`), e.g. the accelerator's `PostopDsp`.
+    pub dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -143,6 +146,8 @@ struct SynthIce40<'a> {
     hier: bool,
     /// Allow DSP blocks (`-dsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -157,6 +162,8 @@ struct SynthXc7<'a> {
     hier: bool,
     /// Allow DSP blocks (no `-nodsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -172,6 +179,8 @@ struct SynthEcp5<'a> {
     hier: bool,
     /// Allow DSP blocks (no `-nodsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 /// The design as data, for tools outside potmac (the cocotb model reads it): the top module,
@@ -309,7 +318,11 @@ pub(crate) fn add_project_files(
         yosys::DSP_VARIANT,
         t.rtl,
         t.top,
-        Script { dsp: true, ..plain },
+        Script {
+            dsp: true,
+            dsp_param: t.dsp_param,
+            ..plain
+        },
     )?;
     if t.hier {
         synth_scripts(
@@ -352,6 +365,7 @@ pub(crate) fn add_project_files(
                 netlist: Some(nextpnr::Arch::Ice40.netlist()),
                 hier: false,
                 dsp: false,
+                dsp_param: None,
             },
             "synth/pnr.ys",
         )?,
@@ -368,6 +382,7 @@ pub(crate) fn add_project_files(
                 netlist: Some(nextpnr::Arch::Ecp5.netlist()),
                 hier: false,
                 dsp: false,
+                dsp_param: None,
             },
             nextpnr::Arch::Ecp5.script(),
         )?,
@@ -411,9 +426,11 @@ pub(crate) fn add_project_files(
 
 /// How a script synthesizes its top.
 #[derive(Debug, Clone, Copy, Default)]
-struct Script {
+struct Script<'a> {
     /// Keep the hierarchy.
     hier: bool,
+    /// A parameter of the top set to 1 before elaboration (`chparam -set NAME 1 TOP`).
+    dsp_param: Option<&'a str>,
     /// Allow DSP blocks (FPGA targets; the generic target has none, so no generic script).
     dsp: bool,
     /// Generic target: keep the synchronous-read memories as memory cells.
@@ -429,7 +446,12 @@ fn synth_scripts(
     top: &str,
     how: Script,
 ) -> Result<(), EmitError> {
-    let Script { hier, dsp, .. } = how;
+    let Script {
+        hier,
+        dsp,
+        dsp_param,
+        ..
+    } = how;
     for target in yosys::Target::ALL {
         if dsp && !target.has_dsps() {
             continue;
@@ -463,6 +485,7 @@ fn synth_scripts(
                     netlist: None,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,
@@ -475,6 +498,7 @@ fn synth_scripts(
                     stat_json,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,
@@ -488,6 +512,7 @@ fn synth_scripts(
                     netlist: None,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,

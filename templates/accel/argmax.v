@@ -106,10 +106,10 @@ module {= v.argmax =} (
       tvalid_q <= tvalid_chain[Levels-1:0];
     end
   end
-  // Entering the tree's third level from the top: the store's read address (rd_image);
-  // entering its last but one level: the row whose word the row at the root may have met
-  // three cycles before (a_image); entering its last level: the next row to compare
-  // (n_image); after it, the row's maximum.
+  // A row's image three, two and one cycles before it reaches the store (entering the
+  // tree's last three levels): the store's read address and the hit3_q compare (rd_image),
+  // the hit2_q compare (a_image), the hit1_q compare (n_image); after the tree, the row's
+  // maximum.
   wire [ImageWidth-1:0] rd_image = side_chain[(Levels-3)*SideWidth+CountWidth +: ImageWidth];
   wire [ImageWidth-1:0] a_image  = side_chain[(Levels-2)*SideWidth+CountWidth +: ImageWidth];
   wire [ImageWidth-1:0] n_image  = side_chain[(Levels-1)*SideWidth+CountWidth +: ImageWidth];

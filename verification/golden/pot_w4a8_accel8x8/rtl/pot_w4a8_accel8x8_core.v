@@ -24,7 +24,10 @@
 // ActWords words; word = an image's features c*8..c*8+8-1, address = half*ActWords +
 // word * batch + image), u_act1, and u_psum (partial sums, one row per image).
 // The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
-module pot_w4a8_accel8x8_core (
+module pot_w4a8_accel8x8_core #(
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_postop's Dsp).
+  parameter integer PostopDsp = 0
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // Run the program over batch_i images in input half half_i of buffer 0.
@@ -337,7 +340,7 @@ module pot_w4a8_accel8x8_core (
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      pot_w4a8_accel8x8_postop u_postop (
+      pot_w4a8_accel8x8_postop #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

@@ -56,22 +56,22 @@ module tb_pot_w4a8_accel8x8_accel;
   localparam [AW-1:0] RegHWCFG0 = 12'h018;
   localparam [AW-1:0] RegHWCFG1 = 12'h01c;
   localparam [AW-1:0] RegHWCFG2 = 12'h020;
-  localparam [AW-1:0] RegWEIGHT_WORDS = 12'h024;
-  localparam [AW-1:0] RegACT_WORDS = 12'h028;
-  localparam [AW-1:0] RegBIAS_WORDS = 12'h02c;
+  localparam [AW-1:0] RegWEIGHTWORDS = 12'h024;
+  localparam [AW-1:0] RegACTWORDS = 12'h028;
+  localparam [AW-1:0] RegBIASWORDS = 12'h02c;
   localparam [AW-1:0] RegBATCH = 12'h030;
   localparam [AW-1:0] RegIMAGES = 12'h034;
-  localparam [AW-1:0] RegIMAGE_WORDS = 12'h038;
+  localparam [AW-1:0] RegIMAGEWORDS = 12'h038;
   localparam [AW-1:0] RegOPTIONS = 12'h03c;
   localparam [AW-1:0] RegERROR = 12'h040;
-  localparam [AW-1:0] RegMEM_ADDR = 12'h044;
-  localparam [AW-1:0] RegMEM_DATA = 12'h048;
-  localparam [AW-1:0] RegMEM_CHUNKS = 12'h04c;
+  localparam [AW-1:0] RegMEMADDR = 12'h044;
+  localparam [AW-1:0] RegMEMDATA = 12'h048;
+  localparam [AW-1:0] RegMEMCHUNKS = 12'h04c;
   localparam [AW-1:0] RegSTATUS = 12'h050;
-  localparam [AW-1:0] RegRUN_CYCLES = 12'h054;
-  localparam [AW-1:0] RegBUSY_CYCLES = 12'h058;
-  localparam [AW-1:0] RegSTALL_IN = 12'h05c;
-  localparam [AW-1:0] RegSTALL_OUT = 12'h060;
+  localparam [AW-1:0] RegRUNCYCLES = 12'h054;
+  localparam [AW-1:0] RegBUSYCYCLES = 12'h058;
+  localparam [AW-1:0] RegSTALLIN = 12'h05c;
+  localparam [AW-1:0] RegSTALLOUT = 12'h060;
   localparam [AW-1:0] RegPASSES = 12'h064;
 
   reg                        clk = 1'b0;
@@ -314,15 +314,15 @@ module tb_pot_w4a8_accel8x8_accel;
       $fatal(1, "id");
     end
     // The memories, word by word, 32-bit chunks least significant first.
-    axil_write(RegMEM_ADDR, 32'h00000000);
+    axil_write(RegMEMADDR, 32'h00000000);
     for (i = 0; i < PWords; i = i + 1) write_word(p_mem[i], PChunks);
-    axil_write(RegMEM_ADDR, 32'h10000000);
+    axil_write(RegMEMADDR, 32'h10000000);
     for (i = 0; i < WWords; i = i + 1) write_word(w_mem[i], WChunks);
-    axil_write(RegMEM_ADDR, 32'h20000000);
+    axil_write(RegMEMADDR, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) write_word(b_mem[i], BChunks);
     axil_write(RegBATCH, batch);
     axil_write(RegIMAGES, count);
-    axil_write(RegIMAGE_WORDS, words);
+    axil_write(RegIMAGEWORDS, words);
     axil_write(RegOPTIONS, dump ? 32'd3 : 32'd1);
     axil_write(RegIER, 32'd3);
     axil_write(RegGIE, 32'd1);
@@ -348,13 +348,13 @@ module tb_pot_w4a8_accel8x8_accel;
       errors = errors + 1;
       $display("FAIL the interrupt came without ap_done (CTRL %h)", status);
     end
-    axil_read(RegRUN_CYCLES);
+    axil_read(RegRUNCYCLES);
     run_c = rd_q;
-    axil_read(RegBUSY_CYCLES);
+    axil_read(RegBUSYCYCLES);
     busy_c = rd_q;
-    axil_read(RegSTALL_IN);
+    axil_read(RegSTALLIN);
     in_c = rd_q;
-    axil_read(RegSTALL_OUT);
+    axil_read(RegSTALLOUT);
     out_c = rd_q;
     axil_read(RegPASSES);
     pass_c = rd_q;
@@ -380,7 +380,7 @@ module tb_pot_w4a8_accel8x8_accel;
     integer c;
     begin
       for (c = 0; c < chunks; c = c + 1) begin
-        axil_write(RegMEM_DATA, word[32*c +: 32]);
+        axil_write(RegMEMDATA, word[32*c +: 32]);
       end
     end
   endtask

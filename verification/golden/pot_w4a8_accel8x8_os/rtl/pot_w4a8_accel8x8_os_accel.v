@@ -19,7 +19,10 @@
 // activation word) while earlier images compute, and takes classes, logits and pass ends
 // from m_axis_* (pot_w4a8_accel8x8_os_out). irq_o signals a finished run or an error. rst_ni is
 // synchronized here (pot_w4a8_accel8x8_os_rstsync).
-module pot_w4a8_accel8x8_os_accel (
+module pot_w4a8_accel8x8_os_accel #(
+  // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
+  parameter integer PostopDsp = 0
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // AXI4-Lite slave (32-bit data).
@@ -190,7 +193,7 @@ module pot_w4a8_accel8x8_os_accel (
     .data_o          (in_data)
   );
 
-  pot_w4a8_accel8x8_os_core u_core (
+  pot_w4a8_accel8x8_os_core #(.PostopDsp(PostopDsp)) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),

@@ -23,7 +23,10 @@
 // the class on class_*; done_o follows the last class, or fail_o (with err_o) ends a pass
 // whose program is invalid before any tile. The arithmetic is the MAC unit's and the post-op
 // unit's; this module only moves data.
-module pot_w4a8_accel8x8_os_core (
+module pot_w4a8_accel8x8_os_core #(
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_os_postop's Dsp).
+  parameter integer PostopDsp = 0
+) (
   input  wire         clk_i,
   input  wire         rst_ni,
   // Run the program over batch_i images in input half half_i of buffer 0.
@@ -328,7 +331,7 @@ module pot_w4a8_accel8x8_os_core (
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      pot_w4a8_accel8x8_os_postop u_postop (
+      pot_w4a8_accel8x8_os_postop #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

@@ -112,22 +112,22 @@ module pot_w4a8_accel8x8_os_ctrl (
   localparam [AW-1:2] RegHWCFG0 = 10'd6;
   localparam [AW-1:2] RegHWCFG1 = 10'd7;
   localparam [AW-1:2] RegHWCFG2 = 10'd8;
-  localparam [AW-1:2] RegWEIGHT_WORDS = 10'd9;
-  localparam [AW-1:2] RegACT_WORDS = 10'd10;
-  localparam [AW-1:2] RegBIAS_WORDS = 10'd11;
+  localparam [AW-1:2] RegWEIGHTWORDS = 10'd9;
+  localparam [AW-1:2] RegACTWORDS = 10'd10;
+  localparam [AW-1:2] RegBIASWORDS = 10'd11;
   localparam [AW-1:2] RegBATCH = 10'd12;
   localparam [AW-1:2] RegIMAGES = 10'd13;
-  localparam [AW-1:2] RegIMAGE_WORDS = 10'd14;
+  localparam [AW-1:2] RegIMAGEWORDS = 10'd14;
   localparam [AW-1:2] RegOPTIONS = 10'd15;
   localparam [AW-1:2] RegERROR = 10'd16;
-  localparam [AW-1:2] RegMEM_ADDR = 10'd17;
-  localparam [AW-1:2] RegMEM_DATA = 10'd18;
-  localparam [AW-1:2] RegMEM_CHUNKS = 10'd19;
+  localparam [AW-1:2] RegMEMADDR = 10'd17;
+  localparam [AW-1:2] RegMEMDATA = 10'd18;
+  localparam [AW-1:2] RegMEMCHUNKS = 10'd19;
   localparam [AW-1:2] RegSTATUS = 10'd20;
-  localparam [AW-1:2] RegRUN_CYCLES = 10'd21;
-  localparam [AW-1:2] RegBUSY_CYCLES = 10'd22;
-  localparam [AW-1:2] RegSTALL_IN = 10'd23;
-  localparam [AW-1:2] RegSTALL_OUT = 10'd24;
+  localparam [AW-1:2] RegRUNCYCLES = 10'd21;
+  localparam [AW-1:2] RegBUSYCYCLES = 10'd22;
+  localparam [AW-1:2] RegSTALLIN = 10'd23;
+  localparam [AW-1:2] RegSTALLOUT = 10'd24;
   localparam [AW-1:2] RegPASSES = 10'd25;
 
   // ---- AXI4-Lite: one write and one read at a time.
@@ -186,7 +186,7 @@ module pot_w4a8_accel8x8_os_ctrl (
   wire [StageWidth+31:0] stage_x = {wd, stage_q};
   wire [StageWidth-1:0]  stage_d = stage_x[StageWidth+31:32];
   wire                   unused_stage = ^stage_x[31:0];
-  wire        mem_wr   = wr & (wa == RegMEM_DATA);
+  wire        mem_wr   = wr & (wa == RegMEMDATA);
   reg  [7:0]  chunks;
   reg  [23:0] depth;
   always @(*) begin
@@ -206,7 +206,7 @@ module pot_w4a8_accel8x8_os_ctrl (
   reg  [StageWidth-1:0] mdata_q;
 
   // ---- Error bits raised this cycle.
-  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGE_WORDS)
+  wire        cfg_wr  = wr & ((wa == RegBATCH) | (wa == RegIMAGES) | (wa == RegIMAGEWORDS)
                               | (wa == RegOPTIONS));
   wire        reg_busy = cfg_wr & (run_q != RunIdle);
   wire [11:0] err_new = {reg_busy, overflow_i, ld_framing_i, mem_busy, mem_range,
@@ -272,7 +272,7 @@ module pot_w4a8_accel8x8_os_ctrl (
         if (wa == RegIMAGES) begin
           images_q <= wd;
         end
-        if (wa == RegIMAGE_WORDS) begin
+        if (wa == RegIMAGEWORDS) begin
           words_q <= wd[15:0];
         end
         if (wa == RegOPTIONS) begin
@@ -280,7 +280,7 @@ module pot_w4a8_accel8x8_os_ctrl (
           trace_q  <= wd[1];
         end
       end
-      if (wr && wa == RegMEM_ADDR) begin
+      if (wr && wa == RegMEMADDR) begin
         maddr_q <= wd[23:0];
         msel_q  <= wd[29:28];
         chunk_q <= 8'd0;
@@ -362,21 +362,21 @@ module pot_w4a8_accel8x8_os_ctrl (
         RegHWCFG0:       rdata_q <= 32'h08430808;
         RegHWCFG1:       rdata_q <= 32'h00030040;
         RegHWCFG2:       rdata_q <= 32'h02191a19;
-        RegWEIGHT_WORDS: rdata_q <= 32'h00003580;
-        RegACT_WORDS:    rdata_q <= 32'h00001880;
-        RegBIAS_WORDS:   rdata_q <= 32'h0000001a;
+        RegWEIGHTWORDS: rdata_q <= 32'h00003580;
+        RegACTWORDS:    rdata_q <= 32'h00001880;
+        RegBIASWORDS:   rdata_q <= 32'h0000001a;
         RegBATCH:        rdata_q <= {16'd0, batch_q};
         RegIMAGES:       rdata_q <= images_q;
-        RegIMAGE_WORDS:  rdata_q <= {16'd0, words_q};
+        RegIMAGEWORDS:  rdata_q <= {16'd0, words_q};
         RegOPTIONS:      rdata_q <= {30'd0, trace_q, logits_q};
         RegERROR:        rdata_q <= {20'd0, err_q};
-        RegMEM_ADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMEM_CHUNKS:   rdata_q <= 32'h00070103;
+        RegMEMADDR:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
+        RegMEMCHUNKS:   rdata_q <= 32'h00070103;
         RegSTATUS:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
-        RegRUN_CYCLES:   rdata_q <= run_cycles_q;
-        RegBUSY_CYCLES:  rdata_q <= busy_cycles_q;
-        RegSTALL_IN:     rdata_q <= stall_in_q;
-        RegSTALL_OUT:    rdata_q <= stall_out_q;
+        RegRUNCYCLES:   rdata_q <= run_cycles_q;
+        RegBUSYCYCLES:  rdata_q <= busy_cycles_q;
+        RegSTALLIN:     rdata_q <= stall_in_q;
+        RegSTALLOUT:    rdata_q <= stall_out_q;
         RegPASSES:       rdata_q <= passes_q;
         default:         rdata_q <= 32'd0;
       endcase

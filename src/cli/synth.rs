@@ -96,8 +96,10 @@ pub struct Args {
     #[arg(long, requires = "pnr")]
     bitstream: bool,
     /// Let Yosys use the FPGA's DSP blocks (SB_MAC16, DSP48E1, MULT18X18D) for each design's
-    /// top (synth/dsp_<target>.ys). Off by default, so that areas compare logic with logic;
-    /// the parts of accelerators and the PE of arrays stay DSP-free either way.
+    /// top (synth/dsp_<target>.ys); for an accelerator the script also sets the top's
+    /// PostopDsp parameter to 1 (the post-op product as a plain `*` that maps to DSPs). Off
+    /// by default, so that areas compare logic with logic; the parts of accelerators and the
+    /// PE of arrays stay DSP-free either way.
     #[arg(long)]
     dsp: bool,
     /// Also synthesize, for each uniform design, the MAC written by hand as one behavioural

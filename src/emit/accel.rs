@@ -733,6 +733,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
             regs: true,
             memories: true,
             cocotb_test: Some((COCOTB_TEST, render(&CocotbTpl { v }, COCOTB_TEST)?)),
+            dsp_param: Some("PostopDsp"),
         },
     )?;
     super::regmap::add_files(

@@ -400,6 +400,7 @@ pub(crate) fn bundle_gemms(d: &Design, gemms: &[array::Gemm]) -> Result<Bundle, 
             regs: false,
             memories: false,
             cocotb_test: None,
+            dsp_param: None,
         },
     )?;
     Ok(Bundle {

@@ -279,6 +279,7 @@ pub(crate) fn bundle(d: &Design, opts: &Options) -> Result<Bundle, EmitError> {
             regs: false,
             memories: false,
             cocotb_test: None,
+            dsp_param: None,
         },
     )?;
     formal::add_formal_files(&mut files, d, &c, &rtl[0])?;

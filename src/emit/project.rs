@@ -57,6 +57,9 @@ pub(crate) struct Tops<'a> {
     /// A rendered cocotb test `(path, text)` that replaces the MAC/array test and model
     /// (accelerators: `cocotb/test_accel.py`).
     pub cocotb_test: Option<(&'a str, String)>,
+    /// A parameter of the top that the DSP scripts (`synth/dsp_*.ys`) set to 1 (Yosys
+    /// `chparam`), e.g. the accelerator's `PostopDsp`.
+    pub dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -149,6 +152,8 @@ struct SynthIce40<'a> {
     hier: bool,
     /// Allow DSP blocks (`-dsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -163,6 +168,8 @@ struct SynthXc7<'a> {
     hier: bool,
     /// Allow DSP blocks (no `-nodsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -178,6 +185,8 @@ struct SynthEcp5<'a> {
     hier: bool,
     /// Allow DSP blocks (no `-nodsp`).
     dsp: bool,
+    /// A parameter of the top set to 1 before elaboration.
+    dsp_param: Option<&'a str>,
 }
 
 /// The design as data, for tools outside potmac (the cocotb model reads it): the top module,
@@ -315,7 +324,11 @@ pub(crate) fn add_project_files(
         yosys::DSP_VARIANT,
         t.rtl,
         t.top,
-        Script { dsp: true, ..plain },
+        Script {
+            dsp: true,
+            dsp_param: t.dsp_param,
+            ..plain
+        },
     )?;
     if t.hier {
         synth_scripts(
@@ -358,6 +371,7 @@ pub(crate) fn add_project_files(
                 netlist: Some(nextpnr::Arch::Ice40.netlist()),
                 hier: false,
                 dsp: false,
+                dsp_param: None,
             },
             "synth/pnr.ys",
         )?,
@@ -374,6 +388,7 @@ pub(crate) fn add_project_files(
                 netlist: Some(nextpnr::Arch::Ecp5.netlist()),
                 hier: false,
                 dsp: false,
+                dsp_param: None,
             },
             nextpnr::Arch::Ecp5.script(),
         )?,
@@ -422,9 +437,11 @@ pub(crate) fn add_project_files(
 
 /// How a script synthesizes its top.
 #[derive(Debug, Clone, Copy, Default)]
-struct Script {
+struct Script<'a> {
     /// Keep the hierarchy.
     hier: bool,
+    /// A parameter of the top set to 1 before elaboration (`chparam -set NAME 1 TOP`).
+    dsp_param: Option<&'a str>,
     /// Allow DSP blocks (FPGA targets; the generic target has none, so no generic script).
     dsp: bool,
     /// Generic target: keep the synchronous-read memories as memory cells.
@@ -440,7 +457,12 @@ fn synth_scripts(
     top: &str,
     how: Script,
 ) -> Result<(), EmitError> {
-    let Script { hier, dsp, .. } = how;
+    let Script {
+        hier,
+        dsp,
+        dsp_param,
+        ..
+    } = how;
     for target in yosys::Target::ALL {
         if dsp && !target.has_dsps() {
             continue;
@@ -474,6 +496,7 @@ fn synth_scripts(
                     netlist: None,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,
@@ -486,6 +509,7 @@ fn synth_scripts(
                     stat_json,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,
@@ -499,6 +523,7 @@ fn synth_scripts(
                     netlist: None,
                     hier,
                     dsp,
+                    dsp_param,
                 },
                 &script,
             )?,

@@ -18,8 +18,10 @@ use accel::AccelArea;
 #[derive(Debug, Clone)]
 pub struct SynthOptions {
     pub target: Target,
-    /// Let Yosys use the FPGA's DSP blocks for the design's top (`synth/dsp_*.ys`); the parts
-    /// of accelerators, the PE of arrays and place and route keep them off.
+    /// Let Yosys use the FPGA's DSP blocks for the design's top (`synth/dsp_*.ys`; for an
+    /// accelerator the script also sets the top's `PostopDsp` to 1: the post-op product as a
+    /// plain `*` that maps to DSPs); the parts of accelerators, the PE of arrays and place
+    /// and route keep them off.
     pub dsp: bool,
     /// Place and route and report Fmax and utilization.
     pub pnr: bool,

@@ -12,7 +12,9 @@ module {= v.top =} #(
   // (a network baked into a bitstream); "" leaves them to the bus.
   parameter ProgramInit = "",
   parameter WeightInit  = "",
-  parameter BiasInit    = ""
+  parameter BiasInit    = "",
+  // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
+  parameter integer PostopDsp = 0
 ) (
 {%- include "partials/ports.v" %}
 );
@@ -157,7 +159,8 @@ module {= v.top =} #(
   {= v.core =} #(
     .ProgramInit (ProgramInit),
     .WeightInit  (WeightInit),
-    .BiasInit    (BiasInit)
+    .BiasInit    (BiasInit),
+    .PostopDsp   (PostopDsp)
   ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),

@@ -8,13 +8,20 @@
 // Widths are derived so that nothing is truncated. Pipelined, {= v.postop_latency =} register stages (out_o
 // follows valid_i by Latency cycles; a new input every cycle):
 //   A  sum = acc + bias, with M, S-1 and bypass registered beside it;
-//   B  the product, {= v.mul_stages =} stages: the partial products sum * M[k*Chunk +: Chunk], one per
-//      Chunk bits of M, shifted into place and added by a tree;
+//   B  the product, {= v.mul_stages =} stages: with Dsp = 0 the partial products sum * M[k*Chunk +: Chunk],
+//      one per Chunk bits of M, shifted into place and added by a tree (for LUT fabrics);
+//      with Dsp = 1 a plain registered product of the registered sum and M, then
+//      registers, which synthesis maps to DSP blocks (their input, output and pipeline
+//      registers absorbing the stage registers where the block has them);
 //   D  the product shifted right by the high bits of S-1 (multiples of 2^ShiftLow);
 //   E  then by the low bits of S-1;
 //   F  round (+1, >>> 1) and clamp, or the sum with bypass.
 // Only the valid bits are reset; the datapath registers are not.
-module {= v.postop =} (
+module {= v.postop =} #(
+  // 1: the product by a plain `*` for DSP blocks; 0: by a tree of 2-bit partial products
+  // for LUT fabrics. Same latency and outputs.
+  parameter integer Dsp = 0
+) (
 {%- include "partials/ports.v" %}
 );
   localparam integer AccWidth   = {= v.acc =};
@@ -51,44 +58,63 @@ module {= v.postop =} (
     a_bypass_q <= bypass_i;
   end
 
-  // Stages B: the product in MulStages register stages, by a tree over the pieces of M. A
-  // node of level l covers 2^l pieces: it holds sum * (its 2^l * Chunk bits of M), exactly,
-  // in SumWidth + (Chunk << l) bits. Level 0 multiplies the sum by one piece; a node of level
-  // l adds its right child, shifted left by the left child's Chunk << (l-1) bits, to its left
-  // child: the low bits of the left child pass through and only the bits above are added
-  // (an adder as wide as a child). The levels are registered every {= v.mul_levels_per_stage =} and at the last.
+  // Stages B: the product in MulStages register stages, exact in SumWidth + MWidth bits
+  // (m_prod).
   localparam integer MulStages  = {= v.mul_stages =};
-{%- for lv in v.mul_levels %}
-  wire [(Chunks>>{= lv.l =})*(SumWidth+(Chunk<<{= lv.l =}))-1:0] m_lvl{= lv.l =};
+  wire [SumWidth+MWidth-1:0] m_prod;
   generate
-    for (gk = 0; gk < (Chunks >> {= lv.l =}); gk = gk + 1) begin : g_lvl{= lv.l =}
-      localparam integer Width = SumWidth + (Chunk << {= lv.l =});
+    if (Dsp != 0) begin : g_dsp
+      // sum * M as a signed product with M's 17-bit form, registered, then MulStages - 1
+      // registers.
+      wire signed [SumWidth+MWidth:0] prod = $signed(a_sum_q) * $signed({1'b0, a_m_q});
+      reg  [MulStages*(SumWidth+MWidth)-1:0] prod_q;
+      wire [(MulStages+1)*(SumWidth+MWidth)-1:0] prod_chain = {prod_q,
+                                                               prod[SumWidth+MWidth-1:0]};
+      always @(posedge clk_i) begin
+        prod_q <= prod_chain[MulStages*(SumWidth+MWidth)-1:0];
+      end
+      // The product fits SumWidth + MWidth bits: its top bit repeats the one below.
+      wire unused_prod = prod[SumWidth+MWidth];
+      assign m_prod = prod_chain[MulStages*(SumWidth+MWidth) +: SumWidth+MWidth];
+    end else begin : g_tree
+      // A node of level l covers 2^l pieces: it holds sum * (its 2^l * Chunk bits of M),
+      // exactly, in SumWidth + (Chunk << l) bits. Level 0 multiplies the sum by one piece; a
+      // node of level l adds its right child, shifted left by the left child's Chunk << (l-1)
+      // bits, to its left child: the low bits of the left child pass through and only the
+      // bits above are added (an adder as wide as a child). The levels are registered every
+      // {= v.mul_levels_per_stage =} and at the last.
+{%- for lv in v.mul_levels %}
+      wire [(Chunks>>{= lv.l =})*(SumWidth+(Chunk<<{= lv.l =}))-1:0] m_lvl{= lv.l =};
+      for (gk = 0; gk < (Chunks >> {= lv.l =}); gk = gk + 1) begin : g_lvl{= lv.l =}
+        localparam integer Width = SumWidth + (Chunk << {= lv.l =});
 {%- if lv.l == 0 %}
-      wire signed [Width-1:0] sum_ext = $signed({{(Width-SumWidth){a_sum_q[SumWidth-1]}},
-                                                 a_sum_q});
-      wire signed [Width-1:0] piece   = $signed({{(Width-Chunk){1'b0}},
-                                                 a_m_q[gk*Chunk +: Chunk]});
-      wire        [Width-1:0] node    = $unsigned(sum_ext * piece);
+        wire signed [Width-1:0] sum_ext = $signed({{(Width-SumWidth){a_sum_q[SumWidth-1]}},
+                                                   a_sum_q});
+        wire signed [Width-1:0] piece   = $signed({{(Width-Chunk){1'b0}},
+                                                   a_m_q[gk*Chunk +: Chunk]});
+        wire        [Width-1:0] node    = $unsigned(sum_ext * piece);
 {%- else %}
-      localparam integer Half = SumWidth + (Chunk << {= lv.l - 1 =});
-      localparam integer Low  = Chunk << {= lv.l - 1 =};
-      wire [Half-1:0]  left  = m_lvl{= lv.l - 1 =}[2*gk*Half +: Half];
-      wire [Half-1:0]  right = m_lvl{= lv.l - 1 =}[(2*gk+1)*Half +: Half];
-      wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
-      wire [Width-1:0] node  = {upper, left[Low-1:0]};
+        localparam integer Half = SumWidth + (Chunk << {= lv.l - 1 =});
+        localparam integer Low  = Chunk << {= lv.l - 1 =};
+        wire [Half-1:0]  left  = m_lvl{= lv.l - 1 =}[2*gk*Half +: Half];
+        wire [Half-1:0]  right = m_lvl{= lv.l - 1 =}[(2*gk+1)*Half +: Half];
+        wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
+        wire [Width-1:0] node  = {upper, left[Low-1:0]};
 {%- endif %}
 {%- if lv.reg %}
-      reg  [Width-1:0] node_q;
-      always @(posedge clk_i) begin
-        node_q <= node;
-      end
-      assign m_lvl{= lv.l =}[gk*Width +: Width] = node_q;
+        reg  [Width-1:0] node_q;
+        always @(posedge clk_i) begin
+          node_q <= node;
+        end
+        assign m_lvl{= lv.l =}[gk*Width +: Width] = node_q;
 {%- else %}
-      assign m_lvl{= lv.l =}[gk*Width +: Width] = node;
+        assign m_lvl{= lv.l =}[gk*Width +: Width] = node;
 {%- endif %}
+      end
+{%- endfor %}
+      assign m_prod = m_lvl{= v.mul_top =};
     end
   endgenerate
-{%- endfor %}
   // The sum, S-1 and bypass beside the product: position j after j registers.
   localparam integer SideWidth  = SumWidth + SWidth + 1;
   reg  [MulStages*SideWidth-1:0]     m_side_q;
@@ -96,8 +122,8 @@ module {= v.postop =} (
   always @(posedge clk_i) begin
     m_side_q <= m_side[MulStages*SideWidth-1:0];
   end
-  wire [ProdWidth-1:0] b_prod     = {{(ProdWidth-SumWidth-MWidth){m_lvl{= v.mul_top =}[SumWidth+MWidth-1]}},
-                                     m_lvl{= v.mul_top =}};
+  wire [ProdWidth-1:0] b_prod   = {{(ProdWidth-SumWidth-MWidth){m_prod[SumWidth+MWidth-1]}},
+                                   m_prod};
   wire [SumWidth-1:0]  b_sum    = m_side[MulStages*SideWidth+SWidth+1 +: SumWidth];
   wire [SWidth-1:0]    b_sh     = m_side[MulStages*SideWidth+1 +: SWidth];
   wire                 b_bypass = m_side[MulStages*SideWidth];

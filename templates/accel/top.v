@@ -17,7 +17,9 @@ module {= v.core =} #(
   // (a network baked into a bitstream); "" leaves them to the bus.
   parameter ProgramInit = "",
   parameter WeightInit  = "",
-  parameter BiasInit    = ""
+  parameter BiasInit    = "",
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs ({= v.postop =}'s Dsp).
+  parameter integer PostopDsp = 0
 ) (
 {%- include "partials/ports.v" %}
 );
@@ -295,7 +297,7 @@ module {= v.core =} #(
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      {= v.postop =} u_postop (
+      {= v.postop =} #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

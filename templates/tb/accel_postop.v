@@ -4,7 +4,10 @@
 // ({bypass, s, m, bias, acc, expected out}; inputs change on the falling edge) and compares
 // out_o Latency rising edges later (the unit's pipeline, hw::accel::POSTOP_LATENCY). Ends with
 // `PASS <vectors>` or `FAIL <mismatches>`.
-module {= v.tb_postop =};
+module {= v.tb_postop =} #(
+  // The unit's Dsp parameter (the product for DSP blocks or for LUTs; same outputs).
+  parameter integer Dsp = 0
+);
   localparam integer NumVectors = {= v.postop_vectors =};
   localparam integer AccWidth   = {= v.acc =};
   localparam integer BiasWidth  = {= v.bias_bits =};
@@ -33,7 +36,7 @@ module {= v.tb_postop =};
 
   assign {bypass, s, m, bias, acc, unused_expected} = vec;
 
-  {= v.postop =} dut (
+  {= v.postop =} #(.Dsp(Dsp)) dut (
     .clk_i    (clk),
     .rst_ni   (rst_n),
     .valid_i  (valid),

@@ -10,25 +10,25 @@
 //! The RTL finds the row's maximum with a registered binary tree of [`argmax_levels`] levels
 //! and keeps the per-image words in a store read synchronously, so `class_valid_o` follows
 //! `valid_i` by [`argmax_latency`] cycles; a row may enter every cycle, rows of one image back
-//! to back included (the store is read two cycles ahead and forwards the words written in
-//! the two cycles before the compare).
+//! to back included (the store is read three cycles ahead and forwards the words written in
+//! the three cycles before the write-back).
 
 use crate::rng::Rng;
 
-/// Registers after the tree: the class register (the store's compare and write-back share
-/// its cycle).
+/// Registers after the tree: the class register (the store's write-back shares its cycle;
+/// the compares are made a cycle earlier, as the tree's root is registered).
 pub const ARGMAX_STORE_LATENCY: u64 = 1;
 
-/// Levels of the argmax's tree over `cols` columns: ⌈log2 cols⌉, at least 2 (the store is
-/// read two cycles before the compare, with the address of the row entering the last but
-/// one level; up to 2 columns the tree has padding columns that never win).
+/// Levels of the argmax's tree over `cols` columns: ⌈log2 cols⌉, at least 3 (the store is
+/// read three cycles before the write-back, with the address of the row entering the third
+/// level from the top; up to 4 columns the tree has padding columns that never win).
 pub fn argmax_levels(cols: u32) -> u32 {
     assert!(cols > 0, "no columns");
-    (32 - (cols - 1).leading_zeros()).max(2)
+    (32 - (cols - 1).leading_zeros()).max(3)
 }
 
 /// Cycles from a row on `valid_i` to its class on `class_valid_o`: one per tree level, then
-/// [`ARGMAX_STORE_LATENCY`]. 8 columns: 3 + 1 = 4.
+/// [`ARGMAX_STORE_LATENCY`]. 8 columns: 3 + 1 = 4; up to 4 columns also 4.
 pub fn argmax_latency(cols: u32) -> u64 {
     u64::from(argmax_levels(cols)) + ARGMAX_STORE_LATENCY
 }
@@ -310,10 +310,10 @@ mod tests {
     fn levels_and_latency() {
         assert_eq!(
             [1, 2, 3, 4, 5, 8, 9, 16, 64].map(argmax_levels),
-            [2, 2, 2, 2, 3, 3, 4, 4, 6]
+            [3, 3, 3, 3, 3, 3, 4, 4, 6]
         );
         assert_eq!(argmax_latency(8), 4);
-        assert_eq!(argmax_latency(1), 3);
+        assert_eq!(argmax_latency(1), 4);
     }
 
     /// Worked by hand.

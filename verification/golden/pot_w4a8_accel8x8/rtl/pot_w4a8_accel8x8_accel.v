@@ -24,7 +24,9 @@ module pot_w4a8_accel8x8_accel #(
   // (a network baked into a bitstream); "" leaves them to the bus.
   parameter ProgramInit = "",
   parameter WeightInit  = "",
-  parameter BiasInit    = ""
+  parameter BiasInit    = "",
+  // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
+  parameter integer PostopDsp = 0
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -197,7 +199,8 @@ module pot_w4a8_accel8x8_accel #(
   pot_w4a8_accel8x8_core #(
     .ProgramInit (ProgramInit),
     .WeightInit  (WeightInit),
-    .BiasInit    (BiasInit)
+    .BiasInit    (BiasInit),
+    .PostopDsp   (PostopDsp)
   ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),

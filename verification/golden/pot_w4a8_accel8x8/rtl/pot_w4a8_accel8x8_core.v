@@ -29,7 +29,9 @@ module pot_w4a8_accel8x8_core #(
   // (a network baked into a bitstream); "" leaves them to the bus.
   parameter ProgramInit = "",
   parameter WeightInit  = "",
-  parameter BiasInit    = ""
+  parameter BiasInit    = "",
+  // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_postop's Dsp).
+  parameter integer PostopDsp = 0
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -346,7 +348,7 @@ module pot_w4a8_accel8x8_core #(
   wire [Cols*SumWidth-1:0] q_out;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
-      pot_w4a8_accel8x8_postop u_postop (
+      pot_w4a8_accel8x8_postop #(.Dsp(PostopDsp)) u_postop (
         .clk_i    (clk_i),
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),

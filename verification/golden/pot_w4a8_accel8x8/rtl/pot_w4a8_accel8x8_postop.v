@@ -20,13 +20,20 @@
 // Widths are derived so that nothing is truncated. Pipelined, 8 register stages (out_o
 // follows valid_i by Latency cycles; a new input every cycle):
 //   A  sum = acc + bias, with M, S-1 and bypass registered beside it;
-//   B  the product, 4 stages: the partial products sum * M[k*Chunk +: Chunk], one per
-//      Chunk bits of M, shifted into place and added by a tree;
+//   B  the product, 4 stages: with Dsp = 0 the partial products sum * M[k*Chunk +: Chunk],
+//      one per Chunk bits of M, shifted into place and added by a tree (for LUT fabrics);
+//      with Dsp = 1 a plain registered product of the registered sum and M, then
+//      registers, which synthesis maps to DSP blocks (their input, output and pipeline
+//      registers absorbing the stage registers where the block has them);
 //   D  the product shifted right by the high bits of S-1 (multiples of 2^ShiftLow);
 //   E  then by the low bits of S-1;
 //   F  round (+1, >>> 1) and clamp, or the sum with bypass.
 // Only the valid bits are reset; the datapath registers are not.
-module pot_w4a8_accel8x8_postop (
+module pot_w4a8_accel8x8_postop #(
+  // 1: the product by a plain `*` for DSP blocks; 0: by a tree of 2-bit partial products
+  // for LUT fabrics. Same latency and outputs.
+  parameter integer Dsp = 0
+) (
   input  wire        clk_i,
   input  wire        rst_ni,
   input  wire        valid_i,
@@ -75,78 +82,91 @@ module pot_w4a8_accel8x8_postop (
     a_bypass_q <= bypass_i;
   end
 
-  // Stages B: the product in MulStages register stages, by a tree over the pieces of M. A
-  // node of level l covers 2^l pieces: it holds sum * (its 2^l * Chunk bits of M), exactly,
-  // in SumWidth + (Chunk << l) bits. Level 0 multiplies the sum by one piece; a node of level
-  // l adds its right child, shifted left by the left child's Chunk << (l-1) bits, to its left
-  // child: the low bits of the left child pass through and only the bits above are added
-  // (an adder as wide as a child). The levels are registered every 1 and at the last.
+  // Stages B: the product in MulStages register stages, exact in SumWidth + MWidth bits
+  // (m_prod).
   localparam integer MulStages  = 4;
-  wire [(Chunks>>0)*(SumWidth+(Chunk<<0))-1:0] m_lvl0;
+  wire [SumWidth+MWidth-1:0] m_prod;
   generate
-    for (gk = 0; gk < (Chunks >> 0); gk = gk + 1) begin : g_lvl0
-      localparam integer Width = SumWidth + (Chunk << 0);
-      wire signed [Width-1:0] sum_ext = $signed({{(Width-SumWidth){a_sum_q[SumWidth-1]}},
-                                                 a_sum_q});
-      wire signed [Width-1:0] piece   = $signed({{(Width-Chunk){1'b0}},
-                                                 a_m_q[gk*Chunk +: Chunk]});
-      wire        [Width-1:0] node    = $unsigned(sum_ext * piece);
-      reg  [Width-1:0] node_q;
+    if (Dsp != 0) begin : g_dsp
+      // sum * M as a signed product with M's 17-bit form, registered, then MulStages - 1
+      // registers.
+      wire signed [SumWidth+MWidth:0] prod = $signed(a_sum_q) * $signed({1'b0, a_m_q});
+      reg  [MulStages*(SumWidth+MWidth)-1:0] prod_q;
+      wire [(MulStages+1)*(SumWidth+MWidth)-1:0] prod_chain = {prod_q,
+                                                               prod[SumWidth+MWidth-1:0]};
       always @(posedge clk_i) begin
-        node_q <= node;
+        prod_q <= prod_chain[MulStages*(SumWidth+MWidth)-1:0];
       end
-      assign m_lvl0[gk*Width +: Width] = node_q;
-    end
-  endgenerate
-  wire [(Chunks>>1)*(SumWidth+(Chunk<<1))-1:0] m_lvl1;
-  generate
-    for (gk = 0; gk < (Chunks >> 1); gk = gk + 1) begin : g_lvl1
-      localparam integer Width = SumWidth + (Chunk << 1);
-      localparam integer Half = SumWidth + (Chunk << 0);
-      localparam integer Low  = Chunk << 0;
-      wire [Half-1:0]  left  = m_lvl0[2*gk*Half +: Half];
-      wire [Half-1:0]  right = m_lvl0[(2*gk+1)*Half +: Half];
-      wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
-      wire [Width-1:0] node  = {upper, left[Low-1:0]};
-      reg  [Width-1:0] node_q;
-      always @(posedge clk_i) begin
-        node_q <= node;
+      // The product fits SumWidth + MWidth bits: its top bit repeats the one below.
+      wire unused_prod = prod[SumWidth+MWidth];
+      assign m_prod = prod_chain[MulStages*(SumWidth+MWidth) +: SumWidth+MWidth];
+    end else begin : g_tree
+      // A node of level l covers 2^l pieces: it holds sum * (its 2^l * Chunk bits of M),
+      // exactly, in SumWidth + (Chunk << l) bits. Level 0 multiplies the sum by one piece; a
+      // node of level l adds its right child, shifted left by the left child's Chunk << (l-1)
+      // bits, to its left child: the low bits of the left child pass through and only the
+      // bits above are added (an adder as wide as a child). The levels are registered every
+      // 1 and at the last.
+      wire [(Chunks>>0)*(SumWidth+(Chunk<<0))-1:0] m_lvl0;
+      for (gk = 0; gk < (Chunks >> 0); gk = gk + 1) begin : g_lvl0
+        localparam integer Width = SumWidth + (Chunk << 0);
+        wire signed [Width-1:0] sum_ext = $signed({{(Width-SumWidth){a_sum_q[SumWidth-1]}},
+                                                   a_sum_q});
+        wire signed [Width-1:0] piece   = $signed({{(Width-Chunk){1'b0}},
+                                                   a_m_q[gk*Chunk +: Chunk]});
+        wire        [Width-1:0] node    = $unsigned(sum_ext * piece);
+        reg  [Width-1:0] node_q;
+        always @(posedge clk_i) begin
+          node_q <= node;
+        end
+        assign m_lvl0[gk*Width +: Width] = node_q;
       end
-      assign m_lvl1[gk*Width +: Width] = node_q;
-    end
-  endgenerate
-  wire [(Chunks>>2)*(SumWidth+(Chunk<<2))-1:0] m_lvl2;
-  generate
-    for (gk = 0; gk < (Chunks >> 2); gk = gk + 1) begin : g_lvl2
-      localparam integer Width = SumWidth + (Chunk << 2);
-      localparam integer Half = SumWidth + (Chunk << 1);
-      localparam integer Low  = Chunk << 1;
-      wire [Half-1:0]  left  = m_lvl1[2*gk*Half +: Half];
-      wire [Half-1:0]  right = m_lvl1[(2*gk+1)*Half +: Half];
-      wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
-      wire [Width-1:0] node  = {upper, left[Low-1:0]};
-      reg  [Width-1:0] node_q;
-      always @(posedge clk_i) begin
-        node_q <= node;
+      wire [(Chunks>>1)*(SumWidth+(Chunk<<1))-1:0] m_lvl1;
+      for (gk = 0; gk < (Chunks >> 1); gk = gk + 1) begin : g_lvl1
+        localparam integer Width = SumWidth + (Chunk << 1);
+        localparam integer Half = SumWidth + (Chunk << 0);
+        localparam integer Low  = Chunk << 0;
+        wire [Half-1:0]  left  = m_lvl0[2*gk*Half +: Half];
+        wire [Half-1:0]  right = m_lvl0[(2*gk+1)*Half +: Half];
+        wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
+        wire [Width-1:0] node  = {upper, left[Low-1:0]};
+        reg  [Width-1:0] node_q;
+        always @(posedge clk_i) begin
+          node_q <= node;
+        end
+        assign m_lvl1[gk*Width +: Width] = node_q;
       end
-      assign m_lvl2[gk*Width +: Width] = node_q;
-    end
-  endgenerate
-  wire [(Chunks>>3)*(SumWidth+(Chunk<<3))-1:0] m_lvl3;
-  generate
-    for (gk = 0; gk < (Chunks >> 3); gk = gk + 1) begin : g_lvl3
-      localparam integer Width = SumWidth + (Chunk << 3);
-      localparam integer Half = SumWidth + (Chunk << 2);
-      localparam integer Low  = Chunk << 2;
-      wire [Half-1:0]  left  = m_lvl2[2*gk*Half +: Half];
-      wire [Half-1:0]  right = m_lvl2[(2*gk+1)*Half +: Half];
-      wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
-      wire [Width-1:0] node  = {upper, left[Low-1:0]};
-      reg  [Width-1:0] node_q;
-      always @(posedge clk_i) begin
-        node_q <= node;
+      wire [(Chunks>>2)*(SumWidth+(Chunk<<2))-1:0] m_lvl2;
+      for (gk = 0; gk < (Chunks >> 2); gk = gk + 1) begin : g_lvl2
+        localparam integer Width = SumWidth + (Chunk << 2);
+        localparam integer Half = SumWidth + (Chunk << 1);
+        localparam integer Low  = Chunk << 1;
+        wire [Half-1:0]  left  = m_lvl1[2*gk*Half +: Half];
+        wire [Half-1:0]  right = m_lvl1[(2*gk+1)*Half +: Half];
+        wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
+        wire [Width-1:0] node  = {upper, left[Low-1:0]};
+        reg  [Width-1:0] node_q;
+        always @(posedge clk_i) begin
+          node_q <= node;
+        end
+        assign m_lvl2[gk*Width +: Width] = node_q;
       end
-      assign m_lvl3[gk*Width +: Width] = node_q;
+      wire [(Chunks>>3)*(SumWidth+(Chunk<<3))-1:0] m_lvl3;
+      for (gk = 0; gk < (Chunks >> 3); gk = gk + 1) begin : g_lvl3
+        localparam integer Width = SumWidth + (Chunk << 3);
+        localparam integer Half = SumWidth + (Chunk << 2);
+        localparam integer Low  = Chunk << 2;
+        wire [Half-1:0]  left  = m_lvl2[2*gk*Half +: Half];
+        wire [Half-1:0]  right = m_lvl2[(2*gk+1)*Half +: Half];
+        wire [Half-1:0]  upper = {{Low{left[Half-1]}}, left[Half-1:Low]} + right;
+        wire [Width-1:0] node  = {upper, left[Low-1:0]};
+        reg  [Width-1:0] node_q;
+        always @(posedge clk_i) begin
+          node_q <= node;
+        end
+        assign m_lvl3[gk*Width +: Width] = node_q;
+      end
+      assign m_prod = m_lvl3;
     end
   endgenerate
   // The sum, S-1 and bypass beside the product: position j after j registers.
@@ -156,8 +176,8 @@ module pot_w4a8_accel8x8_postop (
   always @(posedge clk_i) begin
     m_side_q <= m_side[MulStages*SideWidth-1:0];
   end
-  wire [ProdWidth-1:0] b_prod     = {{(ProdWidth-SumWidth-MWidth){m_lvl3[SumWidth+MWidth-1]}},
-                                     m_lvl3};
+  wire [ProdWidth-1:0] b_prod   = {{(ProdWidth-SumWidth-MWidth){m_prod[SumWidth+MWidth-1]}},
+                                   m_prod};
   wire [SumWidth-1:0]  b_sum    = m_side[MulStages*SideWidth+SWidth+1 +: SumWidth];
   wire [SWidth-1:0]    b_sh     = m_side[MulStages*SideWidth+1 +: SWidth];
   wire                 b_bypass = m_side[MulStages*SideWidth];

@@ -22,13 +22,14 @@
 // Pipelined: class_valid_o follows valid_i by Levels + 1 = 4 cycles; a row may enter every
 // cycle, rows of one image back to back included:
 //   tree   the row's first maximum over its valid columns, a binary tree of Levels levels of
-//          compare-and-select (at least 2), every level registered (column 0 always counts:
+//          compare-and-select (at least 3), every level registered (column 0 always counts:
 //          ncols_i >= 1);
 //   store  the image's best value and class, from a store of Batch words read synchronously
-//          two cycles ahead (the word arrives with the tree's result), compared with the
-//          row's maximum and written back in the same cycle. The words written in the two
-//          cycles before are forwarded when they are the same image's; older writes are in
-//          the store.
+//          three cycles before the write-back (the word is registered twice more and arrives
+//          with the tree's result); the row's maximum is compared with the words it may meet
+//          a cycle early, as the tree's root is registered, so the last cycle only chooses
+//          and writes back. The words written in the three cycles before are forwarded when
+//          they are the same image's; older writes are in the store.
 module pot_w4a8_accel8x8_os_argmax (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -66,41 +67,51 @@ module pot_w4a8_accel8x8_os_argmax (
   wire [Cols-1:0]            col_valid = ~({Cols{1'b1}} << ncols_i);
   wire [Nodes*SumWidth-1:0]  node_val;
   wire [Nodes*IdxWidth-1:0]  node_idx;
-  wire [Nodes-1:0]           node_ok;
+  wire [Leaves-1:0]          leaf_ok;
   generate
     for (gk = Leaves; gk < 2 * Leaves; gk = gk + 1) begin : g_leaf
       if (gk == Leaves) begin : g_first
         assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[SumWidth-1:0];
-        assign node_ok[gk-1] = 1'b1;
+        assign leaf_ok[gk-Leaves] = 1'b1;
       end else if (gk - Leaves < Cols) begin : g_col
         assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[(gk-Leaves)*SumWidth +: SumWidth];
-        assign node_ok[gk-1] = col_valid[gk-Leaves];
+        assign leaf_ok[gk-Leaves] = col_valid[gk-Leaves];
       end else begin : g_pad
         assign node_val[(gk-1)*SumWidth +: SumWidth] = {SumWidth{1'b0}};
-        assign node_ok[gk-1] = 1'b0;
+        assign leaf_ok[gk-Leaves] = 1'b0;
       end
       localparam integer Col = gk - Leaves;
       assign node_idx[(gk-1)*IdxWidth +: IdxWidth] = Col[IdxWidth-1:0];
     end
-    // Node k: the right child only when it is valid and strictly larger (or the left one is
-    // not valid), so the lowest column of equal maxima wins.
+    // Node k: the right child only when it is strictly larger, so the lowest column of equal
+    // maxima wins. Valid columns are a prefix (column 0 always counts), so a right child
+    // holds a valid column only when its left sibling does: the nodes of the first level
+    // take a valid right child only, and give the most negative value when their left child
+    // is not valid, which no node above takes over a valid left child. Compares are unsigned
+    // on sign-flipped values (one carry chain each).
     for (gk = 1; gk < Leaves; gk = gk + 1) begin : g_node
       wire [SumWidth-1:0] lval = node_val[(2*gk-1)*SumWidth +: SumWidth];
       wire [SumWidth-1:0] rval = node_val[(2*gk)*SumWidth +: SumWidth];
-      wire                take = node_ok[2*gk]
-                               & (~node_ok[2*gk-1] | ($signed(rval) > $signed(lval)));
+      wire [SumWidth-1:0] lk   = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+      wire [SumWidth-1:0] rk   = {~rval[SumWidth-1], rval[SumWidth-2:0]};
+      wire                lok;
+      wire                take;
+      if (2 * gk >= Leaves) begin : g_first_level
+        assign lok  = leaf_ok[2*gk-Leaves];
+        assign take = leaf_ok[2*gk+1-Leaves] & (rk > lk);
+      end else begin : g_upper
+        assign lok  = 1'b1;
+        assign take = rk > lk;
+      end
       reg  [SumWidth-1:0] val_q;
       reg  [IdxWidth-1:0] idx_q;
-      reg                 ok_q;
       always @(posedge clk_i) begin
-        val_q <= take ? rval : lval;
+        val_q <= !lok ? {1'b1, {(SumWidth-1){1'b0}}} : (take ? rval : lval);
         idx_q <= take ? node_idx[(2*gk)*IdxWidth +: IdxWidth]
                       : node_idx[(2*gk-1)*IdxWidth +: IdxWidth];
-        ok_q  <= node_ok[2*gk-1] | node_ok[2*gk];
       end
       assign node_val[(gk-1)*SumWidth +: SumWidth] = val_q;
       assign node_idx[(gk-1)*IdxWidth +: IdxWidth] = idx_q;
-      assign node_ok[gk-1]                         = ok_q;
     end
   endgenerate
 
@@ -119,9 +130,12 @@ module pot_w4a8_accel8x8_os_argmax (
       tvalid_q <= tvalid_chain[Levels-1:0];
     end
   end
-  // Entering the tree's last but one level: the store's read address; entering its last
-  // level: the next row to compare (n_image); after it, the row's maximum.
-  wire [ImageWidth-1:0] rd_image = side_chain[(Levels-2)*SideWidth+CountWidth +: ImageWidth];
+  // A row's image three, two and one cycles before it reaches the store (entering the
+  // tree's last three levels): the store's read address and the hit3_q compare (rd_image),
+  // the hit2_q compare (a_image), the hit1_q compare (n_image); after the tree, the row's
+  // maximum.
+  wire [ImageWidth-1:0] rd_image = side_chain[(Levels-3)*SideWidth+CountWidth +: ImageWidth];
+  wire [ImageWidth-1:0] a_image  = side_chain[(Levels-2)*SideWidth+CountWidth +: ImageWidth];
   wire [ImageWidth-1:0] n_image  = side_chain[(Levels-1)*SideWidth+CountWidth +: ImageWidth];
   wire                  r_valid  = tvalid_chain[Levels];
   wire                  r_first  = side_chain[Levels*SideWidth+SideWidth-1];
@@ -131,37 +145,61 @@ module pot_w4a8_accel8x8_os_argmax (
   wire [SumWidth-1:0]   r_val    = node_val[SumWidth-1:0];
   wire [CountWidth-1:0] r_cls    = r_base + {{(CountWidth-IdxWidth){1'b0}}, node_idx[IdxWidth-1:0]};
 
-  // The store, read two cycles ahead (the address leaves with the row entering the tree's
-  // last but one level; the word is registered once out of the memory, rd2_q). The words
-  // written in the two cycles before the compare are not in the word read, so they are
-  // forwarded: the one written two cycles before replaces the word read as it is registered
-  // (when it is the same image's), the one written in the previous cycle is kept as its two
-  // candidates and the choice between them (p_row_q, p_old_q, p_take_q) and used when it is
-  // the same image's (hit1_q, registered a cycle ahead). The row's maximum is compared with
-  // the three candidates at once, and the late compare result feeds no register's hold path.
+  // The store, read three cycles before the row's compare-and-write-back (the address
+  // leaves with the row entering the tree's third level from the top); the word out of the
+  // memory is registered twice more, rd1_q and rd2_q. The words written in the three cycles
+  // before the write-back are not in the word read, so they are forwarded when they are the
+  // same image's: the ones written three and two cycles before replace the word as it is
+  // registered into rd1_q (hit3_q) and rd2_q (hit2_q); the one written in the previous
+  // cycle (p_word_q) is used instead of rd2_q (hit1_q). Each hit is registered a cycle
+  // ahead.
+  //
+  // The compares are made a cycle early, as the root is registered: both of the root's
+  // children against every word the row may meet in the next cycle, each a register (the
+  // memory's output register is not: its clock-to-out is long). Both children's results
+  // are registered (l_gt_q, r_gt_q) and the root's choice, the top bit of its column index,
+  // picks one set in the next cycle. The previous row's new word is not known a cycle
+  // early, so its two candidates are compared instead (the previous row's maximum and the
+  // word it met) and the previous row's choice (p_take_q) picks one; the third result is
+  // the compare with rd2_q. The last cycle holds only these choices and the write-back mux.
   reg  [StoreWidth-1:0] store_q [0:Batch-1];
   reg  [StoreWidth-1:0] rd_q;
+  reg  [StoreWidth-1:0] rd1_q;
   reg  [StoreWidth-1:0] rd2_q;
+  reg  [StoreWidth-1:0] p_word_q;
   reg                   hit1_q;
-  reg                   p_valid_q;
-  reg  [ImageWidth-1:0] p_image_q;
+  reg                   hit2_q;
+  reg                   hit3_q;
   reg                   p_take_q;
-  reg  [StoreWidth-1:0] p_row_q, p_old_q;
-  wire [StoreWidth-1:0] p_word   = p_take_q ? p_row_q : p_old_q;
-  wire                  hit2     = p_valid_q & (p_image_q == n_image);
-  wire [StoreWidth-1:0] old_word = hit1_q ? p_word : rd2_q;
+  reg  [2:0]            l_gt_q, r_gt_q;
+  wire [StoreWidth-1:0] old_word = hit1_q ? p_word_q : rd2_q;
   wire [StoreWidth-1:0] row_word = {r_val, r_cls};
+  // The root's children.
+  wire [SumWidth-1:0]   c_lval   = node_val[SumWidth +: SumWidth];
+  wire [SumWidth-1:0]   c_rval   = node_val[2*SumWidth +: SumWidth];
   // Signed compares as unsigned ones of the values with the sign bit flipped (a carry chain
   // whose carry out is the result).
-  wire [SumWidth-1:0]   r_key    = {~r_val[SumWidth-1], r_val[SumWidth-2:0]};
-  wire [SumWidth-1:0]   row_key  = {~p_row_q[StoreWidth-1], p_row_q[StoreWidth-2:CountWidth]};
-  wire [SumWidth-1:0]   old_key  = {~p_old_q[StoreWidth-1], p_old_q[StoreWidth-2:CountWidth]};
-  wire [SumWidth-1:0]   rd_key   = {~rd2_q[StoreWidth-1], rd2_q[StoreWidth-2:CountWidth]};
-  wire                  gt_row   = r_key > row_key;
-  wire                  gt_old   = r_key > old_key;
-  wire                  gt_rd    = r_key > rd_key;
-  wire                  take     = r_first | (hit1_q & p_take_q & gt_row)
-                                 | (hit1_q & ~p_take_q & gt_old) | (~hit1_q & gt_rd);
+  wire [SumWidth-1:0]   l_key    = {~c_lval[SumWidth-1], c_lval[SumWidth-2:0]};
+  wire [SumWidth-1:0]   r_key    = {~c_rval[SumWidth-1], c_rval[SumWidth-2:0]};
+  wire [SumWidth-1:0]   row_key  = {~r_val[SumWidth-1], r_val[SumWidth-2:0]};
+  wire [SumWidth-1:0]   pw_key   = {~p_word_q[StoreWidth-1], p_word_q[StoreWidth-2:CountWidth]};
+  wire [SumWidth-1:0]   rd1_key  = {~rd1_q[StoreWidth-1], rd1_q[StoreWidth-2:CountWidth]};
+  wire [SumWidth-1:0]   rd2_key  = {~rd2_q[StoreWidth-1], rd2_q[StoreWidth-2:CountWidth]};
+  // Per child: greater than the previous row's maximum, the word written in the previous
+  // cycle, rd1_q, rd2_q.
+  wire [3:0]            l_gt     = {l_key > rd2_key, l_key > rd1_key,
+                                  l_key > pw_key, l_key > row_key};
+  wire [3:0]            r_gt     = {r_key > rd2_key, r_key > rd1_key,
+                                  r_key > pw_key, r_key > row_key};
+  // Per child, against the next row's words: {rd2_q as it is registered, the word this row
+  // meets (old_word: hit1_q ? p_word_q : rd2_q), this row's maximum}.
+  wire [2:0]            l_next   = {hit2_q ? l_gt[1] : l_gt[2],
+                                  hit1_q ? l_gt[1] : l_gt[3], l_gt[0]};
+  wire [2:0]            r_next   = {hit2_q ? r_gt[1] : r_gt[2],
+                                  hit1_q ? r_gt[1] : r_gt[3], r_gt[0]};
+  // The root's choice is the top bit of its column index.
+  wire [2:0]            gt_q     = node_idx[IdxWidth-1] ? r_gt_q : l_gt_q;
+  wire                  take     = r_first | (hit1_q ? (p_take_q ? gt_q[0] : gt_q[1]) : gt_q[2]);
   wire [StoreWidth-1:0] new_word = take ? row_word : old_word;
   always @(posedge clk_i) begin
     if (r_valid) begin
@@ -170,11 +208,12 @@ module pot_w4a8_accel8x8_os_argmax (
     rd_q <= store_q[rd_image];
   end
   always @(posedge clk_i) begin
-    rd2_q     <= hit2 ? p_word : rd_q;
-    p_image_q <= r_image;
-    p_take_q  <= take;
-    p_row_q   <= row_word;
-    p_old_q   <= old_word;
+    rd1_q    <= hit3_q ? p_word_q : rd_q;
+    rd2_q    <= hit2_q ? p_word_q : rd1_q;
+    p_word_q <= new_word;
+    p_take_q <= take;
+    l_gt_q   <= l_next;
+    r_gt_q   <= r_next;
   end
 
   reg                  class_valid_q;
@@ -183,11 +222,13 @@ module pot_w4a8_accel8x8_os_argmax (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       hit1_q        <= 1'b0;
-      p_valid_q     <= 1'b0;
+      hit2_q        <= 1'b0;
+      hit3_q        <= 1'b0;
       class_valid_q <= 1'b0;
     end else begin
       hit1_q        <= r_valid & (r_image == n_image);
-      p_valid_q     <= r_valid;
+      hit2_q        <= r_valid & (r_image == a_image);
+      hit3_q        <= r_valid & (r_image == rd_image);
       class_valid_q <= r_valid & r_last;
     end
   end
@@ -196,8 +237,8 @@ module pot_w4a8_accel8x8_os_argmax (
     class_q       <= new_word[CountWidth-1:0];
   end
 
-  // Column 0 always counts, so the root is always valid.
-  wire unused_ok = ^{node_ok[0], col_valid[0]};
+  // Column 0 always counts; the inner nodes keep no validity.
+  wire unused_ok = col_valid[0];
 
   assign class_valid_o = class_valid_q;
   assign class_image_o = class_image_q;

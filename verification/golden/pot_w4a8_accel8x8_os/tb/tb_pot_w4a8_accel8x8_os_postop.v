@@ -16,7 +16,10 @@
 // ({bypass, s, m, bias, acc, expected out}; inputs change on the falling edge) and compares
 // out_o Latency rising edges later (the unit's pipeline, hw::accel::POSTOP_LATENCY). Ends with
 // `PASS <vectors>` or `FAIL <mismatches>`.
-module tb_pot_w4a8_accel8x8_os_postop;
+module tb_pot_w4a8_accel8x8_os_postop #(
+  // The unit's Dsp parameter (the product for DSP blocks or for LUTs; same outputs).
+  parameter integer Dsp = 0
+);
   localparam integer NumVectors = 2496;
   localparam integer AccWidth   = 25;
   localparam integer BiasWidth  = 25;
@@ -45,7 +48,7 @@ module tb_pot_w4a8_accel8x8_os_postop;
 
   assign {bypass, s, m, bias, acc, unused_expected} = vec;
 
-  pot_w4a8_accel8x8_os_postop dut (
+  pot_w4a8_accel8x8_os_postop #(.Dsp(Dsp)) dut (
     .clk_i    (clk),
     .rst_ni   (rst_n),
     .valid_i  (valid),

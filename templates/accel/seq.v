@@ -2,7 +2,7 @@
 
 // Sequencer: runs the layer program from the program memory, one descriptor
 // {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). A pass
-// starts with CHECK (2 cycles per descriptor up to the one with `last`): a descriptor with
+// starts with CHECK (3 cycles per descriptor up to the one with `last`): a descriptor with
 // k_tiles = 0, n_tiles = 0, n outside ((n_tiles-1)*Cols, n_tiles*Cols], no `last` in the
 // program memory, or (with logits_i) a last layer of more than OutTiles N-tiles ends the pass
 // there with fail_o and err_o, before any tile. Per layer:
@@ -36,14 +36,15 @@ module {= v.seq =} (
   // Words of one input half of activation buffer 0.
   localparam [AAddrWidth-1:0] HalfWords = {= v.a_addr =}'d{= v.act_words =};
 
-  localparam [2:0] StIdle   = 3'd0;
-  localparam [2:0] StFetch0 = 3'd1;
-  localparam [2:0] StFetch1 = 3'd2;
-  localparam [2:0] StRun    = 3'd3;
-  localparam [2:0] StDrain  = 3'd4;
-  localparam [2:0] StDone   = 3'd5;
-  localparam [2:0] StChk0   = 3'd6;
-  localparam [2:0] StChk1   = 3'd7;
+  localparam [3:0] StIdle   = 4'd0;
+  localparam [3:0] StFetch0 = 4'd1;
+  localparam [3:0] StFetch1 = 4'd2;
+  localparam [3:0] StRun    = 4'd3;
+  localparam [3:0] StDrain  = 4'd4;
+  localparam [3:0] StDone   = 4'd5;
+  localparam [3:0] StChk0   = 4'd6;
+  localparam [3:0] StChk1   = 4'd7;
+  localparam [3:0] StChk2   = 4'd8;
 
   // The descriptor word, as the program memory holds it.
   wire                  d_last;
@@ -56,7 +57,7 @@ module {= v.seq =} (
   wire [SWidth-1:0]     d_s;
   assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
 
-  reg [2:0]            state_d, state_q;
+  reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
   reg [BatchWidth-1:0] batch_d, batch_q;
@@ -80,6 +81,8 @@ module {= v.seq =} (
   reg [CountWidth-1:0] n_d, n_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
   reg                  fail_d, fail_q;
+  reg [3:0]            chk_err_d, chk_err_q;
+  reg                  chk_last_d, chk_last_q;
   reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
@@ -140,6 +143,8 @@ module {= v.seq =} (
     bbase_d   = bbase_q;
     fail_d    = 1'b0;
     err_d     = err_q;
+    chk_err_d  = chk_err_q;
+    chk_last_d = chk_last_q;
     case (state_q)
       StIdle: begin
         if (start_i) begin
@@ -157,11 +162,17 @@ module {= v.seq =} (
         state_d = StChk1;
       end
       StChk1: begin
-        if (e_k || e_n || e_out || e_nolast) begin
+        // The descriptor's checks, registered (out of the memory's read path).
+        chk_err_d  = {e_out, e_nolast, e_n, e_k};
+        chk_last_d = d_last;
+        state_d    = StChk2;
+      end
+      StChk2: begin
+        if (chk_err_q != 4'd0) begin
           fail_d  = 1'b1;
-          err_d   = {e_out, e_nolast, e_n, e_k};
+          err_d   = chk_err_q;
           state_d = StIdle;
-        end else if (d_last) begin
+        end else if (chk_last_q) begin
           pc_d    = {PAddrWidth{1'b0}};
           state_d = StFetch0;
         end else begin
@@ -265,6 +276,8 @@ module {= v.seq =} (
       bbase_q   <= {BAddrWidth{1'b0}};
       fail_q    <= 1'b0;
       err_q     <= 4'd0;
+      chk_err_q  <= 4'd0;
+      chk_last_q <= 1'b0;
     end else begin
       state_q   <= state_d;
       pc_q      <= pc_d;
@@ -291,6 +304,8 @@ module {= v.seq =} (
       bbase_q   <= bbase_d;
       fail_q    <= fail_d;
       err_q     <= err_d;
+      chk_err_q  <= chk_err_d;
+      chk_last_q <= chk_last_d;
     end
   end
 

@@ -2,7 +2,7 @@
 
 // Sequencer (output-stationary array): runs the layer program from the program memory, one
 // descriptor {last, k, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md; for
-// os the second field is K itself). A pass starts with CHECK (2 cycles per descriptor up to
+// os the second field is K itself). A pass starts with CHECK (3 cycles per descriptor up to
 // the one with `last`; an invalid program ends the pass there with fail_o and err_o, as in
 // the weight-stationary sequencer). Per layer: FETCH (2 cycles; the last layer's waits while
 // out_room_i is low), then the tiles, image group
@@ -37,14 +37,15 @@ module {= v.seq =} (
   // Words of one input half of a bank of buffer 0.
   localparam [AAddrWidth-1:0] HalfWords = {= v.a_addr =}'d{= v.half_words =};
 
-  localparam [2:0] StIdle   = 3'd0;
-  localparam [2:0] StFetch0 = 3'd1;
-  localparam [2:0] StFetch1 = 3'd2;
-  localparam [2:0] StRun    = 3'd3;
-  localparam [2:0] StDrain  = 3'd4;
-  localparam [2:0] StDone   = 3'd5;
-  localparam [2:0] StChk0   = 3'd6;
-  localparam [2:0] StChk1   = 3'd7;
+  localparam [3:0] StIdle   = 4'd0;
+  localparam [3:0] StFetch0 = 4'd1;
+  localparam [3:0] StFetch1 = 4'd2;
+  localparam [3:0] StRun    = 4'd3;
+  localparam [3:0] StDrain  = 4'd4;
+  localparam [3:0] StDone   = 4'd5;
+  localparam [3:0] StChk0   = 4'd6;
+  localparam [3:0] StChk1   = 4'd7;
+  localparam [3:0] StChk2   = 4'd8;
 
   wire                  d_last;
   wire [CountWidth-1:0] d_k;
@@ -56,7 +57,7 @@ module {= v.seq =} (
   wire [SWidth-1:0]     d_s;
   assign {d_last, d_k, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
 
-  reg [2:0]            state_d, state_q;
+  reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
   reg [BatchWidth-1:0] batch_d, batch_q;
@@ -87,6 +88,8 @@ module {= v.seq =} (
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
   reg [AAddrWidth-1:0] obase0_d, obase0_q;
   reg                  fail_d, fail_q;
+  reg [3:0]            chk_err_d, chk_err_q;
+  reg                  chk_last_d, chk_last_q;
   reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
@@ -155,6 +158,8 @@ module {= v.seq =} (
     obase0_d  = obase0_q;
     fail_d    = 1'b0;
     err_d     = err_q;
+    chk_err_d  = chk_err_q;
+    chk_last_d = chk_last_q;
     case (state_q)
       StIdle: begin
         if (start_i) begin
@@ -171,11 +176,17 @@ module {= v.seq =} (
         state_d = StChk1;
       end
       StChk1: begin
-        if (e_k || e_n || e_out || e_nolast) begin
+        // The descriptor's checks, registered (out of the memory's read path).
+        chk_err_d  = {e_out, e_nolast, e_n, e_k};
+        chk_last_d = d_last;
+        state_d    = StChk2;
+      end
+      StChk2: begin
+        if (chk_err_q != 4'd0) begin
           fail_d  = 1'b1;
-          err_d   = {e_out, e_nolast, e_n, e_k};
+          err_d   = chk_err_q;
           state_d = StIdle;
-        end else if (d_last) begin
+        end else if (chk_last_q) begin
           pc_d    = {PAddrWidth{1'b0}};
           state_d = StFetch0;
         end else begin
@@ -305,6 +316,8 @@ module {= v.seq =} (
       obase0_q  <= {AAddrWidth{1'b0}};
       fail_q    <= 1'b0;
       err_q     <= 4'd0;
+      chk_err_q  <= 4'd0;
+      chk_last_q <= 1'b0;
     end else begin
       state_q   <= state_d;
       pc_q      <= pc_d;
@@ -338,6 +351,8 @@ module {= v.seq =} (
       obase0_q  <= obase0_d;
       fail_q    <= fail_d;
       err_q     <= err_d;
+      chk_err_q  <= chk_err_d;
+      chk_last_q <= chk_last_d;
     end
   end
 

@@ -173,12 +173,35 @@ module {= v.core =} #(
   always @(posedge clk_i) begin
     s1_tag_q <= {t_first_kt, t_last_kt, t_image};
   end
-  wire s1_first_kt = s1_tag_q[TagWidth-1];
 
-  // Partial sums of the K-tiles so far, one row per image: read in stage 0 (the data arrive
-  // with the row in stage 1), written when a K-tile's row leaves the array. With B <= Rows
-  // a row's write and the next K-tile's read of it fall on one edge: the written row is
-  // forwarded.
+  // Stage 2: the memories' data registered (a block RAM's output is slow), with the row's
+  // control and tag: the array's inputs.
+  reg                        s2_w_valid_q, s2_a_valid_q;
+  reg [TagWidth-1:0]         s2_tag_q;
+  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
+  reg [Cols*ActWidth-1:0]    s2_in_row_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s2_w_valid_q <= 1'b0;
+      s2_a_valid_q <= 1'b0;
+    end else begin
+      s2_w_valid_q <= s1_w_valid_q;
+      s2_a_valid_q <= s1_a_valid_q;
+    end
+  end
+  always @(posedge clk_i) begin
+    s2_tag_q    <= s1_tag_q;
+    s2_w_row_q  <= w_row;
+    s2_in_row_q <= sel ? act1_row : act0_row;
+  end
+  wire                  s2_first_kt = s2_tag_q[TagWidth-1];
+  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
+
+  // Partial sums of the K-tiles so far, one row per image: read in stage 0, the data
+  // registered in stage 1 and given to the array with the row in stage 2; written when a
+  // K-tile's row leaves the array. With B <= Rows + 1 the write of image i's row falls on the
+  // read's edge or one edge later: the written row is forwarded (f0: same edge, seen in stage
+  // 0; f1: one edge later, seen in stage 1).
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
   wire [TagWidth-1:0]      o_tag;
@@ -186,8 +209,9 @@ module {= v.core =} #(
   wire [ImageWidth-1:0]    o_image   = o_tag[ImageWidth-1:0];
   wire                     psum_we   = out_valid & ~o_last_kt;
   wire [Cols*AccWidth-1:0] psum_rd;
-  reg                      psum_fwd_q;
-  reg  [Cols*AccWidth-1:0] psum_fwd_row_q;
+  reg  [Cols*AccWidth-1:0] psum_rd_q;
+  reg                      f0_q, fwd_q;
+  reg  [Cols*AccWidth-1:0] f0_row_q, fwd_row_q;
   {= v.ram =} #(.Width(Cols*AccWidth), .Depth(Batch), .AddrWidth(ImageWidth)) u_psum (
     .clk_i   (clk_i),
     .we_i    (psum_we),
@@ -197,19 +221,27 @@ module {= v.core =} #(
     .rdata_o (psum_rd)
   );
   always @(posedge clk_i) begin
-    psum_fwd_q     <= psum_we && (o_image == t_image);
-    psum_fwd_row_q <= out_row;
+    f0_q      <= psum_we && (o_image == t_image);
+    f0_row_q  <= out_row;
+    psum_rd_q <= psum_rd;
+    if (psum_we && (o_image == s1_image)) begin
+      fwd_q     <= 1'b1;
+      fwd_row_q <= out_row;
+    end else begin
+      fwd_q     <= f0_q;
+      fwd_row_q <= f0_row_q;
+    end
   end
-  wire [Cols*AccWidth-1:0] psum_row = s1_first_kt    ? {(Cols*AccWidth){1'b0}}
-                                    : (psum_fwd_q ? psum_fwd_row_q : psum_rd);
+  wire [Cols*AccWidth-1:0] psum_row = s2_first_kt ? {(Cols*AccWidth){1'b0}}
+                                    : (fwd_q ? fwd_row_q : psum_rd_q);
 
   {= v.array =} u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .w_valid_i   (s1_w_valid_q),
-    .w_row_i     (w_row),
-    .in_valid_i  (s1_a_valid_q),
-    .in_row_i    (sel ? act1_row : act0_row),
+    .w_valid_i   (s2_w_valid_q),
+    .w_row_i     (s2_w_row_q),
+    .in_valid_i  (s2_a_valid_q),
+    .in_row_i    (s2_in_row_q),
     .psum_row_i  (psum_row),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
@@ -219,7 +251,7 @@ module {= v.core =} #(
   {= v.delay =} #(.Width(TagWidth), .Depth({= v.latency =})) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    (s1_tag_q),
+    .d_i    (s2_tag_q),
     .q_o    (o_tag)
   );
 

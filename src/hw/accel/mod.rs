@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 2, FETCH = 2, DRAIN = drain(R) (R + 14 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 3, FETCH = 2, DRAIN = drain(R) (R + 14 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -32,8 +32,9 @@ pub use postop::{PostopWidths, MAX_S, M_BITS, POSTOP_LATENCY, S_BITS};
 
 /// Cycles to fetch one descriptor.
 pub const FETCH: u64 = 2;
-/// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`).
-pub const CHECK: u64 = 2;
+/// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`:
+/// address, data, the registered checks).
+pub const CHECK: u64 = 3;
 /// Bits of the tile-count, output-count and class fields.
 pub const COUNT_BITS: u32 = 16;
 
@@ -214,9 +215,10 @@ pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 
     FETCH + tiles * period + drain(side, df)
 }
 
-/// Registers a row passes outside the array and the units: stage 1 (the memory data, beside
-/// the array's inputs) and the post-op input register (`p_*_q`, with the bias word).
-pub const STAGE_REGS: u64 = 2;
+/// Registers a row passes outside the array and the units: stage 1 (the memory data), stage 2
+/// (the memories' data registered, the array's inputs) and the post-op input register
+/// (`p_*_q`, with the bias word).
+pub const STAGE_REGS: u64 = 3;
 /// `done_o` rises the cycle after the last class leaves the argmax.
 pub const DONE_REG: u64 = 1;
 
@@ -266,10 +268,11 @@ mod tests {
     }
 
     /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
-    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 2 stage registers + 15 (array,
+    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 3 stage registers + 15 (array,
     /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
-    /// levels + the store) + 1 (done) − 8 (tail) = 22; 1 + 3·(2 + 22) + 1712·72 = 123,337
-    /// cycles, 1,927.1 per image. os: drain = 2 + (16 + 7) + 8 + 4 + 1 − 8 = 30.
+    /// levels + the store) + 1 (done) − 8 (tail) = 23; 1 + 3·(2 + 23) + 1712·72 = 123,340
+    /// cycles, plus CHECK 3·3: 123,349, 1,927.3 per image. os: drain = 3 + (16 + 7) + 8 + 4 + 1
+    /// − 8 = 31.
     #[test]
     fn pass_cycles_by_hand() {
         let l = |k: u32, n: u32, last| Descriptor {
@@ -283,15 +286,15 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (22, 30));
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_337 + 3 * CHECK);
+        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (23, 31));
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_349);
         // One image: P = max(1, 8) + 8 = 16.
         assert_eq!(
             pass_cycles(8, Dataflow::Ws, &p, 1),
-            1 + 3 * CHECK + 3 * 24 + 1712 * 16
+            1 + 3 * CHECK + 3 * 25 + 1712 * 16
         );
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
-        // 3·(2 + 30) fetch and drain.
+        // 3·(2 + 31) fetch and drain.
         let os = |k: u32, n: u32, last| Descriptor {
             k_tiles: k,
             ..l(k, n, last)
@@ -300,7 +303,7 @@ mod tests {
         let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
         assert_eq!(
             pass_cycles(8, Dataflow::Os, &p, 64),
-            1 + 3 * CHECK + 3 * 32 + tiles
+            1 + 3 * CHECK + 3 * 33 + tiles
         );
     }
 }

@@ -187,18 +187,22 @@ module pot_w4a8_accel8x8_ctrl (
   wire [StageWidth-1:0]  stage_d = stage_x[StageWidth+31:32];
   wire                   unused_stage = ^stage_x[31:0];
   wire        mem_wr   = wr & (wa == RegMemData);
-  reg  [7:0]  chunks;
-  reg  [23:0] depth;
-  always @(*) begin
-    case (msel_q)
-      2'd0:    begin chunks = PChunks[7:0]; depth = PWords; end
-      2'd1:    begin chunks = WChunks[7:0]; depth = WWords; end
-      2'd2:    begin chunks = BChunks[7:0]; depth = BWords; end
-      default: begin chunks = 8'd1;         depth = 24'd0;  end
-    endcase
-  end
-  wire        commit    = mem_wr & (chunk_q == chunks - 8'd1);
-  wire        mem_range = commit & (maddr_q >= depth);
+  // The selected memory's chunks (less one) and depth, registered when MEM_ADDR is written
+  // (out of the write path's timing).
+  // (Continuous assignments: an `always @(*)` on them would not run before MEM_ADDR's data
+  // first changes, in event-driven simulators.)
+  localparam [7:0] PChunksM1 = PChunks[7:0] - 8'd1;
+  localparam [7:0] WChunksM1 = WChunks[7:0] - 8'd1;
+  localparam [7:0] BChunksM1 = BChunks[7:0] - 8'd1;
+  wire [1:0]  wsel        = wd[29:28];
+  wire [7:0]  chunks_m1_d = (wsel == 2'd0) ? PChunksM1 : (wsel == 2'd1) ? WChunksM1
+                          : (wsel == 2'd2) ? BChunksM1 : 8'd0;
+  wire [23:0] depth_d     = (wsel == 2'd0) ? PWords : (wsel == 2'd1) ? WWords
+                          : (wsel == 2'd2) ? BWords : 24'd0;
+  reg  [7:0]  chunks_m1_q;
+  reg  [23:0] depth_q;
+  wire        commit    = mem_wr & (chunk_q == chunks_m1_q);
+  wire        mem_range = commit & (maddr_q >= depth_q);
   wire        mem_busy  = commit & (run_q != RunIdle);
   reg         mwe_q;
   reg  [1:0]  msel_w_q;
@@ -233,6 +237,8 @@ module pot_w4a8_accel8x8_ctrl (
       err_q      <= 12'd0;
       maddr_q    <= 24'd0;
       msel_q     <= 2'd0;
+      chunks_m1_q <= PChunksM1;
+      depth_q    <= PWords;
       chunk_q    <= 8'd0;
       mwe_q      <= 1'b0;
       run_q      <= RunIdle;
@@ -281,9 +287,11 @@ module pot_w4a8_accel8x8_ctrl (
         end
       end
       if (wr && wa == RegMemAddr) begin
-        maddr_q <= wd[23:0];
-        msel_q  <= wd[29:28];
-        chunk_q <= 8'd0;
+        maddr_q     <= wd[23:0];
+        msel_q      <= wd[29:28];
+        chunk_q     <= 8'd0;
+        chunks_m1_q <= chunks_m1_d;
+        depth_q     <= depth_d;
       end
       if (mem_wr) begin
         if (commit) begin

@@ -256,13 +256,34 @@ module pot_w4a8_accel8x8_os_core #(
 
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
+  // Stage 2: the memories' data registered (a block RAM's output is slow), with the step's
+  // control and the tile tag: the array's inputs.
+  reg                        s2_step_q, s2_last_q;
+  reg [TagWidth-1:0]         s2_tag_q;
+  reg [Cols*ActWidth-1:0]    s2_act_q;
+  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s2_step_q <= 1'b0;
+      s2_last_q <= 1'b0;
+    end else begin
+      s2_step_q <= s1_step_q;
+      s2_last_q <= s1_last_q;
+    end
+  end
+  always @(posedge clk_i) begin
+    s2_tag_q   <= s1_tag_q;
+    s2_act_q   <= in_act;
+    s2_w_row_q <= w_row;
+  end
+
   pot_w4a8_accel8x8_os_array u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (s1_step_q),
-    .in_last_i   (s1_last_q),
-    .in_act_i    (in_act),
-    .in_w_i      (w_row),
+    .in_valid_i  (s2_step_q),
+    .in_last_i   (s2_last_q),
+    .in_act_i    (s2_act_q),
+    .in_w_i      (s2_w_row_q),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
   );
@@ -273,7 +294,7 @@ module pot_w4a8_accel8x8_os_core #(
   pot_w4a8_accel8x8_os_delay #(.Width(TagWidth + 1), .Depth(16)) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({s1_step_q & s1_last_q, s1_tag_q}),
+    .d_i    ({s2_step_q & s2_last_q, s2_tag_q}),
     .q_o    ({o_tile, o_tag})
   );
   reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;

@@ -177,8 +177,11 @@ module pot_w4a8_accel8x8_os_ctrl (
                                                   | bad_batch | bad_images);
   wire        check_fail = bad_batch | bad_images | bad_words;
   wire        go         = check_done & ~check_fail;
-  wire        pass_start = running & ~pass_q & ~busy_i & (left_q != 32'd0) & ld_full_i[rh_q];
-  wire        run_end    = running & ~pass_q & (left_q == 32'd0) & out_room_i;
+  // left_zero_q: no images left to compute, one cycle after left_q (out of the start's
+  // timing; a pass cannot start early on it, since no half fills once no images are left).
+  reg         left_zero_q;
+  wire        pass_start = running & ~pass_q & ~busy_i & ~left_zero_q & ld_full_i[rh_q];
+  wire        run_end    = running & ~pass_q & left_zero_q & out_room_i;
   wire        fail_end   = running & fail_i;
 
   // ---- The memory write port: a word after its last chunk.
@@ -245,7 +248,9 @@ module pot_w4a8_accel8x8_os_ctrl (
       pass_q     <= 1'b0;
       rh_q       <= 1'b0;
       left_q     <= 32'd0;
+      left_zero_q <= 1'b1;
     end else begin
+      left_zero_q <= (left_q == 32'd0);
       live_q <= 1'b1;
       // AXI handshakes.
       if (wr) begin
@@ -326,8 +331,9 @@ module pot_w4a8_accel8x8_os_ctrl (
               ap_done_q <= 1'b1;
               run_q     <= RunIdle;
             end else begin
-              run_q  <= RunGo;
-              left_q <= images_q;
+              run_q       <= RunGo;
+              left_q      <= images_q;
+              left_zero_q <= 1'b0;
               rh_q   <= 1'b0;
               pass_q <= 1'b0;
             end
@@ -424,7 +430,7 @@ module pot_w4a8_accel8x8_os_ctrl (
       if (pass_q) begin
         busy_cycles_q <= busy_cycles_q + 32'd1;
       end
-      if (!pass_q && left_q != 32'd0) begin
+      if (!pass_q && !left_zero_q) begin
         stall_in_q <= stall_in_q + 32'd1;
       end
       if (stall_i) begin

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 3, FETCH = 2, DRAIN = drain(R) (R + 14 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 3, FETCH = 2, DRAIN = drain(R) (R + 15 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -233,8 +233,8 @@ pub const DONE_REG: u64 = 1;
 /// ```
 ///
 /// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
-/// ws R + 2 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 2 + … (8×8: 2 + 8 + 4 = 14 on top of
-/// R or 2R: 22 and 30 cycles). Every layer drains for the argmax too (one counter), so a
+/// ws R + 3 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 3 + … (8×8: 3 + 8 + 4 = 15 on top of
+/// R or 2R: 23 and 31 cycles). Every layer drains for the argmax too (one counter), so a
 /// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
 /// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {

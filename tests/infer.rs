@@ -77,11 +77,7 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
         "{text}"
     );
     assert!(text.contains("PASS, every prediction and logit"), "{text}");
-    let (code, text) = infer(
-        &model,
-        &out,
-        &["--sim", "icarus", "--no-generate"],
-    );
+    let (code, text) = infer(&model, &out, &["--sim", "icarus", "--no-generate"]);
     assert_eq!(code, Some(0), "{text}");
     assert!(
         text.contains(

@@ -32,7 +32,9 @@ if [ -n "${EDIT:-}" ]; then
   $EDIT "$WORK/$name"
 fi
 for t in $TARGETS; do
-  flags=(--target "$t" --out "$WORK" --no-generate --json "$WORK/$t.json")
+  # Placing the 8x8 on the ECP5-85F outlasts the default 900 s tool timeout (yowasp runs
+  # nextpnr as WebAssembly): allow an hour per tool run.
+  flags=(--target "$t" --out "$WORK" --no-generate --json "$WORK/$t.json" --timeout 3600)
   case $t in
     ice40) flags+=(--pnr) ;;
     ecp5) flags+=(--pnr --bitstream) ;;

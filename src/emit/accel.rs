@@ -383,7 +383,8 @@ fn view(
     let drain = accel::drain(w.side, w.dataflow);
     let os = w.dataflow == crate::config::Dataflow::Os;
     let chunks = |bits: u32| bits.div_ceil(32);
-    let (wmem_bits, bmem_bits) = (w.side * w.code, w.side * w.postop.bias);
+    // The memories' word widths, as the register map's MEM_CHUNKS states them.
+    let [(_, _), (_, wmem_bits), (_, bmem_bits)] = super::regmap::word_bits(d);
     let half_words = if os { w.bank_words } else { x.act_words };
     let fifo_depth = accel::out_fifo_depth(d);
     let fifo_ptr = accel::addr_bits(fifo_depth);

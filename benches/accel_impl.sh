@@ -10,6 +10,9 @@
 #   EDIT="python3 my_patch.py" benches/accel_impl.sh        run EDIT <folder> after generating,
 #                                                           then measure the edited RTL
 #   TARGETS="ecp5" POTMAC=target/release/potmac benches/accel_impl.sh
+#   DSP=1 DEVICE=up5k TARGETS=ice40 CONFIG=... benches/accel_impl.sh
+#                                                           the post-op products in DSP blocks
+#                                                           (--dsp), on a chosen --device
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-verification/configs/accel/pot_w4a8_accel8x8.yaml}
@@ -39,6 +42,8 @@ for t in $TARGETS; do
     ice40) flags+=(--pnr) ;;
     ecp5) flags+=(--pnr --bitstream) ;;
   esac
+  if [ -n "${DSP:-}" ]; then flags+=(--dsp); fi
+  if [ -n "${DEVICE:-}" ] && [ "$t" != xc7 ]; then flags+=(--device "$DEVICE"); fi
   echo
   echo "## $t: potmac synth ${flags[*]}"
   t0=$(now)

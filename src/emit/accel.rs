@@ -7,9 +7,7 @@
 use super::ports::{align, Dir, Port, PortView};
 use super::{config_lines, hex, project, render, Bundle, EmitError};
 use crate::config::Design;
-use crate::hw::accel::{
-    self, argmax, postop, regs, AccelWidths, COUNT_BITS, MAX_S, M_BITS, S_BITS,
-};
+use crate::hw::accel::{self, argmax, postop, regs, AccelWidths, MAX_S, M_BITS, S_BITS};
 use askama::Template;
 use std::collections::BTreeMap;
 
@@ -23,6 +21,8 @@ use ports::{
 #[derive(Debug, Clone)]
 pub struct AccelModules {
     pub ram: String,
+    /// A delay line in a memory (`accel/lag.v`).
+    pub lag: String,
     pub postop: String,
     pub seq: String,
     pub argmax: String,
@@ -49,6 +49,7 @@ impl AccelModules {
     pub fn new(d: &Design) -> Self {
         AccelModules {
             ram: format!("{}_ram", d.name),
+            lag: format!("{}_lag", d.name),
             postop: format!("{}_postop", d.name),
             seq: format!("{}_seq", d.name),
             argmax: format!("{}_argmax", d.name),
@@ -83,6 +84,7 @@ struct MulLevel {
 #[derive(Debug, Clone)]
 pub(super) struct AccelView {
     ram: String,
+    lag: String,
     postop: String,
     seq: String,
     argmax: String,
@@ -165,6 +167,8 @@ pub(super) struct AccelView {
     fifo_count: u32,
     /// Register stages of the post-op unit (`hw::accel::POSTOP_LATENCY`).
     postop_latency: u64,
+    /// Ring address bits of the lag (memory delay line) beside the post-op units.
+    postop_lag_addr: u32,
     /// Bits of M per partial product, and the number of partial products.
     mul_chunk: u32,
     mul_chunks: u32,
@@ -179,6 +183,8 @@ pub(super) struct AccelView {
     /// The argmax's tree levels and latency.
     argmax_levels: u32,
     argmax_latency: u64,
+    /// Ring address bits of the lag beside the argmax (the output writer's rows).
+    argmax_lag_addr: u32,
     argmax_vectors: usize,
     argmax_sentinel: String,
 }
@@ -210,6 +216,7 @@ macro_rules! accel_template {
 }
 
 accel_template!(RamTpl, "accel/ram.v", no_ports);
+accel_template!(LagTpl, "accel/lag.v", no_ports);
 accel_template!(PostopTpl, "accel/postop.v");
 accel_template!(SeqTpl, "accel/seq.v");
 accel_template!(SeqOsTpl, "accel/seq_os.v");
@@ -351,7 +358,7 @@ fn postop_vec_bits(w: &postop::PostopWidths) -> u32 {
 /// Bits of the argmax test vector `{valid, first, last, image, base, ncols, row, expected
 /// class valid, expected class}`.
 fn argmax_vec_bits(w: &AccelWidths) -> u32 {
-    3 + w.image + COUNT_BITS + ncol_bits(w) + w.side * w.postop.sum + 1 + COUNT_BITS
+    3 + w.image + w.count + ncol_bits(w) + w.side * w.postop.sum + 1 + w.count
 }
 
 /// The sentinel word of [`hex::sentinel`] as a Verilog expression that stays short at any
@@ -391,6 +398,7 @@ fn view(
     let word = |reg: &str| format!("{:08x}", super::regmap::fixed_word(d, reg));
     AccelView {
         ram: m.ram.clone(),
+        lag: m.lag.clone(),
         postop: m.postop.clone(),
         seq: m.seq.clone(),
         argmax: m.argmax.clone(),
@@ -414,8 +422,8 @@ fn view(
         prod_bits: w.postop.prod,
         m_bits: M_BITS,
         s_bits: S_BITS,
-        count_bits: COUNT_BITS,
-        tc_bits: COUNT_BITS + 1,
+        count_bits: w.count,
+        tc_bits: w.count + 1,
         batch_bits: w.batch,
         image_bits: w.image,
         w_addr: w.w_addr,
@@ -445,7 +453,8 @@ fn view(
         postop_sentinel: hex::sentinel(postop_vec_bits(&w.postop)),
         layers_minus_1: x.layers - 1,
         a1_addr: accel::addr_bits(half_words),
-        out_tiles: x.out_tiles,
+        // Past the largest N-tile count the fields hold, the limit checks nothing more.
+        out_tiles: x.out_tiles.min((1 << w.count) - 1),
         act0_words: 2 * half_words,
         half_words,
         cap_step: if os { w.side } else { 1 },
@@ -487,6 +496,7 @@ fn view(
         fifo_last: fifo_depth - 1,
         fifo_count: fifo_ptr + 1,
         postop_latency: postop::POSTOP_LATENCY,
+        postop_lag_addr: accel::addr_bits(postop::POSTOP_LATENCY as u32),
         mul_chunk: postop::MUL_CHUNK,
         mul_chunks: M_BITS / postop::MUL_CHUNK,
         mul_levels: (0..postop::MUL_LEVELS)
@@ -501,6 +511,7 @@ fn view(
         shift_low: postop::SHIFT_LOW,
         argmax_levels: argmax::argmax_levels(w.side),
         argmax_latency: argmax::argmax_latency(w.side),
+        argmax_lag_addr: accel::addr_bits(argmax::argmax_latency(w.side) as u32),
         argmax_vectors: nrows,
         argmax_sentinel: sentinel_expr(argmax_vec_bits(&w)),
     }
@@ -529,7 +540,7 @@ fn postop_file(w: &postop::PostopWidths, vecs: &[postop::PostopVector]) -> Strin
 /// The argmax's test rows as a `$readmemh` file ending with the sentinel: each cycle's input
 /// and the class the golden model expects for it (`hw::accel::argmax::ArgmaxModel`).
 fn argmax_file(w: &AccelWidths, rows: &[argmax::ArgmaxRow], batch: u32) -> String {
-    let mut model = argmax::ArgmaxModel::new(batch);
+    let mut model = argmax::ArgmaxModel::new(batch, w.count);
     hex::file(
         rows.iter()
             .map(|r| {
@@ -539,12 +550,12 @@ fn argmax_file(w: &AccelWidths, rows: &[argmax::ArgmaxRow], batch: u32) -> Strin
                     (i128::from(r.first), 1),
                     (i128::from(r.last), 1),
                     (i128::from(r.image), w.image),
-                    (i128::from(r.base), COUNT_BITS),
+                    (i128::from(r.base), w.count),
                     (i128::from(r.ncols), ncol_bits(w)),
                 ];
                 f.extend(r.row.iter().rev().map(|&v| (i128::from(v), w.postop.sum)));
                 f.push((i128::from(class.is_some()), 1));
-                f.push((i128::from(class.unwrap_or(0)), COUNT_BITS));
+                f.push((i128::from(class.unwrap_or(0)), w.count));
                 hex::pack(&f)
             })
             .chain(std::iter::once(hex::sentinel(argmax_vec_bits(w)))),
@@ -559,7 +570,7 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
     let vecs = postop::test_vectors(&w.postop, POSTOP_RANDOM, seed);
     debug_assert!(vecs.iter().all(|t| t.s <= MAX_S));
     let x = d.accel.expect("an accelerator design");
-    let rows = argmax::test_rows(w.side, w.postop.sum, x.batch, ARGMAX_RANDOM, seed);
+    let rows = argmax::test_rows(w.side, w.postop.sum, w.count, x.batch, ARGMAX_RANDOM, seed);
     let v = &view(d, &m, &arr, vecs.len(), rows.len());
     // The array's modules, rendered exactly as for an array design.
     let one = crate::hw::array::Gemm {
@@ -619,6 +630,15 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         ports: align(&argmax_ports(v)),
     };
     add(&mut files, &m.argmax, render(&t, &m.argmax)?);
+    // After the parts that are synthesized alone (their files are found by position).
+    let t = render(
+        &LagTpl {
+            header: &h(&m.lag),
+            v,
+        },
+        &m.lag,
+    )?;
+    add(&mut files, &m.lag, t);
     let core = if v.os {
         render(
             &TopOsTpl {

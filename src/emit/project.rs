@@ -146,6 +146,9 @@ struct SynthIce40<'a> {
     script: String,
     rtl_files: &'a [String],
     top: &'a str,
+    /// The module whose parameter `dsp_param` is (the top, or the accelerator inside the
+    /// place-and-route wrapper).
+    param_top: &'a str,
     stat_json: String,
     netlist: Option<&'a str>,
     /// Keep the hierarchy (`-noflatten`, `stat -top`).
@@ -179,6 +182,9 @@ struct SynthEcp5<'a> {
     script: String,
     rtl_files: &'a [String],
     top: &'a str,
+    /// The module whose parameter `dsp_param` is (the top, or the accelerator inside the
+    /// place-and-route wrapper).
+    param_top: &'a str,
     stat_json: String,
     netlist: Option<&'a str>,
     /// Keep the hierarchy (`-noflatten`, `stat -top`).
@@ -359,40 +365,54 @@ pub(crate) fn add_project_files(
         pnr_files.push(t.pnr_file.to_string());
     }
     let pnr_title = format!("{} (registered wrapper for place and route)", t.pnr_top);
-    files.insert(
-        nextpnr::Arch::Ice40.script().into(),
-        render(
-            &SynthIce40 {
-                title: &pnr_title,
-                script: nextpnr::Arch::Ice40.script().into(),
-                rtl_files: &pnr_files,
-                top: t.pnr_top,
-                stat_json: nextpnr::Arch::Ice40.stat_json().into(),
-                netlist: Some(nextpnr::Arch::Ice40.netlist()),
-                hier: false,
-                dsp: false,
-                dsp_param: None,
-            },
-            "synth/pnr.ys",
-        )?,
-    );
-    files.insert(
-        nextpnr::Arch::Ecp5.script().into(),
-        render(
-            &SynthEcp5 {
-                title: &pnr_title,
-                script: nextpnr::Arch::Ecp5.script().into(),
-                rtl_files: &pnr_files,
-                top: t.pnr_top,
-                stat_json: nextpnr::Arch::Ecp5.stat_json().into(),
-                netlist: Some(nextpnr::Arch::Ecp5.netlist()),
-                hier: false,
-                dsp: false,
-                dsp_param: None,
-            },
-            nextpnr::Arch::Ecp5.script(),
-        )?,
-    );
+    // The wrapper's scripts; with a DSP parameter (accelerators) also the DSP variants
+    // (`synth/pnr_dsp*.ys`), which write the same netlist and figures.
+    let dsp_variants: &[bool] = if t.dsp_param.is_some() {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    for &dsp in dsp_variants {
+        let dsp_param = if dsp { t.dsp_param } else { None };
+        let script = nextpnr::Arch::Ice40.script_for(dsp);
+        files.insert(
+            script.into(),
+            render(
+                &SynthIce40 {
+                    title: &pnr_title,
+                    script: script.into(),
+                    rtl_files: &pnr_files,
+                    top: t.pnr_top,
+                    param_top: t.top,
+                    stat_json: nextpnr::Arch::Ice40.stat_json().into(),
+                    netlist: Some(nextpnr::Arch::Ice40.netlist()),
+                    hier: false,
+                    dsp,
+                    dsp_param,
+                },
+                script,
+            )?,
+        );
+        let script = nextpnr::Arch::Ecp5.script_for(dsp);
+        files.insert(
+            script.into(),
+            render(
+                &SynthEcp5 {
+                    title: &pnr_title,
+                    script: script.into(),
+                    rtl_files: &pnr_files,
+                    top: t.pnr_top,
+                    param_top: t.top,
+                    stat_json: nextpnr::Arch::Ecp5.stat_json().into(),
+                    netlist: Some(nextpnr::Arch::Ecp5.netlist()),
+                    hier: false,
+                    dsp,
+                    dsp_param,
+                },
+                script,
+            )?,
+        );
+    }
     files.insert("format.json".into(), format_json(d, t));
     let vector_files = files
         .keys()
@@ -492,6 +512,7 @@ fn synth_scripts(
                     script: script.clone(),
                     rtl_files: rtl,
                     top,
+                    param_top: top,
                     stat_json,
                     netlist: None,
                     hier,
@@ -519,6 +540,7 @@ fn synth_scripts(
                     script: script.clone(),
                     rtl_files: rtl,
                     top,
+                    param_top: top,
                     stat_json,
                     netlist: None,
                     hier,

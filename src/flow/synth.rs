@@ -53,16 +53,19 @@ impl SynthOptions {
 
 /// Check what can be checked before any folder is written: the tools and the combinations of
 /// options.
-pub fn check(_designs: &[Design], o: &SynthOptions) -> Result<()> {
+pub fn check(designs: &[Design], o: &SynthOptions) -> Result<()> {
     tools::find(&yosys::YOSYS)?;
     if o.dsp && o.hierarchical {
         return usage("--dsp and --hier: the hierarchical scripts keep DSPs off; use one of them");
     }
     if o.dsp && o.pnr {
-        return usage(
-            "--dsp and --pnr: place and route keeps DSPs off (the same netlist for every \
-             device); measure the area with --dsp and the Fmax without it",
-        );
+        if let Some(d) = designs.iter().find(|d| d.accel.is_none()) {
+            return usage(format!(
+                "--dsp and --pnr: only accelerators place and route with DSP blocks (their \
+                 post-op product); `{}` is not one",
+                d.name
+            ));
+        }
     }
     if (o.device.is_some() || o.bitstream) && !o.pnr {
         return usage("--device and --bitstream need --pnr");
@@ -92,7 +95,7 @@ pub fn place_and_route(
 ) -> Result<std::result::Result<PnrResult, String>> {
     let arch = o.pnr_arch();
     let timeout = o.run.timeout;
-    let stats = nextpnr::synth(dir, arch, timeout)
+    let stats = nextpnr::synth(dir, arch, o.dsp, timeout)
         .context(|| format!("synthesizing `{}` for place and route", d.name))?;
     let device = match (o.device, arch) {
         (Some(dev), _) => dev,

@@ -214,6 +214,18 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     fit("weight memory", weights.len(), x.weight_words)?;
     fit("bias memory", biases.len(), x.bias_words)?;
     fit("program memory", descriptors.len(), x.layers)?;
+    // The weight memory's size bounds every count (`hw::accel::count_bits`); say so if not.
+    if let Some((l, d)) = descriptors
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.k_tiles.max(d.n_tiles).max(d.n) >= 1 << w.count)
+    {
+        return Err(InferError::Fit(format!(
+            "layer {l}: its counts (k_tiles {}, n_tiles {}, n {}) need more than the \
+             accelerator's {}-bit count fields",
+            d.k_tiles, d.n_tiles, d.n, w.count
+        )));
+    }
     let max_words = shapes
         .iter()
         .map(|&(k, n)| k.div_ceil(w.side).max(n.div_ceil(w.side)))

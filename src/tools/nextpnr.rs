@@ -73,6 +73,16 @@ impl Arch {
         }
     }
 
+    /// The same with DSP blocks allowed (`dsp`: accelerators, whose post-op product maps to
+    /// them); it writes the same netlist and figures.
+    pub fn script_for(&self, dsp: bool) -> &'static str {
+        match (self, dsp) {
+            (_, false) => self.script(),
+            (Arch::Ice40, true) => "synth/pnr_dsp.ys",
+            (Arch::Ecp5, true) => "synth/pnr_dsp_ecp5.ys",
+        }
+    }
+
     /// `stat -json` of that script.
     pub fn stat_json(&self) -> &'static str {
         match self {
@@ -307,7 +317,12 @@ pub struct PnrResult {
 
 /// Synthesize the folder's place-and-route wrapper for `arch` (`synth/pnr*.ys`) and read its
 /// Yosys figures (to choose or check a device).
-pub fn synth(dir: &Path, arch: Arch, timeout: Duration) -> Result<SynthStats, ToolError> {
+pub fn synth(
+    dir: &Path,
+    arch: Arch,
+    dsp: bool,
+    timeout: Duration,
+) -> Result<SynthStats, ToolError> {
     let yosys = super::yosys::YOSYS;
     let name = crate::progress::short_name(dir);
     let _step = crate::progress::step(
@@ -325,7 +340,7 @@ pub fn synth(dir: &Path, arch: Arch, timeout: Duration) -> Result<SynthStats, To
     std::fs::create_dir_all(dir.join("build")).map_err(io)?;
     run(
         &yosys,
-        &super::yosys::args(arch.script(), &log),
+        &super::yosys::args(arch.script_for(dsp), &log),
         dir,
         timeout,
         &dir.join(&log),
@@ -396,7 +411,7 @@ pub fn route(
 /// Synthesize the wrapper (`synth/pnr.ys`), place and route on the iCE40 HX8K, return Fmax in
 /// MHz.
 pub fn fmax(dir: &Path, timeout: Duration) -> Result<f64, ToolError> {
-    synth(dir, Arch::Ice40, timeout)?;
+    synth(dir, Arch::Ice40, false, timeout)?;
     Ok(route(dir, Device::Hx8k, false, timeout)?.fmax_mhz)
 }
 

@@ -1,9 +1,12 @@
 {% include "partials/prologue.v" %}
 
 // Memory: Depth words of Width bits, one write port and one synchronous read port (rdata_o
-// shows the word at raddr_i one cycle later; a read and a write of the same word at one edge
-// read the old word). A plain array, as synthesis tools infer block RAM; testbenches fill it
-// with $readmemh through the hierarchy (mem_q).
+// shows the word at raddr_i one cycle later). A plain array, as synthesis tools infer block
+// RAM, and marked for it (ram_style "block") however small it is: an iCE40 has no LUT RAM, so
+// a small memory would otherwise become flip-flops. No user reads a word at the edge it is
+// written, or it ignores what it reads then (the partial sums forward the written row), so
+// synthesis need not build the read-during-write bypass (no_rw_check); simulators give the
+// old word.
 module {= v.ram =} #(
   // Bits per word.
   parameter integer Width     = 8,
@@ -22,6 +25,7 @@ module {= v.ram =} #(
   input  wire [AddrWidth-1:0] raddr_i,
   output wire [Width-1:0]     rdata_o
 );
+  (* ram_style = "block", no_rw_check *)
   reg [Width-1:0] mem_q [0:Depth-1];
   reg [Width-1:0] rdata_q;
 

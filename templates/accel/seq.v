@@ -61,10 +61,10 @@ module {= v.seq =} (
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
   reg [BatchWidth-1:0] batch_d, batch_q;
-  reg [TcWidth-1:0]    period_d, period_q;
+  reg [TcWidth-1:0]    tc_end_d, tc_end_q;
   reg                  last_d, last_q;
-  reg [CountWidth-1:0] k_tiles_d, k_tiles_q;
-  reg [CountWidth-1:0] n_tiles_d, n_tiles_q;
+  reg [CountWidth-1:0] kt_end_d, kt_end_q;
+  reg [CountWidth-1:0] nt_end_d, nt_end_q;
   reg [MWidth-1:0]     m_d, m_q;
   reg [SWidth-1:0]     s_d, s_q;
   reg [CountWidth-1:0] kt_d, kt_q;
@@ -97,11 +97,14 @@ module {= v.seq =} (
   end
 
   wire running  = (state_q == StRun);
-  wire w_re     = running && (tc_q < {= v.tc_bits =}'d{= v.side =});
-  wire a_re     = running && (tc_q != {TcWidth{1'b0}}) && (tc_q <= batch_q_tc);
-  wire tile_end = running && (tc_q == period_q - {{(TcWidth-1){1'b0}}, 1'b1});
-  wire kt_last  = (kt_q == k_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
-  wire nt_last  = (nt_q == n_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
+  // The weight rows are read while tc < Rows, the activations while 1 <= tc <= batch: as
+  // flags set and cleared a cycle ahead (equalities, not magnitude compares).
+  reg  wre_d, wre_q, are_d, are_q;
+  wire w_re     = running && wre_q;
+  wire a_re     = running && are_q;
+  wire tile_end = running && (tc_q == tc_end_q);
+  wire kt_last  = (kt_q == kt_end_q);
+  wire nt_last  = (nt_q == nt_end_q);
 
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
   localparam integer NtcWidth = CountWidth + {= v.col_bits =} + 1;
@@ -122,10 +125,12 @@ module {= v.seq =} (
     pc_d      = pc_q;
     sel_d     = sel_q;
     batch_d   = batch_q;
-    period_d  = period_q;
+    tc_end_d  = tc_end_q;
+    wre_d     = wre_q;
+    are_d     = are_q;
     last_d    = last_q;
-    k_tiles_d = k_tiles_q;
-    n_tiles_d = n_tiles_q;
+    kt_end_d = kt_end_q;
+    nt_end_d = nt_end_q;
     m_d       = m_q;
     s_d       = s_q;
     kt_d      = kt_q;
@@ -151,8 +156,8 @@ module {= v.seq =} (
           batch_d  = batch_i;
           half_d   = half_i;
           logits_d = logits_i;
-          period_d = ((batch_tc > {= v.tc_bits =}'d{= v.side =}) ? batch_tc : {= v.tc_bits =}'d{= v.side =})
-                   + {= v.tc_bits =}'d{= v.side =};
+          tc_end_d = ((batch_tc > {= v.tc_bits =}'d{= v.side =}) ? batch_tc : {= v.tc_bits =}'d{= v.side =})
+                   + {= v.tc_bits =}'d{= v.side_minus_1 =};
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
           state_d  = StChk0;
@@ -185,13 +190,15 @@ module {= v.seq =} (
       end
       StFetch1: if (!stall) begin
         last_d    = d_last;
-        k_tiles_d = d_k_tiles;
-        n_tiles_d = d_n_tiles;
+        kt_end_d  = d_k_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
+        nt_end_d  = d_n_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
         m_d       = d_m;
         s_d       = d_s;
         kt_d      = {CountWidth{1'b0}};
         nt_d      = {CountWidth{1'b0}};
         tc_d      = {TcWidth{1'b0}};
+        wre_d     = 1'b1;
+        are_d     = 1'b0;
         img_d     = {ImageWidth{1'b0}};
         wptr_d    = d_w_base;
         // Buffer 0 is read (sel = 0) or written in the pass's input half.
@@ -204,6 +211,15 @@ module {= v.seq =} (
       end
       StRun: begin
         tc_d = tc_q + {{(TcWidth-1){1'b0}}, 1'b1};
+        if (tc_q == {= v.tc_bits =}'d{= v.side_minus_1 =}) begin
+          wre_d = 1'b0;
+        end
+        if (tc_q == {TcWidth{1'b0}}) begin
+          are_d = 1'b1;
+        end
+        if (tc_q == batch_q_tc) begin
+          are_d = 1'b0;
+        end
         if (w_re) begin
           wptr_d = wptr_q + {{(WAddrWidth-1){1'b0}}, 1'b1};
         end
@@ -212,6 +228,8 @@ module {= v.seq =} (
         end
         if (tile_end) begin
           tc_d  = {TcWidth{1'b0}};
+          wre_d = 1'b1;
+          are_d = 1'b0;
           img_d = {ImageWidth{1'b0}};
           if (kt_last) begin
             kt_d    = {CountWidth{1'b0}};
@@ -255,10 +273,12 @@ module {= v.seq =} (
       pc_q      <= {PAddrWidth{1'b0}};
       sel_q     <= 1'b0;
       batch_q   <= {BatchWidth{1'b0}};
-      period_q  <= {TcWidth{1'b0}};
+      tc_end_q  <= {TcWidth{1'b0}};
+      wre_q     <= 1'b0;
+      are_q     <= 1'b0;
       last_q    <= 1'b0;
-      k_tiles_q <= {CountWidth{1'b0}};
-      n_tiles_q <= {CountWidth{1'b0}};
+      kt_end_q <= {CountWidth{1'b0}};
+      nt_end_q <= {CountWidth{1'b0}};
       m_q       <= {MWidth{1'b0}};
       s_q       <= {SWidth{1'b0}};
       kt_q      <= {CountWidth{1'b0}};
@@ -283,10 +303,12 @@ module {= v.seq =} (
       pc_q      <= pc_d;
       sel_q     <= sel_d;
       batch_q   <= batch_d;
-      period_q  <= period_d;
+      tc_end_q  <= tc_end_d;
+      wre_q     <= wre_d;
+      are_q     <= are_d;
       last_q    <= last_d;
-      k_tiles_q <= k_tiles_d;
-      n_tiles_q <= n_tiles_d;
+      kt_end_q <= kt_end_d;
+      nt_end_q <= nt_end_d;
       m_q       <= m_d;
       s_q       <= s_d;
       kt_q      <= kt_d;

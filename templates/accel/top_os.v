@@ -297,7 +297,8 @@ module {= v.core =} #(
 
   // The tag waits beside the post-op units: their latency, {= v.postop_latency =} cycles.
   wire [RowWidth-1:0] q_tag;
-  {= v.delay =} #(.Width(RowWidth), .Depth({= v.postop_latency =})) u_postop_tag (
+  {= v.lag =} #(.Width(RowWidth), .Depth({= v.postop_latency =}), .AddrWidth({= v.postop_lag_addr =}))
+    u_postop_tag (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .d_i    (p_tag_q),
@@ -362,7 +363,25 @@ module {= v.core =} #(
     .class_o       (class_o)
   );
 
-  assign act0_busy_o = wr_act0;
+  // The same from a register (out of the input stream's ready path): the post-op input's
+  // valid, delayed one cycle less than the post-op units, then registered; sel and
+  // layer_last hold while a layer's rows are in the post-op units (DRAIN waits for them).
+  wire pv_late;
+  {= v.delay =} #(.Width(1), .Depth({= v.postop_latency =} - 1)) u_busy_delay (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    (p_valid_q),
+    .q_o    (pv_late)
+  );
+  reg act0_busy_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      act0_busy_q <= 1'b0;
+    end else begin
+      act0_busy_q <= pv_late & sel & ~layer_last;
+    end
+  end
+  assign act0_busy_o = act0_busy_q;
   assign row_valid_o = q_valid[0];
   assign row_last_o  = layer_last;
   assign row_lnt_o   = q_last_nt;

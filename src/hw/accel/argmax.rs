@@ -63,13 +63,16 @@ pub struct ArgmaxRow {
 #[derive(Debug, Clone)]
 pub struct ArgmaxModel {
     best: Vec<Option<(i64, u32)>>,
+    /// Classes wrap at this (the class field's bits), as in the RTL.
+    mask: u32,
 }
 
 impl ArgmaxModel {
-    /// A store of `batch` images, all empty.
-    pub fn new(batch: u32) -> ArgmaxModel {
+    /// A store of `batch` images, all empty, with `count_bits`-bit classes.
+    pub fn new(batch: u32, count_bits: u32) -> ArgmaxModel {
         ArgmaxModel {
             best: vec![None; batch as usize],
+            mask: ((1u64 << count_bits) - 1) as u32,
         }
     }
 
@@ -87,7 +90,7 @@ impl ArgmaxModel {
             return None;
         }
         let (val, col) = row_first_max(&r.row, r.ncols as usize);
-        let cls = (r.base + col as u32) & 0xffff;
+        let cls = (r.base + col as u32) & self.mask;
         let slot = &mut self.best[r.image as usize];
         let keep = match *slot {
             _ if r.first => None,
@@ -108,9 +111,18 @@ impl ArgmaxModel {
 /// to back, two, three and four cycles apart, larger, equal and smaller), then `random`
 /// seeded rows of interleaved images with gaps of 0 to 3 idle cycles and values from a small
 /// range (many ties) or the full `sum_bits` range. Images are below `batch`; every image's
-/// first row in the sequence has `first` set.
-pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64) -> Vec<ArgmaxRow> {
+/// first row in the sequence has `first` set; bases are `count_bits` wide (the directed ones
+/// wrap there, as the RTL's class does).
+pub fn test_rows(
+    cols: u32,
+    sum_bits: u32,
+    count_bits: u32,
+    batch: u32,
+    random: usize,
+    seed: u64,
+) -> Vec<ArgmaxRow> {
     let c = cols as usize;
+    let mask = ((1u64 << count_bits) - 1) as u32;
     let lo = -(1i64 << (sum_bits - 1));
     let hi = (1i64 << (sum_bits - 1)) - 1;
     let mut out: Vec<ArgmaxRow> = Vec::new();
@@ -134,7 +146,7 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
             first,
             last,
             image,
-            base,
+            base: base & mask,
             ncols: ncols.min(cols),
             row,
         });
@@ -241,7 +253,7 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
                     last,
                     r,
                     ncols,
-                    rng.below(1 << 15) as u32,
+                    rng.below(1 << (count_bits - 1)) as u32,
                 );
                 open[k].1 -= 1;
                 n += 1;
@@ -261,7 +273,7 @@ pub fn test_rows(cols: u32, sum_bits: u32, batch: u32, random: usize, seed: u64)
                 last,
                 r,
                 ncols,
-                rng.below(1 << 16) as u32,
+                rng.below(1 << count_bits) as u32,
             );
             open[k].1 -= 1;
             n += 1;
@@ -338,7 +350,7 @@ mod tests {
             ncols,
             row: row.to_vec(),
         };
-        let mut m = ArgmaxModel::new(2);
+        let mut m = ArgmaxModel::new(2, 16);
         // Image 0: 9 at column 2 of tile 0 (class 2); tile 1's 9 (class 8) does not replace;
         // tile 2's 10 at column 1 (class 17) does.
         assert_eq!(m.step(&r(true, false, 0, 0, 4, &[2, 3, 9, 9])), None);
@@ -356,9 +368,9 @@ mod tests {
     /// The directed rows hold what the doc promises, and every image starts with `first`.
     #[test]
     fn test_rows_are_well_formed() {
-        for (cols, batch) in [(1, 1), (2, 3), (4, 16), (8, 64), (5, 2)] {
-            let rows = test_rows(cols, 9, batch, 300, 7);
-            let mut m = ArgmaxModel::new(batch);
+        for (cols, batch, count) in [(1, 1, 3), (2, 3, 16), (4, 16, 7), (8, 64, 16), (5, 2, 5)] {
+            let rows = test_rows(cols, 9, count, batch, 300, 7);
+            let mut m = ArgmaxModel::new(batch, count);
             let mut classes = 0;
             for r in &rows {
                 assert_eq!(r.row.len(), cols as usize);
@@ -366,6 +378,7 @@ mod tests {
                 assert!(!r.valid || r.first || m.started(r.image));
                 classes += usize::from(m.step(r).is_some());
                 assert!(r.row.iter().all(|&v| (-256..256).contains(&v)));
+                assert!(r.base < 1 << count);
             }
             assert!(classes > 60, "{cols} {batch}: {classes}");
             // Back to back rows of one image.

@@ -35,8 +35,18 @@ pub const FETCH: u64 = 2;
 /// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`:
 /// address, data, the registered checks).
 pub const CHECK: u64 = 3;
-/// Bits of the tile-count, output-count and class fields.
+/// Most bits of the tile-count, output-count and class fields: a layer has fewer than 2^16
+/// inputs and outputs.
 pub const COUNT_BITS: u32 = 16;
+
+/// Bits of the tile-count, output-count and class fields of a design whose weight memory has
+/// `weight_words` words of `side` codes: every count a program can hold is at most
+/// `weight_words · side` (a layer's N-tiles each take at least one weight word, a ws K-tile R
+/// of them, an os K-step one; N is at most its N-tiles · C, a class below N), so the fields
+/// need no more bits than that value; at most [`COUNT_BITS`].
+pub fn count_bits(weight_words: u32, side: u32) -> u32 {
+    addr_bits(weight_words.saturating_mul(side).saturating_add(1)).min(COUNT_BITS)
+}
 
 /// Address bits of a memory of `depth` words (at least 1).
 pub fn addr_bits(depth: u32) -> u32 {
@@ -64,6 +74,8 @@ pub struct AccelWidths {
     /// Bits of an image index within a batch, and of the batch size (0..=Batch).
     pub image: u32,
     pub batch: u32,
+    /// Bits of the tile-count, output-count and class fields ([`count_bits`]).
+    pub count: u32,
     /// Bits of one descriptor.
     pub desc: u32,
     /// The array's dataflow.
@@ -89,6 +101,7 @@ impl AccelWidths {
             x.batch
         };
         let bank_words = x.act_words.div_ceil(a.rows);
+        let count = count_bits(x.weight_words, a.rows);
         AccelWidths {
             side: a.rows,
             act: d.act.bits(),
@@ -106,7 +119,8 @@ impl AccelWidths {
             p_addr: addr_bits(x.layers),
             image: addr_bits(images),
             batch: addr_bits(x.batch + 1),
-            desc: 1 + 3 * COUNT_BITS + w_addr + b_addr + M_BITS + S_BITS,
+            count,
+            desc: 1 + 3 * count + w_addr + b_addr + M_BITS + S_BITS,
             dataflow: a.dataflow,
             bank_words,
         }
@@ -155,7 +169,7 @@ pub fn out_data_bits(d: &Design) -> u32 {
 /// TUSER bits of the output stream: {kind[2], layer, image, tile, class}.
 pub fn out_user_bits(d: &Design) -> u32 {
     let w = AccelWidths::new(d);
-    2 + w.p_addr + w.image + 2 * COUNT_BITS
+    2 + w.p_addr + w.image + 2 * w.count
 }
 
 /// Bits of one output record (TDATA and TUSER).
@@ -190,9 +204,9 @@ impl Descriptor {
     pub fn fields(&self, w: &AccelWidths) -> Vec<(i128, u32)> {
         vec![
             (i128::from(self.last), 1),
-            (i128::from(self.k_tiles), COUNT_BITS),
-            (i128::from(self.n_tiles), COUNT_BITS),
-            (i128::from(self.n), COUNT_BITS),
+            (i128::from(self.k_tiles), w.count),
+            (i128::from(self.n_tiles), w.count),
+            (i128::from(self.n), w.count),
             (i128::from(self.w_base), w.w_addr),
             (i128::from(self.b_base), w.b_addr),
             (i128::from(self.m), M_BITS),

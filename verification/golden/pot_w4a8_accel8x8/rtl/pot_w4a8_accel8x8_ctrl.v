@@ -163,18 +163,31 @@ module pot_w4a8_accel8x8_ctrl (
   reg  [1:0]  run_q;
   reg  [31:0] cap_q;
   reg  [15:0] caprem_q;
+  // The checks, registered (out of the error and start logic's timing): they show the
+  // previous cycle's values. chk_q counts the check's first cycles: the first loads the
+  // capacity count, the second makes the first registered result; from the third, each
+  // result is this run's (nothing a check reads changes while it runs, and the capacity
+  // count holds once all its steps are added).
+  reg  [1:0]  chk_q;
+  reg         over_q, capzero_q, bad_batch_q, bad_images_q, zero_words_q;
   reg  [31:0] left_q;
   reg         pass_q, rh_q;
   reg  [31:0] pcount_q;
   wire [BatchWidth-1:0] rh_n = rh_q ? ld_n1_i : ld_n0_i;
+  // The same, registered, and the images left after the pass (out of the subtraction's
+  // timing): a pass ends long after its half was filled.
+  reg  [BatchWidth-1:0] rhn_q;
+  reg  [31:0]           lsub_q;
+  // The loader starts a cycle after the run is accepted (out of the checks' timing).
+  reg                   ld_start_q;
   wire        running  = (run_q == RunGo);
   wire        start_ok = (run_q == RunIdle) & ap_start_q;
-  wire        bad_batch  = (batch_q == 16'd0) | (batch_q > MaxBatch);
-  wire        bad_images = (images_q == 32'd0);
-  wire        bad_words  = (words_q == 16'd0) | (cap_q > HalfWords);
+  wire        bad_batch  = bad_batch_q;
+  wire        bad_images = bad_images_q;
+  wire        bad_words  = zero_words_q | over_q;
   // The capacity check adds IMAGE_WORDS once per image (ws) or group of Cols images (os).
-  wire        check_done = (run_q == RunCheck) & ((caprem_q == 16'd0) | (cap_q > HalfWords)
-                                                  | bad_batch | bad_images);
+  wire        check_done = (run_q == RunCheck) & chk_q[1] & (capzero_q | over_q | bad_batch
+                                                              | bad_images);
   wire        check_fail = bad_batch | bad_images | bad_words;
   wire        go         = check_done & ~check_fail;
   // left_zero_q: no images left to compute, one cycle after left_q (out of the start's
@@ -210,7 +223,11 @@ module pot_w4a8_accel8x8_ctrl (
   reg         mwe_q;
   reg  [1:0]  msel_w_q;
   reg  [23:0] maddr_w_q;
-  reg  [StageWidth-1:0] mdata_q;
+  // The word written, from the staging register: no register of its own, as the stage holds
+  // still in the cycle after a commit (the write's response is pending: no write is taken).
+  wire [StageWidth-1:0] mdata = (msel_w_q == 2'd0) ? stage_q >> (StageWidth - 32 * PChunks)
+                              : (msel_w_q == 2'd1) ? stage_q >> (StageWidth - 32 * WChunks)
+                              : stage_q >> (StageWidth - 32 * BChunks);
 
   // ---- Error bits raised this cycle.
   wire        cfg_wr  = wr & ((wa == RegBatch) | (wa == RegImages) | (wa == RegImageWords)
@@ -245,12 +262,15 @@ module pot_w4a8_accel8x8_ctrl (
       chunk_q    <= 8'd0;
       mwe_q      <= 1'b0;
       run_q      <= RunIdle;
+      chk_q      <= 2'd0;
+      ld_start_q <= 1'b0;
       pass_q     <= 1'b0;
       rh_q       <= 1'b0;
       left_q     <= 32'd0;
       left_zero_q <= 1'b1;
     end else begin
       left_zero_q <= (left_q == 32'd0);
+      ld_start_q  <= go;
       live_q <= 1'b1;
       // AXI handshakes.
       if (wr) begin
@@ -326,7 +346,11 @@ module pot_w4a8_accel8x8_ctrl (
           end
         end
         RunCheck: begin
+          if (!chk_q[1]) begin
+            chk_q <= chk_q + 2'd1;
+          end
           if (check_done) begin
+            chk_q <= 2'd0;
             if (check_fail) begin
               ap_done_q <= 1'b1;
               run_q     <= RunIdle;
@@ -346,7 +370,7 @@ module pot_w4a8_accel8x8_ctrl (
           if (done_i) begin
             pass_q <= 1'b0;
             rh_q   <= ~rh_q;
-            left_q <= left_q - {{(32-BatchWidth){1'b0}}, rh_n};
+            left_q <= lsub_q;
           end
           if (fail_end || run_end) begin
             ap_done_q <= 1'b1;
@@ -400,18 +424,20 @@ module pot_w4a8_accel8x8_ctrl (
     end
     msel_w_q  <= msel_q;
     maddr_w_q <= maddr_q;
-    case (msel_q)
-      2'd0:    mdata_q <= stage_d >> (StageWidth - 32 * PChunks);
-      2'd1:    mdata_q <= stage_d >> (StageWidth - 32 * WChunks);
-      default: mdata_q <= stage_d >> (StageWidth - 32 * BChunks);
-    endcase
-    if (start_ok) begin
+    rhn_q     <= rh_n;
+    lsub_q    <= left_q - {{(32-BatchWidth){1'b0}}, rhn_q};
+    if (run_q == RunCheck && chk_q == 2'd0) begin
       cap_q    <= 32'd0;
       caprem_q <= batch_q;
-    end else if (run_q == RunCheck) begin
+    end else if (run_q == RunCheck && caprem_q != 16'd0) begin
       cap_q    <= cap_q + {16'd0, words_q};
       caprem_q <= (caprem_q <= CapStep) ? 16'd0 : caprem_q - CapStep;
     end
+    over_q       <= cap_q > HalfWords;
+    capzero_q    <= caprem_q == 16'd0;
+    bad_batch_q  <= (batch_q == 16'd0) | (batch_q > MaxBatch);
+    bad_images_q <= images_q == 32'd0;
+    zero_words_q <= words_q == 16'd0;
     if (pass_start) begin
       pcount_q <= 32'd1;
     end else if (pass_q && !stall_i && !done_i) begin
@@ -451,19 +477,19 @@ module pot_w4a8_accel8x8_ctrl (
   assign s_axil_rdata_o   = rdata_q;
   assign s_axil_rresp_o   = 2'b00;
   assign irq_o            = gie_q & (|isr_q);
-  wire   unused_mem       = ^{mdata_q, maddr_w_q};
+  wire   unused_mem       = ^{mdata, maddr_w_q};
 
   assign pm_we_o   = mwe_q & (msel_w_q == 2'd0);
   assign pm_addr_o = maddr_w_q[PAddrWidth-1:0];
-  assign pm_data_o = mdata_q[PWidth-1:0];
+  assign pm_data_o = mdata[PWidth-1:0];
   assign wm_we_o   = mwe_q & (msel_w_q == 2'd1);
   assign wm_addr_o = maddr_w_q[WAddrWidth-1:0];
-  assign wm_data_o = mdata_q[WWidth-1:0];
+  assign wm_data_o = mdata[WWidth-1:0];
   assign bm_we_o   = mwe_q & (msel_w_q == 2'd2);
   assign bm_addr_o = maddr_w_q[BAddrWidth-1:0];
-  assign bm_data_o = mdata_q[BWidth-1:0];
+  assign bm_data_o = mdata[BWidth-1:0];
 
-  assign ld_start_o     = go;
+  assign ld_start_o     = ld_start_q;
   assign ld_abort_o     = fail_end;
   assign ld_images_o    = images_q;
   assign ld_batch_o     = batch_q[BatchWidth-1:0];

@@ -78,13 +78,20 @@ module pot_w4a8_accel8x8_out (
     row_ext = {OutWidth{1'b0}};
     row_ext[Cols*SumWidth-1:0] = row_i;
   end
+  // The valid in flip-flops (reset), the record in a memory delay line.
   wire              r_valid;
   wire [DWidth-1:0] r_rec;
-  pot_w4a8_accel8x8_delay #(.Width(1 + DWidth), .Depth(Latency)) u_class_delay (
+  pot_w4a8_accel8x8_delay #(.Width(1), .Depth(Latency)) u_take_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({take, kind, row_layer_i, row_image_i, row_tile_i, row_ext}),
-    .q_o    ({r_valid, r_rec})
+    .d_i    (take),
+    .q_o    (r_valid)
+  );
+  pot_w4a8_accel8x8_lag #(.Width(DWidth), .Depth(Latency), .AddrWidth(2)) u_class_delay (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    ({kind, row_layer_i, row_image_i, row_tile_i, row_ext}),
+    .q_o    (r_rec)
   );
   wire                  r_class = (r_rec[DWidth-1 -: 2] == 2'd1);
   wire [CountWidth-1:0] r_cls   = r_class ? class_i : {CountWidth{1'b0}};
@@ -131,6 +138,11 @@ module pot_w4a8_accel8x8_out (
   reg                 o_valid_q, s_valid_q;
   reg  [RecWidth-1:0] o_q, s_q;
   wire [RecWidth-1:0] rd_rec;
+  // Records in the writer (the FIFO, the read in flight, s and o), and room_o as a register:
+  // empty and no pass end pending after this edge (the same as testing every register
+  // after it, without their logic in the sequencer's timing).
+  reg  [PtrWidth+1:0] occ_q;
+  reg                 room_q;
   wire                full  = (count_q == Full);
   wire                we    = push & ~full;
   wire                pop   = o_valid_q & m_axis_tready_i;
@@ -154,7 +166,13 @@ module pot_w4a8_accel8x8_out (
       rd_q      <= 1'b0;
       o_valid_q <= 1'b0;
       s_valid_q <= 1'b0;
+      occ_q     <= {(PtrWidth+2){1'b0}};
+      room_q    <= 1'b1;
     end else begin
+      occ_q  <= occ_q + {{(PtrWidth+1){1'b0}}, we} - {{(PtrWidth+1){1'b0}}, pop};
+      room_q <= ~we & ((occ_q == {(PtrWidth+2){1'b0}})
+                       | ((occ_q == {{(PtrWidth+1){1'b0}}, 1'b1}) & pop))
+              & ~(pass_i | (pend_q & r_valid));
       if (we) begin
         wptr_q <= (wptr_q == LastPtr) ? {PtrWidth{1'b0}} : wptr_q + {{(PtrWidth-1){1'b0}}, 1'b1};
       end
@@ -187,8 +205,7 @@ module pot_w4a8_accel8x8_out (
   assign m_axis_tdata_o  = o_q[OutWidth-1:0];
   assign m_axis_tuser_o  = o_q[RecWidth-1:OutWidth];
   assign m_axis_tlast_o  = (o_q[RecWidth-1 -: 2] == 2'd2);
-  assign room_o          = (count_q == {(PtrWidth+1){1'b0}}) & ~o_valid_q & ~s_valid_q & ~rd_q
-                         & ~pend_q;
+  assign room_o          = room_q;
   assign overflow_o      = push & full;
 endmodule
 

@@ -162,6 +162,9 @@ module pot_w4a8_accel8x8_os_argmax (
   // early, so its two candidates are compared instead (the previous row's maximum and the
   // word it met) and the previous row's choice (p_take_q) picks one; the third result is
   // the compare with rd2_q. The last cycle holds only these choices and the write-back mux.
+  // The store is marked for block RAM (an iCE40 has no LUT RAM) without a read-during-write
+  // bypass: the word written at the read's edge is forwarded (hit3_q).
+  (* ram_style = "block", no_rw_check *)
   reg  [StoreWidth-1:0] store_q [0:Batch-1];
   reg  [StoreWidth-1:0] rd_q;
   reg  [StoreWidth-1:0] rd1_q;

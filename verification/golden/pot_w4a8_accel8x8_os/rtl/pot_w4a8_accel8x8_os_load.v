@@ -62,29 +62,45 @@ module pot_w4a8_accel8x8_os_load (
 
   reg  [31:0]           left_q;
   reg                   loading_q, setup_q;
+  // Idle for a cycle: bn_q, the half's image count registered (out of the compare's and
+  // the subtraction's timing), then holds this half's value.
+  reg                   settle_q;
+  reg  [BatchWidth-1:0] bn_q;
+  // The images left after this half, registered (out of the end's timing): left_q and ncur_q
+  // hold from the half's setup on.
+  reg  [31:0]           lsub_q;
   reg                   h_q;
   reg  [1:0]            full_q;
   reg  [BatchWidth-1:0] n0_q, n1_q, ncur_q;
   reg  [BatchWidth-1:0] m_q;
-  reg  [15:0]           w_q;
+  // The half's last image index (set up before the half, so that its end is an equality).
+  reg  [BatchWidth-1:0] mlast_q;
+  // Words of the image after this one (a down-counter, so that the image's end is a zero
+  // test, not a compare with IMAGE_WORDS - 1).
+  reg  [15:0]           wrem_q;
   reg  [AAddrWidth-1:0] addr_q, istart_q;
   reg  [AAddrWidth-1:0] step_q;
   reg  [ColWidth-1:0]   bank_q;
   // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
   reg  [15:0]           rem_q;
 
-  wire [BatchWidth-1:0] batch_n = ({{(32-BatchWidth){1'b0}}, batch_i} < left_q)
-                                ? batch_i : left_q[BatchWidth-1:0];
+  // batch_i < left_q: the high bits of left_q, then a short compare of the low ones.
+  wire                  left_big  = (|left_q[31:BatchWidth]) | (left_q[BatchWidth-1:0] > batch_i);
+  wire [BatchWidth-1:0] batch_n   = left_big ? batch_i : left_q[BatchWidth-1:0];
   wire [AAddrWidth-1:0] half_base = h_q ? HalfWords : {AAddrWidth{1'b0}};
   wire                  beat      = s_axis_tvalid_i & s_axis_tready_o;
-  wire                  word_last = (w_q == words_i - 16'd1);
-  wire                  img_last  = (m_q == ncur_q - {{(BatchWidth-1){1'b0}}, 1'b1});
+  // The image's last word and the half's last image, as flags set a cycle ahead (so that a
+  // half's end is one gate from the stream's handshake).
+  reg                   wlast_q, ilast_q;
+  wire                  word_last = wlast_q;
+  wire                  img_last  = ilast_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       left_q    <= 32'd0;
       loading_q <= 1'b0;
       setup_q   <= 1'b0;
+      settle_q  <= 1'b0;
       h_q       <= 1'b0;
       full_q    <= 2'b00;
       n0_q      <= {BatchWidth{1'b0}};
@@ -93,18 +109,21 @@ module pot_w4a8_accel8x8_os_load (
       left_q    <= 32'd0;
       loading_q <= 1'b0;
       setup_q   <= 1'b0;
+      settle_q  <= 1'b0;
       full_q    <= 2'b00;
     end else if (start_i) begin
       left_q    <= images_i;
       loading_q <= 1'b0;
       setup_q   <= 1'b0;
+      settle_q  <= 1'b0;
       h_q       <= 1'b0;
       full_q    <= 2'b00;
     end else begin
       if (free_i) begin
         full_q[free_half_i] <= 1'b0;
       end
-      if (!loading_q && !setup_q && left_q != 32'd0 && !full_q[h_q]) begin
+      settle_q <= !loading_q && !setup_q;
+      if (!loading_q && !setup_q && settle_q && left_q != 32'd0 && !full_q[h_q]) begin
         setup_q <= 1'b1;
       end
       if (setup_q && rem_q <= Cols) begin
@@ -115,7 +134,7 @@ module pot_w4a8_accel8x8_os_load (
         loading_q      <= 1'b0;
         full_q[h_q]    <= 1'b1;
         h_q            <= ~h_q;
-        left_q         <= left_q - {{(32-BatchWidth){1'b0}}, ncur_q};
+        left_q         <= lsub_q;
         if (h_q) begin
           n1_q <= ncur_q;
         end else begin
@@ -127,14 +146,19 @@ module pot_w4a8_accel8x8_os_load (
 
   // Address counters (no reset: they are set up before every half).
   always @(posedge clk_i) begin
+    bn_q   <= batch_n;
+    lsub_q <= left_q - {{(32-BatchWidth){1'b0}}, ncur_q};
     if (!loading_q && !setup_q) begin
-      ncur_q   <= batch_n;
+      ncur_q   <= bn_q;
+      mlast_q  <= bn_q - {{(BatchWidth-1){1'b0}}, 1'b1};
       m_q      <= {BatchWidth{1'b0}};
-      w_q      <= 16'd0;
+      ilast_q  <= (bn_q == {{(BatchWidth-1){1'b0}}, 1'b1});
+      wrem_q   <= words_i - 16'd1;
+      wlast_q  <= (words_i == 16'd1);
       addr_q   <= half_base;
       istart_q <= half_base;
       bank_q   <= {ColWidth{1'b0}};
-      rem_q    <= {{(16-BatchWidth){1'b0}}, batch_n};
+      rem_q    <= {{(16-BatchWidth){1'b0}}, bn_q};
       step_q   <= {AAddrWidth{1'b0}};
     end else if (setup_q) begin
       // One more group of Cols images.
@@ -142,8 +166,10 @@ module pot_w4a8_accel8x8_os_load (
       step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
     end else if (beat) begin
       if (word_last) begin
-        w_q <= 16'd0;
-        m_q <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        wrem_q  <= words_i - 16'd1;
+        wlast_q <= (words_i == 16'd1);
+        m_q     <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        ilast_q <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
         if (bank_q == LastBank) begin
           bank_q   <= {ColWidth{1'b0}};
           istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
@@ -153,7 +179,8 @@ module pot_w4a8_accel8x8_os_load (
           addr_q <= istart_q;
         end
       end else begin
-        w_q    <= w_q + 16'd1;
+        wrem_q  <= wrem_q - 16'd1;
+        wlast_q <= (wrem_q == 16'd1);
         addr_q <= addr_q + step_q;
       end
     end

@@ -115,10 +115,10 @@ module pot_w4a8_accel8x8_os_seq (
   reg                  sel_d, sel_q;
   reg [BatchWidth-1:0] batch_d, batch_q;
   reg [AAddrWidth-1:0] groups_d, groups_q;
-  reg [TcWidth-1:0]    period_d, period_q;
+  reg [TcWidth-1:0]    tc_end_d, tc_end_q;
   reg                  last_d, last_q;
   reg [CountWidth-1:0] k_d, k_q;
-  reg [CountWidth-1:0] n_tiles_d, n_tiles_q;
+  reg [CountWidth-1:0] nt_end_d, nt_end_q;
   reg [CountWidth-1:0] n_d, n_q;
   reg [WAddrWidth-1:0] wbase_d, wbase_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
@@ -160,8 +160,8 @@ module pot_w4a8_accel8x8_os_seq (
   wire running  = (state_q == StRun);
   wire step     = running && (tc_q < k_q_tc);
   wire last_k   = running && (tc_q == k_q_tc - {{(TcWidth-1){1'b0}}, 1'b1});
-  wire tile_end = running && (tc_q == period_q - {{(TcWidth-1){1'b0}}, 1'b1});
-  wire nt_last  = (nt_q == n_tiles_q - {{(CountWidth-1){1'b0}}, 1'b1});
+  wire tile_end = running && (tc_q == tc_end_q);
+  wire nt_last  = (nt_q == nt_end_q);
   wire mt_last  = (mt_q == groups_q - {{(AAddrWidth-1){1'b0}}, 1'b1});
 
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
@@ -184,10 +184,10 @@ module pot_w4a8_accel8x8_os_seq (
     sel_d     = sel_q;
     batch_d   = batch_q;
     groups_d  = groups_q;
-    period_d  = period_q;
+    tc_end_d  = tc_end_q;
     last_d    = last_q;
     k_d       = k_q;
-    n_tiles_d = n_tiles_q;
+    nt_end_d = nt_end_q;
     n_d       = n_q;
     wbase_d   = wbase_q;
     bbase_d   = bbase_q;
@@ -256,13 +256,13 @@ module pot_w4a8_accel8x8_os_seq (
         obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         last_d    = d_last;
         k_d       = d_k;
-        n_tiles_d = d_n_tiles;
+        nt_end_d  = d_n_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
         n_d       = d_n;
         wbase_d   = d_w_base;
         bbase_d   = d_b_base;
         m_d       = d_m;
         s_d       = d_s;
-        period_d  = k_tc + 17'd7;
+        tc_end_d  = k_tc + 17'd7 - {{(TcWidth-1){1'b0}}, 1'b1};
         mt_d      = {AAddrWidth{1'b0}};
         ibase_d   = {ImageWidth{1'b0}};
         nt_d      = {CountWidth{1'b0}};
@@ -342,10 +342,10 @@ module pot_w4a8_accel8x8_os_seq (
       sel_q     <= 1'b0;
       batch_q   <= {BatchWidth{1'b0}};
       groups_q  <= {AAddrWidth{1'b0}};
-      period_q  <= {TcWidth{1'b0}};
+      tc_end_q  <= {TcWidth{1'b0}};
       last_q    <= 1'b0;
       k_q       <= {CountWidth{1'b0}};
-      n_tiles_q <= {CountWidth{1'b0}};
+      nt_end_q <= {CountWidth{1'b0}};
       n_q       <= {CountWidth{1'b0}};
       wbase_q   <= {WAddrWidth{1'b0}};
       bbase_q   <= {BAddrWidth{1'b0}};
@@ -377,10 +377,10 @@ module pot_w4a8_accel8x8_os_seq (
       sel_q     <= sel_d;
       batch_q   <= batch_d;
       groups_q  <= groups_d;
-      period_q  <= period_d;
+      tc_end_q  <= tc_end_d;
       last_q    <= last_d;
       k_q       <= k_d;
-      n_tiles_q <= n_tiles_d;
+      nt_end_q <= nt_end_d;
       n_q       <= n_d;
       wbase_q   <= wbase_d;
       bbase_q   <= bbase_d;

@@ -221,11 +221,7 @@ fn bad_programs_and_registers_set_their_error_bit_and_run_no_pass() {
         // The sequencer without its k_tiles check: case (a) must no longer pass.
         let seq = bench.dir.join(format!("rtl/{}_seq.v", bench.name));
         let text = std::fs::read_to_string(&seq).unwrap();
-        let from = if df == "ws" {
-            "wire e_k      = (d_k_tiles == {CountWidth{1'b0}});"
-        } else {
-            "wire e_k      = (d_k == {CountWidth{1'b0}});"
-        };
+        let from = "wire e_k      = (chk_k_q == {CountWidth{1'b0}});";
         assert_eq!(text.matches(from).count(), 1, "{df}: {}", seq.display());
         std::fs::write(&seq, text.replace(from, "wire e_k      = 1'b0;")).unwrap();
         let planted = Bench {

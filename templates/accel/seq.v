@@ -2,7 +2,7 @@
 
 // Sequencer: runs the layer program from the program memory, one descriptor
 // {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). A pass
-// starts with CHECK (3 cycles per descriptor up to the one with `last`): a descriptor with
+// starts with CHECK (5 cycles per descriptor up to the one with `last`): a descriptor with
 // k_tiles = 0, n_tiles = 0, n outside ((n_tiles-1)*Cols, n_tiles*Cols], no `last` in the
 // program memory, or (with logits_i) a last layer of more than OutTiles N-tiles ends the pass
 // there with fail_o and err_o, before any tile. Per layer:
@@ -45,6 +45,8 @@ module {= v.seq =} (
   localparam [3:0] StChk0   = 4'd6;
   localparam [3:0] StChk1   = 4'd7;
   localparam [3:0] StChk2   = 4'd8;
+  localparam [3:0] StChk3   = 4'd9;
+  localparam [3:0] StChk4   = 4'd10;
 
   // The descriptor word, as the program memory holds it.
   wire                  d_last;
@@ -81,8 +83,17 @@ module {= v.seq =} (
   reg [CountWidth-1:0] n_d, n_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
   reg                  fail_d, fail_q;
-  reg [3:0]            chk_err_d, chk_err_q;
+  // CHECK's copy of the descriptor's fields (the block RAM's output registered; the checks
+  // are computed from it in the next cycle).
+  reg [CountWidth-1:0] chk_k_d, chk_k_q;
+  reg [CountWidth-1:0] chk_nt_d, chk_nt_q;
+  reg [CountWidth-1:0] chk_n_d, chk_n_q;
   reg                  chk_last_d, chk_last_q;
+  reg [3:0]            chk_err_d, chk_err_q;
+  // The last descriptor's address (found by CHECK), and FETCH's layer is the last one
+  // (registered in FETCH0, so that the output wait does not hang on the memory's output).
+  reg [PAddrWidth-1:0] lastpc_d, lastpc_q;
+  reg                  flast_d, flast_q;
   reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
@@ -109,15 +120,27 @@ module {= v.seq =} (
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
   localparam integer NtcWidth = CountWidth + {= v.col_bits =} + 1;
   localparam [NtcWidth-1:0] SideN = {= v.side =};
-  wire [NtcWidth-1:0] d_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, d_n};
-  wire [NtcWidth-1:0] d_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, d_n_tiles} * SideN;
-  wire e_k      = (d_k_tiles == {CountWidth{1'b0}});
-  wire e_n      = (d_n_tiles == {CountWidth{1'b0}}) || (d_n_ext > d_nt_cols)
-               || (d_n_ext + SideN <= d_nt_cols);
-  wire e_out    = d_last && logits_q && (d_n_tiles > OutTiles);
-  wire e_nolast = !d_last && (pc_q == LastPc);
+  wire [NtcWidth-1:0] c_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, chk_n_q};
+  wire [NtcWidth-1:0] c_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, chk_nt_q} * SideN;
+  wire e_k      = (chk_k_q == {CountWidth{1'b0}});
+  wire e_out    = chk_last_q && logits_q && (chk_nt_q > OutTiles);
+  wire e_nolast = !chk_last_q && (pc_q == LastPc);
+  // CHECK step by step, each step a register (the fields in CHK1, these in CHK2, the error
+  // bits in CHK3, the decision in CHK4): no carry chain feeds another, nor the state.
+  reg [NtcWidth-1:0] ntc_q, nsum_q;
+  reg                ezero_q, ek_q, eout_q, enolast_q;
+  always @(posedge clk_i) begin
+    ntc_q     <= c_nt_cols;
+    nsum_q    <= c_n_ext + SideN;
+    ezero_q   <= (chk_nt_q == {CountWidth{1'b0}});
+    ek_q      <= e_k;
+    eout_q    <= e_out;
+    enolast_q <= e_nolast;
+  end
+  wire e_n      = ezero_q || (c_n_ext > ntc_q) || (nsum_q <= ntc_q);
+  wire [3:0] chk_err = {eout_q, enolast_q, e_n, ek_q};
   // The last layer's FETCH waits for an empty output buffer.
-  wire stall    = (state_q == StFetch1) && d_last && !out_room_i;
+  wire stall    = (state_q == StFetch1) && flast_q && !out_room_i;
   wire [AAddrWidth-1:0] half_base = half_q ? HalfWords : {AAddrWidth{1'b0}};
 
   always @(*) begin
@@ -148,8 +171,13 @@ module {= v.seq =} (
     bbase_d   = bbase_q;
     fail_d    = 1'b0;
     err_d     = err_q;
-    chk_err_d  = chk_err_q;
+    chk_k_d    = chk_k_q;
+    chk_nt_d   = chk_nt_q;
+    chk_n_d    = chk_n_q;
     chk_last_d = chk_last_q;
+    chk_err_d  = chk_err_q;
+    lastpc_d   = lastpc_q;
+    flast_d    = flast_q;
     case (state_q)
       StIdle: begin
         if (start_i) begin
@@ -167,25 +195,37 @@ module {= v.seq =} (
         state_d = StChk1;
       end
       StChk1: begin
-        // The descriptor's checks, registered (out of the memory's read path).
-        chk_err_d  = {e_out, e_nolast, e_n, e_k};
+        // The descriptor's fields, registered (out of the memory's read path).
+        chk_k_d    = d_k_tiles;
+        chk_nt_d   = d_n_tiles;
+        chk_n_d    = d_n;
         chk_last_d = d_last;
         state_d    = StChk2;
       end
       StChk2: begin
+        state_d = StChk3;
+      end
+      StChk3: begin
+        // The checks, registered.
+        chk_err_d = chk_err;
+        state_d   = StChk4;
+      end
+      StChk4: begin
         if (chk_err_q != 4'd0) begin
           fail_d  = 1'b1;
           err_d   = chk_err_q;
           state_d = StIdle;
         end else if (chk_last_q) begin
-          pc_d    = {PAddrWidth{1'b0}};
-          state_d = StFetch0;
+          lastpc_d = pc_q;
+          pc_d     = {PAddrWidth{1'b0}};
+          state_d  = StFetch0;
         end else begin
           pc_d    = pc_q + {{(PAddrWidth-1){1'b0}}, 1'b1};
           state_d = StChk0;
         end
       end
       StFetch0: begin
+        flast_d = (pc_q == lastpc_q);
         state_d = StFetch1;
       end
       StFetch1: if (!stall) begin
@@ -296,8 +336,13 @@ module {= v.seq =} (
       bbase_q   <= {BAddrWidth{1'b0}};
       fail_q    <= 1'b0;
       err_q     <= 4'd0;
-      chk_err_q  <= 4'd0;
+      chk_k_q    <= {CountWidth{1'b0}};
+      chk_nt_q   <= {CountWidth{1'b0}};
+      chk_n_q    <= {CountWidth{1'b0}};
       chk_last_q <= 1'b0;
+      chk_err_q  <= 4'd0;
+      lastpc_q   <= {PAddrWidth{1'b0}};
+      flast_q    <= 1'b0;
     end else begin
       state_q   <= state_d;
       pc_q      <= pc_d;
@@ -326,8 +371,13 @@ module {= v.seq =} (
       bbase_q   <= bbase_d;
       fail_q    <= fail_d;
       err_q     <= err_d;
-      chk_err_q  <= chk_err_d;
+      chk_k_q    <= chk_k_d;
+      chk_nt_q   <= chk_nt_d;
+      chk_n_q    <= chk_n_d;
       chk_last_q <= chk_last_d;
+      chk_err_q  <= chk_err_d;
+      lastpc_q   <= lastpc_d;
+      flast_q    <= flast_d;
     end
   end
 

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 3, FETCH = 2, DRAIN = drain(R) (R + 15 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 5, FETCH = 2, DRAIN = drain(R) (R + 15 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -33,8 +33,9 @@ pub use postop::{PostopWidths, MAX_S, M_BITS, POSTOP_LATENCY, S_BITS};
 /// Cycles to fetch one descriptor.
 pub const FETCH: u64 = 2;
 /// Cycles to check one descriptor before a pass (CHECK reads the program up to `last`:
-/// address, data, the registered checks).
-pub const CHECK: u64 = 3;
+/// address, the memory's data registered, products and flags, the error bits, the decision;
+/// every step a register).
+pub const CHECK: u64 = 5;
 /// Most bits of the tile-count, output-count and class fields: a layer has fewer than 2^16
 /// inputs and outputs.
 pub const COUNT_BITS: u32 = 16;
@@ -285,7 +286,7 @@ mod tests {
     /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 3 stage registers + 15 (array,
     /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
     /// levels + the store) + 1 (done) − 8 (tail) = 23; 1 + 3·(2 + 23) + 1712·72 = 123,340
-    /// cycles, plus CHECK 3·3: 123,349, 1,927.3 per image. os: drain = 3 + (16 + 7) + 8 + 4 + 1
+    /// cycles, plus CHECK 3·5: 123,355, 1,927.4 per image. os: drain = 3 + (16 + 7) + 8 + 4 + 1
     /// − 8 = 31.
     #[test]
     fn pass_cycles_by_hand() {
@@ -301,7 +302,7 @@ mod tests {
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
         assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (23, 31));
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_349);
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_355);
         // One image: P = max(1, 8) + 8 = 16.
         assert_eq!(
             pass_cycles(8, Dataflow::Ws, &p, 1),

@@ -218,3 +218,71 @@ fn a_bad_liberty_exits_2_naming_the_file() {
         assert!(!out.join("designs/pot_w4a8/build").exists());
     }
 }
+
+/// The small accelerator (2×2, with its host interface) through the library API: the whole
+/// top on osu018, RAMs left out of area and timing, and OpenSTA reports a path.
+#[test]
+fn small_accelerator_on_osu018() {
+    use potmac::emit::{self, Options};
+    use potmac::flow::synth::liberty::{self, LibertyOptions};
+    use potmac::tools::yosys::{self, Target};
+    if !have(&[YOSYS, STA]) {
+        return;
+    }
+    let Some(lib) = osu018() else { return };
+    let out = scratch("liberty_accel");
+    let yaml =
+        std::fs::read_to_string(root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml"))
+            .unwrap();
+    let b = emit::bundle(
+        &common::design(&yaml),
+        &Options {
+            vectors: 0,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let dir = emit::write(&b, &out).unwrap();
+    let t = std::time::Duration::from_secs(600);
+    let t0 = std::time::Instant::now();
+    let generic = yosys::synth(&dir, Target::Generic, t).unwrap();
+    let o = LibertyOptions {
+        path: lib,
+        dont_use: None,
+        timing: true,
+    };
+    let l = liberty::load(&o).unwrap();
+    let r = liberty::measure(&dir, &b.top, "", true, &l, true, t).unwrap();
+    let timing = r.timing.as_ref().unwrap();
+    eprintln!(
+        "2x2 accelerator on osu018: {} cells, {} FFs, {:.0} µm², {:.1} MHz ({} → {}), {:.1} s",
+        r.cells,
+        r.ffs,
+        r.area.total,
+        timing.fmax_mhz,
+        timing.start(),
+        timing.end(),
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(
+        generic.memories.unwrap_or(0) > 0,
+        "the RAMs stay memory cells"
+    );
+    assert!(
+        r.by_type.keys().all(|k| !k.starts_with('$')),
+        "{:?}",
+        r.by_type
+    );
+    assert_eq!(
+        r.ffs, generic.ffs,
+        "the same flip-flops as the generic netlist"
+    );
+    assert!(
+        r.area.total > 100_000.0 && r.nand2_eq.unwrap() > 4000.0,
+        "{r:?}"
+    );
+    assert!(
+        timing.fmax_mhz > 1.0 && timing.fmax_mhz < 2000.0,
+        "{timing:?}"
+    );
+}

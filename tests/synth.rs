@@ -260,6 +260,7 @@ fn small_accelerator_places_and_routes_on_ecp5() {
         bitstream: true,
         baseline: false,
         hierarchical: false,
+        liberty: None,
         run: potmac::flow::RunOpts {
             out: out.to_path_buf(),
             timeout: T,

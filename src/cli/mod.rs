@@ -21,6 +21,7 @@ mod qat_flags;
 mod sim;
 mod sweep;
 mod synth;
+mod synth_lib;
 mod ui;
 
 use clap::{Parser, Subcommand};

@@ -9,6 +9,7 @@ use super::common::{load_designs, FormatArg, ReuseArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
+use crate::flow::synth::liberty::LibertyOptions;
 use crate::flow::synth::{ArrayArea, SynthOptions, SynthRow};
 use crate::flow::{self, synth::accel::add, synth::accel::AccelArea};
 use crate::tools::liberty::GeArea;
@@ -113,6 +114,28 @@ pub struct Args {
     /// figures are somewhat larger than the flat default's. MACs and accelerators stay flat.
     #[arg(long)]
     hier: bool,
+    /// Also map each design's top to this standard-cell library (Liberty, `.lib` or
+    /// `.lib.gz`, e.g. a PDK's typical corner) with Yosys (dfflibmap, abc) and time it with
+    /// OpenSTA: area in the library's unit (µm²) and in its NAND2s, cells, flip-flops,
+    /// minimum clock period and Fmax, the critical path's ends. Generic target only; the
+    /// potmac-library columns stay as they are. The file is copied into each design's
+    /// build/lib_<name>/ with its dont-use cells marked.
+    #[arg(long, value_name = "FILE")]
+    liberty: Option<PathBuf>,
+    /// With --liberty: the cells synthesis must not use, as comma-separated patterns (`*`
+    /// any characters, `?` one) replacing the default (SKY130's power-management, probe,
+    /// clock-tree and delay cells: *lpflow_*, *probe*, *clkbuf*, *clkinv*, *clkdlybuf*,
+    /// *dlygate*, *dlymetal*); `--dont-use ''` for none.
+    #[arg(
+        long,
+        value_name = "PATTERNS",
+        requires = "liberty",
+        value_delimiter = ','
+    )]
+    dont_use: Option<Vec<String>>,
+    /// With --liberty: area only, no timing (OpenSTA not needed).
+    #[arg(long, requires = "liberty")]
+    no_timing: bool,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -200,6 +223,14 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         bitstream: a.bitstream,
         baseline: a.baseline,
         hierarchical: a.hier,
+        liberty: a.liberty.as_ref().map(|path| LibertyOptions {
+            path: path.clone(),
+            dont_use: a
+                .dont_use
+                .as_ref()
+                .map(|p| p.iter().filter(|x| !x.is_empty()).cloned().collect()),
+            timing: !a.no_timing,
+        }),
         run: a.run.opts_with(&a.reuse),
     };
     flow::synth::check(&designs, &opts)?;
@@ -208,6 +239,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         write!(ui, "{}", table(&rows))?;
         write!(ui, "{}", notes(&rows))?;
         write!(ui, "{}", pnr_table(&rows))?;
+        write!(ui, "{}", super::synth_lib::table(&rows))?;
         write!(ui, "{}", array_table(&rows))?;
         let accel: Vec<_> = rows
             .iter()
@@ -320,6 +352,9 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ),
         ("overhead_ffs", opt(a.map(|a| rounded(a.overhead_ffs, 4)))),
     ]
+    .into_iter()
+    .chain(super::synth_lib::record(r, first))
+    .collect()
 }
 
 /// Used sites as `TYPE used/available`, comma-separated.

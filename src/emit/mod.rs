@@ -11,6 +11,7 @@ pub mod batch;
 mod folder;
 pub mod formal;
 pub mod hex;
+pub mod liberty;
 mod mac;
 mod mac_view;
 mod ports;

@@ -132,6 +132,8 @@ struct SynthGeneric<'a> {
     liberty: &'static str,
     ge_json: String,
     gates: String,
+    /// The design after `synth`, before mapping (read by the runs on a user's library).
+    rtlil: String,
     /// Keep the hierarchy (`synth` without `-flatten`, `stat -top`).
     hier: bool,
     /// Keep the synchronous-read memories as memory cells, listed in this JSON file
@@ -501,6 +503,7 @@ fn synth_scripts(
                     liberty: liberty::FILE,
                     ge_json: target.ge_json_for(variant),
                     gates: target.gates_for(variant),
+                    rtlil: target.rtlil_for(variant),
                     hier,
                     mem_json: how.memories.then(|| target.mem_json_for(variant)),
                 },

@@ -49,6 +49,8 @@ pub enum FlowError {
     #[error(transparent)]
     Power(#[from] crate::power::PowerError),
     #[error(transparent)]
+    Liberty(#[from] crate::tools::liberty::foreign::LibertyError),
+    #[error(transparent)]
     Export(#[from] crate::model::read::ExportError),
     #[error(transparent)]
     Lower(#[from] crate::model::lower::LowerError),

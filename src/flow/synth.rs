@@ -5,6 +5,7 @@
 //! the hand-written uniform MAC.
 
 pub mod accel;
+pub mod liberty;
 
 use super::{lock_folders, prepare, usage, Context, Result, RunOpts};
 use crate::config::Design;
@@ -32,6 +33,9 @@ pub struct SynthOptions {
     pub bitstream: bool,
     /// Add the hand-written behavioural MAC of each uniform design as a baseline row.
     pub baseline: bool,
+    /// Also map each design's top to a user's standard-cell library (generic target) and
+    /// time it with OpenSTA.
+    pub liberty: Option<liberty::LibertyOptions>,
     /// Arrays: keep the hierarchy, so that each distinct module (the PE, …) is synthesized
     /// once and the totals are weighted by its instances (`synth/hier_*.ys`); MACs and
     /// accelerators are synthesized flat either way.
@@ -55,6 +59,9 @@ impl SynthOptions {
 /// options.
 pub fn check(designs: &[Design], o: &SynthOptions) -> Result<()> {
     tools::find(&yosys::YOSYS)?;
+    if let Some(l) = &o.liberty {
+        liberty::check(l, o.target)?;
+    }
     if o.dsp && o.hierarchical {
         return usage("--dsp and --hier: the hierarchical scripts keep DSPs off; use one of them");
     }
@@ -128,6 +135,7 @@ pub fn run(designs: &[Design], o: &SynthOptions) -> Result<Vec<SynthRow>> {
         ..emit::Options::default()
     };
     let mut rows = Vec::new();
+    let lib = o.liberty.as_ref().map(liberty::load).transpose()?;
     let _locks = lock_folders(designs.iter().map(|d| d.name.as_str()), &o.run.out, timeout)?;
     let folders = prepare(designs, &gen, &o.run.out, o.run.regenerate)?;
     let all = crate::progress::step("synthesizing", Some(folders.len() as u64));
@@ -160,6 +168,20 @@ pub fn run(designs: &[Design], o: &SynthOptions) -> Result<Vec<SynthRow>> {
         let mut r = row(d, target, stats, pnr);
         r.pnr_misfit = misfit;
         r.dsps_allowed = dsp;
+        if let (Some(lib), Some(l)) = (&lib, &o.liberty) {
+            r.liberty = Some(
+                liberty::measure(
+                    &dir,
+                    &b.top,
+                    variant,
+                    d.accel.is_some(),
+                    lib,
+                    l.timing,
+                    timeout,
+                )
+                .context(|| format!("`{}` on the library {}", b.name, l.path.display()))?,
+            );
+        }
         if d.accel.is_some() {
             r.accel = Some(accel::synth(&dir, d, target, timeout)?);
             rows.push(r);
@@ -219,6 +241,9 @@ pub struct SynthRow {
     /// argmax; DSPs off) and the memories by size. `stats` is the whole top.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accel: Option<AccelArea>,
+    /// The top on a user's standard-cell library (`liberty`), timed by OpenSTA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liberty: Option<liberty::LibertyRow>,
 }
 
 /// Area of an array design against its PEs.
@@ -277,5 +302,6 @@ pub fn row(d: &Design, target: Target, stats: SynthStats, pnr: Option<PnrResult>
         pnr_misfit: None,
         array: None,
         accel: None,
+        liberty: None,
     }
 }

@@ -5,7 +5,13 @@
 //! input), which the energy proxy weights toggles with.
 //!
 //! The parser reads the subset of Liberty the file uses: `cell(NAME) { area : X; ...
-//! pin(P) { direction : input|output; capacitance : C; ... } ff(...) {...} }`.
+//! pin(P) { direction : input|output; capacitance : C; function : F; ... } ff(...) {...} }`,
+//! and skips everything else, so it also reads real libraries (OSU 0.18 µm, SKY130): the
+//! area of a design mapped to a user's library ([`foreign`]) and the library's NAND2 come
+//! from the same reader ([`function`] evaluates the cells' Boolean functions).
+
+pub mod foreign;
+pub mod function;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -25,18 +31,27 @@ pub struct Cell {
     pub inputs: BTreeMap<String, f64>,
     /// Output pins.
     pub outputs: Vec<String>,
-    /// A flip-flop (has an `ff` group).
+    /// The Boolean function of each output pin that states one (Liberty syntax).
+    pub functions: BTreeMap<String, String>,
+    /// A flip-flop or latch (has an `ff` or `latch` group).
     pub sequential: bool,
+    /// Marked `dont_use : true` (synthesis leaves it alone).
+    pub dont_use: bool,
 }
 
 /// The cells of a library, by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Library {
+    /// The library's name (its `library(NAME)` group).
+    pub name: String,
+    /// Its `time_unit` (`"1ns"`), when stated.
+    pub time_unit: Option<String>,
     /// Cells by name.
     pub cells: BTreeMap<String, Cell>,
 }
 
-/// Area of a mapped design in gate equivalents.
+/// Area of a mapped design in gate equivalents (on a user's library, in its area unit,
+/// µm² in practice).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct GeArea {
     /// Combinational cells.
@@ -93,11 +108,18 @@ fn items(body: &str) -> Result<Vec<Item<'_>>, String> {
                 let (name, arg) = head
                     .split_once('(')
                     .ok_or_else(|| format!("group `{head}` has no `(`"))?;
-                let arg = arg.trim_end().trim_end_matches(')').trim();
+                let arg = arg
+                    .trim_end()
+                    .trim_end_matches(')')
+                    .trim()
+                    .trim_matches('"');
                 let mut depth = 0usize;
                 let mut close = None;
+                let mut quoted = false;
                 for (i, ch) in rest[end..].char_indices() {
                     match ch {
+                        '"' => quoted = !quoted,
+                        _ if quoted => {}
                         '{' => depth += 1,
                         '}' => {
                             depth -= 1;
@@ -126,30 +148,41 @@ impl Library {
     pub fn parse(text: &str) -> Result<Library, String> {
         let text = strip_comments(text);
         let top = items(&text)?;
-        let body = top
+        let (lib_name, body) = top
             .iter()
             .find_map(|i| match i {
-                Item::Group("library", _, b) => Some(*b),
+                Item::Group("library", n, b) => Some((*n, *b)),
                 _ => None,
             })
             .ok_or("no `library` group")?;
         let mut cells = BTreeMap::new();
+        let mut time_unit = None;
         for item in items(body)? {
-            let Item::Group("cell", name, cb) = item else {
-                continue;
+            let (name, cb) = match item {
+                Item::Group("cell", name, cb) => (name, cb),
+                Item::Attr("time_unit", v) => {
+                    time_unit = Some(v.to_string());
+                    continue;
+                }
+                _ => continue,
             };
             let mut cell = Cell {
                 area: f64::NAN,
                 inputs: BTreeMap::new(),
                 outputs: Vec::new(),
+                functions: BTreeMap::new(),
                 sequential: false,
+                dont_use: false,
             };
             for it in items(cb)? {
                 match it {
                     Item::Attr("area", v) => {
                         cell.area = v.parse().map_err(|_| format!("cell {name}: area `{v}`"))?
                     }
-                    Item::Group("ff" | "latch", _, _) => cell.sequential = true,
+                    Item::Attr("dont_use", v) => cell.dont_use = v == "true",
+                    Item::Group("ff" | "latch" | "ff_bank" | "latch_bank" | "statetable", _, _) => {
+                        cell.sequential = true
+                    }
                     Item::Group("pin", pin, pb) => {
                         let attrs: BTreeMap<&str, &str> = items(pb)?
                             .into_iter()
@@ -168,7 +201,14 @@ impl Library {
                                 })?;
                                 cell.inputs.insert(pin.to_string(), c);
                             }
-                            Some("output") => cell.outputs.push(pin.to_string()),
+                            Some("output") => {
+                                cell.outputs.push(pin.to_string());
+                                if let Some(f) = attrs.get("function") {
+                                    cell.functions.insert(pin.to_string(), f.to_string());
+                                }
+                            }
+                            // Power, bias and internal pins carry no signal to weigh.
+                            Some("inout" | "internal") => {}
                             d => return Err(format!("cell {name}, pin {pin}: direction {d:?}")),
                         }
                     }
@@ -180,7 +220,11 @@ impl Library {
             }
             cells.insert(name.to_string(), cell);
         }
-        Ok(Library { cells })
+        Ok(Library {
+            name: lib_name.to_string(),
+            time_unit,
+            cells,
+        })
     }
 
     /// potmac's library ([`TEXT`]).

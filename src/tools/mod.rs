@@ -8,6 +8,7 @@ pub mod liberty;
 pub mod nextpnr;
 pub mod runner;
 pub mod sim;
+pub mod sta;
 pub mod verilator;
 pub mod yosys;
 

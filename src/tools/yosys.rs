@@ -95,6 +95,12 @@ impl Target {
         format!("build/mem_{}{}.json", prefix(variant), self.name())
     }
 
+    /// The design of a variant after `synth`, before any mapping, as RTLIL (generic target):
+    /// the start of the runs on a user's cell library.
+    pub fn rtlil_for(&self, variant: &str) -> String {
+        format!("build/synth_{}{}.il", prefix(variant), self.name())
+    }
+
     /// The gate netlist of a variant mapped to potmac's cell library (generic target).
     pub fn gates_for(&self, variant: &str) -> String {
         format!("build/gates_{}{}.v", prefix(variant), self.name())

@@ -1,0 +1,126 @@
+//! Scripts of the runs on a user's standard-cell library (`potmac synth --liberty FILE`),
+//! rendered at run time into the design folder's `build/lib_<library>/`: the Yosys script
+//! that maps the design to the library and the OpenSTA script that times it. Every path in
+//! them is relative to the design folder.
+
+use super::{render, EmitError};
+use askama::Template;
+
+/// The files of one run, relative to the design folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibertyFiles {
+    /// The copy of the library (dont-use cells marked).
+    pub liberty: String,
+    /// The Yosys script.
+    pub script: String,
+    /// Its log.
+    pub log: String,
+    /// `stat -json` of the mapped design.
+    pub stat_json: String,
+    /// `stat -liberty` (the text report with the chip area).
+    pub stat_txt: String,
+    /// The mapped netlist for OpenSTA.
+    pub netlist: String,
+    /// The OpenSTA script.
+    pub sta_script: String,
+    /// Its log (the timing report).
+    pub sta_log: String,
+}
+
+impl LibertyFiles {
+    /// The files of a library's runs on a variant (`""`: the design's top) in
+    /// `build/lib_<stem>/`.
+    pub fn new(stem: &str, variant: &str) -> LibertyFiles {
+        let dir = format!("build/lib_{stem}");
+        let p = match variant {
+            "" => String::new(),
+            v => format!("{v}_"),
+        };
+        LibertyFiles {
+            liberty: format!("{dir}/cells.lib"),
+            script: format!("{dir}/{p}map.ys"),
+            log: format!("{dir}/{p}yosys.log"),
+            stat_json: format!("{dir}/{p}stat.json"),
+            stat_txt: format!("{dir}/{p}area.txt"),
+            netlist: format!("{dir}/{p}netlist.v"),
+            sta_script: format!("{dir}/{p}sta.tcl"),
+            sta_log: format!("{dir}/{p}sta.log"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "synth/liberty.ys", escape = "none")]
+struct MapScript<'a> {
+    top: &'a str,
+    library: &'a str,
+    liberty: &'a str,
+    script: &'a str,
+    generic: &'a str,
+    rtlil: &'a str,
+    memories: bool,
+    stat_json: &'a str,
+    stat_txt: &'a str,
+    netlist: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "synth/sta.tcl", escape = "none")]
+struct StaScript<'a> {
+    top: &'a str,
+    library: &'a str,
+    script: &'a str,
+    liberty: &'a str,
+    netlist: &'a str,
+    clock: &'a str,
+    period: &'a str,
+}
+
+/// The Yosys script that maps `top` (saved as RTLIL by the generic script `generic` in
+/// `rtlil`) to the library `library`; `memories`: the design keeps memory cells.
+pub fn map_script(
+    f: &LibertyFiles,
+    top: &str,
+    library: &str,
+    generic: &str,
+    rtlil: &str,
+    memories: bool,
+) -> Result<String, EmitError> {
+    render(
+        &MapScript {
+            top,
+            library,
+            liberty: &f.liberty,
+            script: &f.script,
+            generic,
+            rtlil,
+            memories,
+            stat_json: &f.stat_json,
+            stat_txt: &f.stat_txt,
+            netlist: &f.netlist,
+        },
+        &f.script,
+    )
+}
+
+/// The OpenSTA script that times the mapped `top` with one clock of `period_ns` on `clock`.
+pub fn sta_script(
+    f: &LibertyFiles,
+    top: &str,
+    library: &str,
+    clock: &str,
+    period_ns: u32,
+) -> Result<String, EmitError> {
+    render(
+        &StaScript {
+            top,
+            library,
+            script: &f.sta_script,
+            liberty: &f.liberty,
+            netlist: &f.netlist,
+            clock,
+            period: &period_ns.to_string(),
+        },
+        &f.sta_script,
+    )
+}

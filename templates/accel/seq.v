@@ -115,6 +115,8 @@ module {= v.seq =} (
   wire a_re     = running && are_q;
   wire tile_end = running && (tc_q == tc_end_q);
   wire kt_last  = (kt_q == kt_end_q);
+  // The tile counters count from 1, so their ends are the descriptor's counts (no subtraction
+  // on the memory's output); the tile cycle's end is stored less one.
   wire nt_last  = (nt_q == nt_end_q);
 
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
@@ -230,12 +232,12 @@ module {= v.seq =} (
       end
       StFetch1: if (!stall) begin
         last_d    = d_last;
-        kt_end_d  = d_k_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
-        nt_end_d  = d_n_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
+        kt_end_d  = d_k_tiles;
+        nt_end_d  = d_n_tiles;
         m_d       = d_m;
         s_d       = d_s;
-        kt_d      = {CountWidth{1'b0}};
-        nt_d      = {CountWidth{1'b0}};
+        kt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
+        nt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
         tc_d      = {TcWidth{1'b0}};
         wre_d     = 1'b1;
         are_d     = 1'b0;
@@ -272,7 +274,7 @@ module {= v.seq =} (
           are_d = 1'b0;
           img_d = {ImageWidth{1'b0}};
           if (kt_last) begin
-            kt_d    = {CountWidth{1'b0}};
+            kt_d    = {{(CountWidth-1){1'b0}}, 1'b1};
             abase_d = rbase_q;
             if (nt_last) begin
               drain_d = {DrainWidth{1'b0}};
@@ -400,7 +402,7 @@ module {= v.seq =} (
   assign w_addr_o   = wptr_q;
   assign a_re_o     = a_re;
   assign a_addr_o   = abase_q + img_a;
-  assign first_kt_o = (kt_q == {CountWidth{1'b0}});
+  assign first_kt_o = (kt_q == {{(CountWidth-1){1'b0}}, 1'b1});
   assign last_kt_o  = kt_last;
   assign image_o    = img_q;
 endmodule

@@ -172,6 +172,8 @@ module pot_w4a8_accel8x8_os_seq (
   wire step     = running && (tc_q < k_q_tc);
   wire last_k   = running && (tc_q == k_q_tc - {{(TcWidth-1){1'b0}}, 1'b1});
   wire tile_end = running && (tc_q == tc_end_q);
+  // The tile counters count from 1, so their ends are the descriptor's counts (no subtraction
+  // on the memory's output); the tile cycle's end is stored less one.
   wire nt_last  = (nt_q == nt_end_q);
   wire mt_last  = (mt_q == groups_q - {{(AAddrWidth-1){1'b0}}, 1'b1});
 
@@ -296,7 +298,7 @@ module pot_w4a8_accel8x8_os_seq (
         obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         last_d    = d_last;
         k_d       = d_k;
-        nt_end_d  = d_n_tiles - {{(CountWidth-1){1'b0}}, 1'b1};
+        nt_end_d  = d_n_tiles;
         n_d       = d_n;
         wbase_d   = d_w_base;
         bbase_d   = d_b_base;
@@ -305,7 +307,7 @@ module pot_w4a8_accel8x8_os_seq (
         tc_end_d  = k_tc + 17'd7 - {{(TcWidth-1){1'b0}}, 1'b1};
         mt_d      = {AAddrWidth{1'b0}};
         ibase_d   = {ImageWidth{1'b0}};
-        nt_d      = {CountWidth{1'b0}};
+        nt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
         tc_d      = {TcWidth{1'b0}};
         kel_d     = {ColWidth{1'b0}};
         arow_d    = {AAddrWidth{1'b0}};
@@ -331,7 +333,7 @@ module pot_w4a8_accel8x8_os_seq (
           tc_d  = {TcWidth{1'b0}};
           kel_d = {ColWidth{1'b0}};
           if (nt_last) begin
-            nt_d     = {CountWidth{1'b0}};
+            nt_d     = {{(CountWidth-1){1'b0}}, 1'b1};
             obase_d  = mt_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
             colrem_d = n_q;
             cbase_d  = {CountWidth{1'b0}};
@@ -475,14 +477,14 @@ module pot_w4a8_accel8x8_os_seq (
   assign w_addr_o    = wptr_q;
   assign a_addr_o    = rbase_q + arow_q;
   assign kel_o       = kel_q;
-  assign first_nt_o  = (nt_q == {CountWidth{1'b0}});
+  assign first_nt_o  = (nt_q == {{(CountWidth-1){1'b0}}, 1'b1});
   assign last_nt_o   = nt_last;
   assign ibase_o     = ibase_q;
   assign out_addr_o  = obase0_q + obase_q;
   assign ncols_o     = (colrem_q >= 16'd8) ? 4'd8 : colrem_q[NcolWidth-1:0];
   assign cbase_o     = cbase_q;
   assign baddr_o     = baddr_q;
-  assign tile_o      = nt_q;
+  assign tile_o      = nt_q - {{(CountWidth-1){1'b0}}, 1'b1};
 endmodule
 
 `default_nettype wire

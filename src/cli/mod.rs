@@ -22,6 +22,7 @@ mod sim;
 mod sweep;
 mod synth;
 mod synth_lib;
+mod synth_tables;
 mod ui;
 
 use clap::{Parser, Subcommand};

@@ -190,21 +190,42 @@ module pot_w4a8_accel8x8_core #(
     .raddr_i (o_baddr),
     .rdata_o (bias_row)
   );
-  // Layer L reads buffer sel and writes the other one.
+  // Layer L reads buffer sel and writes the other one. The buffers' writes are registered
+  // once (the write port fans out to every block RAM of a deep buffer); a layer's last write
+  // lands a cycle later, well inside DRAIN, and the host's a cycle before any pass reads it.
+  reg                      a0_we_q, a1_we_q;
+  reg  [AAddrWidth-1:0]    a0_addr_q;
+  reg  [13-1:0]  a1_addr_q;
+  reg  [Cols*ActWidth-1:0] a0_data_q, a1_data_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      a0_we_q <= 1'b0;
+      a1_we_q <= 1'b0;
+    end else begin
+      a0_we_q <= wr_act0 | in_we_i;
+      a1_we_q <= wr_en & ~sel;
+    end
+  end
+  always @(posedge clk_i) begin
+    a0_addr_q <= wr_act0 ? wr_addr : in_addr_i;
+    a0_data_q <= wr_act0 ? wr_row : in_data_i;
+    a1_addr_q <= wr_addr[13-1:0];
+    a1_data_q <= wr_row;
+  end
   pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(12544), .AddrWidth(AAddrWidth)) u_act0 (
     .clk_i   (clk_i),
-    .we_i    (wr_act0 | in_we_i),
-    .waddr_i (wr_act0 ? wr_addr : in_addr_i),
-    .wdata_i (wr_act0 ? wr_row : in_data_i),
+    .we_i    (a0_we_q),
+    .waddr_i (a0_addr_q),
+    .wdata_i (a0_data_q),
     .raddr_i (a_addr),
     .rdata_o (act0_row)
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
   pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(6272), .AddrWidth(13)) u_act1 (
     .clk_i   (clk_i),
-    .we_i    (wr_en & ~sel),
-    .waddr_i (wr_addr[13-1:0]),
-    .wdata_i (wr_row),
+    .we_i    (a1_we_q),
+    .waddr_i (a1_addr_q),
+    .wdata_i (a1_data_q),
     .raddr_i (a_addr[13-1:0]),
     .rdata_o (act1_row)
   );

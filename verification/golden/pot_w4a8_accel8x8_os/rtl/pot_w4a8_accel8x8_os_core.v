@@ -221,20 +221,40 @@ module pot_w4a8_accel8x8_os_core #(
       // A layer's write into buffer 0 wins; the host waits (act0_busy_o).
       wire                     wr_here   = wr_en & wr_banks[gc];
       wire                     host_here = in_we_i & host_bank[gc] & ~wr_act0;
+      // The banks' writes are registered once (as in the weight-stationary datapath).
+      reg                      a0_we_q, a1_we_q;
+      reg  [AAddrWidth-1:0]    a0_addr_q;
+      reg  [10-1:0]  a1_addr_q;
+      reg  [Cols*ActWidth-1:0] a0_data_q, a1_data_q;
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          a0_we_q <= 1'b0;
+          a1_we_q <= 1'b0;
+        end else begin
+          a0_we_q <= host_here | (wr_here & sel);
+          a1_we_q <= wr_here & ~sel;
+        end
+      end
+      always @(posedge clk_i) begin
+        a0_addr_q <= host_here ? in_addr_i : wr_addr;
+        a0_data_q <= host_here ? in_data_i : wr_row;
+        a1_addr_q <= wr_addr[10-1:0];
+        a1_data_q <= wr_row;
+      end
       pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(1568), .AddrWidth(AAddrWidth)) u_act0 (
         .clk_i   (clk_i),
-        .we_i    (host_here | (wr_here & sel)),
-        .waddr_i (host_here ? in_addr_i : wr_addr),
-        .wdata_i (host_here ? in_data_i : wr_row),
+        .we_i    (a0_we_q),
+        .waddr_i (a0_addr_q),
+        .wdata_i (a0_data_q),
         .raddr_i (a_addr),
         .rdata_o (rd0)
       );
       // Buffer 1 has no input halves: its addresses are below HalfWords.
       pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(10)) u_act1 (
         .clk_i   (clk_i),
-        .we_i    (wr_here & ~sel),
-        .waddr_i (wr_addr[10-1:0]),
-        .wdata_i (wr_row),
+        .we_i    (a1_we_q),
+        .waddr_i (a1_addr_q),
+        .wdata_i (a1_data_q),
         .raddr_i (a_addr[10-1:0]),
         .rdata_o (rd1)
       );

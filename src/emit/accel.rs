@@ -67,6 +67,11 @@ impl AccelModules {
     }
 }
 
+/// Deepest activation buffer whose writes go straight to the memory (one block RAM: an ECP5
+/// DP16KD holds 512 words of 36 bits, an iCE40 SB_RAM40_4K 512 of 8); deeper ones register
+/// them once.
+pub const ACT_WREG_WORDS: u32 = 512;
+
 /// Random post-op vectors after the directed ones.
 pub const POSTOP_RANDOM: usize = 2000;
 /// Random argmax rows after the directed ones.
@@ -139,6 +144,9 @@ pub(super) struct AccelView {
     a1_addr: u32,
     out_tiles: u32,
     act0_words: u32,
+    /// Register the activation buffers' writes: a buffer (os: a bank) deeper than
+    /// [`ACT_WREG_WORDS`] spans several block RAMs, and its write port fans out to all of them.
+    act_wreg: bool,
     half_words: u32,
     cap_step: u32,
     axil_addr: u32,
@@ -456,6 +464,7 @@ fn view(
         // Past the largest N-tile count the fields hold, the limit checks nothing more.
         out_tiles: x.out_tiles.min((1 << w.count) - 1),
         act0_words: 2 * half_words,
+        act_wreg: 2 * half_words > ACT_WREG_WORDS,
         half_words,
         cap_step: if os { w.side } else { 1 },
         axil_addr: regs::AXI_ADDR_BITS,

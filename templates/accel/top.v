@@ -139,9 +139,15 @@ module {= v.core =} #(
     .raddr_i (o_baddr),
     .rdata_o (bias_row)
   );
-  // Layer L reads buffer sel and writes the other one. The buffers' writes are registered
-  // once (the write port fans out to every block RAM of a deep buffer); a layer's last write
-  // lands a cycle later, well inside DRAIN, and the host's a cycle before any pass reads it.
+  // Layer L reads buffer sel and writes the other one. When a buffer is deeper than one
+  // block RAM its write is registered once (the write port fans out to every block of the
+  // buffer): a layer's last write lands a cycle later, well inside DRAIN, and the host's a
+  // cycle before any pass reads it.
+  wire                     a0_we, a1_we;
+  wire [AAddrWidth-1:0]    a0_addr;
+  wire [{= v.a1_addr =}-1:0]  a1_addr;
+  wire [Cols*ActWidth-1:0] a0_data, a1_data;
+{%- if v.act_wreg %}
   reg                      a0_we_q, a1_we_q;
   reg  [AAddrWidth-1:0]    a0_addr_q;
   reg  [{= v.a1_addr =}-1:0]  a1_addr_q;
@@ -161,20 +167,30 @@ module {= v.core =} #(
     a1_addr_q <= wr_addr[{= v.a1_addr =}-1:0];
     a1_data_q <= wr_row;
   end
+  assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
+  assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
+{%- else %}
+  assign a0_we   = wr_act0 | in_we_i;
+  assign a0_addr = wr_act0 ? wr_addr : in_addr_i;
+  assign a0_data = wr_act0 ? wr_row : in_data_i;
+  assign a1_we   = wr_en & ~sel;
+  assign a1_addr = wr_addr[{= v.a1_addr =}-1:0];
+  assign a1_data = wr_row;
+{%- endif %}
   {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
     .clk_i   (clk_i),
-    .we_i    (a0_we_q),
-    .waddr_i (a0_addr_q),
-    .wdata_i (a0_data_q),
+    .we_i    (a0_we),
+    .waddr_i (a0_addr),
+    .wdata_i (a0_data),
     .raddr_i (a_addr),
     .rdata_o (act0_row)
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
   {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
     .clk_i   (clk_i),
-    .we_i    (a1_we_q),
-    .waddr_i (a1_addr_q),
-    .wdata_i (a1_data_q),
+    .we_i    (a1_we),
+    .waddr_i (a1_addr),
+    .wdata_i (a1_data),
     .raddr_i (a_addr[{= v.a1_addr =}-1:0]),
     .rdata_o (act1_row)
   );

@@ -169,7 +169,13 @@ module {= v.core =} #(
       // A layer's write into buffer 0 wins; the host waits (act0_busy_o).
       wire                     wr_here   = wr_en & wr_banks[gc];
       wire                     host_here = in_we_i & host_bank[gc] & ~wr_act0;
-      // The banks' writes are registered once (as in the weight-stationary datapath).
+      // Registered once when a bank is deeper than one block RAM (as in the
+      // weight-stationary datapath).
+      wire                     a0_we, a1_we;
+      wire [AAddrWidth-1:0]    a0_addr;
+      wire [{= v.a1_addr =}-1:0]  a1_addr;
+      wire [Cols*ActWidth-1:0] a0_data, a1_data;
+{%- if v.act_wreg %}
       reg                      a0_we_q, a1_we_q;
       reg  [AAddrWidth-1:0]    a0_addr_q;
       reg  [{= v.a1_addr =}-1:0]  a1_addr_q;
@@ -189,20 +195,30 @@ module {= v.core =} #(
         a1_addr_q <= wr_addr[{= v.a1_addr =}-1:0];
         a1_data_q <= wr_row;
       end
+      assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
+      assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
+{%- else %}
+      assign a0_we   = host_here | (wr_here & sel);
+      assign a0_addr = host_here ? in_addr_i : wr_addr;
+      assign a0_data = host_here ? in_data_i : wr_row;
+      assign a1_we   = wr_here & ~sel;
+      assign a1_addr = wr_addr[{= v.a1_addr =}-1:0];
+      assign a1_data = wr_row;
+{%- endif %}
       {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
         .clk_i   (clk_i),
-        .we_i    (a0_we_q),
-        .waddr_i (a0_addr_q),
-        .wdata_i (a0_data_q),
+        .we_i    (a0_we),
+        .waddr_i (a0_addr),
+        .wdata_i (a0_data),
         .raddr_i (a_addr),
         .rdata_o (rd0)
       );
       // Buffer 1 has no input halves: its addresses are below HalfWords.
       {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
         .clk_i   (clk_i),
-        .we_i    (a1_we_q),
-        .waddr_i (a1_addr_q),
-        .wdata_i (a1_data_q),
+        .we_i    (a1_we),
+        .waddr_i (a1_addr),
+        .wdata_i (a1_data),
         .raddr_i (a_addr[{= v.a1_addr =}-1:0]),
         .rdata_o (rd1)
       );

@@ -190,9 +190,14 @@ module pot_w4a8_accel8x8_core #(
     .raddr_i (o_baddr),
     .rdata_o (bias_row)
   );
-  // Layer L reads buffer sel and writes the other one. The buffers' writes are registered
-  // once (the write port fans out to every block RAM of a deep buffer); a layer's last write
-  // lands a cycle later, well inside DRAIN, and the host's a cycle before any pass reads it.
+  // Layer L reads buffer sel and writes the other one. When a buffer is deeper than one
+  // block RAM its write is registered once (the write port fans out to every block of the
+  // buffer): a layer's last write lands a cycle later, well inside DRAIN, and the host's a
+  // cycle before any pass reads it.
+  wire                     a0_we, a1_we;
+  wire [AAddrWidth-1:0]    a0_addr;
+  wire [13-1:0]  a1_addr;
+  wire [Cols*ActWidth-1:0] a0_data, a1_data;
   reg                      a0_we_q, a1_we_q;
   reg  [AAddrWidth-1:0]    a0_addr_q;
   reg  [13-1:0]  a1_addr_q;
@@ -212,20 +217,22 @@ module pot_w4a8_accel8x8_core #(
     a1_addr_q <= wr_addr[13-1:0];
     a1_data_q <= wr_row;
   end
+  assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
+  assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
   pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(12544), .AddrWidth(AAddrWidth)) u_act0 (
     .clk_i   (clk_i),
-    .we_i    (a0_we_q),
-    .waddr_i (a0_addr_q),
-    .wdata_i (a0_data_q),
+    .we_i    (a0_we),
+    .waddr_i (a0_addr),
+    .wdata_i (a0_data),
     .raddr_i (a_addr),
     .rdata_o (act0_row)
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
   pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(6272), .AddrWidth(13)) u_act1 (
     .clk_i   (clk_i),
-    .we_i    (a1_we_q),
-    .waddr_i (a1_addr_q),
-    .wdata_i (a1_data_q),
+    .we_i    (a1_we),
+    .waddr_i (a1_addr),
+    .wdata_i (a1_data),
     .raddr_i (a_addr[13-1:0]),
     .rdata_o (act1_row)
   );

@@ -221,7 +221,12 @@ module pot_w4a8_accel8x8_os_core #(
       // A layer's write into buffer 0 wins; the host waits (act0_busy_o).
       wire                     wr_here   = wr_en & wr_banks[gc];
       wire                     host_here = in_we_i & host_bank[gc] & ~wr_act0;
-      // The banks' writes are registered once (as in the weight-stationary datapath).
+      // Registered once when a bank is deeper than one block RAM (as in the
+      // weight-stationary datapath).
+      wire                     a0_we, a1_we;
+      wire [AAddrWidth-1:0]    a0_addr;
+      wire [10-1:0]  a1_addr;
+      wire [Cols*ActWidth-1:0] a0_data, a1_data;
       reg                      a0_we_q, a1_we_q;
       reg  [AAddrWidth-1:0]    a0_addr_q;
       reg  [10-1:0]  a1_addr_q;
@@ -241,20 +246,22 @@ module pot_w4a8_accel8x8_os_core #(
         a1_addr_q <= wr_addr[10-1:0];
         a1_data_q <= wr_row;
       end
+      assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
+      assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
       pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(1568), .AddrWidth(AAddrWidth)) u_act0 (
         .clk_i   (clk_i),
-        .we_i    (a0_we_q),
-        .waddr_i (a0_addr_q),
-        .wdata_i (a0_data_q),
+        .we_i    (a0_we),
+        .waddr_i (a0_addr),
+        .wdata_i (a0_data),
         .raddr_i (a_addr),
         .rdata_o (rd0)
       );
       // Buffer 1 has no input halves: its addresses are below HalfWords.
       pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(10)) u_act1 (
         .clk_i   (clk_i),
-        .we_i    (a1_we_q),
-        .waddr_i (a1_addr_q),
-        .wdata_i (a1_data_q),
+        .we_i    (a1_we),
+        .waddr_i (a1_addr),
+        .wdata_i (a1_data),
         .raddr_i (a_addr[10-1:0]),
         .rdata_o (rd1)
       );

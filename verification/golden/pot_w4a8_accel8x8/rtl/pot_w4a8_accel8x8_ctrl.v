@@ -218,7 +218,10 @@ module pot_w4a8_accel8x8_ctrl (
   reg  [7:0]  chunks_m1_q;
   reg  [23:0] depth_q;
   wire        commit    = mem_wr & (chunk_q == chunks_m1_q);
-  wire        mem_range = commit & (maddr_q >= depth_q);
+  // MEM_ADDR past the memory's depth, registered (out of the write enable's timing): MEM_ADDR
+  // changes only with a write, and two writes are at least two cycles apart (the response).
+  reg         past_q;
+  wire        mem_range = commit & past_q;
   wire        mem_busy  = commit & (run_q != RunIdle);
   reg         mwe_q;
   reg  [1:0]  msel_w_q;
@@ -425,6 +428,7 @@ module pot_w4a8_accel8x8_ctrl (
     msel_w_q  <= msel_q;
     maddr_w_q <= maddr_q;
     rhn_q     <= rh_n;
+    past_q    <= (maddr_q >= depth_q);
     lsub_q    <= left_q - {{(32-BatchWidth){1'b0}}, rhn_q};
     if (run_q == RunCheck && chk_q == 2'd0) begin
       cap_q    <= 32'd0;

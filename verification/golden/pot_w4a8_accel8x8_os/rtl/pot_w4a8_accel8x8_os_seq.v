@@ -178,7 +178,7 @@ module pot_w4a8_accel8x8_os_seq (
   wire mt_last  = (mt_q == groups_q - {{(AAddrWidth-1){1'b0}}, 1'b1});
 
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
-  localparam integer NtcWidth = CountWidth + ColWidth + 1;
+  localparam integer NtcWidth = CountWidth + 3 + 1;
   localparam [NtcWidth-1:0] SideN = 8;
   wire [NtcWidth-1:0] c_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, chk_n_q};
   wire [NtcWidth-1:0] c_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, chk_nt_q} * SideN;

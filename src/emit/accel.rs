@@ -21,6 +21,8 @@ use ports::{
 #[derive(Debug, Clone)]
 pub struct AccelModules {
     pub ram: String,
+    /// A deep memory in banks, read in two cycles (`accel/bram.v`).
+    pub bram: String,
     /// A delay line in a memory (`accel/lag.v`).
     pub lag: String,
     pub postop: String,
@@ -49,6 +51,7 @@ impl AccelModules {
     pub fn new(d: &Design) -> Self {
         AccelModules {
             ram: format!("{}_ram", d.name),
+            bram: format!("{}_bram", d.name),
             lag: format!("{}_lag", d.name),
             postop: format!("{}_postop", d.name),
             seq: format!("{}_seq", d.name),
@@ -89,6 +92,9 @@ struct MulLevel {
 #[derive(Debug, Clone)]
 pub(super) struct AccelView {
     ram: String,
+    bram: String,
+    /// Address bits of a bank of the banked memories ([`accel::BANK_BITS`]).
+    bank_bits: u32,
     lag: String,
     postop: String,
     seq: String,
@@ -225,6 +231,7 @@ macro_rules! accel_template {
 
 accel_template!(RamTpl, "accel/ram.v", no_ports);
 accel_template!(LagTpl, "accel/lag.v", no_ports);
+accel_template!(BramTpl, "accel/bram.v", no_ports);
 accel_template!(PostopTpl, "accel/postop.v");
 accel_template!(SeqTpl, "accel/seq.v");
 accel_template!(SeqOsTpl, "accel/seq_os.v");
@@ -406,6 +413,8 @@ fn view(
     let word = |reg: &str| format!("{:08x}", super::regmap::fixed_word(d, reg));
     AccelView {
         ram: m.ram.clone(),
+        bram: m.bram.clone(),
+        bank_bits: accel::BANK_BITS,
         lag: m.lag.clone(),
         postop: m.postop.clone(),
         seq: m.seq.clone(),
@@ -648,6 +657,14 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         &m.lag,
     )?;
     add(&mut files, &m.lag, t);
+    let t = render(
+        &BramTpl {
+            header: &h(&m.bram),
+            v,
+        },
+        &m.bram,
+    )?;
+    add(&mut files, &m.bram, t);
     let core = if v.os {
         render(
             &TopOsTpl {

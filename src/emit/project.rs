@@ -159,6 +159,9 @@ struct SynthIce40<'a> {
     dsp: bool,
     /// A parameter of the top set to 1 before elaboration.
     dsp_param: Option<&'a str>,
+    /// With `dsp_param`: the accelerator's weight and bias memories as single-port RAM
+    /// (`Spram`), mapped to the UP5K's SB_SPRAM256KA by `-spram`: the iCE40's other hard block.
+    spram: bool,
 }
 
 #[derive(Template)]
@@ -391,6 +394,7 @@ pub(crate) fn add_project_files(
                     hier: false,
                     dsp,
                     dsp_param,
+                    spram: dsp_param.is_some(),
                 },
                 script,
             )?,
@@ -521,6 +525,7 @@ fn synth_scripts(
                     hier,
                     dsp,
                     dsp_param,
+                    spram: dsp_param.is_some(),
                 },
                 &script,
             )?,

@@ -214,17 +214,17 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     fit("weight memory", weights.len(), x.weight_words)?;
     fit("bias memory", biases.len(), x.bias_words)?;
     fit("program memory", descriptors.len(), x.layers)?;
-    // The weight memory's size bounds every count (`hw::accel::count_bits`); say so if not.
-    if let Some((l, d)) = descriptors
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.k_tiles.max(d.n_tiles).max(d.n) >= 1 << w.count)
-    {
-        return Err(InferError::Fit(format!(
-            "layer {l}: its counts (k_tiles {}, n_tiles {}, n {}) need more than the \
-             accelerator's {}-bit count fields",
-            d.k_tiles, d.n_tiles, d.n, w.count
-        )));
+    // CHECK refuses a last layer of more N-tiles than the output buffer holds.
+    if let Some(d) = descriptors.last() {
+        if d.n_tiles > x.out_tiles {
+            return Err(InferError::Fit(format!(
+                "layer {}: its {} outputs are {} N-tiles, the accelerator's out_tiles is {}",
+                descriptors.len() - 1,
+                d.n,
+                d.n_tiles,
+                x.out_tiles
+            )));
+        }
     }
     let max_words = shapes
         .iter()
@@ -237,6 +237,18 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
         x.batch * max_words
     };
     fit("activation buffer", act_need as usize, x.act_words)?;
+    // The design's sizes bound every count (`hw::accel::count_bits`); say so if not.
+    if let Some((l, d)) = descriptors
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.k_tiles.max(d.n_tiles).max(d.n) >= 1 << w.count)
+    {
+        return Err(InferError::Fit(format!(
+            "layer {l}: its counts (k_tiles {}, n_tiles {}, n {}) need more than the \
+             accelerator's {}-bit count fields",
+            d.k_tiles, d.n_tiles, d.n, w.count
+        )));
+    }
     if let Some(b) = model
         .layers
         .iter()

@@ -9,12 +9,16 @@
 // synchronized here ({= v.rstsync =}).
 module {= v.top =} #(
   // $readmemh files that fill the program, weight and bias memories at configuration
-  // (a network baked into a bitstream); "" leaves them to the bus.
+  // (a network baked into a bitstream); "" leaves them to the bus. WeightInit is a prefix:
+  // the weight memory's banks read <WeightInit>_b000.hex, ... (potmac infer writes them).
   parameter ProgramInit = "",
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (an iCE40 UP5K's SPRAM; potmac synth
+  // --dsp sets it on iCE40), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
 {%- include "partials/ports.v" %}
 );
@@ -160,14 +164,14 @@ module {= v.top =} #(
     .ProgramInit (ProgramInit),
     .WeightInit  (WeightInit),
     .BiasInit    (BiasInit),
-    .PostopDsp   (PostopDsp)
+    .PostopDsp   (PostopDsp),
+    .Spram       (Spram)
   ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),
     .batch_i       (batch),
     .half_i        (half),
-    .logits_i      (logits),
     .out_room_i    (out_room),
     .busy_o        (busy),
     .done_o        (done),

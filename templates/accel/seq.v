@@ -4,7 +4,8 @@
 // {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). A pass
 // starts with CHECK (5 cycles per descriptor up to the one with `last`): a descriptor with
 // k_tiles = 0, n_tiles = 0, n outside ((n_tiles-1)*Cols, n_tiles*Cols], no `last` in the
-// program memory, or (with logits_i) a last layer of more than OutTiles N-tiles ends the pass
+// program memory, or a last layer of more than OutTiles N-tiles (the output buffer's logits and
+// the class fields' range) ends the pass
 // there with fail_o and err_o, before any tile. Per layer:
 // FETCH (2 cycles: address, then the descriptor registers; the last layer's FETCH waits while
 // out_room_i is low, stall_o), then the tiles, N-tile outer and
@@ -77,7 +78,6 @@ module {= v.seq =} (
   reg [AAddrWidth-1:0] abase_d, abase_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
-  reg                  logits_d, logits_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
   reg [AAddrWidth-1:0] obase0_d, obase0_q;
   reg [CountWidth-1:0] n_d, n_q;
@@ -145,7 +145,6 @@ module {= v.seq =} (
     abase_d   = abase_q;
     drain_d   = drain_q;
     half_d    = half_q;
-    logits_d  = logits_q;
     rbase_d   = rbase_q;
     obase0_d  = obase0_q;
     n_d       = n_q;
@@ -164,7 +163,6 @@ module {= v.seq =} (
         if (start_i) begin
           batch_d  = batch_i;
           half_d   = half_i;
-          logits_d = logits_i;
           tc_end_d = ((batch_tc > {= v.tc_bits =}'d{= v.side =}) ? batch_tc : {= v.tc_bits =}'d{= v.side =})
                    + {= v.tc_bits =}'d{= v.side_minus_1 =};
           pc_d     = {PAddrWidth{1'b0}};
@@ -310,7 +308,6 @@ module {= v.seq =} (
       abase_q   <= {AAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
       half_q    <= 1'b0;
-      logits_q  <= 1'b0;
       rbase_q   <= {AAddrWidth{1'b0}};
       obase0_q  <= {AAddrWidth{1'b0}};
       n_q       <= {CountWidth{1'b0}};
@@ -345,7 +342,6 @@ module {= v.seq =} (
       abase_q   <= abase_d;
       drain_q   <= drain_d;
       half_q    <= half_d;
-      logits_q  <= logits_d;
       rbase_q   <= rbase_d;
       obase0_q  <= obase0_d;
       n_q       <= n_d;

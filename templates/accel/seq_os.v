@@ -86,7 +86,6 @@ module {= v.seq =} (
   reg [BAddrWidth-1:0] baddr_d, baddr_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
-  reg                  logits_d, logits_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
   reg [AAddrWidth-1:0] obase0_d, obase0_q;
   reg                  fail_d, fail_q;
@@ -157,7 +156,6 @@ module {= v.seq =} (
     baddr_d   = baddr_q;
     drain_d   = drain_q;
     half_d    = half_q;
-    logits_d  = logits_q;
     rbase_d   = rbase_q;
     obase0_d  = obase0_q;
     fail_d    = 1'b0;
@@ -174,7 +172,6 @@ module {= v.seq =} (
         if (start_i) begin
           batch_d  = batch_i;
           half_d   = half_i;
-          logits_d = logits_i;
           groups_d = groups_a;
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
@@ -332,7 +329,6 @@ module {= v.seq =} (
       baddr_q   <= {BAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
       half_q    <= 1'b0;
-      logits_q  <= 1'b0;
       rbase_q   <= {AAddrWidth{1'b0}};
       obase0_q  <= {AAddrWidth{1'b0}};
       fail_q    <= 1'b0;
@@ -372,7 +368,6 @@ module {= v.seq =} (
       baddr_q   <= baddr_d;
       drain_q   <= drain_d;
       half_q    <= half_d;
-      logits_q  <= logits_d;
       rbase_q   <= rbase_d;
       obase0_q  <= obase0_d;
       fail_q    <= fail_d;

@@ -19,7 +19,9 @@ module {= v.core =} #(
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks, 0 for LUTs ({= v.postop =}'s Dsp).
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (their SinglePort), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
 {%- include "partials/ports.v" %}
 );
@@ -74,7 +76,6 @@ module {= v.core =} #(
     .start_i     (start_i),
     .batch_i     (batch_i),
     .half_i      (half_i),
-    .logits_i    (logits_i),
     .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
@@ -121,8 +122,9 @@ module {= v.core =} #(
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}),
-    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
+  {= v.bram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}),
+    .AddrWidth(WAddrWidth), .BankAddrWidth({= v.bank_bits =}), .SinglePort(Spram),
+    .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -131,7 +133,7 @@ module {= v.core =} #(
     .rdata_o (w_row)
   );
   {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
-    .InitFile(BiasInit)) u_bmem (
+    .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),
@@ -177,7 +179,8 @@ module {= v.core =} #(
   assign a1_addr = wr_addr[{= v.a1_addr =}-1:0];
   assign a1_data = wr_row;
 {%- endif %}
-  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
+  {= v.bram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth),
+    .BankAddrWidth({= v.bank_bits =})) u_act0 (
     .clk_i   (clk_i),
     .we_i    (a0_we),
     .waddr_i (a0_addr),
@@ -186,7 +189,8 @@ module {= v.core =} #(
     .rdata_o (act0_row)
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
-  {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
+  {= v.bram =} #(.Width(Cols*ActWidth), .Depth({= v.act_words =}), .AddrWidth({= v.a1_addr =}),
+    .BankAddrWidth({= v.bank_bits =})) u_act1 (
     .clk_i   (clk_i),
     .we_i    (a1_we),
     .waddr_i (a1_addr),
@@ -195,50 +199,58 @@ module {= v.core =} #(
     .rdata_o (act1_row)
   );
 
-  // Stage 1: the memory data arrive; the row's control and tag are registered to meet them.
-  reg                s1_w_valid_q, s1_a_valid_q;
-  reg [TagWidth-1:0] s1_tag_q;
+  // Stages 1 and 2: the weight and activation memories' data arrive, each bank's word
+  // registered beside its block RAM ({= v.bram =}); the row's control and tag are registered
+  // to meet them.
+  reg                s1_w_valid_q, s1_a_valid_q, s2_w_valid_q, s2_a_valid_q;
+  reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_w_valid_q <= 1'b0;
       s1_a_valid_q <= 1'b0;
-    end else begin
-      s1_w_valid_q <= w_re;
-      s1_a_valid_q <= a_re;
-    end
-  end
-  always @(posedge clk_i) begin
-    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
-  end
-
-  // Stage 2: the memories' data registered (a block RAM's output is slow), with the row's
-  // control and tag: the array's inputs.
-  reg                        s2_w_valid_q, s2_a_valid_q;
-  reg [TagWidth-1:0]         s2_tag_q;
-  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
-  reg [Cols*ActWidth-1:0]    s2_in_row_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
       s2_w_valid_q <= 1'b0;
       s2_a_valid_q <= 1'b0;
     end else begin
+      s1_w_valid_q <= w_re;
+      s1_a_valid_q <= a_re;
       s2_w_valid_q <= s1_w_valid_q;
       s2_a_valid_q <= s1_a_valid_q;
     end
   end
   always @(posedge clk_i) begin
-    s2_tag_q    <= s1_tag_q;
-    s2_w_row_q  <= w_row;
-    s2_in_row_q <= sel ? act1_row : act0_row;
+    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
+    s2_tag_q <= s1_tag_q;
   end
-  wire                  s2_first_kt = s2_tag_q[TagWidth-1];
-  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
 
-  // Partial sums of the K-tiles so far, one row per image: read in stage 0, the data
-  // registered in stage 1 and given to the array with the row in stage 2; written when a
+  // Stage 3: the memories' words selected and registered, with the row's control and tag:
+  // the array's inputs.
+  reg                        s3_w_valid_q, s3_a_valid_q;
+  reg [TagWidth-1:0]         s3_tag_q;
+  reg [Cols*WCodeWidth-1:0]  s3_w_row_q;
+  reg [Cols*ActWidth-1:0]    s3_in_row_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s3_w_valid_q <= 1'b0;
+      s3_a_valid_q <= 1'b0;
+    end else begin
+      s3_w_valid_q <= s2_w_valid_q;
+      s3_a_valid_q <= s2_a_valid_q;
+    end
+  end
+  always @(posedge clk_i) begin
+    s3_tag_q    <= s2_tag_q;
+    s3_w_row_q  <= w_row;
+    s3_in_row_q <= sel ? act1_row : act0_row;
+  end
+  wire                  s3_first_kt = s3_tag_q[TagWidth-1];
+  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
+  wire [ImageWidth-1:0] s2_image    = s2_tag_q[ImageWidth-1:0];
+
+  // Partial sums of the K-tiles so far, one row per image: read in stage 1, the data
+  // registered in stage 2 and given to the array with the row in stage 3; written when a
   // K-tile's row leaves the array. With B <= Rows + 1 the write of image i's row falls on the
   // read's edge or one edge later: the written row is forwarded (f0: same edge, seen in stage
-  // 0; f1: one edge later, seen in stage 1).
+  // 1; f1: one edge later, seen in stage 2).
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
   wire [TagWidth-1:0]      o_tag;
@@ -254,14 +266,14 @@ module {= v.core =} #(
     .we_i    (psum_we),
     .waddr_i (o_image),
     .wdata_i (out_row),
-    .raddr_i (t_image),
+    .raddr_i (s1_image),
     .rdata_o (psum_rd)
   );
   always @(posedge clk_i) begin
-    f0_q      <= psum_we && (o_image == t_image);
+    f0_q      <= psum_we && (o_image == s1_image);
     f0_row_q  <= out_row;
     psum_rd_q <= psum_rd;
-    if (psum_we && (o_image == s1_image)) begin
+    if (psum_we && (o_image == s2_image)) begin
       fwd_q     <= 1'b1;
       fwd_row_q <= out_row;
     end else begin
@@ -269,16 +281,16 @@ module {= v.core =} #(
       fwd_row_q <= f0_row_q;
     end
   end
-  wire [Cols*AccWidth-1:0] psum_row = s2_first_kt ? {(Cols*AccWidth){1'b0}}
+  wire [Cols*AccWidth-1:0] psum_row = s3_first_kt ? {(Cols*AccWidth){1'b0}}
                                     : (fwd_q ? fwd_row_q : psum_rd_q);
 
   {= v.array =} u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .w_valid_i   (s2_w_valid_q),
-    .w_row_i     (s2_w_row_q),
-    .in_valid_i  (s2_a_valid_q),
-    .in_row_i    (s2_in_row_q),
+    .w_valid_i   (s3_w_valid_q),
+    .w_row_i     (s3_w_row_q),
+    .in_valid_i  (s3_a_valid_q),
+    .in_row_i    (s3_in_row_q),
     .psum_row_i  (psum_row),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
@@ -288,7 +300,7 @@ module {= v.core =} #(
   {= v.delay =} #(.Width(TagWidth), .Depth({= v.latency =})) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    (s2_tag_q),
+    .d_i    (s3_tag_q),
     .q_o    (o_tag)
   );
 

@@ -18,7 +18,9 @@ module {= v.core =} #(
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks, 0 for LUTs ({= v.postop =}'s Dsp).
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (their SinglePort), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
 {%- include "partials/ports.v" %}
 );
@@ -75,7 +77,6 @@ module {= v.core =} #(
     .start_i     (start_i),
     .batch_i     (batch_i),
     .half_i      (half_i),
-    .logits_i    (logits_i),
     .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
@@ -122,8 +123,9 @@ module {= v.core =} #(
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  {= v.ram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}),
-    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
+  {= v.bram =} #(.Width(Cols*WCodeWidth), .Depth({= v.weight_words =}),
+    .AddrWidth(WAddrWidth), .BankAddrWidth({= v.bank_bits =}), .SinglePort(Spram),
+    .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -132,7 +134,7 @@ module {= v.core =} #(
     .rdata_o (w_row)
   );
   {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
-    .InitFile(BiasInit)) u_bmem (
+    .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),
@@ -141,22 +143,30 @@ module {= v.core =} #(
     .rdata_o (bias_row)
   );
 
-  // Stage 1: the memory data arrive; the step's control and the tile tag meet them.
-  reg                s1_step_q, s1_last_q;
-  reg [ColWidth-1:0] s1_kel_q;
-  reg [TagWidth-1:0] s1_tag_q;
+  // Stages 1 and 2: the weight and activation memories' data arrive, each bank's word
+  // registered beside its block RAM ({= v.bram =}); the step's control and the tile tag meet
+  // them.
+  reg                s1_step_q, s1_last_q, s2_step_q, s2_last_q;
+  reg [ColWidth-1:0] s1_kel_q, s2_kel_q;
+  reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_step_q <= 1'b0;
       s1_last_q <= 1'b0;
+      s2_step_q <= 1'b0;
+      s2_last_q <= 1'b0;
     end else begin
       s1_step_q <= step;
       s1_last_q <= last_k;
+      s2_step_q <= s1_step_q;
+      s2_last_q <= s1_last_q;
     end
   end
   always @(posedge clk_i) begin
     s1_kel_q <= kel;
     s1_tag_q <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr, t_tile};
+    s2_kel_q <= s1_kel_q;
+    s2_tag_q <= s1_tag_q;
   end
 
   // Activation banks, two buffers of Cols banks; layer L reads buffer sel, writes the other.
@@ -205,7 +215,8 @@ module {= v.core =} #(
       assign a1_addr = wr_addr[{= v.a1_addr =}-1:0];
       assign a1_data = wr_row;
 {%- endif %}
-      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth)) u_act0 (
+      {= v.bram =} #(.Width(Cols*ActWidth), .Depth({= v.act0_words =}), .AddrWidth(AAddrWidth),
+        .BankAddrWidth({= v.bank_bits =})) u_act0 (
         .clk_i   (clk_i),
         .we_i    (a0_we),
         .waddr_i (a0_addr),
@@ -214,7 +225,8 @@ module {= v.core =} #(
         .rdata_o (rd0)
       );
       // Buffer 1 has no input halves: its addresses are below HalfWords.
-      {= v.ram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth({= v.a1_addr =})) u_act1 (
+      {= v.bram =} #(.Width(Cols*ActWidth), .Depth({= v.bank_words =}), .AddrWidth({= v.a1_addr =}),
+        .BankAddrWidth({= v.bank_bits =})) u_act1 (
         .clk_i   (clk_i),
         .we_i    (a1_we),
         .waddr_i (a1_addr),
@@ -229,7 +241,7 @@ module {= v.core =} #(
       always @(*) begin
         act = rd[ActWidth-1:0];
         for (e = 1; e < Cols; e = e + 1) begin
-          if (s1_kel_q == e[ColWidth-1:0]) begin
+          if (s2_kel_q == e[ColWidth-1:0]) begin
             act = rd[e*ActWidth +: ActWidth];
           end
         end
@@ -240,34 +252,34 @@ module {= v.core =} #(
 
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
-  // Stage 2: the memories' data registered (a block RAM's output is slow), with the step's
-  // control and the tile tag: the array's inputs.
-  reg                        s2_step_q, s2_last_q;
-  reg [TagWidth-1:0]         s2_tag_q;
-  reg [Cols*ActWidth-1:0]    s2_act_q;
-  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
+  // Stage 3: the memories' words selected and registered, with the step's control and the
+  // tile tag: the array's inputs.
+  reg                        s3_step_q, s3_last_q;
+  reg [TagWidth-1:0]         s3_tag_q;
+  reg [Cols*ActWidth-1:0]    s3_act_q;
+  reg [Cols*WCodeWidth-1:0]  s3_w_row_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      s2_step_q <= 1'b0;
-      s2_last_q <= 1'b0;
+      s3_step_q <= 1'b0;
+      s3_last_q <= 1'b0;
     end else begin
-      s2_step_q <= s1_step_q;
-      s2_last_q <= s1_last_q;
+      s3_step_q <= s2_step_q;
+      s3_last_q <= s2_last_q;
     end
   end
   always @(posedge clk_i) begin
-    s2_tag_q   <= s1_tag_q;
-    s2_act_q   <= in_act;
-    s2_w_row_q <= w_row;
+    s3_tag_q   <= s2_tag_q;
+    s3_act_q   <= in_act;
+    s3_w_row_q <= w_row;
   end
 
   {= v.array =} u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (s2_step_q),
-    .in_last_i   (s2_last_q),
-    .in_act_i    (s2_act_q),
-    .in_w_i      (s2_w_row_q),
+    .in_valid_i  (s3_step_q),
+    .in_last_i   (s3_last_q),
+    .in_act_i    (s3_act_q),
+    .in_w_i      (s3_w_row_q),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
   );
@@ -278,7 +290,7 @@ module {= v.core =} #(
   {= v.delay =} #(.Width(TagWidth + 1), .Depth({= v.latency =})) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({s2_step_q & s2_last_q, s2_tag_q}),
+    .d_i    ({s3_step_q & s3_last_q, s3_tag_q}),
     .q_o    ({o_tile, o_tag})
   );
   reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;

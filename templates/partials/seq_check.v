@@ -4,7 +4,7 @@
   wire [NtcWidth-1:0] c_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, chk_n_q};
   wire [NtcWidth-1:0] c_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, chk_nt_q} * SideN;
   wire e_k      = (chk_k_q == {CountWidth{1'b0}});
-  wire e_out    = chk_last_q && logits_q && (chk_nt_q > OutTiles);
+  wire e_out    = chk_last_q && (chk_nt_q > OutTiles);
   wire e_nolast = !chk_last_q && (pc_q == LastPc);
   // CHECK step by step, each step a register (the fields in CHK1, these in CHK2, the error
   // bits in CHK3, the decision in CHK4): no carry chain feeds another, nor the state.

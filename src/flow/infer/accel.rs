@@ -8,7 +8,7 @@ use super::report::{write_reports, InferReport, RunResult, SimResult};
 use super::{Engine, InferOptions, Samples};
 use crate::emit;
 use crate::flow::{lock_folders, reuse, Context, Regenerate, Result};
-use crate::hw::accel::{pass_cycles, AccelWidths};
+use crate::hw::accel::{self, pass_cycles, AccelWidths};
 use crate::infer::program::chunk_images;
 use crate::infer::{accel_design, check_pass, compile, first_bad_layer, AccelSim, Expected};
 use crate::model::read::Export;
@@ -62,6 +62,13 @@ impl Engine for Accelerator {
             ("bias.hex", &biases),
         ] {
             write(&run_dir.join(f), text)?;
+        }
+        // The weight memory's banks, as `WeightInit = "infer/weights"` reads them.
+        let lines: Vec<&str> = weights.lines().collect();
+        for (b, bank) in lines.chunks(1 << accel::BANK_BITS).enumerate() {
+            let mut text = bank.join("\n");
+            text.push('\n');
+            write(&run_dir.join(format!("weights_b{b:03}.hex")), &text)?;
         }
 
         // The integer model on every image.

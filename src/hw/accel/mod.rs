@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 5, FETCH = 2, DRAIN = drain(R) (R + 15 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 5, FETCH = 2, DRAIN = drain(R) (R + 16 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -40,13 +40,22 @@ pub const CHECK: u64 = 5;
 /// inputs and outputs.
 pub const COUNT_BITS: u32 = 16;
 
-/// Bits of the tile-count, output-count and class fields of a design whose weight memory has
-/// `weight_words` words of `side` codes: every count a program can hold is at most
-/// `weight_words · side` (a layer's N-tiles each take at least one weight word, a ws K-tile R
-/// of them, an os K-step one; N is at most its N-tiles · C, a class below N), so the fields
-/// need no more bits than that value; at most [`COUNT_BITS`].
-pub fn count_bits(weight_words: u32, side: u32) -> u32 {
-    addr_bits(weight_words.saturating_mul(side).saturating_add(1)).min(COUNT_BITS)
+/// Bits of the tile-count, output-count and class fields of a design: enough for the largest
+/// count a program that fits the design can hold, at most [`COUNT_BITS`]:
+/// - `k_tiles`: K is at most `max_dot_length` (the accumulator is sized for it), so ws at
+///   most ⌈max_dot_length / R⌉ K-tiles, os K itself;
+/// - a hidden layer's N (and its N-tiles): its outputs fill at most the activation buffer,
+///   `act_words / batch` words of C;
+/// - the last layer's N (and the class): at most `out_tiles` N-tiles of C, which CHECK
+///   requires of every program.
+///
+/// `infer` refuses a program whose counts exceed the fields.
+pub fn count_bits(x: &AccelShape, side: u32, max_dot_length: u64, os: bool) -> u32 {
+    let dot = u32::try_from(max_dot_length).unwrap_or(u32::MAX);
+    let k = if os { dot } else { dot.div_ceil(side) };
+    let hidden = side.saturating_mul(x.act_words / x.batch.max(1));
+    let last = side.saturating_mul(x.out_tiles);
+    addr_bits(k.max(hidden).max(last).saturating_add(1)).min(COUNT_BITS)
 }
 
 /// Address bits of a memory of `depth` words (at least 1).
@@ -102,7 +111,7 @@ impl AccelWidths {
             x.batch
         };
         let bank_words = x.act_words.div_ceil(a.rows);
-        let count = count_bits(x.weight_words, a.rows);
+        let count = count_bits(&x, a.rows, d.max_dot_length, os);
         AccelWidths {
             side: a.rows,
             act: d.act.bits(),
@@ -230,10 +239,16 @@ pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 
     FETCH + tiles * period + drain(side, df)
 }
 
-/// Registers a row passes outside the array and the units: stage 1 (the memory data), stage 2
-/// (the memories' data registered, the array's inputs) and the post-op input register
-/// (`p_*_q`, with the bias word).
-pub const STAGE_REGS: u64 = 3;
+/// Registers a row passes outside the array and the units: stage 1 (the memories' data),
+/// stage 2 (each bank's data registered beside its block RAM: `<name>_bram`), stage 3 (the
+/// bank selected and registered: the array's inputs) and the post-op input register (`p_*_q`,
+/// with the bias word).
+pub const STAGE_REGS: u64 = 4;
+
+/// Address bits of a bank of the weight and activation memories (`<name>_bram`): 512 words,
+/// one ECP5 DP16KD deep at the accelerator's word widths (up to 36 bits; two side by side up
+/// to 72), two iCE40 SB_RAM40_4K deep at up to 16 bits.
+pub const BANK_BITS: u32 = 9;
 /// `done_o` rises the cycle after the last class leaves the argmax.
 pub const DONE_REG: u64 = 1;
 
@@ -248,8 +263,8 @@ pub const DONE_REG: u64 = 1;
 /// ```
 ///
 /// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
-/// ws R + 3 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 3 + … (8×8: 3 + 8 + 4 = 15 on top of
-/// R or 2R: 23 and 31 cycles). Every layer drains for the argmax too (one counter), so a
+/// ws R + 4 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 4 + … (8×8: 4 + 8 + 4 = 16 on top of
+/// R or 2R: 24 and 32 cycles). Every layer drains for the argmax too (one counter), so a
 /// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
 /// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {
@@ -283,11 +298,11 @@ mod tests {
     }
 
     /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
-    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 3 stage registers + 15 (array,
+    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 4 stage registers + 15 (array,
     /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
-    /// levels + the store) + 1 (done) − 8 (tail) = 23; 1 + 3·(2 + 23) + 1712·72 = 123,340
-    /// cycles, plus CHECK 3·5: 123,355, 1,927.4 per image. os: drain = 3 + (16 + 7) + 8 + 4 + 1
-    /// − 8 = 31.
+    /// levels + the store) + 1 (done) − 8 (tail) = 24; 1 + 3·(2 + 24) + 1712·72 = 123,343
+    /// cycles, plus CHECK 3·5: 123,358, 1,927.5 per image. os: drain = 4 + (16 + 7) + 8 + 4 + 1
+    /// − 8 = 32.
     #[test]
     fn pass_cycles_by_hand() {
         let l = |k: u32, n: u32, last| Descriptor {
@@ -301,15 +316,15 @@ mod tests {
             s: 1,
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (23, 31));
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_355);
+        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (24, 32));
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_358);
         // One image: P = max(1, 8) + 8 = 16.
         assert_eq!(
             pass_cycles(8, Dataflow::Ws, &p, 1),
-            1 + 3 * CHECK + 3 * 25 + 1712 * 16
+            1 + 3 * CHECK + 3 * 26 + 1712 * 16
         );
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
-        // 3·(2 + 31) fetch and drain.
+        // 3·(2 + 32) fetch and drain.
         let os = |k: u32, n: u32, last| Descriptor {
             k_tiles: k,
             ..l(k, n, last)
@@ -318,7 +333,7 @@ mod tests {
         let tiles = 8 * (16 * 791 + 8 * 135 + 2 * 71);
         assert_eq!(
             pass_cycles(8, Dataflow::Os, &p, 64),
-            1 + 3 * CHECK + 3 * 33 + tiles
+            1 + 3 * CHECK + 3 * 34 + tiles
         );
     }
 }

@@ -164,7 +164,7 @@ pub const ERRORS: &[(&str, u32, &str)] = &[
     (
         "out_tiles",
         6,
-        "logits requested and the last layer has more N-tiles than the output buffer holds",
+        "the last layer has more N-tiles than the output buffer holds (the class fields' range too)",
     ),
     (
         "mem_range",

@@ -31,7 +31,9 @@ module pot_w4a8_accel8x8_core #(
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_postop's Dsp).
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (their SinglePort), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -39,7 +41,6 @@ module pot_w4a8_accel8x8_core #(
   input  wire         start_i,
   input  wire [6:0]   batch_i,
   input  wire         half_i,
-  input  wire         logits_i,
   input  wire         out_room_i,
   output wire         busy_o,
   output wire         done_o,
@@ -49,7 +50,7 @@ module pot_w4a8_accel8x8_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [89:0]  pm_data_i,
+  input  wire [71:0]  pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
@@ -67,12 +68,12 @@ module pot_w4a8_accel8x8_core #(
   output wire         row_lnt_o,
   output wire [1:0]   row_layer_o,
   output wire [5:0]   row_image_o,
-  output wire [15:0]  row_tile_o,
+  output wire [9:0]   row_tile_o,
   output wire [207:0] row_o,
   // One image's class (its index in the pass).
   output wire         class_valid_o,
   output wire [5:0]   class_image_o,
-  output wire [15:0]  class_o
+  output wire [9:0]   class_o
 );
   localparam integer Cols       = 8;
   localparam integer ActWidth   = 8;
@@ -80,7 +81,7 @@ module pot_w4a8_accel8x8_core #(
   localparam integer AccWidth   = 25;
   localparam integer BiasWidth  = 25;
   localparam integer SumWidth   = 26;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
@@ -90,7 +91,7 @@ module pot_w4a8_accel8x8_core #(
   localparam integer NcolWidth  = 4;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 90;
+  localparam integer DescWidth  = 72;
   localparam integer Batch      = 64;
   // Tag of a streamed row: {first_kt, last_kt, image}. The rest (output word, N-tile, columns
   // valid, bias word) is counted where the rows leave the array, since they leave in order.
@@ -125,7 +126,6 @@ module pot_w4a8_accel8x8_core #(
     .start_i     (start_i),
     .batch_i     (batch_i),
     .half_i      (half_i),
-    .logits_i    (logits_i),
     .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
@@ -172,8 +172,9 @@ module pot_w4a8_accel8x8_core #(
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  pot_w4a8_accel8x8_ram #(.Width(Cols*WCodeWidth), .Depth(13696),
-    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
+  pot_w4a8_accel8x8_bram #(.Width(Cols*WCodeWidth), .Depth(13696),
+    .AddrWidth(WAddrWidth), .BankAddrWidth(9), .SinglePort(Spram),
+    .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -182,7 +183,7 @@ module pot_w4a8_accel8x8_core #(
     .rdata_o (w_row)
   );
   pot_w4a8_accel8x8_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth),
-    .InitFile(BiasInit)) u_bmem (
+    .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),
@@ -219,7 +220,8 @@ module pot_w4a8_accel8x8_core #(
   end
   assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
   assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
-  pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(12544), .AddrWidth(AAddrWidth)) u_act0 (
+  pot_w4a8_accel8x8_bram #(.Width(Cols*ActWidth), .Depth(12544), .AddrWidth(AAddrWidth),
+    .BankAddrWidth(9)) u_act0 (
     .clk_i   (clk_i),
     .we_i    (a0_we),
     .waddr_i (a0_addr),
@@ -228,7 +230,8 @@ module pot_w4a8_accel8x8_core #(
     .rdata_o (act0_row)
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
-  pot_w4a8_accel8x8_ram #(.Width(Cols*ActWidth), .Depth(6272), .AddrWidth(13)) u_act1 (
+  pot_w4a8_accel8x8_bram #(.Width(Cols*ActWidth), .Depth(6272), .AddrWidth(13),
+    .BankAddrWidth(9)) u_act1 (
     .clk_i   (clk_i),
     .we_i    (a1_we),
     .waddr_i (a1_addr),
@@ -237,50 +240,58 @@ module pot_w4a8_accel8x8_core #(
     .rdata_o (act1_row)
   );
 
-  // Stage 1: the memory data arrive; the row's control and tag are registered to meet them.
-  reg                s1_w_valid_q, s1_a_valid_q;
-  reg [TagWidth-1:0] s1_tag_q;
+  // Stages 1 and 2: the weight and activation memories' data arrive, each bank's word
+  // registered beside its block RAM (pot_w4a8_accel8x8_bram); the row's control and tag are registered
+  // to meet them.
+  reg                s1_w_valid_q, s1_a_valid_q, s2_w_valid_q, s2_a_valid_q;
+  reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_w_valid_q <= 1'b0;
       s1_a_valid_q <= 1'b0;
-    end else begin
-      s1_w_valid_q <= w_re;
-      s1_a_valid_q <= a_re;
-    end
-  end
-  always @(posedge clk_i) begin
-    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
-  end
-
-  // Stage 2: the memories' data registered (a block RAM's output is slow), with the row's
-  // control and tag: the array's inputs.
-  reg                        s2_w_valid_q, s2_a_valid_q;
-  reg [TagWidth-1:0]         s2_tag_q;
-  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
-  reg [Cols*ActWidth-1:0]    s2_in_row_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
       s2_w_valid_q <= 1'b0;
       s2_a_valid_q <= 1'b0;
     end else begin
+      s1_w_valid_q <= w_re;
+      s1_a_valid_q <= a_re;
       s2_w_valid_q <= s1_w_valid_q;
       s2_a_valid_q <= s1_a_valid_q;
     end
   end
   always @(posedge clk_i) begin
-    s2_tag_q    <= s1_tag_q;
-    s2_w_row_q  <= w_row;
-    s2_in_row_q <= sel ? act1_row : act0_row;
+    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
+    s2_tag_q <= s1_tag_q;
   end
-  wire                  s2_first_kt = s2_tag_q[TagWidth-1];
-  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
 
-  // Partial sums of the K-tiles so far, one row per image: read in stage 0, the data
-  // registered in stage 1 and given to the array with the row in stage 2; written when a
+  // Stage 3: the memories' words selected and registered, with the row's control and tag:
+  // the array's inputs.
+  reg                        s3_w_valid_q, s3_a_valid_q;
+  reg [TagWidth-1:0]         s3_tag_q;
+  reg [Cols*WCodeWidth-1:0]  s3_w_row_q;
+  reg [Cols*ActWidth-1:0]    s3_in_row_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      s3_w_valid_q <= 1'b0;
+      s3_a_valid_q <= 1'b0;
+    end else begin
+      s3_w_valid_q <= s2_w_valid_q;
+      s3_a_valid_q <= s2_a_valid_q;
+    end
+  end
+  always @(posedge clk_i) begin
+    s3_tag_q    <= s2_tag_q;
+    s3_w_row_q  <= w_row;
+    s3_in_row_q <= sel ? act1_row : act0_row;
+  end
+  wire                  s3_first_kt = s3_tag_q[TagWidth-1];
+  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
+  wire [ImageWidth-1:0] s2_image    = s2_tag_q[ImageWidth-1:0];
+
+  // Partial sums of the K-tiles so far, one row per image: read in stage 1, the data
+  // registered in stage 2 and given to the array with the row in stage 3; written when a
   // K-tile's row leaves the array. With B <= Rows + 1 the write of image i's row falls on the
   // read's edge or one edge later: the written row is forwarded (f0: same edge, seen in stage
-  // 0; f1: one edge later, seen in stage 1).
+  // 1; f1: one edge later, seen in stage 2).
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
   wire [TagWidth-1:0]      o_tag;
@@ -296,14 +307,14 @@ module pot_w4a8_accel8x8_core #(
     .we_i    (psum_we),
     .waddr_i (o_image),
     .wdata_i (out_row),
-    .raddr_i (t_image),
+    .raddr_i (s1_image),
     .rdata_o (psum_rd)
   );
   always @(posedge clk_i) begin
-    f0_q      <= psum_we && (o_image == t_image);
+    f0_q      <= psum_we && (o_image == s1_image);
     f0_row_q  <= out_row;
     psum_rd_q <= psum_rd;
-    if (psum_we && (o_image == s1_image)) begin
+    if (psum_we && (o_image == s2_image)) begin
       fwd_q     <= 1'b1;
       fwd_row_q <= out_row;
     end else begin
@@ -311,16 +322,16 @@ module pot_w4a8_accel8x8_core #(
       fwd_row_q <= f0_row_q;
     end
   end
-  wire [Cols*AccWidth-1:0] psum_row = s2_first_kt ? {(Cols*AccWidth){1'b0}}
+  wire [Cols*AccWidth-1:0] psum_row = s3_first_kt ? {(Cols*AccWidth){1'b0}}
                                     : (fwd_q ? fwd_row_q : psum_rd_q);
 
   pot_w4a8_accel8x8_array u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .w_valid_i   (s2_w_valid_q),
-    .w_row_i     (s2_w_row_q),
-    .in_valid_i  (s2_a_valid_q),
-    .in_row_i    (s2_in_row_q),
+    .w_valid_i   (s3_w_valid_q),
+    .w_row_i     (s3_w_row_q),
+    .in_valid_i  (s3_a_valid_q),
+    .in_row_i    (s3_in_row_q),
     .psum_row_i  (psum_row),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
@@ -330,7 +341,7 @@ module pot_w4a8_accel8x8_core #(
   pot_w4a8_accel8x8_delay #(.Width(TagWidth), .Depth(15)) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    (s2_tag_q),
+    .d_i    (s3_tag_q),
     .q_o    (o_tag)
   );
 
@@ -367,14 +378,14 @@ module pot_w4a8_accel8x8_core #(
       obaddr_q  <= cur_b_base;
     end else if (o_tile_end) begin
       ont_q     <= ont_q + {{(CountWidth-1){1'b0}}, 1'b1};
-      ocolrem_q <= ocolrem_q - 16'd8;
-      ocbase_q  <= ocbase_q + 16'd8;
+      ocolrem_q <= ocolrem_q - 10'd8;
+      ocbase_q  <= ocbase_q + 10'd8;
       oobase_q  <= oobase_q + batch_a;
       obaddr_q  <= obaddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
     end
   end
   assign o_baddr = obaddr_q;
-  wire                 o_last_nt = (ocolrem_q <= 16'd8);
+  wire                 o_last_nt = (ocolrem_q <= 10'd8);
   wire [NcolWidth-1:0] o_ncols   = o_last_nt ? ocolrem_q[NcolWidth-1:0] : 4'd8;
   wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_image,
                                     oobase_q + image_a, o_ncols, ocbase_q, ont_q};

@@ -16,14 +16,15 @@
 // {last, k_tiles, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md). A pass
 // starts with CHECK (5 cycles per descriptor up to the one with `last`): a descriptor with
 // k_tiles = 0, n_tiles = 0, n outside ((n_tiles-1)*Cols, n_tiles*Cols], no `last` in the
-// program memory, or (with logits_i) a last layer of more than OutTiles N-tiles ends the pass
+// program memory, or a last layer of more than OutTiles N-tiles (the output buffer's logits and
+// the class fields' range) ends the pass
 // there with fail_o and err_o, before any tile. Per layer:
 // FETCH (2 cycles: address, then the descriptor registers; the last layer's FETCH waits while
 // out_room_i is low, stall_o), then the tiles, N-tile outer and
 // K-tile inner, Period = max(batch, Rows) + Cols cycles each: weight rows in tile cycles
 // 0..Rows-1 (weight memory words w_base, w_base+1, ... in order), the batch's images in tile
 // cycles 1..batch (activation word k_tile*batch + image of the buffer being read; buffer 0's
-// words of input half half_i start at ActWords); then DRAIN (23 cycles,
+// words of input half half_i start at ActWords); then DRAIN (24 cycles,
 // hw::accel::drain) until the last output is written and the last class has left the argmax,
 // and the next layer reads the other buffer. The outputs here address the memories; their
 // data reach the array one cycle later. Each streamed row carries a tag (first/last K-tile,
@@ -35,12 +36,10 @@ module pot_w4a8_accel8x8_seq (
   input  wire        start_i,
   input  wire [6:0]  batch_i,
   input  wire        half_i,
-  // Logits requested: the last layer must fit OutTiles.
-  input  wire        logits_i,
   // The output writer is empty.
   input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
-  input  wire [89:0] desc_i,
+  input  wire [71:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
   // The last layer's FETCH waits for out_room_i.
@@ -58,7 +57,7 @@ module pot_w4a8_accel8x8_seq (
   // A layer starts: its batch, N, bias base and output base follow.
   output wire        fetch_o,
   output wire [6:0]  batch_o,
-  output wire [15:0] n_o,
+  output wire [9:0]  n_o,
   output wire [4:0]  b_base_o,
   output wire [13:0] obase_o,
   // Stage 0: memory reads for the next cycle.
@@ -71,8 +70,8 @@ module pot_w4a8_accel8x8_seq (
   output wire        last_kt_o,
   output wire [5:0]  image_o
 );
-  localparam integer CountWidth = 16;
-  localparam integer TcWidth    = 17;
+  localparam integer CountWidth = 10;
+  localparam integer TcWidth    = 11;
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
@@ -84,7 +83,7 @@ module pot_w4a8_accel8x8_seq (
   localparam integer DrainWidth = 8;
   // The program memory's last address, and the logit N-tiles the output buffer holds.
   localparam [PAddrWidth-1:0] LastPc   = 2'd2;
-  localparam [CountWidth-1:0] OutTiles = 16'd2;
+  localparam [CountWidth-1:0] OutTiles = 10'd2;
   // Words of one input half of activation buffer 0.
   localparam [AAddrWidth-1:0] HalfWords = 14'd6272;
 
@@ -129,7 +128,6 @@ module pot_w4a8_accel8x8_seq (
   reg [AAddrWidth-1:0] abase_d, abase_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
-  reg                  logits_d, logits_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
   reg [AAddrWidth-1:0] obase0_d, obase0_q;
   reg [CountWidth-1:0] n_d, n_q;
@@ -177,7 +175,7 @@ module pot_w4a8_accel8x8_seq (
   wire [NtcWidth-1:0] c_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, chk_n_q};
   wire [NtcWidth-1:0] c_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, chk_nt_q} * SideN;
   wire e_k      = (chk_k_q == {CountWidth{1'b0}});
-  wire e_out    = chk_last_q && logits_q && (chk_nt_q > OutTiles);
+  wire e_out    = chk_last_q && (chk_nt_q > OutTiles);
   wire e_nolast = !chk_last_q && (pc_q == LastPc);
   // CHECK step by step, each step a register (the fields in CHK1, these in CHK2, the error
   // bits in CHK3, the decision in CHK4): no carry chain feeds another, nor the state.
@@ -218,7 +216,6 @@ module pot_w4a8_accel8x8_seq (
     abase_d   = abase_q;
     drain_d   = drain_q;
     half_d    = half_q;
-    logits_d  = logits_q;
     rbase_d   = rbase_q;
     obase0_d  = obase0_q;
     n_d       = n_q;
@@ -237,9 +234,8 @@ module pot_w4a8_accel8x8_seq (
         if (start_i) begin
           batch_d  = batch_i;
           half_d   = half_i;
-          logits_d = logits_i;
-          tc_end_d = ((batch_tc > 17'd8) ? batch_tc : 17'd8)
-                   + 17'd7;
+          tc_end_d = ((batch_tc > 11'd8) ? batch_tc : 11'd8)
+                   + 11'd7;
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
           state_d  = StChk0;
@@ -305,7 +301,7 @@ module pot_w4a8_accel8x8_seq (
       end
       StRun: begin
         tc_d = tc_q + {{(TcWidth-1){1'b0}}, 1'b1};
-        if (tc_q == 17'd7) begin
+        if (tc_q == 11'd7) begin
           wre_d = 1'b0;
         end
         if (tc_q == {TcWidth{1'b0}}) begin
@@ -342,7 +338,7 @@ module pot_w4a8_accel8x8_seq (
       end
       StDrain: begin
         drain_d = drain_q + {{(DrainWidth-1){1'b0}}, 1'b1};
-        if (drain_q == 8'd22) begin
+        if (drain_q == 8'd23) begin
           if (last_q) begin
             state_d = StDone;
           end else begin
@@ -383,7 +379,6 @@ module pot_w4a8_accel8x8_seq (
       abase_q   <= {AAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
       half_q    <= 1'b0;
-      logits_q  <= 1'b0;
       rbase_q   <= {AAddrWidth{1'b0}};
       obase0_q  <= {AAddrWidth{1'b0}};
       n_q       <= {CountWidth{1'b0}};
@@ -418,7 +413,6 @@ module pot_w4a8_accel8x8_seq (
       abase_q   <= abase_d;
       drain_q   <= drain_d;
       half_q    <= half_d;
-      logits_q  <= logits_d;
       rbase_q   <= rbase_d;
       obase0_q  <= obase0_d;
       n_q       <= n_d;

@@ -40,7 +40,7 @@ module pot_w4a8_accel8x8_accel_pnr_top (
   wire [0:0]   s_axil_rvalid_w;
   wire [0:0]   s_axis_tready_w;
   wire [207:0] m_axis_tdata_w;
-  wire [41:0]  m_axis_tuser_w;
+  wire [29:0]  m_axis_tuser_w;
   wire [0:0]   m_axis_tvalid_w;
   wire [0:0]   m_axis_tlast_w;
   wire [0:0]   irq_w;

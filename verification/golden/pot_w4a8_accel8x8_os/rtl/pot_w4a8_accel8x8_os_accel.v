@@ -21,12 +21,16 @@
 // synchronized here (pot_w4a8_accel8x8_os_rstsync).
 module pot_w4a8_accel8x8_os_accel #(
   // $readmemh files that fill the program, weight and bias memories at configuration
-  // (a network baked into a bitstream); "" leaves them to the bus.
+  // (a network baked into a bitstream); "" leaves them to the bus. WeightInit is a prefix:
+  // the weight memory's banks read <WeightInit>_b000.hex, ... (potmac infer writes them).
   parameter ProgramInit = "",
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (an iCE40 UP5K's SPRAM; potmac synth
+  // --dsp sets it on iCE40), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -57,7 +61,7 @@ module pot_w4a8_accel8x8_os_accel #(
   input  wire         s_axis_tlast_i,
   // AXI4-Stream master: records (rows with classes, logits, pass ends).
   output wire [207:0] m_axis_tdata_o,
-  output wire [41:0]  m_axis_tuser_o,
+  output wire [29:0]  m_axis_tuser_o,
   output wire         m_axis_tvalid_o,
   input  wire         m_axis_tready_i,
   output wire         m_axis_tlast_o,
@@ -69,7 +73,7 @@ module pot_w4a8_accel8x8_os_accel #(
   localparam integer WAddrWidth = 14;
   localparam integer BAddrWidth = 5;
   localparam integer AAddrWidth = 11;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer ImageWidth = 6;
   localparam integer Cols       = 8;
   localparam integer SumWidth   = 26;
@@ -86,7 +90,7 @@ module pot_w4a8_accel8x8_os_accel #(
   wire [PAddrWidth-1:0]       pm_addr;
   wire [WAddrWidth-1:0]       wm_addr;
   wire [BAddrWidth-1:0]       bm_addr;
-  wire [90-1:0]         pm_data;
+  wire [72-1:0]         pm_data;
   wire [32-1:0]         wm_data;
   wire [200-1:0]         bm_data;
   wire                        ld_start, ld_abort, ld_free, ld_free_half, ld_framing;
@@ -202,14 +206,14 @@ module pot_w4a8_accel8x8_os_accel #(
     .ProgramInit (ProgramInit),
     .WeightInit  (WeightInit),
     .BiasInit    (BiasInit),
-    .PostopDsp   (PostopDsp)
+    .PostopDsp   (PostopDsp),
+    .Spram       (Spram)
   ) u_core (
     .clk_i         (clk_i),
     .rst_ni        (rst_n),
     .start_i       (start),
     .batch_i       (batch),
     .half_i        (half),
-    .logits_i      (logits),
     .out_room_i    (out_room),
     .busy_o        (busy),
     .done_o        (done),

@@ -38,17 +38,17 @@ module pot_w4a8_accel8x8_os_argmax (
   input  wire         first_i,
   input  wire         last_i,
   input  wire [5:0]   image_i,
-  input  wire [15:0]  base_i,
+  input  wire [9:0]   base_i,
   input  wire [3:0]   ncols_i,
   input  wire [207:0] row_i,
   output wire         class_valid_o,
   output wire [5:0]   class_image_o,
-  output wire [15:0]  class_o
+  output wire [9:0]   class_o
 );
   localparam integer Cols       = 8;
   localparam integer SumWidth   = 26;
   localparam integer Batch      = 64;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer ImageWidth = 6;
   localparam integer Levels     = 3;
   // Leaves of the tree (columns past Cols never win); a node's column index.

@@ -30,7 +30,9 @@ module pot_w4a8_accel8x8_os_core #(
   parameter WeightInit  = "",
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_os_postop's Dsp).
-  parameter integer PostopDsp = 0
+  parameter integer PostopDsp = 0,
+  // The weight and bias memories: 1 for single-port RAM (their SinglePort), 0 for block RAM.
+  parameter integer Spram = 0
 ) (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -38,7 +40,6 @@ module pot_w4a8_accel8x8_os_core #(
   input  wire         start_i,
   input  wire [6:0]   batch_i,
   input  wire         half_i,
-  input  wire         logits_i,
   input  wire         out_room_i,
   output wire         busy_o,
   output wire         done_o,
@@ -48,7 +49,7 @@ module pot_w4a8_accel8x8_os_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [89:0]  pm_data_i,
+  input  wire [71:0]  pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
@@ -67,12 +68,12 @@ module pot_w4a8_accel8x8_os_core #(
   output wire         row_lnt_o,
   output wire [1:0]   row_layer_o,
   output wire [5:0]   row_image_o,
-  output wire [15:0]  row_tile_o,
+  output wire [9:0]   row_tile_o,
   output wire [207:0] row_o,
   // One image's class (its index in the pass).
   output wire         class_valid_o,
   output wire [5:0]   class_image_o,
-  output wire [15:0]  class_o
+  output wire [9:0]   class_o
 );
   localparam integer Cols       = 8;
   localparam integer ActWidth   = 8;
@@ -80,7 +81,7 @@ module pot_w4a8_accel8x8_os_core #(
   localparam integer AccWidth   = 25;
   localparam integer BiasWidth  = 25;
   localparam integer SumWidth   = 26;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
@@ -91,7 +92,7 @@ module pot_w4a8_accel8x8_os_core #(
   localparam integer ColWidth   = 3;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 90;
+  localparam integer DescWidth  = 72;
   // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
   localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
                                 + BAddrWidth;
@@ -127,7 +128,6 @@ module pot_w4a8_accel8x8_os_core #(
     .start_i     (start_i),
     .batch_i     (batch_i),
     .half_i      (half_i),
-    .logits_i    (logits_i),
     .out_room_i  (out_room_i),
     .desc_i      (desc),
     .busy_o      (busy_o),
@@ -174,8 +174,9 @@ module pot_w4a8_accel8x8_os_core #(
     .raddr_i (prog_addr),
     .rdata_o (desc)
   );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*WCodeWidth), .Depth(13696),
-    .AddrWidth(WAddrWidth), .InitFile(WeightInit)) u_wmem (
+  pot_w4a8_accel8x8_os_bram #(.Width(Cols*WCodeWidth), .Depth(13696),
+    .AddrWidth(WAddrWidth), .BankAddrWidth(9), .SinglePort(Spram),
+    .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
     .waddr_i (wm_addr_i),
@@ -184,7 +185,7 @@ module pot_w4a8_accel8x8_os_core #(
     .rdata_o (w_row)
   );
   pot_w4a8_accel8x8_os_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth),
-    .InitFile(BiasInit)) u_bmem (
+    .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),
@@ -193,22 +194,30 @@ module pot_w4a8_accel8x8_os_core #(
     .rdata_o (bias_row)
   );
 
-  // Stage 1: the memory data arrive; the step's control and the tile tag meet them.
-  reg                s1_step_q, s1_last_q;
-  reg [ColWidth-1:0] s1_kel_q;
-  reg [TagWidth-1:0] s1_tag_q;
+  // Stages 1 and 2: the weight and activation memories' data arrive, each bank's word
+  // registered beside its block RAM (pot_w4a8_accel8x8_os_bram); the step's control and the tile tag meet
+  // them.
+  reg                s1_step_q, s1_last_q, s2_step_q, s2_last_q;
+  reg [ColWidth-1:0] s1_kel_q, s2_kel_q;
+  reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_step_q <= 1'b0;
       s1_last_q <= 1'b0;
+      s2_step_q <= 1'b0;
+      s2_last_q <= 1'b0;
     end else begin
       s1_step_q <= step;
       s1_last_q <= last_k;
+      s2_step_q <= s1_step_q;
+      s2_last_q <= s1_last_q;
     end
   end
   always @(posedge clk_i) begin
     s1_kel_q <= kel;
     s1_tag_q <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr, t_tile};
+    s2_kel_q <= s1_kel_q;
+    s2_tag_q <= s1_tag_q;
   end
 
   // Activation banks, two buffers of Cols banks; layer L reads buffer sel, writes the other.
@@ -248,7 +257,8 @@ module pot_w4a8_accel8x8_os_core #(
       end
       assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
       assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
-      pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(1568), .AddrWidth(AAddrWidth)) u_act0 (
+      pot_w4a8_accel8x8_os_bram #(.Width(Cols*ActWidth), .Depth(1568), .AddrWidth(AAddrWidth),
+        .BankAddrWidth(9)) u_act0 (
         .clk_i   (clk_i),
         .we_i    (a0_we),
         .waddr_i (a0_addr),
@@ -257,7 +267,8 @@ module pot_w4a8_accel8x8_os_core #(
         .rdata_o (rd0)
       );
       // Buffer 1 has no input halves: its addresses are below HalfWords.
-      pot_w4a8_accel8x8_os_ram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(10)) u_act1 (
+      pot_w4a8_accel8x8_os_bram #(.Width(Cols*ActWidth), .Depth(784), .AddrWidth(10),
+        .BankAddrWidth(9)) u_act1 (
         .clk_i   (clk_i),
         .we_i    (a1_we),
         .waddr_i (a1_addr),
@@ -272,7 +283,7 @@ module pot_w4a8_accel8x8_os_core #(
       always @(*) begin
         act = rd[ActWidth-1:0];
         for (e = 1; e < Cols; e = e + 1) begin
-          if (s1_kel_q == e[ColWidth-1:0]) begin
+          if (s2_kel_q == e[ColWidth-1:0]) begin
             act = rd[e*ActWidth +: ActWidth];
           end
         end
@@ -283,34 +294,34 @@ module pot_w4a8_accel8x8_os_core #(
 
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
-  // Stage 2: the memories' data registered (a block RAM's output is slow), with the step's
-  // control and the tile tag: the array's inputs.
-  reg                        s2_step_q, s2_last_q;
-  reg [TagWidth-1:0]         s2_tag_q;
-  reg [Cols*ActWidth-1:0]    s2_act_q;
-  reg [Cols*WCodeWidth-1:0]  s2_w_row_q;
+  // Stage 3: the memories' words selected and registered, with the step's control and the
+  // tile tag: the array's inputs.
+  reg                        s3_step_q, s3_last_q;
+  reg [TagWidth-1:0]         s3_tag_q;
+  reg [Cols*ActWidth-1:0]    s3_act_q;
+  reg [Cols*WCodeWidth-1:0]  s3_w_row_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      s2_step_q <= 1'b0;
-      s2_last_q <= 1'b0;
+      s3_step_q <= 1'b0;
+      s3_last_q <= 1'b0;
     end else begin
-      s2_step_q <= s1_step_q;
-      s2_last_q <= s1_last_q;
+      s3_step_q <= s2_step_q;
+      s3_last_q <= s2_last_q;
     end
   end
   always @(posedge clk_i) begin
-    s2_tag_q   <= s1_tag_q;
-    s2_act_q   <= in_act;
-    s2_w_row_q <= w_row;
+    s3_tag_q   <= s2_tag_q;
+    s3_act_q   <= in_act;
+    s3_w_row_q <= w_row;
   end
 
   pot_w4a8_accel8x8_os_array u_array (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (s2_step_q),
-    .in_last_i   (s2_last_q),
-    .in_act_i    (s2_act_q),
-    .in_w_i      (s2_w_row_q),
+    .in_valid_i  (s3_step_q),
+    .in_last_i   (s3_last_q),
+    .in_act_i    (s3_act_q),
+    .in_w_i      (s3_w_row_q),
     .out_valid_o (out_valid),
     .out_row_o   (out_row)
   );
@@ -321,7 +332,7 @@ module pot_w4a8_accel8x8_os_core #(
   pot_w4a8_accel8x8_os_delay #(.Width(TagWidth + 1), .Depth(16)) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({s2_step_q & s2_last_q, s2_tag_q}),
+    .d_i    ({s3_step_q & s3_last_q, s3_tag_q}),
     .q_o    ({o_tile, o_tag})
   );
   reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;

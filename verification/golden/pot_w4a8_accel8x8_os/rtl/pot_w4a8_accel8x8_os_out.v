@@ -37,16 +37,16 @@ module pot_w4a8_accel8x8_os_out (
   input  wire         row_lnt_i,
   input  wire [1:0]   row_layer_i,
   input  wire [5:0]   row_image_i,
-  input  wire [15:0]  row_tile_i,
+  input  wire [9:0]   row_tile_i,
   input  wire [207:0] row_i,
-  input  wire [15:0]  class_i,
+  input  wire [9:0]   class_i,
   // A pass ended: its cycles and images.
   input  wire         pass_i,
   input  wire [31:0]  pass_cycles_i,
   input  wire [6:0]   pass_images_i,
   // AXI4-Stream master.
   output wire [207:0] m_axis_tdata_o,
-  output wire [41:0]  m_axis_tuser_o,
+  output wire [29:0]  m_axis_tuser_o,
   output wire         m_axis_tvalid_o,
   input  wire         m_axis_tready_i,
   output wire         m_axis_tlast_o,
@@ -56,7 +56,7 @@ module pot_w4a8_accel8x8_os_out (
 );
   localparam integer SumWidth   = 26;
   localparam integer Cols       = 8;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer ImageWidth = 6;
   localparam integer PAddrWidth = 2;
   localparam integer BatchWidth = 7;

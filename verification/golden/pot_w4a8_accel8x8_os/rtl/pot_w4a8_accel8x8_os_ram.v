@@ -28,7 +28,11 @@ module pot_w4a8_accel8x8_os_ram #(
   parameter integer AddrWidth = 4,
   // A $readmemh file that fills the memory at configuration (weights baked into a bitstream,
   // or a simulation that skips the bus writes); "" for none.
-  parameter         InitFile  = ""
+  parameter         InitFile  = "",
+  // 1: single-port, marked ram_style "huge" (an iCE40 UP5K's SB_SPRAM256KA, 16k words of 16
+  // bits): the read address is the write address while we_i is high, so no user may read
+  // while it writes (the weight and bias memories are written only between runs).
+  parameter integer SinglePort = 0
 ) (
   input  wire                 clk_i,
   input  wire                 we_i,
@@ -37,22 +41,40 @@ module pot_w4a8_accel8x8_os_ram #(
   input  wire [AddrWidth-1:0] raddr_i,
   output wire [Width-1:0]     rdata_o
 );
-  (* ram_style = "block", no_rw_check *)
-  reg [Width-1:0] mem_q [0:Depth-1];
   reg [Width-1:0] rdata_q;
 
-  initial begin
-    if (InitFile != "") begin
-      $readmemh(InitFile, mem_q);
+  generate
+    if (SinglePort != 0) begin : g_single
+      wire [AddrWidth-1:0] addr = we_i ? waddr_i : raddr_i;
+      (* ram_style = "huge", no_rw_check *)
+      reg  [Width-1:0]     mem_q [0:Depth-1];
+      initial begin
+        if (InitFile != "") begin
+          $readmemh(InitFile, mem_q);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (we_i) begin
+          mem_q[addr] <= wdata_i;
+        end
+        rdata_q <= mem_q[addr];
+      end
+    end else begin : g_dual
+      (* ram_style = "block", no_rw_check *)
+      reg [Width-1:0] mem_q [0:Depth-1];
+      initial begin
+        if (InitFile != "") begin
+          $readmemh(InitFile, mem_q);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (we_i) begin
+          mem_q[waddr_i] <= wdata_i;
+        end
+        rdata_q <= mem_q[raddr_i];
+      end
     end
-  end
-
-  always @(posedge clk_i) begin
-    if (we_i) begin
-      mem_q[waddr_i] <= wdata_i;
-    end
-    rdata_q <= mem_q[raddr_i];
-  end
+  endgenerate
 
   assign rdata_o = rdata_q;
 endmodule

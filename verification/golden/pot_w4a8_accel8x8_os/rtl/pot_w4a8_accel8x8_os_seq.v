@@ -21,7 +21,7 @@
 // outer (Rows images each, groups = ceil(batch / Rows)) and N-tile inner, Period = K + Rows - 1
 // cycles each: step k in tile cycle k (k = 0..K-1) reads the activation word k / Cols of the
 // group's images from every bank (element k mod Cols) and the weight word
-// w_base + n_tile * K + k; then DRAIN (31 cycles, hw::accel::drain) until the last output is
+// w_base + n_tile * K + k; then DRAIN (32 cycles, hw::accel::drain) until the last output is
 // written and the last class has left the argmax.
 // The outputs here address the memories; their data reach the array one cycle later. The last
 // step of a tile carries the tile's tag (image group, output word, N-tile) down the pipeline.
@@ -32,12 +32,10 @@ module pot_w4a8_accel8x8_os_seq (
   input  wire        start_i,
   input  wire [6:0]  batch_i,
   input  wire        half_i,
-  // Logits requested: the last layer must fit OutTiles.
-  input  wire        logits_i,
   // The output writer is empty.
   input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
-  input  wire [89:0] desc_i,
+  input  wire [71:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
   // The last layer's FETCH waits for out_room_i.
@@ -65,12 +63,12 @@ module pot_w4a8_accel8x8_os_seq (
   output wire [5:0]  ibase_o,
   output wire [10:0] out_addr_o,
   output wire [3:0]  ncols_o,
-  output wire [15:0] cbase_o,
+  output wire [9:0]  cbase_o,
   output wire [4:0]  baddr_o,
-  output wire [15:0] tile_o
+  output wire [9:0]  tile_o
 );
-  localparam integer CountWidth = 16;
-  localparam integer TcWidth    = 17;
+  localparam integer CountWidth = 10;
+  localparam integer TcWidth    = 11;
   localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
@@ -86,7 +84,7 @@ module pot_w4a8_accel8x8_os_seq (
   localparam integer DrainWidth = 8;
   // The program memory's last address, and the logit N-tiles the output buffer holds.
   localparam [PAddrWidth-1:0] LastPc   = 2'd2;
-  localparam [CountWidth-1:0] OutTiles = 16'd2;
+  localparam [CountWidth-1:0] OutTiles = 10'd2;
   // Words of one input half of a bank of buffer 0.
   localparam [AAddrWidth-1:0] HalfWords = 11'd784;
 
@@ -139,7 +137,6 @@ module pot_w4a8_accel8x8_os_seq (
   reg [BAddrWidth-1:0] baddr_d, baddr_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
-  reg                  logits_d, logits_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
   reg [AAddrWidth-1:0] obase0_d, obase0_q;
   reg                  fail_d, fail_q;
@@ -157,7 +154,7 @@ module pot_w4a8_accel8x8_os_seq (
   reg [3:0]            err_d, err_q;
 
   wire [TcWidth-1:0] batch_tc = {{(TcWidth-BatchWidth){1'b0}}, batch_i};
-  wire [TcWidth-1:0] groups_tc = (batch_tc + 17'd7) / 17'd8;
+  wire [TcWidth-1:0] groups_tc = (batch_tc + 11'd7) / 11'd8;
   reg  [AAddrWidth-1:0] groups_a;
   always @(*) begin
     groups_a = {AAddrWidth{1'b0}};
@@ -183,7 +180,7 @@ module pot_w4a8_accel8x8_os_seq (
   wire [NtcWidth-1:0] c_n_ext   = {{(NtcWidth-CountWidth){1'b0}}, chk_n_q};
   wire [NtcWidth-1:0] c_nt_cols = {{(NtcWidth-CountWidth){1'b0}}, chk_nt_q} * SideN;
   wire e_k      = (chk_k_q == {CountWidth{1'b0}});
-  wire e_out    = chk_last_q && logits_q && (chk_nt_q > OutTiles);
+  wire e_out    = chk_last_q && (chk_nt_q > OutTiles);
   wire e_nolast = !chk_last_q && (pc_q == LastPc);
   // CHECK step by step, each step a register (the fields in CHK1, these in CHK2, the error
   // bits in CHK3, the decision in CHK4): no carry chain feeds another, nor the state.
@@ -231,7 +228,6 @@ module pot_w4a8_accel8x8_os_seq (
     baddr_d   = baddr_q;
     drain_d   = drain_q;
     half_d    = half_q;
-    logits_d  = logits_q;
     rbase_d   = rbase_q;
     obase0_d  = obase0_q;
     fail_d    = 1'b0;
@@ -248,7 +244,6 @@ module pot_w4a8_accel8x8_os_seq (
         if (start_i) begin
           batch_d  = batch_i;
           half_d   = half_i;
-          logits_d = logits_i;
           groups_d = groups_a;
           pc_d     = {PAddrWidth{1'b0}};
           sel_d    = 1'b0;
@@ -304,7 +299,7 @@ module pot_w4a8_accel8x8_os_seq (
         bbase_d   = d_b_base;
         m_d       = d_m;
         s_d       = d_s;
-        tc_end_d  = k_tc + 17'd7 - {{(TcWidth-1){1'b0}}, 1'b1};
+        tc_end_d  = k_tc + 11'd7 - {{(TcWidth-1){1'b0}}, 1'b1};
         mt_d      = {AAddrWidth{1'b0}};
         ibase_d   = {ImageWidth{1'b0}};
         nt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
@@ -349,8 +344,8 @@ module pot_w4a8_accel8x8_os_seq (
           end else begin
             nt_d     = nt_q + {{(CountWidth-1){1'b0}}, 1'b1};
             obase_d  = obase_q + groups_q;
-            colrem_d = colrem_q - 16'd8;
-            cbase_d  = cbase_q + 16'd8;
+            colrem_d = colrem_q - 10'd8;
+            cbase_d  = cbase_q + 10'd8;
             baddr_d  = baddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
             arow_d   = mt_q;
           end
@@ -358,7 +353,7 @@ module pot_w4a8_accel8x8_os_seq (
       end
       StDrain: begin
         drain_d = drain_q + {{(DrainWidth-1){1'b0}}, 1'b1};
-        if (drain_q == 8'd30) begin
+        if (drain_q == 8'd31) begin
           if (last_q) begin
             state_d = StDone;
           end else begin
@@ -406,7 +401,6 @@ module pot_w4a8_accel8x8_os_seq (
       baddr_q   <= {BAddrWidth{1'b0}};
       drain_q   <= {DrainWidth{1'b0}};
       half_q    <= 1'b0;
-      logits_q  <= 1'b0;
       rbase_q   <= {AAddrWidth{1'b0}};
       obase0_q  <= {AAddrWidth{1'b0}};
       fail_q    <= 1'b0;
@@ -446,7 +440,6 @@ module pot_w4a8_accel8x8_os_seq (
       baddr_q   <= baddr_d;
       drain_q   <= drain_d;
       half_q    <= half_d;
-      logits_q  <= logits_d;
       rbase_q   <= rbase_d;
       obase0_q  <= obase0_d;
       fail_q    <= fail_d;
@@ -481,7 +474,7 @@ module pot_w4a8_accel8x8_os_seq (
   assign last_nt_o   = nt_last;
   assign ibase_o     = ibase_q;
   assign out_addr_o  = obase0_q + obase_q;
-  assign ncols_o     = (colrem_q >= 16'd8) ? 4'd8 : colrem_q[NcolWidth-1:0];
+  assign ncols_o     = (colrem_q >= 10'd8) ? 4'd8 : colrem_q[NcolWidth-1:0];
   assign cbase_o     = cbase_q;
   assign baddr_o     = baddr_q;
   assign tile_o      = nt_q - {{(CountWidth-1){1'b0}}, 1'b1};

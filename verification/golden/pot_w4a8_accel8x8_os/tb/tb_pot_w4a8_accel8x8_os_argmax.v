@@ -23,7 +23,7 @@ module tb_pot_w4a8_accel8x8_os_argmax;
   localparam integer NumVectors = 4286;
   localparam integer Cols       = 8;
   localparam integer SumWidth   = 26;
-  localparam integer CountWidth = 16;
+  localparam integer CountWidth = 10;
   localparam integer ImageWidth = 6;
   localparam integer NcolWidth  = 4;
   localparam integer Latency    = 4;
@@ -31,7 +31,7 @@ module tb_pot_w4a8_accel8x8_os_argmax;
   localparam integer VecWidth   = 3 + ImageWidth + CountWidth + NcolWidth + Cols * SumWidth + 1
                                 + CountWidth;
   // argmax.hex ends with this extra word, so a truncated file cannot pass.
-  localparam [VecWidth-1:0] Sentinel = {6'h25, {31{8'ha5}}};
+  localparam [VecWidth-1:0] Sentinel = {2'h1, {30{8'ha5}}};
 
   reg                       clk = 1'b0;
   reg                       rst_n = 1'b1;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run this folder's cocotb test (test_design.py, or test_accel.py in an accelerator folder).
 
-    python3 cocotb/run.py [--sim icarus|verilator] [--waves]
+    python3 cocotb/run.py [--sim icarus|verilator] [--waves] [--param NAME=VALUE ...]
 
 Sources come from ../filelist.f and the top module from ../format.json; the RTL carries its
 own `timescale. Exit 0 when every test passes, 1 when one fails, 2 when cocotb is missing.
@@ -22,7 +22,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sim", choices=["icarus", "verilator"], default="icarus")
     ap.add_argument("--waves", action="store_true", help="dump waveforms in the build folder")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a parameter of the top (e.g. Spram=1 or PostopDsp=1)")
     args = ap.parse_args()
+    params = {}
+    for p in args.param:
+        name, sep, value = p.partition("=")
+        if not sep or not name or not value.lstrip("-").isdigit():
+            print(f"--param {p}: expected NAME=INTEGER", file=sys.stderr)
+            return 2
+        params[name] = int(value)
     try:
         from cocotb_tools.runner import get_results, get_runner  # cocotb 2.x
     except ImportError:
@@ -47,6 +56,7 @@ def main():
         build_dir=build_dir,
         timescale=("1ns", "1ps"),
         waves=args.waves,
+        parameters=params,
         always=True,
     )
     xml = runner.test(

@@ -245,10 +245,12 @@ pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 
 /// with the bias word).
 pub const STAGE_REGS: u64 = 4;
 
-/// Address bits of a bank of the weight and activation memories (`<name>_bram`): 512 words,
-/// one ECP5 DP16KD deep at the accelerator's word widths (up to 36 bits; two side by side up
-/// to 72), two iCE40 SB_RAM40_4K deep at up to 16 bits.
-pub const BANK_BITS: u32 = 9;
+/// Address bits of a bank of the weight and activation memories (`<name>_bram`): 2,048 words,
+/// one block RAM deep at any width (an ECP5 DP16KD as 2048×9, an iCE40 SB_RAM40_4K as
+/// 2048×2, side by side for wider words), so each bank's word is registered straight out of
+/// its block RAMs. (Banks of 512 words, 25 for the 8×8's activation buffer, congested the
+/// ECP5-85F's routing: nextpnr did not finish in 40 minutes.)
+pub const BANK_BITS: u32 = 11;
 /// `done_o` rises the cycle after the last class leaves the argmax.
 pub const DONE_REG: u64 = 1;
 

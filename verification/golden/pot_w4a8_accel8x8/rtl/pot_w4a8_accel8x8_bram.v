@@ -15,8 +15,8 @@
 // Deep memory with a two-cycle read: Depth words of Width bits in banks of BankDepth words
 // (every bank whole, so the last may hold words past Depth), one write port and one read
 // port; rdata_o shows the word at raddr_i two cycles later. Each bank is a pot_w4a8_accel8x8_ram (one
-// block RAM deep on an ECP5 at the widths the accelerator uses) whose word is registered
-// beside it; the bank is selected after that register. A memory several block RAMs deep thus
+// block RAM deep at 2048 words: an ECP5 DP16KD as 2048x9, an iCE40 SB_RAM40_4K as 2048x2)
+// whose word is registered beside it; the bank is selected after that register. A memory several block RAMs deep thus
 // never puts a block RAM's slow output and the depth multiplexer in one cycle, which is what
 // held the 8x8 accelerator on the ECP5-85F to 73 MHz. InitFile, when not "", names the banks'
 // $readmemh files: bank b reads <InitFile>_b<b in three decimal digits>.hex (potmac infer

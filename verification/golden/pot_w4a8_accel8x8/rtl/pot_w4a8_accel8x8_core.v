@@ -173,7 +173,7 @@ module pot_w4a8_accel8x8_core #(
     .rdata_o (desc)
   );
   pot_w4a8_accel8x8_bram #(.Width(Cols*WCodeWidth), .Depth(13696),
-    .AddrWidth(WAddrWidth), .BankAddrWidth(9), .SinglePort(Spram),
+    .AddrWidth(WAddrWidth), .BankAddrWidth(11), .SinglePort(Spram),
     .InitFile(WeightInit)) u_wmem (
     .clk_i   (clk_i),
     .we_i    (wm_we_i),
@@ -221,7 +221,7 @@ module pot_w4a8_accel8x8_core #(
   assign {a0_we, a0_addr, a0_data} = {a0_we_q, a0_addr_q, a0_data_q};
   assign {a1_we, a1_addr, a1_data} = {a1_we_q, a1_addr_q, a1_data_q};
   pot_w4a8_accel8x8_bram #(.Width(Cols*ActWidth), .Depth(12544), .AddrWidth(AAddrWidth),
-    .BankAddrWidth(9)) u_act0 (
+    .BankAddrWidth(11)) u_act0 (
     .clk_i   (clk_i),
     .we_i    (a0_we),
     .waddr_i (a0_addr),
@@ -231,7 +231,7 @@ module pot_w4a8_accel8x8_core #(
   );
   // Buffer 1 has no input halves: its addresses are below ActWords.
   pot_w4a8_accel8x8_bram #(.Width(Cols*ActWidth), .Depth(6272), .AddrWidth(13),
-    .BankAddrWidth(9)) u_act1 (
+    .BankAddrWidth(11)) u_act1 (
     .clk_i   (clk_i),
     .we_i    (a1_we),
     .waddr_i (a1_addr),

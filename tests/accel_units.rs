@@ -5,7 +5,8 @@
 //! each make it fail on its own: the last maximum winning across N-tile rows, the last maximum
 //! winning within a row, and any of the store's three forwarding paths switched off.
 //! The post-op unit's testbench passes with its `Dsp` parameter at 0 and at 1 on both
-//! simulators.
+//! simulators. The banked memory reads its bank files and shows each word two cycles after its
+//! address.
 
 mod common;
 
@@ -196,4 +197,79 @@ fn postop_testbench_passes_with_and_without_dsp_on_both_simulators() {
             .0,
         SimOutcome::Pass(vectors)
     );
+}
+
+/// The banked memory (`<name>_bram`) reads its banks' `$readmemh` files, `<InitFile>_b000.hex`
+/// and on, as `potmac infer` writes them (2,048 words each), and shows each word two cycles
+/// after its address, across bank boundaries and in the short last bank; with `SinglePort`
+/// it reads `<InitFile>.hex` whole.
+#[test]
+fn banked_memory_reads_its_bank_files_two_cycles_after_the_address() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let out = scratch("accel_bram");
+    let cfg = root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml");
+    run_ok(
+        potmac()
+            .args(["-q", "generate", "--out"])
+            .arg(&*out)
+            .arg(&cfg),
+    );
+    let d = Design::from_file(&cfg).unwrap();
+    let dir = out.join(&d.name);
+    let m = potmac::emit::AccelModules::new(&d);
+    // Word w holds w * 7 + 3 (16 bits); 5,000 words: banks of 2,048, 2,048 and 904.
+    let words: Vec<String> = (0..5000u32)
+        .map(|w| format!("{:04x}", (w * 7 + 3) & 0xffff))
+        .collect();
+    let bank = potmac::hw::accel::BANK_BITS;
+    for (b, chunk) in words.chunks(1 << bank).enumerate() {
+        std::fs::write(dir.join(format!("w_b{b:03}.hex")), chunk.join("\n") + "\n").unwrap();
+    }
+    std::fs::write(dir.join("w.hex"), words.join("\n") + "\n").unwrap();
+    let probe = [0u32, 1, 2047, 2048, 2049, 4095, 4096, 4999, 7];
+    for single in [0, 1] {
+        let reads: String = probe
+            .iter()
+            .map(|a| format!("    ra = 13'd{a}; @(posedge clk); #1;\n"))
+            .collect();
+        let tb = format!(
+            "`timescale 1ns/1ps\nmodule tb_bram;\n  reg clk = 1'b0;\n  reg [12:0] ra = 13'd0;\n  \
+             wire [15:0] rd;\n  always #5 clk = ~clk;\n  {ram} #(.Width(16), .Depth(5000), \
+             .AddrWidth(13), .BankAddrWidth({bank}), .SinglePort({single}), .InitFile(\"w\")) \
+             u (.clk_i(clk), .we_i(1'b0), .waddr_i(13'd0), .wdata_i(16'd0), .raddr_i(ra), \
+             .rdata_o(rd));\n  always @(posedge clk) $display(\"RD %h\", rd);\n  initial begin\n    \
+             @(posedge clk); #1;\n{reads}    repeat (3) @(posedge clk);\n    $finish;\n  end\n\
+             endmodule\n",
+            ram = m.bram,
+        );
+        std::fs::write(dir.join("tb_bram.v"), tb).unwrap();
+        let vvp = dir.join("tb_bram.vvp");
+        let st = std::process::Command::new(icarus::IVERILOG.bin)
+            .args(["-g2005", "-o"])
+            .arg(&vvp)
+            .arg(dir.join(format!("rtl/{}.v", m.ram)))
+            .arg(dir.join(format!("rtl/{}.v", m.bram)))
+            .arg(dir.join("tb_bram.v"))
+            .status()
+            .unwrap();
+        assert!(st.success(), "iverilog");
+        let o = std::process::Command::new(icarus::VVP.bin)
+            .arg("-n")
+            .arg(&vvp)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let rd: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("RD ")).collect();
+        // The display at edge e shows the word whose address was set before edge e − 2.
+        for (i, a) in probe.iter().enumerate() {
+            assert_eq!(
+                rd.get(i + 3).copied(),
+                Some(words[*a as usize].as_str()),
+                "SinglePort {single}, address {a}: {text}"
+            );
+        }
+    }
 }

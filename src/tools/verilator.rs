@@ -41,6 +41,13 @@ fn build_args_for(top: &str, sources: &[Source], mdir: &str) -> Vec<String> {
         "-Wno-style",
         "-j",
         "2",
+        // The model's C++ at -O3 and Verilator's runtime at -O2 instead of its -Os: the 8×8
+        // accelerator's testbench simulates 1.37× as fast (1.27 s against 1.74 s for 784
+        // Fashion-MNIST images), and builds in about the same time.
+        "-MAKEFLAGS",
+        "OPT_FAST=-O3",
+        "-MAKEFLAGS",
+        "OPT_GLOBAL=-O2",
         "--top-module",
         top,
         "-Mdir",

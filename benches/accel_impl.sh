@@ -12,7 +12,13 @@
 #   TARGETS="ecp5" POTMAC=target/release/potmac benches/accel_impl.sh
 #   DSP=1 DEVICE=up5k TARGETS=ice40 CONFIG=... benches/accel_impl.sh
 #                                                           the post-op products in DSP blocks
-#                                                           (--dsp), on a chosen --device
+#                                                           (--dsp; on iCE40 also the weight
+#                                                           and bias memories in SPRAM), on a
+#                                                           chosen --device
+#   DSP=1 DEVICE=up5k TARGETS=ice40 \
+#     CONFIG=verification/configs/accel/pot_w4a8_digits2x2.yaml benches/accel_impl.sh
+#                                                           the digits MLP's accelerator on
+#                                                           the UP5K
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-verification/configs/accel/pot_w4a8_accel8x8.yaml}

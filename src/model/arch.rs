@@ -5,7 +5,10 @@
 use super::ModelError;
 use serde::{Deserialize, Serialize};
 
-/// Shape of a convolution: input `C×H×W`, `O` output channels, square kernel `k`, padding `pad`.
+/// Shape of a convolution: input `C×H×W`, `O` output channels, square kernel `k`, zero
+/// padding `pad` on every side, stride `stride` (1 when absent, as in exports before it).
+/// Output pixel (y, x) reads input (y·stride + ky − pad, x·stride + kx − pad): PyTorch's
+/// `Conv2d` with `padding=pad, stride=stride`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConvShape {
     pub in_c: usize,
@@ -14,16 +17,22 @@ pub struct ConvShape {
     pub out_c: usize,
     pub k: usize,
     pub pad: usize,
+    #[serde(default = "one")]
+    pub stride: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl ConvShape {
-    /// Output height.
+    /// Output height: ⌊(H + 2·pad − k) / stride⌋ + 1.
     pub fn out_h(&self) -> usize {
-        self.in_h + 2 * self.pad + 1 - self.k
+        (self.in_h + 2 * self.pad - self.k) / self.stride + 1
     }
-    /// Output width.
+    /// Output width: ⌊(W + 2·pad − k) / stride⌋ + 1.
     pub fn out_w(&self) -> usize {
-        self.in_w + 2 * self.pad + 1 - self.k
+        (self.in_w + 2 * self.pad - self.k) / self.stride + 1
     }
     /// Rows of the im2col matrix (= GEMM depth): `C·k·k`.
     pub fn col_rows(&self) -> usize {
@@ -45,7 +54,7 @@ impl ConvShape {
 pub enum LayerKind {
     /// Fully connected, weights `[outputs][inputs]`.
     Dense { inputs: usize, outputs: usize },
-    /// Convolution, stride 1, zero padding, weights `[out_c][in_c·k·k]`.
+    /// Convolution with zero padding and a stride, weights `[out_c][in_c·k·k]`.
     Conv(ConvShape),
 }
 
@@ -147,6 +156,7 @@ impl Arch {
                 out_c: o,
                 k: 3,
                 pad: 1,
+                stride: 1,
             };
             layers.push(LayerDef {
                 kind: LayerKind::Conv(s),
@@ -177,6 +187,20 @@ impl Arch {
                     "layer {i} expects {} inputs, gets {n}",
                     l.in_len()
                 )));
+            }
+            if let LayerKind::Conv(c) = l.kind {
+                if c.stride == 0 || c.k == 0 || c.k > c.in_h.min(c.in_w) + 2 * c.pad {
+                    return Err(ModelError::Config(format!(
+                        "layer {i}: a {k}×{k} convolution with padding {p} and stride {st} on a \
+                         {h}×{w} input (the kernel must fit the padded input, the stride be at \
+                         least 1)",
+                        k = c.k,
+                        p = c.pad,
+                        st = c.stride,
+                        h = c.in_h,
+                        w = c.in_w
+                    )));
+                }
             }
             if l.pool && matches!(l.kind, LayerKind::Dense { .. }) {
                 return Err(ModelError::Config(format!(

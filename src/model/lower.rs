@@ -127,8 +127,8 @@ pub fn layer_runs(
                             for ch in 0..c.in_c {
                                 for ky in 0..c.k {
                                     for kx in 0..c.k {
-                                        let iy = (oy + ky).wrapping_sub(c.pad);
-                                        let ix = (ox + kx).wrapping_sub(c.pad);
+                                        let iy = (oy * c.stride + ky).wrapping_sub(c.pad);
+                                        let ix = (ox * c.stride + kx).wrapping_sub(c.pad);
                                         x.push(if iy < c.in_h && ix < c.in_w {
                                             a[(ch * c.in_h + iy) * c.in_w + ix]
                                         } else {

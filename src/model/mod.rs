@@ -221,8 +221,8 @@ impl IntModel {
                                 for c in 0..s.in_c {
                                     for ky in 0..s.k {
                                         for kx in 0..s.k {
-                                            let iy = (y + ky).wrapping_sub(s.pad);
-                                            let ix = (x + kx).wrapping_sub(s.pad);
+                                            let iy = (y * s.stride + ky).wrapping_sub(s.pad);
+                                            let ix = (x * s.stride + kx).wrapping_sub(s.pad);
                                             if iy < s.in_h && ix < s.in_w {
                                                 let t = cur[(c * s.in_h + iy) * s.in_w + ix]
                                                     * w[o * s.col_rows()
@@ -318,6 +318,86 @@ mod tests {
         assert!((1 << 15..1 << 16).contains(&rq.m));
         assert!((rq.m as f64 / 2f64.powi(rq.s as i32) - 0.001).abs() < 1e-7);
         assert!(requant_params(0.0).is_err());
+    }
+
+    /// A 3×3 convolution of ones with padding 1 and stride 2 on a 4×4 input holding 1..16
+    /// (row-major): output 2×2, worked by hand from the windows centred on input (0,0), (0,2),
+    /// (2,0), (2,2): 1+2+5+6 = 14; 2+3+4+6+7+8 = 30; 5+6+9+10+13+14 = 57;
+    /// 6+7+8+10+11+12+14+15+16 = 99. The integer model computes it directly, the per-layer
+    /// lowering as an im2col GEMM (checked against the model), the trainer with its own
+    /// im2col: all three give the hand values.
+    #[test]
+    fn strided_convolution_by_hand_in_three_formulations() {
+        use crate::model::arch::ConvShape;
+        use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+        let s = ConvShape {
+            in_c: 1,
+            in_h: 4,
+            in_w: 4,
+            out_c: 1,
+            k: 3,
+            pad: 1,
+            stride: 2,
+        };
+        assert_eq!((s.out_h(), s.out_w()), (2, 2));
+        let layer = IntLayer {
+            kind: LayerKind::Conv(s),
+            pool: false,
+            format: FormatSpec {
+                kind: FormatKind::Uniform,
+                bits: 8,
+                zero: ZeroSpec::Code,
+            },
+            codes: vec![1; 9],
+            bias: vec![0],
+            w_scale: 1.0,
+            in_scale: 1.0,
+            out_scale: None,
+            requant: None,
+            acc_width: 16,
+        };
+        let im = IntModel {
+            input: (1, 4, 4),
+            classes: 4,
+            act_bits: 8,
+            input_scale: 1.0 / 255.0,
+            layers: vec![layer],
+        };
+        let x: Vec<i64> = (1..=16).collect();
+        let hand = vec![14, 30, 57, 99];
+        assert_eq!(im.infer(&x)[0].acc, hand);
+        let runs = crate::model::lower::layer_runs(
+            &im,
+            std::slice::from_ref(&x),
+            "2x2:ws".parse().unwrap(),
+            "t",
+        )
+        .unwrap();
+        assert_eq!(runs[0].gemm.shape.m, 4);
+        runs[0].check().unwrap();
+        let mut cols = Vec::new();
+        crate::train::layers::im2col(&x, 1, &s, &mut cols);
+        let sums: Vec<i64> = (0..4)
+            .map(|p| (0..9).map(|r| cols[r * 4 + p]).sum())
+            .collect();
+        assert_eq!(sums, hand);
+        // Other shapes: ⌊(H + 2·pad − k) / stride⌋ + 1.
+        let shape = |h: usize, k: usize, pad: usize, stride: usize| {
+            let c = ConvShape {
+                in_h: h,
+                in_w: h,
+                k,
+                pad,
+                stride,
+                ..s
+            };
+            c.out_h()
+        };
+        assert_eq!(shape(5, 3, 1, 2), 3);
+        assert_eq!(shape(7, 5, 0, 1), 3);
+        assert_eq!(shape(4, 1, 0, 2), 2);
+        assert_eq!(shape(28, 5, 2, 1), 28);
+        assert_eq!(shape(28, 3, 1, 2), 14);
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct ManifestLayer {
     pub weight_shape: [usize; 2],
     pub kernel: Option<usize>,
     pub pad: Option<usize>,
+    /// A convolution's stride, when not 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stride: Option<usize>,
     pub pool: bool,
     pub weight_format: String,
     pub weight_kind: String,
@@ -250,6 +253,10 @@ pub fn write_export(
             weight_shape: wshape,
             kernel,
             pad,
+            stride: match il.kind {
+                LayerKind::Conv(s) if s.stride != 1 => Some(s.stride),
+                _ => None,
+            },
             pool: il.pool,
             weight_format: il.format.label(),
             weight_kind: f.kind().to_string(),

@@ -2,7 +2,7 @@
 //! 2×2 max-pooling.
 //!
 //! Tensors are flat row-major `f32` slices, batch first: dense activations are `[N][features]`,
-//! images `[N][C][H][W]`. Convolutions have stride 1 and symmetric zero padding; the kernel is
+//! images `[N][C][H][W]`. Convolutions have a stride and symmetric zero padding; the kernel is
 //! stored `[O][C][kh][kw]`, i.e. row-major `[out][in]` with `in = C·kh·kw`, which is also the
 //! order of the im2col rows and of the exported weight codes.
 
@@ -60,14 +60,14 @@ pub fn im2col<T: Copy + Default>(x: &[T], n: usize, s: &ConvShape, cols: &mut Ve
                 for b in 0..n {
                     let img = &x[b * s.in_len() + c * s.in_h * s.in_w..][..s.in_h * s.in_w];
                     for y in 0..oh {
-                        let iy = y as isize + ky as isize - s.pad as isize;
+                        let iy = (y * s.stride) as isize + ky as isize - s.pad as isize;
                         if iy < 0 || iy >= s.in_h as isize {
                             continue;
                         }
                         let src = &img[iy as usize * s.in_w..][..s.in_w];
                         let d = &mut dst[b * p + y * ow..][..ow];
                         for (xo, dv) in d.iter_mut().enumerate() {
-                            let ix = xo as isize + kx as isize - s.pad as isize;
+                            let ix = (xo * s.stride) as isize + kx as isize - s.pad as isize;
                             if ix >= 0 && ix < s.in_w as isize {
                                 *dv = src[ix as usize];
                             }
@@ -92,14 +92,14 @@ pub fn col2im(dcols: &[f32], n: usize, s: &ConvShape, dx: &mut [f32]) {
                 for b in 0..n {
                     let img = &mut dx[b * s.in_len() + c * s.in_h * s.in_w..][..s.in_h * s.in_w];
                     for y in 0..oh {
-                        let iy = y as isize + ky as isize - s.pad as isize;
+                        let iy = (y * s.stride) as isize + ky as isize - s.pad as isize;
                         if iy < 0 || iy >= s.in_h as isize {
                             continue;
                         }
                         let d = &mut img[iy as usize * s.in_w..][..s.in_w];
                         let sv = &src[b * p + y * ow..][..ow];
                         for (xo, g) in sv.iter().enumerate() {
-                            let ix = xo as isize + kx as isize - s.pad as isize;
+                            let ix = (xo * s.stride) as isize + kx as isize - s.pad as isize;
                             if ix >= 0 && ix < s.in_w as isize {
                                 d[ix as usize] += g;
                             }

@@ -198,6 +198,13 @@ fn valid_cols(s: &ConvShape, kx: usize) -> (usize, usize) {
 /// [`super::layers::im2col`] of one sample into `cols` (`[C·k·k][P]`, every value written),
 /// with a slice copy per output row.
 fn im2col_one(x: &[f32], s: &ConvShape, cols: &mut [f32]) {
+    if s.stride != 1 {
+        // The row copies below assume stride 1; a strided layer takes the plain loop.
+        let mut v = Vec::new();
+        super::layers::im2col(&x[..s.in_len()], 1, s, &mut v);
+        cols[..v.len()].copy_from_slice(&v);
+        return;
+    }
     let (oh, ow, p) = (s.out_h(), s.out_w(), s.out_pixels());
     for c in 0..s.in_c {
         let img = &x[c * s.in_h * s.in_w..][..s.in_h * s.in_w];
@@ -225,6 +232,10 @@ fn im2col_one(x: &[f32], s: &ConvShape, cols: &mut [f32]) {
 
 /// Adjoint of [`im2col_one`]: `dx` (one sample) = the scatter-add of `dcols`.
 fn col2im_one(dcols: &[f32], s: &ConvShape, dx: &mut [f32]) {
+    if s.stride != 1 {
+        super::layers::col2im(dcols, 1, s, dx);
+        return;
+    }
     let (oh, ow, p) = (s.out_h(), s.out_w(), s.out_pixels());
     dx.fill(0.0);
     for c in 0..s.in_c {

@@ -88,6 +88,12 @@ fn dense_gradients_match_finite_differences() {
 
 #[test]
 fn conv_gradients_match_finite_differences() {
+    conv_gradients(1);
+    // Stride 2 on 5×4 with padding 1: 3×2 outputs.
+    conv_gradients(2);
+}
+
+fn conv_gradients(stride: usize) {
     let mut r = Rng::new(2);
     let s = ConvShape {
         in_c: 2,
@@ -96,6 +102,7 @@ fn conv_gradients_match_finite_differences() {
         out_c: 3,
         k: 3,
         pad: 1,
+        stride,
     };
     let n = 2;
     let x = rand_vec(&mut r, n * s.in_len());
@@ -120,8 +127,8 @@ fn conv_gradients_match_finite_differences() {
                     for c in 0..s.in_c {
                         for ky in 0..3 {
                             for kx in 0..3 {
-                                let iy = oy as isize + ky as isize - 1;
-                                let ix = ox as isize + kx as isize - 1;
+                                let iy = (oy * stride) as isize + ky as isize - 1;
+                                let ix = (ox * stride) as isize + kx as isize - 1;
                                 if iy >= 0
                                     && ix >= 0
                                     && (iy as usize) < s.in_h

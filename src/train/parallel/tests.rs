@@ -45,6 +45,7 @@ fn conv_kernels_match_the_batched_ones_and_do_not_depend_on_threads() {
         out_c: 5,
         k: 3,
         pad: 1,
+        stride: 1,
     };
     let n = 19; // two full chunks and a partial one
     let x = rand_vec(&mut r, n * s.in_len());
@@ -96,6 +97,7 @@ fn one_sample_im2col_matches_the_generic_one() {
             out_c: 1,
             k,
             pad,
+            stride: 1,
         };
         let x = rand_vec(&mut r, s.in_len());
         let mut want = Vec::new();

@@ -46,6 +46,24 @@ impl ConvShape {
     pub fn in_len(&self) -> usize {
         self.in_c * self.in_h * self.in_w
     }
+    /// Why the shape has no output (a kernel larger than the padded input, or stride or
+    /// kernel 0), if it has none.
+    pub fn misfit(&self) -> Option<String> {
+        (self.stride == 0 || self.k == 0 || self.k > self.in_h.min(self.in_w) + 2 * self.pad).then(
+            || {
+                format!(
+                    "a {k}×{k} convolution with padding {p} and stride {s} does not fit its \
+                     {h}×{w} input (the kernel must fit the padded input, the stride be at \
+                     least 1)",
+                    k = self.k,
+                    p = self.pad,
+                    s = self.stride,
+                    h = self.in_h,
+                    w = self.in_w
+                )
+            },
+        )
+    }
 }
 
 /// A compute layer.
@@ -66,6 +84,13 @@ pub struct LayerDef {
 }
 
 impl LayerDef {
+    /// The convolution's shape, if the layer is one.
+    pub fn conv(&self) -> Option<ConvShape> {
+        match self.kind {
+            LayerKind::Conv(s) => Some(s),
+            LayerKind::Dense { .. } => None,
+        }
+    }
     /// Inputs per sample.
     pub fn in_len(&self) -> usize {
         match self.kind {
@@ -188,19 +213,8 @@ impl Arch {
                     l.in_len()
                 )));
             }
-            if let LayerKind::Conv(c) = l.kind {
-                if c.stride == 0 || c.k == 0 || c.k > c.in_h.min(c.in_w) + 2 * c.pad {
-                    return Err(ModelError::Config(format!(
-                        "layer {i}: a {k}×{k} convolution with padding {p} and stride {st} on a \
-                         {h}×{w} input (the kernel must fit the padded input, the stride be at \
-                         least 1)",
-                        k = c.k,
-                        p = c.pad,
-                        st = c.stride,
-                        h = c.in_h,
-                        w = c.in_w
-                    )));
-                }
+            if let Some(why) = l.conv().and_then(|c| c.misfit()) {
+                return Err(ModelError::Config(format!("layer {i}: {why}")));
             }
             if l.pool && matches!(l.kind, LayerKind::Dense { .. }) {
                 return Err(ModelError::Config(format!(

@@ -1,7 +1,7 @@
 //! The structural checks of an export: the integer model's fields and code tables, and the
 //! manifest against the model. Messages name the field; the caller names the file.
 
-use crate::model::arch::{LayerDef, LayerKind};
+use crate::model::arch::LayerDef;
 use crate::model::write::Manifest;
 use crate::model::{IntModel, REQUANT_M_BITS};
 use crate::quant::signed_width;
@@ -37,18 +37,8 @@ pub(super) fn check_model(m: &IntModel, tables: &Tables) -> Result<(), String> {
             kind: il.kind,
             pool: il.pool,
         };
-        if let LayerKind::Conv(c) = il.kind {
-            if c.stride == 0 || c.k == 0 || c.k > c.in_h.min(c.in_w) + 2 * c.pad {
-                return Err(format!(
-                    "layers[{l}]: a {k}×{k} convolution with padding {p} and stride {s} does \
-                     not fit its {h}×{w} input",
-                    k = c.k,
-                    p = c.pad,
-                    s = c.stride,
-                    h = c.in_h,
-                    w = c.in_w
-                ));
-            }
+        if let Some(why) = def.conv().and_then(|c| c.misfit()) {
+            return Err(format!("layers[{l}]: {why}"));
         }
         if def.in_len() != n {
             return Err(format!(

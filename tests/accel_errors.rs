@@ -10,7 +10,7 @@ mod common;
 use common::{design, have, scratch};
 use potmac::config::Design;
 use potmac::emit::{self, hex, AccelModules};
-use potmac::hw::accel::{pass_cycles, AccelWidths, Descriptor};
+use potmac::hw::accel::{pass_cycles, AccelWidths, Descriptor, Geometry};
 use potmac::infer::AccelSim;
 use potmac::rng::Rng;
 use potmac::tools::{icarus, Sim};
@@ -50,6 +50,7 @@ fn program(w: &AccelWidths) -> Vec<Descriptor> {
         b_base,
         m: 1 << 14,
         s: 16,
+        geo: Geometry::dense(BATCH),
     };
     let words0 = if os {
         K * HIDDEN.div_ceil(c)

@@ -23,6 +23,9 @@ pub struct AccelShape {
     pub image_words: u32,
     /// N-tiles of logits per image the output buffer holds.
     pub out_tiles: u32,
+    /// Rows of the partial-sum memory (ws): the most rows one block of a layer streams
+    /// through a weight tile (images × output pixels of a convolution); at least `batch`.
+    pub psum_rows: u32,
 }
 
 impl AccelShape {
@@ -37,6 +40,7 @@ impl AccelShape {
             layers: 16,
             image_words: 1 << 20,
             out_tiles: 2,
+            psum_rows: 64,
         }
     }
 }
@@ -135,6 +139,13 @@ pub(super) fn accel_shape(
             d.out_tiles,
             1,
             MAX_OUT_TILES,
+        )?,
+        psum_rows: pick(
+            "accelerator.psum_rows",
+            r.psum_rows,
+            batch,
+            batch,
+            MAX_ACCEL_WORDS,
         )?,
     };
     if shape.act_words < batch {

@@ -107,4 +107,8 @@ pub struct RawAccel {
     /// host asks for logits).
     #[serde(default)]
     pub out_tiles: Option<u32>,
+    /// Rows of the partial-sum memory (at least `batch`; a convolution's block of images ×
+    /// output pixels).
+    #[serde(default)]
+    pub psum_rows: Option<u32>,
 }

@@ -23,6 +23,7 @@ pub(super) fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
         "accelerator.layers",
         "accelerator.image_words",
         "accelerator.out_tiles",
+        "accelerator.psum_rows",
         "accumulator.bits",
         "accumulator.overflow",
         "weights.format",

@@ -1,35 +1,110 @@
 //! An exported integer model as an accelerator program: the accelerator design its formats
 //! need ([`accel_design`], memory sizes derived from the model), the layer descriptors, the
 //! weight and bias memory images ([`Program`]) and the activation words of an image.
+//!
+//! Feature maps (ws) are stored image-major, one word per pixel and channel word (C channels
+//! of one pixel, zero past the channels): word `(image·H·W + pixel)·⌈ch/C⌉ + channel word`.
+//! A convolution's K-tiles are its kernel positions (row, column) × channel words, so its
+//! weight rows are ordered that way; a dense layer after a convolution reads the feature map
+//! as one vector, pixel-major, so its weight rows are the model's CHW-flattened inputs
+//! permuted to that order.
 
 use super::InferError;
 use crate::config::{AccelRequest, ArrayShape, Dataflow, Design};
 use crate::emit::hex;
-use crate::hw::accel::{AccelWidths, Descriptor, COUNT_BITS, MAX_S, M_BITS};
-use crate::model::arch::LayerKind;
+use crate::hw::accel::{AccelWidths, Descriptor, Geometry, COUNT_BITS, MAX_S, M_BITS};
+use crate::model::arch::{ConvShape, LayerKind};
 use crate::model::IntModel;
 
-/// (K, N) of every layer; only dense layers run on the accelerator.
-pub fn dense_shapes(model: &IntModel) -> Result<Vec<(u32, u32)>, InferError> {
+/// A feature map: channels, height, width (a vector is `(n, 1, 1)`).
+pub type Shape = (usize, usize, usize);
+
+/// How one layer of a model runs on the accelerator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerPlan {
+    /// The layer's input feature map and its output (after the pool).
+    pub input: Shape,
+    pub output: Shape,
+    /// The convolution, or `None` for a dense layer.
+    pub conv: Option<ConvShape>,
+    pub pool: bool,
+    /// The dot product's length (K) and the outputs (N).
+    pub k: usize,
+    pub n: usize,
+}
+
+impl LayerPlan {
+    /// Words of one image's input and output feature maps on a `side`-wide array.
+    pub fn words(&self, side: usize) -> (usize, usize) {
+        let w = |(c, h, wd): Shape| h * wd * c.div_ceil(side);
+        (w(self.input), w(self.output))
+    }
+
+    /// ws K-tiles per N-tile: kernel positions × channel words (a dense layer: its input's
+    /// words, pixels × channel words).
+    pub fn k_tiles(&self, side: usize) -> usize {
+        self.conv.map_or(1, |c| c.k * c.k)
+            * self.input.0.div_ceil(side)
+            * if self.conv.is_some() {
+                1
+            } else {
+                self.input.1 * self.input.2
+            }
+    }
+
+    /// Rows one image streams (output pixels; 4 per window with the pool).
+    pub fn rows_per_image(&self) -> usize {
+        let (_, h, w) = self.output;
+        h * w * if self.pool { 4 } else { 1 }
+    }
+}
+
+/// Every layer's plan; the output-stationary accelerator runs dense layers only.
+pub fn plan(model: &IntModel, df: Dataflow) -> Result<Vec<LayerPlan>, InferError> {
+    let mut prev: Option<Shape> = None;
     model
         .layers
         .iter()
         .enumerate()
-        .map(|(l, layer)| match layer.kind {
-            LayerKind::Dense { inputs, outputs } => {
-                let lim = 1usize << COUNT_BITS;
-                if inputs >= lim || outputs >= lim {
-                    return Err(InferError::Unsupported(format!(
-                        "layer {l}: {inputs}x{outputs} is larger than the accelerator's \
-                         {COUNT_BITS}-bit counts"
-                    )));
+        .map(|(l, layer)| {
+            let p = match layer.kind {
+                LayerKind::Dense { inputs, outputs } => LayerPlan {
+                    // After a convolution: its feature map, read as one vector.
+                    input: prev
+                        .filter(|&(c, h, w)| c * h * w == inputs)
+                        .unwrap_or((inputs, 1, 1)),
+                    output: (outputs, 1, 1),
+                    conv: None,
+                    pool: false,
+                    k: inputs,
+                    n: outputs,
+                },
+                LayerKind::Conv(s) => {
+                    if df == Dataflow::Os {
+                        return Err(InferError::Unsupported(format!(
+                            "layer {l} is a convolution; the output-stationary accelerator                              runs dense layers only (use a ws array, e.g. --array 8x8:ws)"
+                        )));
+                    }
+                    let q = if layer.pool { 2 } else { 1 };
+                    LayerPlan {
+                        input: (s.in_c, s.in_h, s.in_w),
+                        output: (s.out_c, s.out_h() / q, s.out_w() / q),
+                        conv: Some(s),
+                        pool: layer.pool,
+                        k: s.col_rows(),
+                        n: s.out_c,
+                    }
                 }
-                Ok((inputs as u32, outputs as u32))
+            };
+            prev = Some(p.output);
+            let lim = 1usize << COUNT_BITS;
+            if p.k >= lim || p.n >= lim {
+                return Err(InferError::Unsupported(format!(
+                    "layer {l}: {}x{} is larger than the accelerator's {COUNT_BITS}-bit counts",
+                    p.k, p.n
+                )));
             }
-            LayerKind::Conv(_) => Err(InferError::Unsupported(format!(
-                "layer {l} is a convolution; the accelerator runs dense layers only (MLPs), \
-                 the convolution path (im2col addressing) is not built yet"
-            ))),
+            Ok(p)
         })
         .collect()
 }
@@ -39,9 +114,9 @@ pub fn chunk_images(batch: u32) -> u32 {
     batch * 16
 }
 
-/// The accelerator design for `model` on a `side`×`side` ws array with `batch` images per
+/// The accelerator design for `model` on a `side`×`side` array with `batch` images per
 /// pass: the model's weight and activation formats, `max_dot_length` = the largest K, and
-/// memories just large enough for the model (`docs/accelerator.md`).
+/// memories just large enough for the model (`docs/guide/03-accelerator.md`).
 pub fn accel_design(
     model: &IntModel,
     shape: ArrayShape,
@@ -56,7 +131,7 @@ pub fn accel_design(
             shape.dataflow.name()
         )));
     }
-    let shapes = dense_shapes(model)?;
+    let plans = plan(model, shape.dataflow)?;
     let f = model.layers[0].format;
     if let Some(l) = model.layers.iter().position(|l| l.format != f) {
         return Err(InferError::Unsupported(format!(
@@ -66,8 +141,8 @@ pub fn accel_design(
             f.label()
         )));
     }
-    let side = shape.rows;
-    let words = |n: u32| n.div_ceil(side);
+    let side = shape.rows as usize;
+    let words = |n: usize| n.div_ceil(side) as u32;
     let origin = "the exported model";
     let weights = crate::model::lower::weight_format(&f, origin)?;
     let builder = Design::builder(
@@ -75,48 +150,61 @@ pub fn accel_design(
         &weights,
         model.act_bits,
         false,
-        shapes.iter().map(|s| u64::from(s.0)).max().unwrap_or(1),
+        plans.iter().map(|p| p.k as u64).max().unwrap_or(1),
     )
     .array(ArrayShape {
-        rows: side,
-        cols: side,
+        rows: side as u32,
+        cols: side as u32,
         dataflow: shape.dataflow,
     });
     let base = builder.clone().build(origin)?;
-    let max_words = shapes
-        .iter()
-        .map(|&(k, n)| words(k).max(words(n)))
-        .max()
-        .unwrap_or(1);
     let bias_bits = model.layers.iter().map(|l| l.acc_width).max().unwrap_or(1);
     let os = shape.dataflow == Dataflow::Os;
+    let max_words = plans
+        .iter()
+        .map(|p| {
+            let (i, o) = p.words(side);
+            i.max(o) as u32
+        })
+        .max()
+        .unwrap_or(1);
     let accel = AccelRequest {
         batch: Some(batch),
-        // ws: ⌈K/R⌉·⌈N/C⌉ tiles of R rows; os: ⌈N/C⌉ tiles of K rows.
+        // ws: per N-tile, kernel positions × channel words K-tiles of R rows; os: ⌈N/C⌉
+        // tiles of K rows.
         weight_words: Some(
-            shapes
+            plans
                 .iter()
-                .map(|&(k, n)| {
+                .map(|p| {
                     if os {
-                        k * words(n)
+                        p.k as u32 * words(p.n)
                     } else {
-                        words(k) * words(n) * side
+                        (p.k_tiles(side) * side) as u32 * words(p.n)
                     }
                 })
                 .sum(),
         ),
         // os: R banks of ⌈B/R⌉ words per feature word.
         act_words: Some(if os {
-            batch.div_ceil(side) * side * max_words
+            batch.div_ceil(side as u32) * side as u32 * max_words
         } else {
             batch * max_words
         }),
-        bias_words: Some(shapes.iter().map(|&(_, n)| words(n)).sum()),
+        bias_words: Some(plans.iter().map(|p| words(p.n)).sum()),
         bias_bits: Some(bias_bits.max(base.widths.acc)),
-        layers: Some(shapes.len() as u32),
-        image_words: Some(chunk_images(batch) * words(shapes[0].0)),
+        layers: Some(plans.len() as u32),
+        image_words: Some(chunk_images(batch) * plans[0].words(side).0 as u32),
         // The last layer's N-tiles, so that the host may ask for every logit.
-        out_tiles: Some(shapes.last().map_or(1, |&(_, n)| words(n))),
+        out_tiles: Some(plans.last().map_or(1, |p| words(p.n))),
+        // A block of rows holds at least one image of every layer.
+        psum_rows: (!os).then(|| {
+            plans
+                .iter()
+                .map(|p| p.rows_per_image() as u32)
+                .max()
+                .unwrap_or(1)
+                .max(batch)
+        }),
     };
     Ok(builder.accelerator(accel).build(origin)?)
 }
@@ -132,6 +220,50 @@ pub struct Program {
     pub biases: Vec<Vec<i64>>,
     /// Activation words per input image.
     pub in_words: u32,
+    /// The input feature map (channels, height, width).
+    pub input: Shape,
+}
+
+/// The requantization of layer `l` as the descriptor holds it (the last layer: none).
+fn requant_of(model: &IntModel, l: usize) -> Result<(u32, u32), InferError> {
+    let last = model.layers.len() - 1;
+    match model.layers[l].requant {
+        Some(rq) if l != last => {
+            if !(0..1 << M_BITS).contains(&rq.m) || !(1..=MAX_S).contains(&rq.s) {
+                return Err(InferError::Unsupported(format!(
+                    "layer {l}: requantization M = {}, S = {} is outside the post-op unit's \
+                     M < 2^{M_BITS}, S in 1..={MAX_S}",
+                    rq.m, rq.s
+                )));
+            }
+            Ok((rq.m as u32, rq.s))
+        }
+        None if l == last => Ok((0, 1)),
+        _ => Err(InferError::Unsupported(format!(
+            "layer {l}: only the last layer may have no requantization"
+        ))),
+    }
+}
+
+/// The weight code of output `col`, K-tile `kt`, row `r` of a ws layer (0 past K or N):
+/// convolutions K-tile = (kernel row, kernel column, channel word), dense layers K-tile =
+/// (input pixel, channel word) of the input feature map, both with row r = channel
+/// cw·C + r.
+fn ws_code(p: &LayerPlan, codes: &[u32], side: usize, kt: usize, r: usize, col: usize) -> u32 {
+    let (c_in, h, w) = p.input;
+    let cwords = c_in.div_ceil(side);
+    let (pos, cw) = (kt / cwords, kt % cwords);
+    let ch = cw * side + r;
+    if ch >= c_in || col >= p.n {
+        return 0;
+    }
+    match p.conv {
+        Some(s) => {
+            let (ky, kx) = (pos / s.k, pos % s.k);
+            codes[col * s.col_rows() + (ch * s.k + ky) * s.k + kx]
+        }
+        None => codes[col * p.k + ch * h * w + pos],
+    }
 }
 
 /// Compile `model` for the accelerator `d`: per layer N-tile outer, K-tile inner, R weight
@@ -140,59 +272,90 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     let w = AccelWidths::new(d);
     let x = d.accel.expect("an accelerator design");
     let side = w.side as usize;
-    let shapes = dense_shapes(model)?;
+    let os = w.dataflow == Dataflow::Os;
+    let plans = plan(model, w.dataflow)?;
     let (mut descriptors, mut weights, mut biases) = (Vec::new(), Vec::new(), Vec::new());
     let last = model.layers.len() - 1;
-    for (l, (layer, &(k, n))) in model.layers.iter().zip(&shapes).enumerate() {
-        let (k, n) = (k as usize, n as usize);
-        let (kt, nt) = (k.div_ceil(side), n.div_ceil(side));
-        let (m, s) = match layer.requant {
-            Some(rq) if l != last => {
-                if !(0..1 << M_BITS).contains(&rq.m) || !(1..=MAX_S).contains(&rq.s) {
-                    return Err(InferError::Unsupported(format!(
-                        "layer {l}: requantization M = {}, S = {} is outside the post-op unit's \
-                         M < 2^{M_BITS}, S in 1..={MAX_S}",
-                        rq.m, rq.s
-                    )));
-                }
-                (rq.m as u32, rq.s)
+    let batch = x.batch as usize;
+    for (l, (layer, p)) in model.layers.iter().zip(&plans).enumerate() {
+        let (m, s) = requant_of(model, l)?;
+        let nt = p.n.div_ceil(side);
+        let (in_words, out_words) = p.words(side);
+        // Every image of the batch in and out must fit an activation buffer (its half).
+        for (what, words) in [("input", in_words), ("output", out_words)] {
+            if batch * words > x.act_words as usize {
+                return Err(InferError::Fit(format!(
+                    "layer {l}: its {what} feature map is {words} words per image, {} for a \
+                     batch of {batch}; the accelerator's activation buffer holds {} words",
+                    batch * words,
+                    x.act_words
+                )));
             }
-            None if l == last => (0, 1),
-            _ => {
-                return Err(InferError::Unsupported(format!(
-                    "layer {l}: only the last layer may have no requantization"
-                )))
-            }
+        }
+        let rows = p.rows_per_image();
+        if !os && rows > x.psum_rows as usize {
+            return Err(InferError::Fit(format!(
+                "layer {l}: one image streams {rows} rows (output pixels), the partial-sum \
+                 memory holds {} (accelerator.psum_rows)",
+                x.psum_rows
+            )));
+        }
+        let ipb = (x.psum_rows as usize / rows).clamp(1, batch) as u32;
+        let (k_tiles, geo) = match (os, p.conv) {
+            (true, _) => (p.k as u32, Geometry::dense(x.batch)),
+            (false, None) => (in_words as u32, Geometry::dense(ipb)),
+            (false, Some(c)) => (
+                p.input.0.div_ceil(side) as u32,
+                Geometry {
+                    k: c.k as u32,
+                    stride: c.stride as u32,
+                    pad: c.pad as u32,
+                    pool: p.pool,
+                    in_h: c.in_h as u32,
+                    in_w: c.in_w as u32,
+                    out_h: p.output.1 as u32,
+                    out_w: p.output.2 as u32,
+                    ipb,
+                },
+            ),
         };
-        let os = w.dataflow == Dataflow::Os;
         descriptors.push(Descriptor {
             last: l == last,
-            k_tiles: if os { k as u32 } else { kt as u32 },
+            k_tiles,
             n_tiles: nt as u32,
-            n: n as u32,
+            n: p.n as u32,
             w_base: weights.len() as u32,
             b_base: biases.len() as u32,
             m,
             s,
+            geo,
         });
-        // ws: per N-tile and K-tile, R rows; os: per N-tile, the K rows in order.
-        let (tiles_k, rows) = if os { (1, k) } else { (kt, side) };
         for t in 0..nt {
-            for kk in 0..tiles_k {
-                for r in 0..rows {
-                    let row = kk * side + r;
+            if os {
+                // Per N-tile, the K rows in order.
+                for row in 0..p.k {
                     weights.push(
                         (0..side)
                             .map(|c| {
                                 let col = t * side + c;
-                                if row < k && col < n {
-                                    layer.codes[col * k + row]
+                                if col < p.n {
+                                    layer.codes[col * p.k + row]
                                 } else {
                                     0
                                 }
                             })
                             .collect(),
                     );
+                }
+            } else {
+                for kt in 0..p.k_tiles(side) {
+                    for r in 0..side {
+                        weights.push(
+                            (0..side)
+                                .map(|c| ws_code(p, &layer.codes, side, kt, r, t * side + c))
+                                .collect(),
+                        );
+                    }
                 }
             }
             biases.push(
@@ -226,28 +389,22 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             )));
         }
     }
-    let max_words = shapes
-        .iter()
-        .map(|&(k, n)| k.div_ceil(w.side).max(n.div_ceil(w.side)))
-        .max()
-        .unwrap_or(1);
-    let act_need = if w.dataflow == Dataflow::Os {
-        x.batch.div_ceil(w.side) * w.side * max_words
-    } else {
-        x.batch * max_words
-    };
-    fit("activation buffer", act_need as usize, x.act_words)?;
-    // The design's sizes bound every count (`hw::accel::count_bits`); say so if not.
-    if let Some((l, d)) = descriptors
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.k_tiles.max(d.n_tiles).max(d.n) >= 1 << w.count)
-    {
-        return Err(InferError::Fit(format!(
-            "layer {l}: its counts (k_tiles {}, n_tiles {}, n {}) need more than the \
-             accelerator's {}-bit count fields",
-            d.k_tiles, d.n_tiles, d.n, w.count
-        )));
+    if os {
+        let max_words = plans
+            .iter()
+            .map(|p| p.k.div_ceil(side).max(p.n.div_ceil(side)))
+            .max()
+            .unwrap_or(1);
+        let act_need = x.batch.div_ceil(w.side) * w.side * max_words as u32;
+        fit("activation buffer", act_need as usize, x.act_words)?;
+    }
+    // The design's sizes bound every field (`hw::accel::count_bits`); say so if not.
+    for (l, d) in descriptors.iter().enumerate() {
+        if let Some((name, v, bits)) = d.bounded(&w).into_iter().find(|&(_, v, b)| v >= 1 << b) {
+            return Err(InferError::Fit(format!(
+                "layer {l}: its {name} ({v}) needs more than the accelerator's {bits}-bit field"
+            )));
+        }
     }
     if let Some(b) = model
         .layers
@@ -263,7 +420,8 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
         descriptors,
         weights,
         biases,
-        in_words: shapes[0].0.div_ceil(w.side),
+        in_words: plans[0].words(side).0 as u32,
+        input: plans[0].input,
     })
 }
 
@@ -290,19 +448,26 @@ impl Program {
         (prog, weights, biases)
     }
 
-    /// The activation words of one quantized input image (element c of word j = feature
-    /// j·C + c, zero past the end).
+    /// The activation words of one quantized input image (CHW): word `pixel·⌈ch/C⌉ + cw`
+    /// holds channels cw·C … cw·C + C − 1 of the pixel, zero past the channels (a vector is
+    /// one pixel: element c of word j = feature j·C + c).
     pub fn image_words(&self, d: &Design, x_int: &[i64]) -> Vec<String> {
         let w = AccelWidths::new(d);
         let side = w.side as usize;
+        let (ch, h, wd) = self.input;
+        let cwords = ch.div_ceil(side);
         (0..self.in_words as usize)
             .map(|j| {
+                let (pix, cw) = (j / cwords, j % cwords);
                 let mut f: Vec<(i128, u32)> = (0..side)
                     .map(|c| {
-                        (
-                            i128::from(x_int.get(j * side + c).copied().unwrap_or(0)),
-                            w.act,
-                        )
+                        let at = cw * side + c;
+                        let v = if at < ch {
+                            x_int.get(at * h * wd + pix).copied().unwrap_or(0)
+                        } else {
+                            0
+                        };
+                        (i128::from(v), w.act)
                     })
                     .collect();
                 f.reverse();

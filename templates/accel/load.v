@@ -14,8 +14,8 @@
 // Output-stationary layout: word w of image m of a half of n images in bank m mod {= v.side =} at
 // half*HalfWords + w * ceil(n/{= v.side =}) + m / {= v.side =}.
 {%- else %}
-// Weight-stationary layout: word w of image m of a half of n images at
-// half*HalfWords + w * n + m.
+// Weight-stationary layout, image-major: word w of image m of a half at
+// half*HalfWords + m * words + w, so the words of a half are written in order.
 {%- endif %}
 module {= v.load =} (
 {%- include "partials/ports.v" %}
@@ -47,8 +47,10 @@ module {= v.load =} (
   // Words of the image after this one (a down-counter, so that the image's end is a zero
   // test, not a compare with IMAGE_WORDS - 1).
   reg  [15:0]           wrem_q;
-  reg  [AAddrWidth-1:0] addr_q, istart_q;
-  reg  [AAddrWidth-1:0] step_q;
+  reg  [AAddrWidth-1:0] addr_q;
+{%- if v.os %}
+  reg  [AAddrWidth-1:0] istart_q, step_q;
+{%- endif %}
 {%- if v.os %}
   reg  [ColWidth-1:0]   bank_q;
   // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
@@ -65,13 +67,6 @@ module {= v.load =} (
   reg                   wlast_q, ilast_q;
   wire                  word_last = wlast_q;
   wire                  img_last  = ilast_q;
-{%- if !v.os %}
-  reg  [AAddrWidth-1:0] ncur_a;
-  always @(*) begin
-    ncur_a = {AAddrWidth{1'b0}};
-    ncur_a[BatchWidth-1:0] = ncur_q;
-  end
-{%- endif %}
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -138,8 +133,8 @@ module {= v.load =} (
       wrem_q   <= words_i - 16'd1;
       wlast_q  <= (words_i == 16'd1);
       addr_q   <= half_base;
-      istart_q <= half_base;
 {%- if v.os %}
+      istart_q <= half_base;
       bank_q   <= {ColWidth{1'b0}};
       rem_q    <= {{(16-BatchWidth){1'b0}}, bn_q};
       step_q   <= {AAddrWidth{1'b0}};
@@ -170,21 +165,16 @@ module {= v.load =} (
   end
   assign bank_o = bank_q;
 {%- else %}
-      step_q   <= {AAddrWidth{1'b0}};
-    end else if (setup_q) begin
-      step_q <= ncur_a;
     end else if (beat) begin
+      addr_q <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
       if (word_last) begin
-        wrem_q   <= words_i - 16'd1;
-        wlast_q  <= (words_i == 16'd1);
-        m_q      <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
-        ilast_q  <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
-        istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
-        addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+        wrem_q  <= words_i - 16'd1;
+        wlast_q <= (words_i == 16'd1);
+        m_q     <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        ilast_q <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
       end else begin
         wrem_q  <= wrem_q - 16'd1;
         wlast_q <= (wrem_q == 16'd1);
-        addr_q <= addr_q + step_q;
       end
     end
   end

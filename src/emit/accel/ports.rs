@@ -49,18 +49,24 @@ pub(super) fn seq_ports(v: &AccelView) -> Vec<Port> {
         Port::output("m_o", v.m_bits),
         Port::output("s_o", v.s_bits),
         Port::output("fetch_o", 1)
-            .note("A layer starts: its batch, N, bias base and output base follow."),
-        Port::output("batch_o", v.batch_bits),
+            .note("A layer starts: its N, N-tiles, bias base and output base follow."),
         Port::output("n_o", v.count_bits),
+        Port::output("n_tiles_o", v.count_bits),
         Port::output("b_base_o", v.b_addr),
         Port::output("obase_o", v.a_addr),
         Port::output("w_re_o", 1).note("Stage 0: memory reads for the next cycle."),
         Port::output("w_addr_o", v.w_addr),
         Port::output("a_re_o", 1),
         Port::output("a_addr_o", v.a_addr),
+        Port::output("zero_o", 1).note("The row's kernel position is in the padding."),
         Port::output("first_kt_o", 1).note("The streamed row's tag."),
         Port::output("last_kt_o", 1),
+        Port::output("wfirst_o", 1)
+            .note("First and last row of an output window (the pool's 2x2, else each row)."),
+        Port::output("wlast_o", 1),
+        Port::output("ntend_o", 1).note("The N-tile's last row."),
         Port::output("image_o", v.image_bits),
+        Port::output("prow_o", v.prow_bits).note("The row's partial-sum row."),
     ]);
     p
 }

@@ -42,8 +42,8 @@ pub const COUNT_BITS: u32 = 16;
 
 /// Bits of the tile-count, output-count and class fields of a design: enough for the largest
 /// count a program that fits the design can hold, at most [`COUNT_BITS`]:
-/// - `k_tiles`: K is at most `max_dot_length` (the accumulator is sized for it), so ws at
-///   most ⌈max_dot_length / R⌉ K-tiles, os K itself;
+/// - `k_tiles`: os K, at most `max_dot_length` (the accumulator is sized for it); ws the
+///   input's channel words per pixel, at most its words per image, `act_words / batch`;
 /// - a hidden layer's N (and its N-tiles): its outputs fill at most the activation buffer,
 ///   `act_words / batch` words of C;
 /// - the last layer's N (and the class): at most `out_tiles` N-tiles of C, which CHECK
@@ -52,7 +52,11 @@ pub const COUNT_BITS: u32 = 16;
 /// `infer` refuses a program whose counts exceed the fields.
 pub fn count_bits(x: &AccelShape, side: u32, max_dot_length: u64, os: bool) -> u32 {
     let dot = u32::try_from(max_dot_length).unwrap_or(u32::MAX);
-    let k = if os { dot } else { dot.div_ceil(side) };
+    let k = if os {
+        dot
+    } else {
+        x.act_words / x.batch.max(1)
+    };
     let hidden = side.saturating_mul(x.act_words / x.batch.max(1));
     let last = side.saturating_mul(x.out_tiles);
     addr_bits(k.max(hidden).max(last).saturating_add(1)).min(COUNT_BITS)
@@ -88,6 +92,12 @@ pub struct AccelWidths {
     pub count: u32,
     /// Bits of one descriptor.
     pub desc: u32,
+    /// ws: bits of the descriptor's feature-map sizes (height, width, plus padding).
+    pub dim: u32,
+    /// ws: address bits of the partial-sum memory (`psum_rows` rows), and of the tile's
+    /// cycle counter (a tile lasts max(rows, R) + C cycles).
+    pub prow: u32,
+    pub tc: u32,
     /// The array's dataflow.
     pub dataflow: Dataflow,
     /// Output stationary: words per activation bank (each buffer has R banks).
@@ -112,6 +122,29 @@ impl AccelWidths {
         };
         let bank_words = x.act_words.div_ceil(a.rows);
         let count = count_bits(&x, a.rows, d.max_dot_length, os);
+        let a_addr = if os {
+            addr_bits((2 * bank_words).max(images / a.rows + 1))
+        } else {
+            addr_bits((2 * x.act_words).max(x.batch + 1))
+        };
+        let batch = addr_bits(x.batch + 1);
+        // A feature map's side plus padding: at most the activation buffer's words.
+        let dim = addr_bits(x.act_words + (1 << PAD_BITS)).min(16);
+        let desc = if os {
+            1 + 3 * count + w_addr + b_addr + M_BITS + S_BITS
+        } else {
+            2 + KERNEL_BITS
+                + STRIDE_BITS
+                + PAD_BITS
+                + 3 * count
+                + 4 * dim
+                + 5 * a_addr
+                + batch
+                + w_addr
+                + b_addr
+                + M_BITS
+                + S_BITS
+        };
         AccelWidths {
             side: a.rows,
             act: d.act.bits(),
@@ -120,17 +153,16 @@ impl AccelWidths {
             postop: PostopWidths::new(d.widths.acc, x.bias_bits, d.act.bits()),
             w_addr,
             // Buffer 0 holds two input halves (loading overlaps computing).
-            a_addr: if os {
-                addr_bits((2 * bank_words).max(images / a.rows + 1))
-            } else {
-                addr_bits((2 * x.act_words).max(x.batch + 1))
-            },
+            a_addr,
             b_addr,
             p_addr: addr_bits(x.layers),
             image: addr_bits(images),
-            batch: addr_bits(x.batch + 1),
+            batch,
             count,
-            desc: 1 + 3 * count + w_addr + b_addr + M_BITS + S_BITS,
+            desc,
+            dim,
+            prow: addr_bits(x.psum_rows),
+            tc: addr_bits(x.psum_rows.max(a.rows) + a.rows + 1),
             dataflow: a.dataflow,
             bank_words,
         }
@@ -154,7 +186,15 @@ pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
             3 * u64::from(x.act_words),
             c * w.act,
         ),
-        ("partial sums", u64::from(x.batch), c * w.acc),
+        (
+            "partial sums",
+            u64::from(if w.dataflow == Dataflow::Ws {
+                x.psum_rows
+            } else {
+                x.batch
+            }),
+            c * w.acc,
+        ),
         (
             "output records",
             u64::from(out_fifo_depth(d)),
@@ -187,13 +227,67 @@ pub fn out_record_bits(d: &Design) -> u32 {
     out_data_bits(d) + out_user_bits(d)
 }
 
-/// One layer of the program: a dense layer `Y[B×N] = X[B×K]·W[K×N]`, then bias and the
-/// post-op (or, with `last`, bias only and the argmax).
+/// Where a ws layer's rows come from (`docs/guide/03-accelerator.md`, "Convolutions"): a
+/// convolution over the input feature map (image-major, one word = C channels of one pixel),
+/// its kernel positions and channel words as the K-tiles, each output pixel (window, with
+/// the pool) of each image one streamed row. A dense layer is a 1×1 convolution of a 1×1
+/// image whose channel words are its K-tiles ([`Geometry::dense`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// Kernel side (1 for dense).
+    pub k: u32,
+    /// Stride and zero padding (each side).
+    pub stride: u32,
+    pub pad: u32,
+    /// A 2×2 stride-2 max-pool on the output path.
+    pub pool: bool,
+    /// Input feature map height and width.
+    pub in_h: u32,
+    pub in_w: u32,
+    /// Output windows (pixels after the pool) per row and column.
+    pub out_h: u32,
+    pub out_w: u32,
+    /// Images per block: the rows of a block (images × output pixels) stay in the
+    /// partial-sum memory while the K-tiles go by.
+    pub ipb: u32,
+}
+
+impl Geometry {
+    /// A dense layer: one pixel in, one out, `ipb` images per block.
+    pub fn dense(ipb: u32) -> Geometry {
+        Geometry {
+            k: 1,
+            stride: 1,
+            pad: 0,
+            pool: false,
+            in_h: 1,
+            in_w: 1,
+            out_h: 1,
+            out_w: 1,
+            ipb,
+        }
+    }
+
+    /// Rows one image streams: its output pixels (4 per window with the pool).
+    pub fn rows_per_image(&self) -> u32 {
+        let q = if self.pool { 4 } else { 1 };
+        self.out_h * self.out_w * q
+    }
+}
+
+/// Bits of the kernel, stride and padding fields of a ws descriptor.
+pub const KERNEL_BITS: u32 = 3;
+pub const STRIDE_BITS: u32 = 2;
+pub const PAD_BITS: u32 = 2;
+
+/// One layer of the program: `Y = X·W` over the layer's rows (ws: [`Geometry`]), then bias
+/// and the post-op (or, with `last`, bias only and the argmax).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Descriptor {
     /// The last layer: post-op bypass, outputs go to the argmax.
     pub last: bool,
-    /// ⌈K/R⌉ (ws), or K itself (os: the array accumulates the whole dot product).
+    /// ws: channel words of the input (K-tiles per kernel position; a dense layer's
+    /// ⌈K/R⌉); os: K itself (the array accumulates the whole dot product).
     pub k_tiles: u32,
     /// ⌈N/C⌉.
     pub n_tiles: u32,
@@ -206,37 +300,128 @@ pub struct Descriptor {
     /// Requantization multiplier M and shift S (ignored with `last`).
     pub m: u32,
     pub s: u32,
+    /// ws: the rows' geometry (os: ignored, always dense).
+    pub geo: Geometry,
 }
 
 impl Descriptor {
+    /// K-tiles per block of rows: kernel positions × channel words (ws), K (os).
+    pub fn tiles_k(&self, df: Dataflow) -> u64 {
+        match df {
+            Dataflow::Ws => u64::from(self.geo.k * self.geo.k) * u64::from(self.k_tiles),
+            Dataflow::Os => u64::from(self.k_tiles),
+        }
+    }
+
     /// The descriptor word's fields `(value, bits)`, MSB first, as the program memory holds
-    /// them: `{last, k_tiles, n_tiles, n, w_base, b_base, m, s}`.
+    /// them. os: `{last, k_tiles, n_tiles, n, w_base, b_base, m, s}`. ws: `{last, pool, k,
+    /// stride, pad, k_tiles, n_tiles, n, out_h, out_w, h_pad, w_pad, rs, is, xs, ys, k0, ipb,
+    /// w_base, b_base, m, s}` with the address steps the sequencer adds (no multiplier in
+    /// it): `rs` = in_w·k_tiles (words per input row), `is` = in_h·rs (per image), `xs` =
+    /// stride·k_tiles, `ys` = stride·rs, `k0` = −pad·(rs + k_tiles) (the first kernel
+    /// position's offset, modulo 2^a_addr), and the bounds `h_pad` = in_h + pad, `w_pad` =
+    /// in_w + pad.
     pub fn fields(&self, w: &AccelWidths) -> Vec<(i128, u32)> {
-        vec![
-            (i128::from(self.last), 1),
-            (i128::from(self.k_tiles), w.count),
-            (i128::from(self.n_tiles), w.count),
-            (i128::from(self.n), w.count),
+        let tail = [
             (i128::from(self.w_base), w.w_addr),
             (i128::from(self.b_base), w.b_addr),
             (i128::from(self.m), M_BITS),
             (i128::from(self.s), S_BITS),
-        ]
+        ];
+        let counts = [
+            (i128::from(self.k_tiles), w.count),
+            (i128::from(self.n_tiles), w.count),
+            (i128::from(self.n), w.count),
+        ];
+        let mut f = vec![(i128::from(self.last), 1)];
+        if w.dataflow == Dataflow::Os {
+            f.extend(counts);
+            f.extend(tail);
+            return f;
+        }
+        let g = &self.geo;
+        let cw = i128::from(self.k_tiles);
+        let rs = i128::from(g.in_w) * cw;
+        let is = i128::from(g.in_h) * rs;
+        let modulo = 1i128 << w.a_addr;
+        let k0 = (-(i128::from(g.pad)) * (rs + cw)).rem_euclid(modulo);
+        let a = |v: i128| (v % modulo, w.a_addr);
+        f.extend([
+            (i128::from(g.pool), 1),
+            (i128::from(g.k), KERNEL_BITS),
+            (i128::from(g.stride), STRIDE_BITS),
+            (i128::from(g.pad), PAD_BITS),
+        ]);
+        f.extend(counts);
+        f.extend([
+            (i128::from(g.out_h), w.dim),
+            (i128::from(g.out_w), w.dim),
+            (i128::from(g.in_h + g.pad), w.dim),
+            (i128::from(g.in_w + g.pad), w.dim),
+            a(rs),
+            a(is),
+            a(i128::from(g.stride) * cw),
+            a(i128::from(g.stride) * rs),
+            (k0, w.a_addr),
+            (i128::from(g.ipb), w.batch),
+        ]);
+        f.extend(tail);
+        f
+    }
+
+    /// The fields that must fit their widths, named, as (name, value, bits): `infer` says
+    /// which one a model breaks.
+    pub fn bounded(&self, w: &AccelWidths) -> Vec<(&'static str, u64, u32)> {
+        let g = &self.geo;
+        let mut v = vec![
+            ("k_tiles", u64::from(self.k_tiles), w.count),
+            ("n_tiles", u64::from(self.n_tiles), w.count),
+            ("n", u64::from(self.n), w.count),
+        ];
+        if w.dataflow == Dataflow::Ws {
+            let is = u64::from(g.in_h) * u64::from(g.in_w) * u64::from(self.k_tiles);
+            v.extend([
+                ("kernel", u64::from(g.k), KERNEL_BITS),
+                ("stride", u64::from(g.stride), STRIDE_BITS),
+                ("padding", u64::from(g.pad), PAD_BITS),
+                ("output height", u64::from(g.out_h), w.dim),
+                ("output width", u64::from(g.out_w), w.dim),
+                ("input height + padding", u64::from(g.in_h + g.pad), w.dim),
+                ("input width + padding", u64::from(g.in_w + g.pad), w.dim),
+                ("input words per image", is, w.a_addr),
+            ]);
+        }
+        v
     }
 }
 
-/// Cycles of one layer in a pass of `batch` images on an R×R array: ws
-/// ⌈K/R⌉·⌈N/C⌉ tiles of max(B, R) + C cycles; os ⌈B/R⌉·⌈N/C⌉ tiles of K + R − 1 cycles.
+/// Rows of each block of a pass of `batch` images: blocks of `ipb` images (the last one
+/// what is left), each image `rows_per_image` rows.
+pub fn block_rows(g: &Geometry, batch: u32) -> Vec<u64> {
+    let ipb = g.ipb.max(1);
+    (0..batch.div_ceil(ipb))
+        .map(|b| u64::from(ipb.min(batch - b * ipb)) * u64::from(g.rows_per_image()))
+        .collect()
+}
+
+/// Cycles of one layer in a pass of `batch` images on an R×R array. ws: per N-tile, per
+/// block of rows, the K-tiles (kernel positions × channel words) of max(rows, R) + C cycles
+/// each; os ⌈B/R⌉·⌈N/C⌉ tiles of K + R − 1 cycles.
 pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 {
-    let (r, b) = (u64::from(side), u64::from(batch));
-    let (tiles, period) = match df {
-        Dataflow::Ws => (u64::from(d.k_tiles) * u64::from(d.n_tiles), b.max(r) + r),
-        Dataflow::Os => (
-            b.div_ceil(r) * u64::from(d.n_tiles),
-            u64::from(d.k_tiles) + r - 1,
-        ),
+    let r = u64::from(side);
+    let tiles = match df {
+        Dataflow::Ws => {
+            let per_nt: u64 = block_rows(&d.geo, batch)
+                .iter()
+                .map(|&rows| d.tiles_k(df) * (rows.max(r) + r))
+                .sum();
+            u64::from(d.n_tiles) * per_nt
+        }
+        Dataflow::Os => {
+            u64::from(batch).div_ceil(r) * u64::from(d.n_tiles) * (u64::from(d.k_tiles) + r - 1)
+        }
     };
-    FETCH + tiles * period + drain(side, df)
+    FETCH + tiles + drain(side, df)
 }
 
 /// Registers a row passes outside the array and the units: stage 1 (the memories' data),
@@ -316,6 +501,7 @@ mod tests {
             b_base: 0,
             m: 0,
             s: 1,
+            geo: Geometry::dense(64),
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
         assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (24, 32));
@@ -337,5 +523,56 @@ mod tests {
             pass_cycles(8, Dataflow::Os, &p, 64),
             1 + 3 * CHECK + 3 * 34 + tiles
         );
+    }
+
+    /// Hand-counted convolutions on 8×8 (ws, drain 24). The digits CNN's first layer: an
+    /// 8×8×1 image, 3×3 kernel, padding 1, 8 outputs, pool: 4×4 windows of 4 pixels, 64 rows
+    /// per image; with 64 partial-sum rows a block is one image, 9 K-tiles (one channel word)
+    /// of max(64, 8) + 8 = 72 cycles: 2 + 64·9·72 + 24 = 41,498 cycles for 64 images.
+    /// A second layer, 16 rows per image (2×2 windows) at 4 images per block, for 7 images:
+    /// blocks of 4 and 3 images, 64 and 48 rows, 9 K-tiles each, two N-tiles:
+    /// 2 + 2·9·(72 + 56) + 24 = 2,330.
+    #[test]
+    fn conv_layer_cycles_by_hand() {
+        let geo = Geometry {
+            k: 3,
+            stride: 1,
+            pad: 1,
+            pool: true,
+            in_h: 8,
+            in_w: 8,
+            out_h: 4,
+            out_w: 4,
+            ipb: 1,
+        };
+        let d = Descriptor {
+            last: false,
+            k_tiles: 1,
+            n_tiles: 1,
+            n: 8,
+            w_base: 0,
+            b_base: 0,
+            m: 1 << 15,
+            s: 16,
+            geo,
+        };
+        assert_eq!(geo.rows_per_image(), 64);
+        assert_eq!(layer_cycles(8, Dataflow::Ws, &d, 64), 41_498);
+        let geo2 = Geometry {
+            in_h: 4,
+            in_w: 4,
+            out_h: 2,
+            out_w: 2,
+            ipb: 4,
+            ..geo
+        };
+        let d2 = Descriptor {
+            n_tiles: 2,
+            n: 16,
+            geo: geo2,
+            ..d
+        };
+        assert_eq!(block_rows(&geo2, 7), [64, 48]);
+        assert_eq!(layer_cycles(8, Dataflow::Ws, &d2, 7), 2_330);
     }
 }

@@ -6,6 +6,13 @@
 //! all 360 images on Verilator with the same result. The post-op unit's own testbench
 //! passes on both simulators and fails on the planted bug, and every accelerator module is
 //! lint-clean. The post-op golden model is anchored on the integer model's requantization.
+//!
+//! The digits CNN (`potmac qat --dataset digits --model cnn`: two 3×3 convolutions with
+//! padding and 2×2 max-pools, then a dense layer) runs on the 8×8 ws accelerator on Verilator
+//! (all 360 images) and Icarus (64), and on a 3×3 array at batch 7, every logit and pass
+//! equal to the models; a padding off-by-one in the sequencer's address generator and a pool
+//! that keeps a window's first value instead of its largest each make `infer` exit 1 naming
+//! layer 0; the os accelerator refuses the CNN (exit 2).
 
 mod common;
 
@@ -35,8 +42,12 @@ fn export(dir: &Path) {
 }
 
 fn infer(export: &Path, out: &Path, args: &[&str]) -> (Option<i32>, String) {
+    infer_on("8x8:ws", export, out, args)
+}
+
+fn infer_on(array: &str, export: &Path, out: &Path, args: &[&str]) -> (Option<i32>, String) {
     let o = potmac()
-        .args(["-q", "infer", "--array", "8x8:ws", "--out"])
+        .args(["-q", "infer", "--array", array, "--out"])
         .arg(out)
         .args(args)
         .arg(export)
@@ -106,12 +117,13 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
     assert!(text.contains("first differing layer 0"), "{text}");
     std::fs::write(&postop, good).unwrap();
 
-    // The sequencer streams one image too few per tile.
+    // The sequencer streams one image too few per tile (it takes the batch's second-to-last
+    // image for its last).
     let seq = dir.join("rtl/infer_pot4_ws8x8_seq.v");
     plant(
         &seq,
-        "if (tc_q == batch_q_tc) begin",
-        "if (tc_q + {{(TcWidth-1){1'b0}}, 1'b1} == batch_q_tc) begin",
+        "wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);",
+        "wire b_last   = (img_q + {{(ImageWidth-1){1'b0}}, 1'b1} == bm1_q[ImageWidth-1:0]);",
     );
     let (code, text) = infer(
         &model,
@@ -145,6 +157,85 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
         "{text}"
     );
     assert!(text.contains("PASS, every prediction and logit"), "{text}");
+}
+
+#[test]
+fn the_digits_cnn_runs_on_the_ws_accelerator_and_planted_conv_bugs_fail() {
+    if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
+        return;
+    }
+    let base = scratch("infer_cnn");
+    let model = base.join("digits_cnn_pot4");
+    run_ok(
+        potmac()
+            .args([
+                "-q",
+                "qat",
+                "--dataset",
+                "digits",
+                "--model",
+                "cnn",
+                "--weights",
+                "pot:4",
+                "--out",
+            ])
+            .arg(&model),
+    );
+    let out = base.join("hdl");
+    let all = "360/360 images, hardware top-1 97.50 % (351/360), integer model 97.50 % (351/360)";
+    let (code, text) = infer(&model, &out, &["--sim", "verilator"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(all), "{text}");
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+    let (code, text) = infer(
+        &model,
+        &out,
+        &["--sim", "icarus", "--samples", "64", "--no-generate"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+
+    // An odd shape: 3×3, 7 images per pass (blocks of a partial last image group).
+    let (code, text) = infer_on(
+        "3x3:ws",
+        &model,
+        &out,
+        &["--sim", "verilator", "--batch", "7"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(all), "{text}");
+
+    // Planted: the padding's lower bound off by one (the first input row and column read
+    // as padding), then a pool that keeps the window's first value.
+    let dir = out.join("infer_pot4_ws8x8");
+    let seq = dir.join("rtl/infer_pot4_ws8x8_seq.v");
+    let core = dir.join("rtl/infer_pot4_ws8x8_core.v");
+    for (file, from, to) in [
+        (&seq, "(py >= pad_p)", "(py > pad_p)"),
+        (
+            &core,
+            "(q_wfirst || act > old) ? act : old",
+            "q_wfirst ? act : old",
+        ),
+    ] {
+        let good = plant(file, from, to);
+        let (code, text) = infer(
+            &model,
+            &out,
+            &["--sim", "verilator", "--samples", "64", "--no-generate"],
+        );
+        assert_eq!(code, Some(1), "{from}: {text}");
+        assert!(text.contains("first differing layer 0"), "{from}: {text}");
+        std::fs::write(file, good).unwrap();
+    }
+
+    // The output-stationary accelerator runs dense layers only.
+    let (code, text) = infer_on("8x8:os", &model, &out, &["--sim", "verilator"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("layer 0 is a convolution; the output-stationary accelerator"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! the analytic cycle count; with per-layer dumps, every layer's outputs.
 
 use super::sim::SimOutput;
+use crate::model::arch::LayerKind;
 use crate::model::argmax_rows;
 use crate::model::{IntModel, Trace};
 
@@ -13,6 +14,8 @@ pub struct Expected {
     pub trace: Trace,
     /// The predicted class.
     pub class: usize,
+    /// Output pixels per channel of each layer (after the pool; 1 for a dense layer).
+    pub pixels: Vec<usize>,
 }
 
 impl Expected {
@@ -20,7 +23,20 @@ impl Expected {
     pub fn new(model: &IntModel, wdec: &[Vec<i64>], x_int: &[i64]) -> Expected {
         let trace = model.infer_with(wdec, x_int);
         let class = argmax_rows(&trace.last().expect("layers").acc, model.classes)[0];
-        Expected { trace, class }
+        let pixels = model
+            .layers
+            .iter()
+            .map(|l| match l.kind {
+                LayerKind::Conv(s) if l.pool => (s.out_h() / 2) * (s.out_w() / 2),
+                LayerKind::Conv(s) => s.out_pixels(),
+                LayerKind::Dense { .. } => 1,
+            })
+            .collect();
+        Expected {
+            trace,
+            class,
+            pixels,
+        }
     }
 
     /// The outputs of layer `l` as the accelerator writes them: hidden layers' requantized
@@ -68,7 +84,7 @@ pub fn check_pass(
             }
             _ => {}
         }
-        if let Some(w) = differs(out, last_layer, s, e.layer_out(last_layer)) {
+        if let Some(w) = differs(out, last_layer, s, e) {
             return dis(format!("logit {w}"));
         }
     }
@@ -84,10 +100,11 @@ pub fn check_pass(
     }
 }
 
-/// Where the hardware's outputs of layer `l` for image `s` differ from `want`:
+/// Where the hardware's outputs of layer `l` for image `s` differ from the integer model's:
 /// "o: hardware h, integer model w".
-fn differs(out: &SimOutput, l: usize, s: usize, want: &[i64]) -> Option<String> {
-    let got = out.layer_values(l, s, want.len());
+fn differs(out: &SimOutput, l: usize, s: usize, e: &Expected) -> Option<String> {
+    let want = e.layer_out(l);
+    let got = out.layer_values(l, s, want.len(), e.pixels[l]);
     for (o, (g, w)) in got.iter().zip(want).enumerate() {
         if *g != Some(*w) {
             return Some(format!(
@@ -101,5 +118,5 @@ fn differs(out: &SimOutput, l: usize, s: usize, want: &[i64]) -> Option<String> 
 
 /// With every layer dumped: the first layer whose outputs for image `s` differ, and how.
 pub fn first_bad_layer(out: &SimOutput, s: usize, e: &Expected) -> Option<(usize, String)> {
-    (0..e.trace.len()).find_map(|l| differs(out, l, s, e.layer_out(l)).map(|w| (l, w)))
+    (0..e.trace.len()).find_map(|l| differs(out, l, s, e).map(|w| (l, w)))
 }

@@ -13,8 +13,10 @@ use std::time::Duration;
 pub struct SimOutput {
     /// Class per image (test-set index); `None` when the hardware printed x.
     pub classes: HashMap<usize, Option<usize>>,
-    /// Post-op rows per (layer, image, N-tile): one value per column, `None` for x.
-    pub rows: HashMap<(usize, usize, usize), Vec<Option<i64>>>,
+    /// Post-op rows per (layer, image, N-tile), in the order they were written (one per
+    /// output pixel of a convolution, one for a dense layer): one value per column, `None`
+    /// for x.
+    pub rows: HashMap<(usize, usize, usize), Vec<Vec<Option<i64>>>>,
     /// Cycles per pass, in order (the pass-end records).
     pub cycles: Vec<u64>,
     /// The run's counters, read over the bus at its end: run, busy, stall-in, stall-out
@@ -45,14 +47,18 @@ impl SimOutput {
         }
     }
 
-    /// The first `n` outputs of layer `l` for image `s` (output j is column j mod C of
-    /// N-tile j / C); `None` where a row is missing or x.
-    pub fn layer_values(&self, l: usize, s: usize, n: usize) -> Vec<Option<i64>> {
+    /// The first `n` outputs of layer `l` for image `s`, channel-major with `pixels` output
+    /// pixels per channel (1 for a dense layer): output j is channel c = j / pixels, pixel
+    /// j mod pixels, i.e. column c mod C of that pixel's row of N-tile c / C; `None` where a
+    /// row is missing or x.
+    pub fn layer_values(&self, l: usize, s: usize, n: usize, pixels: usize) -> Vec<Option<i64>> {
         (0..n)
             .map(|j| {
+                let (c, p) = (j / pixels, j % pixels);
                 self.rows
-                    .get(&(l, s, j / self.side))
-                    .and_then(|r| r.get(j % self.side).copied().flatten())
+                    .get(&(l, s, c / self.side))
+                    .and_then(|r| r.get(p))
+                    .and_then(|r| r.get(c % self.side).copied().flatten())
             })
             .collect()
     }
@@ -89,7 +95,10 @@ pub fn parse_output(log: &str, side: usize, sum_bits: u32) -> Result<SimOutput, 
                 let row = (0..side as u32)
                     .map(|c| field(f[4], c * sum_bits, sum_bits))
                     .collect();
-                out.rows.insert((num(f[1])?, num(f[2])?, num(f[3])?), row);
+                out.rows
+                    .entry((num(f[1])?, num(f[2])?, num(f[3])?))
+                    .or_default()
+                    .push(row);
             }
             Some("CLASS") if f.len() == 3 => {
                 out.classes.insert(num(f[1])?, f[2].parse().ok());
@@ -177,11 +186,24 @@ mod tests {
         // Two columns of 6 bits: column 0 = 0b111111 = -1, column 1 = 0b000101 = 5 → 0x17f.
         let log = "ROW 2 7 1 17f\nCLASS 7 3\nCLASS 8 x\nCYCLES 0 123\nRUN 9 8 1 0 1\nPASS 2\n";
         let o = parse_output(log, 2, 6).unwrap();
-        assert_eq!(o.rows[&(2, 7, 1)], vec![Some(-1), Some(5)]);
+        assert_eq!(o.rows[&(2, 7, 1)], vec![vec![Some(-1), Some(5)]]);
         assert_eq!(o.classes[&7], Some(3));
         assert_eq!(o.classes[&8], None);
         assert_eq!(o.cycles, vec![123]);
-        assert_eq!(o.layer_values(2, 7, 4), vec![None, None, Some(-1), Some(5)]);
+        assert_eq!(
+            o.layer_values(2, 7, 4, 1),
+            vec![None, None, Some(-1), Some(5)]
+        );
+        // A convolution's rows, one per pixel: channels 0, 1 of pixels 0, 1 (N-tile 0), as
+        // the model orders them, channel-major: c0p0, c0p1, c1p0, c1p1.
+        let log = "ROW 0 3 0 102
+ROW 0 3 0 304
+";
+        let o = parse_output(log, 2, 8).unwrap();
+        assert_eq!(
+            o.layer_values(0, 3, 4, 2),
+            vec![Some(2), Some(4), Some(1), Some(3)]
+        );
         assert_eq!(field("x7f", 0, 6), Some(-1));
         assert_eq!(field("x7f", 8, 4), None);
         assert!(parse_output("CYCLES 0 abc", 2, 6).is_err());

@@ -21,8 +21,11 @@
 // fail_o (with err_o) ends a pass whose program is invalid before any tile.
 // The memories are pot_w4a8_accel8x8_ram instances written through the *_we_i ports: u_pmem
 // (descriptors), u_wmem (weight-tile rows), u_bmem (biases), u_act0 (two input halves of
-// ActWords words; word = an image's features c*8..c*8+8-1, address = half*ActWords +
-// word * batch + image), u_act1, and u_psum (partial sums, one row per image).
+// ActWords words; feature maps image-major: word = 8 channels of one pixel, address =
+// half*ActWords + (image * pixels + pixel) * channel words + channel word; a dense layer's
+// vector is one pixel), u_act1, and u_psum (partial sums, one row per streamed row of a
+// block). A max-pool layer's four rows of a window leave the post-op units one after the
+// other; the largest of each column is written.
 // The arithmetic is the MAC unit's and the post-op unit's; this module only moves data.
 module pot_w4a8_accel8x8_core #(
   // $readmemh files that fill the program, weight and bias memories at configuration
@@ -50,7 +53,7 @@ module pot_w4a8_accel8x8_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [71:0]  pm_data_i,
+  input  wire [208:0] pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
@@ -82,7 +85,6 @@ module pot_w4a8_accel8x8_core #(
   localparam integer BiasWidth  = 25;
   localparam integer SumWidth   = 26;
   localparam integer CountWidth = 10;
-  localparam integer BatchWidth = 7;
   localparam integer ImageWidth = 6;
   localparam integer WAddrWidth = 14;
   localparam integer AAddrWidth = 14;
@@ -91,13 +93,16 @@ module pot_w4a8_accel8x8_core #(
   localparam integer NcolWidth  = 4;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 72;
-  localparam integer Batch      = 64;
-  // Tag of a streamed row: {first_kt, last_kt, image}. The rest (output word, N-tile, columns
-  // valid, bias word) is counted where the rows leave the array, since they leave in order.
-  localparam integer TagWidth   = 2 + ImageWidth;
-  // Tag of a post-op row: {first_nt, last_nt, image, out_addr, ncols, cbase, tile}.
-  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
+  localparam integer DescWidth  = 209;
+  localparam integer PsumRows   = 64;
+  localparam integer PRowWidth  = 6;
+  // Tag of a streamed row: {first_kt, last_kt, wfirst, wlast, ntend, image, prow}. The rest
+  // (output word, N-tile, columns valid, bias word) is counted where the rows leave the
+  // array, since they leave in order.
+  localparam integer TagWidth   = 5 + ImageWidth + PRowWidth;
+  // Tag of a post-op row: {first_nt, last_nt, wfirst, wlast, image, out_addr, ncols, cbase,
+  // tile}.
+  localparam integer RowWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
 
   genvar gc;
 
@@ -112,11 +117,11 @@ module pot_w4a8_accel8x8_core #(
   wire [WAddrWidth-1:0] w_addr;
   wire                  a_re;
   wire [AAddrWidth-1:0] a_addr;
-  wire                  t_first_kt, t_last_kt;
+  wire                  t_zero, t_first_kt, t_last_kt, t_wfirst, t_wlast, t_ntend;
   wire [ImageWidth-1:0] t_image;
+  wire [PRowWidth-1:0]  t_prow;
   wire                  fetch;
-  wire [BatchWidth-1:0] cur_batch;
-  wire [CountWidth-1:0] cur_n;
+  wire [CountWidth-1:0] cur_n, cur_nt;
   wire [BAddrWidth-1:0] cur_b_base;
   wire [AAddrWidth-1:0] cur_obase;
 
@@ -139,17 +144,22 @@ module pot_w4a8_accel8x8_core #(
     .m_o         (rq_m),
     .s_o         (rq_s),
     .fetch_o     (fetch),
-    .batch_o     (cur_batch),
     .n_o         (cur_n),
+    .n_tiles_o   (cur_nt),
     .b_base_o    (cur_b_base),
     .obase_o     (cur_obase),
     .w_re_o      (w_re),
     .w_addr_o    (w_addr),
     .a_re_o      (a_re),
     .a_addr_o    (a_addr),
+    .zero_o      (t_zero),
     .first_kt_o  (t_first_kt),
     .last_kt_o   (t_last_kt),
-    .image_o     (t_image)
+    .wfirst_o    (t_wfirst),
+    .wlast_o     (t_wlast),
+    .ntend_o     (t_ntend),
+    .image_o     (t_image),
+    .prow_o      (t_prow)
   );
 
   // Memories.
@@ -245,6 +255,7 @@ module pot_w4a8_accel8x8_core #(
   // to meet them.
   reg                s1_w_valid_q, s1_a_valid_q, s2_w_valid_q, s2_a_valid_q;
   reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
+  reg                s1_zero_q, s2_zero_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       s1_w_valid_q <= 1'b0;
@@ -259,12 +270,14 @@ module pot_w4a8_accel8x8_core #(
     end
   end
   always @(posedge clk_i) begin
-    s1_tag_q <= {t_first_kt, t_last_kt, t_image};
-    s2_tag_q <= s1_tag_q;
+    s1_tag_q  <= {t_first_kt, t_last_kt, t_wfirst, t_wlast, t_ntend, t_image, t_prow};
+    s2_tag_q  <= s1_tag_q;
+    s1_zero_q <= t_zero;
+    s2_zero_q <= s1_zero_q;
   end
 
   // Stage 3: the memories' words selected and registered, with the row's control and tag:
-  // the array's inputs.
+  // the array's inputs. A kernel position in the padding gives zeros.
   reg                        s3_w_valid_q, s3_a_valid_q;
   reg [TagWidth-1:0]         s3_tag_q;
   reg [Cols*WCodeWidth-1:0]  s3_w_row_q;
@@ -281,40 +294,44 @@ module pot_w4a8_accel8x8_core #(
   always @(posedge clk_i) begin
     s3_tag_q    <= s2_tag_q;
     s3_w_row_q  <= w_row;
-    s3_in_row_q <= sel ? act1_row : act0_row;
+    s3_in_row_q <= s2_zero_q ? {(Cols*ActWidth){1'b0}} : (sel ? act1_row : act0_row);
   end
-  wire                  s3_first_kt = s3_tag_q[TagWidth-1];
-  wire [ImageWidth-1:0] s1_image    = s1_tag_q[ImageWidth-1:0];
-  wire [ImageWidth-1:0] s2_image    = s2_tag_q[ImageWidth-1:0];
+  wire                 s3_first_kt = s3_tag_q[TagWidth-1];
+  wire [PRowWidth-1:0] s1_prow     = s1_tag_q[PRowWidth-1:0];
+  wire [PRowWidth-1:0] s2_prow     = s2_tag_q[PRowWidth-1:0];
 
-  // Partial sums of the K-tiles so far, one row per image: read in stage 1, the data
-  // registered in stage 2 and given to the array with the row in stage 3; written when a
-  // K-tile's row leaves the array. With B <= Rows + 1 the write of image i's row falls on the
-  // read's edge or one edge later: the written row is forwarded (f0: same edge, seen in stage
-  // 1; f1: one edge later, seen in stage 2).
+  // Partial sums of the K-tiles so far, one row per streamed row of the block: read in stage
+  // 1, the data registered in stage 2 and given to the array with the row in stage 3;
+  // written when a K-tile's row leaves the array. With a block of at most Rows + 1 rows the
+  // write of a row falls on its next read's edge or one edge later: the written row is
+  // forwarded (f0: same edge, seen in stage 1; f1: one edge later, seen in stage 2).
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
   wire [TagWidth-1:0]      o_tag;
   wire                     o_last_kt = o_tag[TagWidth-2];
-  wire [ImageWidth-1:0]    o_image   = o_tag[ImageWidth-1:0];
+  wire                     o_wfirst  = o_tag[TagWidth-3];
+  wire                     o_wlast   = o_tag[TagWidth-4];
+  wire                     o_ntend   = o_tag[TagWidth-5];
+  wire [ImageWidth-1:0]    o_image   = o_tag[PRowWidth+ImageWidth-1 -: ImageWidth];
+  wire [PRowWidth-1:0]     o_prow    = o_tag[PRowWidth-1:0];
   wire                     psum_we   = out_valid & ~o_last_kt;
   wire [Cols*AccWidth-1:0] psum_rd;
   reg  [Cols*AccWidth-1:0] psum_rd_q;
   reg                      f0_q, fwd_q;
   reg  [Cols*AccWidth-1:0] f0_row_q, fwd_row_q;
-  pot_w4a8_accel8x8_ram #(.Width(Cols*AccWidth), .Depth(Batch), .AddrWidth(ImageWidth)) u_psum (
+  pot_w4a8_accel8x8_ram #(.Width(Cols*AccWidth), .Depth(PsumRows), .AddrWidth(PRowWidth)) u_psum (
     .clk_i   (clk_i),
     .we_i    (psum_we),
-    .waddr_i (o_image),
+    .waddr_i (o_prow),
     .wdata_i (out_row),
-    .raddr_i (s1_image),
+    .raddr_i (s1_prow),
     .rdata_o (psum_rd)
   );
   always @(posedge clk_i) begin
-    f0_q      <= psum_we && (o_image == s1_image);
+    f0_q      <= psum_we && (o_prow == s1_prow);
     f0_row_q  <= out_row;
     psum_rd_q <= psum_rd;
-    if (psum_we && (o_image == s2_image)) begin
+    if (psum_we && (o_prow == s2_prow)) begin
       fwd_q     <= 1'b1;
       fwd_row_q <= out_row;
     end else begin
@@ -345,23 +362,23 @@ module pot_w4a8_accel8x8_core #(
     .q_o    (o_tag)
   );
 
-  // Where the rows leave the array: the N-tile of the last K-tile's rows, counted (the last
-  // image's row ends an N-tile). Reset by each layer's FETCH, when the previous layer's rows
-  // have all left.
+  // Where the rows leave the array: the N-tile of the last K-tile's rows and their output
+  // word, counted (ntend marks an N-tile's last row; the written rows of an N-tile are words
+  // N-tile, N-tile + n_tiles, N-tile + 2*n_tiles, ... from the output base, since output
+  // pixels leave in order, image by image). Reset by each layer's FETCH, when the previous
+  // layer's rows have all left.
   reg                   fetch_q;
   reg  [CountWidth-1:0] ont_q, ocolrem_q, ocbase_q;
-  reg  [AAddrWidth-1:0] oobase_q;
+  reg  [AAddrWidth-1:0] ontbase_q, oaddr_q, ntstep_q;
   reg  [BAddrWidth-1:0] obaddr_q;
-  wire [BatchWidth-1:0] batch_m1 = cur_batch - {{(BatchWidth-1){1'b0}}, 1'b1};
-  wire [ImageWidth-1:0] last_image = batch_m1[ImageWidth-1:0];
-  reg  [AAddrWidth-1:0] batch_a, image_a;
+  wire o_row      = out_valid && o_last_kt;
+  // The N-tile count as an address step (the count may be the wider).
+  reg  [AAddrWidth+CountWidth-1:0] ntstep_w;
   always @(*) begin
-    batch_a = {AAddrWidth{1'b0}};
-    batch_a[BatchWidth-1:0] = cur_batch;
-    image_a = {AAddrWidth{1'b0}};
-    image_a[ImageWidth-1:0] = o_image;
+    ntstep_w = {(AAddrWidth+CountWidth){1'b0}};
+    ntstep_w[CountWidth-1:0] = cur_nt;
   end
-  wire o_tile_end = out_valid && o_last_kt && (o_image == last_image);
+  wire o_tile_end = o_row && o_ntend;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       fetch_q <= 1'b0;
@@ -374,21 +391,26 @@ module pot_w4a8_accel8x8_core #(
       ont_q     <= {CountWidth{1'b0}};
       ocolrem_q <= cur_n;
       ocbase_q  <= {CountWidth{1'b0}};
-      oobase_q  <= cur_obase;
+      ontbase_q <= cur_obase;
+      oaddr_q   <= cur_obase;
+      ntstep_q  <= ntstep_w[AAddrWidth-1:0];
       obaddr_q  <= cur_b_base;
     end else if (o_tile_end) begin
       ont_q     <= ont_q + {{(CountWidth-1){1'b0}}, 1'b1};
       ocolrem_q <= ocolrem_q - 10'd8;
       ocbase_q  <= ocbase_q + 10'd8;
-      oobase_q  <= oobase_q + batch_a;
+      ontbase_q <= ontbase_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+      oaddr_q   <= ontbase_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
       obaddr_q  <= obaddr_q + {{(BAddrWidth-1){1'b0}}, 1'b1};
+    end else if (o_row && o_wlast) begin
+      oaddr_q   <= oaddr_q + ntstep_q;
     end
   end
   assign o_baddr = obaddr_q;
   wire                 o_last_nt = (ocolrem_q <= 10'd8);
   wire [NcolWidth-1:0] o_ncols   = o_last_nt ? ocolrem_q[NcolWidth-1:0] : 4'd8;
-  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_image,
-                                    oobase_q + image_a, o_ncols, ocbase_q, ont_q};
+  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_wfirst,
+                                    o_wlast, o_image, oaddr_q, o_ncols, ocbase_q, ont_q};
 
   // Post-op input stage: the last K-tile's rows, with the bias word read for their N-tile.
   reg                     p_valid_q;
@@ -435,29 +457,48 @@ module pot_w4a8_accel8x8_core #(
     end
   endgenerate
 
-  // Post-op output stage: columns past N are zero; activations go to the other buffer, the
-  // last layer's sums to the argmax.
+  // Post-op output stage: columns past N are zero; activations go to the other buffer (with
+  // the pool, the largest of the window's four rows, column by column), the last layer's
+  // sums to the argmax.
   wire                  q_first_nt = q_tag[RowWidth-1];
   wire                  q_last_nt  = q_tag[RowWidth-2];
-  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire                  q_wfirst   = q_tag[RowWidth-3];
+  wire                  q_wlast    = q_tag[RowWidth-4];
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-5 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-5-ImageWidth -: AAddrWidth];
   wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+NcolWidth-1 -: NcolWidth];
   wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth-1 -: CountWidth];
   wire [CountWidth-1:0] q_tile     = q_tag[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
+  // The window's largest activation so far (no reset: a window's first row replaces it).
+  reg  [Cols*ActWidth-1:0] pmax_q;
+  wire [Cols*ActWidth-1:0] pooled;
+  wire [Cols*SumWidth-1:0] q_written;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
+      wire [ActWidth-1:0] act = q_masked[gc*SumWidth +: ActWidth];
+      wire [ActWidth-1:0] old = pmax_q[gc*ActWidth +: ActWidth];
       assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
                                                & {SumWidth{q_cols[gc]}};
-      assign wr_row[gc*ActWidth +: ActWidth]   = q_masked[gc*SumWidth +: ActWidth];
+      assign pooled[gc*ActWidth +: ActWidth]   = (q_wfirst || act > old) ? act : old;
+      assign q_written[gc*SumWidth +: SumWidth] = layer_last
+        ? q_masked[gc*SumWidth +: SumWidth]
+        : {{(SumWidth-ActWidth){1'b0}}, pooled[gc*ActWidth +: ActWidth]};
     end
   endgenerate
-  assign wr_en   = q_valid[0] & ~layer_last;
+  always @(posedge clk_i) begin
+    if (q_valid[0]) begin
+      pmax_q <= pooled;
+    end
+  end
+  assign wr_row  = pooled;
+  assign wr_en   = q_valid[0] & q_wlast & ~layer_last;
   assign wr_addr = q_out_addr;
 
-  // The post-op valids of columns 1.. (all equal column 0's).
-  wire unused_valid = ^{q_valid, batch_m1};
+  // The post-op valids of columns 1.. (all equal column 0's), and the sums' bits above an
+  // activation (zero in a hidden layer: the post-op unit clamps).
+  wire unused_valid = ^{q_valid, ntstep_w};
 
   pot_w4a8_accel8x8_argmax u_argmax (
     .clk_i         (clk_i),
@@ -493,13 +534,13 @@ module pot_w4a8_accel8x8_core #(
     end
   end
   assign act0_busy_o = act0_busy_q;
-  assign row_valid_o = q_valid[0];
+  assign row_valid_o = q_valid[0] & q_wlast;
   assign row_last_o  = layer_last;
   assign row_lnt_o   = q_last_nt;
   assign row_layer_o = prog_addr;
   assign row_image_o = q_image;
   assign row_tile_o  = q_tile;
-  assign row_o       = q_masked;
+  assign row_o       = q_written;
 endmodule
 
 `default_nettype wire

@@ -22,8 +22,8 @@
 // (s_axis_tready_o low) while both halves are full or while a layer writes buffer 0
 // (busy_i). A beat whose TLAST disagrees with the image's last word raises framing_o (the
 // beat is still written).
-// Weight-stationary layout: word w of image m of a half of n images at
-// half*HalfWords + w * n + m.
+// Weight-stationary layout, image-major: word w of image m of a half at
+// half*HalfWords + m * words + w, so the words of a half are written in order.
 module pot_w4a8_accel8x8_load (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -74,8 +74,7 @@ module pot_w4a8_accel8x8_load (
   // Words of the image after this one (a down-counter, so that the image's end is a zero
   // test, not a compare with IMAGE_WORDS - 1).
   reg  [15:0]           wrem_q;
-  reg  [AAddrWidth-1:0] addr_q, istart_q;
-  reg  [AAddrWidth-1:0] step_q;
+  reg  [AAddrWidth-1:0] addr_q;
 
   // batch_i < left_q: the high bits of left_q, then a short compare of the low ones.
   wire                  left_big  = (|left_q[31:BatchWidth]) | (left_q[BatchWidth-1:0] > batch_i);
@@ -87,11 +86,6 @@ module pot_w4a8_accel8x8_load (
   reg                   wlast_q, ilast_q;
   wire                  word_last = wlast_q;
   wire                  img_last  = ilast_q;
-  reg  [AAddrWidth-1:0] ncur_a;
-  always @(*) begin
-    ncur_a = {AAddrWidth{1'b0}};
-    ncur_a[BatchWidth-1:0] = ncur_q;
-  end
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -154,22 +148,16 @@ module pot_w4a8_accel8x8_load (
       wrem_q   <= words_i - 16'd1;
       wlast_q  <= (words_i == 16'd1);
       addr_q   <= half_base;
-      istart_q <= half_base;
-      step_q   <= {AAddrWidth{1'b0}};
-    end else if (setup_q) begin
-      step_q <= ncur_a;
     end else if (beat) begin
+      addr_q <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
       if (word_last) begin
-        wrem_q   <= words_i - 16'd1;
-        wlast_q  <= (words_i == 16'd1);
-        m_q      <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
-        ilast_q  <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
-        istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
-        addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+        wrem_q  <= words_i - 16'd1;
+        wlast_q <= (words_i == 16'd1);
+        m_q     <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
+        ilast_q <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
       end else begin
         wrem_q  <= wrem_q - 16'd1;
         wlast_q <= (wrem_q == 16'd1);
-        addr_q <= addr_q + step_q;
       end
     end
   end

@@ -78,8 +78,8 @@ module pot_w4a8_accel8x8_os_load (
   // Words of the image after this one (a down-counter, so that the image's end is a zero
   // test, not a compare with IMAGE_WORDS - 1).
   reg  [15:0]           wrem_q;
-  reg  [AAddrWidth-1:0] addr_q, istart_q;
-  reg  [AAddrWidth-1:0] step_q;
+  reg  [AAddrWidth-1:0] addr_q;
+  reg  [AAddrWidth-1:0] istart_q, step_q;
   reg  [ColWidth-1:0]   bank_q;
   // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
   reg  [15:0]           rem_q;

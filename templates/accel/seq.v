@@ -158,7 +158,6 @@ module {= v.seq =} (
   // the block's last row): flags set and cleared a cycle ahead.
   wire w_re     = running && wre_q;
   wire a_re     = running && are_q;
-  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
   // K-tiles: the kernel's last row and column, the last channel word.
   wire cw_last  = (cwc_q == cw_q);
   wire kx_last  = (kx_q == km1_q);
@@ -175,6 +174,13 @@ module {= v.seq =} (
   wire img_end  = x_end && y_end && wx_end && wy_end;
   wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
   wire blk_end  = (icnt_q == ipb_q) || b_last;
+{%- if v.side == 1 %}
+  // One column: a tile of rows >= 1 = Rows ends with its last row (rows + 1 cycles).
+  wire tile_end = a_re && img_end && blk_end;
+  wire unused_end = ^{rdone_q, tc_end_q};
+{%- else %}
+  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
+{%- endif %}
   // The input position under the kernel, plus the padding: inside when
   // pad <= s*oy + ky < in_h + pad (and the same across).
   wire [PosWidth-1:0] py = yb_q + (dy_q ? st_p : {PosWidth{1'b0}}) + ky_p;
@@ -475,12 +481,13 @@ module {= v.seq =} (
             ky_d   = {KWidth{1'b0}};
             koff_d = k0_q;
             krow_d = k0_q;
-            if (!blast_q) begin
+            // (The _d values: on one column the block's last row ends the tile in its cycle.)
+            if (!blast_d) begin
               // The next block, with the N-tile's weights again.
-              bimg_d    = nimg_q;
-              bbase_a_d = nbase_q;
-              img_d     = nimg_q;
-              ibase_d   = nbase_q;
+              bimg_d    = nimg_d;
+              bbase_a_d = nbase_d;
+              img_d     = nimg_d;
+              ibase_d   = nbase_d;
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};

@@ -203,3 +203,63 @@ fn a_missing_config_prints_its_cause_once() {
         "{err}"
     );
 }
+
+/// A CNN whose stages shrink the images below one pixel is a usage error before any data is
+/// read: 5×5 stride-2 convolutions, each pooled, take the 8×8 digits to 4×4, 2×2, then 1×1
+/// and 0×0 at the second of the default two stages. The message names the flags, the stage
+/// and the ways out; nothing is written.
+#[test]
+fn a_cnn_that_shrinks_below_one_pixel_is_a_usage_error_naming_the_flags() {
+    let out = scratch("cnn-below-one-pixel");
+    let o = potmac()
+        .args([
+            "qat",
+            "--dataset",
+            "digits",
+            "--model",
+            "cnn",
+            "--kernel",
+            "5",
+            "--stride",
+            "2",
+            "--hidden",
+            "32",
+            "--out",
+        ])
+        .arg(&*out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "error: --channels 8,16 (the default) --kernel 5 --stride 2 --padding same: the 8x8 \
+         digits images do not fit: convolution stage 2 of 2, on a 2×2 map: a 5×5 convolution \
+         with stride 2 and padding 2, gives 1×1, which the 2×2 max-pool shrinks below one \
+         pixel; use fewer --channels stages (at most 1 fit with these flags), --stride 1 or \
+         --no-pool"
+    );
+    assert!(files_under(&out).is_empty(), "wrote files");
+    // The convolution flags shape a CNN: with the MLP they are errors, not ignored.
+    for flag in [
+        &["--kernel", "5"][..],
+        &["--stride", "2"],
+        &["--padding", "none"],
+        &["--no-pool"],
+    ] {
+        let o = potmac()
+            .arg("qat")
+            .args(flag)
+            .arg("--out")
+            .arg(&*out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{flag:?}: {err}");
+        assert!(
+            err.contains(flag[0]) && err.contains("--model cnn"),
+            "{flag:?}: {err}"
+        );
+    }
+    assert!(files_under(&out).is_empty(), "wrote files");
+}

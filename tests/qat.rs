@@ -4,7 +4,7 @@
 mod common;
 
 use common::scratch;
-use potmac::model::arch::Arch;
+use potmac::model::arch::{Arch, ConvStage};
 use potmac::model::argmax_rows;
 use potmac::model::dataset::DataSet;
 use potmac::model::write::write_export;
@@ -49,7 +49,7 @@ fn fp_mlp() -> &'static (Dataset, Network) {
     static FP: OnceLock<(Dataset, Network)> = OnceLock::new();
     FP.get_or_init(|| {
         let d = digits().unwrap();
-        let arch = build_arch(&d, ModelKind::Mlp, &[64, 32], &[]);
+        let arch = build_arch(&d, ModelKind::Mlp, &[64, 32], &[], ConvStage::default()).unwrap();
         let (net, _) = pretrain(&d, arch, &cfg(20, 2e-3), &mut |_| {}).unwrap();
         (d, net)
     })
@@ -125,7 +125,7 @@ fn path_comparison_detects_a_corrupted_model() {
 #[test]
 fn cnn_integer_path_equals_fake_quant_path() {
     let d = digits().unwrap();
-    let arch: Arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);
+    let arch: Arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8], ConvStage::default()).unwrap();
     let (fp, _) = pretrain(&d, arch, &cfg(4, 3e-3), &mut |_| {}).unwrap();
     let (net, q) = qat(&fp, &d, "apot:5", 1);
     let im = IntModel::from_network(&net, &q).unwrap();
@@ -215,7 +215,7 @@ fn early_stopping_keeps_the_best_validation_model() {
     let mut d = digits().unwrap();
     d.hold_out(0.1);
     assert_eq!((d.train.len(), d.val.len()), (1293, 144));
-    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[], ConvStage::default()).unwrap();
     let c = TrainConfig {
         patience: 3,
         ..cfg(200, 2e-3)
@@ -239,7 +239,7 @@ fn early_stopping_keeps_the_best_validation_model() {
         plateau_drops: 1,
         ..c
     };
-    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[]);
+    let arch = build_arch(&d, ModelKind::Mlp, &[32], &[], ConvStage::default()).unwrap();
     let (net1, logs1) = pretrain(&d, arch, &c1, &mut |_| {}).unwrap();
     let losses =
         |l: &[potmac::train::train::EpochLog]| l.iter().map(|e| e.loss).collect::<Vec<_>>();
@@ -261,7 +261,7 @@ fn training_is_bit_identical_for_any_thread_count() {
     let d = digits().unwrap();
     let run = |threads: usize| {
         potmac::train::parallel::pool(threads).unwrap().install(|| {
-            let arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8]);
+            let arch = build_arch(&d, ModelKind::Cnn, &[], &[4, 8], ConvStage::default()).unwrap();
             let (fp, _) = pretrain(&d, arch, &cfg(2, 3e-3), &mut |_| {}).unwrap();
             let (net, q, logs) =
                 finetune(&fp, &d, &qcfg("pot:4"), &cfg(1, 2e-4), &mut |_| {}).unwrap();
@@ -277,4 +277,82 @@ fn training_is_bit_identical_for_any_thread_count() {
         assert_eq!(im, im1, "{t} threads: integer model differs");
         assert_eq!((loss, acc), (loss1, acc1));
     }
+}
+
+/// `potmac qat --model cnn` with the convolution shape flags: a 5×5 stride-2 convolution and
+/// two dense layers (`--hidden 32`, then the classes) train, export and read back, and the
+/// integer path reaches a reasonable accuracy after a short fine-tuning.
+#[test]
+fn a_strided_5x5_cnn_with_a_hidden_dense_layer_trains_and_exports() {
+    let out = scratch("qat_cnn_5x5_stride2");
+    common::run_ok(
+        common::potmac()
+            .args([
+                "-q",
+                "qat",
+                "--dataset",
+                "digits",
+                "--model",
+                "cnn",
+                "--channels",
+                "16",
+                "--kernel",
+                "5",
+                "--stride",
+                "2",
+                "--hidden",
+                "32",
+                "--epochs",
+                "2",
+                "--golden-samples",
+                "2",
+                "--out",
+            ])
+            .arg(&*out),
+    );
+    let e = potmac::model::read::load_export(&out).unwrap();
+    let kinds: Vec<_> = e.model.layers.iter().map(|l| (l.kind, l.pool)).collect();
+    use potmac::model::arch::{ConvShape, LayerKind};
+    assert_eq!(
+        kinds,
+        vec![
+            (
+                LayerKind::Conv(ConvShape {
+                    in_c: 1,
+                    in_h: 8,
+                    in_w: 8,
+                    out_c: 16,
+                    k: 5,
+                    pad: 2,
+                    stride: 2,
+                }),
+                true
+            ),
+            (
+                LayerKind::Dense {
+                    inputs: 16 * 2 * 2,
+                    outputs: 32
+                },
+                false
+            ),
+            (
+                LayerKind::Dense {
+                    inputs: 32,
+                    outputs: 10
+                },
+                false
+            ),
+        ]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let v = &report["verification"];
+    assert_eq!(v["layer_mismatches"], 0, "{v}");
+    let acc = v["int_acc"].as_f64().unwrap();
+    assert!(acc > 0.5, "integer-path accuracy {acc}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("- architecture: conv 1→16 5×5 stride 2 pad 2 (8×8 → 4×4) + pool, dense 64→32, dense 32→10"),
+        "{md}"
+    );
 }

@@ -29,7 +29,9 @@ pub struct Args {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Architecture: mlp:IN,H1,...,CLASSES, or cnn:C1,C2,... (3x3 conv + ReLU + 2x2 max-pool
-    /// per entry, then one dense layer), in PyTorch's layouts.
+    /// per entry, then one dense layer) with optional :kernel=1|3|5, :stride=1|2,
+    /// :padding=same|none, :pool=yes|no, :hidden=H1,... (dense layers before the classes), as
+    /// the flags of `qat --model cnn`; in PyTorch's layouts.
     #[arg(long, value_parser = arch_spec)]
     pub arch: ArchSpec,
     /// Layer tensor prefixes in order, e.g. fc1,fc2,fc3 [default: the *.weight prefixes in

@@ -4,37 +4,98 @@
 //! [`crate::flow::qat::run`] or [`crate::flow::qat::sweep`].
 
 pub use super::qat_flags::QatArgs;
-use super::qat_flags::{DatasetArg, ModelArg};
+use super::qat_flags::{ModelArg, DEFAULT_CHANNELS};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow::qat as flow;
+use crate::model::arch::{Arch, CnnSpec, Padding};
+use crate::model::ModelError;
 use crate::train::report::pct;
 use anyhow::Result;
 
 /// Checks of flag combinations that no single flag's parser can make, before any data is
-/// read: every convolution stage halves the image (3×3, pad 1, 2×2 pooling), so a CNN can
-/// have at most log2(side) stages.
+/// read: the convolution flags need `--model cnn`, and every convolution stage must leave at
+/// least one pixel on the data set's images (each 2×2 max-pool and each stride 2 halves the
+/// map, a kernel without padding shrinks it).
 fn check_args(args: &QatArgs) -> Result<()> {
-    if args.model == ModelArg::Cnn {
-        let side: usize = match args.dataset {
-            DatasetArg::Digits => 8,
-            DatasetArg::FashionMnist => 28,
-        };
-        let most = (usize::BITS - 1 - side.leading_zeros()) as usize;
-        if args.channels.len() > most {
-            anyhow::bail!(
-                "--channels: {} stages halve the {side}x{side} images below one pixel; \
-                 at most {most} stages are possible, got `{}`",
-                args.channels.len(),
-                args.channels
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
+    if args.model == ModelArg::Mlp {
+        for (flag, given) in [
+            ("--kernel", args.kernel.is_some()),
+            ("--stride", args.stride.is_some()),
+            ("--padding", args.padding.is_some()),
+            ("--no-pool", args.no_pool),
+        ] {
+            if given {
+                anyhow::bail!(
+                    "{flag}: shapes the convolutions of --model cnn; an MLP has none (add \
+                     --model cnn, or leave {flag} out)"
+                );
+            }
         }
+        return Ok(());
     }
-    Ok(())
+    let set = args.dataset.set();
+    let stage = args.stage();
+    let spec = CnnSpec {
+        channels: args.channels.clone(),
+        stage,
+        hidden: args.hidden_widths(),
+    };
+    let why = match Arch::cnn(set.input(), &spec, set.classes()) {
+        Ok(_) => return Ok(()),
+        Err(ModelError::Config(why)) => why,
+        Err(e) => e.to_string(),
+    };
+    let list = |v: &[usize]| {
+        v.iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let flags = format!(
+        "--channels {}{} --kernel {} --stride {} --padding {}{}",
+        list(&spec.channels),
+        if spec.channels == DEFAULT_CHANNELS {
+            " (the default)"
+        } else {
+            ""
+        },
+        stage.k,
+        stage.stride,
+        stage.padding.name(),
+        if stage.pool { "" } else { " --no-pool" }
+    );
+    let (_, h, w) = set.input();
+    let fit = spec.stages_that_fit(set.input());
+    let mut fixes = Vec::new();
+    if fit >= 1 && fit < spec.channels.len() {
+        fixes.push(format!(
+            "fewer --channels stages (at most {fit} fit{})",
+            if stage.stride > 1 || stage.padding == Padding::None || !stage.pool {
+                " with these flags"
+            } else {
+                ""
+            }
+        ));
+    }
+    if stage.stride > 1 {
+        fixes.push("--stride 1".to_string());
+    }
+    if stage.padding == Padding::None && stage.k > 1 {
+        fixes.push("--padding same".to_string());
+    }
+    if stage.pool {
+        fixes.push("--no-pool".to_string());
+    }
+    let fixes = match fixes.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!("; use {last}"),
+        Some((last, head)) => format!("; use {} or {last}", head.join(", ")),
+    };
+    anyhow::bail!(
+        "{flags}: the {h}x{w} {} images do not fit: {why}{fixes}",
+        set.name()
+    )
 }
 
 /// Run `potmac qat`. A disagreement of the integer-only path with the fake-quant path is a

@@ -5,6 +5,7 @@
 use super::common::at_least_one;
 use crate::flow::qat::DataOpts;
 use crate::flow::qat::{ModelOpts, QatOpts};
+use crate::model::arch::{ConvStage, Padding};
 use crate::model::dataset::DataSet;
 use crate::model::narrow::Narrow;
 use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
@@ -45,6 +46,21 @@ pub enum ModelArg {
     Cnn,
 }
 
+/// Convolution padding choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PaddingArg {
+    /// KERNEL/2 on every side: stride 1 keeps the map's size.
+    Same,
+    /// nothing added: the map shrinks by KERNEL − 1 before the stride.
+    None,
+}
+
+/// `--channels` without the flag (keep in step with its `default_value`).
+pub const DEFAULT_CHANNELS: [usize; 2] = [8, 16];
+
+/// Hidden widths of `--model mlp` without `--hidden`.
+pub const DEFAULT_MLP_HIDDEN: [usize; 2] = [128, 64];
+
 /// Optimiser choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OptArg {
@@ -82,7 +98,8 @@ pub struct QatArgs {
     /// Data set.
     #[arg(long, value_enum, default_value = "digits")]
     pub dataset: DatasetArg,
-    /// Model: MLP (--hidden) or small CNN (--channels).
+    /// Model: MLP (--hidden) or small CNN (--channels, --kernel, --stride, --padding,
+    /// --no-pool, --hidden).
     #[arg(long, value_enum, default_value = "mlp")]
     pub model: ModelArg,
     /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N
@@ -124,12 +141,26 @@ pub struct QatArgs {
     /// Weight clipping rule.
     #[arg(long, value_enum, default_value = "auto")]
     pub weight_clip: ClipArg,
-    /// MLP hidden widths (each 1..=4096).
-    #[arg(long, value_delimiter = ',', default_value = "128,64", value_parser = layer_width)]
-    pub hidden: Vec<usize>,
+    /// Hidden dense widths (each 1..=4096): the MLP's layers, or the CNN's dense layers
+    /// between the flatten and the classes [default: mlp 128,64; cnn none].
+    #[arg(long, value_delimiter = ',', value_parser = layer_width)]
+    pub hidden: Option<Vec<usize>>,
     /// CNN channels per conv stage (each 1..=4096).
     #[arg(long, value_delimiter = ',', default_value = "8,16", value_parser = layer_width)]
     pub channels: Vec<usize>,
+    /// CNN: kernel size of every convolution, 1, 3 or 5 [default: 3].
+    #[arg(long, value_parser = kernel_size)]
+    pub kernel: Option<usize>,
+    /// CNN: stride of every convolution, 1 or 2 [default: 1].
+    #[arg(long, value_parser = conv_stride)]
+    pub stride: Option<usize>,
+    /// CNN: zero padding of every convolution, same (KERNEL/2 on every side) or none
+    /// [default: same].
+    #[arg(long, value_enum)]
+    pub padding: Option<PaddingArg>,
+    /// CNN: no 2×2 max-pool after the convolutions (by default every one is pooled).
+    #[arg(long)]
+    pub no_pool: bool,
     /// Run everything with seeds S, S+1, …, S+N−1 and report mean ± std; the model of seed S
     /// is exported.
     #[arg(long, default_value_t = 1, value_parser = at_least_one::<usize>)]
@@ -186,6 +217,30 @@ impl QatArgs {
         }
     }
 
+    /// `--hidden`, or the model's default: 128,64 for an MLP, none for a CNN.
+    pub fn hidden_widths(&self) -> Vec<usize> {
+        match (&self.hidden, self.model) {
+            (Some(h), _) => h.clone(),
+            (None, ModelArg::Mlp) => DEFAULT_MLP_HIDDEN.to_vec(),
+            (None, ModelArg::Cnn) => Vec::new(),
+        }
+    }
+
+    /// The CNN's convolution stage from `--kernel`, `--stride`, `--padding`, `--no-pool`.
+    pub fn stage(&self) -> ConvStage {
+        let d = ConvStage::default();
+        ConvStage {
+            k: self.kernel.unwrap_or(d.k),
+            stride: self.stride.unwrap_or(d.stride),
+            padding: match self.padding {
+                None => d.padding,
+                Some(PaddingArg::Same) => Padding::Same,
+                Some(PaddingArg::None) => Padding::None,
+            },
+            pool: !self.no_pool,
+        }
+    }
+
     /// The options of [`crate::flow::qat::run`] and [`crate::flow::qat::sweep`].
     pub fn opts(&self) -> QatOpts {
         QatOpts {
@@ -196,8 +251,9 @@ impl QatArgs {
                     ModelArg::Mlp => ModelKind::Mlp,
                     ModelArg::Cnn => ModelKind::Cnn,
                 },
-                hidden: self.hidden.clone(),
+                hidden: self.hidden_widths(),
                 channels: self.channels.clone(),
+                stage: self.stage(),
             },
             seeds: self.seeds,
             threads: Some(self.train.threads()),
@@ -304,6 +360,22 @@ fn layer_width(s: &str) -> Result<usize, String> {
     }
 }
 
+/// `--kernel`: a kernel size the accelerator runs, 1, 3 or 5.
+fn kernel_size(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(k @ (1 | 3 | 5)) => Ok(k),
+        _ => Err(format!("expected 1, 3 or 5, got `{s}`")),
+    }
+}
+
+/// `--stride`: a stride the accelerator runs, 1 or 2.
+fn conv_stride(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(k @ (1 | 2)) => Ok(k),
+        _ => Err(format!("expected 1 or 2, got `{s}`")),
+    }
+}
+
 /// `--act-bits`: a width unsigned activations support.
 pub(super) fn act_bits(s: &str) -> Result<u32, String> {
     let bits: u32 = s.parse().map_err(|e| format!("`{s}`: {e}"))?;
@@ -377,6 +449,69 @@ mod tests {
     struct Cmd {
         #[command(flatten)]
         qat: QatArgs,
+    }
+
+    /// Without the shape flags, the MLP is 128-64 and the CNN the one it always was: 8,16
+    /// channels of 3×3 stride-1 "same" convolutions, each pooled, no hidden dense layer.
+    #[test]
+    fn shape_flags_default_per_model_and_reach_the_options() {
+        let parse = |args: &[&str]| {
+            Cmd::try_parse_from(std::iter::once("qat").chain(args.iter().copied()))
+                .unwrap()
+                .qat
+                .opts()
+                .model
+        };
+        let mlp = parse(&[]);
+        assert_eq!(
+            (mlp.kind, mlp.hidden),
+            (ModelKind::Mlp, DEFAULT_MLP_HIDDEN.to_vec())
+        );
+        let cnn = parse(&["--model", "cnn"]);
+        assert_eq!(cnn.kind, ModelKind::Cnn);
+        assert_eq!(cnn.channels, DEFAULT_CHANNELS);
+        assert!(cnn.hidden.is_empty());
+        assert_eq!(cnn.stage, ConvStage::default());
+        let c = parse(&[
+            "--model",
+            "cnn",
+            "--kernel",
+            "5",
+            "--stride",
+            "2",
+            "--padding",
+            "none",
+            "--no-pool",
+            "--hidden",
+            "32,16",
+            "--channels",
+            "4",
+        ]);
+        assert_eq!(
+            (c.channels, c.hidden, c.stage),
+            (
+                vec![4],
+                vec![32, 16],
+                ConvStage {
+                    k: 5,
+                    stride: 2,
+                    padding: Padding::None,
+                    pool: false
+                }
+            )
+        );
+        for bad in [
+            &["--kernel", "2"][..],
+            &["--kernel", "7"],
+            &["--stride", "0"],
+            &["--stride", "3"],
+            &["--padding", "valid"],
+        ] {
+            assert!(
+                Cmd::try_parse_from(std::iter::once("qat").chain(bad.iter().copied())).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 
     /// A sweep's QAT point trains with what `potmac qat --recipe fast` resolves for the same

@@ -7,6 +7,7 @@
 //! Nothing is printed: the per-epoch lines and the run's header go to [`crate::progress::note`].
 
 use super::{usage, FlowError, Result};
+use crate::model::arch::ConvStage;
 use crate::model::dataset::DataSet;
 use crate::model::narrow::{self, Narrow, NarrowReport};
 use crate::model::{write::write_export, IntModel};
@@ -66,10 +67,12 @@ impl DataOpts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelOpts {
     pub kind: ModelKind,
-    /// MLP hidden widths.
+    /// Hidden dense widths: of the MLP, or of the CNN between the flatten and the classes.
     pub hidden: Vec<usize>,
     /// CNN channels per stage.
     pub channels: Vec<usize>,
+    /// How each CNN convolution stage is built (kernel, stride, padding, pooling).
+    pub stage: ConvStage,
 }
 
 impl ModelOpts {
@@ -180,7 +183,13 @@ pub fn train_seed(
     settings: &Settings,
     notes: bool,
 ) -> Result<Trained> {
-    let arch = build_arch(data, model.kind, &model.hidden, &model.channels);
+    let arch = build_arch(
+        data,
+        model.kind,
+        &model.hidden,
+        &model.channels,
+        model.stage,
+    )?;
     let mut fp_note = |l: &EpochLog| {
         if notes {
             note_epoch("fp", l)
@@ -376,7 +385,8 @@ pub fn sweep(opts: &QatOpts, bits: &[u32]) -> Result<QatSweepReport> {
         opts.model.kind,
         &opts.model.hidden,
         &opts.model.channels,
-    );
+        opts.model.stage,
+    )?;
     let (fp, _) = pretrain(&data, arch, &set.fp, &mut |l| note_epoch("fp", l))?;
     let out = opts.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(

@@ -257,6 +257,7 @@ pub fn qat_opts(p: &Point, q: &QatSpec) -> Result<QatOpts, FlowError> {
             kind: ModelKind::Mlp,
             hidden: q.hidden.clone(),
             channels: Vec::new(),
+            stage: Default::default(),
         },
         seeds: 1,
         threads: None,

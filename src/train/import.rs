@@ -3,9 +3,10 @@
 //! ready for post-training quantization (and optional QAT fine-tuning) and the integer export.
 //!
 //! **Layouts** are PyTorch's, which are potmac's: a dense layer (`nn.Linear`) has a weight
-//! `[out, in]` and a bias `[out]`; a convolution (`nn.Conv2d`, 3×3, padding 1) has a weight
-//! `[O, C, 3, 3]`, flattened row-major to potmac's `[O][C·3·3]`, and a bias `[O]`; flattening
-//! the last feature map `[C, H, W]` into the dense layer is PyTorch's `flatten` order.
+//! `[out, in]` and a bias `[out]`; a convolution (`nn.Conv2d`, k×k, 3×3 with padding 1 unless
+//! the architecture says otherwise) has a weight `[O, C, k, k]`, flattened row-major to
+//! potmac's `[O][C·k·k]`, and a bias `[O]`; flattening the last feature map `[C, H, W]` into
+//! the dense layer is PyTorch's `flatten` order.
 //!
 //! **Names.** Each layer is a prefix `P` with tensors `P.weight` and `P.bias` (a missing bias
 //! is zero). Without an explicit list of prefixes, the layers are the prefixes of all
@@ -20,8 +21,9 @@
 use super::model::Network;
 use super::report::SourceFile;
 use super::QatError;
-use crate::model::arch::{Arch, LayerKind};
+use crate::model::arch::{Arch, CnnSpec, LayerKind, Padding};
 use crate::model::write::sha256_hex;
+use crate::model::ModelError;
 use std::path::{Path, PathBuf};
 
 /// A named float tensor.
@@ -35,33 +37,71 @@ pub struct Tensor {
 }
 
 /// An architecture written on the command line: `mlp:IN,H1,…,CLASSES` or
-/// `cnn:C1,…,Ck` (3×3 conv + ReLU + 2×2 max-pool per entry, then one dense layer).
+/// `cnn:C1,…,Ck` (3×3 conv + ReLU + 2×2 max-pool per entry, then one dense layer), optionally
+/// followed by `:kernel=K` (1, 3 or 5), `:stride=S` (1 or 2), `:padding=same|none`,
+/// `:pool=yes|no` and `:hidden=H1,…` (dense layers between the flatten and the classes), as the
+/// flags of `potmac qat --model cnn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArchSpec {
     Mlp(Vec<usize>),
-    Cnn(Vec<usize>),
+    Cnn(CnnSpec),
+}
+
+/// `C1,C2,…`: widths from 1 to 4096.
+fn widths(list: &str, bad: &dyn Fn(&str) -> QatError) -> Result<Vec<usize>, QatError> {
+    list.split(',')
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(n) if (1..=4096).contains(&n) => Ok(n),
+            _ => Err(bad(&format!("`{w}` is not a width from 1 to 4096"))),
+        })
+        .collect()
 }
 
 impl ArchSpec {
-    /// Parse `mlp:784,128,64,10` or `cnn:8,16`.
+    /// Parse `mlp:784,128,64,10`, `cnn:8,16` or e.g. `cnn:8,16:kernel=5:stride=2:hidden=32`.
     pub fn parse(s: &str) -> Result<Self, QatError> {
         let bad = |why: &str| {
             QatError::Config(format!(
-                "architecture `{s}`: {why} (expected mlp:IN,H1,...,CLASSES or cnn:C1,...)"
+                "architecture `{s}`: {why} (expected mlp:IN,H1,...,CLASSES or \
+                 cnn:C1,...[:kernel=1|3|5][:stride=1|2][:padding=same|none][:pool=yes|no]\
+                 [:hidden=H1,...])"
             ))
         };
-        let (kind, list) = s.split_once(':').ok_or_else(|| bad("no `kind:`"))?;
-        let widths = list
-            .split(',')
-            .map(|w| match w.trim().parse::<usize>() {
-                Ok(n) if (1..=4096).contains(&n) => Ok(n),
-                _ => Err(bad(&format!("`{w}` is not a width from 1 to 4096"))),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let (kind, rest) = s.split_once(':').ok_or_else(|| bad("no `kind:`"))?;
+        let mut parts = rest.split(':');
+        let list = parts.next().unwrap_or("");
+        let w = widths(list, &bad)?;
         match kind {
-            "mlp" if widths.len() >= 2 => Ok(Self::Mlp(widths)),
+            "mlp" if rest.contains(':') => Err(bad("an MLP takes no options")),
+            "mlp" if w.len() >= 2 => Ok(Self::Mlp(w)),
             "mlp" => Err(bad("an MLP needs at least the input and the class count")),
-            "cnn" => Ok(Self::Cnn(widths)),
+            "cnn" => {
+                let mut spec = CnnSpec::new(&w);
+                let mut seen = std::collections::BTreeSet::new();
+                for opt in parts {
+                    let (key, value) = opt
+                        .split_once('=')
+                        .ok_or_else(|| bad(&format!("option `{opt}` is not KEY=VALUE")))?;
+                    if !seen.insert(key) {
+                        return Err(bad(&format!("`{key}` is given twice")));
+                    }
+                    let st = &mut spec.stage;
+                    match (key, value) {
+                        ("kernel", "1" | "3" | "5") => st.k = value.parse().expect("a digit"),
+                        ("stride", "1" | "2") => st.stride = value.parse().expect("a digit"),
+                        ("padding", "same") => st.padding = Padding::Same,
+                        ("padding", "none") => st.padding = Padding::None,
+                        ("pool", "yes") => st.pool = true,
+                        ("pool", "no") => st.pool = false,
+                        ("hidden", _) => spec.hidden = widths(value, &bad)?,
+                        ("kernel" | "stride" | "padding" | "pool", _) => {
+                            return Err(bad(&format!("`{value}` is not a {key}")))
+                        }
+                        _ => return Err(bad(&format!("unknown option `{key}`"))),
+                    }
+                }
+                Ok(Self::Cnn(spec))
+            }
             _ => Err(bad(&format!("unknown kind `{kind}`"))),
         }
     }
@@ -79,19 +119,15 @@ impl ArchSpec {
                 }
                 Arch::mlp(shape, &w[1..w.len() - 1], classes)
             }
-            Self::Cnn(c) => {
-                let most = (usize::BITS - 1 - shape.1.min(shape.2).leading_zeros()) as usize;
-                if c.len() > most {
-                    return Err(QatError::Config(format!(
-                        "architecture cnn:{}: {} stages halve the {}x{} images below one pixel (at most {most})",
-                        join(c),
-                        c.len(),
-                        shape.1,
-                        shape.2
-                    )));
-                }
-                Arch::cnn(shape, c, classes)
-            }
+            Self::Cnn(spec) => Arch::cnn(shape, spec, classes).map_err(|e| match e {
+                ModelError::Config(why) => QatError::Config(format!(
+                    "architecture cnn:{}: on the {}x{} images, {why}",
+                    join(&spec.channels),
+                    shape.1,
+                    shape.2
+                )),
+                other => other.into(),
+            })?,
         };
         arch.validate()?;
         Ok(arch)
@@ -460,11 +496,63 @@ mod tests {
         );
         assert_eq!(
             ArchSpec::parse("cnn:8,16").unwrap(),
-            ArchSpec::Cnn(vec![8, 16])
+            ArchSpec::Cnn(CnnSpec::new(&[8, 16]))
         );
         for bad in ["mlp:64", "mlp", "rnn:1,2", "mlp:64,0,10", "mlp:a,10"] {
             assert!(ArchSpec::parse(bad).is_err(), "{bad}");
         }
+        // The options of `potmac qat --model cnn`.
+        let ArchSpec::Cnn(c) =
+            ArchSpec::parse("cnn:8:kernel=5:stride=2:padding=same:hidden=32,16").unwrap()
+        else {
+            panic!("a CNN")
+        };
+        assert_eq!(
+            (
+                c.channels,
+                c.stage.k,
+                c.stage.stride,
+                c.stage.padding,
+                c.stage.pool,
+                c.hidden
+            ),
+            (vec![8], 5, 2, Padding::Same, true, vec![32, 16])
+        );
+        let ArchSpec::Cnn(c) = ArchSpec::parse("cnn:4,4:padding=none:pool=no").unwrap() else {
+            panic!("a CNN")
+        };
+        assert_eq!(
+            (c.stage.padding, c.stage.pool, c.stage.k),
+            (Padding::None, false, 3)
+        );
+        for bad in [
+            "cnn:8:kernel=4",
+            "cnn:8:stride=3",
+            "cnn:8:padding=valid",
+            "cnn:8:pool=maybe",
+            "cnn:8:hidden=0",
+            "cnn:8:dilation=2",
+            "cnn:8:kernel",
+            "cnn:8:kernel=5:kernel=3",
+            "mlp:64,10:kernel=3",
+        ] {
+            assert!(ArchSpec::parse(bad).is_err(), "{bad}");
+        }
+        // 5×5 stride 2 pooled twice on 8×8: the second stage's 1×1 output pools to nothing.
+        let e = ArchSpec::parse("cnn:8,16:kernel=5:stride=2")
+            .unwrap()
+            .arch((1, 8, 8), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cnn:8,16") && e.contains("below one pixel"),
+            "{e}"
+        );
+        let a = ArchSpec::parse("cnn:8:kernel=5:stride=2:hidden=32")
+            .unwrap()
+            .arch((1, 8, 8), 10)
+            .unwrap();
+        assert_eq!(a.layers.len(), 3);
         let a = ArchSpec::parse("mlp:64,32,10").unwrap();
         assert!(a.arch((1, 8, 8), 10).is_ok());
         assert!(a.arch((1, 28, 28), 10).is_err());

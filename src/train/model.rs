@@ -388,6 +388,120 @@ impl Network {
 
 #[cfg(test)]
 mod tests {
+    use super::Network;
+    use crate::model::arch::{Arch, CnnSpec, ConvStage, Padding};
+    use crate::rng::Rng;
+
+    /// Whole-network gradients (float, no quantization) against central differences of
+    /// L = Σ logits·g: every weight and bias of every layer of a CNN with 5×5 stride-2
+    /// convolutions and two dense layers. With the ReLU pattern and the pooled maxima fixed,
+    /// L is linear in any one parameter, so the difference is exact up to f32 rounding; the
+    /// step shrinks (1e-2, 1e-3, 1e-4) until it moves no ReLU across zero and no pooled
+    /// maximum, and a parameter whose every step does is skipped (few are).
+    #[test]
+    fn cnn_gradients_with_strided_5x5_convolutions_and_two_dense_layers_match_finite_differences() {
+        let stage = |pool| ConvStage {
+            k: 5,
+            stride: 2,
+            padding: Padding::Same,
+            pool,
+        };
+        let cases = [
+            // 8×8 → 4×4 → pool 2×2; dense 3·2·2 = 12 → 6 → 4.
+            ((1, 8, 8), vec![3], stage(true), vec![6]),
+            // 9×9 → 5×5 → 3×3 (no pool); dense 4·3·3 = 36 → 5 → 4.
+            ((2, 9, 9), vec![3, 4], stage(false), vec![5]),
+        ];
+        for (input, channels, stage, hidden) in cases {
+            let spec = CnnSpec {
+                channels,
+                stage,
+                hidden,
+            };
+            let arch = Arch::cnn(input, &spec, 4).unwrap();
+            let dense = arch.layers.iter().filter(|l| l.conv().is_none()).count();
+            assert_eq!(dense, 2, "{arch:?}");
+            gradients_match(Network::new(arch, 11).unwrap());
+        }
+    }
+
+    fn gradients_match(mut net: Network) {
+        let mut r = Rng::new(12);
+        let n = 3;
+        let per = net.arch.input.0 * net.arch.input.1 * net.arch.input.2;
+        let x: Vec<f32> = (0..n * per).map(|_| r.normal() as f32).collect();
+        for b in net.biases.iter_mut().flatten() {
+            *b = 0.1 * r.normal() as f32;
+        }
+        let g: Vec<f32> = (0..n * net.arch.classes)
+            .map(|_| r.normal() as f32)
+            .collect();
+        // The loss and the pattern it is linear within (ReLU signs, pooled maxima).
+        let run = |net: &Network| {
+            let (logits, cache) = net.forward_train(None, &x, n, None);
+            let loss: f64 = logits
+                .iter()
+                .zip(&g)
+                .map(|(a, b)| *a as f64 * *b as f64)
+                .sum();
+            let signs: Vec<Vec<bool>> = cache
+                .pre
+                .iter()
+                .map(|z| z.iter().map(|&v| v > 0.0).collect())
+                .collect();
+            (loss, (signs, cache.pool_idx.clone()), cache)
+        };
+        let (_, pattern, cache) = run(&net);
+        let grads = net.backward(None, &cache, &g, n);
+        for (l, w) in grads.weights.iter().enumerate() {
+            assert!(w.iter().any(|v| v.abs() > 1e-2), "layer {l}: no gradient");
+        }
+        let (mut checked, mut skipped, mut worst) = (0usize, 0usize, 0.0f64);
+        for l in 0..net.arch.layers.len() {
+            for bias in [false, true] {
+                let len = if bias {
+                    net.biases[l].len()
+                } else {
+                    net.weights[l].len()
+                };
+                for i in 0..len {
+                    let at = |d: f32| {
+                        let mut m = net.clone();
+                        let p = if bias {
+                            &mut m.biases[l][i]
+                        } else {
+                            &mut m.weights[l][i]
+                        };
+                        *p += d;
+                        let (loss, pat, _) = run(&m);
+                        (loss, pat == pattern)
+                    };
+                    // The largest step that keeps the pattern (a larger one rounds less).
+                    let num = [1e-2f32, 1e-3, 1e-4].into_iter().find_map(|eps| {
+                        let ((hi, same_hi), (lo, same_lo)) = (at(eps), at(-eps));
+                        (same_hi && same_lo).then(|| (hi - lo) / (2.0 * eps as f64))
+                    });
+                    let Some(num) = num else {
+                        skipped += 1;
+                        continue;
+                    };
+                    let a = if bias {
+                        grads.biases[l][i]
+                    } else {
+                        grads.weights[l][i]
+                    } as f64;
+                    worst = worst.max((num - a).abs() / (1e-2 + num.abs().max(a.abs())));
+                    checked += 1;
+                }
+            }
+        }
+        assert!(worst < 1e-2, "relative gradient error {worst}");
+        assert!(
+            skipped * 10 < checked,
+            "{skipped} parameters skipped, {checked} checked"
+        );
+    }
+
     #[test]
     fn percentile_by_selection_and_by_the_top_buffer_agree() {
         let mut r = crate::rng::Rng::new(4);

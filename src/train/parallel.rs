@@ -187,7 +187,9 @@ fn conv_chunk_backward(
 }
 
 /// The valid output columns `x0..x1` of kernel column `kx` (input column `x + kx − pad`
-/// inside the image), for one output row.
+/// inside the image), for one output row; empty (`x0 == x1`, then `x0 + kx − pad` may be
+/// negative) when the kernel column falls in the padding for every output, as with a 5×5
+/// "same" kernel on a map narrower than 3 pixels.
 fn valid_cols(s: &ConvShape, kx: usize) -> (usize, usize) {
     let ow = s.out_w();
     let x0 = s.pad.saturating_sub(kx).min(ow);
@@ -222,6 +224,9 @@ fn im2col_one(x: &[f32], s: &ConvShape, cols: &mut [f32]) {
                     }
                     d[..x0].fill(0.0);
                     d[x1..].fill(0.0);
+                    if x0 == x1 {
+                        continue; // the kernel column is in the padding for the whole row
+                    }
                     let src = &img[iy * s.in_w..];
                     d[x0..x1].copy_from_slice(&src[x0 + kx - s.pad..x1 + kx - s.pad]);
                 }
@@ -247,7 +252,7 @@ fn col2im_one(dcols: &[f32], s: &ConvShape, dx: &mut [f32]) {
                 let (x0, x1) = valid_cols(s, kx);
                 for y in 0..oh {
                     let iy = (y + ky).wrapping_sub(s.pad);
-                    if iy >= s.in_h {
+                    if iy >= s.in_h || x0 == x1 {
                         continue;
                     }
                     let d = &mut img[iy * s.in_w + x0 + kx - s.pad..][..x1 - x0];

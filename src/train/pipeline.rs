@@ -5,7 +5,7 @@ use super::data::{Dataset, Split};
 use super::model::{Network, QuantState};
 use super::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
 use super::QatError;
-use crate::model::arch::Arch;
+use crate::model::arch::{Arch, CnnSpec, ConvStage};
 use crate::model::argmax_rows;
 use crate::model::IntModel;
 use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
@@ -20,13 +20,29 @@ pub enum ModelKind {
     Cnn,
 }
 
-/// The architecture for a data set: MLP with `hidden` widths, or CNN with `channels`
-/// (3×3 conv + ReLU + 2×2 max-pool each) and a final dense layer.
-pub fn build_arch(data: &Dataset, model: ModelKind, hidden: &[usize], channels: &[usize]) -> Arch {
-    match model {
+/// The architecture for a data set: MLP with `hidden` widths, or CNN with one convolution
+/// stage per entry of `channels`, built as `stage` says (the default: 3×3 conv with padding 1,
+/// ReLU, 2×2 max-pool), then dense layers of the `hidden` widths and the final dense layer.
+/// An error says which stage shrinks the image below one pixel.
+pub fn build_arch(
+    data: &Dataset,
+    model: ModelKind,
+    hidden: &[usize],
+    channels: &[usize],
+    stage: ConvStage,
+) -> Result<Arch, QatError> {
+    Ok(match model {
         ModelKind::Mlp => Arch::mlp(data.shape, hidden, data.classes),
-        ModelKind::Cnn => Arch::cnn(data.shape, channels, data.classes),
-    }
+        ModelKind::Cnn => Arch::cnn(
+            data.shape,
+            &CnnSpec {
+                channels: channels.to_vec(),
+                stage,
+                hidden: hidden.to_vec(),
+            },
+            data.classes,
+        )?,
+    })
 }
 
 /// Samples used to calibrate the activation clips before fine-tuning.

@@ -9,7 +9,7 @@ use super::recipe::Recipe;
 use super::stats::SeedSummary;
 use super::train::{EpochLog, QatConfig, TrainConfig};
 use super::QatError;
-use crate::model::arch::Arch;
+use crate::model::arch::{Arch, LayerKind};
 use crate::model::IntModel;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -89,6 +89,31 @@ impl LayerSummary {
 
 pub use super::stats::pct;
 
+/// The layer chain in one line, e.g. `conv 1→8 5×5 stride 2 pad 2 (8×8 → 4×4) + pool, dense
+/// 32→32, dense 32→10`.
+pub fn arch_text(arch: &Arch) -> String {
+    arch.layers
+        .iter()
+        .map(|l| match l.kind {
+            LayerKind::Dense { inputs, outputs } => format!("dense {inputs}→{outputs}"),
+            LayerKind::Conv(c) => format!(
+                "conv {}→{} {k}×{k} stride {} pad {} ({}×{} → {}×{}){}",
+                c.in_c,
+                c.out_c,
+                c.stride,
+                c.pad,
+                c.in_h,
+                c.in_w,
+                c.out_h(),
+                c.out_w(),
+                if l.pool { " + pool" } else { "" },
+                k = c.k
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Report<'_> {
     /// `report.md`.
     pub fn markdown(&self) -> String {
@@ -119,6 +144,7 @@ impl Report<'_> {
             r.seed,
             r.threads
         );
+        let _ = writeln!(s, "- architecture: {}", arch_text(r.arch));
         let _ = writeln!(s, "- activations: unsigned {} bits", r.qat.act_bits);
         let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
         let _ = writeln!(
@@ -398,5 +424,25 @@ mod tests {
     fn percentages_have_two_decimals() {
         assert_eq!(pct(0.95138), "95.14");
         assert_eq!(pct(1.0), "100.00");
+    }
+
+    #[test]
+    fn the_architecture_line_names_every_layer() {
+        use crate::model::arch::{CnnSpec, ConvStage, Padding};
+        let spec = CnnSpec {
+            channels: vec![8],
+            stage: ConvStage {
+                k: 5,
+                stride: 2,
+                padding: Padding::Same,
+                pool: true,
+            },
+            hidden: vec![32],
+        };
+        let a = Arch::cnn((1, 8, 8), &spec, 10).unwrap();
+        assert_eq!(
+            arch_text(&a),
+            "conv 1→8 5×5 stride 2 pad 2 (8×8 → 4×4) + pool, dense 32→32, dense 32→10"
+        );
     }
 }

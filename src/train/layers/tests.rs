@@ -88,22 +88,27 @@ fn dense_gradients_match_finite_differences() {
 
 #[test]
 fn conv_gradients_match_finite_differences() {
-    conv_gradients(1);
+    conv_gradients(3, 1, 1);
     // Stride 2 on 5×4 with padding 1: 3×2 outputs.
-    conv_gradients(2);
+    conv_gradients(3, 1, 2);
+    // 5×5, stride 2, padding 2 ("same"): 3×2 outputs.
+    conv_gradients(5, 2, 2);
+    // 1×1, stride 2, no padding: 3×2 outputs.
+    conv_gradients(1, 0, 2);
 }
 
-fn conv_gradients(stride: usize) {
+fn conv_gradients(k: usize, pad: usize, stride: usize) {
     let mut r = Rng::new(2);
     let s = ConvShape {
         in_c: 2,
         in_h: 5,
         in_w: 4,
         out_c: 3,
-        k: 3,
-        pad: 1,
+        k,
+        pad,
         stride,
     };
+    assert!(s.misfit().is_none(), "{s:?}");
     let n = 2;
     let x = rand_vec(&mut r, n * s.in_len());
     let w = rand_vec(&mut r, s.out_c * s.col_rows());
@@ -125,10 +130,10 @@ fn conv_gradients(stride: usize) {
                 for ox in 0..s.out_w() {
                     let mut acc = b[o] as f64;
                     for c in 0..s.in_c {
-                        for ky in 0..3 {
-                            for kx in 0..3 {
-                                let iy = (oy * stride) as isize + ky as isize - 1;
-                                let ix = (ox * stride) as isize + kx as isize - 1;
+                        for ky in 0..k {
+                            for kx in 0..k {
+                                let iy = (oy * stride + ky) as isize - pad as isize;
+                                let ix = (ox * stride + kx) as isize - pad as isize;
                                 if iy >= 0
                                     && ix >= 0
                                     && (iy as usize) < s.in_h
@@ -138,7 +143,7 @@ fn conv_gradients(stride: usize) {
                                         + (c * s.in_h + iy as usize) * s.in_w
                                         + ix as usize]
                                         as f64
-                                        * w[((o * s.in_c + c) * 3 + ky) * 3 + kx] as f64;
+                                        * w[((o * s.in_c + c) * k + ky) * k + kx] as f64;
                                 }
                             }
                         }
@@ -151,6 +156,7 @@ fn conv_gradients(stride: usize) {
     }
     let (mut dw, mut db, mut dx) = (vec![0.0; w.len()], vec![0.0; b.len()], vec![0.0; x.len()]);
     conv_backward(&cols, n, &s, &w, &g, &mut dw, &mut db, Some(&mut dx));
+    let what = format!("{k}×{k} pad {pad} stride {stride}");
     check(
         &dw,
         |i, e| {
@@ -159,7 +165,7 @@ fn conv_gradients(stride: usize) {
             loss(&x, &w2, &b)
         },
         1e-2,
-        "conv dw",
+        &format!("conv dw, {what}"),
     );
     check(
         &db,
@@ -169,7 +175,7 @@ fn conv_gradients(stride: usize) {
             loss(&x, &w, &b2)
         },
         1e-2,
-        "conv db",
+        &format!("conv db, {what}"),
     );
     check(
         &dx,
@@ -179,7 +185,7 @@ fn conv_gradients(stride: usize) {
             loss(&x2, &w, &b)
         },
         1e-2,
-        "conv dx",
+        &format!("conv dx, {what}"),
     );
 }
 

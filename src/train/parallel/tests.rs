@@ -37,15 +37,23 @@ fn dense_kernels_are_bit_identical_to_the_serial_ones_for_any_thread_count() {
 
 #[test]
 fn conv_kernels_match_the_batched_ones_and_do_not_depend_on_threads() {
+    // The row-copy fast path (stride 1) and the plain-loop fallback (stride 2), with 3×3 and
+    // 5×5 kernels, "same" and no padding.
+    for (k, pad, stride) in [(3, 1, 1), (5, 2, 2), (5, 0, 1), (3, 1, 2), (1, 0, 2)] {
+        conv_kernels_match(k, pad, stride);
+    }
+}
+
+fn conv_kernels_match(k: usize, pad: usize, stride: usize) {
     let mut r = Rng::new(6);
     let s = ConvShape {
         in_c: 3,
         in_h: 7,
         in_w: 6,
         out_c: 5,
-        k: 3,
-        pad: 1,
-        stride: 1,
+        k,
+        pad,
+        stride,
     };
     let n = 19; // two full chunks and a partial one
     let x = rand_vec(&mut r, n * s.in_len());
@@ -62,11 +70,11 @@ fn conv_kernels_match_the_batched_ones_and_do_not_depend_on_threads() {
             let mut y = vec![0.0; dy.len()];
             conv_forward(&x, &s, &w, &b, &mut y);
             // Per-sample GEMMs sum each output over the same depth: identical values.
-            assert_eq!(y, y0);
+            assert_eq!(y, y0, "{s:?}");
             let (mut dw, mut db, mut dx) =
                 (vec![0.0; w.len()], vec![0.0; b.len()], vec![0.0; x.len()]);
             conv_backward(&x, &s, &w, &dy, &mut dw, &mut db, Some(&mut dx));
-            assert_eq!(dx, dx0, "dx is per sample");
+            assert_eq!(dx, dx0, "dx is per sample, {s:?}");
             for (a, c) in dw.iter().zip(&dw0).chain(db.iter().zip(&db0)) {
                 assert!((a - c).abs() <= 1e-4 * (1.0 + c.abs()), "{a} vs {c}");
             }
@@ -84,11 +92,20 @@ fn conv_kernels_match_the_batched_ones_and_do_not_depend_on_threads() {
 #[test]
 fn one_sample_im2col_matches_the_generic_one() {
     let mut r = Rng::new(8);
-    for (c, h, w, k, pad) in [
-        (2, 5, 4, 3, 1),
-        (1, 3, 7, 3, 0),
-        (3, 4, 4, 1, 0),
-        (1, 6, 5, 5, 2),
+    for (c, h, w, k, pad, stride) in [
+        (2, 5, 4, 3, 1, 1),
+        (1, 3, 7, 3, 0, 1),
+        (3, 4, 4, 1, 0, 1),
+        (1, 6, 5, 5, 2, 1),
+        (2, 8, 8, 5, 0, 1),
+        // A kernel wider than the map, the padding reaching past it on both sides.
+        (1, 1, 1, 5, 2, 1),
+        (2, 2, 1, 5, 2, 1),
+        (1, 3, 3, 5, 2, 1),
+        // Strided: the plain-loop fallback.
+        (2, 8, 8, 5, 2, 2),
+        (1, 7, 6, 3, 1, 2),
+        (1, 1, 1, 5, 2, 2),
     ] {
         let s = ConvShape {
             in_c: c,
@@ -97,7 +114,7 @@ fn one_sample_im2col_matches_the_generic_one() {
             out_c: 1,
             k,
             pad,
-            stride: 1,
+            stride,
         };
         let x = rand_vec(&mut r, s.in_len());
         let mut want = Vec::new();

@@ -26,6 +26,9 @@ pub struct AccelShape {
     /// Rows of the partial-sum memory (ws): the most rows one block of a layer streams
     /// through a weight tile (images × output pixels of a convolution); at least `batch`.
     pub psum_rows: u32,
+    /// ws: the sequencer runs convolutions (kernel, stride, padding, pool: the descriptor's
+    /// geometry); without, dense layers only, with a smaller sequencer and descriptor.
+    pub conv: bool,
 }
 
 impl AccelShape {
@@ -41,6 +44,7 @@ impl AccelShape {
             image_words: 1 << 20,
             out_tiles: 2,
             psum_rows: 64,
+            conv: true,
         }
     }
 }
@@ -147,6 +151,7 @@ pub(super) fn accel_shape(
             batch,
             MAX_ACCEL_WORDS,
         )?,
+        conv: r.conv.unwrap_or(d.conv),
     };
     if shape.act_words < batch {
         return Err((

@@ -111,4 +111,7 @@ pub struct RawAccel {
     /// output pixels).
     #[serde(default)]
     pub psum_rows: Option<u32>,
+    /// ws: convolutions in the sequencer (default true); false for dense layers only.
+    #[serde(default)]
+    pub conv: Option<bool>,
 }

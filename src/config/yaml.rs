@@ -24,6 +24,7 @@ pub(super) fn null_field(tree: &serde_norway::Value) -> Option<&'static str> {
         "accelerator.image_words",
         "accelerator.out_tiles",
         "accelerator.psum_rows",
+        "accelerator.conv",
         "accumulator.bits",
         "accumulator.overflow",
         "weights.format",

@@ -128,6 +128,8 @@ pub(super) struct AccelView {
     dim_bits: u32,
     psum_rows: u32,
     prow_bits: u32,
+    /// ws: the sequencer's convolution path (`accelerator.conv`).
+    conv: bool,
     kernel_bits: u32,
     stride_bits: u32,
     pad_bits: u32,
@@ -454,6 +456,7 @@ fn view(
         tc_min_end: 2 * w.side - 1,
         dim_bits: w.dim,
         psum_rows: x.psum_rows,
+        conv: w.conv,
         prow_bits: w.prow,
         kernel_bits: accel::KERNEL_BITS,
         stride_bits: accel::STRIDE_BITS,

@@ -196,6 +196,8 @@ pub fn accel_design(
         image_words: Some(chunk_images(batch) * plans[0].words(side).0 as u32),
         // The last layer's N-tiles, so that the host may ask for every logit.
         out_tiles: Some(plans.last().map_or(1, |p| words(p.n))),
+        // The sequencer's convolution path only when the model has convolutions.
+        conv: Some(plans.iter().any(|p| p.conv.is_some())),
         // A block of rows holds at least one image of every layer.
         psum_rows: (!os).then(|| {
             plans
@@ -301,6 +303,12 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             )));
         }
         let ipb = (x.psum_rows as usize / rows).clamp(1, batch) as u32;
+        if p.conv.is_some() && !w.conv {
+            return Err(InferError::Unsupported(format!(
+                "layer {l} is a convolution; this accelerator was built for dense layers only \
+                 (accelerator.conv: false)"
+            )));
+        }
         let (k_tiles, geo) = match (os, p.conv) {
             (true, _) => (p.k as u32, Geometry::dense(x.batch)),
             (false, None) => (in_words as u32, Geometry::dense(ipb)),

@@ -75,9 +75,36 @@ module {= v.seq =} (
   wire [BAddrWidth-1:0] d_b_base;
   wire [MWidth-1:0]     d_m;
   wire [SWidth-1:0]     d_s;
+{%- if v.conv %}
   assign {d_last, d_pool, d_k, d_stride, d_pad, d_k_tiles, d_n_tiles, d_n, d_out_h, d_out_w,
           d_h_pad, d_w_pad, d_rs, d_is, d_xs, d_ys, d_k0, d_ipb, d_w_base, d_b_base, d_m,
           d_s} = desc_i;
+{%- else %}
+  // Dense layers only (accelerator.conv: false): the descriptor has no geometry; every layer
+  // is a 1x1 convolution of a one-pixel image whose channel words are its K-tiles, the whole
+  // batch one block. The geometry below is constant, and the pixel, window and kernel
+  // stepping it would drive folds away in synthesis.
+  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+  reg [AAddrWidth+CountWidth-1:0] d_cw_a;
+  always @(*) begin
+    d_cw_a = {(AAddrWidth+CountWidth){1'b0}};
+    d_cw_a[CountWidth-1:0] = d_k_tiles;
+  end
+  assign d_pool   = 1'b0;
+  assign d_k      = {{(KWidth-1){1'b0}}, 1'b1};
+  assign d_stride = {{(StWidth-1){1'b0}}, 1'b1};
+  assign d_pad    = {PadWidth{1'b0}};
+  assign d_out_h  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_out_w  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_h_pad  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_w_pad  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_rs     = d_cw_a[AAddrWidth-1:0];
+  assign d_is     = d_cw_a[AAddrWidth-1:0];
+  assign d_xs     = d_cw_a[AAddrWidth-1:0];
+  assign d_ys     = d_cw_a[AAddrWidth-1:0];
+  assign d_k0     = {AAddrWidth{1'b0}};
+  assign d_ipb    = {= v.batch_bits =}'d{= v.batch =};
+{%- endif %}
 
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
@@ -137,6 +164,7 @@ module {= v.seq =} (
   reg [PAddrWidth-1:0] lastpc_d, lastpc_q;
   reg                  flast_d, flast_q;
 
+{%- if v.conv %}
   reg [PosWidth-1:0]   st_p, ky_p, kx_p, pad_p, hpad_p, wpad_p;
   always @(*) begin
     st_p   = {PosWidth{1'b0}};
@@ -152,6 +180,7 @@ module {= v.seq =} (
     wpad_p = {PosWidth{1'b0}};
     wpad_p[DimWidth-1:0] = wpad_q;
   end
+{%- endif %}
 
   wire running  = (state_q == StRun);
   // The weight rows are read while tc < Rows, the rows while are_q (from tile cycle 1 to
@@ -160,20 +189,38 @@ module {= v.seq =} (
   wire a_re     = running && are_q;
   // K-tiles: the kernel's last row and column, the last channel word.
   wire cw_last  = (cwc_q == cw_q);
+{%- if v.conv %}
   wire kx_last  = (kx_q == km1_q);
   wire kt_first = (ky_q == {KWidth{1'b0}}) && (kx_q == {KWidth{1'b0}})
                && (cwc_q == {{(CountWidth-1){1'b0}}, 1'b1});
   wire kt_last  = cw_last && kx_last && (ky_q == km1_q);
+{%- else %}
+  wire kx_last  = 1'b1;
+  wire kt_first = (cwc_q == {{(CountWidth-1){1'b0}}, 1'b1});
+  wire kt_last  = cw_last;
+{%- endif %}
   wire nt_last  = (nt_q == nt_end_q);
   // The row: last pool pixel, last window of the row and of the image, last image of the
   // block (ipb images, or the batch's last).
+{%- if v.conv %}
   wire x_end    = (dx_q == pool_q);
   wire y_end    = (dy_q == pool_q);
   wire wx_end   = (wx_q == ow_q);
   wire wy_end   = (wy_q == oh_q);
+{%- else %}
+  wire x_end    = 1'b1;
+  wire y_end    = 1'b1;
+  wire wx_end   = 1'b1;
+  wire wy_end   = 1'b1;
+{%- endif %}
   wire img_end  = x_end && y_end && wx_end && wy_end;
   wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
+{%- if v.conv %}
   wire blk_end  = (icnt_q == ipb_q) || b_last;
+{%- else %}
+  // One block: the batch.
+  wire blk_end  = b_last;
+{%- endif %}
 {%- if v.side == 1 %}
   // One column: a tile of rows >= 1 = Rows ends with its last row (rows + 1 cycles).
   wire tile_end = a_re && img_end && blk_end;
@@ -181,11 +228,20 @@ module {= v.seq =} (
 {%- else %}
   wire tile_end = running && rdone_q && (tc_q == tc_end_q);
 {%- endif %}
+{%- if v.conv %}
   // The input position under the kernel, plus the padding: inside when
   // pad <= s*oy + ky < in_h + pad (and the same across).
   wire [PosWidth-1:0] py = yb_q + (dy_q ? st_p : {PosWidth{1'b0}}) + ky_p;
   wire [PosWidth-1:0] px = xb_q + (dx_q ? st_p : {PosWidth{1'b0}}) + kx_p;
   wire in_map   = (py >= pad_p) && (py < hpad_p) && (px >= pad_p) && (px < wpad_p);
+  wire wfirst   = !dx_q && !dy_q;
+{%- else %}
+  wire in_map   = 1'b1;
+  wire wfirst   = 1'b1;
+  // The geometry's registers no row reads (constant in synthesis).
+  wire unused_geo = ^{pool_q, km1_q, st_q, pad_q, oh_q, ow_q, hpad_q, wpad_q, dx_q, dy_q,
+                      yb_q, xb_q, ky_q, kx_q, d_cw_a, icnt_q, ipb_q, blast_q};
+{%- endif %}
 
 {% include "partials/seq_check.v" %}
   // CHECK's zero counts: kernel, stride, channel words, output size, images per block, and
@@ -481,13 +537,30 @@ module {= v.seq =} (
             ky_d   = {KWidth{1'b0}};
             koff_d = k0_q;
             krow_d = k0_q;
-            // (The _d values: on one column the block's last row ends the tile in its cycle.)
+{%- if !v.conv %}
+            if (1'b0) begin
+              // (One block: never another.)
+              bimg_d    = nimg_q;
+              bbase_a_d = nbase_q;
+              img_d     = nimg_q;
+              ibase_d   = nbase_q;
+{%- else if v.side == 1 %}
+            // (On one column the block's last row ends the tile in its own cycle: the block's
+            // end is this cycle's.)
             if (!blast_d) begin
               // The next block, with the N-tile's weights again.
               bimg_d    = nimg_d;
               bbase_a_d = nbase_d;
               img_d     = nimg_d;
               ibase_d   = nbase_d;
+{%- else %}
+            if (!blast_q) begin
+              // The next block, with the N-tile's weights again.
+              bimg_d    = nimg_q;
+              bbase_a_d = nbase_q;
+              img_d     = nimg_q;
+              ibase_d   = nbase_q;
+{%- endif %}
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};
@@ -645,7 +718,7 @@ module {= v.seq =} (
   assign zero_o      = !in_map;
   assign first_kt_o  = kt_first;
   assign last_kt_o   = kt_last;
-  assign wfirst_o    = !dx_q && !dy_q;
+  assign wfirst_o    = wfirst;
   assign wlast_o     = x_end && y_end;
   assign ntend_o     = kt_last && img_end && b_last;
   assign image_o     = img_q;

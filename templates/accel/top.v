@@ -50,9 +50,15 @@ module {= v.core =} #(
   // (output word, N-tile, columns valid, bias word) is counted where the rows leave the
   // array, since they leave in order.
   localparam integer TagWidth   = 5 + ImageWidth + PRowWidth;
+{%- if v.conv %}
   // Tag of a post-op row: {first_nt, last_nt, wfirst, wlast, image, out_addr, ncols, cbase,
   // tile}.
   localparam integer RowWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
+{%- else %}
+  // Tag of a post-op row: {first_nt, last_nt, image, out_addr, ncols, cbase, tile} (dense
+  // layers only: every row is a window of its own).
+  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
+{%- endif %}
 
   genvar gc;
 
@@ -368,8 +374,14 @@ module {= v.core =} #(
   assign o_baddr = obaddr_q;
   wire                 o_last_nt = (ocolrem_q <= {= v.count_bits =}'d{= v.side =});
   wire [NcolWidth-1:0] o_ncols   = o_last_nt ? ocolrem_q[NcolWidth-1:0] : {= v.ncol_bits =}'d{= v.side =};
+{%- if v.conv %}
   wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_wfirst,
                                     o_wlast, o_image, oaddr_q, o_ncols, ocbase_q, ont_q};
+{%- else %}
+  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_image,
+                                    oaddr_q, o_ncols, ocbase_q, ont_q};
+  wire                 unused_w  = ^{o_wfirst, o_wlast};
+{%- endif %}
 
   // Post-op input stage: the last K-tile's rows, with the bias word read for their N-tile.
   reg                     p_valid_q;
@@ -421,36 +433,53 @@ module {= v.core =} #(
   // sums to the argmax.
   wire                  q_first_nt = q_tag[RowWidth-1];
   wire                  q_last_nt  = q_tag[RowWidth-2];
+{%- if v.conv %}
   wire                  q_wfirst   = q_tag[RowWidth-3];
   wire                  q_wlast    = q_tag[RowWidth-4];
   wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-5 -: ImageWidth];
   wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-5-ImageWidth -: AAddrWidth];
+{%- else %}
+  wire                  q_wfirst   = 1'b1;
+  wire                  q_wlast    = 1'b1;
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
+{%- endif %}
   wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+NcolWidth-1 -: NcolWidth];
   wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth-1 -: CountWidth];
   wire [CountWidth-1:0] q_tile     = q_tag[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
+{%- if v.conv %}
   // The window's largest activation so far (no reset: a window's first row replaces it).
   reg  [Cols*ActWidth-1:0] pmax_q;
+{%- endif %}
   wire [Cols*ActWidth-1:0] pooled;
   wire [Cols*SumWidth-1:0] q_written;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
       wire [ActWidth-1:0] act = q_masked[gc*SumWidth +: ActWidth];
-      wire [ActWidth-1:0] old = pmax_q[gc*ActWidth +: ActWidth];
       assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
                                                & {SumWidth{q_cols[gc]}};
+{%- if v.conv %}
+      wire [ActWidth-1:0] old = pmax_q[gc*ActWidth +: ActWidth];
       assign pooled[gc*ActWidth +: ActWidth]   = (q_wfirst || act > old) ? act : old;
+{%- else %}
+      assign pooled[gc*ActWidth +: ActWidth]   = act;
+{%- endif %}
       assign q_written[gc*SumWidth +: SumWidth] = layer_last
         ? q_masked[gc*SumWidth +: SumWidth]
         : {{(SumWidth-ActWidth){1'b0}}, pooled[gc*ActWidth +: ActWidth]};
     end
   endgenerate
+{%- if v.conv %}
   always @(posedge clk_i) begin
     if (q_valid[0]) begin
       pmax_q <= pooled;
     end
   end
+{%- else %}
+  wire unused_first = q_wfirst;
+{%- endif %}
   assign wr_row  = pooled;
   assign wr_en   = q_valid[0] & q_wlast & ~layer_last;
   assign wr_addr = q_out_addr;

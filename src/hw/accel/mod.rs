@@ -98,6 +98,8 @@ pub struct AccelWidths {
     /// cycle counter (a tile lasts max(rows, R) + C cycles).
     pub prow: u32,
     pub tc: u32,
+    /// ws with convolutions (`accelerator.conv`): the descriptor carries the geometry.
+    pub conv: bool,
     /// The array's dataflow.
     pub dataflow: Dataflow,
     /// Output stationary: words per activation bank (each buffer has R banks).
@@ -130,7 +132,8 @@ impl AccelWidths {
         let batch = addr_bits(x.batch + 1);
         // A feature map's side plus padding: at most the activation buffer's words.
         let dim = addr_bits(x.act_words + (1 << PAD_BITS)).min(16);
-        let desc = if os {
+        let conv = !os && x.conv;
+        let desc = if !conv {
             1 + 3 * count + w_addr + b_addr + M_BITS + S_BITS
         } else {
             2 + KERNEL_BITS
@@ -163,6 +166,7 @@ impl AccelWidths {
             dim,
             prow: addr_bits(x.psum_rows),
             tc: addr_bits(x.psum_rows.max(a.rows) + a.rows + 1),
+            conv,
             dataflow: a.dataflow,
             bank_words,
         }
@@ -314,7 +318,8 @@ impl Descriptor {
     }
 
     /// The descriptor word's fields `(value, bits)`, MSB first, as the program memory holds
-    /// them. os: `{last, k_tiles, n_tiles, n, w_base, b_base, m, s}`. ws: `{last, pool, k,
+    /// them. os, and ws without convolutions (`accelerator.conv: false`): `{last, k_tiles,
+    /// n_tiles, n, w_base, b_base, m, s}`. ws with convolutions: `{last, pool, k,
     /// stride, pad, k_tiles, n_tiles, n, out_h, out_w, h_pad, w_pad, rs, is, xs, ys, k0, ipb,
     /// w_base, b_base, m, s}` with the address steps the sequencer adds (no multiplier in
     /// it): `rs` = in_w·k_tiles (words per input row), `is` = in_h·rs (per image), `xs` =
@@ -334,7 +339,7 @@ impl Descriptor {
             (i128::from(self.n), w.count),
         ];
         let mut f = vec![(i128::from(self.last), 1)];
-        if w.dataflow == Dataflow::Os {
+        if !w.conv {
             f.extend(counts);
             f.extend(tail);
             return f;
@@ -378,7 +383,7 @@ impl Descriptor {
             ("n_tiles", u64::from(self.n_tiles), w.count),
             ("n", u64::from(self.n), w.count),
         ];
-        if w.dataflow == Dataflow::Ws {
+        if w.conv {
             let is = u64::from(g.in_h) * u64::from(g.in_w) * u64::from(self.k_tiles);
             v.extend([
                 ("kernel", u64::from(g.k), KERNEL_BITS),

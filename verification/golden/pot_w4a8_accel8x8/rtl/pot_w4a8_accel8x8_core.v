@@ -53,7 +53,7 @@ module pot_w4a8_accel8x8_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [208:0] pm_data_i,
+  input  wire [71:0]  pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
@@ -93,16 +93,16 @@ module pot_w4a8_accel8x8_core #(
   localparam integer NcolWidth  = 4;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 209;
+  localparam integer DescWidth  = 72;
   localparam integer PsumRows   = 64;
   localparam integer PRowWidth  = 6;
   // Tag of a streamed row: {first_kt, last_kt, wfirst, wlast, ntend, image, prow}. The rest
   // (output word, N-tile, columns valid, bias word) is counted where the rows leave the
   // array, since they leave in order.
   localparam integer TagWidth   = 5 + ImageWidth + PRowWidth;
-  // Tag of a post-op row: {first_nt, last_nt, wfirst, wlast, image, out_addr, ncols, cbase,
-  // tile}.
-  localparam integer RowWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
+  // Tag of a post-op row: {first_nt, last_nt, image, out_addr, ncols, cbase, tile} (dense
+  // layers only: every row is a window of its own).
+  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth;
 
   genvar gc;
 
@@ -409,8 +409,9 @@ module pot_w4a8_accel8x8_core #(
   assign o_baddr = obaddr_q;
   wire                 o_last_nt = (ocolrem_q <= 10'd8);
   wire [NcolWidth-1:0] o_ncols   = o_last_nt ? ocolrem_q[NcolWidth-1:0] : 4'd8;
-  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_wfirst,
-                                    o_wlast, o_image, oaddr_q, o_ncols, ocbase_q, ont_q};
+  wire [RowWidth-1:0]  o_rowtag  = {(ont_q == {CountWidth{1'b0}}), o_last_nt, o_image,
+                                    oaddr_q, o_ncols, ocbase_q, ont_q};
+  wire                 unused_w  = ^{o_wfirst, o_wlast};
 
   // Post-op input stage: the last K-tile's rows, with the bias word read for their N-tile.
   reg                     p_valid_q;
@@ -462,36 +463,29 @@ module pot_w4a8_accel8x8_core #(
   // sums to the argmax.
   wire                  q_first_nt = q_tag[RowWidth-1];
   wire                  q_last_nt  = q_tag[RowWidth-2];
-  wire                  q_wfirst   = q_tag[RowWidth-3];
-  wire                  q_wlast    = q_tag[RowWidth-4];
-  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-5 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-5-ImageWidth -: AAddrWidth];
+  wire                  q_wfirst   = 1'b1;
+  wire                  q_wlast    = 1'b1;
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
   wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+NcolWidth-1 -: NcolWidth];
   wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth-1 -: CountWidth];
   wire [CountWidth-1:0] q_tile     = q_tag[CountWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
-  // The window's largest activation so far (no reset: a window's first row replaces it).
-  reg  [Cols*ActWidth-1:0] pmax_q;
   wire [Cols*ActWidth-1:0] pooled;
   wire [Cols*SumWidth-1:0] q_written;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
       wire [ActWidth-1:0] act = q_masked[gc*SumWidth +: ActWidth];
-      wire [ActWidth-1:0] old = pmax_q[gc*ActWidth +: ActWidth];
       assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
                                                & {SumWidth{q_cols[gc]}};
-      assign pooled[gc*ActWidth +: ActWidth]   = (q_wfirst || act > old) ? act : old;
+      assign pooled[gc*ActWidth +: ActWidth]   = act;
       assign q_written[gc*SumWidth +: SumWidth] = layer_last
         ? q_masked[gc*SumWidth +: SumWidth]
         : {{(SumWidth-ActWidth){1'b0}}, pooled[gc*ActWidth +: ActWidth]};
     end
   endgenerate
-  always @(posedge clk_i) begin
-    if (q_valid[0]) begin
-      pmax_q <= pooled;
-    end
-  end
+  wire unused_first = q_wfirst;
   assign wr_row  = pooled;
   assign wr_en   = q_valid[0] & q_wlast & ~layer_last;
   assign wr_addr = q_out_addr;

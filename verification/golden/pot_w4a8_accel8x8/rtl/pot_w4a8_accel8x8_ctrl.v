@@ -46,7 +46,7 @@ module pot_w4a8_accel8x8_ctrl (
   // Memory writes.
   output wire         pm_we_o,
   output wire [1:0]   pm_addr_o,
-  output wire [208:0] pm_data_o,
+  output wire [71:0]  pm_data_o,
   output wire         wm_we_o,
   output wire [13:0]  wm_addr_o,
   output wire [31:0]  wm_data_o,
@@ -88,11 +88,11 @@ module pot_w4a8_accel8x8_ctrl (
   localparam integer PAddrWidth = 2;
   localparam integer WAddrWidth = 14;
   localparam integer BAddrWidth = 5;
-  localparam integer PWidth     = 209;
+  localparam integer PWidth     = 72;
   localparam integer WWidth     = 32;
   localparam integer BWidth     = 200;
   // Chunks of the memories' words, and the staging register (the widest word's chunks).
-  localparam integer PChunks    = 7;
+  localparam integer PChunks    = 3;
   localparam integer WChunks    = 1;
   localparam integer BChunks    = 7;
   localparam integer StageWidth = 32 * 7;
@@ -412,7 +412,7 @@ module pot_w4a8_accel8x8_ctrl (
         RegOptions:      rdata_q <= {30'd0, trace_q, logits_q};
         RegError:        rdata_q <= {20'd0, err_q};
         RegMemAddr:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMemChunks:   rdata_q <= 32'h00070107;
+        RegMemChunks:   rdata_q <= 32'h00070103;
         RegStatus:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
         RegRunCycles:   rdata_q <= run_cycles_q;
         RegBusyCycles:  rdata_q <= busy_cycles_q;

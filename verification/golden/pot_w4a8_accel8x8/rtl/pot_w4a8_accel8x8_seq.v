@@ -30,54 +30,54 @@
 // and zero_o replaces the word with zeros. The outputs here address the memories; their data
 // reach the array later. Each streamed row carries a tag down the pipeline.
 module pot_w4a8_accel8x8_seq (
-  input  wire         clk_i,
-  input  wire         rst_ni,
+  input  wire        clk_i,
+  input  wire        rst_ni,
   // Start a pass over batch_i images in input half half_i of buffer 0.
-  input  wire         start_i,
-  input  wire [6:0]   batch_i,
-  input  wire         half_i,
+  input  wire        start_i,
+  input  wire [6:0]  batch_i,
+  input  wire        half_i,
   // The output writer is empty.
-  input  wire         out_room_i,
+  input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
-  input  wire [208:0] desc_i,
-  output wire         busy_o,
-  output wire         done_o,
+  input  wire [71:0] desc_i,
+  output wire        busy_o,
+  output wire        done_o,
   // The last layer's FETCH waits for out_room_i.
-  output wire         stall_o,
+  output wire        stall_o,
   // CHECK found an invalid program: {out_tiles, no_last, n, k_tiles}.
-  output wire         fail_o,
-  output wire [3:0]   err_o,
-  output wire [1:0]   prog_addr_o,
+  output wire        fail_o,
+  output wire [3:0]  err_o,
+  output wire [1:0]  prog_addr_o,
   // The activation buffer read by this layer.
-  output wire         sel_o,
+  output wire        sel_o,
   // The current layer's descriptor: last, M, S.
-  output wire         last_o,
-  output wire [15:0]  m_o,
-  output wire [5:0]   s_o,
+  output wire        last_o,
+  output wire [15:0] m_o,
+  output wire [5:0]  s_o,
   // A layer starts: its N, N-tiles, bias base and output base follow.
-  output wire         fetch_o,
-  output wire [9:0]   n_o,
-  output wire [9:0]   n_tiles_o,
-  output wire [4:0]   b_base_o,
-  output wire [13:0]  obase_o,
+  output wire        fetch_o,
+  output wire [9:0]  n_o,
+  output wire [9:0]  n_tiles_o,
+  output wire [4:0]  b_base_o,
+  output wire [13:0] obase_o,
   // Stage 0: memory reads for the next cycle.
-  output wire         w_re_o,
-  output wire [13:0]  w_addr_o,
-  output wire         a_re_o,
-  output wire [13:0]  a_addr_o,
+  output wire        w_re_o,
+  output wire [13:0] w_addr_o,
+  output wire        a_re_o,
+  output wire [13:0] a_addr_o,
   // The row's kernel position is in the padding.
-  output wire         zero_o,
+  output wire        zero_o,
   // The streamed row's tag.
-  output wire         first_kt_o,
-  output wire         last_kt_o,
+  output wire        first_kt_o,
+  output wire        last_kt_o,
   // First and last row of an output window (the pool's 2x2, else each row).
-  output wire         wfirst_o,
-  output wire         wlast_o,
+  output wire        wfirst_o,
+  output wire        wlast_o,
   // The N-tile's last row.
-  output wire         ntend_o,
-  output wire [5:0]   image_o,
+  output wire        ntend_o,
+  output wire [5:0]  image_o,
   // The row's partial-sum row.
-  output wire [5:0]   prow_o
+  output wire [5:0]  prow_o
 );
   localparam integer CountWidth = 10;
   localparam integer TcWidth    = 7;
@@ -134,9 +134,30 @@ module pot_w4a8_accel8x8_seq (
   wire [BAddrWidth-1:0] d_b_base;
   wire [MWidth-1:0]     d_m;
   wire [SWidth-1:0]     d_s;
-  assign {d_last, d_pool, d_k, d_stride, d_pad, d_k_tiles, d_n_tiles, d_n, d_out_h, d_out_w,
-          d_h_pad, d_w_pad, d_rs, d_is, d_xs, d_ys, d_k0, d_ipb, d_w_base, d_b_base, d_m,
-          d_s} = desc_i;
+  // Dense layers only (accelerator.conv: false): the descriptor has no geometry; every layer
+  // is a 1x1 convolution of a one-pixel image whose channel words are its K-tiles, the whole
+  // batch one block. The geometry below is constant, and the pixel, window and kernel
+  // stepping it would drive folds away in synthesis.
+  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+  reg [AAddrWidth+CountWidth-1:0] d_cw_a;
+  always @(*) begin
+    d_cw_a = {(AAddrWidth+CountWidth){1'b0}};
+    d_cw_a[CountWidth-1:0] = d_k_tiles;
+  end
+  assign d_pool   = 1'b0;
+  assign d_k      = {{(KWidth-1){1'b0}}, 1'b1};
+  assign d_stride = {{(StWidth-1){1'b0}}, 1'b1};
+  assign d_pad    = {PadWidth{1'b0}};
+  assign d_out_h  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_out_w  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_h_pad  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_w_pad  = {{(DimWidth-1){1'b0}}, 1'b1};
+  assign d_rs     = d_cw_a[AAddrWidth-1:0];
+  assign d_is     = d_cw_a[AAddrWidth-1:0];
+  assign d_xs     = d_cw_a[AAddrWidth-1:0];
+  assign d_ys     = d_cw_a[AAddrWidth-1:0];
+  assign d_k0     = {AAddrWidth{1'b0}};
+  assign d_ipb    = 7'd64;
 
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
@@ -196,49 +217,33 @@ module pot_w4a8_accel8x8_seq (
   reg [PAddrWidth-1:0] lastpc_d, lastpc_q;
   reg                  flast_d, flast_q;
 
-  reg [PosWidth-1:0]   st_p, ky_p, kx_p, pad_p, hpad_p, wpad_p;
-  always @(*) begin
-    st_p   = {PosWidth{1'b0}};
-    st_p[StWidth-1:0] = st_q;
-    ky_p   = {PosWidth{1'b0}};
-    ky_p[KWidth-1:0] = ky_q;
-    kx_p   = {PosWidth{1'b0}};
-    kx_p[KWidth-1:0] = kx_q;
-    pad_p  = {PosWidth{1'b0}};
-    pad_p[PadWidth-1:0] = pad_q;
-    hpad_p = {PosWidth{1'b0}};
-    hpad_p[DimWidth-1:0] = hpad_q;
-    wpad_p = {PosWidth{1'b0}};
-    wpad_p[DimWidth-1:0] = wpad_q;
-  end
-
   wire running  = (state_q == StRun);
   // The weight rows are read while tc < Rows, the rows while are_q (from tile cycle 1 to
   // the block's last row): flags set and cleared a cycle ahead.
   wire w_re     = running && wre_q;
   wire a_re     = running && are_q;
-  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
   // K-tiles: the kernel's last row and column, the last channel word.
   wire cw_last  = (cwc_q == cw_q);
-  wire kx_last  = (kx_q == km1_q);
-  wire kt_first = (ky_q == {KWidth{1'b0}}) && (kx_q == {KWidth{1'b0}})
-               && (cwc_q == {{(CountWidth-1){1'b0}}, 1'b1});
-  wire kt_last  = cw_last && kx_last && (ky_q == km1_q);
+  wire kx_last  = 1'b1;
+  wire kt_first = (cwc_q == {{(CountWidth-1){1'b0}}, 1'b1});
+  wire kt_last  = cw_last;
   wire nt_last  = (nt_q == nt_end_q);
   // The row: last pool pixel, last window of the row and of the image, last image of the
   // block (ipb images, or the batch's last).
-  wire x_end    = (dx_q == pool_q);
-  wire y_end    = (dy_q == pool_q);
-  wire wx_end   = (wx_q == ow_q);
-  wire wy_end   = (wy_q == oh_q);
+  wire x_end    = 1'b1;
+  wire y_end    = 1'b1;
+  wire wx_end   = 1'b1;
+  wire wy_end   = 1'b1;
   wire img_end  = x_end && y_end && wx_end && wy_end;
   wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
-  wire blk_end  = (icnt_q == ipb_q) || b_last;
-  // The input position under the kernel, plus the padding: inside when
-  // pad <= s*oy + ky < in_h + pad (and the same across).
-  wire [PosWidth-1:0] py = yb_q + (dy_q ? st_p : {PosWidth{1'b0}}) + ky_p;
-  wire [PosWidth-1:0] px = xb_q + (dx_q ? st_p : {PosWidth{1'b0}}) + kx_p;
-  wire in_map   = (py >= pad_p) && (py < hpad_p) && (px >= pad_p) && (px < wpad_p);
+  // One block: the batch.
+  wire blk_end  = b_last;
+  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
+  wire in_map   = 1'b1;
+  wire wfirst   = 1'b1;
+  // The geometry's registers no row reads (constant in synthesis).
+  wire unused_geo = ^{pool_q, km1_q, st_q, pad_q, oh_q, ow_q, hpad_q, wpad_q, dx_q, dy_q,
+                      yb_q, xb_q, ky_q, kx_q, d_cw_a, icnt_q, ipb_q, blast_q};
 
   // CHECK: the descriptor's N against its N-tiles (n_tiles * Cols, a constant multiply).
   localparam integer NtcWidth = CountWidth + 3 + 1;
@@ -555,8 +560,8 @@ module pot_w4a8_accel8x8_seq (
             ky_d   = {KWidth{1'b0}};
             koff_d = k0_q;
             krow_d = k0_q;
-            if (!blast_q) begin
-              // The next block, with the N-tile's weights again.
+            if (1'b0) begin
+              // (One block: never another.)
               bimg_d    = nimg_q;
               bbase_a_d = nbase_q;
               img_d     = nimg_q;
@@ -718,7 +723,7 @@ module pot_w4a8_accel8x8_seq (
   assign zero_o      = !in_map;
   assign first_kt_o  = kt_first;
   assign last_kt_o   = kt_last;
-  assign wfirst_o    = !dx_q && !dy_q;
+  assign wfirst_o    = wfirst;
   assign wlast_o     = x_end && y_end;
   assign ntend_o     = kt_last && img_end && b_last;
   assign image_o     = img_q;

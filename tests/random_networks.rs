@@ -3,7 +3,10 @@
 //! uniform 2–16, PoT 2–6 with and without a zero code, APoT 3–7 —, random activation bits
 //! 2–16, 1–3 hidden layers of 4–24 units, a random training seed) and run by `potmac infer`
 //! on a random square accelerator (1×1 … 9×9, weight- or output-stationary, batch 1–12,
-//! 1–40 test images, Icarus or Verilator). Every case must exit 0 with every prediction and
+//! 1–40 test images, Icarus or Verilator). Every sixth case from case 4 (five of 30, ws) is a
+//! CNN instead: 1–2 convolution stages of 2–12 channels, kernel 1, 3 or 5, stride 1 or 2,
+//! padding "same" or none, with or without the 2×2 pool, then 0–2 hidden dense layers (every
+//! combination that keeps the 8×8 digits at least one pixel), on at most 8 test images. Every case must exit 0 with every prediction and
 //! logit equal to the integer model's and the RTL's cycle count equal to the cycle model's.
 //! A planted post-op rounding bug in one case's generated RTL fails the campaign's check and
 //! names the case.
@@ -50,18 +53,80 @@ struct Case {
     batch: u64,
     samples: u64,
     sim: &'static str,
+    /// A CNN instead of an MLP (`hidden` then are its dense layers after the flatten).
+    cnn: Option<Cnn>,
+}
+
+/// The convolution stages of a CNN case (`qat --model cnn` options).
+#[derive(Debug, Clone, PartialEq)]
+struct Cnn {
+    channels: Vec<u64>,
+    kernel: u64,
+    stride: u64,
+    same: bool,
+    pool: bool,
+}
+
+impl Cnn {
+    /// The output side of the stages on an 8×8 image, or `None` when a stage would leave
+    /// less than one pixel.
+    fn side(&self) -> Option<u64> {
+        let pad = if self.same { self.kernel / 2 } else { 0 };
+        let mut h = 8u64;
+        for _ in &self.channels {
+            if h + 2 * pad < self.kernel {
+                return None;
+            }
+            h = (h + 2 * pad - self.kernel) / self.stride + 1;
+            if self.pool {
+                h /= 2;
+            }
+            if h == 0 {
+                return None;
+            }
+        }
+        Some(h)
+    }
+
+    fn args(&self) -> Vec<String> {
+        let ch: Vec<String> = self.channels.iter().map(u64::to_string).collect();
+        let mut v = vec![
+            "--model".to_string(),
+            "cnn".into(),
+            "--channels".into(),
+            ch.join(","),
+            "--kernel".into(),
+            self.kernel.to_string(),
+            "--stride".into(),
+            self.stride.to_string(),
+            "--padding".into(),
+            (if self.same { "same" } else { "none" }).into(),
+        ];
+        if !self.pool {
+            v.push("--no-pool".into());
+        }
+        v
+    }
 }
 
 impl fmt::Display for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let model = match &self.cnn {
+            Some(c) => format!(
+                "cnn {} hidden [{}]",
+                c.args()[2..].join(" "),
+                self.hidden_arg()
+            ),
+            None => format!("hidden {}", self.hidden_arg()),
+        };
         write!(
             f,
-            "case {:02}: weights {}, act-bits {}, hidden {}, training seed {}, array {}, \
+            "case {:02}: weights {}, act-bits {}, {}, training seed {}, array {}, \
              batch {}, samples {}, {}",
             self.index,
             self.weights,
             self.act_bits,
-            self.hidden_arg(),
+            model,
             self.train_seed,
             self.array(),
             self.batch,
@@ -91,8 +156,6 @@ impl Case {
             &self.weights,
             "--act-bits",
             &self.act_bits.to_string(),
-            "--hidden",
-            &self.hidden_arg(),
             "--fp-epochs",
             FP_EPOCHS,
             "--epochs",
@@ -105,6 +168,12 @@ impl Case {
         ]
         .map(String::from)
         .to_vec();
+        if let Some(c) = &self.cnn {
+            v.extend(c.args());
+        }
+        if !self.hidden.is_empty() {
+            v.extend(["--hidden".to_string(), self.hidden_arg()]);
+        }
         v.push(export.display().to_string());
         v
     }
@@ -157,7 +226,12 @@ fn random_cases(seed: u64) -> Vec<Case> {
             let kind = if i < 4 { i as u64 } else { rng.below(4) };
             let weights = weights(kind, &mut rng);
             let act_bits = ACT_BITS.0 + rng.below(u64::from(ACT_BITS.1 - ACT_BITS.0 + 1)) as u32;
-            let layers = 1 + rng.below(3);
+            let cnn = (i % 6 == 4).then(|| random_cnn(&mut rng));
+            let layers = if cnn.is_some() {
+                rng.below(3)
+            } else {
+                1 + rng.below(3)
+            };
             let hidden = (0..layers).map(|_| 4 + rng.below(21)).collect();
             let train_seed = 1 + rng.below(1_000_000);
             let side = match i {
@@ -166,7 +240,12 @@ fn random_cases(seed: u64) -> Vec<Case> {
                 _ => 1 + rng.below(9),
             };
             let batch = 1 + rng.below(12);
-            let samples = if i == 2 { 1 } else { 1 + rng.below(40) };
+            let samples = match (i, &cnn) {
+                (2, _) => 1,
+                // A CNN costs 10–50 times the cycles of an MLP per image.
+                (_, Some(_)) => 1 + rng.below(8),
+                _ => 1 + rng.below(40),
+            };
             Case {
                 index: i,
                 weights,
@@ -178,9 +257,27 @@ fn random_cases(seed: u64) -> Vec<Case> {
                 batch,
                 samples,
                 sim: if i % 5 == 3 { "verilator" } else { "icarus" },
+                cnn,
             }
         })
         .collect()
+}
+
+/// Convolution stages drawn until they fit the 8×8 digits.
+fn random_cnn(rng: &mut Rng) -> Cnn {
+    loop {
+        let stages = 1 + rng.below(2);
+        let c = Cnn {
+            channels: (0..stages).map(|_| 2 + rng.below(11)).collect(),
+            kernel: [1, 3, 5][rng.below(3) as usize],
+            stride: 1 + rng.below(2),
+            same: rng.below(2) == 0,
+            pool: rng.below(2) == 0,
+        };
+        if c.side().is_some() {
+            return c;
+        }
+    }
 }
 
 fn seed() -> u64 {
@@ -407,7 +504,13 @@ fn random_cases_are_seeded_valid_and_cover_the_space() {
             .parse::<FormatSpec>()
             .unwrap_or_else(|e| panic!("{c}: {e}"));
         ActFormat::new(c.act_bits, false).unwrap_or_else(|e| panic!("{c}: {e}"));
-        assert!((1..=3).contains(&c.hidden.len()), "{c}");
+        match &c.cnn {
+            None => assert!((1..=3).contains(&c.hidden.len()), "{c}"),
+            Some(cnn) => {
+                assert!(c.hidden.len() <= 2 && cnn.side().is_some(), "{c}");
+                assert!(c.dataflow == "ws" && c.samples <= 8, "{c}");
+            }
+        }
         assert!(c.hidden.iter().all(|h| (4..=24).contains(h)), "{c}");
         assert!(
             (1..=9).contains(&c.side) && (1..=12).contains(&c.batch),
@@ -450,4 +553,37 @@ fn random_cases_are_seeded_valid_and_cover_the_space() {
         );
     }
     assert!(many.iter().any(|c| c.batch > c.samples));
+    assert_eq!(a.iter().filter(|c| c.cnn.is_some()).count(), 5);
+    // Over many seeds every kernel, stride, padding and pool, and 0–2 dense layers.
+    let cnns: Vec<(&Case, &Cnn)> = many
+        .iter()
+        .filter_map(|c| c.cnn.as_ref().map(|n| (c, n)))
+        .collect();
+    for k in [1, 3, 5] {
+        for s in [1, 2] {
+            assert!(
+                cnns.iter().any(|(_, n)| n.kernel == k && n.stride == s),
+                "kernel {k} stride {s}"
+            );
+        }
+    }
+    for n in [0, 1, 2] {
+        assert!(cnns.iter().any(|(c, _)| c.hidden.len() == n), "{n} dense");
+    }
+    assert!(cnns.iter().any(|(_, n)| n.pool) && cnns.iter().any(|(_, n)| !n.pool));
+    assert!(cnns.iter().any(|(_, n)| n.same) && cnns.iter().any(|(_, n)| !n.same));
+    assert!(cnns.iter().any(|(_, n)| n.channels.len() == 2));
+    // Hand-worked: 5×5, stride 2, "same" on 8×8 gives 4×4, pooled 2×2; again 1×1, pooled
+    // below a pixel. 5×5 without padding: 4×4, then 0: too small.
+    let c = |channels: usize, kernel, stride, same, pool| Cnn {
+        channels: vec![4; channels],
+        kernel,
+        stride,
+        same,
+        pool,
+    };
+    assert_eq!(c(1, 5, 2, true, true).side(), Some(2));
+    assert_eq!(c(2, 5, 2, true, true).side(), None);
+    assert_eq!(c(2, 5, 1, false, false).side(), None);
+    assert_eq!(c(2, 3, 1, true, true).side(), Some(2));
 }

@@ -1,0 +1,17 @@
+rtl/pot_w4a8_cnn8x8_mac_psum.v
+rtl/pot_w4a8_cnn8x8_delay.v
+rtl/pot_w4a8_cnn8x8_pe.v
+rtl/pot_w4a8_cnn8x8_mesh.v
+rtl/pot_w4a8_cnn8x8_array.v
+rtl/pot_w4a8_cnn8x8_ram.v
+rtl/pot_w4a8_cnn8x8_postop.v
+rtl/pot_w4a8_cnn8x8_seq.v
+rtl/pot_w4a8_cnn8x8_argmax.v
+rtl/pot_w4a8_cnn8x8_lag.v
+rtl/pot_w4a8_cnn8x8_bram.v
+rtl/pot_w4a8_cnn8x8_core.v
+rtl/pot_w4a8_cnn8x8_rstsync.v
+rtl/pot_w4a8_cnn8x8_ctrl.v
+rtl/pot_w4a8_cnn8x8_load.v
+rtl/pot_w4a8_cnn8x8_out.v
+rtl/pot_w4a8_cnn8x8_accel.v

@@ -164,7 +164,6 @@ impl Case {
             &self.train_seed.to_string(),
             "--golden-samples",
             "1",
-            "--out",
         ]
         .map(String::from)
         .to_vec();
@@ -174,7 +173,7 @@ impl Case {
         if !self.hidden.is_empty() {
             v.extend(["--hidden".to_string(), self.hidden_arg()]);
         }
-        v.push(export.display().to_string());
+        v.extend(["--out".to_string(), export.display().to_string()]);
         v
     }
 
@@ -226,7 +225,13 @@ fn random_cases(seed: u64) -> Vec<Case> {
             let kind = if i < 4 { i as u64 } else { rng.below(4) };
             let weights = weights(kind, &mut rng);
             let act_bits = ACT_BITS.0 + rng.below(u64::from(ACT_BITS.1 - ACT_BITS.0 + 1)) as u32;
-            let cnn = (i % 6 == 4).then(|| random_cnn(&mut rng));
+            // Case 4 has a 5×5 kernel, case 10 a stride-2 3×3 one; the others draw both.
+            let force = match i {
+                4 => Some((5, None)),
+                10 => Some((3, Some(2))),
+                _ => None,
+            };
+            let cnn = (i % 6 == 4).then(|| random_cnn(&mut rng, force));
             let layers = if cnn.is_some() {
                 rng.below(3)
             } else {
@@ -263,17 +268,22 @@ fn random_cases(seed: u64) -> Vec<Case> {
         .collect()
 }
 
-/// Convolution stages drawn until they fit the 8×8 digits.
-fn random_cnn(rng: &mut Rng) -> Cnn {
+/// Convolution stages drawn until they fit the 8×8 digits; `force` fixes the kernel (and the
+/// stride).
+fn random_cnn(rng: &mut Rng, force: Option<(u64, Option<u64>)>) -> Cnn {
     loop {
         let stages = 1 + rng.below(2);
-        let c = Cnn {
+        let mut c = Cnn {
             channels: (0..stages).map(|_| 2 + rng.below(11)).collect(),
             kernel: [1, 3, 5][rng.below(3) as usize],
             stride: 1 + rng.below(2),
             same: rng.below(2) == 0,
             pool: rng.below(2) == 0,
         };
+        if let Some((k, s)) = force {
+            c.kernel = k;
+            c.stride = s.unwrap_or(c.stride);
+        }
         if c.side().is_some() {
             return c;
         }
@@ -554,6 +564,11 @@ fn random_cases_are_seeded_valid_and_cover_the_space() {
     }
     assert!(many.iter().any(|c| c.batch > c.samples));
     assert_eq!(a.iter().filter(|c| c.cnn.is_some()).count(), 5);
+    assert_eq!(a[4].cnn.as_ref().map(|c| c.kernel), Some(5));
+    assert_eq!(
+        a[10].cnn.as_ref().map(|c| (c.kernel, c.stride)),
+        Some((3, 2))
+    );
     // Over many seeds every kernel, stride, padding and pool, and 0–2 dense layers.
     let cnns: Vec<(&Case, &Cnn)> = many
         .iter()

@@ -85,6 +85,17 @@ pub fn plan(model: &IntModel, df: Dataflow) -> Result<Vec<LayerPlan>, InferError
                             "layer {l} is a convolution; the output-stationary accelerator                              runs dense layers only (use a ws array, e.g. --array 8x8:ws)"
                         )));
                     }
+                    // The input must be the feature map the previous layer wrote (a dense
+                    // layer writes a vector: one pixel).
+                    let input = (s.in_c, s.in_h, s.in_w);
+                    if let Some(p) = prev.filter(|&p| p != input) {
+                        return Err(InferError::Unsupported(format!(
+                            "layer {l}: a convolution over a {}x{}x{} map reads the previous \
+                             layer's {}x{}x{} outputs reshaped; the accelerator runs a \
+                             convolution on the feature map the layer before it wrote",
+                            s.in_c, s.in_h, s.in_w, p.0, p.1, p.2
+                        )));
+                    }
                     let q = if layer.pool { 2 } else { 1 };
                     LayerPlan {
                         input: (s.in_c, s.in_h, s.in_w),

@@ -123,6 +123,8 @@ pub(super) struct AccelView {
     tc_bits: u32,
     /// ws: the tile's least end cycle (2R − 1: R weight rows, then C cycles).
     tc_min_end: u32,
+    /// ws: from this tile cycle on a tile may end with its last row.
+    tc_late: u32,
     /// ws: the descriptor's feature-map fields, the partial-sum memory's rows and address
     /// bits, and the kernel, stride and padding fields.
     dim_bits: u32,
@@ -454,6 +456,7 @@ fn view(
         count_bits: w.count,
         tc_bits: if os { w.count + 1 } else { w.tc },
         tc_min_end: 2 * w.side - 1,
+        tc_late: 2 * w.side - 2,
         dim_bits: w.dim,
         psum_rows: x.psum_rows,
         conv: w.conv,

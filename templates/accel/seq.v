@@ -10,8 +10,8 @@
 // then per N-tile, per block of ipb images, per K-tile (kernel row, kernel column, channel
 // word) one tile: weight rows in tile cycles 0..Rows-1 (weight memory words in order, the
 // N-tile's words again for every block), the block's rows in tile cycles 1..rows (image,
-// then output window, then the pool's 2x2 pixels), and the tile ends max(rows, Rows) + Cols
-// cycles after it began; then DRAIN ({= v.drain_last + 1 =} cycles, hw::accel::drain) and the
+// then output window, then the pool's 2x2 pixels), and the tile lasts max(rows + 1,
+// Rows + Cols) cycles (the next tile's weights follow the last row into the array); then DRAIN ({= v.drain_last + 1 =} cycles, hw::accel::drain) and the
 // next layer reads the other buffer. A row's activation address is the input pixel under
 // the kernel position (image-major feature maps, one word = Cols channels of a pixel), built
 // from the descriptor's steps by adds only; a position in the padding reads nothing useful
@@ -46,7 +46,7 @@ module {= v.seq =} (
   // Tile cycles: weight rows end at Rows-1; a tile of fewer rows than Rows ends here.
   localparam [TcWidth-1:0] TcWLast  = {= v.tc_bits =}'d{= v.side_minus_1 =};
   localparam [TcWidth-1:0] TcMinEnd = {= v.tc_bits =}'d{= v.tc_min_end =};
-  localparam [TcWidth-1:0] TcTail   = {= v.tc_bits =}'d{= v.side_minus_1 =};
+  localparam [TcWidth-1:0] TcLate   = {= v.tc_bits =}'d{= v.tc_late =};
 
   localparam [3:0] StIdle   = 4'd0;
   localparam [3:0] StFetch0 = 4'd1;
@@ -139,8 +139,8 @@ module {= v.seq =} (
   reg [KWidth-1:0]     ky_d, ky_q, kx_d, kx_q;
   reg [CountWidth-1:0] cwc_d, cwc_q;
   reg [AAddrWidth-1:0] koff_d, koff_q, krow_d, krow_q;
-  reg [TcWidth-1:0]    tc_d, tc_q, tc_end_d, tc_end_q;
-  reg                  wre_d, wre_q, are_d, are_q, rdone_d, rdone_q;
+  reg [TcWidth-1:0]    tc_d, tc_q;
+  reg                  wre_d, wre_q, are_d, are_q, rdone_d, rdone_q, late_d, late_q;
   // The streamed row: image, its count in the block, pool pixel (dy, dx), window (wy, wx,
   // counted from 1), the window's input offsets s*q*(w-1) (yb, xb), the partial-sum row, and
   // its address with the bases it returns to (image, window row, window).
@@ -221,13 +221,12 @@ module {= v.seq =} (
   // One block: the batch.
   wire blk_end  = b_last;
 {%- endif %}
-{%- if v.side == 1 %}
-  // One column: a tile of rows >= 1 = Rows ends with its last row (rows + 1 cycles).
-  wire tile_end = a_re && img_end && blk_end;
-  wire unused_end = ^{rdone_q, tc_end_q};
-{%- else %}
-  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
-{%- endif %}
+  // A tile ends with its last row once it has lasted Rows + Cols cycles (late_q), else at
+  // cycle Rows + Cols - 1: max(rows + 1, Rows + Cols) cycles. The next tile's weights load
+  // behind the last row (they cross each array row with the activations), and the
+  // partial sums a row wrote are forwarded to the next K-tile's read of them.
+  wire tile_end = (running && rdone_q && (tc_q == TcMinEnd))
+               || (a_re && img_end && blk_end && late_q);
 {%- if v.conv %}
   // The input position under the kernel, plus the padding: inside when
   // pad <= s*oy + ky < in_h + pad (and the same across).
@@ -303,7 +302,7 @@ module {= v.seq =} (
     koff_d    = koff_q;
     krow_d    = krow_q;
     tc_d      = tc_q;
-    tc_end_d  = tc_end_q;
+    late_d    = late_q;
     wre_d     = wre_q;
     are_d     = are_q;
     rdone_d   = rdone_q;
@@ -419,7 +418,7 @@ module {= v.seq =} (
         koff_d    = d_k0;
         krow_d    = d_k0;
         tc_d      = {TcWidth{1'b0}};
-        tc_end_d  = TcMinEnd;
+        late_d    = 1'b0;
         wre_d     = 1'b1;
         are_d     = 1'b0;
         rdone_d   = 1'b0;
@@ -436,6 +435,9 @@ module {= v.seq =} (
         tc_d = tc_q + {{(TcWidth-1){1'b0}}, 1'b1};
         if (tc_q == TcWLast) begin
           wre_d = 1'b0;
+        end
+        if (tc_q == TcLate) begin
+          late_d = 1'b1;
         end
         if (w_re) begin
           wptr_d = wptr_q + {{(WAddrWidth-1){1'b0}}, 1'b1};
@@ -492,13 +494,9 @@ module {= v.seq =} (
               wbase_d = ibk_q + is_q;
               raddr_d = ibk_q + is_q;
             end else begin
-              // The block's last row: the tile ends Cols cycles after the later of this
-              // row and the last weight row.
+              // The block's last row (the tile ends here or at TcMinEnd).
               are_d   = 1'b0;
               rdone_d = 1'b1;
-              if (!wre_q) begin
-                tc_end_d = tc_q + TcTail;
-              end
               blast_d = b_last;
               nimg_d  = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
               nbase_d = ibase_q + is_q;
@@ -507,7 +505,7 @@ module {= v.seq =} (
         end
         if (tile_end) begin
           tc_d     = {TcWidth{1'b0}};
-          tc_end_d = TcMinEnd;
+          late_d   = 1'b0;
           wre_d    = 1'b1;
           are_d    = 1'b0;
           rdone_d  = 1'b0;
@@ -544,22 +542,14 @@ module {= v.seq =} (
               bbase_a_d = nbase_q;
               img_d     = nimg_q;
               ibase_d   = nbase_q;
-{%- else if v.side == 1 %}
-            // (On one column the block's last row ends the tile in its own cycle: the block's
-            // end is this cycle's.)
+{%- else %}
+            // (The _d values: a tile may end in its last row's cycle.)
             if (!blast_d) begin
               // The next block, with the N-tile's weights again.
               bimg_d    = nimg_d;
               bbase_a_d = nbase_d;
               img_d     = nimg_d;
               ibase_d   = nbase_d;
-{%- else %}
-            if (!blast_q) begin
-              // The next block, with the N-tile's weights again.
-              bimg_d    = nimg_q;
-              bbase_a_d = nbase_q;
-              img_d     = nimg_q;
-              ibase_d   = nbase_q;
 {%- endif %}
               wptr_d    = wnt_q;
             end else begin
@@ -614,6 +604,7 @@ module {= v.seq =} (
       wre_q    <= 1'b0;
       are_q    <= 1'b0;
       rdone_q  <= 1'b0;
+      late_q   <= 1'b0;
       lastpc_q <= {PAddrWidth{1'b0}};
       flast_q  <= 1'b0;
     end else begin
@@ -628,6 +619,7 @@ module {= v.seq =} (
       wre_q    <= wre_d;
       are_q    <= are_d;
       rdone_q  <= rdone_d;
+      late_q   <= late_d;
       lastpc_q <= lastpc_d;
       flast_q  <= flast_d;
     end
@@ -674,7 +666,6 @@ module {= v.seq =} (
     koff_q    <= koff_d;
     krow_q    <= krow_d;
     tc_q      <= tc_d;
-    tc_end_q  <= tc_end_d;
     img_q     <= img_d;
     icnt_q    <= icnt_d;
     dy_q      <= dy_d;

@@ -16,11 +16,15 @@ pub(super) fn pe_ports(v: &ArrayView, df: Dataflow) -> Vec<Port> {
             Port::input("act_i", a),
             Port::input("psum_i", acc)
                 .note("From the PE above (or the column's partial-sum input skew)."),
-            Port::input("w_we_i", 1)
-                .note("Weight load: w_we_i writes w_i into the weight register."),
+            Port::input("w_we_i", 1).note(
+                "Weight load: w_we_i writes w_i into the weight register; from the left \
+                 neighbour (or the row's weight pointer).",
+            ),
             Port::input("w_i", w),
             Port::output("valid_o", 1).note("To the right neighbour."),
             Port::output("act_o", a),
+            Port::output("w_we_o", 1)
+                .note("The write enable, one cycle later: the weight load's diagonal."),
             Port::output("psum_o", acc).note("To the PE below (registered in the MAC)."),
         ]),
         Dataflow::Os => p.extend([

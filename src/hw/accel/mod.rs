@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cycles = 1 + CHECK·L + Σ_layers (FETCH + T·P + DRAIN)
-//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B, R) + C, CHECK = 5, FETCH = 2, DRAIN = drain(R) (R + 16 on 8×8)
+//! T = ⌈K/R⌉·⌈N/C⌉ tiles, P = max(B + 1, R + C), CHECK = 5, FETCH = 2, DRAIN = drain(R) (31 on 8×8)
 //! ```
 //!
 //! CHECK reads the L descriptors of the program before the first tile (a program error ends
@@ -418,7 +418,7 @@ pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 
         Dataflow::Ws => {
             let per_nt: u64 = block_rows(&d.geo, batch)
                 .iter()
-                .map(|&rows| d.tiles_k(df) * (rows.max(r) + r))
+                .map(|&rows| d.tiles_k(df) * (rows + 1).max(2 * r))
                 .sum();
             u64::from(d.n_tiles) * per_nt
         }
@@ -449,20 +449,21 @@ pub const DONE_REG: u64 = 1;
 ///
 /// ```text
 /// DRAIN = STAGE_REGS + ARRAY + POSTOP_LATENCY + ARGMAX_LATENCY + DONE_REG − TAIL
-///   ws: ARRAY = R + C − 1 (the array's row latency),             TAIL = C
+///   ws: ARRAY = R + C − 1 (the array's row latency),             TAIL = 1 (a tile may end
+///       in its last row's cycle: the drain starts the cycle after)
 ///   os: ARRAY = (R + C) + (R − 1) (to the first output row, then the other R − 1 rows),
 ///       TAIL = R (the tile's R − 1 cycles after its last step)
 /// ```
 ///
 /// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
-/// ws R + 4 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 4 + … (8×8: 4 + 8 + 4 = 16 on top of
-/// R or 2R: 24 and 32 cycles). Every layer drains for the argmax too (one counter), so a
+/// ws 2R + 3 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 4 + … (8×8: 30 and 32 cycles). Every layer drains for the argmax too (one counter), so a
 /// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
 /// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {
     let (r, c) = (u64::from(side), u64::from(side));
     let (array, tail) = match df {
-        Dataflow::Ws => (r + c - 1, c),
+        // A tile may end in its last row's cycle (the next tile's weights follow that row).
+        Dataflow::Ws => (r + c - 1, 1),
         Dataflow::Os => ((r + c) + (r - 1), r),
     };
     STAGE_REGS + array + POSTOP_LATENCY + argmax_latency(side) + DONE_REG - tail
@@ -490,11 +491,12 @@ mod tests {
     }
 
     /// Hand-counted: the Fashion-MNIST MLP 784-128-64-10 on 8×8 with 64 images per pass:
-    /// P = 72; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 4 stage registers + 15 (array,
-    /// 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts, round) + 4 (argmax: 3 tree
-    /// levels + the store) + 1 (done) − 8 (tail) = 24; 1 + 3·(2 + 24) + 1712·72 = 123,343
-    /// cycles, plus CHECK 3·5: 123,358, 1,927.5 per image. os: drain = 4 + (16 + 7) + 8 + 4 + 1
-    /// − 8 = 32.
+    /// P = max(64 + 1, 8 + 8) = 65; tiles 98·16 + 16·8 + 8·2 = 1712; drain (ws) = 4 stage
+    /// registers + 15 (array, 8 + 8 − 1) + 8 (post-op: sum, 4 product levels, 2 shifts,
+    /// round) + 4 (argmax: 3 tree levels + the store) + 1 (done) − 1 (tail) = 31;
+    /// 1 + 3·(2 + 31) + 1712·65 = 111,380 cycles, plus CHECK 3·5: 111,395, 1,740.5 per image
+    /// (before the weights followed the last row, P = 72 and 123,358). os: drain =
+    /// 4 + (16 + 7) + 8 + 4 + 1 − 8 = 32.
     #[test]
     fn pass_cycles_by_hand() {
         let l = |k: u32, n: u32, last| Descriptor {
@@ -509,12 +511,12 @@ mod tests {
             geo: Geometry::dense(64),
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
-        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (24, 32));
-        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 123_358);
-        // One image: P = max(1, 8) + 8 = 16.
+        assert_eq!((drain(8, Dataflow::Ws), drain(8, Dataflow::Os)), (31, 32));
+        assert_eq!(pass_cycles(8, Dataflow::Ws, &p, 64), 111_395);
+        // One image: P = max(1 + 1, 8 + 8) = 16.
         assert_eq!(
             pass_cycles(8, Dataflow::Ws, &p, 1),
-            1 + 3 * CHECK + 3 * 26 + 1712 * 16
+            1 + 3 * CHECK + 3 * 33 + 1712 * 16
         );
         // os, K in the descriptor: 8 groups × (16·(784+7) + 8·(128+7) + 2·(64+7)) plus
         // 3·(2 + 32) fetch and drain.
@@ -530,13 +532,13 @@ mod tests {
         );
     }
 
-    /// Hand-counted convolutions on 8×8 (ws, drain 24). The digits CNN's first layer: an
+    /// Hand-counted convolutions on 8×8 (ws, drain 31). The digits CNN's first layer: an
     /// 8×8×1 image, 3×3 kernel, padding 1, 8 outputs, pool: 4×4 windows of 4 pixels, 64 rows
     /// per image; with 64 partial-sum rows a block is one image, 9 K-tiles (one channel word)
-    /// of max(64, 8) + 8 = 72 cycles: 2 + 64·9·72 + 24 = 41,498 cycles for 64 images.
+    /// of max(64 + 1, 8 + 8) = 65 cycles: 2 + 64·9·65 + 31 = 37,473 cycles for 64 images.
     /// A second layer, 16 rows per image (2×2 windows) at 4 images per block, for 7 images:
     /// blocks of 4 and 3 images, 64 and 48 rows, 9 K-tiles each, two N-tiles:
-    /// 2 + 2·9·(72 + 56) + 24 = 2,330.
+    /// 2 + 2·9·(65 + 49) + 31 = 2,085.
     #[test]
     fn conv_layer_cycles_by_hand() {
         let geo = Geometry {
@@ -562,7 +564,7 @@ mod tests {
             geo,
         };
         assert_eq!(geo.rows_per_image(), 64);
-        assert_eq!(layer_cycles(8, Dataflow::Ws, &d, 64), 41_498);
+        assert_eq!(layer_cycles(8, Dataflow::Ws, &d, 64), 37_473);
         let geo2 = Geometry {
             in_h: 4,
             in_w: 4,
@@ -578,6 +580,6 @@ mod tests {
             ..d
         };
         assert_eq!(block_rows(&geo2, 7), [64, 48]);
-        assert_eq!(layer_cycles(8, Dataflow::Ws, &d2, 7), 2_330);
+        assert_eq!(layer_cycles(8, Dataflow::Ws, &d2, 7), 2_085);
     }
 }

@@ -20,7 +20,8 @@
 //   array row) and its initial partial sums (psum_row_i, one per column; 0 or the previous
 //   K-tile's outputs); the first row may come one cycle after the first weight row.
 //   Output: the row's sums on out_row_o with out_valid_o, 15 cycles later (R+C-1).
-//   A new weight load may start C cycles after the last streamed row (8 here).
+//   A new weight load may start in the cycle of the last streamed row: PE (r, c) takes its
+//   new code c cycles after PE (r, 0), when the last row has passed it.
 module pot_w4a8_accel8x8_array (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -35,6 +36,7 @@ module pot_w4a8_accel8x8_array (
   localparam integer Rows     = 8;
   localparam integer Cols     = 8;
   localparam integer ActWidth = 8;
+  localparam integer WCodeWidth = 4;
   localparam integer AccWidth = 25;
 
   genvar gr, gc;
@@ -75,6 +77,7 @@ module pot_w4a8_accel8x8_array (
   wire [Rows-1:0]          sk_valid;
   wire [Rows*ActWidth-1:0] sk_act;
   wire [Cols*AccWidth-1:0] sk_psum;
+  wire [Cols*WCodeWidth-1:0] sk_w;
   generate
     for (gr = 0; gr < Rows; gr = gr + 1) begin : g_row_skew
       if (gr == 0) begin : g_direct
@@ -86,6 +89,20 @@ module pot_w4a8_accel8x8_array (
           .rst_ni (rst_ni),
           .d_i    ({in_valid_i, in_row_i[gr*ActWidth +: ActWidth]}),
           .q_o    ({sk_valid[gr], sk_act[gr*ActWidth +: ActWidth]})
+        );
+      end
+    end
+    // Column c's weight code waits c cycles too: it meets row r's write enable, which moves
+    // right one PE per cycle.
+    for (gc = 0; gc < Cols; gc = gc + 1) begin : g_w_skew
+      if (gc == 0) begin : g_direct
+        assign sk_w[gc*WCodeWidth +: WCodeWidth] = w_row_i[gc*WCodeWidth +: WCodeWidth];
+      end else begin : g_delay
+        pot_w4a8_accel8x8_delay #(.Width(WCodeWidth), .Depth(gc)) u_delay (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .d_i    (w_row_i[gc*WCodeWidth +: WCodeWidth]),
+          .q_o    (sk_w[gc*WCodeWidth +: WCodeWidth])
         );
       end
     end
@@ -111,7 +128,7 @@ module pot_w4a8_accel8x8_array (
     .act_i   (sk_act),
     .psum_i  (sk_psum),
     .w_we_i  (w_we),
-    .w_i     (w_row_i),
+    .w_i     (sk_w),
     .psum_o  (mesh_out)
   );
   // Output de-skew: column c waits Cols-1-c cycles, so a whole row leaves together.

@@ -13,8 +13,9 @@
 `default_nettype none
 
 // 8 x 8 mesh of pot_w4a8_cnn8x8_pe (weight stationary). Wiring only: each PE passes its
-// activation to the right neighbour and its partial sum to the PE below; the edges connect to
-// the ports. Element i of a packed port is bits [i*width +: width].
+// activation and its weight write enable to the right neighbour and its partial sum to the PE
+// below; the edges connect to the ports (column c's weight code arrives c cycles after row
+// r's enable, skewed in the top, so PE (r, c) writes row r's code). Element i of a packed port is bits [i*width +: width].
 module pot_w4a8_cnn8x8_mesh (
   input  wire         clk_i,
   input  wire         rst_ni,
@@ -48,16 +49,18 @@ module pot_w4a8_cnn8x8_mesh (
   generate
     for (gr = 0; gr < Rows; gr = gr + 1) begin : g_pe_row
       for (gc = 0; gc < Cols; gc = gc + 1) begin : g_pe_col
-        wire                valid_left, valid_right;
+        wire                valid_left, valid_right, we_left, we_right;
         wire [ActWidth-1:0] act_left, act_right;
         wire [AccWidth-1:0] psum_top, psum_bottom;
 
         if (gc == 0) begin : g_left_edge
           assign valid_left = valid_i[gr];
           assign act_left   = act_i[gr*ActWidth +: ActWidth];
+          assign we_left    = w_we_i[gr];
         end else begin : g_left_pe
           assign valid_left = g_pe_row[gr].g_pe_col[gc-1].valid_right;
           assign act_left   = g_pe_row[gr].g_pe_col[gc-1].act_right;
+          assign we_left    = g_pe_row[gr].g_pe_col[gc-1].we_right;
         end
         if (gr == 0) begin : g_top_edge
           assign psum_top = psum_i[gc*AccWidth +: AccWidth];
@@ -71,17 +74,19 @@ module pot_w4a8_cnn8x8_mesh (
           .valid_i (valid_left),
           .act_i   (act_left),
           .psum_i  (psum_top),
-          .w_we_i  (w_we_i[gr]),
+          .w_we_i  (we_left),
           .w_i     (w_i[gc*WCodeWidth +: WCodeWidth]),
           .valid_o (valid_right),
           .act_o   (act_right),
+          .w_we_o  (we_right),
           .psum_o  (psum_bottom)
         );
       end
     end
     for (gr = 0; gr < Rows; gr = gr + 1) begin : g_right_edge
       assign unused_right[gr] = ^{g_pe_row[gr].g_pe_col[Cols-1].valid_right,
-                                  g_pe_row[gr].g_pe_col[Cols-1].act_right};
+                                  g_pe_row[gr].g_pe_col[Cols-1].act_right,
+                                  g_pe_row[gr].g_pe_col[Cols-1].we_right};
     end
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_bottom_edge
       assign psum_o[gc*AccWidth +: AccWidth] = g_pe_row[Rows-1].g_pe_col[gc].psum_bottom;

@@ -13,8 +13,10 @@
 `default_nettype none
 
 // Weight-stationary processing element: holds one weight code, forwards its activation (and
-// valid) to the right neighbour and its partial sum down to the PE below. The arithmetic is
-// the MAC unit's; the PE only moves operands.
+// valid) to the right neighbour and its partial sum down to the PE below. A weight load moves
+// right one PE per cycle like the activations (w_we_o), so a row's new weights follow the
+// previous tile's last activations across the row and a tile can load while the one before
+// it still streams. The arithmetic is the MAC unit's; the PE only moves operands.
 module pot_w4a8_cnn8x8_pe (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -23,19 +25,21 @@ module pot_w4a8_cnn8x8_pe (
   input  wire [7:0]  act_i,
   // From the PE above (or the column's partial-sum input skew).
   input  wire [21:0] psum_i,
-  // Weight load: w_we_i writes w_i into the weight register.
+  // Weight load: w_we_i writes w_i into the weight register; from the left neighbour (or the row's weight pointer).
   input  wire        w_we_i,
   input  wire [3:0]  w_i,
   // To the right neighbour.
   output wire        valid_o,
   output wire [7:0]  act_o,
+  // The write enable, one cycle later: the weight load's diagonal.
+  output wire        w_we_o,
   // To the PE below (registered in the MAC).
   output wire [21:0] psum_o
 );
   localparam integer ActWidth   = 8;
   localparam integer WCodeWidth = 4;
 
-  reg                  valid_q;
+  reg                  valid_q, we_q;
   reg [ActWidth-1:0]   act_q;
   reg [WCodeWidth-1:0] w_d, w_q;
 
@@ -49,10 +53,12 @@ module pot_w4a8_cnn8x8_pe (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= 1'b0;
+      we_q    <= 1'b0;
       act_q   <= {ActWidth{1'b0}};
       w_q     <= {WCodeWidth{1'b0}};
     end else begin
       valid_q <= valid_i;
+      we_q    <= w_we_i;
       act_q   <= act_i;
       w_q     <= w_d;
     end
@@ -60,6 +66,7 @@ module pot_w4a8_cnn8x8_pe (
 
   assign valid_o = valid_q;
   assign act_o   = act_q;
+  assign w_we_o  = we_q;
 
   // Every valid cycle computes psum_o <= psum_i + act_i * value(w_q): en_i adds the product
   // and clr_i makes the sum start from psum_i instead of the held accumulator; otherwise the

@@ -22,8 +22,8 @@
 // then per N-tile, per block of ipb images, per K-tile (kernel row, kernel column, channel
 // word) one tile: weight rows in tile cycles 0..Rows-1 (weight memory words in order, the
 // N-tile's words again for every block), the block's rows in tile cycles 1..rows (image,
-// then output window, then the pool's 2x2 pixels), and the tile ends max(rows, Rows) + Cols
-// cycles after it began; then DRAIN (24 cycles, hw::accel::drain) and the
+// then output window, then the pool's 2x2 pixels), and the tile lasts max(rows + 1,
+// Rows + Cols) cycles (the next tile's weights follow the last row into the array); then DRAIN (31 cycles, hw::accel::drain) and the
 // next layer reads the other buffer. A row's activation address is the input pixel under
 // the kernel position (image-major feature maps, one word = Cols channels of a pixel), built
 // from the descriptor's steps by adds only; a position in the padding reads nothing useful
@@ -105,7 +105,7 @@ module pot_w4a8_cnn8x8_seq (
   // Tile cycles: weight rows end at Rows-1; a tile of fewer rows than Rows ends here.
   localparam [TcWidth-1:0] TcWLast  = 7'd7;
   localparam [TcWidth-1:0] TcMinEnd = 7'd15;
-  localparam [TcWidth-1:0] TcTail   = 7'd7;
+  localparam [TcWidth-1:0] TcLate   = 7'd14;
 
   localparam [3:0] StIdle   = 4'd0;
   localparam [3:0] StFetch0 = 4'd1;
@@ -171,8 +171,8 @@ module pot_w4a8_cnn8x8_seq (
   reg [KWidth-1:0]     ky_d, ky_q, kx_d, kx_q;
   reg [CountWidth-1:0] cwc_d, cwc_q;
   reg [AAddrWidth-1:0] koff_d, koff_q, krow_d, krow_q;
-  reg [TcWidth-1:0]    tc_d, tc_q, tc_end_d, tc_end_q;
-  reg                  wre_d, wre_q, are_d, are_q, rdone_d, rdone_q;
+  reg [TcWidth-1:0]    tc_d, tc_q;
+  reg                  wre_d, wre_q, are_d, are_q, rdone_d, rdone_q, late_d, late_q;
   // The streamed row: image, its count in the block, pool pixel (dy, dx), window (wy, wx,
   // counted from 1), the window's input offsets s*q*(w-1) (yb, xb), the partial-sum row, and
   // its address with the bases it returns to (image, window row, window).
@@ -232,7 +232,12 @@ module pot_w4a8_cnn8x8_seq (
   wire img_end  = x_end && y_end && wx_end && wy_end;
   wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
   wire blk_end  = (icnt_q == ipb_q) || b_last;
-  wire tile_end = running && rdone_q && (tc_q == tc_end_q);
+  // A tile ends with its last row once it has lasted Rows + Cols cycles (late_q), else at
+  // cycle Rows + Cols - 1: max(rows + 1, Rows + Cols) cycles. The next tile's weights load
+  // behind the last row (they cross each array row with the activations), and the
+  // partial sums a row wrote are forwarded to the next K-tile's read of them.
+  wire tile_end = (running && rdone_q && (tc_q == TcMinEnd))
+               || (a_re && img_end && blk_end && late_q);
   // The input position under the kernel, plus the padding: inside when
   // pad <= s*oy + ky < in_h + pad (and the same across).
   wire [PosWidth-1:0] py = yb_q + (dy_q ? st_p : {PosWidth{1'b0}}) + ky_p;
@@ -321,7 +326,7 @@ module pot_w4a8_cnn8x8_seq (
     koff_d    = koff_q;
     krow_d    = krow_q;
     tc_d      = tc_q;
-    tc_end_d  = tc_end_q;
+    late_d    = late_q;
     wre_d     = wre_q;
     are_d     = are_q;
     rdone_d   = rdone_q;
@@ -437,7 +442,7 @@ module pot_w4a8_cnn8x8_seq (
         koff_d    = d_k0;
         krow_d    = d_k0;
         tc_d      = {TcWidth{1'b0}};
-        tc_end_d  = TcMinEnd;
+        late_d    = 1'b0;
         wre_d     = 1'b1;
         are_d     = 1'b0;
         rdone_d   = 1'b0;
@@ -454,6 +459,9 @@ module pot_w4a8_cnn8x8_seq (
         tc_d = tc_q + {{(TcWidth-1){1'b0}}, 1'b1};
         if (tc_q == TcWLast) begin
           wre_d = 1'b0;
+        end
+        if (tc_q == TcLate) begin
+          late_d = 1'b1;
         end
         if (w_re) begin
           wptr_d = wptr_q + {{(WAddrWidth-1){1'b0}}, 1'b1};
@@ -510,13 +518,9 @@ module pot_w4a8_cnn8x8_seq (
               wbase_d = ibk_q + is_q;
               raddr_d = ibk_q + is_q;
             end else begin
-              // The block's last row: the tile ends Cols cycles after the later of this
-              // row and the last weight row.
+              // The block's last row (the tile ends here or at TcMinEnd).
               are_d   = 1'b0;
               rdone_d = 1'b1;
-              if (!wre_q) begin
-                tc_end_d = tc_q + TcTail;
-              end
               blast_d = b_last;
               nimg_d  = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
               nbase_d = ibase_q + is_q;
@@ -525,7 +529,7 @@ module pot_w4a8_cnn8x8_seq (
         end
         if (tile_end) begin
           tc_d     = {TcWidth{1'b0}};
-          tc_end_d = TcMinEnd;
+          late_d   = 1'b0;
           wre_d    = 1'b1;
           are_d    = 1'b0;
           rdone_d  = 1'b0;
@@ -555,12 +559,13 @@ module pot_w4a8_cnn8x8_seq (
             ky_d   = {KWidth{1'b0}};
             koff_d = k0_q;
             krow_d = k0_q;
-            if (!blast_q) begin
+            // (The _d values: a tile may end in its last row's cycle.)
+            if (!blast_d) begin
               // The next block, with the N-tile's weights again.
-              bimg_d    = nimg_q;
-              bbase_a_d = nbase_q;
-              img_d     = nimg_q;
-              ibase_d   = nbase_q;
+              bimg_d    = nimg_d;
+              bbase_a_d = nbase_d;
+              img_d     = nimg_d;
+              ibase_d   = nbase_d;
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};
@@ -580,7 +585,7 @@ module pot_w4a8_cnn8x8_seq (
       end
       StDrain: begin
         drain_d = drain_q + {{(DrainWidth-1){1'b0}}, 1'b1};
-        if (drain_q == 8'd23) begin
+        if (drain_q == 8'd30) begin
           if (last_q) begin
             state_d = StDone;
           end else begin
@@ -614,6 +619,7 @@ module pot_w4a8_cnn8x8_seq (
       wre_q    <= 1'b0;
       are_q    <= 1'b0;
       rdone_q  <= 1'b0;
+      late_q   <= 1'b0;
       lastpc_q <= {PAddrWidth{1'b0}};
       flast_q  <= 1'b0;
     end else begin
@@ -628,6 +634,7 @@ module pot_w4a8_cnn8x8_seq (
       wre_q    <= wre_d;
       are_q    <= are_d;
       rdone_q  <= rdone_d;
+      late_q   <= late_d;
       lastpc_q <= lastpc_d;
       flast_q  <= flast_d;
     end
@@ -674,7 +681,6 @@ module pot_w4a8_cnn8x8_seq (
     koff_q    <= koff_d;
     krow_q    <= krow_d;
     tc_q      <= tc_d;
-    tc_end_q  <= tc_end_d;
     img_q     <= img_d;
     icnt_q    <= icnt_d;
     dy_q      <= dy_d;

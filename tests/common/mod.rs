@@ -130,10 +130,17 @@ pub fn run_ok(cmd: &mut std::process::Command) -> String {
 /// A small, fast digits export into `dir`: 12 hidden units (MLP), 3 float epochs, 1
 /// QAT epoch, 3 golden samples, the given weight format and model (`mlp` or `cnn`).
 pub fn tiny_export(dir: &Path, weights: &str, model: &str) {
+    // A CNN keeps its default dense part (one layer to the classes).
+    let hidden: &[&str] = if model == "mlp" {
+        &["--hidden", "12"]
+    } else {
+        &[]
+    };
     run_ok(
         potmac()
             .args(["-q", "qat", "--dataset", "digits", "--model", model])
-            .args(["--weights", weights, "--hidden", "12", "--fp-epochs", "3"])
+            .args(["--weights", weights, "--fp-epochs", "3"])
+            .args(hidden)
             .args(["--epochs", "1", "--golden-samples", "3", "--out"])
             .arg(dir),
     );

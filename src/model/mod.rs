@@ -124,8 +124,14 @@ pub struct IntLayer {
     pub in_scale: f64,
     /// Scale of the output activations (hidden layers).
     pub out_scale: Option<f64>,
-    /// Requantization to the next layer (hidden layers).
+    /// Requantization to the next layer (hidden layers), one for the whole layer.
     pub requant: Option<Requant>,
+    /// Requantization per output channel (hidden layers; a dense layer's outputs, a
+    /// convolution's output channels): when present it is what the layer computes with, and
+    /// `requant`, if also present, is informational. Absent from exports written before it
+    /// existed, and from every per-tensor layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requant_channels: Option<Vec<Requant>>,
     /// Exact two's-complement width of the accumulator over all inputs in range.
     pub acc_width: u32,
 }
@@ -138,6 +144,32 @@ impl IntLayer {
             .format()
             .expect("format validated at construction");
         self.codes.iter().map(|&c| f.decode(c)).collect()
+    }
+
+    /// Whether the layer requantizes (a hidden layer): it has `requant` or
+    /// `requant_channels`.
+    pub fn requantizes(&self) -> bool {
+        self.requant.is_some() || self.requant_channels.is_some()
+    }
+
+    /// The requantization of output channel `o`: `requant_channels[o]` when the layer has
+    /// per-channel constants, else `requant` (`None`: the last layer, or `o` past the
+    /// channels of a malformed per-channel layer; the export reader refuses both on hidden
+    /// layers).
+    pub fn requant_for(&self, o: usize) -> Option<Requant> {
+        match &self.requant_channels {
+            Some(v) => v.get(o).copied(),
+            None => self.requant,
+        }
+    }
+
+    /// Accumulators per output channel and sample: 1 for a dense layer, the output pixels
+    /// of a convolution (its accumulators are plane-major, `[o][y][x]`).
+    pub fn channel_size(&self) -> usize {
+        match self.kind {
+            LayerKind::Dense { .. } => 1,
+            LayerKind::Conv(s) => s.out_pixels(),
+        }
     }
 }
 
@@ -240,20 +272,27 @@ impl IntModel {
                 }
             }
             let act_in = std::mem::take(&mut cur);
-            let act_out = match il.requant {
-                None => Vec::new(),
-                Some(rq) => {
-                    let a: Vec<i64> = acc
-                        .iter()
-                        .map(|&v| requantize(v, rq.m, rq.s, self.act_bits))
-                        .collect();
-                    match il.kind {
-                        LayerKind::Conv(s) if il.pool => {
-                            pool_plane_major(&a, s.out_c, s.out_h(), s.out_w())
-                        }
-                        _ => a,
+            let act_out = if il.requantizes() {
+                // Output channel of accumulator i: dense i, conv i / (out_h·out_w).
+                let per = il.channel_size();
+                let a: Vec<i64> = acc
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        let rq = il
+                            .requant_for(i / per)
+                            .expect("one requantization per output channel");
+                        requantize(v, rq.m, rq.s, self.act_bits)
+                    })
+                    .collect();
+                match il.kind {
+                    LayerKind::Conv(s) if il.pool => {
+                        pool_plane_major(&a, s.out_c, s.out_h(), s.out_w())
                     }
+                    _ => a,
                 }
+            } else {
+                Vec::new()
             };
             cur = act_out.clone();
             trace.push(LayerIo {
@@ -354,6 +393,7 @@ mod tests {
             in_scale: 1.0,
             out_scale: None,
             requant: None,
+            requant_channels: None,
             acc_width: 16,
         };
         let im = IntModel {
@@ -398,6 +438,127 @@ mod tests {
         assert_eq!(shape(4, 1, 0, 2), 2);
         assert_eq!(shape(28, 5, 2, 1), 28);
         assert_eq!(shape(28, 3, 1, 2), 14);
+    }
+
+    /// Per-channel requantization worked by hand, in two layers and two samples. Layer 0: a
+    /// 1×1 convolution of a 1×2×2 image into 2 channels, weights 1 and 2, no bias; channel 0
+    /// M = 49152, S = 16 (r = 0.75), channel 1 M = 40960, S = 17 (r = 0.3125); its per-tensor
+    /// `requant` (r = 0.75) is overridden. Sample x = 1, 2, 3, 4:
+    ///   channel 0 acc 1, 2, 3, 4 → ⌊0.75·acc + ½⌋ = ⌊1.25⌋, ⌊2.0⌋, ⌊2.75⌋, ⌊3.5⌋ = 1, 2, 2, 3
+    ///   channel 1 acc 2, 4, 6, 8 → ⌊0.3125·acc + ½⌋ = ⌊1.125⌋, ⌊1.75⌋, ⌊2.375⌋, ⌊3.0⌋ = 1, 1, 2, 3
+    /// (ties 1.5 and 2.5 round up). Sample x = 4, 3, 2, 1: channel 0 acc 4, 3, 2, 1 → 3, 2, 2, 1;
+    /// channel 1 acc 8, 6, 4, 2 → 3, 2, 1, 1.
+    /// Layer 1: dense 8 → 2, output 0 sums all inputs with bias −1, output 1 = input 4 +
+    /// 2·input 7; output 0 M = 32768, S = 16 (r = 0.5), output 1 M = 49152, S = 15 (r = 1.5):
+    ///   sample 1 inputs 1 2 2 3 1 1 2 3: acc 15 − 1 = 14 → ⌊7.5⌋ = 7; 1 + 2·3 = 7 → ⌊11.0⌋ = 11
+    ///   sample 2 inputs 3 2 2 1 3 2 1 1: acc 14 → 7; 3 + 2·1 = 5 → ⌊8.0⌋ = 8
+    /// Layer 2 (the logits) passes them on. With one requantization per layer (channel 0's)
+    /// layer 0's channel 1 and layer 1's output 1 would differ (e.g. 7 → ⌊4.0⌋ = 4). The
+    /// trainer's batched GEMM path (`eval_fake_quant`, batch-major, its own channel indexing)
+    /// gives the same integers, and the per-layer lowering agrees with the accumulators.
+    #[test]
+    fn per_channel_requantization_by_hand_in_two_formulations() {
+        use crate::model::arch::{Arch, ConvShape, LayerDef};
+        use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+        let format = FormatSpec {
+            kind: FormatKind::Uniform,
+            bits: 8,
+            zero: ZeroSpec::Code,
+        };
+        let rq = |m, s| Requant { m, s };
+        let s = ConvShape {
+            in_c: 1,
+            in_h: 2,
+            in_w: 2,
+            out_c: 2,
+            k: 1,
+            pad: 0,
+            stride: 1,
+        };
+        let layer = |kind, codes, bias, requant, requant_channels| IntLayer {
+            kind,
+            pool: false,
+            format,
+            codes,
+            bias,
+            w_scale: 1.0,
+            in_scale: 1.0,
+            out_scale: None,
+            requant,
+            requant_channels,
+            acc_width: 16,
+        };
+        let dense = |inputs, outputs| LayerKind::Dense { inputs, outputs };
+        let mut codes1 = vec![1; 8];
+        codes1.extend([0, 0, 0, 0, 1, 0, 0, 2]);
+        let im = IntModel {
+            input: (1, 2, 2),
+            classes: 2,
+            act_bits: 8,
+            input_scale: 1.0 / 255.0,
+            layers: vec![
+                layer(
+                    LayerKind::Conv(s),
+                    vec![1, 2],
+                    vec![0, 0],
+                    Some(rq(49152, 16)),
+                    Some(vec![rq(49152, 16), rq(40960, 17)]),
+                ),
+                layer(
+                    dense(8, 2),
+                    codes1,
+                    vec![-1, 0],
+                    None,
+                    Some(vec![rq(32768, 16), rq(49152, 15)]),
+                ),
+                layer(dense(2, 2), vec![1, 0, 0, 1], vec![0, 0], None, None),
+            ],
+        };
+        assert_eq!(im.layers[0].requant_for(1), Some(rq(40960, 17)));
+        assert_eq!(im.layers[2].requant_for(0), None);
+        let xs: [Vec<i64>; 2] = [vec![1, 2, 3, 4], vec![4, 3, 2, 1]];
+        let t: Vec<Trace> = xs.iter().map(|x| im.infer(x)).collect();
+        assert_eq!(t[0][0].acc, [1, 2, 3, 4, 2, 4, 6, 8]);
+        assert_eq!(t[0][0].act_out, [1, 2, 2, 3, 1, 1, 2, 3]);
+        assert_eq!(t[1][0].act_out, [3, 2, 2, 1, 3, 2, 1, 1]);
+        assert_eq!(t[0][1].acc, [14, 7]);
+        assert_eq!(t[0][1].act_out, [7, 11]);
+        assert_eq!(t[1][1].acc, [14, 5]);
+        assert_eq!(t[1][1].act_out, [7, 8]);
+        assert_eq!(t[1][2].acc, [7, 8]);
+        // One requantization per layer would not do.
+        let mut per_tensor = im.clone();
+        per_tensor.layers[0].requant_channels = None;
+        assert_eq!(per_tensor.infer(&xs[0])[0].act_out[4..], [2, 3, 5, 6]);
+
+        // The trainer's formulation: both samples in one batch, batch-major.
+        let arch = Arch {
+            input: im.input,
+            classes: 2,
+            layers: im
+                .layers
+                .iter()
+                .map(|l| LayerDef {
+                    kind: l.kind,
+                    pool: l.pool,
+                })
+                .collect(),
+        };
+        let net = crate::train::model::Network::new(arch, 1).unwrap();
+        let x: Vec<f32> = xs.iter().flatten().map(|&v| v as f32 / 255.0).collect();
+        let fq = net.eval_fake_quant(&im, &im.decoded(), &x, 2);
+        for l in 0..3 {
+            let both = |f: fn(&LayerIo) -> &Vec<i64>| -> Vec<i64> {
+                t.iter().flat_map(|t| f(&t[l]).clone()).collect()
+            };
+            assert_eq!(fq[l].acc, both(|io| &io.acc), "layer {l}");
+            assert_eq!(fq[l].act_out, both(|io| &io.act_out), "layer {l}");
+        }
+        for run in
+            crate::model::lower::layer_runs(&im, &xs, "2x2:ws".parse().unwrap(), "t").unwrap()
+        {
+            run.check().unwrap();
+        }
     }
 
     #[test]

@@ -151,6 +151,7 @@ mod tests {
             in_scale: 1.0,
             out_scale: None,
             requant: None,
+            requant_channels: None,
             acc_width: 18,
         };
         let im = IntModel {

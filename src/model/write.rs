@@ -52,9 +52,14 @@ pub struct ManifestLayer {
     pub zero_policy: String,
     pub act_bits: u32,
     pub acc_width: u32,
+    /// The layer's per-tensor `requant` (M, S) of `model.json`, when it has one.
     pub requant_m: Option<i64>,
     pub requant_s: Option<u32>,
     pub requant_m_bits: u32,
+    /// The layer requantizes per output channel (`requant_channels` in `model.json`, which
+    /// then overrides `requant_m` and `requant_s`); absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requant_per_channel: bool,
     pub files: ManifestFiles,
 }
 
@@ -267,6 +272,7 @@ pub fn write_export(
             requant_m: il.requant.map(|r| r.m),
             requant_s: il.requant.map(|r| r.s),
             requant_m_bits: REQUANT_M_BITS,
+            requant_per_channel: il.requant_channels.is_some(),
             files,
         });
     }

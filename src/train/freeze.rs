@@ -61,6 +61,7 @@ impl IntModel {
                 in_scale,
                 out_scale,
                 requant,
+                requant_channels: None,
                 acc_width: signed_width(lo, hi),
             });
             if let Some(s) = out_scale {

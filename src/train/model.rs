@@ -366,10 +366,17 @@ impl Network {
                 });
                 break;
             }
-            let rq = il.requant.expect("hidden layers requantize");
+            // Batch-major accumulators: output channel of index i is (i / per) mod channels.
+            let (per, channels) = (il.channel_size(), def.out_rows());
             let mut a: Vec<i64> = acc_i
                 .iter()
-                .map(|&v| requantize(v, rq.m, rq.s, im.act_bits))
+                .enumerate()
+                .map(|(i, &v)| {
+                    let rq = il
+                        .requant_for((i / per) % channels)
+                        .expect("hidden layers requantize");
+                    requantize(v, rq.m, rq.s, im.act_bits)
+                })
                 .collect();
             if def.pool {
                 let (c, h, w) = def.acc_planes();

@@ -3,7 +3,7 @@
 
 use crate::model::arch::LayerDef;
 use crate::model::write::Manifest;
-use crate::model::{IntModel, REQUANT_M_BITS};
+use crate::model::{IntLayer, IntModel, Requant, REQUANT_M_BITS};
 use crate::quant::signed_width;
 use serde::Deserialize;
 
@@ -97,20 +97,7 @@ pub(super) fn check_model(m: &IntModel, tables: &Tables) -> Result<(), String> {
                 il.acc_width
             ));
         }
-        match (l == last, il.requant) {
-            (true, Some(_)) => return Err(format!("layers[{l}].requant: the last layer has none")),
-            (false, None) => return Err(format!("layers[{l}].requant is missing")),
-            (false, Some(r)) => {
-                let mr = (1i64 << (REQUANT_M_BITS - 1))..(1i64 << REQUANT_M_BITS);
-                if !mr.contains(&r.m) || !(1..=62).contains(&r.s) {
-                    return Err(format!(
-                        "layers[{l}].requant: M = {}, S = {} (need 2^15 ≤ M < 2^16, 1 ≤ S ≤ 62)",
-                        r.m, r.s
-                    ));
-                }
-            }
-            (true, None) => {}
-        }
+        check_requant(l, l == last, rows, il)?;
     }
     if tables.layers.len() != m.layers.len() {
         return Err("`layers` and their code tables differ in number".into());
@@ -120,6 +107,55 @@ pub(super) fn check_model(m: &IntModel, tables: &Tables) -> Result<(), String> {
             "the last layer gives {n} outputs, classes = {}",
             m.classes
         ));
+    }
+    Ok(())
+}
+
+/// A layer's requantization: the last layer has none; a hidden layer has `requant` or
+/// `requant_channels` (one per output channel, `rows`) or both, each constant in range.
+fn check_requant(l: usize, last: bool, rows: usize, il: &IntLayer) -> Result<(), String> {
+    let in_range = |field: String, r: Requant| {
+        let mr = (1i64 << (REQUANT_M_BITS - 1))..(1i64 << REQUANT_M_BITS);
+        if mr.contains(&r.m) && (1..=62).contains(&r.s) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{field}: M = {}, S = {} (need 2^15 ≤ M < 2^16, 1 ≤ S ≤ 62)",
+                r.m, r.s
+            ))
+        }
+    };
+    if last {
+        if il.requant.is_some() {
+            return Err(format!("layers[{l}].requant: the last layer has none"));
+        }
+        if il.requant_channels.is_some() {
+            return Err(format!(
+                "layers[{l}].requant_channels: the last layer has none"
+            ));
+        }
+        return Ok(());
+    }
+    if !il.requantizes() {
+        return Err(format!(
+            "layers[{l}].requant is missing (a hidden layer needs `requant` or \
+             `requant_channels`)"
+        ));
+    }
+    if let Some(r) = il.requant {
+        in_range(format!("layers[{l}].requant"), r)?;
+    }
+    if let Some(v) = &il.requant_channels {
+        if v.len() != rows {
+            return Err(format!(
+                "layers[{l}].requant_channels has {} entries, the layer has {rows} output \
+                 channels (one each)",
+                v.len()
+            ));
+        }
+        for (o, &r) in v.iter().enumerate() {
+            in_range(format!("layers[{l}].requant_channels[{o}]"), r)?;
+        }
     }
     Ok(())
 }
@@ -148,6 +184,11 @@ pub(super) fn check_manifest(m: &IntModel, man: &Manifest) -> Result<(), String>
                 "requant_s",
                 ml.requant_s.map_or(-1, i64::from),
                 il.requant.map_or(-1, |r| r.s as i64),
+            ),
+            (
+                "requant_per_channel",
+                i64::from(ml.requant_per_channel),
+                i64::from(il.requant_channels.is_some()),
             ),
         ];
         for (field, got, want) in facts {

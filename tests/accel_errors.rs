@@ -10,7 +10,7 @@ mod common;
 use common::{design, have, scratch};
 use potmac::config::Design;
 use potmac::emit::{self, hex, AccelModules};
-use potmac::hw::accel::{pass_cycles, AccelWidths, Descriptor, Geometry};
+use potmac::hw::accel::{pass_cycles, AccelWidths, BiasEntry, Descriptor, Geometry};
 use potmac::infer::AccelSim;
 use potmac::rng::Rng;
 use potmac::tools::{icarus, Sim};
@@ -48,8 +48,6 @@ fn program(w: &AccelWidths) -> Vec<Descriptor> {
         n,
         w_base,
         b_base,
-        m: 1 << 14,
-        s: 16,
         geo: Geometry::dense(BATCH),
     };
     let words0 = if os {
@@ -92,7 +90,16 @@ impl Bench {
             ),
             (
                 "bias.hex",
-                random_words(&mut rng, x.bias_words, w.side, w.postop.bias, 1 << 8),
+                hex::file((0..x.bias_words).map(|_| {
+                    let e: Vec<BiasEntry> = (0..w.side)
+                        .map(|_| BiasEntry {
+                            bias: rng.below(1 << 8) as i64,
+                            m: 1 << 14,
+                            s: 16,
+                        })
+                        .collect();
+                    hex::pack(&BiasEntry::word(&e, &w))
+                })),
             ),
             (
                 "images.hex",

@@ -61,7 +61,7 @@ pub fn word_bits(d: &Design) -> [(&'static str, u32); 3] {
     [
         ("program", w.desc),
         ("weights", w.side * w.code),
-        ("biases", w.side * w.postop.bias),
+        ("biases", w.side * w.bias_col),
     ]
 }
 

@@ -12,7 +12,7 @@
 use super::InferError;
 use crate::config::{AccelRequest, ArrayShape, Dataflow, Design};
 use crate::emit::hex;
-use crate::hw::accel::{AccelWidths, Descriptor, Geometry, COUNT_BITS, MAX_S, M_BITS};
+use crate::hw::accel::{AccelWidths, BiasEntry, Descriptor, Geometry, COUNT_BITS, MAX_S, M_BITS};
 use crate::model::arch::{ConvShape, LayerKind};
 use crate::model::IntModel;
 
@@ -229,33 +229,55 @@ pub struct Program {
     pub descriptors: Vec<Descriptor>,
     /// Weight memory words, C codes each (element c = column c).
     pub weights: Vec<Vec<u32>>,
-    /// Bias memory words, C biases each.
-    pub biases: Vec<Vec<i64>>,
+    /// Bias memory words, C entries each (element c = column c): the output's bias and its
+    /// requantization M, S (per output channel; a per-tensor layer repeats its M, S; the
+    /// last layer and columns past N: M = 0, S = 1).
+    pub biases: Vec<Vec<BiasEntry>>,
     /// Activation words per input image.
     pub in_words: u32,
     /// The input feature map (channels, height, width).
     pub input: Shape,
 }
 
-/// The requantization of layer `l` as the descriptor holds it (the last layer: none).
-fn requant_of(model: &IntModel, l: usize) -> Result<(u32, u32), InferError> {
+/// The bias-memory entries of layer `l`, one per output channel: its bias and requantization
+/// (the last layer: M = 0, S = 1, which the bypass ignores). M and S must fit the post-op
+/// unit's fields; the error names the layer and the channel.
+fn bias_entries(model: &IntModel, l: usize) -> Result<Vec<BiasEntry>, InferError> {
     let last = model.layers.len() - 1;
-    match model.layers[l].requant {
-        Some(rq) if l != last => {
+    let layer = &model.layers[l];
+    if l == last {
+        if layer.requantizes() {
+            return Err(InferError::Unsupported(format!(
+                "layer {l}: the last layer's outputs are the logits; it has no requantization"
+            )));
+        }
+        return Ok(layer.bias.iter().map(|&b| BiasEntry::bypass(b)).collect());
+    }
+    layer
+        .bias
+        .iter()
+        .enumerate()
+        .map(|(o, &bias)| {
+            let rq = layer.requant_for(o).ok_or_else(|| {
+                InferError::Unsupported(format!(
+                    "layer {l}, output channel {o}: no requantization (only the last layer may \
+                     have none)"
+                ))
+            })?;
             if !(0..1 << M_BITS).contains(&rq.m) || !(1..=MAX_S).contains(&rq.s) {
                 return Err(InferError::Unsupported(format!(
-                    "layer {l}: requantization M = {}, S = {} is outside the post-op unit's \
-                     M < 2^{M_BITS}, S in 1..={MAX_S}",
+                    "layer {l}, output channel {o}: requantization M = {}, S = {} is outside the \
+                     post-op unit's M < 2^{M_BITS}, S in 1..={MAX_S}",
                     rq.m, rq.s
                 )));
             }
-            Ok((rq.m as u32, rq.s))
-        }
-        None if l == last => Ok((0, 1)),
-        _ => Err(InferError::Unsupported(format!(
-            "layer {l}: only the last layer may have no requantization"
-        ))),
-    }
+            Ok(BiasEntry {
+                bias,
+                m: rq.m as u32,
+                s: rq.s,
+            })
+        })
+        .collect()
 }
 
 /// The weight code of output `col`, K-tile `kt`, row `r` of a ws layer (0 past K or N):
@@ -291,7 +313,7 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     let last = model.layers.len() - 1;
     let batch = x.batch as usize;
     for (l, (layer, p)) in model.layers.iter().zip(&plans).enumerate() {
-        let (m, s) = requant_of(model, l)?;
+        let entries = bias_entries(model, l)?;
         let nt = p.n.div_ceil(side);
         let (in_words, out_words) = p.words(side);
         // Every image of the batch in and out must fit an activation buffer (its half).
@@ -345,8 +367,6 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             n: p.n as u32,
             w_base: weights.len() as u32,
             b_base: biases.len() as u32,
-            m,
-            s,
             geo,
         });
         for t in 0..nt {
@@ -379,7 +399,12 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             }
             biases.push(
                 (0..side)
-                    .map(|c| layer.bias.get(t * side + c).copied().unwrap_or(0))
+                    .map(|c| {
+                        entries
+                            .get(t * side + c)
+                            .copied()
+                            .unwrap_or(BiasEntry::bypass(0))
+                    })
                     .collect(),
             );
         }
@@ -445,7 +470,8 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
 }
 
 impl Program {
-    /// `$readmemh` texts of the program, weight and bias memories.
+    /// `$readmemh` texts of the program, weight and bias memories (a bias word: per column c,
+    /// `{S, M, bias}` at bits `[c·bias_col +: bias_col]`, [`BiasEntry`]).
     pub fn files(&self, d: &Design) -> (String, String, String) {
         let w = AccelWidths::new(d);
         let prog = hex::file(self.descriptors.iter().map(|x| hex::pack(&x.fields(&w))));
@@ -462,7 +488,7 @@ impl Program {
         let biases = hex::file(
             self.biases
                 .iter()
-                .map(|r| words(&mut r.iter().map(|&b| (i128::from(b), w.postop.bias)))),
+                .map(|r| hex::pack(&BiasEntry::word(r, &w))),
         );
         (prog, weights, biases)
     }

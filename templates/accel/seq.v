@@ -28,8 +28,6 @@ module {= v.seq =} (
   localparam integer AAddrWidth = {= v.a_addr =};
   localparam integer BAddrWidth = {= v.b_addr =};
   localparam integer PAddrWidth = {= v.p_addr =};
-  localparam integer MWidth     = {= v.m_bits =};
-  localparam integer SWidth     = {= v.s_bits =};
   localparam integer DrainWidth = {= v.drain_bits =};
   localparam integer DimWidth   = {= v.dim_bits =};
   localparam integer PRowWidth  = {= v.prow_bits =};
@@ -73,18 +71,15 @@ module {= v.seq =} (
   wire [BatchWidth-1:0] d_ipb;
   wire [WAddrWidth-1:0] d_w_base;
   wire [BAddrWidth-1:0] d_b_base;
-  wire [MWidth-1:0]     d_m;
-  wire [SWidth-1:0]     d_s;
 {%- if v.conv %}
   assign {d_last, d_pool, d_k, d_stride, d_pad, d_k_tiles, d_n_tiles, d_n, d_out_h, d_out_w,
-          d_h_pad, d_w_pad, d_rs, d_is, d_xs, d_ys, d_k0, d_ipb, d_w_base, d_b_base, d_m,
-          d_s} = desc_i;
+          d_h_pad, d_w_pad, d_rs, d_is, d_xs, d_ys, d_k0, d_ipb, d_w_base, d_b_base} = desc_i;
 {%- else %}
   // Dense layers only (accelerator.conv: false): the descriptor has no geometry; every layer
   // is a 1x1 convolution of a one-pixel image whose channel words are its K-tiles, the whole
   // batch one block. The geometry below is constant, and the pixel, window and kernel
   // stepping it would drive folds away in synthesis.
-  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base} = desc_i;
   reg [AAddrWidth+CountWidth-1:0] d_cw_a;
   always @(*) begin
     d_cw_a = {(AAddrWidth+CountWidth){1'b0}};
@@ -127,8 +122,6 @@ module {= v.seq =} (
   reg [AAddrWidth-1:0] qxs_d, qxs_q, qys_d, qys_q;
   reg [PosWidth-1:0]   qst_d, qst_q;
   reg [BatchWidth-1:0] ipb_d, ipb_q;
-  reg [MWidth-1:0]     m_d, m_q;
-  reg [SWidth-1:0]     s_d, s_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
   // Loops: N-tile, block, K-tile (kernel row, column, channel word), tile cycle.
   reg [CountWidth-1:0] nt_d, nt_q;
@@ -285,8 +278,6 @@ module {= v.seq =} (
     qys_d     = qys_q;
     qst_d     = qst_q;
     ipb_d     = ipb_q;
-    m_d       = m_q;
-    s_d       = s_q;
     bbase_d   = bbase_q;
     nt_d      = nt_q;
     wptr_d    = wptr_q;
@@ -399,8 +390,6 @@ module {= v.seq =} (
         qst_d     = {PosWidth{1'b0}};
         qst_d[StWidth:0] = d_pool ? {d_stride, 1'b0} : {1'b0, d_stride};
         ipb_d     = d_ipb;
-        m_d       = d_m;
-        s_d       = d_s;
         bbase_d   = d_b_base;
         nt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
         wptr_d    = d_w_base;
@@ -649,8 +638,6 @@ module {= v.seq =} (
     qys_q     <= qys_d;
     qst_q     <= qst_d;
     ipb_q     <= ipb_d;
-    m_q       <= m_d;
-    s_q       <= s_d;
     bbase_q   <= bbase_d;
     nt_q      <= nt_d;
     wptr_q    <= wptr_d;
@@ -700,8 +687,6 @@ module {= v.seq =} (
   assign prog_addr_o = pc_q;
   assign sel_o       = sel_q;
   assign last_o      = last_q;
-  assign m_o         = m_q;
-  assign s_o         = s_q;
   assign w_re_o      = w_re;
   assign w_addr_o    = wptr_q;
   assign a_re_o      = a_re;

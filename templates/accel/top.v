@@ -8,7 +8,7 @@
 // (first maximum of the last layer's logits) on class_*; done_o follows the last class, or
 // fail_o (with err_o) ends a pass whose program is invalid before any tile.
 // The memories are {= v.ram =} instances written through the *_we_i ports: u_pmem
-// (descriptors), u_wmem (weight-tile rows), u_bmem (biases), u_act0 (two input halves of
+// (descriptors), u_wmem (weight-tile rows), u_bmem (biases, M, S), u_act0 (two input halves of
 // ActWords words; feature maps image-major: word = {= v.side =} channels of one pixel, address =
 // half*ActWords + (image * pixels + pixel) * channel words + channel word; a dense layer's
 // vector is one pixel), u_act1, and u_psum (partial sums, one row per streamed row of a
@@ -43,6 +43,8 @@ module {= v.core =} #(
   localparam integer NcolWidth  = {= v.ncol_bits =};
   localparam integer MWidth     = {= v.m_bits =};
   localparam integer SWidth     = {= v.s_bits =};
+  // One column's element of a bias-memory word: {S, M, bias} (hw::accel::BiasEntry).
+  localparam integer BColWidth  = BiasWidth + MWidth + SWidth;
   localparam integer DescWidth  = {= v.desc_bits =};
   localparam integer PsumRows   = {= v.psum_rows =};
   localparam integer PRowWidth  = {= v.prow_bits =};
@@ -67,8 +69,6 @@ module {= v.core =} #(
   wire [DescWidth-1:0]  desc;
   wire                  sel;
   wire                  layer_last;
-  wire [MWidth-1:0]     rq_m;
-  wire [SWidth-1:0]     rq_s;
   wire                  w_re;
   wire [WAddrWidth-1:0] w_addr;
   wire                  a_re;
@@ -97,8 +97,6 @@ module {= v.core =} #(
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
-    .m_o         (rq_m),
-    .s_o         (rq_s),
     .fetch_o     (fetch),
     .n_o         (cur_n),
     .n_tiles_o   (cur_nt),
@@ -121,7 +119,7 @@ module {= v.core =} #(
   // Memories.
   wire [Cols*WCodeWidth-1:0] w_row;
   wire [Cols*ActWidth-1:0]   act0_row, act1_row;
-  wire [Cols*BiasWidth-1:0]  bias_row;
+  wire [Cols*BColWidth-1:0]  bias_row;
   wire                       wr_en;
   wire [AAddrWidth-1:0]      wr_addr;
   wire [Cols*ActWidth-1:0]   wr_row;
@@ -148,7 +146,7 @@ module {= v.core =} #(
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
+  {= v.ram =} #(.Width(Cols*BColWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
     .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
@@ -411,6 +409,7 @@ module {= v.core =} #(
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
+  // Each column's bias, M and S: its element of the N-tile's bias word, {S, M, bias}.
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
       {= v.postop =} #(.Dsp(PostopDsp)) u_postop (
@@ -418,10 +417,10 @@ module {= v.core =} #(
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),
         .bypass_i (layer_last),
-        .m_i      (rq_m),
-        .s_i      (rq_s),
+        .m_i      (bias_row[gc*BColWidth+BiasWidth +: MWidth]),
+        .s_i      (bias_row[gc*BColWidth+BiasWidth+MWidth +: SWidth]),
         .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
-        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
+        .bias_i   (bias_row[gc*BColWidth +: BiasWidth]),
         .valid_o  (q_valid[gc]),
         .out_o    (q_out[gc*SumWidth +: SumWidth])
       );

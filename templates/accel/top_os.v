@@ -41,6 +41,8 @@ module {= v.core =} #(
   localparam integer ColWidth   = {= v.col_bits =};
   localparam integer MWidth     = {= v.m_bits =};
   localparam integer SWidth     = {= v.s_bits =};
+  // One column's element of a bias-memory word: {S, M, bias} (hw::accel::BiasEntry).
+  localparam integer BColWidth  = BiasWidth + MWidth + SWidth;
   localparam integer DescWidth  = {= v.desc_bits =};
   // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
   localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
@@ -55,8 +57,6 @@ module {= v.core =} #(
   wire [DescWidth-1:0]  desc;
   wire                  sel;
   wire                  layer_last;
-  wire [MWidth-1:0]     rq_m;
-  wire [SWidth-1:0]     rq_s;
   wire [BatchWidth-1:0] cur_batch;
   wire                  step;
   wire                  last_k;
@@ -87,8 +87,6 @@ module {= v.core =} #(
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
-    .m_o         (rq_m),
-    .s_o         (rq_s),
     .batch_o     (cur_batch),
     .step_o      (step),
     .last_k_o    (last_k),
@@ -106,7 +104,7 @@ module {= v.core =} #(
   );
 
   wire [Cols*WCodeWidth-1:0] w_row;
-  wire [Cols*BiasWidth-1:0]  bias_row;
+  wire [Cols*BColWidth-1:0]  bias_row;
   wire [BAddrWidth-1:0]      o_baddr;
   wire                       wr_en;
   wire [ColWidth-1:0]        wr_bank;
@@ -133,7 +131,7 @@ module {= v.core =} #(
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  {= v.ram =} #(.Width(Cols*BiasWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
+  {= v.ram =} #(.Width(Cols*BColWidth), .Depth({= v.bias_words =}), .AddrWidth(BAddrWidth),
     .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
@@ -355,6 +353,7 @@ module {= v.core =} #(
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
+  // Each column's bias, M and S: its element of the N-tile's bias word, {S, M, bias}.
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
       {= v.postop =} #(.Dsp(PostopDsp)) u_postop (
@@ -362,10 +361,10 @@ module {= v.core =} #(
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),
         .bypass_i (layer_last),
-        .m_i      (rq_m),
-        .s_i      (rq_s),
+        .m_i      (bias_row[gc*BColWidth+BiasWidth +: MWidth]),
+        .s_i      (bias_row[gc*BColWidth+BiasWidth+MWidth +: SWidth]),
         .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
-        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
+        .bias_i   (bias_row[gc*BColWidth +: BiasWidth]),
         .valid_o  (q_valid[gc]),
         .out_o    (q_out[gc*SumWidth +: SumWidth])
       );

@@ -10,7 +10,8 @@ pub(super) fn postop_ports(v: &AccelView) -> Vec<Port> {
         Port::input("rst_ni", 1),
         Port::input("valid_i", 1),
         Port::input("bypass_i", 1).note("Last layer: out_o = acc_i + bias_i."),
-        Port::input("m_i", v.m_bits).note("Requantization multiplier (unsigned) and shift."),
+        Port::input("m_i", v.m_bits)
+            .note("Requantization multiplier (unsigned) and shift: the column's own."),
         Port::input("s_i", v.s_bits),
         Port::input("acc_i", v.acc),
         Port::input("bias_i", v.bias_bits),
@@ -45,9 +46,7 @@ fn seq_control(v: &AccelView) -> Vec<Port> {
 pub(super) fn seq_ports(v: &AccelView) -> Vec<Port> {
     let mut p = seq_control(v);
     p.extend([
-        Port::output("last_o", 1).note("The current layer's descriptor: last, M, S."),
-        Port::output("m_o", v.m_bits),
-        Port::output("s_o", v.s_bits),
+        Port::output("last_o", 1).note("The current layer is the last."),
         Port::output("fetch_o", 1)
             .note("A layer starts: its N, N-tiles, bias base and output base follow."),
         Port::output("n_o", v.count_bits),
@@ -75,9 +74,7 @@ pub(super) fn seq_os_ports(v: &AccelView) -> Vec<Port> {
     let c = v.count_bits;
     let mut p = seq_control(v);
     p.extend([
-        Port::output("last_o", 1).note("The current layer's descriptor: last, M, S; the batch."),
-        Port::output("m_o", v.m_bits),
-        Port::output("s_o", v.s_bits),
+        Port::output("last_o", 1).note("The current layer is the last; the pass's batch."),
         Port::output("batch_o", v.batch_bits),
         Port::output("step_o", 1).note("Stage 0: one step (memory reads for the next cycle)."),
         Port::output("last_k_o", 1),

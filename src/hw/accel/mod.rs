@@ -92,6 +92,9 @@ pub struct AccelWidths {
     pub count: u32,
     /// Bits of one descriptor.
     pub desc: u32,
+    /// Bits of one column's element of a bias-memory word: `{S, M, bias}`
+    /// ([`BiasEntry::fields`]).
+    pub bias_col: u32,
     /// ws: bits of the descriptor's feature-map sizes (height, width, plus padding).
     pub dim: u32,
     /// ws: address bits of the partial-sum memory (`psum_rows` rows), and of the tile's
@@ -134,7 +137,7 @@ impl AccelWidths {
         let dim = addr_bits(x.act_words + (1 << PAD_BITS)).min(16);
         let conv = !os && x.conv;
         let desc = if !conv {
-            1 + 3 * count + w_addr + b_addr + M_BITS + S_BITS
+            1 + 3 * count + w_addr + b_addr
         } else {
             2 + KERNEL_BITS
                 + STRIDE_BITS
@@ -145,8 +148,6 @@ impl AccelWidths {
                 + batch
                 + w_addr
                 + b_addr
-                + M_BITS
-                + S_BITS
         };
         AccelWidths {
             side: a.rows,
@@ -163,6 +164,7 @@ impl AccelWidths {
             batch,
             count,
             desc,
+            bias_col: x.bias_bits + M_BITS + S_BITS,
             dim,
             prow: addr_bits(x.psum_rows),
             tc: addr_bits(x.psum_rows.max(a.rows) + a.rows + 1),
@@ -184,7 +186,7 @@ pub fn memories(d: &Design) -> Vec<(&'static str, u64, u32)> {
     vec![
         ("program", u64::from(x.layers), w.desc),
         ("weights", u64::from(x.weight_words), c * w.code),
-        ("biases", u64::from(x.bias_words), c * w.postop.bias),
+        ("biases", u64::from(x.bias_words), c * w.bias_col),
         (
             "activations (buffer 0: two input halves; buffer 1)",
             3 * u64::from(x.act_words),
@@ -299,11 +301,9 @@ pub struct Descriptor {
     pub n: u32,
     /// First weight-memory word of the layer.
     pub w_base: u32,
-    /// First bias-memory word of the layer.
+    /// First bias-memory word of the layer (its words hold the requantization too:
+    /// [`BiasEntry`]).
     pub b_base: u32,
-    /// Requantization multiplier M and shift S (ignored with `last`).
-    pub m: u32,
-    pub s: u32,
     /// ws: the rows' geometry (os: ignored, always dense).
     pub geo: Geometry,
 }
@@ -319,9 +319,9 @@ impl Descriptor {
 
     /// The descriptor word's fields `(value, bits)`, MSB first, as the program memory holds
     /// them. os, and ws without convolutions (`accelerator.conv: false`): `{last, k_tiles,
-    /// n_tiles, n, w_base, b_base, m, s}`. ws with convolutions: `{last, pool, k,
+    /// n_tiles, n, w_base, b_base}`. ws with convolutions: `{last, pool, k,
     /// stride, pad, k_tiles, n_tiles, n, out_h, out_w, h_pad, w_pad, rs, is, xs, ys, k0, ipb,
-    /// w_base, b_base, m, s}` with the address steps the sequencer adds (no multiplier in
+    /// w_base, b_base}` with the address steps the sequencer adds (no multiplier in
     /// it): `rs` = in_w·k_tiles (words per input row), `is` = in_h·rs (per image), `xs` =
     /// stride·k_tiles, `ys` = stride·rs, `k0` = −pad·(rs + k_tiles) (the first kernel
     /// position's offset, modulo 2^a_addr), and the bounds `h_pad` = in_h + pad, `w_pad` =
@@ -330,8 +330,6 @@ impl Descriptor {
         let tail = [
             (i128::from(self.w_base), w.w_addr),
             (i128::from(self.b_base), w.b_addr),
-            (i128::from(self.m), M_BITS),
-            (i128::from(self.s), S_BITS),
         ];
         let counts = [
             (i128::from(self.k_tiles), w.count),
@@ -397,6 +395,41 @@ impl Descriptor {
             ]);
         }
         v
+    }
+}
+
+/// One column's element of a bias-memory word: the output's bias and its requantization
+/// (per output channel; the last layer's words hold M = 0, S = 1, which the bypass ignores).
+/// A word holds C of them, column c at bits `[c·bias_col +: bias_col]`; within one, MSB
+/// first, `{S, M, bias}`: bias in the low `bias` bits, M above it, S on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BiasEntry {
+    pub bias: i64,
+    /// Requantization multiplier M (unsigned, [`M_BITS`]) and shift S ([`S_BITS`]).
+    pub m: u32,
+    pub s: u32,
+}
+
+impl BiasEntry {
+    /// The entry of a column past N, or of the last layer: bias 0 (or the bias), M = 0,
+    /// S = 1.
+    pub fn bypass(bias: i64) -> BiasEntry {
+        BiasEntry { bias, m: 0, s: 1 }
+    }
+
+    /// The fields `(value, bits)`, MSB first: `{S, M, bias}`.
+    pub fn fields(&self, w: &AccelWidths) -> [(i128, u32); 3] {
+        [
+            (i128::from(self.s), S_BITS),
+            (i128::from(self.m), M_BITS),
+            (i128::from(self.bias), w.postop.bias),
+        ]
+    }
+
+    /// A bias-memory word of C entries (element c = column c: element 0 is the rightmost), as
+    /// `(value, bits)` fields MSB first, the way `$readmemh` words are packed.
+    pub fn word(entries: &[BiasEntry], w: &AccelWidths) -> Vec<(i128, u32)> {
+        entries.iter().rev().flat_map(|e| e.fields(w)).collect()
     }
 }
 
@@ -482,6 +515,51 @@ pub fn pass_cycles(side: u32, df: Dataflow, program: &[Descriptor], batch: u32) 
 mod tests {
     use super::*;
 
+    /// A 2×2 design with 20-bit biases: an element is 20 + 16 + 6 = 42 bits, a word 84. By
+    /// hand, element = S·2^36 + M·2^20 + (bias mod 2^20): column 0 (bias −1, M = 2^15, S = 16)
+    /// = 0x108000fffff, column 1 (bias 5, M = 2^16 − 1, S = 1) = 0x01ffff00005, the word
+    /// column 1·2^42 + column 0 = 0x07fffc0001508000fffff. The descriptor holds no M, S.
+    #[test]
+    fn bias_word_layout_by_hand() {
+        let d = Design::from_yaml(
+            "name: t\nweights: {format: pot, bits: 4, zero: code}\n\
+             activations: {bits: 8, signed: false}\nmax_dot_length: 4\n\
+             array: {rows: 2, cols: 2, dataflow: ws}\n\
+             accelerator: {bias_bits: 20}\n",
+            "test",
+        )
+        .unwrap();
+        let w = AccelWidths::new(&d);
+        assert_eq!((w.postop.bias, w.bias_col), (20, 42));
+        assert_eq!(memories(&d)[2].2, 84);
+        let e = [
+            BiasEntry {
+                bias: -1,
+                m: 1 << 15,
+                s: 16,
+            },
+            BiasEntry {
+                bias: 5,
+                m: (1 << 16) - 1,
+                s: 1,
+            },
+        ];
+        let f = BiasEntry::word(&e, &w);
+        assert_eq!(f.iter().map(|x| x.1).sum::<u32>(), 84);
+        let word = f.iter().fold(0u128, |acc, &(v, b)| {
+            (acc << b) | (v as u128 & ((1 << b) - 1))
+        });
+        assert_eq!(word, 0x07fffc0001508000fffff);
+        assert_eq!(
+            BiasEntry::bypass(7),
+            BiasEntry {
+                bias: 7,
+                m: 0,
+                s: 1
+            }
+        );
+    }
+
     #[test]
     fn address_bits() {
         assert_eq!(
@@ -506,8 +584,6 @@ mod tests {
             n,
             w_base: 0,
             b_base: 0,
-            m: 0,
-            s: 1,
             geo: Geometry::dense(64),
         };
         let p = [l(784, 128, false), l(128, 64, false), l(64, 10, true)];
@@ -559,8 +635,6 @@ mod tests {
             n: 8,
             w_base: 0,
             b_base: 0,
-            m: 1 << 15,
-            s: 16,
             geo,
         };
         assert_eq!(geo.rows_per_image(), 64);

@@ -345,7 +345,7 @@ pub const MAP: &[Reg] = &[
     Reg {
         name: "BIAS_WORDS",
         offset: 0x2c,
-        desc: "Bias memory depth (words of C biases).",
+        desc: "Bias memory depth (words of C biases, each with its M and S).",
         fields: &[f("words", 0, 32, Ro, "Words.")],
     },
     Reg {

@@ -101,7 +101,7 @@
 #define POT_W4A8_ACCEL8X8_ACT_WORDS_WORDS_SHIFT    0u
 #define POT_W4A8_ACCEL8X8_ACT_WORDS_WORDS_MASK     0xffffffffu
 
-// BIAS_WORDS (words RO): Bias memory depth (words of C biases).
+// BIAS_WORDS (words RO): Bias memory depth (words of C biases, each with its M and S).
 #define POT_W4A8_ACCEL8X8_BIAS_WORDS_OFFSET        0x2cu
 #define POT_W4A8_ACCEL8X8_BIAS_WORDS_WORDS_SHIFT   0u
 #define POT_W4A8_ACCEL8X8_BIAS_WORDS_WORDS_MASK    0xffffffffu
@@ -230,11 +230,11 @@
 #define POT_W4A8_ACCEL8X8_WEIGHT_WORDS             13696u
 #define POT_W4A8_ACCEL8X8_ACT_WORDS                6272u
 #define POT_W4A8_ACCEL8X8_BIAS_WORDS               26u
-#define POT_W4A8_ACCEL8X8_MEM_CHUNKS_PROGRAM       3u
+#define POT_W4A8_ACCEL8X8_MEM_CHUNKS_PROGRAM       2u
 #define POT_W4A8_ACCEL8X8_MEM_CHUNKS_WEIGHTS       1u
-#define POT_W4A8_ACCEL8X8_MEM_CHUNKS_BIASES        7u
-#define POT_W4A8_ACCEL8X8_PROGRAM_WORD_BITS        72u
+#define POT_W4A8_ACCEL8X8_MEM_CHUNKS_BIASES        12u
+#define POT_W4A8_ACCEL8X8_PROGRAM_WORD_BITS        50u
 #define POT_W4A8_ACCEL8X8_WEIGHT_WORD_BITS         32u
-#define POT_W4A8_ACCEL8X8_BIAS_WORD_BITS           200u
+#define POT_W4A8_ACCEL8X8_BIAS_WORD_BITS           376u
 
 #endif // POT_W4A8_ACCEL8X8_REGS_H

@@ -90,9 +90,9 @@ module pot_w4a8_accel8x8_accel #(
   wire [PAddrWidth-1:0]       pm_addr;
   wire [WAddrWidth-1:0]       wm_addr;
   wire [BAddrWidth-1:0]       bm_addr;
-  wire [72-1:0]         pm_data;
+  wire [50-1:0]         pm_data;
   wire [32-1:0]         wm_data;
-  wire [200-1:0]         bm_data;
+  wire [376-1:0]         bm_data;
   wire                        ld_start, ld_abort, ld_free, ld_free_half, ld_framing;
   wire [31:0]                 ld_images;
   wire [BatchWidth-1:0]       ld_batch, ld_n0, ld_n1;

@@ -39,7 +39,7 @@ module pot_w4a8_accel8x8_seq (
   // The output writer is empty.
   input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
-  input  wire [71:0] desc_i,
+  input  wire [49:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
   // The last layer's FETCH waits for out_room_i.
@@ -50,10 +50,8 @@ module pot_w4a8_accel8x8_seq (
   output wire [1:0]  prog_addr_o,
   // The activation buffer read by this layer.
   output wire        sel_o,
-  // The current layer's descriptor: last, M, S.
+  // The current layer is the last.
   output wire        last_o,
-  output wire [15:0] m_o,
-  output wire [5:0]  s_o,
   // A layer starts: its N, N-tiles, bias base and output base follow.
   output wire        fetch_o,
   output wire [9:0]  n_o,
@@ -87,8 +85,6 @@ module pot_w4a8_accel8x8_seq (
   localparam integer AAddrWidth = 14;
   localparam integer BAddrWidth = 5;
   localparam integer PAddrWidth = 2;
-  localparam integer MWidth     = 16;
-  localparam integer SWidth     = 6;
   localparam integer DrainWidth = 8;
   localparam integer DimWidth   = 13;
   localparam integer PRowWidth  = 6;
@@ -132,13 +128,11 @@ module pot_w4a8_accel8x8_seq (
   wire [BatchWidth-1:0] d_ipb;
   wire [WAddrWidth-1:0] d_w_base;
   wire [BAddrWidth-1:0] d_b_base;
-  wire [MWidth-1:0]     d_m;
-  wire [SWidth-1:0]     d_s;
   // Dense layers only (accelerator.conv: false): the descriptor has no geometry; every layer
   // is a 1x1 convolution of a one-pixel image whose channel words are its K-tiles, the whole
   // batch one block. The geometry below is constant, and the pixel, window and kernel
   // stepping it would drive folds away in synthesis.
-  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+  assign {d_last, d_k_tiles, d_n_tiles, d_n, d_w_base, d_b_base} = desc_i;
   reg [AAddrWidth+CountWidth-1:0] d_cw_a;
   always @(*) begin
     d_cw_a = {(AAddrWidth+CountWidth){1'b0}};
@@ -180,8 +174,6 @@ module pot_w4a8_accel8x8_seq (
   reg [AAddrWidth-1:0] qxs_d, qxs_q, qys_d, qys_q;
   reg [PosWidth-1:0]   qst_d, qst_q;
   reg [BatchWidth-1:0] ipb_d, ipb_q;
-  reg [MWidth-1:0]     m_d, m_q;
-  reg [SWidth-1:0]     s_d, s_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
   // Loops: N-tile, block, K-tile (kernel row, column, channel word), tile cycle.
   reg [CountWidth-1:0] nt_d, nt_q;
@@ -314,8 +306,6 @@ module pot_w4a8_accel8x8_seq (
     qys_d     = qys_q;
     qst_d     = qst_q;
     ipb_d     = ipb_q;
-    m_d       = m_q;
-    s_d       = s_q;
     bbase_d   = bbase_q;
     nt_d      = nt_q;
     wptr_d    = wptr_q;
@@ -428,8 +418,6 @@ module pot_w4a8_accel8x8_seq (
         qst_d     = {PosWidth{1'b0}};
         qst_d[StWidth:0] = d_pool ? {d_stride, 1'b0} : {1'b0, d_stride};
         ipb_d     = d_ipb;
-        m_d       = d_m;
-        s_d       = d_s;
         bbase_d   = d_b_base;
         nt_d      = {{(CountWidth-1){1'b0}}, 1'b1};
         wptr_d    = d_w_base;
@@ -668,8 +656,6 @@ module pot_w4a8_accel8x8_seq (
     qys_q     <= qys_d;
     qst_q     <= qst_d;
     ipb_q     <= ipb_d;
-    m_q       <= m_d;
-    s_q       <= s_d;
     bbase_q   <= bbase_d;
     nt_q      <= nt_d;
     wptr_q    <= wptr_d;
@@ -719,8 +705,6 @@ module pot_w4a8_accel8x8_seq (
   assign prog_addr_o = pc_q;
   assign sel_o       = sel_q;
   assign last_o      = last_q;
-  assign m_o         = m_q;
-  assign s_o         = s_q;
   assign w_re_o      = w_re;
   assign w_addr_o    = wptr_q;
   assign a_re_o      = a_re;

@@ -40,12 +40,12 @@ module tb_pot_w4a8_accel8x8_accel;
   localparam integer AW         = 12;
   localparam integer OutWidth   = 208;
   localparam integer UserWidth  = 30;
-  localparam integer PWidth     = 72;
+  localparam integer PWidth     = 50;
   localparam integer WWidth     = 32;
-  localparam integer BWidth     = 200;
-  localparam integer PChunks    = 3;
+  localparam integer BWidth     = 376;
+  localparam integer PChunks    = 2;
   localparam integer WChunks    = 1;
-  localparam integer BChunks    = 7;
+  localparam integer BChunks    = 12;
   localparam integer PWords     = 3;
   localparam integer WWords     = 13696;
   localparam integer BWords     = 26;
@@ -147,7 +147,7 @@ module tb_pot_w4a8_accel8x8_accel;
           words_reg;
   reg     dump, streaming, go_in, go_out;
   reg  [31:0] rng, stall_u;
-  reg  [32*7-1:0] word;
+  reg  [32*12-1:0] word;
   // Test-set index of the current pass's first image in this run, for the printed numbers.
   reg  [31:0] base;
   reg     w_fire, b_fire, ar_fire, r_fire;
@@ -338,19 +338,19 @@ module tb_pot_w4a8_accel8x8_accel;
     // The memories, word by word, 32-bit chunks least significant first.
     axil_write(RegMemAddr, 32'h00000000);
     for (i = 0; i < PWords; i = i + 1) begin
-      word = {(32*7){1'b0}};
+      word = {(32*12){1'b0}};
       word[PWidth-1:0] = p_mem[i];
       write_word(word, PChunks);
     end
     axil_write(RegMemAddr, 32'h10000000);
     for (i = 0; i < WWords; i = i + 1) begin
-      word = {(32*7){1'b0}};
+      word = {(32*12){1'b0}};
       word[WWidth-1:0] = w_mem[i];
       write_word(word, WChunks);
     end
     axil_write(RegMemAddr, 32'h20000000);
     for (i = 0; i < BWords; i = i + 1) begin
-      word = {(32*7){1'b0}};
+      word = {(32*12){1'b0}};
       word[BWidth-1:0] = b_mem[i];
       write_word(word, BChunks);
     end
@@ -409,7 +409,7 @@ module tb_pot_w4a8_accel8x8_accel;
 
   // One memory word as `chunks` writes of MEM_DATA.
   task automatic write_word;
-    input [32*7-1:0] word;
+    input [32*12-1:0] word;
     input integer                  chunks;
     integer c;
     begin

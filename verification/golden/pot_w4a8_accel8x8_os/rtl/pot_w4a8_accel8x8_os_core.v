@@ -49,13 +49,13 @@ module pot_w4a8_accel8x8_os_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [71:0]  pm_data_i,
+  input  wire [49:0]  pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
   input  wire         bm_we_i,
   input  wire [4:0]   bm_addr_i,
-  input  wire [199:0] bm_data_i,
+  input  wire [375:0] bm_data_i,
   // Image words into buffer 0 (not while act0_busy_o).
   input  wire         in_we_i,
   input  wire [2:0]   in_bank_i,
@@ -92,7 +92,9 @@ module pot_w4a8_accel8x8_os_core #(
   localparam integer ColWidth   = 3;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 72;
+  // One column's element of a bias-memory word: {S, M, bias} (hw::accel::BiasEntry).
+  localparam integer BColWidth  = BiasWidth + MWidth + SWidth;
+  localparam integer DescWidth  = 50;
   // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
   localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
                                 + BAddrWidth;
@@ -106,8 +108,6 @@ module pot_w4a8_accel8x8_os_core #(
   wire [DescWidth-1:0]  desc;
   wire                  sel;
   wire                  layer_last;
-  wire [MWidth-1:0]     rq_m;
-  wire [SWidth-1:0]     rq_s;
   wire [BatchWidth-1:0] cur_batch;
   wire                  step;
   wire                  last_k;
@@ -138,8 +138,6 @@ module pot_w4a8_accel8x8_os_core #(
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
-    .m_o         (rq_m),
-    .s_o         (rq_s),
     .batch_o     (cur_batch),
     .step_o      (step),
     .last_k_o    (last_k),
@@ -157,7 +155,7 @@ module pot_w4a8_accel8x8_os_core #(
   );
 
   wire [Cols*WCodeWidth-1:0] w_row;
-  wire [Cols*BiasWidth-1:0]  bias_row;
+  wire [Cols*BColWidth-1:0]  bias_row;
   wire [BAddrWidth-1:0]      o_baddr;
   wire                       wr_en;
   wire [ColWidth-1:0]        wr_bank;
@@ -184,7 +182,7 @@ module pot_w4a8_accel8x8_os_core #(
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  pot_w4a8_accel8x8_os_ram #(.Width(Cols*BiasWidth), .Depth(26), .AddrWidth(BAddrWidth),
+  pot_w4a8_accel8x8_os_ram #(.Width(Cols*BColWidth), .Depth(26), .AddrWidth(BAddrWidth),
     .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
@@ -397,6 +395,7 @@ module pot_w4a8_accel8x8_os_core #(
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
+  // Each column's bias, M and S: its element of the N-tile's bias word, {S, M, bias}.
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
       pot_w4a8_accel8x8_os_postop #(.Dsp(PostopDsp)) u_postop (
@@ -404,10 +403,10 @@ module pot_w4a8_accel8x8_os_core #(
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),
         .bypass_i (layer_last),
-        .m_i      (rq_m),
-        .s_i      (rq_s),
+        .m_i      (bias_row[gc*BColWidth+BiasWidth +: MWidth]),
+        .s_i      (bias_row[gc*BColWidth+BiasWidth+MWidth +: SWidth]),
         .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
-        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
+        .bias_i   (bias_row[gc*BColWidth +: BiasWidth]),
         .valid_o  (q_valid[gc]),
         .out_o    (q_out[gc*SumWidth +: SumWidth])
       );

@@ -46,13 +46,13 @@ module pot_w4a8_accel8x8_os_ctrl (
   // Memory writes.
   output wire         pm_we_o,
   output wire [1:0]   pm_addr_o,
-  output wire [71:0]  pm_data_o,
+  output wire [49:0]  pm_data_o,
   output wire         wm_we_o,
   output wire [13:0]  wm_addr_o,
   output wire [31:0]  wm_data_o,
   output wire         bm_we_o,
   output wire [4:0]   bm_addr_o,
-  output wire [199:0] bm_data_o,
+  output wire [375:0] bm_data_o,
   // The loader.
   output wire         ld_start_o,
   output wire         ld_abort_o,
@@ -88,14 +88,14 @@ module pot_w4a8_accel8x8_os_ctrl (
   localparam integer PAddrWidth = 2;
   localparam integer WAddrWidth = 14;
   localparam integer BAddrWidth = 5;
-  localparam integer PWidth     = 72;
+  localparam integer PWidth     = 50;
   localparam integer WWidth     = 32;
-  localparam integer BWidth     = 200;
+  localparam integer BWidth     = 376;
   // Chunks of the memories' words, and the staging register (the widest word's chunks).
-  localparam integer PChunks    = 3;
+  localparam integer PChunks    = 2;
   localparam integer WChunks    = 1;
-  localparam integer BChunks    = 7;
-  localparam integer StageWidth = 32 * 7;
+  localparam integer BChunks    = 12;
+  localparam integer StageWidth = 32 * 12;
   localparam [23:0] PWords = 24'd3;
   localparam [23:0] WWords = 24'd13696;
   localparam [23:0] BWords = 24'd26;
@@ -412,7 +412,7 @@ module pot_w4a8_accel8x8_os_ctrl (
         RegOptions:      rdata_q <= {30'd0, trace_q, logits_q};
         RegError:        rdata_q <= {20'd0, err_q};
         RegMemAddr:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMemChunks:   rdata_q <= 32'h00070103;
+        RegMemChunks:   rdata_q <= 32'h000c0102;
         RegStatus:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
         RegRunCycles:   rdata_q <= run_cycles_q;
         RegBusyCycles:  rdata_q <= busy_cycles_q;

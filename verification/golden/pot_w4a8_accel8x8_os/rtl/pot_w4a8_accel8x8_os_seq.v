@@ -13,7 +13,7 @@
 `default_nettype none
 
 // Sequencer (output-stationary array): runs the layer program from the program memory, one
-// descriptor {last, k, n_tiles, n, w_base, b_base, m, s} per layer (docs/accelerator.md; for
+// descriptor {last, k, n_tiles, n, w_base, b_base} per layer (docs/accelerator.md; for
 // os the second field is K itself). A pass starts with CHECK (5 cycles per descriptor up to
 // the one with `last`; an invalid program ends the pass there with fail_o and err_o, as in
 // the weight-stationary sequencer). Per layer: FETCH (2 cycles; the last layer's waits while
@@ -35,7 +35,7 @@ module pot_w4a8_accel8x8_os_seq (
   // The output writer is empty.
   input  wire        out_room_i,
   // The program memory's word at prog_addr_o.
-  input  wire [71:0] desc_i,
+  input  wire [49:0] desc_i,
   output wire        busy_o,
   output wire        done_o,
   // The last layer's FETCH waits for out_room_i.
@@ -46,10 +46,8 @@ module pot_w4a8_accel8x8_os_seq (
   output wire [1:0]  prog_addr_o,
   // The activation buffer read by this layer.
   output wire        sel_o,
-  // The current layer's descriptor: last, M, S; the batch.
+  // The current layer is the last; the pass's batch.
   output wire        last_o,
-  output wire [15:0] m_o,
-  output wire [5:0]  s_o,
   output wire [6:0]  batch_o,
   // Stage 0: one step (memory reads for the next cycle).
   output wire        step_o,
@@ -79,8 +77,6 @@ module pot_w4a8_accel8x8_os_seq (
   localparam integer ColWidth   = 3;
   // Bits of the number of image groups, ceil(batch / Cols).
   localparam integer GroupWidth = 4;
-  localparam integer MWidth     = 16;
-  localparam integer SWidth     = 6;
   localparam integer DrainWidth = 8;
   // The program memory's last address, and the logit N-tiles the output buffer holds.
   localparam [PAddrWidth-1:0] LastPc   = 2'd2;
@@ -106,9 +102,7 @@ module pot_w4a8_accel8x8_os_seq (
   wire [CountWidth-1:0] d_n;
   wire [WAddrWidth-1:0] d_w_base;
   wire [BAddrWidth-1:0] d_b_base;
-  wire [MWidth-1:0]     d_m;
-  wire [SWidth-1:0]     d_s;
-  assign {d_last, d_k, d_n_tiles, d_n, d_w_base, d_b_base, d_m, d_s} = desc_i;
+  assign {d_last, d_k, d_n_tiles, d_n, d_w_base, d_b_base} = desc_i;
 
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
@@ -122,8 +116,6 @@ module pot_w4a8_accel8x8_os_seq (
   reg [CountWidth-1:0] n_d, n_q;
   reg [WAddrWidth-1:0] wbase_d, wbase_q;
   reg [BAddrWidth-1:0] bbase_d, bbase_q;
-  reg [MWidth-1:0]     m_d, m_q;
-  reg [SWidth-1:0]     s_d, s_q;
   reg [AAddrWidth-1:0] mt_d, mt_q;
   reg [ImageWidth-1:0] ibase_d, ibase_q;
   reg [CountWidth-1:0] nt_d, nt_q;
@@ -213,8 +205,6 @@ module pot_w4a8_accel8x8_os_seq (
     n_d       = n_q;
     wbase_d   = wbase_q;
     bbase_d   = bbase_q;
-    m_d       = m_q;
-    s_d       = s_q;
     mt_d      = mt_q;
     ibase_d   = ibase_q;
     nt_d      = nt_q;
@@ -297,8 +287,6 @@ module pot_w4a8_accel8x8_os_seq (
         n_d       = d_n;
         wbase_d   = d_w_base;
         bbase_d   = d_b_base;
-        m_d       = d_m;
-        s_d       = d_s;
         tc_end_d  = k_tc + 11'd7 - {{(TcWidth-1){1'b0}}, 1'b1};
         mt_d      = {AAddrWidth{1'b0}};
         ibase_d   = {ImageWidth{1'b0}};
@@ -386,8 +374,6 @@ module pot_w4a8_accel8x8_os_seq (
       n_q       <= {CountWidth{1'b0}};
       wbase_q   <= {WAddrWidth{1'b0}};
       bbase_q   <= {BAddrWidth{1'b0}};
-      m_q       <= {MWidth{1'b0}};
-      s_q       <= {SWidth{1'b0}};
       mt_q      <= {AAddrWidth{1'b0}};
       ibase_q   <= {ImageWidth{1'b0}};
       nt_q      <= {CountWidth{1'b0}};
@@ -425,8 +411,6 @@ module pot_w4a8_accel8x8_os_seq (
       n_q       <= n_d;
       wbase_q   <= wbase_d;
       bbase_q   <= bbase_d;
-      m_q       <= m_d;
-      s_q       <= s_d;
       mt_q      <= mt_d;
       ibase_q   <= ibase_d;
       nt_q      <= nt_d;
@@ -462,8 +446,6 @@ module pot_w4a8_accel8x8_os_seq (
   assign prog_addr_o = pc_q;
   assign sel_o       = sel_q;
   assign last_o      = last_q;
-  assign m_o         = m_q;
-  assign s_o         = s_q;
   assign batch_o     = batch_q;
   assign step_o      = step;
   assign last_k_o    = last_k;

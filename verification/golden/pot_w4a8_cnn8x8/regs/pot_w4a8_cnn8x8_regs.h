@@ -101,7 +101,7 @@
 #define POT_W4A8_CNN8X8_ACT_WORDS_WORDS_SHIFT    0u
 #define POT_W4A8_CNN8X8_ACT_WORDS_WORDS_MASK     0xffffffffu
 
-// BIAS_WORDS (words RO): Bias memory depth (words of C biases).
+// BIAS_WORDS (words RO): Bias memory depth (words of C biases, each with its M and S).
 #define POT_W4A8_CNN8X8_BIAS_WORDS_OFFSET        0x2cu
 #define POT_W4A8_CNN8X8_BIAS_WORDS_WORDS_SHIFT   0u
 #define POT_W4A8_CNN8X8_BIAS_WORDS_WORDS_MASK    0xffffffffu
@@ -230,11 +230,11 @@
 #define POT_W4A8_CNN8X8_WEIGHT_WORDS             344u
 #define POT_W4A8_CNN8X8_ACT_WORDS                4096u
 #define POT_W4A8_CNN8X8_BIAS_WORDS               5u
-#define POT_W4A8_CNN8X8_MEM_CHUNKS_PROGRAM       7u
+#define POT_W4A8_CNN8X8_MEM_CHUNKS_PROGRAM       6u
 #define POT_W4A8_CNN8X8_MEM_CHUNKS_WEIGHTS       1u
-#define POT_W4A8_CNN8X8_MEM_CHUNKS_BIASES        6u
-#define POT_W4A8_CNN8X8_PROGRAM_WORD_BITS        197u
+#define POT_W4A8_CNN8X8_MEM_CHUNKS_BIASES        11u
+#define POT_W4A8_CNN8X8_PROGRAM_WORD_BITS        175u
 #define POT_W4A8_CNN8X8_WEIGHT_WORD_BITS         32u
-#define POT_W4A8_CNN8X8_BIAS_WORD_BITS           176u
+#define POT_W4A8_CNN8X8_BIAS_WORD_BITS           352u
 
 #endif // POT_W4A8_CNN8X8_REGS_H

@@ -20,7 +20,7 @@
 // (first maximum of the last layer's logits) on class_*; done_o follows the last class, or
 // fail_o (with err_o) ends a pass whose program is invalid before any tile.
 // The memories are pot_w4a8_cnn8x8_ram instances written through the *_we_i ports: u_pmem
-// (descriptors), u_wmem (weight-tile rows), u_bmem (biases), u_act0 (two input halves of
+// (descriptors), u_wmem (weight-tile rows), u_bmem (biases, M, S), u_act0 (two input halves of
 // ActWords words; feature maps image-major: word = 8 channels of one pixel, address =
 // half*ActWords + (image * pixels + pixel) * channel words + channel word; a dense layer's
 // vector is one pixel), u_act1, and u_psum (partial sums, one row per streamed row of a
@@ -53,13 +53,13 @@ module pot_w4a8_cnn8x8_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [196:0] pm_data_i,
+  input  wire [174:0] pm_data_i,
   input  wire         wm_we_i,
   input  wire [8:0]   wm_addr_i,
   input  wire [31:0]  wm_data_i,
   input  wire         bm_we_i,
   input  wire [2:0]   bm_addr_i,
-  input  wire [175:0] bm_data_i,
+  input  wire [351:0] bm_data_i,
   // Image words into buffer 0 (not while act0_busy_o).
   input  wire         in_we_i,
   input  wire [12:0]  in_addr_i,
@@ -93,7 +93,9 @@ module pot_w4a8_cnn8x8_core #(
   localparam integer NcolWidth  = 4;
   localparam integer MWidth     = 16;
   localparam integer SWidth     = 6;
-  localparam integer DescWidth  = 197;
+  // One column's element of a bias-memory word: {S, M, bias} (hw::accel::BiasEntry).
+  localparam integer BColWidth  = BiasWidth + MWidth + SWidth;
+  localparam integer DescWidth  = 175;
   localparam integer PsumRows   = 64;
   localparam integer PRowWidth  = 6;
   // Tag of a streamed row: {first_kt, last_kt, wfirst, wlast, ntend, image, prow}. The rest
@@ -111,8 +113,6 @@ module pot_w4a8_cnn8x8_core #(
   wire [DescWidth-1:0]  desc;
   wire                  sel;
   wire                  layer_last;
-  wire [MWidth-1:0]     rq_m;
-  wire [SWidth-1:0]     rq_s;
   wire                  w_re;
   wire [WAddrWidth-1:0] w_addr;
   wire                  a_re;
@@ -141,8 +141,6 @@ module pot_w4a8_cnn8x8_core #(
     .prog_addr_o (prog_addr),
     .sel_o       (sel),
     .last_o      (layer_last),
-    .m_o         (rq_m),
-    .s_o         (rq_s),
     .fetch_o     (fetch),
     .n_o         (cur_n),
     .n_tiles_o   (cur_nt),
@@ -165,7 +163,7 @@ module pot_w4a8_cnn8x8_core #(
   // Memories.
   wire [Cols*WCodeWidth-1:0] w_row;
   wire [Cols*ActWidth-1:0]   act0_row, act1_row;
-  wire [Cols*BiasWidth-1:0]  bias_row;
+  wire [Cols*BColWidth-1:0]  bias_row;
   wire                       wr_en;
   wire [AAddrWidth-1:0]      wr_addr;
   wire [Cols*ActWidth-1:0]   wr_row;
@@ -192,7 +190,7 @@ module pot_w4a8_cnn8x8_core #(
     .raddr_i (w_addr),
     .rdata_o (w_row)
   );
-  pot_w4a8_cnn8x8_ram #(.Width(Cols*BiasWidth), .Depth(5), .AddrWidth(BAddrWidth),
+  pot_w4a8_cnn8x8_ram #(.Width(Cols*BColWidth), .Depth(5), .AddrWidth(BAddrWidth),
     .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
@@ -440,6 +438,7 @@ module pot_w4a8_cnn8x8_core #(
 
   wire [Cols-1:0]          q_valid;
   wire [Cols*SumWidth-1:0] q_out;
+  // Each column's bias, M and S: its element of the N-tile's bias word, {S, M, bias}.
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_postop
       pot_w4a8_cnn8x8_postop #(.Dsp(PostopDsp)) u_postop (
@@ -447,10 +446,10 @@ module pot_w4a8_cnn8x8_core #(
         .rst_ni   (rst_ni),
         .valid_i  (p_valid_q),
         .bypass_i (layer_last),
-        .m_i      (rq_m),
-        .s_i      (rq_s),
+        .m_i      (bias_row[gc*BColWidth+BiasWidth +: MWidth]),
+        .s_i      (bias_row[gc*BColWidth+BiasWidth+MWidth +: SWidth]),
         .acc_i    (p_row_q[gc*AccWidth +: AccWidth]),
-        .bias_i   (bias_row[gc*BiasWidth +: BiasWidth]),
+        .bias_i   (bias_row[gc*BColWidth +: BiasWidth]),
         .valid_o  (q_valid[gc]),
         .out_o    (q_out[gc*SumWidth +: SumWidth])
       );

@@ -46,13 +46,13 @@ module pot_w4a8_cnn8x8_ctrl (
   // Memory writes.
   output wire         pm_we_o,
   output wire [1:0]   pm_addr_o,
-  output wire [196:0] pm_data_o,
+  output wire [174:0] pm_data_o,
   output wire         wm_we_o,
   output wire [8:0]   wm_addr_o,
   output wire [31:0]  wm_data_o,
   output wire         bm_we_o,
   output wire [2:0]   bm_addr_o,
-  output wire [175:0] bm_data_o,
+  output wire [351:0] bm_data_o,
   // The loader.
   output wire         ld_start_o,
   output wire         ld_abort_o,
@@ -88,14 +88,14 @@ module pot_w4a8_cnn8x8_ctrl (
   localparam integer PAddrWidth = 2;
   localparam integer WAddrWidth = 9;
   localparam integer BAddrWidth = 3;
-  localparam integer PWidth     = 197;
+  localparam integer PWidth     = 175;
   localparam integer WWidth     = 32;
-  localparam integer BWidth     = 176;
+  localparam integer BWidth     = 352;
   // Chunks of the memories' words, and the staging register (the widest word's chunks).
-  localparam integer PChunks    = 7;
+  localparam integer PChunks    = 6;
   localparam integer WChunks    = 1;
-  localparam integer BChunks    = 6;
-  localparam integer StageWidth = 32 * 7;
+  localparam integer BChunks    = 11;
+  localparam integer StageWidth = 32 * 11;
   localparam [23:0] PWords = 24'd3;
   localparam [23:0] WWords = 24'd344;
   localparam [23:0] BWords = 24'd5;
@@ -412,7 +412,7 @@ module pot_w4a8_cnn8x8_ctrl (
         RegOptions:      rdata_q <= {30'd0, trace_q, logits_q};
         RegError:        rdata_q <= {20'd0, err_q};
         RegMemAddr:     rdata_q <= {2'd0, msel_q, 4'd0, maddr_q};
-        RegMemChunks:   rdata_q <= 32'h00060107;
+        RegMemChunks:   rdata_q <= 32'h000b0106;
         RegStatus:       rdata_q <= {28'd0, ld_full_i, pass_q, |run_q};
         RegRunCycles:   rdata_q <= run_cycles_q;
         RegBusyCycles:  rdata_q <= busy_cycles_q;

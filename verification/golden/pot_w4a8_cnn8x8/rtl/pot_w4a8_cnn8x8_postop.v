@@ -39,7 +39,7 @@ module pot_w4a8_cnn8x8_postop #(
   input  wire        valid_i,
   // Last layer: out_o = acc_i + bias_i.
   input  wire        bypass_i,
-  // Requantization multiplier (unsigned) and shift.
+  // Requantization multiplier (unsigned) and shift: the column's own.
   input  wire [15:0] m_i,
   input  wire [5:0]  s_i,
   input  wire [21:0] acc_i,

@@ -521,3 +521,77 @@ impl Program {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IntLayer, Requant};
+    use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
+
+    /// A dense 3 → 3 hidden layer and a 3 → 2 last layer on 2×2: the hidden layer's two
+    /// N-tiles hold channels 0, 1 and 2, then a column past N.
+    fn model(requant: Option<Requant>, channels: Option<Vec<Requant>>) -> IntModel {
+        let layer = |inputs, outputs, bias, requant, requant_channels| IntLayer {
+            kind: LayerKind::Dense { inputs, outputs },
+            pool: false,
+            format: FormatSpec {
+                kind: FormatKind::Uniform,
+                bits: 8,
+                zero: ZeroSpec::Code,
+            },
+            codes: vec![1; inputs * outputs],
+            bias,
+            w_scale: 1.0,
+            in_scale: 1.0,
+            out_scale: None,
+            requant,
+            requant_channels,
+            acc_width: 16,
+        };
+        IntModel {
+            input: (3, 1, 1),
+            classes: 2,
+            act_bits: 8,
+            input_scale: 1.0 / 255.0,
+            layers: vec![
+                layer(3, 3, vec![1, 2, 3], requant, channels),
+                layer(3, 2, vec![7, -7], None, None),
+            ],
+        }
+    }
+
+    #[test]
+    fn bias_words_carry_each_channels_requantization() {
+        let rq = |m, s| Requant { m, s };
+        let e = |bias, m, s| BiasEntry { bias, m, s };
+        let pc = model(
+            None,
+            Some(vec![rq(40000, 20), rq(50000, 21), rq(60000, 22)]),
+        );
+        let d = accel_design(&pc, "2x2:ws".parse().unwrap(), 4, "t").unwrap();
+        let p = compile(&pc, &d).unwrap();
+        let last = [BiasEntry::bypass(7), BiasEntry::bypass(-7)];
+        assert_eq!(
+            p.biases,
+            [
+                vec![e(1, 40000, 20), e(2, 50000, 21)],
+                vec![e(3, 60000, 22), BiasEntry::bypass(0)],
+                last.to_vec(),
+            ]
+        );
+        // Per tensor: every channel repeats the layer's M, S.
+        let pt = model(Some(rq(40000, 20)), None);
+        let p = compile(&pt, &d).unwrap();
+        assert_eq!(p.biases[1], [e(3, 40000, 20), BiasEntry::bypass(0)]);
+        // A channel outside the post-op unit's fields is named.
+        let bad = model(None, Some(vec![rq(40000, 20), rq(70000, 20), rq(1, 1)]));
+        let err = compile(&bad, &d).unwrap_err().to_string();
+        assert!(
+            err.contains("layer 0, output channel 1: requantization M = 70000, S = 20"),
+            "{err}"
+        );
+        let bad = model(None, Some(vec![rq(40000, 20), rq(40000, 20), rq(40000, 0)]));
+        let err = compile(&bad, &d).unwrap_err().to_string();
+        assert!(err.contains("layer 0, output channel 2:"), "{err}");
+    }
+}

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// One printed post-op row: a value per column, `None` for x.
+pub type Row = Vec<Option<i64>>;
+
 /// What one testbench run printed.
 #[derive(Debug, Clone, Default)]
 pub struct SimOutput {
@@ -16,7 +19,7 @@ pub struct SimOutput {
     /// Post-op rows per (layer, image, N-tile), in the order they were written (one per
     /// output pixel of a convolution, one for a dense layer): one value per column, `None`
     /// for x.
-    pub rows: HashMap<(usize, usize, usize), Vec<Vec<Option<i64>>>>,
+    pub rows: HashMap<(usize, usize, usize), Vec<Row>>,
     /// Cycles per pass, in order (the pass-end records).
     pub cycles: Vec<u64>,
     /// The run's counters, read over the bus at its end: run, busy, stall-in, stall-out

@@ -5,7 +5,7 @@
 //! AxiStreamSource and AxiStreamSink with at least 30 % random pauses on both streams) must
 //! pass on Icarus, on the ws and the os accelerator; then (ws) it must fail on a wrong expected
 //! logit and on a post-op unit with a wrong rounding constant. The ws folder passes again with
-//! the top's `Spram` = 1 (weight and bias memories single-port).
+//! the top's `Spram` = 1 (the weight memory single-port).
 
 mod common;
 
@@ -182,8 +182,8 @@ fn cocotb_runs_the_digits_mlp_through_the_bus_with_stalls_and_fails_planted_bugs
         ws.get_or_insert((dir, exp));
     }
     let (dir, exp) = ws.unwrap();
-    // The weight and bias memories single-port (the UP5K's SPRAM; `potmac synth --dsp` sets
-    // Spram on iCE40): the bus writes them between runs, so the results are the same.
+    // The weight memory single-port (the UP5K's SPRAM; `potmac synth --dsp` sets
+    // Spram on iCE40): the bus writes it between runs, so the results are the same.
     let spram = ["--param", "Spram=1"];
     let (code, text) = cocotb_with(&dir, &spram);
     assert_eq!(code, Some(0), "Spram=1: {text}");

@@ -100,8 +100,8 @@ pub struct Args {
     /// Let Yosys use the FPGA's DSP blocks (SB_MAC16, DSP48E1, MULT18X18D) for each design's
     /// top (synth/dsp_<target>.ys); for an accelerator the script also sets the top's
     /// PostopDsp parameter to 1 (the post-op product as a plain `*` that maps to DSPs), and on
-    /// iCE40 its Spram parameter (the weight and bias memories single-port, in the UP5K's
-    /// SPRAM: synth_ice40 -spram). Off by default, so that areas compare logic with logic;
+    /// iCE40 its Spram parameter (the weight memory single-port, in the UP5K's SPRAM:
+    /// synth_ice40 -spram; the bias memory stays block RAM). Off by default, so that areas compare logic with logic;
     /// the parts of accelerators and the PE of arrays stay DSP-free either way.
     #[arg(long)]
     dsp: bool,

@@ -159,7 +159,7 @@ struct SynthIce40<'a> {
     dsp: bool,
     /// A parameter of the top set to 1 before elaboration.
     dsp_param: Option<&'a str>,
-    /// With `dsp_param`: the accelerator's weight and bias memories as single-port RAM
+    /// With `dsp_param`: the accelerator's weight memory as single-port RAM
     /// (`Spram`), mapped to the UP5K's SB_SPRAM256KA by `-spram`: the iCE40's other hard block.
     spram: bool,
 }

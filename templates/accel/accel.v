@@ -16,8 +16,8 @@ module {= v.top =} #(
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks (potmac synth --dsp sets it), 0 for LUTs.
   parameter integer PostopDsp = 0,
-  // The weight and bias memories: 1 for single-port RAM (an iCE40 UP5K's SPRAM; potmac synth
-  // --dsp sets it on iCE40), 0 for block RAM.
+  // The weight memory: 1 for single-port RAM (an iCE40 UP5K's SPRAM; potmac synth --dsp sets
+  // it on iCE40), 0 for block RAM. The bias memory is block RAM either way.
   parameter integer Spram = 0
 ) (
 {%- include "partials/ports.v" %}

@@ -35,7 +35,8 @@ module pot_w4a8_accel8x8_core #(
   parameter BiasInit    = "",
   // The post-op units' product: 1 for DSP blocks, 0 for LUTs (pot_w4a8_accel8x8_postop's Dsp).
   parameter integer PostopDsp = 0,
-  // The weight and bias memories: 1 for single-port RAM (their SinglePort), 0 for block RAM.
+  // The weight memory: 1 for single-port RAM (its SinglePort), 0 for block RAM. The bias
+  // memory stays block RAM: its words, Cols*(BiasWidth+MWidth+SWidth) bits, are wide.
   parameter integer Spram = 0
 ) (
   input  wire         clk_i,
@@ -191,7 +192,7 @@ module pot_w4a8_accel8x8_core #(
     .rdata_o (w_row)
   );
   pot_w4a8_accel8x8_ram #(.Width(Cols*BColWidth), .Depth(26), .AddrWidth(BAddrWidth),
-    .InitFile(BiasInit), .SinglePort(Spram)) u_bmem (
+    .InitFile(BiasInit), .SinglePort(0)) u_bmem (
     .clk_i   (clk_i),
     .we_i    (bm_we_i),
     .waddr_i (bm_addr_i),

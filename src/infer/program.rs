@@ -526,6 +526,59 @@ impl Program {
 mod tests {
     use super::*;
     use crate::model::{IntLayer, Requant};
+
+    /// The weight memory's row order by hand, on 2×2. A 3×3 convolution over 2 channels of a
+    /// 3×3 map, 3 outputs, code of (output o, channel ch, ky, kx) = 100·o + 10·ch + 3·ky + kx:
+    /// one channel word, so K-tile kt is kernel position (kt div 3, kt mod 3) and row r is
+    /// channel r; K-tile 5 (ky 1, kx 2), row 1, output 2 → 215; output 3 is past N → 0. A dense
+    /// layer after a 3-channel 2×2 map (two channel words), code of (output o, CHW input
+    /// f = 4·ch + pixel) = 100·o + f: K-tile 5 is pixel 2, channel word 1, so row 0 is channel
+    /// 2, f = 10 → 110 for output 1; row 1 would be channel 3, past the channels → 0.
+    #[test]
+    fn ws_weight_rows_by_hand() {
+        let s = ConvShape {
+            in_c: 2,
+            in_h: 3,
+            in_w: 3,
+            out_c: 3,
+            k: 3,
+            pad: 1,
+            stride: 1,
+        };
+        let conv = LayerPlan {
+            input: (2, 3, 3),
+            output: (3, 3, 3),
+            conv: Some(s),
+            pool: false,
+            k: 18,
+            n: 3,
+        };
+        let codes: Vec<u32> = (0..3u32)
+            .flat_map(|o| {
+                (0..2u32).flat_map(move |ch| (0..9u32).map(move |p| 100 * o + 10 * ch + p))
+            })
+            .collect();
+        assert_eq!(conv.k_tiles(2), 9);
+        assert_eq!(ws_code(&conv, &codes, 2, 5, 1, 2), 215);
+        assert_eq!(ws_code(&conv, &codes, 2, 0, 0, 0), 0);
+        assert_eq!(ws_code(&conv, &codes, 2, 8, 1, 1), 118);
+        assert_eq!(ws_code(&conv, &codes, 2, 5, 1, 3), 0);
+        let dense = LayerPlan {
+            input: (3, 2, 2),
+            output: (2, 1, 1),
+            conv: None,
+            pool: false,
+            k: 12,
+            n: 2,
+        };
+        let codes: Vec<u32> = (0..2u32)
+            .flat_map(|o| (0..12).map(move |f| 100 * o + f))
+            .collect();
+        assert_eq!(dense.k_tiles(2), 8);
+        assert_eq!(ws_code(&dense, &codes, 2, 5, 0, 1), 110);
+        assert_eq!(ws_code(&dense, &codes, 2, 5, 1, 1), 0);
+        assert_eq!(ws_code(&dense, &codes, 2, 0, 1, 0), 4);
+    }
     use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 
     /// A dense 3 → 3 hidden layer and a 3 → 2 last layer on 2×2: the hidden layer's two

@@ -6,6 +6,7 @@
 //! again with every layer's outputs printed, to name the first layer that differs.
 
 pub mod compare;
+pub mod plan;
 pub mod program;
 pub mod sim;
 

@@ -14,6 +14,7 @@ mod common;
 use common::{design, have, root, scratch};
 use potmac::emit::{self, regmap, Options};
 use potmac::hw::accel::regs::{ERRORS, MAP};
+use potmac::hw::accel::{M_BITS, S_BITS};
 use potmac::tools::Tool;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -143,7 +144,8 @@ fn peakrdl_accepts_the_rdl_and_both_headers_agree() {
         );
         assert!(dir.join(regmap::peakrdl_header_path(name)).is_file());
         std::fs::create_dir_all(dir.join("build")).unwrap();
-        // 8 PoT codes of 4 bits: one 32-bit chunk per weight word; 8 biases of 25 bits: 7.
+        // 8 PoT codes of 4 bits: one 32-bit chunk per weight word; 8 bias elements of a 25-bit
+        // bias, a 16-bit M and a 6-bit S (47 bits): 376 bits, 12 chunks.
         let expect = [
             ("ID", 0x706f_746d),
             ("ROWS", 8),
@@ -162,7 +164,7 @@ fn peakrdl_accepts_the_rdl_and_both_headers_agree() {
             ("MEM_CHUNKS_WEIGHTS", 1),
             (
                 "MEM_CHUNKS_BIASES",
-                u64::from(8 * d.widths.acc).div_ceil(32),
+                u64::from(8 * (d.widths.acc + M_BITS + S_BITS)).div_ceil(32),
             ),
             ("ERR_REG_BUSY", 1 << 11),
             ("ERR_BATCH", 1),

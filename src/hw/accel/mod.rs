@@ -291,8 +291,8 @@ pub const DONE_REG: u64 = 1;
 /// ```
 ///
 /// with TAIL counting the cycle after the tile's last (where the drain starts). On R = C:
-/// ws 2R + 3 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 4 + … (8×8: 30 and 32 cycles). Every layer drains for the argmax too (one counter), so a
-/// hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
+/// ws 2R + 3 + POSTOP_LATENCY + ARGMAX_LATENCY, os 2R + 4 + … (8×8: 31 and 32 cycles).
+/// Every layer drains for the argmax too (one counter), so a hidden layer's last activation is written ARGMAX_LATENCY + 3 cycles before the next layer
 /// reads it; `tests/infer.rs` checks every pass's cycles against this model.
 pub fn drain(side: u32, df: Dataflow) -> u64 {
     let (r, c) = (u64::from(side), u64::from(side));

@@ -74,7 +74,8 @@ pub fn plan(model: &IntModel, df: Dataflow) -> Result<Vec<LayerPlan>, InferError
                 LayerKind::Conv(s) => {
                     if df == Dataflow::Os {
                         return Err(InferError::Unsupported(format!(
-                            "layer {l} is a convolution; the output-stationary accelerator                              runs dense layers only (use a ws array, e.g. --array 8x8:ws)"
+                            "layer {l} is a convolution; the output-stationary accelerator runs \
+                             dense layers only (use a ws array, e.g. --array 8x8:ws)"
                         )));
                     }
                     // The input must be the feature map the previous layer wrote (a dense

@@ -12,7 +12,9 @@
 //! (all 360 images) and Icarus (64), and on a 3×3 array at batch 7, every logit and pass
 //! equal to the models; a padding off-by-one in the sequencer's address generator and a pool
 //! that keeps a window's first value instead of its largest each make `infer` exit 1 naming
-//! layer 0; the os accelerator refuses the CNN (exit 2).
+//! layer 0. The output-stationary accelerator runs it too: all 360 images on Verilator, 64 on
+//! Icarus, a 3×3 array at batch 7, every logit and pass equal to the models, and the same two
+//! planted bugs in its sequencer and datapath each fail naming layer 0.
 
 mod common;
 
@@ -160,7 +162,7 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
 }
 
 #[test]
-fn the_digits_cnn_runs_on_the_ws_accelerator_and_planted_conv_bugs_fail() {
+fn the_digits_cnn_runs_on_ws_and_os_accelerators_and_planted_conv_bugs_fail() {
     if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
         return;
     }
@@ -229,13 +231,52 @@ fn the_digits_cnn_runs_on_the_ws_accelerator_and_planted_conv_bugs_fail() {
         std::fs::write(file, good).unwrap();
     }
 
-    // The output-stationary accelerator runs dense layers only.
+    // The output-stationary accelerator: the same images and logits (its own cycles).
     let (code, text) = infer_on("8x8:os", &model, &out, &["--sim", "verilator"]);
-    assert_eq!(code, Some(2), "{text}");
-    assert!(
-        text.contains("layer 0 is a convolution; the output-stationary accelerator"),
-        "{text}"
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(all), "{text}");
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+    let (code, text) = infer_on(
+        "8x8:os",
+        &model,
+        &out,
+        &["--sim", "icarus", "--samples", "64", "--no-generate"],
     );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
+    let (code, text) = infer_on(
+        "3x3:os",
+        &model,
+        &out,
+        &["--sim", "verilator", "--batch", "7"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(all), "{text}");
+    let dir = out.join("infer_pot4_os8x8");
+    let seq = dir.join("rtl/infer_pot4_os8x8_seq.v");
+    let core = dir.join("rtl/infer_pot4_os8x8_core.v");
+    for (file, from, to) in [
+        (&seq, "(py >= pad_p)", "(py > pad_p)"),
+        (
+            &core,
+            "(q_wfirst || act > old) ? act : old",
+            "q_wfirst ? act : old",
+        ),
+    ] {
+        let good = plant(file, from, to);
+        let (code, text) = infer_on(
+            "8x8:os",
+            &model,
+            &out,
+            &["--sim", "verilator", "--samples", "64", "--no-generate"],
+        );
+        assert_eq!(code, Some(1), "os {from}: {text}");
+        assert!(
+            text.contains("first differing layer 0"),
+            "os {from}: {text}"
+        );
+        std::fs::write(file, good).unwrap();
+    }
 }
 
 #[test]

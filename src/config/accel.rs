@@ -26,7 +26,7 @@ pub struct AccelShape {
     /// Rows of the partial-sum memory (ws): the most rows one block of a layer streams
     /// through a weight tile (images × output pixels of a convolution); at least `batch`.
     pub psum_rows: u32,
-    /// ws: the sequencer runs convolutions (kernel, stride, padding, pool: the descriptor's
+    /// The sequencer runs convolutions (kernel, stride, padding, pool: the descriptor's
     /// geometry); without, dense layers only, with a smaller sequencer and descriptor.
     pub conv: bool,
 }

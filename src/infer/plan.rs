@@ -3,7 +3,6 @@
 //! and N; [`plan`] refuses what the accelerator does not run, naming the layer.
 
 use super::InferError;
-use crate::config::Dataflow;
 use crate::hw::accel::COUNT_BITS;
 use crate::model::arch::{ConvShape, LayerKind};
 use crate::model::IntModel;
@@ -44,6 +43,18 @@ impl LayerPlan {
             }
     }
 
+    /// os steps per kernel position: a convolution's input channels; a dense layer's K, or
+    /// after a convolution its input map's words × `side` (the lanes past the channels are
+    /// stepped with code 0, so that the words stay in step).
+    pub fn os_steps(&self, side: usize) -> usize {
+        let (c, h, w) = self.input;
+        if self.conv.is_some() || h * w == 1 {
+            c
+        } else {
+            self.words(side).0 * side
+        }
+    }
+
     /// Rows one image streams (output pixels; 4 per window with the pool).
     pub fn rows_per_image(&self) -> usize {
         let (_, h, w) = self.output;
@@ -51,8 +62,8 @@ impl LayerPlan {
     }
 }
 
-/// Every layer's plan; the output-stationary accelerator runs dense layers only.
-pub fn plan(model: &IntModel, df: Dataflow) -> Result<Vec<LayerPlan>, InferError> {
+/// Every layer's plan.
+pub fn plan(model: &IntModel) -> Result<Vec<LayerPlan>, InferError> {
     let mut prev: Option<Shape> = None;
     model
         .layers
@@ -72,12 +83,6 @@ pub fn plan(model: &IntModel, df: Dataflow) -> Result<Vec<LayerPlan>, InferError
                     n: outputs,
                 },
                 LayerKind::Conv(s) => {
-                    if df == Dataflow::Os {
-                        return Err(InferError::Unsupported(format!(
-                            "layer {l} is a convolution; the output-stationary accelerator runs \
-                             dense layers only (use a ws array, e.g. --array 8x8:ws)"
-                        )));
-                    }
                     // The input must be the feature map the previous layer wrote (a dense
                     // layer writes a vector: one pixel).
                     let input = (s.in_c, s.in_h, s.in_w);

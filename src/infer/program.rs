@@ -38,7 +38,7 @@ pub fn accel_design(
             shape.dataflow.name()
         )));
     }
-    let plans = plan(model, shape.dataflow)?;
+    let plans = plan(model)?;
     let f = model.layers[0].format;
     if let Some(l) = model.layers.iter().position(|l| l.format != f) {
         return Err(InferError::Unsupported(format!(
@@ -57,7 +57,15 @@ pub fn accel_design(
         &weights,
         model.act_bits,
         false,
-        plans.iter().map(|p| p.k as u64).max().unwrap_or(1),
+        // os steps a dense layer after a convolution through its map's padded lanes too.
+        plans
+            .iter()
+            .map(|p| match shape.dataflow {
+                Dataflow::Os => p.k.max(p.conv.map_or(1, |c| c.k * c.k) * p.os_steps(side)),
+                Dataflow::Ws => p.k,
+            } as u64)
+            .max()
+            .unwrap_or(1),
     )
     .array(ArrayShape {
         rows: side as u32,
@@ -84,7 +92,7 @@ pub fn accel_design(
                 .iter()
                 .map(|p| {
                     if os {
-                        p.k as u32 * words(p.n)
+                        (p.conv.map_or(1, |c| c.k * c.k) * p.os_steps(side)) as u32 * words(p.n)
                     } else {
                         (p.k_tiles(side) * side) as u32 * words(p.n)
                     }
@@ -176,6 +184,22 @@ fn bias_entries(model: &IntModel, l: usize) -> Result<Vec<BiasEntry>, InferError
         .collect()
 }
 
+/// The weight code of output `col`, step `e` of an os tile (0 past K or N): a convolution's
+/// steps are kernel positions, then the input's channels (channel `ch` = the ws K-tile's
+/// word `ch / C`, row `ch mod C`); a dense layer's are its input map's words' lanes in
+/// order (word `e / C`, row `e mod C`).
+fn os_code(p: &LayerPlan, codes: &[u32], side: usize, e: usize, col: usize) -> u32 {
+    let (kt, r) = match p.conv {
+        Some(_) => {
+            let kp = p.os_steps(side);
+            let (pos, ch) = (e / kp, e % kp);
+            (pos * p.input.0.div_ceil(side) + ch / side, ch % side)
+        }
+        None => (e / side, e % side),
+    };
+    ws_code(p, codes, side, kt, r, col)
+}
+
 /// The weight code of output `col`, K-tile `kt`, row `r` of a ws layer (0 past K or N):
 /// convolutions K-tile = (kernel row, kernel column, channel word), dense layers K-tile =
 /// (input pixel, channel word) of the input feature map, both with row r = channel
@@ -204,7 +228,7 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     let x = d.accel.expect("an accelerator design");
     let side = w.side as usize;
     let os = w.dataflow == Dataflow::Os;
-    let plans = plan(model, w.dataflow)?;
+    let plans = plan(model)?;
     let (mut descriptors, mut weights, mut biases) = (Vec::new(), Vec::new(), Vec::new());
     let last = model.layers.len() - 1;
     let batch = x.batch as usize;
@@ -239,10 +263,14 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             )));
         }
         let (k_tiles, geo) = match (os, p.conv) {
-            (true, _) => (p.k as u32, Geometry::dense(x.batch)),
+            (true, None) => (p.os_steps(side) as u32, Geometry::dense(1)),
             (false, None) => (in_words as u32, Geometry::dense(ipb)),
-            (false, Some(c)) => (
-                p.input.0.div_ceil(side) as u32,
+            (_, Some(c)) => (
+                if os {
+                    p.os_steps(side) as u32
+                } else {
+                    p.input.0.div_ceil(side) as u32
+                },
                 Geometry {
                     k: c.k as u32,
                     stride: c.stride as u32,
@@ -267,18 +295,12 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
         });
         for t in 0..nt {
             if os {
-                // Per N-tile, the K rows in order.
-                for row in 0..p.k {
+                // Per N-tile, one word per step: kernel position, then its steps (a
+                // channel, or an element of the input map's words), as ws K-tiles and rows.
+                for e in 0..geo.k as usize * geo.k as usize * k_tiles as usize {
                     weights.push(
                         (0..side)
-                            .map(|c| {
-                                let col = t * side + c;
-                                if col < p.n {
-                                    layer.codes[col * p.k + row]
-                                } else {
-                                    0
-                                }
-                            })
+                            .map(|c| os_code(p, &layer.codes, side, e, t * side + c))
                             .collect(),
                     );
                 }
@@ -332,7 +354,10 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
     if os {
         let max_words = plans
             .iter()
-            .map(|p| p.k.div_ceil(side).max(p.n.div_ceil(side)))
+            .map(|p| {
+                let (i, o) = p.words(side);
+                i.max(o)
+            })
             .max()
             .unwrap_or(1);
         let act_need = x.batch.div_ceil(w.side) * w.side * max_words as u32;
@@ -475,6 +500,65 @@ mod tests {
         assert_eq!(ws_code(&dense, &codes, 2, 5, 0, 1), 110);
         assert_eq!(ws_code(&dense, &codes, 2, 5, 1, 1), 0);
         assert_eq!(ws_code(&dense, &codes, 2, 0, 1, 0), 4);
+    }
+
+    /// os steps by hand. The 3×3 convolution over 2 channels on 2×2: 2 steps per kernel
+    /// position (channel 0, 1), so step 11 = position 5 (ky 1, kx 2), channel 1: code
+    /// o·100 + 10 + 5. The dense layer over a 3-channel 2×2 map on 2×2: 2 words per pixel,
+    /// 4 lanes per pixel (the fourth a pad), so step 9 = pixel 2, lane 1 = channel 1: feature
+    /// 1·4 + 2 = 6; step 7 = pixel 1, lane 3 (channel 3 > 2): code 0.
+    #[test]
+    fn os_weight_steps_by_hand() {
+        let s = ConvShape {
+            in_c: 2,
+            in_h: 3,
+            in_w: 3,
+            out_c: 3,
+            k: 3,
+            pad: 1,
+            stride: 1,
+        };
+        let conv = LayerPlan {
+            input: (2, 3, 3),
+            output: (3, 3, 3),
+            conv: Some(s),
+            pool: false,
+            k: 18,
+            n: 3,
+        };
+        let codes: Vec<u32> = (0..3u32)
+            .flat_map(|o| {
+                (0..2u32).flat_map(move |ch| (0..9u32).map(move |p| 100 * o + 10 * ch + p))
+            })
+            .collect();
+        assert_eq!(conv.os_steps(2), 2);
+        assert_eq!(os_code(&conv, &codes, 2, 11, 2), 215);
+        assert_eq!(os_code(&conv, &codes, 2, 0, 0), 0);
+        assert_eq!(os_code(&conv, &codes, 2, 17, 1), 118);
+        assert_eq!(os_code(&conv, &codes, 2, 4, 3), 0);
+        let dense = LayerPlan {
+            input: (3, 2, 2),
+            output: (2, 1, 1),
+            conv: None,
+            pool: false,
+            k: 12,
+            n: 2,
+        };
+        let codes: Vec<u32> = (0..2u32)
+            .flat_map(|o| (0..12).map(move |f| 100 * o + f))
+            .collect();
+        assert_eq!(dense.os_steps(2), 16);
+        assert_eq!(os_code(&dense, &codes, 2, 9, 1), 106);
+        assert_eq!(os_code(&dense, &codes, 2, 7, 0), 0);
+        // Step 2: pixel 0, word 1, lane 0 = channel 2: feature 2·4 + 0.
+        assert_eq!(os_code(&dense, &codes, 2, 2, 0), 8);
+        // A vector input: steps are its features.
+        let mlp = LayerPlan {
+            input: (5, 1, 1),
+            ..dense
+        };
+        assert_eq!(mlp.os_steps(2), 5);
+        assert_eq!(os_code(&mlp, &codes, 2, 3, 1), 103);
     }
     use crate::quant::spec::{FormatKind, FormatSpec, ZeroSpec};
 

@@ -11,8 +11,8 @@
 // (busy_i). A beat whose TLAST disagrees with the image's last word raises framing_o (the
 // beat is still written).
 {%- if v.os %}
-// Output-stationary layout: word w of image m of a half of n images in bank m mod {= v.side =} at
-// half*HalfWords + w * ceil(n/{= v.side =}) + m / {= v.side =}.
+// Output-stationary layout, group-major: word w of image m of a half in bank m mod {= v.side =} at
+// half*HalfWords + (m / {= v.side =}) * words + w: each image's words in order, from its group's base.
 {%- else %}
 // Weight-stationary layout, image-major: word w of image m of a half at
 // half*HalfWords + m * words + w, so the words of a half are written in order.
@@ -26,7 +26,6 @@ module {= v.load =} (
 {%- if v.os %}
   localparam integer ColWidth = {= v.col_bits =};
   localparam [ColWidth-1:0] LastBank = {= v.col_bits =}'d{= v.side_minus_1 =};
-  localparam [15:0] Cols = 16'd{= v.side =};
 {%- endif %}
 
   reg  [31:0]           left_q;
@@ -49,12 +48,9 @@ module {= v.load =} (
   reg  [15:0]           wrem_q;
   reg  [AAddrWidth-1:0] addr_q;
 {%- if v.os %}
-  reg  [AAddrWidth-1:0] istart_q, step_q;
-{%- endif %}
-{%- if v.os %}
+  // The group's first word, and the bank of the image.
+  reg  [AAddrWidth-1:0] istart_q;
   reg  [ColWidth-1:0]   bank_q;
-  // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
-  reg  [15:0]           rem_q;
 {%- endif %}
 
   // batch_i < left_q: the high bits of left_q, then a short compare of the low ones.
@@ -99,11 +95,7 @@ module {= v.load =} (
       if (!loading_q && !setup_q && settle_q && left_q != 32'd0 && !full_q[h_q]) begin
         setup_q <= 1'b1;
       end
-{%- if v.os %}
-      if (setup_q && rem_q <= Cols) begin
-{%- else %}
       if (setup_q) begin
-{%- endif %}
         setup_q   <= 1'b0;
         loading_q <= 1'b1;
       end
@@ -136,12 +128,6 @@ module {= v.load =} (
 {%- if v.os %}
       istart_q <= half_base;
       bank_q   <= {ColWidth{1'b0}};
-      rem_q    <= {{(16-BatchWidth){1'b0}}, bn_q};
-      step_q   <= {AAddrWidth{1'b0}};
-    end else if (setup_q) begin
-      // One more group of Cols images.
-      rem_q  <= (rem_q <= Cols) ? 16'd0 : rem_q - Cols;
-      step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
     end else if (beat) begin
       if (word_last) begin
         wrem_q  <= words_i - 16'd1;
@@ -149,9 +135,10 @@ module {= v.load =} (
         m_q     <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
         ilast_q <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
         if (bank_q == LastBank) begin
+          // The group's last image: the next group starts after its words.
           bank_q   <= {ColWidth{1'b0}};
-          istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
-          addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+          istart_q <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+          addr_q   <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
         end else begin
           bank_q <= bank_q + {{(ColWidth-1){1'b0}}, 1'b1};
           addr_q <= istart_q;
@@ -159,7 +146,7 @@ module {= v.load =} (
       end else begin
         wrem_q  <= wrem_q - 16'd1;
         wlast_q <= (wrem_q == 16'd1);
-        addr_q <= addr_q + step_q;
+        addr_q  <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
       end
     end
   end

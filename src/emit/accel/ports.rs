@@ -80,9 +80,13 @@ pub(super) fn seq_os_ports(v: &AccelView) -> Vec<Port> {
         Port::output("last_k_o", 1),
         Port::output("w_addr_o", v.w_addr),
         Port::output("a_addr_o", v.a_addr),
+        Port::output("zero_o", 1).note("The step's kernel position is in the padding."),
         Port::output("kel_o", v.col_bits),
         Port::output("first_nt_o", 1).note("The tile's tag."),
         Port::output("last_nt_o", 1),
+        Port::output("wfirst_o", 1)
+            .note("First and last tile of an output window (the pool's 2x2, else each tile)."),
+        Port::output("wlast_o", 1),
         Port::output("ibase_o", v.image_bits),
         Port::output("out_addr_o", v.a_addr),
         Port::output("ncols_o", v.ncol_bits),

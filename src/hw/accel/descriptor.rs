@@ -65,7 +65,8 @@ pub struct Descriptor {
     /// The last layer: post-op bypass, outputs go to the argmax.
     pub last: bool,
     /// ws: channel words of the input (K-tiles per kernel position; a dense layer's
-    /// ⌈K/R⌉); os: K itself (the array accumulates the whole dot product).
+    /// ⌈K/R⌉); os: the steps per kernel position, the input's channels (a dense layer's K;
+    /// after a convolution, its map's words × C).
     pub k_tiles: u32,
     /// ⌈N/C⌉.
     pub n_tiles: u32,
@@ -76,26 +77,33 @@ pub struct Descriptor {
     /// First bias-memory word of the layer (its words hold the requantization too:
     /// [`BiasEntry`]).
     pub b_base: u32,
-    /// ws: the rows' geometry (os: ignored, always dense).
+    /// The rows' geometry (os: the tiles', one per group and output pixel; `ipb` unused).
     pub geo: Geometry,
 }
 
 impl Descriptor {
-    /// K-tiles per block of rows: kernel positions × channel words (ws), K (os).
-    pub fn tiles_k(&self, df: Dataflow) -> u64 {
-        match df {
-            Dataflow::Ws => u64::from(self.geo.k * self.geo.k) * u64::from(self.k_tiles),
-            Dataflow::Os => u64::from(self.k_tiles),
-        }
+    /// K-tiles per block of rows: kernel positions × channel words (ws); os the steps of a
+    /// tile, kernel positions × `k_tiles`.
+    pub fn tiles_k(&self) -> u64 {
+        u64::from(self.geo.k * self.geo.k) * u64::from(self.k_tiles)
+    }
+
+    /// Words of one input pixel: ws `k_tiles`, os ⌈`k_tiles`/C⌉.
+    fn pixel_words(&self, w: &AccelWidths) -> i128 {
+        i128::from(match w.dataflow {
+            Dataflow::Ws => self.k_tiles,
+            Dataflow::Os => self.k_tiles.div_ceil(w.side),
+        })
     }
 
     /// The descriptor word's fields `(value, bits)`, MSB first, as the program memory holds
-    /// them. os, and ws without convolutions (`accelerator.conv: false`): `{last, k_tiles,
-    /// n_tiles, n, w_base, b_base}`. ws with convolutions: `{last, pool, k,
-    /// stride, pad, k_tiles, n_tiles, n, out_h, out_w, h_pad, w_pad, rs, is, xs, ys, k0, ipb,
-    /// w_base, b_base}` with the address steps the sequencer adds (no multiplier in
-    /// it): `rs` = in_w·k_tiles (words per input row), `is` = in_h·rs (per image), `xs` =
-    /// stride·k_tiles, `ys` = stride·rs, `k0` = −pad·(rs + k_tiles) (the first kernel
+    /// them. Without convolutions (`accelerator.conv: false`): ws `{last, k_tiles, n_tiles,
+    /// n, w_base, b_base}`, os `{last, k_tiles, n_tiles, n, is, w_base, b_base}`. With
+    /// convolutions: `{last, pool, k, stride, pad, k_tiles, n_tiles, n, out_h, out_w, h_pad,
+    /// w_pad, rs, is, xs, ys, k0, ipb, w_base, b_base}` (os without `ipb`) with the address
+    /// steps the sequencer adds (no multiplier in it), in words of a pixel's `pw` (ws
+    /// `k_tiles`, os ⌈k_tiles/C⌉): `rs` = in_w·pw (words per input row), `is` = in_h·rs (per
+    /// image), `xs` = stride·pw, `ys` = stride·rs, `k0` = −pad·(rs + pw) (the first kernel
     /// position's offset, modulo 2^a_addr), and the bounds `h_pad` = in_h + pad, `w_pad` =
     /// in_w + pad.
     pub fn fields(&self, w: &AccelWidths) -> Vec<(i128, u32)> {
@@ -108,19 +116,23 @@ impl Descriptor {
             (i128::from(self.n_tiles), w.count),
             (i128::from(self.n), w.count),
         ];
-        let mut f = vec![(i128::from(self.last), 1)];
-        if !w.conv {
-            f.extend(counts);
-            f.extend(tail);
-            return f;
-        }
+        let os = w.dataflow == Dataflow::Os;
         let g = &self.geo;
-        let cw = i128::from(self.k_tiles);
+        let cw = self.pixel_words(w);
         let rs = i128::from(g.in_w) * cw;
         let is = i128::from(g.in_h) * rs;
         let modulo = 1i128 << w.a_addr;
         let k0 = (-(i128::from(g.pad)) * (rs + cw)).rem_euclid(modulo);
         let a = |v: i128| (v % modulo, w.a_addr);
+        let mut f = vec![(i128::from(self.last), 1)];
+        if !w.conv {
+            f.extend(counts);
+            if os {
+                f.push(a(is));
+            }
+            f.extend(tail);
+            return f;
+        }
         f.extend([
             (i128::from(g.pool), 1),
             (i128::from(g.k), KERNEL_BITS),
@@ -138,8 +150,10 @@ impl Descriptor {
             a(i128::from(g.stride) * cw),
             a(i128::from(g.stride) * rs),
             (k0, w.a_addr),
-            (i128::from(g.ipb), w.batch),
         ]);
+        if !os {
+            f.push((i128::from(g.ipb), w.batch));
+        }
         f.extend(tail);
         f
     }
@@ -153,8 +167,8 @@ impl Descriptor {
             ("n_tiles", u64::from(self.n_tiles), w.count),
             ("n", u64::from(self.n), w.count),
         ];
+        let is = u64::from(g.in_h) * u64::from(g.in_w) * self.pixel_words(w) as u64;
         if w.conv {
-            let is = u64::from(g.in_h) * u64::from(g.in_w) * u64::from(self.k_tiles);
             v.extend([
                 ("kernel", u64::from(g.k), KERNEL_BITS),
                 ("stride", u64::from(g.stride), STRIDE_BITS),
@@ -165,6 +179,8 @@ impl Descriptor {
                 ("input width + padding", u64::from(g.in_w + g.pad), w.dim),
                 ("input words per image", is, w.a_addr),
             ]);
+        } else if w.dataflow == Dataflow::Os {
+            v.push(("input words per image", is, w.a_addr));
         }
         v
     }

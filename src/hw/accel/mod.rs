@@ -103,7 +103,7 @@ pub struct AccelWidths {
     /// cycle counter (a tile lasts max(rows, R) + C cycles).
     pub prow: u32,
     pub tc: u32,
-    /// ws with convolutions (`accelerator.conv`): the descriptor carries the geometry.
+    /// With convolutions (`accelerator.conv`): the descriptor carries the geometry.
     pub conv: bool,
     /// The array's dataflow.
     pub dataflow: Dataflow,
@@ -137,9 +137,10 @@ impl AccelWidths {
         let batch = addr_bits(x.batch + 1);
         // A feature map's side plus padding: at most the activation buffer's words.
         let dim = addr_bits(x.act_words + (1 << PAD_BITS)).min(16);
-        let conv = !os && x.conv;
+        let conv = x.conv;
         let desc = if !conv {
-            1 + 3 * count + w_addr + b_addr
+            // os: the input's words per image (`is`) too.
+            1 + 3 * count + w_addr + b_addr + if os { a_addr } else { 0 }
         } else {
             2 + KERNEL_BITS
                 + STRIDE_BITS
@@ -147,7 +148,7 @@ impl AccelWidths {
                 + 3 * count
                 + 4 * dim
                 + 5 * a_addr
-                + batch
+                + if os { 0 } else { batch }
                 + w_addr
                 + b_addr
         };
@@ -245,20 +246,24 @@ pub fn block_rows(g: &Geometry, batch: u32) -> Vec<u64> {
 }
 
 /// Cycles of one layer in a pass of `batch` images on an R×R array. ws: per N-tile, per
-/// block of rows, the K-tiles (kernel positions × channel words) of max(rows, R) + C cycles
-/// each; os ⌈B/R⌉·⌈N/C⌉ tiles of K + R − 1 cycles.
+/// block of rows, the K-tiles (kernel positions × channel words) of max(rows + 1, R + C)
+/// cycles each; os: per group of R images (⌈B/R⌉), per output pixel (4 per window with the
+/// pool), per N-tile, one tile of K + R − 1 cycles, K = kernel positions × `k_tiles`.
 pub fn layer_cycles(side: u32, df: Dataflow, d: &Descriptor, batch: u32) -> u64 {
     let r = u64::from(side);
     let tiles = match df {
         Dataflow::Ws => {
             let per_nt: u64 = block_rows(&d.geo, batch)
                 .iter()
-                .map(|&rows| d.tiles_k(df) * (rows + 1).max(2 * r))
+                .map(|&rows| d.tiles_k() * (rows + 1).max(2 * r))
                 .sum();
             u64::from(d.n_tiles) * per_nt
         }
         Dataflow::Os => {
-            u64::from(batch).div_ceil(r) * u64::from(d.n_tiles) * (u64::from(d.k_tiles) + r - 1)
+            u64::from(batch).div_ceil(r)
+                * u64::from(d.geo.rows_per_image())
+                * u64::from(d.n_tiles)
+                * (d.tiles_k() + r - 1)
         }
     };
     FETCH + tiles + drain(side, df)
@@ -457,5 +462,36 @@ mod tests {
         };
         assert_eq!(block_rows(&geo2, 7), [64, 48]);
         assert_eq!(layer_cycles(8, Dataflow::Ws, &d2, 7), 2_085);
+    }
+    /// The same first layer on 8×8 os (drain 32): 64 images are 8 groups; per group 16
+    /// windows × 4 pixels × 1 N-tile = 64 tiles of 9·1 + 8 − 1 = 16 cycles:
+    /// 2 + 8·64·16 + 32 = 8,226 cycles. The os `k_tiles` are steps per kernel position (the
+    /// input's channels): with 3 channels, tiles of 27 + 7 = 34.
+    #[test]
+    fn os_conv_layer_cycles_by_hand() {
+        let geo = Geometry {
+            k: 3,
+            stride: 1,
+            pad: 1,
+            pool: true,
+            in_h: 8,
+            in_w: 8,
+            out_h: 4,
+            out_w: 4,
+            ipb: 1,
+        };
+        let d = Descriptor {
+            last: false,
+            k_tiles: 1,
+            n_tiles: 1,
+            n: 8,
+            w_base: 0,
+            b_base: 0,
+            geo,
+        };
+        assert_eq!(drain(8, Dataflow::Os), 32);
+        assert_eq!(layer_cycles(8, Dataflow::Os, &d, 64), 8_226);
+        let d3 = Descriptor { k_tiles: 3, ..d };
+        assert_eq!(layer_cycles(8, Dataflow::Os, &d3, 9), 2 + 2 * 64 * 34 + 32);
     }
 }

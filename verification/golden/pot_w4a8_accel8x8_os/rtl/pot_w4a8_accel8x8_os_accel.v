@@ -90,7 +90,7 @@ module pot_w4a8_accel8x8_os_accel #(
   wire [PAddrWidth-1:0]       pm_addr;
   wire [WAddrWidth-1:0]       wm_addr;
   wire [BAddrWidth-1:0]       bm_addr;
-  wire [50-1:0]         pm_data;
+  wire [61-1:0]         pm_data;
   wire [32-1:0]         wm_data;
   wire [376-1:0]         bm_data;
   wire                        ld_start, ld_abort, ld_free, ld_free_half, ld_framing;

@@ -17,8 +17,9 @@
 // the images in this pass, and half_i, the input half of activation buffer 0 that holds them)
 // runs the layer program; each layer reads one activation buffer and writes the other
 // (ping-pong). Each buffer is 8 banks, bank b holding the images b, b+8, ...: word w of
-// image i is bank i mod 8, address w * ceil(batch/8) + i / 8 (+ half*HalfWords in buffer 0),
-// so one read of all banks gives the array one feature of 8 images. The host's image words
+// image i (a feature map pixel-major, channel word minor) is bank i mod 8, address
+// (i / 8) * words + w (+ half*HalfWords in buffer 0), so one read of all banks gives the
+// array one feature of a group of 8 images. The host's image words
 // arrive on in_* (not while act0_busy_o). Every post-op output row leaves on row_*, per image
 // the class on class_*; done_o follows the last class, or fail_o (with err_o) ends a pass
 // whose program is invalid before any tile. The arithmetic is the MAC unit's and the post-op
@@ -50,7 +51,7 @@ module pot_w4a8_accel8x8_os_core #(
   // Memory writes: program, weights, biases.
   input  wire         pm_we_i,
   input  wire [1:0]   pm_addr_i,
-  input  wire [49:0]  pm_data_i,
+  input  wire [60:0]  pm_data_i,
   input  wire         wm_we_i,
   input  wire [13:0]  wm_addr_i,
   input  wire [31:0]  wm_data_i,
@@ -95,12 +96,14 @@ module pot_w4a8_accel8x8_os_core #(
   localparam integer SWidth     = 6;
   // One column's element of a bias-memory word: {S, M, bias} (hw::accel::BiasEntry).
   localparam integer BColWidth  = BiasWidth + MWidth + SWidth;
-  localparam integer DescWidth  = 50;
-  // Tile tag: {first_nt, last_nt, image base, out_addr, ncols, cbase, baddr, tile}.
-  localparam integer TagWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
+  localparam integer DescWidth  = 61;
+  // Tile tag: {first_nt, last_nt, wfirst, wlast, image base, out_addr, ncols, cbase, baddr,
+  // tile} (wfirst, wlast: the tile is the first, the last of its output window).
+  localparam integer TagWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
                                 + BAddrWidth;
-  // Row tag after the array: {first_nt, last_nt, image, out_addr, ncols, cbase, tile, bank}.
-  localparam integer RowWidth   = 2 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
+  // Row tag after the array: {first_nt, last_nt, wfirst, wlast, image, out_addr, ncols,
+  // cbase, tile, bank}.
+  localparam integer RowWidth   = 4 + ImageWidth + AAddrWidth + NcolWidth + 2 * CountWidth
                                 + ColWidth;
 
   genvar gc;
@@ -115,6 +118,7 @@ module pot_w4a8_accel8x8_os_core #(
   wire [WAddrWidth-1:0] w_addr;
   wire [AAddrWidth-1:0] a_addr;
   wire [ColWidth-1:0]   kel;
+  wire                  t_zero, t_wfirst, t_wlast;
   wire                  t_first_nt, t_last_nt;
   wire [ImageWidth-1:0] t_ibase;
   wire [AAddrWidth-1:0] t_out_addr;
@@ -144,9 +148,12 @@ module pot_w4a8_accel8x8_os_core #(
     .last_k_o    (last_k),
     .w_addr_o    (w_addr),
     .a_addr_o    (a_addr),
+    .zero_o      (t_zero),
     .kel_o       (kel),
     .first_nt_o  (t_first_nt),
     .last_nt_o   (t_last_nt),
+    .wfirst_o    (t_wfirst),
+    .wlast_o     (t_wlast),
     .ibase_o     (t_ibase),
     .out_addr_o  (t_out_addr),
     .ncols_o     (t_ncols),
@@ -198,6 +205,7 @@ module pot_w4a8_accel8x8_os_core #(
   // them.
   reg                s1_step_q, s1_last_q, s2_step_q, s2_last_q;
   reg [ColWidth-1:0] s1_kel_q, s2_kel_q;
+  reg                s1_zero_q, s2_zero_q;
   reg [TagWidth-1:0] s1_tag_q, s2_tag_q;
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -213,9 +221,12 @@ module pot_w4a8_accel8x8_os_core #(
     end
   end
   always @(posedge clk_i) begin
-    s1_kel_q <= kel;
-    s1_tag_q <= {t_first_nt, t_last_nt, t_ibase, t_out_addr, t_ncols, t_cbase, t_baddr, t_tile};
-    s2_kel_q <= s1_kel_q;
+    s1_kel_q  <= kel;
+    s1_zero_q <= t_zero;
+    s1_tag_q  <= {t_first_nt, t_last_nt, t_wfirst, t_wlast, t_ibase, t_out_addr, t_ncols,
+                  t_cbase, t_baddr, t_tile};
+    s2_kel_q  <= s1_kel_q;
+    s2_zero_q <= s1_zero_q;
     s2_tag_q <= s1_tag_q;
   end
 
@@ -294,7 +305,7 @@ module pot_w4a8_accel8x8_os_core #(
   wire                     out_valid;
   wire [Cols*AccWidth-1:0] out_row;
   // Stage 3: the memories' words selected and registered, with the step's control and the
-  // tile tag: the array's inputs.
+  // tile tag: the array's inputs. A kernel position in the padding gives zeros.
   reg                        s3_step_q, s3_last_q;
   reg [TagWidth-1:0]         s3_tag_q;
   reg [Cols*ActWidth-1:0]    s3_act_q;
@@ -310,7 +321,7 @@ module pot_w4a8_accel8x8_os_core #(
   end
   always @(posedge clk_i) begin
     s3_tag_q   <= s2_tag_q;
-    s3_act_q   <= in_act;
+    s3_act_q   <= s2_zero_q ? {(Cols*ActWidth){1'b0}} : in_act;
     s3_w_row_q <= w_row;
   end
 
@@ -361,11 +372,11 @@ module pot_w4a8_accel8x8_os_core #(
   always @(posedge clk_i) begin
     cur_tag_q <= cur_tag_d;
   end
-  wire [ImageWidth-1:0] o_image = tag[TagWidth-3 -: ImageWidth] + row_ext;
+  wire [ImageWidth-1:0] o_image = tag[TagWidth-5 -: ImageWidth] + row_ext;
   wire                  o_ok    = {1'b0, o_image} < batch_ext;
   assign o_baddr = tag[BAddrWidth+CountWidth-1 -: BAddrWidth];
-  wire [RowWidth-1:0] o_rowtag = {tag[TagWidth-1:TagWidth-2], o_image,
-                                  tag[TagWidth-3-ImageWidth:BAddrWidth+CountWidth],
+  wire [RowWidth-1:0] o_rowtag = {tag[TagWidth-1:TagWidth-4], o_image,
+                                  tag[TagWidth-5-ImageWidth:BAddrWidth+CountWidth],
                                   tag[CountWidth-1:0], row};
 
   // Post-op input stage: the rows of real images, with the bias word of their N-tile.
@@ -416,22 +427,32 @@ module pot_w4a8_accel8x8_os_core #(
 
   wire                  q_first_nt = q_tag[RowWidth-1];
   wire                  q_last_nt  = q_tag[RowWidth-2];
-  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-3 -: ImageWidth];
-  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-3-ImageWidth -: AAddrWidth];
+  wire                  q_wfirst   = q_tag[RowWidth-3];
+  wire                  q_wlast    = q_tag[RowWidth-4];
+  wire [ImageWidth-1:0] q_image    = q_tag[RowWidth-5 -: ImageWidth];
+  wire [AAddrWidth-1:0] q_out_addr = q_tag[RowWidth-5-ImageWidth -: AAddrWidth];
   wire [NcolWidth-1:0]  q_ncols    = q_tag[2*CountWidth+ColWidth+NcolWidth-1 -: NcolWidth];
   wire [CountWidth-1:0] q_cbase    = q_tag[2*CountWidth+ColWidth-1 -: CountWidth];
   wire [CountWidth-1:0] q_tile     = q_tag[CountWidth+ColWidth-1 -: CountWidth];
   wire [ColWidth-1:0]   q_bank     = q_tag[ColWidth-1:0];
   wire [Cols-1:0]       q_cols     = ~({Cols{1'b1}} << q_ncols);
   wire [Cols*SumWidth-1:0] q_masked;
+  wire [Cols*ActWidth-1:0] pooled;
+  wire [Cols*SumWidth-1:0] q_written;
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_mask
+      wire [ActWidth-1:0] act = q_masked[gc*SumWidth +: ActWidth];
       assign q_masked[gc*SumWidth +: SumWidth] = q_out[gc*SumWidth +: SumWidth]
                                                & {SumWidth{q_cols[gc]}};
-      assign wr_row[gc*ActWidth +: ActWidth]   = q_masked[gc*SumWidth +: ActWidth];
+      assign pooled[gc*ActWidth +: ActWidth]   = act;
+      assign q_written[gc*SumWidth +: SumWidth] = layer_last
+        ? q_masked[gc*SumWidth +: SumWidth]
+        : {{(SumWidth-ActWidth){1'b0}}, pooled[gc*ActWidth +: ActWidth]};
     end
   endgenerate
-  assign wr_en   = q_valid[0] & ~layer_last;
+  wire unused_first = q_wfirst;
+  assign wr_row  = pooled;
+  assign wr_en   = q_valid[0] & q_wlast & ~layer_last;
   assign wr_bank = q_bank;
   assign wr_addr = q_out_addr;
 
@@ -472,13 +493,13 @@ module pot_w4a8_accel8x8_os_core #(
     end
   end
   assign act0_busy_o = act0_busy_q;
-  assign row_valid_o = q_valid[0];
+  assign row_valid_o = q_valid[0] & q_wlast;
   assign row_last_o  = layer_last;
   assign row_lnt_o   = q_last_nt;
   assign row_layer_o = prog_addr;
   assign row_image_o = q_image;
   assign row_tile_o  = q_tile;
-  assign row_o       = q_masked;
+  assign row_o       = q_written;
 endmodule
 
 `default_nettype wire

@@ -46,7 +46,7 @@ module pot_w4a8_accel8x8_os_ctrl (
   // Memory writes.
   output wire         pm_we_o,
   output wire [1:0]   pm_addr_o,
-  output wire [49:0]  pm_data_o,
+  output wire [60:0]  pm_data_o,
   output wire         wm_we_o,
   output wire [13:0]  wm_addr_o,
   output wire [31:0]  wm_data_o,
@@ -88,7 +88,7 @@ module pot_w4a8_accel8x8_os_ctrl (
   localparam integer PAddrWidth = 2;
   localparam integer WAddrWidth = 14;
   localparam integer BAddrWidth = 5;
-  localparam integer PWidth     = 50;
+  localparam integer PWidth     = 61;
   localparam integer WWidth     = 32;
   localparam integer BWidth     = 376;
   // Chunks of the memories' words, and the staging register (the widest word's chunks).

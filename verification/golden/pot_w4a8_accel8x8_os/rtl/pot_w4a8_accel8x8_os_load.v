@@ -22,8 +22,8 @@
 // (s_axis_tready_o low) while both halves are full or while a layer writes buffer 0
 // (busy_i). A beat whose TLAST disagrees with the image's last word raises framing_o (the
 // beat is still written).
-// Output-stationary layout: word w of image m of a half of n images in bank m mod 8 at
-// half*HalfWords + w * ceil(n/8) + m / 8.
+// Output-stationary layout, group-major: word w of image m of a half in bank m mod 8 at
+// half*HalfWords + (m / 8) * words + w: each image's words in order, from its group's base.
 module pot_w4a8_accel8x8_os_load (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -58,7 +58,6 @@ module pot_w4a8_accel8x8_os_load (
   localparam [AAddrWidth-1:0] HalfWords = 11'd784;
   localparam integer ColWidth = 3;
   localparam [ColWidth-1:0] LastBank = 3'd7;
-  localparam [15:0] Cols = 16'd8;
 
   reg  [31:0]           left_q;
   reg                   loading_q, setup_q;
@@ -79,10 +78,9 @@ module pot_w4a8_accel8x8_os_load (
   // test, not a compare with IMAGE_WORDS - 1).
   reg  [15:0]           wrem_q;
   reg  [AAddrWidth-1:0] addr_q;
-  reg  [AAddrWidth-1:0] istart_q, step_q;
+  // The group's first word, and the bank of the image.
+  reg  [AAddrWidth-1:0] istart_q;
   reg  [ColWidth-1:0]   bank_q;
-  // Setup: ceil(n / Cols) counted by repeated subtraction (one cycle per group).
-  reg  [15:0]           rem_q;
 
   // batch_i < left_q: the high bits of left_q, then a short compare of the low ones.
   wire                  left_big  = (|left_q[31:BatchWidth]) | (left_q[BatchWidth-1:0] > batch_i);
@@ -126,7 +124,7 @@ module pot_w4a8_accel8x8_os_load (
       if (!loading_q && !setup_q && settle_q && left_q != 32'd0 && !full_q[h_q]) begin
         setup_q <= 1'b1;
       end
-      if (setup_q && rem_q <= Cols) begin
+      if (setup_q) begin
         setup_q   <= 1'b0;
         loading_q <= 1'b1;
       end
@@ -158,12 +156,6 @@ module pot_w4a8_accel8x8_os_load (
       addr_q   <= half_base;
       istart_q <= half_base;
       bank_q   <= {ColWidth{1'b0}};
-      rem_q    <= {{(16-BatchWidth){1'b0}}, bn_q};
-      step_q   <= {AAddrWidth{1'b0}};
-    end else if (setup_q) begin
-      // One more group of Cols images.
-      rem_q  <= (rem_q <= Cols) ? 16'd0 : rem_q - Cols;
-      step_q <= step_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
     end else if (beat) begin
       if (word_last) begin
         wrem_q  <= words_i - 16'd1;
@@ -171,9 +163,10 @@ module pot_w4a8_accel8x8_os_load (
         m_q     <= m_q + {{(BatchWidth-1){1'b0}}, 1'b1};
         ilast_q <= (m_q + {{(BatchWidth-1){1'b0}}, 1'b1} == mlast_q);
         if (bank_q == LastBank) begin
+          // The group's last image: the next group starts after its words.
           bank_q   <= {ColWidth{1'b0}};
-          istart_q <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
-          addr_q   <= istart_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+          istart_q <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
+          addr_q   <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
         end else begin
           bank_q <= bank_q + {{(ColWidth-1){1'b0}}, 1'b1};
           addr_q <= istart_q;
@@ -181,7 +174,7 @@ module pot_w4a8_accel8x8_os_load (
       end else begin
         wrem_q  <= wrem_q - 16'd1;
         wlast_q <= (wrem_q == 16'd1);
-        addr_q <= addr_q + step_q;
+        addr_q  <= addr_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
       end
     end
   end

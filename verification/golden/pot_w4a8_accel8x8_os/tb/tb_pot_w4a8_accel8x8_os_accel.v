@@ -40,7 +40,7 @@ module tb_pot_w4a8_accel8x8_os_accel;
   localparam integer AW         = 12;
   localparam integer OutWidth   = 208;
   localparam integer UserWidth  = 30;
-  localparam integer PWidth     = 50;
+  localparam integer PWidth     = 61;
   localparam integer WWidth     = 32;
   localparam integer BWidth     = 376;
   localparam integer PChunks    = 2;

@@ -50,12 +50,13 @@ fn paper_designs_match_their_golden_snapshots() {
 }
 
 /// Arrays and accelerators, one per dataflow: committed configs under `verification/configs/`.
-const SYSTEMS: [&str; 5] = [
+const SYSTEMS: [&str; 6] = [
     "arrays/pot_w4a8_ws8x8",
     "arrays/pot_w4a8_os8x8",
     "accel/pot_w4a8_accel8x8",
     "accel/pot_w4a8_accel8x8_os",
     "accel/pot_w4a8_cnn8x8",
+    "accel/pot_w4a8_cnn8x8_os",
 ];
 
 /// Vector files larger than this are left out of the system snapshots (they are the golden

@@ -1,0 +1,17 @@
+rtl/pot_w4a8_cnn8x8_os_mac.v
+rtl/pot_w4a8_cnn8x8_os_delay.v
+rtl/pot_w4a8_cnn8x8_os_pe.v
+rtl/pot_w4a8_cnn8x8_os_mesh.v
+rtl/pot_w4a8_cnn8x8_os_array.v
+rtl/pot_w4a8_cnn8x8_os_ram.v
+rtl/pot_w4a8_cnn8x8_os_postop.v
+rtl/pot_w4a8_cnn8x8_os_seq.v
+rtl/pot_w4a8_cnn8x8_os_argmax.v
+rtl/pot_w4a8_cnn8x8_os_lag.v
+rtl/pot_w4a8_cnn8x8_os_bram.v
+rtl/pot_w4a8_cnn8x8_os_core.v
+rtl/pot_w4a8_cnn8x8_os_rstsync.v
+rtl/pot_w4a8_cnn8x8_os_ctrl.v
+rtl/pot_w4a8_cnn8x8_os_load.v
+rtl/pot_w4a8_cnn8x8_os_out.v
+rtl/pot_w4a8_cnn8x8_os_accel.v

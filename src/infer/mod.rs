@@ -9,10 +9,12 @@ pub mod compare;
 pub mod plan;
 pub mod program;
 pub mod sim;
+pub mod usage;
 
 pub use compare::{check_pass, first_bad_layer, Disagreement, Expected};
 pub use program::{accel_design, compile, Program};
 pub use sim::{parse_output, AccelSim, SimOutput};
+pub use usage::{layer_usage, LayerUsage};
 
 /// Errors of `potmac infer` (messages never repeat their `source`: see the crate docs,
 /// "Errors"). All of them are input, configuration or tool errors (exit code 2); a hardware

@@ -4,13 +4,16 @@
 //! on the first disagreement the failing pass runs again with every layer's outputs printed, to
 //! name the first layer that differs.
 
-use super::report::{write_reports, InferReport, RunResult, SimResult};
+use super::report::{write_reports, InferReport, RunInfo, RunResult, SimResult};
 use super::{Engine, InferOptions, Samples};
 use crate::emit;
 use crate::flow::{lock_folders, reuse, Context, Regenerate, Result};
 use crate::hw::accel::{self, pass_cycles, AccelWidths};
+use crate::infer::plan::plan;
 use crate::infer::program::chunk_images;
-use crate::infer::{accel_design, check_pass, compile, first_bad_layer, AccelSim, Expected};
+use crate::infer::{
+    accel_design, check_pass, compile, first_bad_layer, layer_usage, AccelSim, Expected,
+};
 use crate::model::read::Export;
 use crate::tools::SimOutcome;
 use crate::train::data;
@@ -202,7 +205,21 @@ impl Engine for Accelerator {
             results.push(r);
         }
         let wall = wall.elapsed();
-        write_reports(&run_dir, &name, dataset.name(), &a, o.batch, &results, wall)?;
+        let usage = layer_usage(
+            &plan(model)?,
+            &program.descriptors,
+            w.side,
+            w.dataflow,
+            o.batch,
+        );
+        let info = RunInfo {
+            design: &name,
+            dataset: dataset.name(),
+            array: &a,
+            batch: o.batch,
+            wall,
+        };
+        write_reports(&run_dir, &info, &results, &usage)?;
         Ok(InferReport {
             design: name,
             dataset: Some(dataset.name()),

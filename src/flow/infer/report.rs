@@ -5,6 +5,7 @@
 
 use super::super::{Context, Result};
 use crate::config::ArrayShape;
+use crate::infer::LayerUsage;
 use crate::tools::{Sim, SimOutcome};
 use serde::Serialize;
 use std::path::Path;
@@ -180,18 +181,33 @@ struct Report<'a> {
     batch: u32,
     wall_seconds: f64,
     results: Vec<SimResult>,
+    /// Per layer at the full batch, from the cycle model (equal to the RTL on every pass).
+    layers: &'a [LayerUsage],
+}
+
+/// What a run was: its design, data set, array, batch and wall time.
+pub(super) struct RunInfo<'a> {
+    pub design: &'a str,
+    pub dataset: &'a str,
+    pub array: &'a ArrayShape,
+    pub batch: u32,
+    pub wall: Duration,
 }
 
 /// Write `report.json` and `report.md` into `dir`.
 pub(super) fn write_reports(
     dir: &Path,
-    design: &str,
-    dataset: &str,
-    array: &ArrayShape,
-    batch: u32,
+    run: &RunInfo,
     results: &[SimResult],
-    wall: Duration,
+    layers: &[LayerUsage],
 ) -> Result<()> {
+    let RunInfo {
+        design,
+        dataset,
+        array,
+        batch,
+        wall,
+    } = *run;
     let results: Vec<SimResult> = results
         .iter()
         .map(|r| SimResult {
@@ -207,6 +223,7 @@ pub(super) fn write_reports(
         batch,
         wall_seconds: (wall.as_secs_f64() * 100.0).round() / 100.0,
         results,
+        layers,
     };
     let json = serde_json::to_string_pretty(&rep).expect("a report serializes") + "\n";
     let mut md = format!(
@@ -233,6 +250,17 @@ pub(super) fn write_reports(
             r.failure
                 .as_deref()
                 .map_or("PASS".into(), |f| format!("FAIL {f}")),
+        );
+    }
+    md += &format!(
+        "\nPer layer, a pass of {batch} images (the cycle model, which the RTL equals on every \
+         pass; MACs as a GEMM: output pixels before the pool × K × N):\n\n\
+         | layer | kind | MACs/image | cycles/pass | array utilization |\n|---|---|---|---|---|\n"
+    );
+    for u in layers {
+        md += &format!(
+            "| {} | {} | {} | {} | {:.3} |\n",
+            u.layer, u.kind, u.macs_per_image, u.cycles_per_pass, u.utilization
         );
     }
     for (f, text) in [("report.json", json), ("report.md", md)] {

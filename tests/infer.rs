@@ -12,7 +12,8 @@
 //! (all 360 images) and Icarus (64), and on a 3×3 array at batch 7, every logit and pass
 //! equal to the models; a padding off-by-one in the sequencer's address generator and a pool
 //! that keeps a window's first value instead of its largest each make `infer` exit 1 naming
-//! layer 0. The output-stationary accelerator runs it too: all 360 images on Verilator and on
+//! layer 0 (and the ws accelerator's 360 images run on Icarus too, in a test of their own).
+//! The output-stationary accelerator runs it too: all 360 images on Verilator and on
 //! Icarus, a 3×3 array at batch 7, every logit and pass equal to the models, and the same two
 //! planted bugs in its sequencer and datapath each fail naming layer 0.
 
@@ -236,8 +237,8 @@ fn the_digits_cnn_runs_on_ws_and_os_accelerators_and_planted_conv_bugs_fail() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains(all), "{text}");
     assert!(text.contains("PASS, every prediction and logit"), "{text}");
-    // Every image on Icarus too (about 75 s: os needs half the ws cycles, whose 360 Icarus
-    // images take about 5 minutes and are run as 64 above).
+    // Every image on Icarus too (about 75 s: os needs half the ws cycles; the ws
+    // accelerator's 360 Icarus images, about 5 minutes, are a test of their own).
     let (code, text) = infer_on(
         "8x8:os",
         &model,
@@ -280,6 +281,41 @@ fn the_digits_cnn_runs_on_ws_and_os_accelerators_and_planted_conv_bugs_fail() {
         );
         std::fs::write(file, good).unwrap();
     }
+}
+
+/// The digits CNN's every image on Icarus on the ws accelerator (about 5 minutes: its own
+/// test, so that it runs beside the others).
+#[test]
+fn the_digits_cnn_runs_every_image_on_icarus_ws() {
+    if !have(&[icarus::IVERILOG, icarus::VVP]) {
+        return;
+    }
+    let base = scratch("infer_cnn_icarus");
+    let model = base.join("digits_cnn_pot4");
+    run_ok(
+        potmac()
+            .args([
+                "-q",
+                "qat",
+                "--dataset",
+                "digits",
+                "--model",
+                "cnn",
+                "--weights",
+                "pot:4",
+                "--out",
+            ])
+            .arg(&model),
+    );
+    let (code, text) = infer_on("8x8:ws", &model, &base.join("hdl"), &["--sim", "icarus"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "360/360 images, hardware top-1 97.50 % (351/360), integer model 97.50 % (351/360)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("PASS, every prediction and logit"), "{text}");
 }
 
 #[test]

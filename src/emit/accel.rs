@@ -214,6 +214,11 @@ pub(super) struct AccelView {
     shift_low: u32,
     /// The argmax's tree levels and latency.
     argmax_levels: u32,
+    /// The argmax tree's own levels, and the registers that hold the row before it.
+    argmax_tree_levels: u32,
+    argmax_pre: u32,
+    /// The argmax store's words: the images the image index counts (os: whole groups).
+    argmax_store: u32,
     argmax_latency: u64,
     /// Ring address bits of the lag beside the argmax (the output writer's rows).
     argmax_lag_addr: u32,
@@ -557,6 +562,13 @@ fn view(
         mul_top: postop::MUL_LEVELS - 1,
         shift_low: postop::SHIFT_LOW,
         argmax_levels: argmax::argmax_levels(w.side),
+        argmax_tree_levels: argmax::argmax_tree_levels(w.side),
+        argmax_pre: argmax::argmax_levels(w.side) - argmax::argmax_tree_levels(w.side),
+        argmax_store: if os {
+            x.batch.next_multiple_of(w.side)
+        } else {
+            x.batch
+        },
         argmax_latency: argmax::argmax_latency(w.side),
         argmax_lag_addr: accel::addr_bits(argmax::argmax_latency(w.side) as u32),
         argmax_vectors: nrows,

@@ -9,9 +9,11 @@
 //
 // Pipelined: class_valid_o follows valid_i by Levels + 1 = {= v.argmax_latency =} cycles; a row may enter every
 // cycle, rows of one image back to back included:
-//   tree   the row's first maximum over its valid columns, a binary tree of Levels levels of
-//          compare-and-select (at least 3), every level registered (column 0 always counts:
-//          ncols_i >= 1);
+//   tree   the row's first maximum over its valid columns, a binary tree of TreeLevels =
+//          ceil(log2 Cols) levels (at least 1) of compare-and-select, every level registered
+//          (column 0 always counts: ncols_i >= 1), behind Levels - TreeLevels registers that
+//          hold the row (Levels at least 3: with few columns the tree's first compare starts
+//          from a flip-flop, not from the post-op units' logic);
 //   store  the image's best value and class, from a store of Batch words read synchronously
 //          three cycles before the write-back (the word is registered twice more and arrives
 //          with the tree's result); the row's maximum is compared with the words it may meet
@@ -23,13 +25,16 @@ module {= v.argmax =} (
 );
   localparam integer Cols       = {= v.side =};
   localparam integer SumWidth   = {= v.sum_bits =};
-  localparam integer Batch      = {= v.batch =};
+  // The store's words: the batch (output-stationary: whole groups of Cols images, as the
+  // image index counts them).
+  localparam integer Batch      = {= v.argmax_store =};
   localparam integer CountWidth = {= v.count_bits =};
   localparam integer ImageWidth = {= v.image_bits =};
   localparam integer Levels     = {= v.argmax_levels =};
+  localparam integer TreeLevels = {= v.argmax_tree_levels =};
   // Leaves of the tree (columns past Cols never win); a node's column index.
-  localparam integer Leaves     = 1 << Levels;
-  localparam integer IdxWidth   = Levels;
+  localparam integer Leaves     = 1 << TreeLevels;
+  localparam integer IdxWidth   = TreeLevels;
   // Nodes 1 .. 2*Leaves-1 (node k's children 2k, 2k+1; the leaves Leaves .. 2*Leaves-1), at
   // position k-1 of the node vectors.
   localparam integer Nodes      = 2 * Leaves - 1;
@@ -39,18 +44,34 @@ module {= v.argmax =} (
 
   genvar gk;
 
+{%- if v.argmax_pre > 0 %}
+  // The row and its valid columns, held Levels - TreeLevels cycles before the tree.
+  localparam integer PreRegs    = Levels - TreeLevels;
+  localparam integer PreWidth   = Cols * SumWidth + {= v.ncol_bits =};
+  reg  [PreRegs*PreWidth-1:0]     pre_q;
+  wire [(PreRegs+1)*PreWidth-1:0] pre_chain = {pre_q, ncols_i, row_i};
+  always @(posedge clk_i) begin
+    pre_q <= pre_chain[PreRegs*PreWidth-1:0];
+  end
+  wire [Cols*SumWidth-1:0]   row_t   = pre_chain[PreRegs*PreWidth +: Cols*SumWidth];
+  wire [{= v.ncol_bits =}-1:0]          ncols_t = pre_chain[PreRegs*PreWidth+Cols*SumWidth +: {= v.ncol_bits =}];
+{%- else %}
+  wire [Cols*SumWidth-1:0]   row_t   = row_i;
+  wire [{= v.ncol_bits =}-1:0]          ncols_t = ncols_i;
+{%- endif %}
+
   // The tree.
-  wire [Cols-1:0]            col_valid = ~({Cols{1'b1}} << ncols_i);
+  wire [Cols-1:0]            col_valid = ~({Cols{1'b1}} << ncols_t);
   wire [Nodes*SumWidth-1:0]  node_val;
   wire [Nodes*IdxWidth-1:0]  node_idx;
   wire [Leaves-1:0]          leaf_ok;
   generate
     for (gk = Leaves; gk < 2 * Leaves; gk = gk + 1) begin : g_leaf
       if (gk == Leaves) begin : g_first
-        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[SumWidth-1:0];
+        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_t[SumWidth-1:0];
         assign leaf_ok[gk-Leaves] = 1'b1;
       end else if (gk - Leaves < Cols) begin : g_col
-        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[(gk-Leaves)*SumWidth +: SumWidth];
+        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_t[(gk-Leaves)*SumWidth +: SumWidth];
         assign leaf_ok[gk-Leaves] = col_valid[gk-Leaves];
       end else begin : g_pad
         assign node_val[(gk-1)*SumWidth +: SumWidth] = {SumWidth{1'b0}};

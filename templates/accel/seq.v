@@ -104,7 +104,11 @@ module {= v.seq =} (
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
-  reg [BatchWidth-1:0] bm1_d, bm1_q;
+  reg [BatchWidth-1:0] bm2_d, bm2_q;
+  // The image (img, bimg, nimg below) is the batch's last, kept as flags beside the
+  // counters (so that a tile's end is no compare away from its registers); the batch is one
+  // image.
+  reg                  bl_d, bl_q, bbl_d, bbl_q, nbl_d, nbl_q, zbl_d, zbl_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
@@ -207,7 +211,14 @@ module {= v.seq =} (
   wire wy_end   = 1'b1;
 {%- endif %}
   wire img_end  = x_end && y_end && wx_end && wy_end;
-  wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
+  wire b_last   = bl_q;
+  // The next image is the batch's last.
+  reg  [BatchWidth-1:0] img_b;
+  always @(*) begin
+    img_b = {BatchWidth{1'b0}};
+    img_b[ImageWidth-1:0] = img_q;
+  end
+  wire inc_last = (img_b == bm2_q);
 {%- if v.conv %}
   wire blk_end  = (icnt_q == ipb_q) || b_last;
 {%- else %}
@@ -250,7 +261,11 @@ module {= v.seq =} (
     state_d   = state_q;
     pc_d      = pc_q;
     sel_d     = sel_q;
-    bm1_d     = bm1_q;
+    bm2_d     = bm2_q;
+    bl_d      = bl_q;
+    bbl_d     = bbl_q;
+    nbl_d     = nbl_q;
+    zbl_d     = zbl_q;
     drain_d   = drain_q;
     half_d    = half_q;
     rbase_d   = rbase_q;
@@ -321,7 +336,9 @@ module {= v.seq =} (
     case (state_q)
       StIdle: begin
         if (start_i) begin
-          bm1_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1};
+          // batch - 2: the image before the last.
+          bm2_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1} - {{(BatchWidth-1){1'b0}}, 1'b1};
+          zbl_d   = (batch_i == {{(BatchWidth-1){1'b0}}, 1'b1});
           half_d  = half_i;
           pc_d    = {PAddrWidth{1'b0}};
           sel_d   = 1'b0;
@@ -398,8 +415,10 @@ module {= v.seq =} (
         rbase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         bimg_d    = {ImageWidth{1'b0}};
+        bbl_d     = zbl_q;
         bbase_a_d = sel_q ? {AAddrWidth{1'b0}} : half_base;
         img_d     = {ImageWidth{1'b0}};
+        bl_d      = zbl_q;
         ibase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         ky_d      = {KWidth{1'b0}};
         kx_d      = {KWidth{1'b0}};
@@ -476,6 +495,7 @@ module {= v.seq =} (
             if (!blk_end) begin
               // The block's next image.
               img_d   = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              bl_d    = inc_last;
               icnt_d  = icnt_q + {{(BatchWidth-1){1'b0}}, 1'b1};
               ibase_d = ibase_q + is_q;
               ibk_d   = ibk_q + is_q;
@@ -488,6 +508,7 @@ module {= v.seq =} (
               rdone_d = 1'b1;
               blast_d = b_last;
               nimg_d  = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              nbl_d   = inc_last;
               nbase_d = ibase_q + is_q;
             end
           end
@@ -502,6 +523,7 @@ module {= v.seq =} (
           if (!kt_last) begin
             // The block again, at the next K-tile.
             img_d   = bimg_q;
+            bl_d    = bbl_q;
             ibase_d = bbase_a_q;
             if (!cw_last || !kx_last) begin
               koff_d = koff_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
@@ -528,23 +550,29 @@ module {= v.seq =} (
             if (1'b0) begin
               // (One block: never another.)
               bimg_d    = nimg_q;
+              bbl_d     = nbl_q;
               bbase_a_d = nbase_q;
               img_d     = nimg_q;
+              bl_d      = nbl_q;
               ibase_d   = nbase_q;
 {%- else %}
             // (The _d values: a tile may end in its last row's cycle.)
             if (!blast_d) begin
               // The next block, with the N-tile's weights again.
               bimg_d    = nimg_d;
+              bbl_d     = nbl_d;
               bbase_a_d = nbase_d;
               img_d     = nimg_d;
+              bl_d      = nbl_d;
               ibase_d   = nbase_d;
 {%- endif %}
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};
+              bbl_d     = zbl_q;
               bbase_a_d = rbase_q;
               img_d     = {ImageWidth{1'b0}};
+              bl_d      = zbl_q;
               ibase_d   = rbase_q;
               wnt_d     = wptr_q;
               if (nt_last) begin
@@ -615,7 +643,11 @@ module {= v.seq =} (
   end
 
   always @(posedge clk_i) begin
-    bm1_q     <= bm1_d;
+    bm2_q     <= bm2_d;
+    bl_q      <= bl_d;
+    bbl_q     <= bbl_d;
+    nbl_q     <= nbl_d;
+    zbl_q     <= zbl_d;
     rbase_q   <= rbase_d;
     obase0_q  <= obase0_d;
     pool_q    <= pool_d;

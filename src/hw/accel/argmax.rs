@@ -27,6 +27,14 @@ pub fn argmax_levels(cols: u32) -> u32 {
     (32 - (cols - 1).leading_zeros()).max(3)
 }
 
+/// Levels of the compare-and-select tree itself: ⌈log2 cols⌉, at least 1; the argmax holds
+/// the row in `argmax_levels − argmax_tree_levels` registers before it (so its first compare
+/// starts from a flip-flop when the columns are few).
+pub fn argmax_tree_levels(cols: u32) -> u32 {
+    assert!(cols > 0, "no columns");
+    (32 - (cols - 1).leading_zeros()).max(1)
+}
+
 /// Cycles from a row on `valid_i` to its class on `class_valid_o`: one per tree level, then
 /// [`ARGMAX_STORE_LATENCY`]. 8 columns: 3 + 1 = 4; up to 4 columns also 4.
 pub fn argmax_latency(cols: u32) -> u64 {
@@ -325,6 +333,10 @@ mod tests {
             [3, 3, 3, 3, 3, 3, 4, 4, 6]
         );
         assert_eq!(argmax_latency(8), 4);
+        assert_eq!(
+            [1, 2, 3, 4, 5, 8, 9, 16, 64].map(argmax_tree_levels),
+            [1, 1, 2, 2, 3, 3, 4, 4, 6]
+        );
         assert_eq!(argmax_latency(1), 4);
     }
 

@@ -21,9 +21,11 @@
 //
 // Pipelined: class_valid_o follows valid_i by Levels + 1 = 4 cycles; a row may enter every
 // cycle, rows of one image back to back included:
-//   tree   the row's first maximum over its valid columns, a binary tree of Levels levels of
-//          compare-and-select (at least 3), every level registered (column 0 always counts:
-//          ncols_i >= 1);
+//   tree   the row's first maximum over its valid columns, a binary tree of TreeLevels =
+//          ceil(log2 Cols) levels (at least 1) of compare-and-select, every level registered
+//          (column 0 always counts: ncols_i >= 1), behind Levels - TreeLevels registers that
+//          hold the row (Levels at least 3: with few columns the tree's first compare starts
+//          from a flip-flop, not from the post-op units' logic);
 //   store  the image's best value and class, from a store of Batch words read synchronously
 //          three cycles before the write-back (the word is registered twice more and arrives
 //          with the tree's result); the row's maximum is compared with the words it may meet
@@ -47,13 +49,16 @@ module pot_w4a8_accel8x8_argmax (
 );
   localparam integer Cols       = 8;
   localparam integer SumWidth   = 26;
+  // The store's words: the batch (output-stationary: whole groups of Cols images, as the
+  // image index counts them).
   localparam integer Batch      = 64;
   localparam integer CountWidth = 10;
   localparam integer ImageWidth = 6;
   localparam integer Levels     = 3;
+  localparam integer TreeLevels = 3;
   // Leaves of the tree (columns past Cols never win); a node's column index.
-  localparam integer Leaves     = 1 << Levels;
-  localparam integer IdxWidth   = Levels;
+  localparam integer Leaves     = 1 << TreeLevels;
+  localparam integer IdxWidth   = TreeLevels;
   // Nodes 1 .. 2*Leaves-1 (node k's children 2k, 2k+1; the leaves Leaves .. 2*Leaves-1), at
   // position k-1 of the node vectors.
   localparam integer Nodes      = 2 * Leaves - 1;
@@ -62,19 +67,21 @@ module pot_w4a8_accel8x8_argmax (
   localparam integer StoreWidth = SumWidth + CountWidth;
 
   genvar gk;
+  wire [Cols*SumWidth-1:0]   row_t   = row_i;
+  wire [4-1:0]          ncols_t = ncols_i;
 
   // The tree.
-  wire [Cols-1:0]            col_valid = ~({Cols{1'b1}} << ncols_i);
+  wire [Cols-1:0]            col_valid = ~({Cols{1'b1}} << ncols_t);
   wire [Nodes*SumWidth-1:0]  node_val;
   wire [Nodes*IdxWidth-1:0]  node_idx;
   wire [Leaves-1:0]          leaf_ok;
   generate
     for (gk = Leaves; gk < 2 * Leaves; gk = gk + 1) begin : g_leaf
       if (gk == Leaves) begin : g_first
-        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[SumWidth-1:0];
+        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_t[SumWidth-1:0];
         assign leaf_ok[gk-Leaves] = 1'b1;
       end else if (gk - Leaves < Cols) begin : g_col
-        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_i[(gk-Leaves)*SumWidth +: SumWidth];
+        assign node_val[(gk-1)*SumWidth +: SumWidth] = row_t[(gk-Leaves)*SumWidth +: SumWidth];
         assign leaf_ok[gk-Leaves] = col_valid[gk-Leaves];
       end else begin : g_pad
         assign node_val[(gk-1)*SumWidth +: SumWidth] = {SumWidth{1'b0}};

@@ -156,7 +156,11 @@ module pot_w4a8_accel8x8_seq (
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
-  reg [BatchWidth-1:0] bm1_d, bm1_q;
+  reg [BatchWidth-1:0] bm2_d, bm2_q;
+  // The image (img, bimg, nimg below) is the batch's last, kept as flags beside the
+  // counters (so that a tile's end is no compare away from its registers); the batch is one
+  // image.
+  reg                  bl_d, bl_q, bbl_d, bbl_q, nbl_d, nbl_q, zbl_d, zbl_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
@@ -227,7 +231,14 @@ module pot_w4a8_accel8x8_seq (
   wire wx_end   = 1'b1;
   wire wy_end   = 1'b1;
   wire img_end  = x_end && y_end && wx_end && wy_end;
-  wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
+  wire b_last   = bl_q;
+  // The next image is the batch's last.
+  reg  [BatchWidth-1:0] img_b;
+  always @(*) begin
+    img_b = {BatchWidth{1'b0}};
+    img_b[ImageWidth-1:0] = img_q;
+  end
+  wire inc_last = (img_b == bm2_q);
   // One block: the batch.
   wire blk_end  = b_last;
   // A tile ends with its last row once it has lasted Rows + Cols cycles (late_q), else at
@@ -278,7 +289,11 @@ module pot_w4a8_accel8x8_seq (
     state_d   = state_q;
     pc_d      = pc_q;
     sel_d     = sel_q;
-    bm1_d     = bm1_q;
+    bm2_d     = bm2_q;
+    bl_d      = bl_q;
+    bbl_d     = bbl_q;
+    nbl_d     = nbl_q;
+    zbl_d     = zbl_q;
     drain_d   = drain_q;
     half_d    = half_q;
     rbase_d   = rbase_q;
@@ -349,7 +364,9 @@ module pot_w4a8_accel8x8_seq (
     case (state_q)
       StIdle: begin
         if (start_i) begin
-          bm1_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1};
+          // batch - 2: the image before the last.
+          bm2_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1} - {{(BatchWidth-1){1'b0}}, 1'b1};
+          zbl_d   = (batch_i == {{(BatchWidth-1){1'b0}}, 1'b1});
           half_d  = half_i;
           pc_d    = {PAddrWidth{1'b0}};
           sel_d   = 1'b0;
@@ -426,8 +443,10 @@ module pot_w4a8_accel8x8_seq (
         rbase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         bimg_d    = {ImageWidth{1'b0}};
+        bbl_d     = zbl_q;
         bbase_a_d = sel_q ? {AAddrWidth{1'b0}} : half_base;
         img_d     = {ImageWidth{1'b0}};
+        bl_d      = zbl_q;
         ibase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         ky_d      = {KWidth{1'b0}};
         kx_d      = {KWidth{1'b0}};
@@ -504,6 +523,7 @@ module pot_w4a8_accel8x8_seq (
             if (!blk_end) begin
               // The block's next image.
               img_d   = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              bl_d    = inc_last;
               icnt_d  = icnt_q + {{(BatchWidth-1){1'b0}}, 1'b1};
               ibase_d = ibase_q + is_q;
               ibk_d   = ibk_q + is_q;
@@ -516,6 +536,7 @@ module pot_w4a8_accel8x8_seq (
               rdone_d = 1'b1;
               blast_d = b_last;
               nimg_d  = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              nbl_d   = inc_last;
               nbase_d = ibase_q + is_q;
             end
           end
@@ -530,6 +551,7 @@ module pot_w4a8_accel8x8_seq (
           if (!kt_last) begin
             // The block again, at the next K-tile.
             img_d   = bimg_q;
+            bl_d    = bbl_q;
             ibase_d = bbase_a_q;
             if (!cw_last || !kx_last) begin
               koff_d = koff_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
@@ -555,14 +577,18 @@ module pot_w4a8_accel8x8_seq (
             if (1'b0) begin
               // (One block: never another.)
               bimg_d    = nimg_q;
+              bbl_d     = nbl_q;
               bbase_a_d = nbase_q;
               img_d     = nimg_q;
+              bl_d      = nbl_q;
               ibase_d   = nbase_q;
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};
+              bbl_d     = zbl_q;
               bbase_a_d = rbase_q;
               img_d     = {ImageWidth{1'b0}};
+              bl_d      = zbl_q;
               ibase_d   = rbase_q;
               wnt_d     = wptr_q;
               if (nt_last) begin
@@ -633,7 +659,11 @@ module pot_w4a8_accel8x8_seq (
   end
 
   always @(posedge clk_i) begin
-    bm1_q     <= bm1_d;
+    bm2_q     <= bm2_d;
+    bl_q      <= bl_d;
+    bbl_q     <= bbl_d;
+    nbl_q     <= nbl_d;
+    zbl_q     <= zbl_d;
     rbase_q   <= rbase_d;
     obase0_q  <= obase0_d;
     pool_q    <= pool_d;

@@ -134,7 +134,11 @@ module pot_w4a8_cnn8x8_seq (
   reg [3:0]            state_d, state_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
-  reg [BatchWidth-1:0] bm1_d, bm1_q;
+  reg [BatchWidth-1:0] bm2_d, bm2_q;
+  // The image (img, bimg, nimg below) is the batch's last, kept as flags beside the
+  // counters (so that a tile's end is no compare away from its registers); the batch is one
+  // image.
+  reg                  bl_d, bl_q, bbl_d, bbl_q, nbl_d, nbl_q, zbl_d, zbl_q;
   reg [DrainWidth-1:0] drain_d, drain_q;
   reg                  half_d, half_q;
   reg [AAddrWidth-1:0] rbase_d, rbase_q;
@@ -221,7 +225,14 @@ module pot_w4a8_cnn8x8_seq (
   wire wx_end   = (wx_q == ow_q);
   wire wy_end   = (wy_q == oh_q);
   wire img_end  = x_end && y_end && wx_end && wy_end;
-  wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);
+  wire b_last   = bl_q;
+  // The next image is the batch's last.
+  reg  [BatchWidth-1:0] img_b;
+  always @(*) begin
+    img_b = {BatchWidth{1'b0}};
+    img_b[ImageWidth-1:0] = img_q;
+  end
+  wire inc_last = (img_b == bm2_q);
   wire blk_end  = (icnt_q == ipb_q) || b_last;
   // A tile ends with its last row once it has lasted Rows + Cols cycles (late_q), else at
   // cycle Rows + Cols - 1: max(rows + 1, Rows + Cols) cycles. The next tile's weights load
@@ -272,7 +283,11 @@ module pot_w4a8_cnn8x8_seq (
     state_d   = state_q;
     pc_d      = pc_q;
     sel_d     = sel_q;
-    bm1_d     = bm1_q;
+    bm2_d     = bm2_q;
+    bl_d      = bl_q;
+    bbl_d     = bbl_q;
+    nbl_d     = nbl_q;
+    zbl_d     = zbl_q;
     drain_d   = drain_q;
     half_d    = half_q;
     rbase_d   = rbase_q;
@@ -343,7 +358,9 @@ module pot_w4a8_cnn8x8_seq (
     case (state_q)
       StIdle: begin
         if (start_i) begin
-          bm1_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1};
+          // batch - 2: the image before the last.
+          bm2_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1} - {{(BatchWidth-1){1'b0}}, 1'b1};
+          zbl_d   = (batch_i == {{(BatchWidth-1){1'b0}}, 1'b1});
           half_d  = half_i;
           pc_d    = {PAddrWidth{1'b0}};
           sel_d   = 1'b0;
@@ -420,8 +437,10 @@ module pot_w4a8_cnn8x8_seq (
         rbase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         obase0_d  = sel_q ? half_base : {AAddrWidth{1'b0}};
         bimg_d    = {ImageWidth{1'b0}};
+        bbl_d     = zbl_q;
         bbase_a_d = sel_q ? {AAddrWidth{1'b0}} : half_base;
         img_d     = {ImageWidth{1'b0}};
+        bl_d      = zbl_q;
         ibase_d   = sel_q ? {AAddrWidth{1'b0}} : half_base;
         ky_d      = {KWidth{1'b0}};
         kx_d      = {KWidth{1'b0}};
@@ -498,6 +517,7 @@ module pot_w4a8_cnn8x8_seq (
             if (!blk_end) begin
               // The block's next image.
               img_d   = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              bl_d    = inc_last;
               icnt_d  = icnt_q + {{(BatchWidth-1){1'b0}}, 1'b1};
               ibase_d = ibase_q + is_q;
               ibk_d   = ibk_q + is_q;
@@ -510,6 +530,7 @@ module pot_w4a8_cnn8x8_seq (
               rdone_d = 1'b1;
               blast_d = b_last;
               nimg_d  = img_q + {{(ImageWidth-1){1'b0}}, 1'b1};
+              nbl_d   = inc_last;
               nbase_d = ibase_q + is_q;
             end
           end
@@ -524,6 +545,7 @@ module pot_w4a8_cnn8x8_seq (
           if (!kt_last) begin
             // The block again, at the next K-tile.
             img_d   = bimg_q;
+            bl_d    = bbl_q;
             ibase_d = bbase_a_q;
             if (!cw_last || !kx_last) begin
               koff_d = koff_q + {{(AAddrWidth-1){1'b0}}, 1'b1};
@@ -550,14 +572,18 @@ module pot_w4a8_cnn8x8_seq (
             if (!blast_d) begin
               // The next block, with the N-tile's weights again.
               bimg_d    = nimg_d;
+              bbl_d     = nbl_d;
               bbase_a_d = nbase_d;
               img_d     = nimg_d;
+              bl_d      = nbl_d;
               ibase_d   = nbase_d;
               wptr_d    = wnt_q;
             end else begin
               bimg_d    = {ImageWidth{1'b0}};
+              bbl_d     = zbl_q;
               bbase_a_d = rbase_q;
               img_d     = {ImageWidth{1'b0}};
+              bl_d      = zbl_q;
               ibase_d   = rbase_q;
               wnt_d     = wptr_q;
               if (nt_last) begin
@@ -628,7 +654,11 @@ module pot_w4a8_cnn8x8_seq (
   end
 
   always @(posedge clk_i) begin
-    bm1_q     <= bm1_d;
+    bm2_q     <= bm2_d;
+    bl_q      <= bl_d;
+    bbl_q     <= bbl_d;
+    nbl_q     <= nbl_d;
+    zbl_q     <= zbl_d;
     rbase_q   <= rbase_d;
     obase0_q  <= obase0_d;
     pool_q    <= pool_d;

@@ -172,7 +172,7 @@ fn one_line(msg: &str) -> String {
 }
 
 /// Read `path` once: its bytes, and its name, size and SHA-256 for the report.
-fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
+pub(crate) fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
     let bytes =
         crate::fsread::read(path, crate::fsread::WEIGHTS).map_err(|source| QatError::Io {
             path: path.display().to_string(),

@@ -26,6 +26,8 @@ pub mod import;
 pub mod layers;
 pub mod loss;
 pub mod model;
+pub mod normalize;
+pub mod onnx;
 pub mod optim;
 pub mod parallel;
 pub mod pipeline;

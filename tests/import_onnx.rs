@@ -1,0 +1,304 @@
+//! `potmac import model.onnx`: the fixtures of `verification/onnx/` (made by its committed
+//! script with onnx.helper, in torch.onnx.export's layout, with onnxruntime's outputs
+//! recorded) import with no `--arch`, their float logits equal onnxruntime's, BatchNorm folds
+//! into per-channel requantization that stays bit-exact, and hostile graphs exit 2 naming the
+//! node, tensor, file or flag, writing nothing.
+
+mod common;
+
+use common::{potmac, root, run_ok, scratch};
+use potmac::model::IntModel;
+use potmac::quant::spec::FormatSpec;
+use potmac::train::data::digits;
+use potmac::train::model::Network;
+use potmac::train::normalize::fold_input_norm;
+use potmac::train::onnx::{self, proto};
+use potmac::train::pipeline::verify;
+use potmac::train::train::{evaluate, init_quant, QatConfig};
+use prost::Message;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("verification/onnx").join(name)
+}
+
+fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixture("fixtures.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn import_net(file: &str) -> Network {
+    onnx::import(&fixture(file), (1, 8, 8), 10).unwrap().net
+}
+
+/// Float logits of the first 16 test digits against onnxruntime's, and the count of correct
+/// test predictions against its count.
+fn matches_onnxruntime(net: &Network, model: &str) {
+    let r = &reference()["models"][model];
+    let test = digits().unwrap().test;
+    let want: Vec<f64> = r["first_test_logits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
+        .collect();
+    assert_eq!(want.len(), 160);
+    let got = net.forward_float(None, &test.x[..16 * 64], 16);
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        let tol = 1e-4 * (1.0 + w.abs());
+        assert!(
+            (*g as f64 - w).abs() <= tol,
+            "{model}: logit {i} is {g}, onnxruntime's {w}"
+        );
+    }
+    let correct = (evaluate(net, None, &test).unwrap() * test.len() as f64).round() as u64;
+    assert_eq!(
+        correct,
+        r["float_test_correct"].as_u64().unwrap(),
+        "{model}"
+    );
+}
+
+#[test]
+fn mlp_and_cnn_with_batchnorm_import_with_no_arch_and_equal_onnxruntime() {
+    for model in ["digits_mlp", "digits_cnn_bn"] {
+        matches_onnxruntime(&import_net(&format!("{model}.onnx")), model);
+    }
+    // External data: the same MLP with its initializers in digits_mlp_ext.onnx.data.
+    let (ext, inline) = (
+        import_net("digits_mlp_ext.onnx"),
+        import_net("digits_mlp.onnx"),
+    );
+    assert!(ext.weights == inline.weights && ext.biases == inline.biases);
+    assert!(
+        ext.origins[0].ends_with("in digits_mlp_ext.onnx"),
+        "{:?}",
+        ext.origins
+    );
+    // The normalized-input MLP on raw pixels, its normalization folded into layer 0.
+    let mut norm = import_net("digits_mlp_norm.onnx");
+    let [mean, std] = [0, 1].map(|i| reference()["input_norm"][i].as_f64().unwrap());
+    fold_input_norm(&mut norm, mean, std).unwrap();
+    matches_onnxruntime(&norm, "digits_mlp_norm");
+    // The architecture came from the graph; BatchNorm became per-channel scales of the two
+    // convolutions (one of them negative in the graph, folded into the weights' sign).
+    let cnn = import_net("digits_cnn_bn.onnx");
+    assert_eq!(cnn.arch.layers.len(), 3);
+    assert_eq!(
+        cnn.channel_scales.iter().filter(|g| !g.is_empty()).count(),
+        2
+    );
+    assert!(cnn.channel_scales.iter().flatten().all(|&g| g > 0.0));
+    assert!(
+        cnn.origins[0].contains("`/bn1/BatchNormalization`"),
+        "{:?}",
+        cnn.origins
+    );
+}
+
+/// The per-channel requantization of the folded BatchNorm: the integer model is bit-exact
+/// with the fake-quant path, and at uniform:8 it keeps the float accuracy (a per-tensor
+/// requantization, or a wrong channel order, would not).
+#[test]
+fn cnn_with_batchnorm_exports_per_channel_requantization_bit_exact() {
+    let net = import_net("digits_cnn_bn.onnx");
+    let data = digits().unwrap();
+    let fp = evaluate(&net, None, &data.test).unwrap();
+    let cfg = QatConfig {
+        weights: FormatSpec::parse("uniform:8").unwrap(),
+        first_layer: None,
+        last_layer: None,
+        act_bits: 8,
+        prune: 0.0,
+        clip: None,
+        act_percentile: 99.99,
+        act_momentum: 0.9,
+    };
+    let q = init_quant(&net, &cfg, &data.train, 512).unwrap();
+    let im = IntModel::from_network(&net, &q).unwrap();
+    for l in 0..2 {
+        let rq = im.layers[l].requant_channels.as_ref().expect("per channel");
+        assert_eq!(rq.len(), net.arch.layers[l].out_rows());
+        assert!(rq.windows(2).any(|w| w[0] != w[1]), "layer {l}: {rq:?}");
+    }
+    assert!(im.layers[2].requant_channels.is_none());
+    let v = verify(&net, &im, &data.test);
+    assert_eq!(v.layer_mismatches, 0, "{v:?}");
+    assert!(v.int_acc > fp - 0.02, "integer {} vs float {fp}", v.int_acc);
+
+    // The command line writes the same per-channel constants in model.json.
+    let dir = scratch("onnx_cnn_cli");
+    let out = dir.join("out");
+    let stdout = run_ok(
+        potmac()
+            .args(["-q", "import"])
+            .arg(fixture("digits_cnn_bn.onnx"))
+            .args(["--dataset", "digits", "--weights", "pot:4", "--out"])
+            .arg(&out),
+    );
+    assert!(stdout.contains("float 92.78%"), "{stdout}");
+    assert!(stdout.contains("class mismatches 0"), "{stdout}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["layers"][0]["requant_channels"].as_array().unwrap().len(),
+        8
+    );
+    assert_eq!(
+        m["layers"][1]["requant_channels"].as_array().unwrap().len(),
+        16
+    );
+}
+
+/// `potmac import` of `file` with `extra` flags into `out`: exit 2, the one error line
+/// holding every `want`, and no output folder.
+fn refused(file: &Path, extra: &[&str], want: &[&str]) {
+    let out = file.with_extension("out");
+    let o = potmac()
+        .args(["-q", "import"])
+        .arg(file)
+        .args(["--dataset", "digits", "--out"])
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}: {err}", file.display());
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    for w in want {
+        assert!(err.contains(w), "`{w}` not in: {err}");
+    }
+    assert!(!out.exists());
+}
+
+/// The CNN fixture changed by `edit`, written to `dir/name`.
+fn edited(dir: &Path, name: &str, edit: impl FnOnce(&mut proto::GraphProto)) -> PathBuf {
+    let bytes = std::fs::read(fixture("digits_cnn_bn.onnx")).unwrap();
+    let mut m = proto::ModelProto::decode(&bytes[..]).unwrap();
+    edit(m.graph.as_mut().unwrap());
+    let f = dir.join(name);
+    std::fs::write(&f, m.encode_to_vec()).unwrap();
+    f
+}
+
+fn node<'g>(g: &'g mut proto::GraphProto, name: &str) -> &'g mut proto::NodeProto {
+    g.node.iter_mut().find(|n| n.name == name).unwrap()
+}
+
+#[test]
+fn hostile_graphs_exit_2_naming_the_node_tensor_file_or_flag() {
+    let dir = scratch("onnx_hostile");
+    let sigmoid = edited(&dir, "sigmoid.onnx", |g| {
+        node(g, "/relu1/Relu").op_type = "Sigmoid".into()
+    });
+    refused(
+        &sigmoid,
+        &[],
+        &[
+            "`/relu1/Relu` (Sigmoid)",
+            "Sigmoid is not supported",
+            "Conv, Gemm",
+        ],
+    );
+    let quant = edited(&dir, "qonnx.onnx", |g| {
+        let n = node(g, "/relu2/Relu");
+        n.op_type = "Quant".into();
+        n.domain = "qonnx.custom_op.general".into();
+    });
+    refused(
+        &quant,
+        &[],
+        &["`/relu2/Relu` (Quant)", "qonnx.custom_op.general"],
+    );
+    let stride = edited(&dir, "stride3.onnx", |g| {
+        let n = node(g, "/conv1/Conv");
+        n.attribute
+            .iter_mut()
+            .find(|a| a.name == "strides")
+            .unwrap()
+            .ints = vec![3, 3];
+    });
+    refused(&stride, &[], &["`/conv1/Conv` (Conv)", "strides [3, 3]"]);
+    // A 2x2 kernel: the weight [8, 1, 3, 3] becomes [8, 1, 2, 2], kernel_shape dropped
+    // (inferred from the weight).
+    let kernel = edited(&dir, "kernel2.onnx", |g| {
+        let w = g
+            .initializer
+            .iter_mut()
+            .find(|t| t.name == "conv1.weight")
+            .unwrap();
+        w.dims = vec![8, 1, 2, 2];
+        w.raw_data.truncate(8 * 4 * 4);
+        node(g, "/conv1/Conv")
+            .attribute
+            .retain(|a| a.name != "kernel_shape");
+    });
+    refused(
+        &kernel,
+        &[],
+        &["`/conv1/Conv` (Conv)", "[8, 1, 2, 2]", "1, 3 or 5"],
+    );
+    let short = edited(&dir, "short.onnx", |g| {
+        let w = g
+            .initializer
+            .iter_mut()
+            .find(|t| t.name == "bn2.running_var")
+            .unwrap();
+        w.raw_data.truncate(20);
+    });
+    refused(
+        &short,
+        &[],
+        &["short.onnx", "`bn2.running_var`", "holds 20 bytes"],
+    );
+    let bytes = std::fs::read(fixture("digits_cnn_bn.onnx")).unwrap();
+    let trunc = dir.join("truncated.onnx");
+    std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();
+    refused(&trunc, &[], &["truncated.onnx", "not a valid ONNX"]);
+    let cnn = fixture("digits_cnn_bn.onnx");
+    refused(&cnn, &["--arch", "mlp:64,10"], &["--arch", "ONNX"]);
+    refused(
+        &cnn,
+        &["--input-norm", "0.3,0.1"],
+        &["--input-norm", "padding", "`/conv1/Conv`"],
+    );
+    // BatchNorm statistics in a safetensors file: named, with the way to import it.
+    let st = dir.join("bn.safetensors");
+    let h = r#"{"bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]}}"#;
+    let mut b = (h.len() as u64).to_le_bytes().to_vec();
+    b.extend_from_slice(h.as_bytes());
+    b.extend_from_slice(&[0; 8]);
+    std::fs::write(&st, b).unwrap();
+    refused(
+        &st,
+        &["--arch", "mlp:64,10"],
+        &["`bn.num_batches_tracked`", "BatchNorm", "ONNX"],
+    );
+}
+
+/// A float accuracy near chance warns (stderr, exit 0), suggesting `--input-norm`.
+#[test]
+fn a_float_accuracy_near_chance_warns_about_input_normalization() {
+    let dir = scratch("onnx_warn");
+    let o = potmac()
+        .args(["-q", "import"])
+        .arg(fixture("digits_mlp.onnx"))
+        .args(["--dataset", "digits", "--input-norm", "1,0.1", "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("--input-norm"),
+        "{err}"
+    );
+    let o = potmac()
+        .args(["-q", "import"])
+        .arg(fixture("digits_mlp.onnx"))
+        .args(["--dataset", "digits", "--out"])
+        .arg(dir.join("out2"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
+}

@@ -170,6 +170,7 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         dataset: o.data.dataset.name(),
         sources,
         tensors,
+        graph: layers.clone(),
         arch: &net.arch,
         qat: &o.q,
         calibration_samples: o.calibration_samples.min(data.train.len()),

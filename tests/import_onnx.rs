@@ -202,13 +202,13 @@ fn hostile_graphs_exit_2_naming_the_node_tensor_file_or_flag() {
     );
     let quant = edited(&dir, "qonnx.onnx", |g| {
         let n = node(g, "/relu2/Relu");
-        n.op_type = "Quant".into();
+        n.op_type = "BipolarQuant".into();
         n.domain = "qonnx.custom_op.general".into();
     });
     refused(
         &quant,
         &[],
-        &["`/relu2/Relu` (Quant)", "qonnx.custom_op.general"],
+        &["`/relu2/Relu` (BipolarQuant)", "qonnx.custom_op.general"],
     );
     let stride = edited(&dir, "stride3.onnx", |g| {
         let n = node(g, "/conv1/Conv");

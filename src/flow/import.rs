@@ -10,10 +10,11 @@ use crate::model::write::write_export;
 use crate::model::IntModel;
 use crate::progress;
 use crate::train::import::{build_network, read_weights, ArchSpec};
-use crate::train::model::Network;
+use crate::train::model::{LayerQuant, Network};
 use crate::train::normalize::fold_input_norm;
 use crate::train::onnx;
 use crate::train::pipeline::{verify, Verification};
+use crate::train::quantizer::ClipRule;
 use crate::train::report::{pct, ImportReport, LayerSummary};
 use crate::train::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
 use crate::train::QatError;
@@ -88,7 +89,7 @@ pub fn epoch_line(l: &EpochLog) -> String {
 /// fake-quant path is not an error ([`ImportRun::agrees`]).
 pub fn run(o: &ImportOpts) -> Result<ImportRun> {
     let data = o.data.load()?;
-    let (mut net, tensors, sources, layers) = match &o.files[..] {
+    let (mut net, tensors, sources, layers, formats) = match &o.files[..] {
         [f] if onnx::is_onnx(f) => {
             if o.arch.is_some() || o.layers.is_some() {
                 return Err(QatError::Config(
@@ -99,7 +100,7 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
                 .into());
             }
             let im = onnx::import(f, data.shape, data.classes)?;
-            (im.net, im.tensors, vec![im.source], im.layers)
+            (im.net, im.tensors, vec![im.source], im.layers, im.formats)
         }
         files => {
             if let Some(f) = files.iter().find(|f| onnx::is_onnx(f)) {
@@ -124,7 +125,7 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
                 .iter()
                 .map(|t| (t.name.clone(), t.shape.clone()))
                 .collect();
-            (net, tensors, weights.sources, Vec::new())
+            (net, tensors, weights.sources, Vec::new(), Vec::new())
         }
     };
     if let Some((mean, std)) = o.input_norm {
@@ -147,6 +148,12 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         .into_iter()
         .collect();
     let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
+    // Weights found on a power-of-two grid keep it: their format, at full scale.
+    for (lq, spec) in q.layers.iter_mut().zip(&formats) {
+        if let Some(spec) = spec {
+            *lq = LayerQuant::new(*spec, ClipRule::Max, 0.0)?;
+        }
+    }
     let im = IntModel::from_network(&net, &q)?;
     let ptq = verify(&net, &im, &data.test);
     progress::note(&format!(

@@ -9,6 +9,7 @@
 //! layer, and the graph's output must be a layer with no `Relu` (the logits).
 
 use super::proto::{AttributeProto, GraphProto, NodeProto};
+use super::quant::{fold, is_quantizer};
 use super::tensor::{decode, Const};
 use crate::model::arch::{ConvShape, LayerDef, LayerKind};
 use crate::train::QatError;
@@ -17,7 +18,8 @@ use std::path::Path;
 
 /// The operators the importer reads (domain `""` / `ai.onnx`).
 pub const SUPPORTED: &str = "Conv, Gemm, MatMul, Add (a bias), BatchNormalization, Relu, \
-    MaxPool (2x2, stride 2), Flatten, Reshape (to [batch, features]), Identity, Constant";
+    MaxPool (2x2, stride 2), Flatten, Reshape (to [batch, features]), Identity, Constant, \
+    QuantizeLinear, Clip, DequantizeLinear, QONNX Quant and IntQuant";
 
 /// The running activation: an image `C×H×W` or a vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,8 @@ pub struct GraphLayer {
     pub g: Option<Vec<f64>>,
     /// The nodes it came from, e.g. "`conv1` (Conv)".
     pub nodes: Vec<String>,
+    /// The quantizer node its weights came from, if any.
+    pub w_from: Option<String>,
 }
 
 /// The layers of a graph, the input image they read and the constants they used.
@@ -47,6 +51,8 @@ pub struct GraphNet {
     pub layers: Vec<GraphLayer>,
     /// Name and dimensions of every constant a layer used, in graph order.
     pub tensors: Vec<(String, Vec<usize>)>,
+    /// What was read otherwise than literally (activation quantizers read as identity).
+    pub notes: Vec<String>,
 }
 
 struct Walk<'a> {
@@ -57,6 +63,11 @@ struct Walk<'a> {
     flow: Flow,
     done: Vec<GraphLayer>,
     open: Option<GraphLayer>,
+    /// Constant → the quantizer node that produced it.
+    quant: HashMap<String, String>,
+    notes: Vec<String>,
+    /// The running activation is between a QuantizeLinear and its DequantizeLinear.
+    in_qdq: bool,
 }
 
 /// "`conv1` (Conv)", or "node 3 (Conv)" for an unnamed node.
@@ -131,6 +142,9 @@ pub fn walk(
         flow,
         done: Vec::new(),
         open: None,
+        quant: HashMap::new(),
+        notes: Vec::new(),
+        in_qdq: false,
     };
     for (i, n) in g.node.iter().enumerate() {
         let label = node_label(n, i);
@@ -165,6 +179,7 @@ pub fn walk(
         input: shape,
         layers: wk.done,
         tensors: wk.used,
+        notes: wk.notes,
     })
 }
 
@@ -207,6 +222,9 @@ impl Walk<'_> {
     }
 
     fn node(&mut self, n: &NodeProto, label: &str) -> Result<(), String> {
+        if is_quantizer(n) {
+            return self.quantizer(n, label);
+        }
         if !(n.domain.is_empty() || n.domain == "ai.onnx") {
             return Err(format!(
                 "operator domain `{}` is not supported; supported operators: {SUPPORTED}",
@@ -223,18 +241,22 @@ impl Walk<'_> {
                 ("value_float", _) => Const {
                     dims: vec![],
                     data: vec![a.f as f64],
+                    elem: 1,
                 },
                 ("value_floats", _) => Const {
                     dims: vec![a.floats.len()],
                     data: a.floats.iter().map(|&v| v as f64).collect(),
+                    elem: 1,
                 },
                 ("value_int", _) => Const {
                     dims: vec![],
                     data: vec![a.i as f64],
+                    elem: 7,
                 },
                 ("value_ints", _) => Const {
                     dims: vec![a.ints.len()],
                     data: a.ints.iter().map(|&v| v as f64).collect(),
+                    elem: 7,
                 },
                 (other, _) => return Err(format!("Constant attribute `{other}` is not read")),
             };
@@ -365,6 +387,7 @@ impl Walk<'_> {
             b,
             g: None,
             nodes: vec![label.to_string()],
+            w_from: self.quant.get(&n.input[1]).cloned(),
         })
     }
 
@@ -426,7 +449,49 @@ impl Walk<'_> {
             b,
             g: None,
             nodes: vec![label.to_string()],
+            w_from: self.quant.get(&n.input[1]).cloned(),
         })
+    }
+
+    /// A quantizer: on constants (weights), folded into the dequantized constant; on the
+    /// running activation, read as identity (potmac quantizes activations itself).
+    fn quantizer(&mut self, n: &NodeProto, label: &str) -> Result<(), String> {
+        let out = n.output.first().cloned().unwrap_or_default();
+        let x = n.input.first().map(String::as_str).unwrap_or("");
+        if x == self.cur {
+            let ok = match n.op_type.as_str() {
+                "QuantizeLinear" => !std::mem::replace(&mut self.in_qdq, true),
+                "DequantizeLinear" => std::mem::replace(&mut self.in_qdq, false),
+                "Clip" => self.in_qdq,
+                _ => !self.in_qdq,
+            };
+            if !ok {
+                return Err(format!(
+                    "{} of the activation is read only as part of QuantizeLinear, Clip, \
+                     DequantizeLinear; supported operators: {SUPPORTED}",
+                    n.op_type
+                ));
+            }
+            self.notes.push(format!(
+                "activation quantizer {label} read as identity (potmac quantizes activations \
+                 to --act-bits with its own calibration)"
+            ));
+            self.cur = out;
+            return Ok(());
+        }
+        let mut ins = Vec::new();
+        for name in &n.input {
+            ins.push(match name.as_str() {
+                "" => None,
+                _ => Some(self.consts.get(name).cloned().ok_or_else(|| {
+                    format!("input `{name}` is neither the running activation nor a constant")
+                })?),
+            });
+        }
+        let c = fold(n, &ins)?;
+        self.consts.insert(out.clone(), c);
+        self.quant.insert(out, label.to_string());
+        Ok(())
     }
 
     /// `Add` of a constant per output channel (or a scalar) to a layer's output: its bias.

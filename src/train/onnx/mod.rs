@@ -11,6 +11,7 @@
 
 pub mod graph;
 pub mod proto;
+pub mod quant;
 pub mod tensor;
 
 use super::import::read_file;
@@ -18,7 +19,9 @@ use super::model::Network;
 use super::report::SourceFile;
 use super::QatError;
 use crate::model::arch::Arch;
+use crate::quant::spec::FormatSpec;
 use prost::Message;
+use quant::Grid;
 use std::path::Path;
 
 /// An imported ONNX model.
@@ -28,8 +31,11 @@ pub struct OnnxImport {
     /// The constants the layers used: name and dimensions.
     pub tensors: Vec<(String, Vec<usize>)>,
     pub source: SourceFile,
-    /// One line per layer: its nodes and shape.
+    /// One line per layer (its shape, nodes and weight grid), then any notes.
     pub layers: Vec<String>,
+    /// Per layer, the power-of-two format its weights were found on ([`quant::detect`]):
+    /// imported in it exactly instead of the requested format.
+    pub formats: Vec<Option<FormatSpec>>,
 }
 
 /// Whether `path` names an ONNX file (by its extension).
@@ -70,6 +76,7 @@ pub fn import(
     let mut net = Network::new(arch, 0)?;
     let any_scale = gn.layers.iter().any(|l| l.g.is_some());
     let mut lines = Vec::new();
+    let mut formats = Vec::new();
     for (l, gl) in gn.layers.into_iter().enumerate() {
         let (mut w, mut b, mut g) = (gl.w, gl.b, gl.g);
         if let Some(g) = g.as_mut() {
@@ -114,7 +121,29 @@ pub fn import(
         } else {
             ""
         };
-        lines.push(format!("layer {l}: {shape} from {nodes}{bn}"));
+        let from = gl
+            .w_from
+            .as_ref()
+            .map_or(String::new(), |q| format!(" (from {q})"));
+        let grid = quant::detect(&net.weights[l]);
+        formats.push(match grid {
+            Grid::Pot { spec, .. } => Some(spec),
+            _ => None,
+        });
+        let grid = match grid {
+            Grid::Pot { spec, span } => format!(
+                "; weights{from} are 0 or ±2^k on one scale ({span} octaves): imported exactly as {}",
+                spec.label()
+            ),
+            Grid::Uniform { bits } => format!(
+                "; weights{from} are {bits}-bit integers on one scale, not power-of-two: quantized to the requested format"
+            ),
+            Grid::Float if gl.w_from.is_some() => format!(
+                "; weights{from} on no common grid: quantized to the requested format"
+            ),
+            Grid::Float => String::new(),
+        };
+        lines.push(format!("layer {l}: {shape} from {nodes}{bn}{grid}"));
         for v in net.weights[l].iter().chain(&net.biases[l]) {
             if !v.is_finite() {
                 return Err(err(format!(
@@ -123,10 +152,12 @@ pub fn import(
             }
         }
     }
+    lines.extend(gn.notes);
     Ok(OnnxImport {
         net,
         tensors: gn.tensors,
         source,
         layers: lines,
+        formats,
     })
 }

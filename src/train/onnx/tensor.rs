@@ -13,6 +13,8 @@ use std::path::{Component, Path};
 pub struct Const {
     pub dims: Vec<usize>,
     pub data: Vec<f64>,
+    /// ONNX `DataType` of the elements (1 float, 3 int8, 7 int64, ...).
+    pub elem: i32,
 }
 
 impl Const {
@@ -112,7 +114,11 @@ pub fn decode(t: &TensorProto, what: &str, model: &Path) -> Result<Const, QatErr
             data.len()
         )));
     }
-    Ok(Const { dims, data })
+    Ok(Const {
+        dims,
+        data,
+        elem: t.data_type,
+    })
 }
 
 /// The `bytes` bytes of an external tensor.

@@ -302,3 +302,62 @@ fn a_float_accuracy_near_chance_warns_about_input_normalization() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&o.stderr).contains("warning"));
 }
+
+/// QONNX (Brevitas's layout: `Quant` nodes on float initializers) and QCDQ
+/// (`DequantizeLinear` of int8, `QuantizeLinear` + `Clip` + `DequantizeLinear`): layer 0's
+/// integers are 0 or powers of two, so it is imported exactly as pot:4 whatever `--weights`
+/// says; layer 1's 4-bit integers are not, so it is quantized to `--weights`. The float
+/// logits equal onnxruntime's (for QONNX: onnxruntime on the QCDQ form of the same weights,
+/// checked against numpy in the script), and the exported layer 0 is the graph's dequantized
+/// weights bit for bit.
+#[test]
+fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
+    for model in ["digits_mlp_qonnx", "digits_mlp_qcdq"] {
+        let file = fixture(&format!("{model}.onnx"));
+        let im = onnx::import(&file, (1, 8, 8), 10).unwrap();
+        matches_onnxruntime(&im.net, model);
+        let labels: Vec<Option<String>> = im.formats.iter().map(|f| f.map(|f| f.label())).collect();
+        assert_eq!(labels, [Some("pot:4".to_string()), None], "{model}");
+        assert!(
+            im.layers[0].contains("imported exactly as pot:4"),
+            "{:?}",
+            im.layers
+        );
+        assert!(im.layers[1].contains("4-bit integers"), "{:?}", im.layers);
+        assert!(
+            im.layers.iter().any(|l| l.contains("activation quantizer")),
+            "{:?}",
+            im.layers
+        );
+
+        let dir = scratch(&format!("onnx_{model}"));
+        let out = dir.join("out");
+        let o = potmac()
+            .args(["import"])
+            .arg(&file)
+            .args(["--dataset", "digits", "--weights", "uniform:8", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert_eq!(o.status.code(), Some(0), "{stderr}");
+        assert!(stdout.contains("class mismatches 0"), "{stdout}");
+        assert!(stderr.contains("imported exactly as pot:4"), "{stderr}");
+        let text = std::fs::read_to_string(out.join("model.json")).unwrap();
+        let exported: IntModel = serde_json::from_str(&text).unwrap();
+        let (l0, l1) = (&exported.layers[0], &exported.layers[1]);
+        assert_eq!(
+            (l0.format.label(), l1.format.label()),
+            ("pot:4".into(), "uniform:8".into())
+        );
+        let values: Vec<f32> = l0
+            .weight_values()
+            .iter()
+            .map(|&v| (l0.w_scale * v as f64) as f32)
+            .collect();
+        assert_eq!(values, im.net.weights[0], "{model}: layer 0 not exact");
+    }
+}

@@ -12,6 +12,14 @@ outputs recorded as the independent reference.
   fit of the features.
 - digits_mlp_norm.onnx: an MLP trained on (x - 0.3) / 0.1 of the pixels, the case of
   `--input-norm 0.3,0.1`.
+- digits_mlp_qonnx.onnx: the MLP as Brevitas exports a quantized one to QONNX: float
+  initializers through `Quant` nodes (domain qonnx.custom_op.general). Layer 1's 8-bit
+  integers are 0 or powers of two (its weights rounded to them in the log domain), layer 2's
+  are 4-bit narrow-range integers (-7..7); the input passes a 5-bit unsigned `Quant` of step
+  1/16, exact on the digits' count/16 pixels.
+- digits_mlp_qcdq.onnx: the same weights in QCDQ form: layer 1 an int8 initializer through
+  `DequantizeLinear`, layer 2 `QuantizeLinear`, `Clip` to -7..7, `DequantizeLinear`; the
+  input `QuantizeLinear` / `DequantizeLinear` of step 1/16.
 
 fixtures.json records, per model, onnxruntime's logits of the first 16 test images and its
 count of correct test predictions (inputs are pixels count/16, normalized for the last model).
@@ -79,11 +87,12 @@ def init(name, a):
     return numpy_helper.from_array(np.asarray(a, dtype=np.float32), name)
 
 
-def model(nodes, inits, out_dims, out_name="output"):
+def model(nodes, inits, out_dims, out_name="output", domains=()):
     inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 1, 8, 8])
     out = helper.make_tensor_value_info(out_name, TensorProto.FLOAT, ["batch"] + out_dims)
     g = helper.make_graph(nodes, "main_graph", [inp], [out], inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    opsets = [helper.make_opsetid("", 17)] + [helper.make_opsetid(d, 1) for d in domains]
+    m = helper.make_model(g, opset_imports=opsets)
     m.producer_name = "potmac verification/onnx/make_fixtures.py"
     onnx.checker.check_model(m)
     return m
@@ -196,11 +205,89 @@ def cnn_model(xtr, ytr):
     return model(nodes, inits, [10])
 
 
+def quantized_weights(p):
+    """Layer 1: 8-bit integers 0 or +-2^k (k = 0..6) on scale s1; layer 2: -7..7 on s2."""
+    w1, w2 = p[0], p[2]
+    s1 = np.float32(np.abs(w1).max() / 64)
+    k = np.clip(np.round(np.log2(np.maximum(np.abs(w1) / s1, 1e-30))), -1, 6)
+    q1 = np.where(k < 0, 0, np.sign(w1) * 2.0**k)
+    s2 = np.float32(np.abs(w2).max() / 7)
+    q2 = np.round(w2 / s2)
+    # Float weights that round to those integers (off the grid by up to 0.3 steps).
+    r = np.random.default_rng(5)
+    f1 = (q1 + r.uniform(-0.3, 0.3, q1.shape) * (q1 != 0)) * s1
+    f2 = (q2 + r.uniform(-0.3, 0.3, q2.shape)) * s2
+    return (q1, s1, f1), (q2, s2, f2)
+
+
+def qonnx_model(p):
+    (_, s1, f1), (_, s2, f2) = quantized_weights(p)
+    dom = "qonnx.custom_op.general"
+    quant = lambda i, o, name, signed, narrow: helper.make_node(  # noqa: E731
+        "Quant", i, [o], name, domain=dom, signed=signed, narrow=narrow, rounding_mode="ROUND")
+    nodes = [
+        quant(["input", "in.scale", "zero", "in.bits"], "/in/Quant_output_0", "/in/Quant", 0, 0),
+        helper.make_node("Flatten", ["/in/Quant_output_0"], ["/0/Flatten_output_0"], "/0/Flatten", axis=1),
+        quant(["1.weight", "1.scale", "zero", "1.bits"], "/1/weight_quant/Quant_output_0", "/1/weight_quant/Quant", 1, 1),
+        helper.make_node(
+            "Gemm", ["/0/Flatten_output_0", "/1/weight_quant/Quant_output_0", "1.bias"],
+            ["/1/Gemm_output_0"], "/1/Gemm", transB=1),
+        helper.make_node("Relu", ["/1/Gemm_output_0"], ["/2/Relu_output_0"], "/2/Relu"),
+        quant(["3.weight", "3.scale", "zero", "3.bits"], "/3/weight_quant/Quant_output_0", "/3/weight_quant/Quant", 1, 1),
+        helper.make_node(
+            "Gemm", ["/2/Relu_output_0", "/3/weight_quant/Quant_output_0", "3.bias"], ["output"],
+            "/3/Gemm", transB=1),
+    ]
+    inits = [
+        init("in.scale", 1 / 16), init("zero", 0.0), init("in.bits", 5.0),
+        init("1.weight", f1), init("1.scale", s1), init("1.bits", 8.0), init("1.bias", p[1]),
+        init("3.weight", f2), init("3.scale", s2), init("3.bits", 4.0), init("3.bias", p[3]),
+    ]
+    return model(nodes, inits, [10], domains=[dom])
+
+
+def qonnx_numpy(p, x):
+    """The QONNX model's semantics in numpy (onnxruntime has no QONNX ops)."""
+    (_, s1, f1), (_, s2, f2) = quantized_weights(p)
+    f32 = np.float32
+    q = lambda w, s, lo, hi: np.clip(np.round(w.astype(f32) / f32(s)), lo, hi) * f32(s)  # noqa: E731
+    x = q(x.reshape(len(x), -1), 1 / 16, 0, 31)
+    h = np.maximum(x @ q(f1, s1, -127, 127).T + p[1].astype(f32), 0)
+    return h @ q(f2, s2, -7, 7).T + p[3].astype(f32)
+
+
+def qcdq_model(p):
+    (q1, s1, _), (_, s2, f2) = quantized_weights(p)
+    i8 = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=np.int8), name)  # noqa: E731
+    u8 = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=np.uint8), name)  # noqa: E731
+    nodes = [
+        helper.make_node("QuantizeLinear", ["input", "in.scale", "in.zero"], ["/in/q"], "/in/QuantizeLinear"),
+        helper.make_node("DequantizeLinear", ["/in/q", "in.scale", "in.zero"], ["/in/dq"], "/in/DequantizeLinear"),
+        helper.make_node("Flatten", ["/in/dq"], ["/0/Flatten_output_0"], "/0/Flatten", axis=1),
+        helper.make_node("DequantizeLinear", ["1.weight_int8", "1.scale", "zero8"], ["/1/w"], "/1/DequantizeLinear"),
+        helper.make_node("Gemm", ["/0/Flatten_output_0", "/1/w", "1.bias"], ["/1/Gemm_output_0"], "/1/Gemm", transB=1),
+        helper.make_node("Relu", ["/1/Gemm_output_0"], ["/2/Relu_output_0"], "/2/Relu"),
+        helper.make_node("QuantizeLinear", ["3.weight", "3.scale", "zero8"], ["/3/q"], "/3/QuantizeLinear"),
+        helper.make_node("Clip", ["/3/q", "min8", "max8"], ["/3/clip"], "/3/Clip"),
+        helper.make_node("DequantizeLinear", ["/3/clip", "3.scale", "zero8"], ["/3/w"], "/3/DequantizeLinear"),
+        helper.make_node("Gemm", ["/2/Relu_output_0", "/3/w", "3.bias"], ["output"], "/3/Gemm", transB=1),
+    ]
+    inits = [
+        init("in.scale", 1 / 16), u8("in.zero", 0), i8("zero8", 0), i8("min8", -7), i8("max8", 7),
+        i8("1.weight_int8", q1), init("1.scale", s1), init("1.bias", p[1]),
+        init("3.weight", f2), init("3.scale", s2), init("3.bias", p[3]),
+    ]
+    return model(nodes, inits, [10])
+
+
 def main():
     xtr, ytr, xte, yte = digits()
     norm = lambda x: ((x - NORM[0]) / NORM[1]).astype(np.float32)  # noqa: E731
+    mlp = train_mlp(xtr, ytr)
     models = {
-        "digits_mlp": (mlp_model(train_mlp(xtr, ytr)), lambda x: x),
+        "digits_mlp": (mlp_model(mlp), lambda x: x),
+        "digits_mlp_qonnx": (qonnx_model(mlp), None),
+        "digits_mlp_qcdq": (qcdq_model(mlp), lambda x: x),
         "digits_cnn_bn": (cnn_model(xtr, ytr), lambda x: x),
         "digits_mlp_norm": (mlp_model(train_mlp(norm(xtr), ytr, seed=1)), norm),
     }
@@ -208,7 +295,13 @@ def main():
             "test_samples": len(yte), "input_norm": list(NORM), "models": {}}
     for name, (m, pre) in models.items():
         onnx.save(m, HERE / f"{name}.onnx")
-        logits = run(m, pre(xte))
+        if pre is None:
+            # QONNX: onnxruntime runs the QCDQ form of the same weights; numpy checks that
+            # the QONNX semantics give the same logits.
+            logits = run(qcdq_model(mlp), xte)
+            assert np.allclose(qonnx_numpy(mlp, xte), logits, rtol=1e-4, atol=1e-4)
+        else:
+            logits = run(m, pre(xte))
         correct = int((logits.argmax(1) == yte).sum())
         info["models"][name] = {
             "float_test_correct": correct,

@@ -274,6 +274,43 @@ fn hostile_graphs_exit_2_naming_the_node_tensor_file_or_flag() {
         &["--arch", "mlp:64,10"],
         &["`bn.num_batches_tracked`", "BatchNorm", "ONNX"],
     );
+    // `features`/`classifier` sort as classifier first: the shape error suggests --layers.
+    let st = dir.join("order.safetensors");
+    let tensors = [
+        ("classifier.weight", [10, 32]),
+        ("features.weight", [32, 64]),
+    ];
+    let mut header = Vec::new();
+    let mut at = 0;
+    for (name, [o, i]) in tensors {
+        let n = o * i * 4;
+        header.push(format!(
+            r#""{name}":{{"dtype":"F32","shape":[{o},{i}],"data_offsets":[{at},{}]}}"#,
+            at + n
+        ));
+        at += n;
+    }
+    let h = format!("{{{}}}", header.join(","));
+    let mut b = (h.len() as u64).to_le_bytes().to_vec();
+    b.extend_from_slice(h.as_bytes());
+    for i in 0..at / 4 {
+        b.extend_from_slice(&(0.05 * ((i % 7) as f32 - 3.0)).to_le_bytes());
+    }
+    std::fs::write(&st, b).unwrap();
+    refused(
+        &st,
+        &["--arch", "mlp:64,32,10"],
+        &["`classifier.weight`", "--layers"],
+    );
+    let out = dir.join("order.out");
+    run_ok(
+        potmac()
+            .args(["-q", "import"])
+            .arg(&st)
+            .args(["--arch", "mlp:64,32,10", "--layers", "features,classifier"])
+            .args(["--dataset", "digits", "--out"])
+            .arg(&out),
+    );
 }
 
 /// A float accuracy near chance warns (stderr, exit 0), suggesting `--input-norm`.

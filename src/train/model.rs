@@ -461,6 +461,27 @@ mod tests {
         }
     }
 
+    /// The same check with per-output-channel scales (a folded BatchNorm) on the hidden
+    /// convolution and the hidden dense layer: the scale multiplies the forward outputs and
+    /// the backward gradients.
+    #[test]
+    fn gradients_with_channel_scales_match_finite_differences() {
+        let spec = CnnSpec {
+            channels: vec![3],
+            stage: ConvStage {
+                k: 3,
+                stride: 1,
+                padding: Padding::Same,
+                pool: true,
+            },
+            hidden: vec![5],
+        };
+        let arch = Arch::cnn((1, 6, 6), &spec, 4).unwrap();
+        let mut net = Network::new(arch, 5).unwrap();
+        net.channel_scales = vec![vec![0.5, 2.0, 1.25], vec![0.7, 1.5, 0.3, 2.2, 1.0], vec![]];
+        gradients_match(net);
+    }
+
     fn gradients_match(mut net: Network) {
         let mut r = Rng::new(12);
         let n = 3;

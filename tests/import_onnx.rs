@@ -251,6 +251,36 @@ fn hostile_graphs_exit_2_naming_the_node_tensor_file_or_flag() {
         &[],
         &["short.onnx", "`bn2.running_var`", "holds 20 bytes"],
     );
+    let identity = edited(&dir, "norelu.onnx", |g| {
+        node(g, "/relu1/Relu").op_type = "Identity".into()
+    });
+    refused(&identity, &[], &["`/conv2/Conv` (Conv)", "no Relu between"]);
+    // External data: a short data file, and a location outside the model's folder.
+    let ext = dir.join("ext.onnx");
+    std::fs::copy(fixture("digits_mlp_ext.onnx"), &ext).unwrap();
+    let data = std::fs::read(fixture("digits_mlp_ext.onnx.data")).unwrap();
+    std::fs::write(
+        dir.join("digits_mlp_ext.onnx.data"),
+        &data[..data.len() - 4],
+    )
+    .unwrap();
+    refused(
+        &ext,
+        &[],
+        &["ext.onnx", "digits_mlp_ext.onnx.data", "holds"],
+    );
+    let bytes = std::fs::read(fixture("digits_mlp_ext.onnx")).unwrap();
+    let mut m = proto::ModelProto::decode(&bytes[..]).unwrap();
+    for t in &mut m.graph.as_mut().unwrap().initializer {
+        for e in &mut t.external_data {
+            if e.key == "location" {
+                e.value = "../digits_mlp_ext.onnx.data".into();
+            }
+        }
+    }
+    let up = dir.join("up.onnx");
+    std::fs::write(&up, m.encode_to_vec()).unwrap();
+    refused(&up, &[], &["up.onnx", "inside the model's folder"]);
     let bytes = std::fs::read(fixture("digits_cnn_bn.onnx")).unwrap();
     let trunc = dir.join("truncated.onnx");
     std::fs::write(&trunc, &bytes[..bytes.len() / 2]).unwrap();

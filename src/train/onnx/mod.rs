@@ -10,6 +10,7 @@
 //! weights and bias, which every symmetric format represents.
 
 pub mod graph;
+mod ops;
 pub mod proto;
 pub mod quant;
 pub mod tensor;

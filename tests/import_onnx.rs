@@ -80,6 +80,13 @@ fn mlp_and_cnn_with_batchnorm_import_with_no_arch_and_equal_onnxruntime() {
     let [mean, std] = [0, 1].map(|i| reference()["input_norm"][i].as_f64().unwrap());
     fold_input_norm(&mut norm, mean, std).unwrap();
     matches_onnxruntime(&norm, "digits_mlp_norm");
+    // The same normalization as Sub and Div nodes in the graph: folded with no flag.
+    let graph = onnx::import(&fixture("digits_mlp_norm_graph.onnx"), (1, 8, 8), 10).unwrap();
+    assert_eq!(
+        graph.normalization.as_deref(),
+        Some("`/norm/Sub` (Sub), `/norm/Div` (Div)")
+    );
+    matches_onnxruntime(&graph.net, "digits_mlp_norm_graph");
     // The architecture came from the graph; BatchNorm became per-channel scales of the two
     // convolutions (one of them negative in the graph, folded into the weights' sign).
     let cnn = import_net("digits_cnn_bn.onnx");
@@ -287,6 +294,50 @@ fn hostile_graphs_exit_2_naming_the_node_tensor_file_or_flag() {
     refused(&trunc, &[], &["truncated.onnx", "not a valid ONNX"]);
     let cnn = fixture("digits_cnn_bn.onnx");
     refused(&cnn, &["--arch", "mlp:64,10"], &["--arch", "ONNX"]);
+    refused(
+        &fixture("digits_mlp_norm_graph.onnx"),
+        &["--input-norm", "0.3,0.1"],
+        &[
+            "--input-norm",
+            "`/norm/Sub` (Sub)",
+            "normalizes its input itself",
+        ],
+    );
+    let shifted = edited(&dir, "shifted.onnx", |g| {
+        let n = node(g, "/conv1/Conv");
+        n.input[0] = "/norm/Sub_output_0".into();
+        let sub = proto::NodeProto {
+            input: vec!["input".into(), "bn1.bias".into()],
+            output: vec!["/norm/Sub_output_0".into()],
+            name: "/norm/Sub".into(),
+            op_type: "Sub".into(),
+            ..Default::default()
+        };
+        g.node.insert(0, sub);
+    });
+    refused(&shifted, &[], &["`/norm/Sub` (Sub)", "one value"]);
+    let padded = edited(&dir, "padded.onnx", |g| {
+        node(g, "/conv1/Conv").input[0] = "/norm/Sub_output_0".into();
+        g.initializer.push(proto::TensorProto {
+            name: "mean".into(),
+            data_type: 1,
+            float_data: vec![0.3],
+            ..Default::default()
+        });
+        let sub = proto::NodeProto {
+            input: vec!["input".into(), "mean".into()],
+            output: vec!["/norm/Sub_output_0".into()],
+            name: "/norm/Sub".into(),
+            op_type: "Sub".into(),
+            ..Default::default()
+        };
+        g.node.insert(0, sub);
+    });
+    refused(
+        &padded,
+        &[],
+        &["`/norm/Sub` (Sub)", "`/conv1/Conv` (Conv)", "padding 1"],
+    );
     refused(
         &cnn,
         &["--input-norm", "0.3,0.1"],

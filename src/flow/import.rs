@@ -100,6 +100,14 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
                 .into());
             }
             let im = onnx::import(f, data.shape, data.classes)?;
+            if let (Some(nodes), Some((m, s))) = (&im.normalization, o.input_norm) {
+                return Err(QatError::Config(format!(
+                    "--input-norm {m},{s}: {} normalizes its input itself ({nodes}), which is \
+                     folded already",
+                    f.display()
+                ))
+                .into());
+            }
             (im.net, im.tensors, vec![im.source], im.layers, im.formats)
         }
         files => {

@@ -12,6 +12,8 @@ outputs recorded as the independent reference.
   fit of the features.
 - digits_mlp_norm.onnx: an MLP trained on (x - 0.3) / 0.1 of the pixels, the case of
   `--input-norm 0.3,0.1`.
+- digits_mlp_norm_graph.onnx: the same MLP with its normalization in the graph (`Sub`,
+  `Div` of the input, as torch.onnx.export writes `(x - mean) / std` in `forward`).
 - digits_mlp_qonnx.onnx: the MLP as Brevitas exports a quantized one to QONNX: float
   initializers through `Quant` nodes (domain qonnx.custom_op.general). Layer 1's 8-bit
   integers are 0 or powers of two (its weights rounded to them in the log domain), layer 2's
@@ -205,6 +207,19 @@ def cnn_model(xtr, ytr):
     return model(nodes, inits, [10])
 
 
+def norm_in_graph(m):
+    """`m` with (input - 0.3) / 0.1 computed by Sub and Div nodes before its first node."""
+    g = onnx.GraphProto()
+    g.CopyFrom(m.graph)
+    g.node[0].input[0] = "/norm/Div_output_0"
+    nodes = [
+        helper.make_node("Sub", ["input", "norm.mean"], ["/norm/Sub_output_0"], "/norm/Sub"),
+        helper.make_node("Div", ["/norm/Sub_output_0", "norm.std"], ["/norm/Div_output_0"], "/norm/Div"),
+    ] + list(g.node)
+    inits = [init("norm.mean", NORM[0]), init("norm.std", NORM[1])] + list(g.initializer)
+    return model(nodes, inits, [10])
+
+
 def quantized_weights(p):
     """Layer 1: 8-bit integers 0 or +-2^k (k = 0..6) on scale s1; layer 2: -7..7 on s2."""
     w1, w2 = p[0], p[2]
@@ -284,12 +299,14 @@ def main():
     xtr, ytr, xte, yte = digits()
     norm = lambda x: ((x - NORM[0]) / NORM[1]).astype(np.float32)  # noqa: E731
     mlp = train_mlp(xtr, ytr)
+    mlp_norm = train_mlp(norm(xtr), ytr, seed=1)
     models = {
         "digits_mlp": (mlp_model(mlp), lambda x: x),
         "digits_mlp_qonnx": (qonnx_model(mlp), None),
         "digits_mlp_qcdq": (qcdq_model(mlp), lambda x: x),
         "digits_cnn_bn": (cnn_model(xtr, ytr), lambda x: x),
-        "digits_mlp_norm": (mlp_model(train_mlp(norm(xtr), ytr, seed=1)), norm),
+        "digits_mlp_norm": (mlp_model(mlp_norm), norm),
+        "digits_mlp_norm_graph": (norm_in_graph(mlp_model(mlp_norm)), lambda x: x),
     }
     info = {"onnxruntime_version": ort.__version__, "onnx_version": onnx.__version__,
             "test_samples": len(yte), "input_norm": list(NORM), "models": {}}

@@ -54,6 +54,8 @@ pub struct GraphNet {
     pub tensors: Vec<(String, Vec<usize>)>,
     /// What was read otherwise than literally (activation quantizers read as identity).
     pub notes: Vec<String>,
+    /// The nodes of an input normalization the graph does itself (folded into layer 0).
+    pub normalization: Option<String>,
 }
 
 pub(super) struct Walk<'a> {
@@ -69,6 +71,10 @@ pub(super) struct Walk<'a> {
     pub(super) notes: Vec<String>,
     /// The running activation is between a QuantizeLinear and its DequantizeLinear.
     pub(super) in_qdq: bool,
+    /// `x' = a·x + c` of the input, done by `Sub`, `Div`, `Mul`, `Add` nodes before any
+    /// layer, and those nodes.
+    affine: (f64, f64),
+    affine_nodes: Vec<String>,
 }
 
 /// "`conv1` (Conv)", or "node 3 (Conv)" for an unnamed node.
@@ -146,6 +152,8 @@ pub fn walk(
         quant: HashMap::new(),
         notes: Vec::new(),
         in_qdq: false,
+        affine: (1.0, 0.0),
+        affine_nodes: Vec::new(),
     };
     for (i, n) in g.node.iter().enumerate() {
         let label = node_label(n, i);
@@ -176,11 +184,13 @@ pub fn walk(
         )));
     }
     wk.done.push(last);
+    let normalization = wk.fold_input_affine().map_err(err)?;
     Ok(GraphNet {
         input: shape,
         layers: wk.done,
         tensors: wk.used,
         notes: wk.notes,
+        normalization,
     })
 }
 
@@ -280,6 +290,7 @@ impl Walk<'_> {
             "Identity" => {}
             "Conv" => self.conv(n, label)?,
             "Gemm" | "MatMul" => self.dense(n, label)?,
+            "Sub" | "Div" | "Mul" | "Add" if self.open.is_none() => self.input_affine(n, label)?,
             "Add" => self.add(n, label)?,
             "BatchNormalization" => self.batch_norm(n, label)?,
             "Relu" => {
@@ -300,6 +311,58 @@ impl Walk<'_> {
         }
         self.cur = out;
         Ok(())
+    }
+
+    /// `Sub`, `Div`, `Mul` or `Add` of one constant value on the input, before any layer: an
+    /// input normalization, folded into the first layer at the end.
+    fn input_affine(&mut self, n: &NodeProto, label: &str) -> Result<(), String> {
+        let c = self.konst(n, 1)?;
+        let [v] = c.data[..] else {
+            return Err(format!(
+                "a constant of shape {:?} on the input; potmac folds one value (a per-tensor \
+                 normalization) into the first layer",
+                c.dims
+            ));
+        };
+        let (a, b) = &mut self.affine;
+        match n.op_type.as_str() {
+            "Sub" => *b -= v,
+            "Add" => *b += v,
+            "Mul" => (*a, *b) = (*a * v, *b * v),
+            _ if v == 0.0 => return Err("division by zero".into()),
+            _ => (*a, *b) = (*a / v, *b / v),
+        }
+        self.affine_nodes.push(label.to_string());
+        Ok(())
+    }
+
+    /// Fold the input's `x' = a·x + c` into the first layer: `W' = a·W`, `b' = b + c·ΣW`
+    /// (exact unless a padded convolution reads padding, refused when `c ≠ 0`).
+    fn fold_input_affine(&mut self) -> Result<Option<String>, String> {
+        if self.affine_nodes.is_empty() {
+            return Ok(None);
+        }
+        let nodes = self.affine_nodes.join(", ");
+        let (a, c) = self.affine;
+        let first = &mut self.done[0];
+        if let Some(s) = first.def.conv().filter(|s| s.pad > 0 && c != 0.0) {
+            return Err(format!(
+                "the input normalization {nodes} shifts the pixels by {c}, and the first \
+                 convolution ({}) pads with 0 (a normalized 0, not a pixel 0); potmac pads \
+                 pixels, so padding {} cannot be reproduced",
+                first.nodes.join(", "),
+                s.pad
+            ));
+        }
+        let fan_in = first.def.fan_in();
+        for (row, bias) in first.w.chunks_exact_mut(fan_in).zip(first.b.iter_mut()) {
+            *bias += c * row.iter().sum::<f64>();
+            row.iter_mut().for_each(|w| *w *= a);
+        }
+        self.notes.push(format!(
+            "input normalization {nodes} (x' = {a}·x + {c}) folded into layer 0"
+        ));
+        Ok(Some(nodes))
     }
 
     /// A quantizer: on constants (weights), folded into the dequantized constant; on the

@@ -37,6 +37,8 @@ pub struct OnnxImport {
     /// Per layer, the power-of-two format its weights were found on ([`quant::detect`]):
     /// imported in it exactly instead of the requested format.
     pub formats: Vec<Option<FormatSpec>>,
+    /// The nodes of the input normalization the graph does itself, if any.
+    pub normalization: Option<String>,
 }
 
 /// Whether `path` names an ONNX file (by its extension).
@@ -153,12 +155,13 @@ pub fn import(
             }
         }
     }
-    lines.extend(gn.notes);
+    lines.extend(gn.notes.iter().cloned());
     Ok(OnnxImport {
         net,
         tensors: gn.tensors,
         source,
         layers: lines,
         formats,
+        normalization: gn.normalization,
     })
 }

@@ -43,7 +43,8 @@ pub struct Args {
     /// Normalize((0.2860,), (0.3530,)) is 0.2860,0.3530): folded into the first layer.
     #[arg(long, value_name = "MEAN,STD", value_parser = input_norm)]
     pub input_norm: Option<(f64, f64)>,
-    /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N.
+    /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N (an ONNX layer whose
+    /// weights are already 0 or ±2^k on one scale keeps its own pot format).
     #[arg(long, default_value = "pot:4", value_parser = weight_format)]
     pub weights: FormatSpec,
     /// Data set for calibration, fine-tuning and the accuracies (no default, unlike `qat`:

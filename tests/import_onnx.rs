@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{potmac, root, run_ok, scratch};
+use common::{have, potmac, root, run_ok, scratch};
 use potmac::model::IntModel;
 use potmac::quant::spec::FormatSpec;
 use potmac::train::data::digits;
@@ -154,6 +154,23 @@ fn cnn_with_batchnorm_exports_per_channel_requantization_bit_exact() {
     assert_eq!(
         m["layers"][1]["requant_channels"].as_array().unwrap().len(),
         16
+    );
+
+    // The whole accelerator runs it on every test image: predictions and logits equal the
+    // integer model's, per-channel requantization included.
+    if !have(&[potmac::tools::verilator::VERILATOR]) {
+        return;
+    }
+    let text = run_ok(
+        potmac()
+            .args(["-q", "infer", "--array", "2x2:ws", "--out"])
+            .arg(dir.join("accel"))
+            .arg(&out),
+    );
+    assert!(text.contains("360/360 images"), "{text}");
+    assert!(
+        text.contains("PASS, every prediction and logit equals the integer model"),
+        "{text}"
     );
 }
 
@@ -423,8 +440,9 @@ fn a_float_accuracy_near_chance_warns_about_input_normalization() {
 
 /// QONNX (Brevitas's layout: `Quant` nodes on float initializers) and QCDQ
 /// (`DequantizeLinear` of int8, `QuantizeLinear` + `Clip` + `DequantizeLinear`): layer 0's
-/// integers are 0 or powers of two, so it is imported exactly as pot:4 whatever `--weights`
-/// says; layer 1's 4-bit integers are not, so it is quantized to `--weights`. The float
+/// integers are 0 or powers of two, so it is imported exactly: in `--weights` when that
+/// format holds it, else in the smallest that does (pot:4); layer 1's 4-bit integers are not,
+/// so it is quantized to `--weights`. The float
 /// logits equal onnxruntime's (for QONNX: onnxruntime on the QCDQ form of the same weights,
 /// checked against numpy in the script), and the exported layer 0 is the graph's dequantized
 /// weights bit for bit.
@@ -437,7 +455,7 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
         let labels: Vec<Option<String>> = im.formats.iter().map(|f| f.map(|f| f.label())).collect();
         assert_eq!(labels, [Some("pot:4".to_string()), None], "{model}");
         assert!(
-            im.layers[0].contains("imported exactly as pot:4"),
+            im.layers[0].contains("exact in pot:4 or wider"),
             "{:?}",
             im.layers
         );
@@ -448,34 +466,49 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
             im.layers
         );
 
-        let dir = scratch(&format!("onnx_{model}"));
-        let out = dir.join("out");
-        let o = potmac()
-            .args(["import"])
-            .arg(&file)
-            .args(["--dataset", "digits", "--weights", "uniform:8", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr),
-        );
-        assert_eq!(o.status.code(), Some(0), "{stderr}");
-        assert!(stdout.contains("class mismatches 0"), "{stdout}");
-        assert!(stderr.contains("imported exactly as pot:4"), "{stderr}");
-        let text = std::fs::read_to_string(out.join("model.json")).unwrap();
-        let exported: IntModel = serde_json::from_str(&text).unwrap();
-        let (l0, l1) = (&exported.layers[0], &exported.layers[1]);
-        assert_eq!(
-            (l0.format.label(), l1.format.label()),
-            ("pot:4".into(), "uniform:8".into())
-        );
-        let values: Vec<f32> = l0
-            .weight_values()
-            .iter()
-            .map(|&v| (l0.w_scale * v as f64) as f32)
-            .collect();
-        assert_eq!(values, im.net.weights[0], "{model}: layer 0 not exact");
+        // uniform:8 cannot hold layer 0 exactly: it keeps pot:4 (a mixed export); pot:5
+        // can, so both layers are pot:5 (one format, as the accelerator needs).
+        for (weights, formats) in [
+            ("uniform:8", ["pot:4", "uniform:8"]),
+            ("pot:5", ["pot:5"; 2]),
+        ] {
+            let dir = scratch(&format!("onnx_{model}"));
+            let out = dir.join("out");
+            let o = potmac()
+                .args(["import"])
+                .arg(&file)
+                .args(["--dataset", "digits", "--weights", weights, "--out"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr),
+            );
+            assert_eq!(o.status.code(), Some(0), "{stderr}");
+            assert!(stdout.contains("class mismatches 0"), "{stdout}");
+            let note = format!(
+                "layer 0: power-of-two weights imported exactly in {}",
+                formats[0]
+            );
+            assert!(stderr.contains(&note), "{stderr}");
+            let text = std::fs::read_to_string(out.join("model.json")).unwrap();
+            let exported: IntModel = serde_json::from_str(&text).unwrap();
+            let (l0, l1) = (&exported.layers[0], &exported.layers[1]);
+            assert_eq!(
+                [l0.format.label(), l1.format.label()],
+                formats,
+                "{model} {weights}"
+            );
+            let values: Vec<f32> = l0
+                .weight_values()
+                .iter()
+                .map(|&v| (l0.w_scale * v as f64) as f32)
+                .collect();
+            assert_eq!(
+                values, im.net.weights[0],
+                "{model} {weights}: layer 0 not exact"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::{Context, Result};
 use crate::model::write::write_export;
 use crate::model::IntModel;
 use crate::progress;
+use crate::quant::spec::FormatSpec;
 use crate::train::import::{build_network, read_weights, ArchSpec};
 use crate::train::model::{LayerQuant, Network};
 use crate::train::normalize::fold_input_norm;
@@ -156,11 +157,28 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         .into_iter()
         .collect();
     let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
-    // Weights found on a power-of-two grid keep it: their format, at full scale.
-    for (lq, spec) in q.layers.iter_mut().zip(&formats) {
-        if let Some(spec) = spec {
-            *lq = LayerQuant::new(*spec, ClipRule::Max, 0.0)?;
-        }
+    // Weights found on a power-of-two grid are imported exactly, at full scale: in the
+    // requested format when it holds them (one format for the accelerator), else in the
+    // smallest one that does.
+    let n = q.layers.len();
+    for (l, spec) in formats.iter().enumerate() {
+        let Some(found) = spec else { continue };
+        let w = &net.weights[l];
+        let exact = |s: FormatSpec| {
+            LayerQuant::new(s, ClipRule::Max, 0.0)
+                .ok()
+                .filter(|lq| lq.quantize(w).values == *w)
+        };
+        let requested = o.q.layer_spec(l, n);
+        let (spec, lq) = match exact(requested) {
+            Some(lq) => (requested, lq),
+            None => (*found, LayerQuant::new(*found, ClipRule::Max, 0.0)?),
+        };
+        progress::note(&format!(
+            "import: layer {l}: power-of-two weights imported exactly in {}",
+            spec.label()
+        ));
+        q.layers[l] = lq;
     }
     let im = IntModel::from_network(&net, &q)?;
     let ptq = verify(&net, &im, &data.test);

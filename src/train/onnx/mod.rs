@@ -34,8 +34,9 @@ pub struct OnnxImport {
     pub source: SourceFile,
     /// One line per layer (its shape, nodes and weight grid), then any notes.
     pub layers: Vec<String>,
-    /// Per layer, the power-of-two format its weights were found on ([`quant::detect`]):
-    /// imported in it exactly instead of the requested format.
+    /// Per layer, the smallest power-of-two format its weights were found on
+    /// ([`quant::detect`]): imported exactly, in the requested format when that holds them,
+    /// else in this one.
     pub formats: Vec<Option<FormatSpec>>,
     /// The nodes of the input normalization the graph does itself, if any.
     pub normalization: Option<String>,
@@ -135,7 +136,7 @@ pub fn import(
         });
         let grid = match grid {
             Grid::Pot { spec, span } => format!(
-                "; weights{from} are 0 or ±2^k on one scale ({span} octaves): imported exactly as {}",
+                "; weights{from} are 0 or ±2^k on one scale ({span} octaves), exact in {} or wider",
                 spec.label()
             ),
             Grid::Uniform { bits } => format!(

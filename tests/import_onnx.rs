@@ -440,9 +440,9 @@ fn a_float_accuracy_near_chance_warns_about_input_normalization() {
 
 /// QONNX (Brevitas's layout: `Quant` nodes on float initializers) and QCDQ
 /// (`DequantizeLinear` of int8, `QuantizeLinear` + `Clip` + `DequantizeLinear`): layer 0's
-/// integers are 0 or powers of two, so it is imported exactly: in `--weights` when that
-/// format holds it, else in the smallest that does (pot:4); layer 1's 4-bit integers are not,
-/// so it is quantized to `--weights`. The float
+/// integers are 0 or powers of two, layer 1's are 4-bit. Each layer is imported exactly in
+/// `--weights` when that format holds its integers, else (layer 0) in the smallest
+/// power-of-two format that does, else quantized to `--weights`. The float
 /// logits equal onnxruntime's (for QONNX: onnxruntime on the QCDQ form of the same weights,
 /// checked against numpy in the script), and the exported layer 0 is the graph's dequantized
 /// weights bit for bit.
@@ -466,11 +466,14 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
             im.layers
         );
 
-        // uniform:8 cannot hold layer 0 exactly: it keeps pot:4 (a mixed export); pot:5
-        // can, so both layers are pot:5 (one format, as the accelerator needs).
-        for (weights, formats) in [
-            ("uniform:8", ["pot:4", "uniform:8"]),
-            ("pot:5", ["pot:5"; 2]),
+        // uniform:4 cannot hold layer 0 (integers up to 64): it keeps pot:4, the smallest
+        // power-of-two format that does (a mixed export), and layer 1 is exact in uniform:4;
+        // uniform:8 holds both; pot:5 holds layer 0, and layer 1 is quantized to it (one
+        // format, as the accelerator needs).
+        for (weights, formats, exact1) in [
+            ("uniform:4", ["pot:4", "uniform:4"], true),
+            ("uniform:8", ["uniform:8"; 2], true),
+            ("pot:5", ["pot:5"; 2], false),
         ] {
             let dir = scratch(&format!("onnx_{model}"));
             let out = dir.join("out");
@@ -487,11 +490,10 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
             );
             assert_eq!(o.status.code(), Some(0), "{stderr}");
             assert!(stdout.contains("class mismatches 0"), "{stdout}");
-            let note = format!(
-                "layer 0: power-of-two weights imported exactly in {}",
-                formats[0]
-            );
+            let note = format!("layer 0: weights imported exactly in {}", formats[0]);
             assert!(stderr.contains(&note), "{stderr}");
+            let note = format!("layer 1: weights imported exactly in {}", formats[1]);
+            assert_eq!(stderr.contains(&note), exact1, "{stderr}");
             let text = std::fs::read_to_string(out.join("model.json")).unwrap();
             let exported: IntModel = serde_json::from_str(&text).unwrap();
             let (l0, l1) = (&exported.layers[0], &exported.layers[1]);

@@ -9,13 +9,11 @@ use super::{Context, Result};
 use crate::model::write::write_export;
 use crate::model::IntModel;
 use crate::progress;
-use crate::quant::spec::FormatSpec;
 use crate::train::import::{build_network, read_weights, ArchSpec};
-use crate::train::model::{LayerQuant, Network};
+use crate::train::model::Network;
 use crate::train::normalize::fold_input_norm;
 use crate::train::onnx;
 use crate::train::pipeline::{verify, Verification};
-use crate::train::quantizer::ClipRule;
 use crate::train::report::{pct, ImportReport, LayerSummary};
 use crate::train::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
 use crate::train::QatError;
@@ -157,28 +155,24 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         .into_iter()
         .collect();
     let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
-    // Weights found on a power-of-two grid are imported exactly, at full scale: in the
-    // requested format when it holds them (one format for the accelerator), else in the
-    // smallest one that does.
+    // Weights already on a grid are imported exactly: in the requested format when it holds
+    // them (one format for the accelerator), else, on a power-of-two grid, in the smallest
+    // PoT format that does.
     let n = q.layers.len();
-    for (l, spec) in formats.iter().enumerate() {
-        let Some(found) = spec else { continue };
-        let w = &net.weights[l];
-        let exact = |s: FormatSpec| {
-            LayerQuant::new(s, ClipRule::Max, 0.0)
-                .ok()
-                .filter(|lq| lq.quantize(w).values == *w)
-        };
+    for l in 0..n {
         let requested = o.q.layer_spec(l, n);
-        let (spec, lq) = match exact(requested) {
-            Some(lq) => (requested, lq),
-            None => (*found, LayerQuant::new(*found, ClipRule::Max, 0.0)?),
+        let found = formats.get(l).copied().flatten();
+        let exact = match onnx::quant::exact_in(requested, &net.weights[l]) {
+            Some(lq) => Some((requested, lq)),
+            None => found.and_then(|f| onnx::quant::exact_in(f, &net.weights[l]).map(|lq| (f, lq))),
         };
-        progress::note(&format!(
-            "import: layer {l}: power-of-two weights imported exactly in {}",
-            spec.label()
-        ));
-        q.layers[l] = lq;
+        if let Some((spec, lq)) = exact {
+            progress::note(&format!(
+                "import: layer {l}: weights imported exactly in {} (no requantization)",
+                spec.label()
+            ));
+            q.layers[l] = lq;
+        }
     }
     let im = IntModel::from_network(&net, &q)?;
     let ptq = verify(&net, &im, &data.test);

@@ -139,12 +139,10 @@ pub fn import(
                 "; weights{from} are 0 or ±2^k on one scale ({span} octaves), exact in {} or wider",
                 spec.label()
             ),
-            Grid::Uniform { bits } => format!(
-                "; weights{from} are {bits}-bit integers on one scale, not power-of-two: quantized to the requested format"
-            ),
-            Grid::Float if gl.w_from.is_some() => format!(
-                "; weights{from} on no common grid: quantized to the requested format"
-            ),
+            Grid::Uniform { bits } => {
+                format!("; weights{from} are {bits}-bit integers on one scale, not power-of-two")
+            }
+            Grid::Float if gl.w_from.is_some() => format!("; weights{from} on no common grid"),
             Grid::Float => String::new(),
         };
         lines.push(format!("layer {l}: {shape} from {nodes}{bn}{grid}"));

@@ -270,6 +270,49 @@ pub fn detect(w: &[f32]) -> Grid {
     Grid::Float
 }
 
+/// The layer quantizer of `spec` that reproduces every weight of `w`, if one does: the same
+/// integers on one scale (bit for bit on a power-of-two grid; within 1e-6 of max|W|, the
+/// float rounding of the scale, otherwise). The full scale (`α·max|W|`) is tried at each
+/// level of the format as the largest weight's, so weights on the format's grid at any step
+/// are found (e.g. 4-bit integers in `uniform:8`).
+pub fn exact_in(spec: FormatSpec, w: &[f32]) -> Option<LayerQuant> {
+    let max = w.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+    if max == 0.0 || !max.is_finite() {
+        return None;
+    }
+    let mut lq = LayerQuant::new(spec, ClipRule::Max, 0.0).ok()?;
+    let format = spec.format().ok()?;
+    let top = format.max_level() as f64;
+    let mut levels: Vec<i64> = format
+        .table()
+        .iter()
+        .filter(|e| e.produced && e.value > 0)
+        .map(|e| e.value)
+        .collect();
+    levels.sort_unstable();
+    levels.dedup();
+    for &m in levels.iter().rev() {
+        // Cheap test first: every weight an integer number of steps max|W| / m.
+        let on_grid = w.iter().all(|&v| {
+            let t = (v as f64).abs() / max * m as f64;
+            (t - t.round()).abs() <= 1e-6 * m as f64
+        });
+        if on_grid {
+            lq.alpha = top / m as f64;
+            // The same integers: values equal up to the float rounding of the scale.
+            let q = lq.quantize(w);
+            if q.values
+                .iter()
+                .zip(w)
+                .all(|(a, b)| ((a - b) as f64).abs() <= 1e-6 * max)
+            {
+                return Some(lq);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +339,17 @@ mod tests {
             .collect();
         assert_eq!(detect(&w), Grid::Uniform { bits: 4 });
         assert_eq!(detect(&[0.0, 0.0]), Grid::Float);
+        // Held exactly: the 4-bit integers by uniform:4 and uniform:8 (at another full scale),
+        // not by pot:4; the PoT weights by pot:4, not by pot:3 (6 octaves need 7 exponents).
+        let spec = |s: &str| FormatSpec::parse(s).unwrap();
+        assert!(exact_in(spec("uniform:4"), &w).is_some());
+        // The largest step count that fits: 126 = 18·7 of uniform:8's 127 levels.
+        let lq = exact_in(spec("uniform:8"), &w).unwrap();
+        assert_eq!(lq.alpha, 127.0 / 126.0);
+        assert!(exact_in(spec("pot:4"), &w).is_none());
+        let p = [1.0f32, -0.5, 0.0, 2f32.powi(-6)];
+        assert!(exact_in(spec("pot:4"), &p).is_some());
+        assert!(exact_in(spec("pot:3"), &p).is_none());
+        assert!(exact_in(spec("uniform:8"), &[0.7, -0.1234, 0.3141]).is_none());
     }
 }

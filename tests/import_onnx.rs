@@ -156,6 +156,10 @@ fn cnn_with_batchnorm_exports_per_channel_requantization_bit_exact() {
         16
     );
 
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("- graph layer 0: conv 3x3"), "{md}");
+    assert!(md.contains("| per channel (8) | per channel |"), "{md}");
+
     // The whole accelerator runs it on every test image: predictions and logits equal the
     // integer model's, per-channel requantization included.
     if !have(&[potmac::tools::verilator::VERILATOR]) {

@@ -518,3 +518,56 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
         }
     }
 }
+
+/// Equivalent spellings of the CNN fixture give the same network: `kernel_shape` absent
+/// (taken from the weight), the Gemm's weight stored `[in, out]` with `transB` 0, and `alpha`
+/// and `beta` 2 (every logit doubled).
+#[test]
+fn equivalent_graph_spellings_give_the_same_network() {
+    let dir = scratch("onnx_spellings");
+    let load = |f: &Path| onnx::import(f, (1, 8, 8), 10).unwrap().net;
+    let no_kernel_shape = edited(&dir, "no_ks.onnx", |g| {
+        for n in g.node.iter_mut().filter(|n| n.op_type == "Conv") {
+            n.attribute.retain(|a| a.name != "kernel_shape");
+        }
+    });
+    matches_onnxruntime(&load(&no_kernel_shape), "digits_cnn_bn");
+    let transposed = edited(&dir, "trans.onnx", |g| {
+        let w = g
+            .initializer
+            .iter_mut()
+            .find(|t| t.name == "fc.weight")
+            .unwrap();
+        let v: Vec<f32> = w
+            .raw_data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        let mut t = vec![0f32; 640];
+        for o in 0..10 {
+            for i in 0..64 {
+                t[i * 10 + o] = v[o * 64 + i];
+            }
+        }
+        w.raw_data = t.iter().flat_map(|x| x.to_le_bytes()).collect();
+        w.dims = vec![64, 10];
+        node(g, "/fc/Gemm").attribute.retain(|a| a.name != "transB");
+    });
+    matches_onnxruntime(&load(&transposed), "digits_cnn_bn");
+    let doubled = edited(&dir, "alpha.onnx", |g| {
+        for a in &mut node(g, "/fc/Gemm").attribute {
+            if a.name == "alpha" || a.name == "beta" {
+                a.f = 2.0;
+            }
+        }
+    });
+    let x = &digits().unwrap().test.x[..4 * 64];
+    let two = load(&doubled).forward_float(None, x, 4);
+    let one = import_net("digits_cnn_bn.onnx").forward_float(None, x, 4);
+    for (a, b) in two.iter().zip(&one) {
+        assert!(
+            (a - 2.0 * b).abs() <= 1e-5 * (1.0 + b.abs()),
+            "{a} vs 2 × {b}"
+        );
+    }
+}

@@ -520,8 +520,9 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
 }
 
 /// Equivalent spellings of the CNN fixture give the same network: `kernel_shape` absent
-/// (taken from the weight), the Gemm's weight stored `[in, out]` with `transB` 0, and `alpha`
-/// and `beta` 2 (every logit doubled).
+/// (taken from the weight), the Gemm's weight stored `[in, out]` with `transB` 0, the flatten
+/// as `x.view(x.size(0), -1)` exports it with a dynamic batch, and `alpha` and `beta` 2 (every
+/// logit doubled).
 #[test]
 fn equivalent_graph_spellings_give_the_same_network() {
     let dir = scratch("onnx_spellings");
@@ -561,6 +562,43 @@ fn equivalent_graph_spellings_give_the_same_network() {
             }
         }
     });
+    // `x.view(x.size(0), -1)` with a dynamic batch: Shape, Gather, Unsqueeze, Concat, Reshape.
+    let viewed = edited(&dir, "view.onnx", |g| {
+        let at = g.node.iter().position(|n| n.op_type == "Flatten").unwrap();
+        let x = g.node.remove(at).input[0].clone();
+        let mk = |op: &str, ins: &[&str], out: &str| proto::NodeProto {
+            input: ins.iter().map(|s| s.to_string()).collect(),
+            output: vec![out.into()],
+            name: format!("/view/{op}"),
+            op_type: op.into(),
+            ..Default::default()
+        };
+        let mut concat = mk("Concat", &["u", "minus1"], "shape");
+        concat.attribute.push(proto::AttributeProto {
+            name: "axis".into(),
+            r#type: 2,
+            ..Default::default()
+        });
+        let chain = [
+            mk("Shape", &[&x], "s"),
+            mk("Gather", &["s", "zero_i64"], "g"),
+            mk("Unsqueeze", &["g", "axes"], "u"),
+            concat,
+            mk("Reshape", &[&x, "shape"], "/flatten/Flatten_output_0"),
+        ];
+        g.node.splice(at..at, chain);
+        let int64 = |name: &str, dims: Vec<i64>, v: Vec<i64>| proto::TensorProto {
+            name: name.into(),
+            dims,
+            data_type: 7,
+            int64_data: v,
+            ..Default::default()
+        };
+        g.initializer.push(int64("zero_i64", vec![], vec![0]));
+        g.initializer.push(int64("axes", vec![1], vec![0]));
+        g.initializer.push(int64("minus1", vec![1], vec![-1]));
+    });
+    matches_onnxruntime(&load(&viewed), "digits_cnn_bn");
     let x = &digits().unwrap().test.x[..4 * 64];
     let two = load(&doubled).forward_float(None, x, 4);
     let one = import_net("digits_cnn_bn.onnx").forward_float(None, x, 4);

@@ -11,7 +11,7 @@
 
 use super::proto::{AttributeProto, GraphProto, NodeProto};
 use super::quant::{fold, is_quantizer};
-use super::tensor::{decode, Const};
+use super::tensor::{decode, fold_shape_op, Const, SHAPE_OPS};
 use crate::model::arch::LayerDef;
 use crate::train::QatError;
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use std::path::Path;
 /// The operators the importer reads (domain `""` / `ai.onnx`).
 pub const SUPPORTED: &str = "Conv, Gemm, MatMul, Add (a bias), BatchNormalization, Relu, \
     MaxPool (2x2, stride 2), Flatten, Reshape (to [batch, features]), Identity, Constant, \
+    Shape, Gather, Unsqueeze, Squeeze, Concat, Cast (shape arithmetic for a Reshape), \
     QuantizeLinear, Clip, DequantizeLinear, QONNX Quant and IntQuant";
 
 /// The running activation: an image `C×H×W` or a vector.
@@ -275,9 +276,37 @@ impl Walk<'_> {
             return Ok(());
         }
         let x = n.input.first().map(String::as_str).unwrap_or("");
+        if n.op_type == "Shape" && x == self.cur {
+            // The batch dimension as 0, which a Reshape reads as "copy it".
+            let data = match self.flow {
+                Flow::Image(c, h, w) => vec![0.0, c as f64, h as f64, w as f64],
+                Flow::Flat(f) => vec![0.0, f as f64],
+            };
+            let dims = vec![data.len()];
+            self.consts.insert(
+                out,
+                Const {
+                    dims,
+                    data,
+                    elem: 7,
+                },
+            );
+            return Ok(());
+        }
         if x != self.cur {
             if n.op_type == "Identity" && self.consts.contains_key(x) {
                 let c = self.consts[x].clone();
+                self.consts.insert(out, c);
+                return Ok(());
+            }
+            if SHAPE_OPS.contains(&n.op_type.as_str()) {
+                let mut ins = Vec::new();
+                for name in &n.input {
+                    ins.push(self.consts.get(name).cloned().ok_or_else(|| {
+                        format!("input `{name}` of shape arithmetic is not a constant")
+                    })?);
+                }
+                let c = fold_shape_op(n, &ins)?;
                 self.consts.insert(out, c);
                 return Ok(());
             }

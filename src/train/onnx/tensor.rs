@@ -3,7 +3,7 @@
 //! (`data_location` EXTERNAL, with `location`, `offset` and `length` entries; the location
 //! is relative to the model file's folder and may not leave it).
 
-use super::proto::TensorProto;
+use super::proto::{NodeProto, TensorProto};
 use crate::train::QatError;
 use std::path::{Component, Path};
 
@@ -167,4 +167,69 @@ fn external(t: &TensorProto, bytes: usize, model: &Path) -> Result<Vec<u8>, Stri
                 offset + length
             )
         })
+}
+
+/// Operators folded on constants as 1-D shape arithmetic (the `Shape` → `Gather` →
+/// `Unsqueeze` → `Concat` → `Reshape` chain of `x.view(x.size(0), -1)`).
+pub const SHAPE_OPS: &[&str] = &["Gather", "Unsqueeze", "Squeeze", "Concat", "Cast"];
+
+/// The constant output of shape operator `n` ([`SHAPE_OPS`]) on the constants `ins`, as a 1-D
+/// tensor (a scalar stays a scalar under `Gather`).
+pub fn fold_shape_op(n: &NodeProto, ins: &[Const]) -> Result<Const, String> {
+    let axis = n
+        .attribute
+        .iter()
+        .find(|a| a.name == "axis")
+        .map_or(0, |a| a.i);
+    let x = ins.first().ok_or("no input")?;
+    let flat = |data: Vec<f64>, elem: i32| Const {
+        dims: vec![data.len()],
+        data,
+        elem,
+    };
+    match n.op_type.as_str() {
+        "Gather" => {
+            let idx = ins.get(1).ok_or("Gather without indices")?;
+            if axis != 0 || x.dims.len() > 1 {
+                return Err("Gather is read on 1-D constants along axis 0 only".into());
+            }
+            let data = idx
+                .data
+                .iter()
+                .map(|&i| {
+                    let i = if i < 0.0 { i + x.len() as f64 } else { i };
+                    x.data
+                        .get(i as usize)
+                        .copied()
+                        .ok_or(format!("index {i} out of range"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Const {
+                dims: idx.dims.clone(),
+                data,
+                elem: x.elem,
+            })
+        }
+        "Concat" => {
+            if axis != 0 || ins.iter().any(|c| c.dims.len() > 1) {
+                return Err("Concat is read on 1-D constants along axis 0 only".into());
+            }
+            Ok(flat(
+                ins.iter().flat_map(|c| c.data.clone()).collect(),
+                x.elem,
+            ))
+        }
+        "Cast" => {
+            let to = n
+                .attribute
+                .iter()
+                .find(|a| a.name == "to")
+                .map_or(1, |a| a.i as i32);
+            Ok(Const {
+                elem: to,
+                ..x.clone()
+            })
+        }
+        _ => Ok(flat(x.data.clone(), x.elem)),
+    }
 }

@@ -24,21 +24,27 @@ const FINE_TUNE_LR_STEP: usize = 5;
 /// Arguments of `potmac import`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// A .safetensors file, or .npy files named <tensor>.npy (e.g. fc1.weight.npy), or a
-    /// folder of them.
+    /// An .onnx model, a .safetensors file, or .npy files named <tensor>.npy (e.g.
+    /// fc1.weight.npy), or a folder of them.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Architecture: mlp:IN,H1,...,CLASSES, or cnn:C1,C2,... (3x3 conv + ReLU + 2x2 max-pool
     /// per entry, then one dense layer) with optional :kernel=1|3|5, :stride=1|2,
     /// :padding=same|none, :pool=yes|no, :hidden=H1,... (dense layers before the classes), as
-    /// the flags of `qat --model cnn`; in PyTorch's layouts.
+    /// the flags of `qat --model cnn`; in PyTorch's layouts. Required for safetensors and
+    /// .npy weights; refused for ONNX, whose graph gives the architecture.
     #[arg(long, value_parser = arch_spec)]
-    pub arch: ArchSpec,
+    pub arch: Option<ArchSpec>,
     /// Layer tensor prefixes in order, e.g. fc1,fc2,fc3 [default: the *.weight prefixes in
-    /// natural order].
+    /// natural order]; not for ONNX.
     #[arg(long, value_delimiter = ',')]
     pub layers: Option<Vec<String>>,
-    /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N.
+    /// The network was trained on (x - MEAN) / STD of pixels in [0, 1] (e.g. PyTorch's
+    /// Normalize((0.2860,), (0.3530,)) is 0.2860,0.3530): folded into the first layer.
+    #[arg(long, value_name = "MEAN,STD", value_parser = input_norm)]
+    pub input_norm: Option<(f64, f64)>,
+    /// Weight format of every layer: uniform:N, pot:N, pot:N:none, apot:N (an ONNX layer whose
+    /// weights are already 0 or ±2^k on one scale keeps its own pot format).
     #[arg(long, default_value = "pot:4", value_parser = weight_format)]
     pub weights: FormatSpec,
     /// Data set for calibration, fine-tuning and the accuracies (no default, unlike `qat`:
@@ -65,6 +71,20 @@ fn arch_spec(s: &str) -> Result<ArchSpec, String> {
     })
 }
 
+fn input_norm(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("`{s}` is not MEAN,STD (two numbers, STD positive), e.g. 0.2860,0.3530");
+    let (m, d) = s.split_once(',').ok_or_else(bad)?;
+    let (m, d): (f64, f64) = (
+        m.trim().parse().map_err(|_| bad())?,
+        d.trim().parse().map_err(|_| bad())?,
+    );
+    if m.is_finite() && d.is_finite() && d > 0.0 {
+        Ok((m, d))
+    } else {
+        Err(bad())
+    }
+}
+
 impl Args {
     /// The options of [`crate::flow::import::run`].
     pub fn opts(&self) -> ImportOpts {
@@ -73,6 +93,7 @@ impl Args {
             files: self.files.clone(),
             arch: self.arch.clone(),
             layers: self.layers.clone(),
+            input_norm: self.input_norm,
             q: QatConfig {
                 weights: self.weights,
                 first_layer: t.first_layer,
@@ -108,6 +129,9 @@ impl Args {
 /// write nothing.
 pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
     let r = flow::run(&args.opts())?;
+    for w in &r.warnings {
+        ui.warn(w);
+    }
     let (v, ptq) = (&r.verification, &r.ptq);
     let tuned = if args.fine_tune > 0 {
         format!(", after {} QAT epochs {}%", args.fine_tune, pct(v.int_acc))

@@ -84,8 +84,8 @@ enum Command {
     Qat(Box<qat::QatArgs>),
     /// Run a `potmac qat` export end to end on the generated accelerator, on its test set.
     Infer(infer::Args),
-    /// Import float weights (safetensors or .npy), quantize them (PTQ, optional QAT) and
-    /// write the integer export `potmac qat` writes.
+    /// Import an ONNX graph or float weights (safetensors or .npy), quantize them (PTQ,
+    /// optional QAT) and write the integer export `potmac qat` writes.
     Import(Box<import::Args>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     Completions(completions::Args),

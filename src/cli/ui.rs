@@ -92,6 +92,11 @@ impl Ui {
         }
     }
 
+    /// `warning: LINE` on stderr, also with `-q`.
+    pub fn warn(&self, line: &str) {
+        self.stderr_line(&format!("warning: {line}"));
+    }
+
     /// A line on stderr above the bars (or plainly when they are hidden).
     fn stderr_line(&self, line: &str) {
         if self.multi.is_hidden() {

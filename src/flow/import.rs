@@ -10,19 +10,29 @@ use crate::model::write::write_export;
 use crate::model::IntModel;
 use crate::progress;
 use crate::train::import::{build_network, read_weights, ArchSpec};
+use crate::train::model::Network;
+use crate::train::normalize::fold_input_norm;
+use crate::train::onnx;
 use crate::train::pipeline::{verify, Verification};
 use crate::train::report::{pct, ImportReport, LayerSummary};
 use crate::train::train::{evaluate, init_quant, train, EpochLog, QatConfig, TrainConfig};
+use crate::train::QatError;
 use std::path::PathBuf;
 
 /// Options of [`run`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportOpts {
-    /// A .safetensors file, .npy files, or folders of them.
+    /// An .onnx file, a .safetensors file, .npy files, or folders of them.
     pub files: Vec<PathBuf>,
-    pub arch: ArchSpec,
-    /// Layer tensor prefixes in order (`None`: the `*.weight` prefixes in natural order).
+    /// The architecture of safetensors or .npy weights (`None` for ONNX, whose graph gives
+    /// it; required otherwise).
+    pub arch: Option<ArchSpec>,
+    /// Layer tensor prefixes in order (`None`: the `*.weight` prefixes in natural order);
+    /// safetensors and .npy only.
     pub layers: Option<Vec<String>>,
+    /// The network was trained on `(x − mean) / std` of pixels in [0, 1]: fold it into the
+    /// first layer.
+    pub input_norm: Option<(f64, f64)>,
     /// Formats, activation bits and clip percentile.
     pub q: QatConfig,
     pub data: DataOpts,
@@ -48,6 +58,10 @@ pub struct ImportRun {
     pub ptq: Verification,
     /// The exported model's (the fine-tuned one when fine-tuning ran, else the PTQ one).
     pub verification: Verification,
+    /// What was read: per layer of an ONNX graph, its nodes and what was folded.
+    pub layers: Vec<String>,
+    /// Warnings that do not stop the import (e.g. a float accuracy near chance).
+    pub warnings: Vec<String>,
 }
 
 impl ImportRun {
@@ -73,11 +87,60 @@ pub fn epoch_line(l: &EpochLog) -> String {
 /// names or shapes are errors and write nothing; a disagreement of the integer path with the
 /// fake-quant path is not an error ([`ImportRun::agrees`]).
 pub fn run(o: &ImportOpts) -> Result<ImportRun> {
-    let weights = read_weights(&o.files)?;
-    let tensors = &weights.tensors;
     let data = o.data.load()?;
-    let arch = o.arch.arch(data.shape, data.classes)?;
-    let mut net = build_network(arch, tensors, o.layers.as_deref())?;
+    let (mut net, tensors, sources, layers, formats) = match &o.files[..] {
+        [f] if onnx::is_onnx(f) => {
+            if o.arch.is_some() || o.layers.is_some() {
+                return Err(QatError::Config(
+                    "--arch and --layers are for safetensors and .npy weights; an ONNX graph \
+                     gives the architecture and the layer order"
+                        .into(),
+                )
+                .into());
+            }
+            let im = onnx::import(f, data.shape, data.classes)?;
+            if let (Some(nodes), Some((m, s))) = (&im.normalization, o.input_norm) {
+                return Err(QatError::Config(format!(
+                    "--input-norm {m},{s}: {} normalizes its input itself ({nodes}), which is \
+                     folded already",
+                    f.display()
+                ))
+                .into());
+            }
+            (im.net, im.tensors, vec![im.source], im.layers, im.formats)
+        }
+        files => {
+            if let Some(f) = files.iter().find(|f| onnx::is_onnx(f)) {
+                return Err(QatError::Import(format!(
+                    "{}: give an ONNX file alone, not with other files",
+                    f.display()
+                ))
+                .into());
+            }
+            let weights = read_weights(files)?;
+            let arch = o.arch.as_ref().ok_or_else(|| {
+                QatError::Config(
+                    "--arch is required for safetensors and .npy weights (e.g. \
+                     --arch mlp:64,32,10); an ONNX graph needs none"
+                        .into(),
+                )
+            })?;
+            let arch = arch.arch(data.shape, data.classes)?;
+            let net = build_network(arch, &weights.tensors, o.layers.as_deref())?;
+            let tensors = weights
+                .tensors
+                .iter()
+                .map(|t| (t.name.clone(), t.shape.clone()))
+                .collect();
+            (net, tensors, weights.sources, Vec::new(), Vec::new())
+        }
+    };
+    if let Some((mean, std)) = o.input_norm {
+        fold_input_norm(&mut net, mean, std)?;
+    }
+    for line in &layers {
+        progress::note(&format!("import: {line}"));
+    }
     if let Some(n) = o.threads {
         use_threads(n)?;
     }
@@ -88,7 +151,29 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         net.arch.layers.len(),
         pct(fp_acc)
     ));
+    let warnings = accuracy_warning(&net, fp_acc, o.input_norm.is_some())
+        .into_iter()
+        .collect();
     let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
+    // Weights already on a grid are imported exactly: in the requested format when it holds
+    // them (one format for the accelerator), else, on a power-of-two grid, in the smallest
+    // PoT format that does.
+    let n = q.layers.len();
+    for l in 0..n {
+        let requested = o.q.layer_spec(l, n);
+        let found = formats.get(l).copied().flatten();
+        let exact = match onnx::quant::exact_in(requested, &net.weights[l]) {
+            Some(lq) => Some((requested, lq)),
+            None => found.and_then(|f| onnx::quant::exact_in(f, &net.weights[l]).map(|lq| (f, lq))),
+        };
+        if let Some((spec, lq)) = exact {
+            progress::note(&format!(
+                "import: layer {l}: weights imported exactly in {} (no requantization)",
+                spec.label()
+            ));
+            q.layers[l] = lq;
+        }
+    }
     let im = IntModel::from_network(&net, &q)?;
     let ptq = verify(&net, &im, &data.test);
     progress::note(&format!(
@@ -110,11 +195,9 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
     };
     let report = ImportReport {
         dataset: o.data.dataset.name(),
-        sources: weights.sources,
-        tensors: tensors
-            .iter()
-            .map(|t| (t.name.clone(), t.shape.clone()))
-            .collect(),
+        sources,
+        tensors,
+        graph: layers.clone(),
         arch: &net.arch,
         qat: &o.q,
         calibration_samples: o.calibration_samples.min(data.train.len()),
@@ -144,5 +227,30 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         fp_test_acc: fp_acc,
         ptq,
         verification: v,
+        layers,
+        warnings,
+    })
+}
+
+/// Float accuracy below this is "far below" what an imported trained network reaches.
+const LOW_ACCURACY: f64 = 0.5;
+
+/// A warning when the imported float network classifies the test set far worse than a
+/// trained one would (below 50 %, and above chance would be expected): most often a model
+/// trained on normalized inputs, imported without `--input-norm`.
+fn accuracy_warning(net: &Network, fp_acc: f64, normalized: bool) -> Option<String> {
+    let chance = 1.0 / net.arch.classes.max(1) as f64;
+    (fp_acc < LOW_ACCURACY && chance < LOW_ACCURACY).then(|| {
+        let hint = if normalized {
+            "check that --input-norm gives the mean and standard deviation it was trained with"
+        } else {
+            "if it was trained on normalized inputs ((x - mean) / std of pixels in [0, 1]), \
+             give --input-norm MEAN,STD"
+        };
+        format!(
+            "the imported network's float test accuracy is {}% (chance {}%): {hint}",
+            pct(fp_acc),
+            pct(chance)
+        )
     })
 }

@@ -31,25 +31,41 @@ impl IntModel {
                 lo = lo.min(b as i128 + neg * amax as i128);
                 hi = hi.max(b as i128 + pos * amax as i128);
             }
-            let (out_scale, requant) = if l == last {
-                (None, None)
+            let g = net.channel_scale(l);
+            if l == last && g.is_some() {
+                return Err(QatError::Export(format!(
+                    "layer {l}{}: the last layer has a per-class scale; its logits share one scale",
+                    origin_of(net, l)
+                )));
+            }
+            let (out_scale, requant, requant_channels) = if l == last {
+                (None, None, None)
             } else {
                 let s_out = q.act_scale(l) as f64;
-                let rq = requant_params(acc_scale / s_out).map_err(|e| {
-                    let origin = net
-                        .origins
-                        .get(l)
-                        .map(|o| format!(" ({o})"))
-                        .unwrap_or_default();
-                    QatError::Export(format!(
-                        "layer {l}{origin}: {} (weight scale {:.3e} × input scale {in_scale:.3e} \
-                         / output scale {s_out:.3e}): the layer's weights, bias or activations \
-                         span too wide a range",
-                        export_message(e),
-                        qw.scale
-                    ))
-                })?;
-                (Some(s_out), Some(rq))
+                let params = |r: f64| {
+                    requant_params(r).map_err(|e| {
+                        QatError::Export(format!(
+                            "layer {l}{}: {} (weight scale {:.3e} × input scale {in_scale:.3e} \
+                             / output scale {s_out:.3e}): the layer's weights, bias or \
+                             activations span too wide a range",
+                            origin_of(net, l),
+                            export_message(e),
+                            qw.scale
+                        ))
+                    })
+                };
+                match g {
+                    // A folded BatchNorm: one requantization per output channel,
+                    // r_c = g_c · s_w · s_in / s_out (the channel scales are positive).
+                    Some(g) => {
+                        let rqs = g
+                            .iter()
+                            .map(|&gc| params(gc as f64 * acc_scale / s_out))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        (Some(s_out), None, Some(rqs))
+                    }
+                    None => (Some(s_out), Some(params(acc_scale / s_out)?), None),
+                }
             };
             layers.push(IntLayer {
                 kind: def.kind,
@@ -61,7 +77,7 @@ impl IntModel {
                 in_scale,
                 out_scale,
                 requant,
-                requant_channels: None,
+                requant_channels,
                 acc_width: signed_width(lo, hi),
             });
             if let Some(s) = out_scale {
@@ -76,6 +92,14 @@ impl IntModel {
             layers,
         })
     }
+}
+
+/// " (ORIGIN)" of layer `l` of an imported network, or nothing.
+fn origin_of(net: &Network, l: usize) -> String {
+    net.origins
+        .get(l)
+        .map(|o| format!(" ({o})"))
+        .unwrap_or_default()
 }
 
 /// The message of a requantization error (its own words, without the `integer export:` that

@@ -172,7 +172,7 @@ fn one_line(msg: &str) -> String {
 }
 
 /// Read `path` once: its bytes, and its name, size and SHA-256 for the report.
-fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
+pub(crate) fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
     let bytes =
         crate::fsread::read(path, crate::fsread::WEIGHTS).map_err(|source| QatError::Io {
             path: path.display().to_string(),
@@ -188,12 +188,38 @@ fn read_file(path: &Path) -> Result<(Vec<u8>, SourceFile), QatError> {
     Ok((bytes, source))
 }
 
+/// The error for a BatchNorm tensor (`running_mean`, `running_var`, `num_batches_tracked`),
+/// if `name` is one: safetensors and .npy imports read Linear and Conv2d layers only.
+fn batchnorm_tensor(path: &Path, name: &str) -> Option<QatError> {
+    ["running_mean", "running_var", "num_batches_tracked"]
+        .iter()
+        .any(|s| name.ends_with(s))
+        .then(|| {
+            import_err(
+                path,
+                format!(
+                    "tensor `{name}` belongs to a BatchNorm layer, which a safetensors or .npy \
+                     import does not read; export the model to ONNX (torch.onnx.export) and \
+                     import the .onnx file, which folds BatchNorm exactly"
+                ),
+            )
+        })
+}
+
 /// Every tensor of the safetensors file `path` whose contents are `bytes`.
 fn parse_safetensors(path: &Path, bytes: &[u8]) -> Result<Vec<Tensor>, QatError> {
     let st = safetensors::SafeTensors::deserialize(bytes)
         .map_err(|e| import_err(path, format!("not a valid safetensors file: {e}")))?;
     let mut out = Vec::new();
-    for (name, view) in st.tensors() {
+    let mut views = st.tensors();
+    views.sort_by_key(|(name, _)| natural_key(name));
+    if let Some(e) = views
+        .iter()
+        .find_map(|(name, _)| batchnorm_tensor(path, name))
+    {
+        return Err(e);
+    }
+    for (name, view) in views {
         let raw = view.data();
         let data: Vec<f32> = match view.dtype() {
             safetensors::Dtype::F32 => raw
@@ -235,6 +261,9 @@ fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Tensor, QatError> {
         .and_then(|n| n.strip_suffix(".npy"))
         .ok_or_else(|| import_err(path, "an .npy file must be named <tensor name>.npy"))?
         .to_string();
+    if let Some(e) = batchnorm_tensor(path, &name) {
+        return Err(e);
+    }
     let npy = npyz::NpyFile::new(bytes)
         .map_err(|e| import_err(path, format!("not a valid .npy file: {e}")))?;
     let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
@@ -392,9 +421,16 @@ pub fn build_network(
         }
     };
     let n = arch.layers.len();
+    // A shape or count mismatch with the prefixes in natural order is often a wrong order.
+    let hint = if layers.is_none() {
+        "; if the layers are not in natural name order, name them in order with --layers \
+         (e.g. --layers features.0,features.3,classifier.1)"
+    } else {
+        ""
+    };
     if prefixes.len() != n {
         return Err(QatError::Import(format!(
-            "the architecture has {n} layers but the weights name {} ({}): each layer needs PREFIX.weight (and PREFIX.bias)",
+            "the architecture has {n} layers but the weights name {} ({}): each layer needs PREFIX.weight (and PREFIX.bias){hint}",
             prefixes.len(),
             prefixes.join(", ")
         )));
@@ -414,7 +450,7 @@ pub fn build_network(
         };
         if w.shape != want_w {
             return Err(QatError::Import(format!(
-                "layer {l}: tensor `{wname}` has shape {:?}, the architecture needs {want_w:?}",
+                "layer {l}: tensor `{wname}` has shape {:?}, the architecture needs {want_w:?}{hint}",
                 w.shape
             )));
         }

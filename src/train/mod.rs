@@ -17,7 +17,10 @@
 //! [`quantizer`], [`data`] (digits, Fashion-MNIST, [`data::by_name`]), [`model`] (trainable
 //! network, STE forward/backward, evaluation paths), [`freeze`] (network → integer model),
 //! [`train`], and [`pipeline`] (FP → QAT runs and sweeps used by the CLI), and [`report`] (the
-//! report and sweep files and their Markdown). The seeded PRNG is [`crate::rng`].
+//! report and sweep files and their Markdown). Import reads weights with [`import`]
+//! (safetensors, .npy) and [`onnx`] (ONNX graphs, BatchNorm folded into per-channel scales),
+//! and [`normalize`] folds an input normalization into the first layer. The seeded PRNG is
+//! [`crate::rng`].
 
 pub mod data;
 pub mod freeze;
@@ -26,6 +29,8 @@ pub mod import;
 pub mod layers;
 pub mod loss;
 pub mod model;
+pub mod normalize;
+pub mod onnx;
 pub mod optim;
 pub mod parallel;
 pub mod pipeline;

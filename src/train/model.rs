@@ -39,6 +39,12 @@ pub struct Network {
     /// e.g. "`fc1`: `fc1.weight`, `fc1.bias` in mlp.safetensors"; empty for a trained one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<String>,
+    /// Per layer, a scale of each output channel applied after the accumulation,
+    /// `z = g ⊙ (W·x + b)` (a folded BatchNorm), or empty for none; the whole vector is empty
+    /// when no layer has one. Only hidden layers may have one: the integer model requantizes
+    /// them per output channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_scales: Vec<Vec<f32>>,
 }
 
 /// Quantization settings of one layer.
@@ -184,7 +190,28 @@ impl Network {
             weights,
             biases,
             origins: Vec::new(),
+            channel_scales: Vec::new(),
         })
+    }
+
+    /// The output-channel scale of layer `l`, if it has one.
+    pub fn channel_scale(&self, l: usize) -> Option<&[f32]> {
+        self.channel_scales
+            .get(l)
+            .filter(|g| !g.is_empty())
+            .map(Vec::as_slice)
+    }
+
+    /// Multiply layer `l`'s batch-major outputs (or their gradients) `z` by its channel
+    /// scale, if it has one.
+    fn scale_channels(&self, l: usize, z: &mut [f32]) {
+        if let Some(g) = self.channel_scale(l) {
+            let def = &self.arch.layers[l];
+            let per = def.acc_len() / def.out_rows();
+            for (i, v) in z.iter_mut().enumerate() {
+                *v *= g[(i / per) % g.len()];
+            }
+        }
     }
 
     /// Quantize the input pixels (in [0, 1]) to integers with the state's input scale.
@@ -228,6 +255,7 @@ impl Network {
                 }
                 LayerKind::Conv(s) => parallel::conv_forward(&cur, &s, w, &self.biases[l], &mut z),
             }
+            self.scale_channels(l, &mut z);
             cache.inputs.push(std::mem::take(&mut cur));
             cache.qw.push(qw);
             if l == last {
@@ -272,6 +300,7 @@ impl Network {
                 Vec::new()
             };
             let dxo = if l > 0 { Some(&mut dx[..]) } else { None };
+            self.scale_channels(l, &mut dz);
             let x = &cache.inputs[l];
             match def.kind {
                 LayerKind::Dense { .. } => {
@@ -430,6 +459,27 @@ mod tests {
             assert_eq!(dense, 2, "{arch:?}");
             gradients_match(Network::new(arch, 11).unwrap());
         }
+    }
+
+    /// The same check with per-output-channel scales (a folded BatchNorm) on the hidden
+    /// convolution and the hidden dense layer: the scale multiplies the forward outputs and
+    /// the backward gradients.
+    #[test]
+    fn gradients_with_channel_scales_match_finite_differences() {
+        let spec = CnnSpec {
+            channels: vec![3],
+            stage: ConvStage {
+                k: 3,
+                stride: 1,
+                padding: Padding::Same,
+                pool: true,
+            },
+            hidden: vec![5],
+        };
+        let arch = Arch::cnn((1, 6, 6), &spec, 4).unwrap();
+        let mut net = Network::new(arch, 5).unwrap();
+        net.channel_scales = vec![vec![0.5, 2.0, 1.25], vec![0.7, 1.5, 0.3, 2.2, 1.0], vec![]];
+        gradients_match(net);
     }
 
     fn gradients_match(mut net: Network) {

@@ -61,6 +61,10 @@ pub struct LayerSummary {
     pub act_clip: Option<f32>,
     pub requant_m: Option<i64>,
     pub requant_s: Option<u32>,
+    /// Output channels with their own (M, S) when the layer requantizes per channel (a
+    /// folded BatchNorm); `model.json` holds the constants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requant_channels: Option<usize>,
     pub acc_width: u32,
     pub zero_weights: usize,
     pub weights: usize,
@@ -79,6 +83,7 @@ impl LayerSummary {
                 act_clip: q.act_clip.get(l).copied(),
                 requant_m: il.requant.map(|r| r.m),
                 requant_s: il.requant.map(|r| r.s),
+                requant_channels: il.requant_channels.as_ref().map(Vec::len),
                 acc_width: il.acc_width,
                 zero_weights: il.weight_values().iter().filter(|&&v| v == 0).count(),
                 weights: il.codes.len(),
@@ -171,8 +176,14 @@ impl Report<'_> {
                 l.w_scale,
                 l.clip_alpha,
                 opt(l.act_clip.map(|c| format!("{c:.4}"))),
-                opt(l.requant_m.map(|m| m.to_string())),
-                opt(l.requant_s.map(|m| m.to_string())),
+                match l.requant_channels {
+                    Some(n) => format!("per channel ({n})"),
+                    None => opt(l.requant_m.map(|m| m.to_string())),
+                },
+                match l.requant_channels {
+                    Some(_) => "per channel".into(),
+                    None => opt(l.requant_s.map(|m| m.to_string())),
+                },
                 l.acc_width,
                 l.zero_weights,
                 l.weights
@@ -236,6 +247,9 @@ pub struct ImportReport<'a> {
     pub sources: Vec<SourceFile>,
     /// Every imported tensor: name and shape.
     pub tensors: Vec<(String, Vec<usize>)>,
+    /// An ONNX graph's layers: per layer, its shape and the nodes it came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub graph: Vec<String>,
     pub arch: &'a Arch,
     pub qat: &'a QatConfig,
     pub calibration_samples: usize,
@@ -271,6 +285,9 @@ impl ImportReport<'_> {
         for (name, shape) in &r.tensors {
             let _ = writeln!(s, "  - `{name}` {shape:?}");
         }
+        for line in &r.graph {
+            let _ = writeln!(s, "- graph {line}");
+        }
         let _ = writeln!(s, "- float test accuracy: {}%", pct(r.fp_test_acc));
         let _ = writeln!(
             s,
@@ -305,8 +322,14 @@ impl ImportReport<'_> {
                 l.format,
                 l.w_scale,
                 opt(l.act_clip.map(|c| format!("{c:.4}"))),
-                opt(l.requant_m.map(|m| m.to_string())),
-                opt(l.requant_s.map(|m| m.to_string())),
+                match l.requant_channels {
+                    Some(n) => format!("per channel ({n})"),
+                    None => opt(l.requant_m.map(|m| m.to_string())),
+                },
+                match l.requant_channels {
+                    Some(_) => "per channel".into(),
+                    None => opt(l.requant_s.map(|m| m.to_string())),
+                },
                 l.acc_width
             );
         }

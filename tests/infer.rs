@@ -120,13 +120,13 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
     assert!(text.contains("first differing layer 0"), "{text}");
     std::fs::write(&postop, good).unwrap();
 
-    // The sequencer streams one image too few per tile (it takes the batch's second-to-last
-    // image for its last).
+    // The sequencer streams one image too few per tile (its "next image is the batch's last"
+    // flag compares with batch - 3 instead of batch - 2).
     let seq = dir.join("rtl/infer_pot4_ws8x8_seq.v");
     plant(
         &seq,
-        "wire b_last   = (img_q == bm1_q[ImageWidth-1:0]);",
-        "wire b_last   = (img_q + {{(ImageWidth-1){1'b0}}, 1'b1} == bm1_q[ImageWidth-1:0]);",
+        "bm2_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1} - {{(BatchWidth-1){1'b0}}, 1'b1};",
+        "bm2_d   = batch_i - {{(BatchWidth-1){1'b0}}, 1'b1} - {{(BatchWidth-2){1'b0}}, 2'd2};",
     );
     let (code, text) = infer(
         &model,

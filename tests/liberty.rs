@@ -286,3 +286,87 @@ fn small_accelerator_on_osu018() {
         "{timing:?}"
     );
 }
+
+/// potmac's energy per transition (pin capacitances, internal-power tables at propagated
+/// transition times, leakage) against OpenSTA's `report_power` at the same uniform activity.
+#[test]
+fn energy_per_transition_agrees_with_opensta() {
+    use potmac::emit::{self, liberty::LibertyFiles, Options};
+    use potmac::flow::synth::liberty::{self, LibertyOptions, CLOCK_PORT};
+    use potmac::power::{joules, netlist::Netlist};
+    use potmac::tools::liberty::tables::Tables;
+    use potmac::tools::yosys::{self, Target};
+    if !have(&[YOSYS, STA]) {
+        return;
+    }
+    let Some(lib) = osu018() else { return };
+    let out = scratch("liberty_energy");
+    let o = LibertyOptions {
+        path: lib,
+        dont_use: None,
+        timing: false,
+    };
+    let l = liberty::load(&o).unwrap();
+    let tables = Tables::parse(&l.text).unwrap();
+    let t = std::time::Duration::from_secs(600);
+    for name in PAPER {
+        let yaml =
+            std::fs::read_to_string(root().join(format!("verification/configs/paper/{name}.yaml")))
+                .unwrap();
+        let b = emit::bundle(
+            &common::design(&yaml),
+            &Options {
+                vectors: 0,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let dir = emit::write(&b, &out).unwrap();
+        yosys::synth(&dir, Target::Generic, t).unwrap();
+        liberty::measure(&dir, &b.top, "", false, &l, false, t).unwrap();
+        let f = LibertyFiles::new(&l.stem, "");
+        let period = 10;
+        let tcl =
+            emit::liberty::power_script(&f, &b.top, &l.library.name, CLOCK_PORT, period).unwrap();
+        std::fs::write(dir.join(&f.power_script), tcl).unwrap();
+        let sta = potmac::tools::sta::power(&dir, &f.power_script, &f.power_log, t).unwrap();
+        let text = std::fs::read_to_string(dir.join(&f.gates)).unwrap();
+        let n = Netlist::parse(&text).unwrap();
+        let nets = n.nets(&l.library, 0.0).unwrap();
+        let e = joules::net_energy(&n, &nets, &l.library, &tables);
+        let clk = nets.root.get(CLOCK_PORT).cloned().unwrap_or_default();
+        let tp = f64::from(period) * 1e-9;
+        let act = |net: &String| if *net == clk { 2.0 } else { 1.0 };
+        let sw: f64 = e.switching.iter().map(|(k, x)| x * act(k)).sum::<f64>() / tp;
+        let int: f64 = e.internal.iter().map(|(k, x)| x * act(k)).sum::<f64>() / tp;
+        eprintln!(
+            "{name}: switching {:.4e} vs {:.4e}, internal {:.4e} vs {:.4e}, leakage {:.4e} vs {:.4e}",
+            sw, sta.switching, int, sta.internal, e.leakage_w, sta.leakage
+        );
+        let total = sw + int + e.leakage_w;
+        let err = (total - sta.total).abs() / sta.total;
+        assert!(
+            err < 0.10,
+            "{name}: {total:.4e} W vs OpenSTA {:.4e} W",
+            sta.total
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn debug_one() {
+    use potmac::power::{joules, netlist::Netlist};
+    use potmac::tools::liberty::foreign::ForeignLibrary;
+    use potmac::tools::liberty::tables::Tables;
+    let l = ForeignLibrary::load(Path::new(OSU018), &[]).unwrap();
+    let tables = Tables::parse(&l.text).unwrap();
+    let n = Netlist::parse(&std::fs::read_to_string("/tmp/libx/pw/one.v").unwrap()).unwrap();
+    let nets = n.nets(&l.library, 0.0).unwrap();
+    let e = joules::net_energy(&n, &nets, &l.library, &tables);
+    for p in &e.pins {
+        let act = if p.2 == "clk_i" { 2.0 } else { 1.0 };
+        eprintln!("{} {} {} {:.6e}", p.0, p.1, p.2, p.3 * act / 10e-9);
+    }
+    eprintln!("{:?}", e.slew);
+}

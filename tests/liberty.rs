@@ -288,7 +288,14 @@ fn small_accelerator_on_osu018() {
 }
 
 /// potmac's energy per transition (pin capacitances, internal-power tables at propagated
-/// transition times, leakage) against OpenSTA's `report_power` at the same uniform activity.
+/// transition times, leakage) against OpenSTA's `report_power` on the paper MACs, every net
+/// at the same activity (one transition per clock period, the clock two): Debian's 2019
+/// OpenSTA ignores per-pin activities (`set_power_activity -pins` fails in its Tcl, and the
+/// pin activities it stores are overwritten by its own propagation), so a uniform activity is
+/// the one both can be given. Switching and leakage are compared as they are; internal power
+/// in OpenSTA 2019's convention (rise and fall tables added per transition, see
+/// `potmac::power::joules`), which takes the same table lookups, transition times and loads
+/// as the figure `potmac power --liberty` prints (their mean).
 #[test]
 fn energy_per_transition_agrees_with_opensta() {
     use potmac::emit::{self, liberty::LibertyFiles, Options};
@@ -299,74 +306,88 @@ fn energy_per_transition_agrees_with_opensta() {
     if !have(&[YOSYS, STA]) {
         return;
     }
-    let Some(lib) = osu018() else { return };
-    let out = scratch("liberty_energy");
-    let o = LibertyOptions {
-        path: lib,
-        dont_use: None,
-        timing: false,
-    };
-    let l = liberty::load(&o).unwrap();
-    let tables = Tables::parse(&l.text).unwrap();
-    let t = std::time::Duration::from_secs(600);
-    for name in PAPER {
-        let yaml =
-            std::fs::read_to_string(root().join(format!("verification/configs/paper/{name}.yaml")))
-                .unwrap();
-        let b = emit::bundle(
-            &common::design(&yaml),
-            &Options {
-                vectors: 0,
-                seed: 1,
-            },
-        )
-        .unwrap();
-        let dir = emit::write(&b, &out).unwrap();
-        yosys::synth(&dir, Target::Generic, t).unwrap();
-        liberty::measure(&dir, &b.top, "", false, &l, false, t).unwrap();
-        let f = LibertyFiles::new(&l.stem, "");
-        let period = 10;
-        let tcl =
-            emit::liberty::power_script(&f, &b.top, &l.library.name, CLOCK_PORT, period).unwrap();
-        std::fs::write(dir.join(&f.power_script), tcl).unwrap();
-        let sta = potmac::tools::sta::power(&dir, &f.power_script, &f.power_log, t).unwrap();
-        let text = std::fs::read_to_string(dir.join(&f.gates)).unwrap();
-        let n = Netlist::parse(&text).unwrap();
-        let nets = n.nets(&l.library, 0.0).unwrap();
-        let e = joules::net_energy(&n, &nets, &l.library, &tables);
-        let clk = nets.root.get(CLOCK_PORT).cloned().unwrap_or_default();
-        let tp = f64::from(period) * 1e-9;
-        let act = |net: &String| if *net == clk { 2.0 } else { 1.0 };
-        let sw: f64 = e.switching.iter().map(|(k, x)| x * act(k)).sum::<f64>() / tp;
-        let int: f64 = e.internal.iter().map(|(k, x)| x * act(k)).sum::<f64>() / tp;
-        eprintln!(
-            "{name}: switching {:.4e} vs {:.4e}, internal {:.4e} vs {:.4e}, leakage {:.4e} vs {:.4e}",
-            sw, sta.switching, int, sta.internal, e.leakage_w, sta.leakage
-        );
-        let total = sw + int + e.leakage_w;
-        let err = (total - sta.total).abs() / sta.total;
+    let mut libs: Vec<PathBuf> = osu018().into_iter().collect();
+    if sky130().is_file() {
+        libs.push(sky130());
+    } else {
         assert!(
-            err < 0.10,
-            "{name}: {total:.4e} W vs OpenSTA {:.4e} W",
-            sta.total
+            std::env::var_os("CI").is_none() || libs.is_empty(),
+            "{} missing",
+            sky130().display()
         );
+        eprintln!("skipping sky130: {} missing", sky130().display());
     }
-}
-
-#[test]
-#[ignore]
-fn debug_one() {
-    use potmac::power::{joules, netlist::Netlist};
-    use potmac::tools::liberty::foreign::ForeignLibrary;
-    use potmac::tools::liberty::tables::Tables;
-    let l = ForeignLibrary::load(Path::new(OSU018), &[]).unwrap();
-    let tables = Tables::parse(&l.text).unwrap();
-    let n = Netlist::parse(&std::fs::read_to_string("/tmp/libx/pw/one.v").unwrap()).unwrap();
-    let nets = n.nets(&l.library, 0.0).unwrap();
-    let e = joules::net_energy(&n, &nets, &l.library, &tables);
-    for p in &e.pins {
-        let act = if p.2 == "clk_i" { 2.0 } else { 1.0 };
-        eprintln!("{} {} {} {:.6e}", p.0, p.1, p.2, p.3 * act / 10e-9);
+    let out = scratch("liberty_energy");
+    let t = std::time::Duration::from_secs(600);
+    for path in libs {
+        let o = LibertyOptions {
+            path,
+            dont_use: None,
+            timing: false,
+        };
+        let l = liberty::load(&o).unwrap();
+        let tables = Tables::parse(&l.text).unwrap();
+        for name in PAPER {
+            let yaml = std::fs::read_to_string(
+                root().join(format!("verification/configs/paper/{name}.yaml")),
+            )
+            .unwrap();
+            let b = emit::bundle(
+                &common::design(&yaml),
+                &Options {
+                    vectors: 0,
+                    seed: 1,
+                },
+            )
+            .unwrap();
+            let dir = emit::write(&b, &out.join(&l.stem)).unwrap();
+            yosys::synth(&dir, Target::Generic, t).unwrap();
+            liberty::measure(&dir, &b.top, "", false, &l, false, t).unwrap();
+            let f = LibertyFiles::new(&l.stem, "");
+            let period = 10;
+            let tcl = emit::liberty::power_script(&f, &b.top, &l.library.name, CLOCK_PORT, period)
+                .unwrap();
+            std::fs::write(dir.join(&f.power_script), tcl).unwrap();
+            let sta = potmac::tools::sta::power(&dir, &f.power_script, &f.power_log, t).unwrap();
+            let text = std::fs::read_to_string(dir.join(&f.gates)).unwrap();
+            let n = Netlist::parse(&text).unwrap();
+            let nets = n.nets(&l.library, 0.0).unwrap();
+            let e = joules::net_energy(&n, &nets, &l.library, &tables, CLOCK_PORT);
+            let clk = nets.root.get(CLOCK_PORT).cloned().unwrap_or_default();
+            let tp = f64::from(period) * 1e-9;
+            let per_s = |m: &std::collections::BTreeMap<String, f64>| {
+                m.iter()
+                    .map(|(k, x)| x * if *k == clk { 2.0 } else { 1.0 })
+                    .sum::<f64>()
+                    / tp
+            };
+            let (sw, int, ours) = (per_s(&e.switching), per_s(&e.sta2019), per_s(&e.internal));
+            let err = |a: f64, b: f64| (a - b).abs() / b;
+            eprintln!(
+                "{} {name}: switching {sw:.4e} vs {:.4e} W, internal {int:.4e} vs {:.4e} W \
+                 ({:.2} %; per Liberty's definition {ours:.4e} W), leakage {:.4e} vs {:.4e} W",
+                l.stem,
+                sta.switching,
+                sta.internal,
+                100.0 * err(int, sta.internal),
+                e.leakage_w,
+                sta.leakage
+            );
+            for (what, a, b) in [
+                ("switching", sw, sta.switching),
+                ("internal", int, sta.internal),
+                ("leakage", e.leakage_w, sta.leakage),
+                ("total", sw + int + e.leakage_w, sta.total),
+            ] {
+                assert!(
+                    err(a, b) < 0.10,
+                    "{} {name} {what}: {a:.4e} W vs OpenSTA {b:.4e} W",
+                    l.stem
+                );
+            }
+            // The printed figure is the mean of the rise and fall tables, OpenSTA 2019 adds
+            // them: between a third and two thirds of it.
+            assert!(ours > 0.3 * int && ours < 0.67 * int, "{ours} vs {int}");
+        }
     }
-    eprintln!("{:?}", e.slew);
 }

@@ -74,6 +74,8 @@ pub struct RiseFall {
     /// `positive_unate`, `negative_unate`, `non_unate` (timing arcs), or `rising_edge` for a
     /// flip-flop's clock-to-output arc.
     pub sense: Option<String>,
+    /// An `internal_power` group's `when` condition (Liberty function syntax).
+    pub when: Option<String>,
     pub rise: Option<Table>,
     pub fall: Option<Table>,
 }
@@ -107,6 +109,68 @@ pub struct Tables {
     /// One time unit in s (1e-9 for ns).
     pub time_unit: f64,
     pub cells: BTreeMap<String, CellTables>,
+    /// The `default_wire_load` model, when the library names one.
+    pub wire_load: Option<WireLoad>,
+}
+
+/// A wire-load model: the wire capacitance a net gets from its fanout count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WireLoad {
+    /// Capacitance per unit length, in the capacitance unit.
+    pub capacitance: f64,
+    /// Length per fanout beyond the table.
+    pub slope: f64,
+    /// (fanout, length), by fanout.
+    pub lengths: Vec<(f64, f64)>,
+}
+
+impl WireLoad {
+    /// The wire capacitance of a net with `fanout` loads: the table's length (linear
+    /// between its points; beyond its last point, the slope per further load; below its
+    /// first, in proportion), times the capacitance per length.
+    pub fn cap(&self, fanout: usize) -> f64 {
+        let n = fanout as f64;
+        let Some(&(n0, l0)) = self.lengths.first() else {
+            return 0.0;
+        };
+        let length = if fanout == 0 {
+            0.0
+        } else if n <= n0 {
+            l0 * n / n0
+        } else {
+            let &(nl, ll) = self.lengths.last().expect("not empty");
+            if n >= nl {
+                ll + (n - nl) * self.slope
+            } else {
+                let k = self
+                    .lengths
+                    .iter()
+                    .position(|p| p.0 >= n)
+                    .expect("below the last");
+                let ((a, la), (b, lb)) = (self.lengths[k - 1], self.lengths[k]);
+                la + (lb - la) * (n - a) / (b - a)
+            }
+        };
+        length * self.capacitance
+    }
+}
+
+fn wire_load(body: &str) -> Result<WireLoad, String> {
+    let mut w = WireLoad::default();
+    for it in items(body)? {
+        match it {
+            Item::Attr("capacitance", v) => w.capacitance = v.parse().unwrap_or(0.0),
+            Item::Attr("slope", v) => w.slope = v.parse().unwrap_or(0.0),
+            Item::Complex("fanout_length", a) => {
+                if let [n, l] = numbers(a)?[..] {
+                    w.lengths.push((n, l));
+                }
+            }
+            _ => {}
+        }
+    }
+    w.lengths.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(w)
 }
 
 /// `"1nW"` → 1e-9 (the unit's suffix letters after the SI prefix are ignored).
@@ -226,6 +290,7 @@ fn rise_fall(tmpl: &Templates, body: &str, rise: &str, fall: &str) -> Result<Ris
     for it in items(body)? {
         match it {
             Item::Attr("related_pin", v) => rf.related = Some(v.to_string()),
+            Item::Attr("when", v) => rf.when = Some(v.to_string()),
             Item::Attr("timing_sense" | "timing_type", v)
                 if rf.sense.is_none() || v.contains("edge") =>
             {
@@ -257,7 +322,10 @@ impl Tables {
             leakage_unit: 1e-9,
             time_unit: 1e-9,
             cells: BTreeMap::new(),
+            wire_load: None,
         };
+        let mut wire_loads = BTreeMap::new();
+        let mut default_wire_load = None;
         let mut tmpl = Templates::new();
         let lib = items(body)?;
         for it in &lib {
@@ -271,12 +339,17 @@ impl Tables {
                     t.cap_unit =
                         n * si(&format!("1{}", u.trim().trim_matches('"'))).unwrap_or(1e-12);
                 }
+                Item::Group("wire_load", name, b) => {
+                    wire_loads.insert(name.trim_matches('"').to_string(), wire_load(b)?);
+                }
+                Item::Attr("default_wire_load", v) => default_wire_load = Some(v.to_string()),
                 Item::Group("power_lut_template" | "lu_table_template", name, b) => {
                     tmpl.insert(name.to_string(), template(b)?);
                 }
                 _ => {}
             }
         }
+        t.wire_load = default_wire_load.and_then(|n| wire_loads.remove(&n));
         if t.voltage.is_nan() {
             return Err("the library states no `nom_voltage`".into());
         }

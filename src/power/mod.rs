@@ -15,6 +15,8 @@
 //! internal nodes, no short-circuit or leakage power, one supply voltage.
 
 pub mod joules;
+pub mod liberty;
+pub mod models;
 pub mod netlist;
 pub mod stimulus;
 pub mod vcd;
@@ -118,6 +120,9 @@ pub struct PowerReport {
     pub nets: usize,
     /// Cell instances.
     pub cells: usize,
+    /// Energy in joules on a user's library (`--liberty`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liberty: Option<liberty::LibertyEnergy>,
 }
 
 /// The folder where one measurement runs, relative to the design folder.
@@ -148,16 +153,84 @@ pub fn measure_gates(
     o: &PowerOptions,
     ge: GeArea,
 ) -> Result<PowerReport, PowerError> {
-    let work = dir.join(work_dir(o));
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| PowerError::Io { path, source }
-    };
+    let gates = Target::Generic.gates_for("");
+    let sim = simulate(
+        d,
+        dir,
+        o,
+        &work_dir(o),
+        &gates,
+        emit::power::cell_models(o.delay)?,
+    )?;
+    let netlist = Netlist::parse(&sim.netlist).map_err(parse_error(&dir.join(&gates)))?;
+    let nets = netlist
+        .nets(Library::builtin(), UNIT_LOAD)
+        .map_err(parse_error(&dir.join(&gates)))?;
+    let (sw, toggled) = weigh(&sim.toggles, &nets, "clk_i");
+    let per = |x: f64| x / sim.macs.max(1) as f64;
+    Ok(PowerReport {
+        design: d.name.clone(),
+        stimulus: o.stimulus.name(),
+        delay: o.delay,
+        macs: sim.macs,
+        checked: sim.checked,
+        final_acc: sim.final_acc,
+        ge,
+        toggles_per_mac: per(toggled as f64),
+        per_mac: Switched {
+            logic: per(sw.logic),
+            flip_flops: per(sw.flip_flops),
+            inputs: per(sw.inputs),
+            total: per(sw.total),
+            clock: per(sw.clock),
+        },
+        nets: nets.cap.len(),
+        cells: netlist.cells.len(),
+        liberty: None,
+    })
+}
+
+fn io_error(p: &Path) -> impl FnOnce(std::io::Error) -> PowerError {
+    let path = p.display().to_string();
+    move |source| PowerError::Io { path, source }
+}
+
+fn parse_error(p: &Path) -> impl FnOnce(String) -> PowerError {
+    let path = p.display().to_string();
+    move |message| PowerError::Parse { path, message }
+}
+
+/// A gate-level simulation checked against the golden model.
+#[derive(Debug, Clone)]
+pub struct GateSim {
+    /// Toggles of the netlist's nets.
+    pub toggles: vcd::Toggles,
+    /// MAC operations simulated.
+    pub macs: u64,
+    /// Checks passed.
+    pub checked: u64,
+    /// A MAC's final accumulator.
+    pub final_acc: Option<i64>,
+    /// The netlist's text.
+    pub netlist: String,
+}
+
+/// Simulate the netlist `gates` (relative to `dir`) with the cell models `cells` under the
+/// design's testbench in `dir/work`, and count its toggles.
+pub fn simulate(
+    d: &Design,
+    dir: &Path,
+    o: &PowerOptions,
+    work: &str,
+    gates: &str,
+    cells: String,
+) -> Result<GateSim, PowerError> {
+    let work = dir.join(work);
     if work.exists() {
-        std::fs::remove_dir_all(&work).map_err(io(&work))?;
+        std::fs::remove_dir_all(&work).map_err(io_error(&work))?;
     }
-    std::fs::create_dir_all(work.join("tb")).map_err(io(&work))?;
-    std::fs::create_dir_all(work.join("vectors")).map_err(io(&work))?;
+    std::fs::create_dir_all(work.join("tb")).map_err(io_error(&work))?;
+    std::fs::create_dir_all(work.join("vectors")).map_err(io_error(&work))?;
     let mut model = MacModel::new(d);
     let (mut files, tb_file, macs) = if d.array.is_some() {
         let gemms = stimulus::array_gemms(d, &o.stimulus, o.cycles, o.seed)?;
@@ -184,7 +257,7 @@ pub fn measure_gates(
         )
     };
     let tb_top = format!("tb_{}", d.name);
-    files.insert("cells.v".into(), emit::power::cell_models(o.delay)?);
+    files.insert("cells.v".into(), cells);
     const VCD: &str = "power.vcd";
     // The testbench applies the first vector at 20 ns, after its reset.
     files.insert(
@@ -192,13 +265,14 @@ pub fn measure_gates(
         emit::power::dump_module("power_dump", &format!("{tb_top}.dut"), VCD, 19)?,
     );
     for (path, text) in &files {
-        std::fs::write(work.join(path), text).map_err(io(&work.join(path)))?;
+        std::fs::write(work.join(path), text).map_err(io_error(&work.join(path)))?;
     }
-    let gates = format!("../../{}", Target::Generic.gates_for(""));
+    // `work` is two folders below `dir`.
+    let gates_rel = format!("../../{gates}");
     let bench = Bench {
         dir: work.clone(),
         tops: vec![tb_top.clone(), "power_dump".into()],
-        sources: ["cells.v", &gates, &tb_file, "dump.v"]
+        sources: ["cells.v", &gates_rel, &tb_file, "dump.v"]
             .iter()
             .map(|f| Source::File(f.to_string()))
             .collect(),
@@ -220,19 +294,12 @@ pub fn measure_gates(
             })
         }
     };
-    let gates_path = dir.join(Target::Generic.gates_for(""));
-    let parse = |p: &Path| {
-        let path = p.display().to_string();
-        move |message| PowerError::Parse { path, message }
-    };
-    let text = std::fs::read_to_string(&gates_path).map_err(io(&gates_path))?;
-    let netlist = Netlist::parse(&text).map_err(parse(&gates_path))?;
-    let nets = netlist
-        .nets(Library::builtin(), UNIT_LOAD)
-        .map_err(parse(&gates_path))?;
+    let gates_path = dir.join(gates);
+    let netlist = std::fs::read_to_string(&gates_path).map_err(io_error(&gates_path))?;
     let vcd_path = work.join(VCD);
-    let text = std::fs::read_to_string(&vcd_path).map_err(io(&vcd_path))?;
-    let toggles = vcd::count(&text, &[tb_top.as_str(), "dut"], 0).map_err(parse(&vcd_path))?;
+    let text = std::fs::read_to_string(&vcd_path).map_err(io_error(&vcd_path))?;
+    let toggles =
+        vcd::count(&text, &[tb_top.as_str(), "dut"], 0).map_err(parse_error(&vcd_path))?;
     // A MAC's final accumulator, read back from the VCD (arrays: the testbench compares every
     // output row and its cycle with the array model).
     let final_acc = if d.array.is_none() {
@@ -251,26 +318,12 @@ pub fn measure_gates(
     } else {
         None
     };
-    let (sw, toggled) = weigh(&toggles, &nets, "clk_i");
-    let per = |x: f64| x / macs.max(1) as f64;
-    Ok(PowerReport {
-        design: d.name.clone(),
-        stimulus: o.stimulus.name(),
-        delay: o.delay,
+    Ok(GateSim {
+        toggles,
         macs,
         checked,
         final_acc,
-        ge,
-        toggles_per_mac: per(toggled as f64),
-        per_mac: Switched {
-            logic: per(sw.logic),
-            flip_flops: per(sw.flip_flops),
-            inputs: per(sw.inputs),
-            total: per(sw.total),
-            clock: per(sw.clock),
-        },
-        nets: nets.cap.len(),
-        cells: netlist.cells.len(),
+        netlist,
     })
 }
 

@@ -199,8 +199,11 @@ fn numbers(args: &str) -> Result<Vec<f64>, String> {
         .collect()
 }
 
+/// A template's axes (`None`: a variable energy does not depend on) and default indices.
+type Axes = Vec<(Option<Axis>, Vec<f64>)>;
+
 /// Table templates: name → axes with their default indices.
-type Templates = BTreeMap<String, Vec<(Option<Axis>, Vec<f64>)>>;
+type Templates = BTreeMap<String, Axes>;
 
 fn axis(variable: &str) -> Option<Axis> {
     match variable {
@@ -212,7 +215,7 @@ fn axis(variable: &str) -> Option<Axis> {
     }
 }
 
-fn template(body: &str) -> Result<Vec<(Option<Axis>, Vec<f64>)>, String> {
+fn template(body: &str) -> Result<Axes, String> {
     let mut vars = [None, None, None];
     let mut idx: [Vec<f64>; 3] = Default::default();
     for it in items(body)? {
@@ -253,7 +256,7 @@ fn table(tmpl: &Templates, name: &str, body: &str) -> Result<Option<Table>, Stri
             values: vec![x],
         }));
     };
-    let mut axes: Vec<(Option<Axis>, Vec<f64>)> = t.clone();
+    let mut axes: Axes = t.clone();
     let mut values = Vec::new();
     for it in items(body)? {
         match it {

@@ -391,3 +391,68 @@ fn energy_per_transition_agrees_with_opensta() {
         }
     }
 }
+
+/// `potmac power --liberty`: the paper MACs mapped to osu018, simulated (checked against the
+/// golden model every cycle) and weighed in pJ per MAC; PoT below uniform W8A8, the parts
+/// adding up to the total; a library without `nom_voltage` is a usage error naming the flag.
+#[test]
+fn power_in_picojoules_on_osu018() {
+    use potmac::tools::icarus::{IVERILOG, VVP};
+    if !have(&[YOSYS, IVERILOG, VVP]) {
+        return;
+    }
+    let Some(lib) = osu018() else { return };
+    let out = scratch("liberty_power");
+    let lines = run_ok(
+        potmac()
+            .args(["-q", "power", "--cycles", "200"])
+            .args(PAPER.map(|n| root().join(format!("verification/configs/paper/{n}.yaml"))))
+            .arg("--liberty")
+            .arg(&lib)
+            .arg("--out")
+            .arg(&*out)
+            .args(["--format", "json"]),
+    );
+    eprintln!("{lines}");
+    let rows: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4, "{lines}");
+    let total = |n: &str| {
+        let r = rows.iter().find(|r| r["design"] == n).unwrap();
+        r["pj_per_mac"].as_f64().unwrap()
+    };
+    for r in &rows {
+        assert_eq!(r["library"], "osu018_stdcells", "{r}");
+        let part = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("no {k} in {r}"));
+        let (s, i, l) = (
+            part("pj_switching_per_mac"),
+            part("pj_internal_per_mac"),
+            part("pj_leakage_per_mac"),
+        );
+        assert!(s > 1.0 && i > 1.0 && l > 0.0 && l < 0.01, "{r}");
+        assert!((s + i + l - part("pj_per_mac")).abs() < 1e-3, "{r}");
+        assert_eq!(r["macs"], 200, "{r}");
+    }
+    assert!(total("pot_w4a8") < 0.75 * total("uniform_w8a8"), "{lines}");
+    // No nom_voltage: no energy (exit 2, the flag named).
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let bad = out.join("novolt.lib");
+    std::fs::write(&bad, text.replace("nom_voltage : 1.8;", "")).unwrap();
+    let o = potmac()
+        .args(["-q", "power", "--cycles", "10"])
+        .arg(root().join("verification/configs/paper/pot_w4a8.yaml"))
+        .arg("--liberty")
+        .arg(&bad)
+        .arg("--out")
+        .arg(out.join("bad"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--liberty") && err.contains("nom_voltage"),
+        "{err}"
+    );
+}

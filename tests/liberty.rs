@@ -292,10 +292,10 @@ fn small_accelerator_on_osu018() {
 /// at the same activity (one transition per clock period, the clock two): Debian's 2019
 /// OpenSTA ignores per-pin activities (`set_power_activity -pins` fails in its Tcl, and the
 /// pin activities it stores are overwritten by its own propagation), so a uniform activity is
-/// the one both can be given. Switching and leakage are compared as they are; internal power
-/// in OpenSTA 2019's convention (rise and fall tables added per transition, see
-/// `potmac::power::joules`), which takes the same table lookups, transition times and loads
-/// as the figure `potmac power --liberty` prints (their mean).
+/// the one both can be given. Leakage is compared as it is; switching and internal power in
+/// OpenSTA 2019's conventions (the larger of the summed rise and fall pin capacitances; rise
+/// and fall tables added per transition, see `potmac::power::joules`), which take the same
+/// table lookups, transition times and loads as the figures `potmac power --liberty` prints.
 #[test]
 fn energy_per_transition_agrees_with_opensta() {
     use potmac::emit::{self, liberty::LibertyFiles, Options};
@@ -361,7 +361,11 @@ fn energy_per_transition_agrees_with_opensta() {
                     .sum::<f64>()
                     / tp
             };
-            let (sw, int, ours) = (per_s(&e.switching), per_s(&e.sta2019), per_s(&e.internal));
+            let (sw, int, ours) = (
+                per_s(&e.sta2019_switching),
+                per_s(&e.sta2019),
+                per_s(&e.internal),
+            );
             let err = |a: f64, b: f64| (a - b).abs() / b;
             eprintln!(
                 "{} {name}: switching {sw:.4e} vs {:.4e} W, internal {int:.4e} vs {:.4e} W \
@@ -373,14 +377,16 @@ fn energy_per_transition_agrees_with_opensta() {
                 e.leakage_w,
                 sta.leakage
             );
-            for (what, a, b) in [
-                ("switching", sw, sta.switching),
-                ("internal", int, sta.internal),
-                ("leakage", e.leakage_w, sta.leakage),
-                ("total", sw + int + e.leakage_w, sta.total),
+            // Issue 21 asks for 10 % on the total; each part agrees within 1 % (osu018) and
+            // 0.3 % (sky130) today, so 3 % catches a regression in any of them.
+            for (what, a, b, tol) in [
+                ("switching", sw, sta.switching, 0.03),
+                ("internal", int, sta.internal, 0.03),
+                ("leakage", e.leakage_w, sta.leakage, 0.03),
+                ("total", sw + int + e.leakage_w, sta.total, 0.10),
             ] {
                 assert!(
-                    err(a, b) < 0.10,
+                    err(a, b) < tol,
                     "{} {name} {what}: {a:.4e} W vs OpenSTA {b:.4e} W",
                     l.stem
                 );

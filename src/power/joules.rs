@@ -36,6 +36,9 @@ pub struct NetEnergy {
     /// Net → internal energy per transition as OpenSTA's 2019 build counts it when every
     /// net has the same activity (see the module docs).
     pub sta2019: BTreeMap<String, f64>,
+    /// Net → switching energy per transition as OpenSTA counts it: on the larger of the
+    /// fanout's summed `rise_capacitance` and summed `fall_capacitance`.
+    pub sta2019_switching: BTreeMap<String, f64>,
     /// Leakage power of all cells, W.
     pub leakage_w: f64,
     /// Net → (rise, fall) transition time in the library's time unit.
@@ -56,6 +59,8 @@ struct Ctx<'a> {
     driver: BTreeMap<String, Driver>,
     /// Net → the cell input pins it drives.
     fanout: BTreeMap<String, usize>,
+    /// Net → its fanout's summed rise and fall capacitances.
+    cap_rf: BTreeMap<String, (f64, f64)>,
     /// Net of each (instance, pin).
     pin_net: Vec<BTreeMap<String, String>>,
     slew: BTreeMap<String, (f64, f64)>,
@@ -201,6 +206,7 @@ pub fn net_energy(
         tables,
         driver: BTreeMap::new(),
         fanout: BTreeMap::new(),
+        cap_rf: BTreeMap::new(),
         pin_net: Vec::new(),
         slew: BTreeMap::new(),
         busy: Default::default(),
@@ -214,8 +220,12 @@ pub fn net_energy(
             if cell.is_some_and(|c| c.outputs.contains(pin)) {
                 cx.driver.insert(root.clone(), (i, pin.clone()));
             }
-            if cell.is_some_and(|c| c.inputs.contains_key(pin)) {
+            if let Some(&c) = cell.and_then(|c| c.inputs.get(pin)) {
                 *cx.fanout.entry(root.clone()).or_insert(0) += 1;
+                let p = tables.cells.get(&inst.cell).and_then(|t| t.pins.get(pin));
+                let rf = cx.cap_rf.entry(root.clone()).or_insert((0.0, 0.0));
+                rf.0 += p.and_then(|p| p.rise_cap).unwrap_or(c);
+                rf.1 += p.and_then(|p| p.fall_cap).unwrap_or(c);
             }
             m.insert(pin.clone(), root);
         }
@@ -228,6 +238,10 @@ pub fn net_energy(
         if cx.driver.contains_key(net) {
             let c = cx.load(net);
             e.switching
+                .insert(net.clone(), 0.5 * c * tables.cap_unit * v * v);
+            let (r, f) = cx.cap_rf.get(net).copied().unwrap_or_default();
+            let c = c - cx.nets.cap.get(net).copied().unwrap_or(0.0) + r.max(f);
+            e.sta2019_switching
                 .insert(net.clone(), 0.5 * c * tables.cap_unit * v * v);
         }
     }

@@ -87,6 +87,9 @@ pub struct PinTables {
     pub power: Vec<RiseFall>,
     /// Timing arcs' `rise_transition` / `fall_transition`.
     pub transition: Vec<RiseFall>,
+    /// `rise_capacitance` and `fall_capacitance`, when stated.
+    pub rise_cap: Option<f64>,
+    pub fall_cap: Option<f64>,
 }
 
 /// The tables of one cell.
@@ -378,6 +381,8 @@ impl Tables {
                                     "rise_transition",
                                     "fall_transition",
                                 )?),
+                                Item::Attr("rise_capacitance", v) => p.rise_cap = v.parse().ok(),
+                                Item::Attr("fall_capacitance", v) => p.fall_cap = v.parse().ok(),
                                 _ => {}
                             }
                         }

@@ -290,8 +290,8 @@ fn small_accelerator_on_osu018() {
 /// potmac's energy per transition (pin capacitances, internal-power tables at propagated
 /// transition times, leakage) against OpenSTA's `report_power` on the paper MACs, every net
 /// at the same activity (one transition per clock period, the clock two): Debian's 2019
-/// OpenSTA ignores per-pin activities (`set_power_activity -pins` fails in its Tcl, and the
-/// pin activities it stores are overwritten by its own propagation), so a uniform activity is
+/// OpenSTA ignores per-pin activities (`set_power_activity -pins` fails in its Tcl, and
+/// `sta::set_power_pin_activity` leaves its report unchanged), so a uniform activity is
 /// the one both can be given. Leakage is compared as it is; switching and internal power in
 /// OpenSTA 2019's conventions (the larger of the summed rise and fall pin capacitances; rise
 /// and fall tables added per transition, see `potmac::power::joules`), which take the same
@@ -310,12 +310,11 @@ fn energy_per_transition_agrees_with_opensta() {
     if sky130().is_file() {
         libs.push(sky130());
     } else {
-        assert!(
-            std::env::var_os("CI").is_none() || libs.is_empty(),
-            "{} missing",
+        // Never part of the project: skipped wherever it is absent, CI included.
+        eprintln!(
+            "skipping sky130: {} is absent (the SKY130 library is not part of potmac)",
             sky130().display()
         );
-        eprintln!("skipping sky130: {} missing", sky130().display());
     }
     let out = scratch("liberty_energy");
     let t = std::time::Duration::from_secs(600);

@@ -8,7 +8,8 @@
 
 use super::joules::{self, NetEnergy};
 use super::netlist::Netlist;
-use super::{io_error, parse_error, simulate, work_dir, PowerError, PowerOptions};
+use super::sim::{io_error, parse_error, simulate};
+use super::{work_dir, PowerError, PowerOptions};
 use crate::config::Design;
 use crate::tools::liberty::foreign::ForeignLibrary;
 use crate::tools::liberty::tables::Tables;

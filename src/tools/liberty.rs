@@ -13,6 +13,7 @@
 pub mod foreign;
 pub mod function;
 pub mod tables;
+pub mod wire_load;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

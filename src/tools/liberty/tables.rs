@@ -7,6 +7,8 @@
 //! `time_unit` (ns), internal energies in capacitance unit × voltage² (pF·V² = pJ), leakage in
 //! `leakage_power_unit` (nW).
 
+use super::wire_load::wire_load;
+pub use super::wire_load::WireLoad;
 use super::{items, strip_comments, Item};
 use std::collections::BTreeMap;
 
@@ -116,66 +118,6 @@ pub struct Tables {
     pub wire_load: Option<WireLoad>,
 }
 
-/// A wire-load model: the wire capacitance a net gets from its fanout count.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WireLoad {
-    /// Capacitance per unit length, in the capacitance unit.
-    pub capacitance: f64,
-    /// Length per fanout beyond the table.
-    pub slope: f64,
-    /// (fanout, length), by fanout.
-    pub lengths: Vec<(f64, f64)>,
-}
-
-impl WireLoad {
-    /// The wire capacitance of a net with `fanout` loads: the table's length (linear
-    /// between its points; beyond its last point, the slope per further load; below its
-    /// first, in proportion), times the capacitance per length.
-    pub fn cap(&self, fanout: usize) -> f64 {
-        let n = fanout as f64;
-        let Some(&(n0, l0)) = self.lengths.first() else {
-            return 0.0;
-        };
-        let length = if fanout == 0 {
-            0.0
-        } else if n <= n0 {
-            l0 * n / n0
-        } else {
-            let &(nl, ll) = self.lengths.last().expect("not empty");
-            if n >= nl {
-                ll + (n - nl) * self.slope
-            } else {
-                let k = self
-                    .lengths
-                    .iter()
-                    .position(|p| p.0 >= n)
-                    .expect("below the last");
-                let ((a, la), (b, lb)) = (self.lengths[k - 1], self.lengths[k]);
-                la + (lb - la) * (n - a) / (b - a)
-            }
-        };
-        length * self.capacitance
-    }
-}
-
-fn wire_load(body: &str) -> Result<WireLoad, String> {
-    let mut w = WireLoad::default();
-    for it in items(body)? {
-        match it {
-            Item::Attr("capacitance", v) => w.capacitance = v.parse().unwrap_or(0.0),
-            Item::Attr("slope", v) => w.slope = v.parse().unwrap_or(0.0),
-            Item::Complex("fanout_length", a) => {
-                if let [n, l] = numbers(a)?[..] {
-                    w.lengths.push((n, l));
-                }
-            }
-            _ => {}
-        }
-    }
-    w.lengths.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Ok(w)
-}
-
 /// `"1nW"` → 1e-9 (the unit's suffix letters after the SI prefix are ignored).
 fn si(text: &str) -> Option<f64> {
     let t = text.trim().trim_matches('"');
@@ -195,7 +137,7 @@ fn si(text: &str) -> Option<f64> {
 }
 
 /// The numbers of `"0.1, 0.2", \ "0.3, 0.4"`.
-fn numbers(args: &str) -> Result<Vec<f64>, String> {
+pub(super) fn numbers(args: &str) -> Result<Vec<f64>, String> {
     args.split(|c: char| c == ',' || c == '"' || c == '\\' || c.is_whitespace())
         .filter(|t| !t.is_empty())
         .map(|t| t.parse().map_err(|_| format!("bad number `{t}`")))

@@ -1,12 +1,15 @@
 //! `potmac power CONFIG... [--stimulus random|held|real --export DIR] [--cycles N]
-//! [--delay unit|zero]`: the switched-capacitance energy proxy per MAC operation of each
-//! design's gate netlist ([`crate::power`]), with ratios to the first config.
+//! [--delay unit|zero] [--liberty FILE]`: the switched-capacitance energy proxy per MAC
+//! operation of each design's gate netlist ([`crate::power`]), with ratios to the first
+//! config; with `--liberty`, also the energy in pJ per MAC on that library
+//! ([`crate::power::liberty`]).
 
 use super::common::{at_least_one, load_designs, FormatArg, RunArgs};
 use super::format::{rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow::power::Measured;
+use crate::flow::synth::liberty::LibertyOptions;
 use crate::power::{Delay, PowerOptions, PowerReport, Stimulus};
 use anyhow::{bail, Result};
 use serde_json::Value;
@@ -55,6 +58,11 @@ pub struct Args {
     /// Seed of the random stimuli.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also map each design to this standard-cell library (`.lib` or `.lib.gz`, NLDM),
+    /// simulate that netlist and report its energy in pJ per MAC: switching, internal (the
+    /// library's internal-power tables), leakage (at 100 MHz) and their total.
+    #[arg(long, value_name = "FILE")]
+    liberty: Option<PathBuf>,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -88,7 +96,12 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let mut reports: Vec<PowerReport> = Vec::new();
     let mut verdict = Verdict::Pass;
     let mut records = RecordWriter::new(ui, format);
-    for m in crate::flow::power::start(&designs, opts, &run)? {
+    let liberty = a.liberty.as_ref().map(|path| LibertyOptions {
+        path: path.clone(),
+        dont_use: None,
+        timing: false,
+    });
+    for m in crate::flow::power::start(&designs, opts, liberty, &run)? {
         match m? {
             Measured::Report(r) => {
                 if format != Format::Table {
@@ -120,7 +133,7 @@ fn ratio(v: f64, r: f64) -> Value {
 /// One report as CSV columns / JSON keys (capacitances in unit-inverter inputs per MAC).
 fn record(r: &PowerReport, first: &PowerReport) -> Record {
     let p = &r.per_mac;
-    vec![
+    let mut rec = vec![
         ("design", Value::from(r.design.as_str())),
         ("stimulus", Value::from(r.stimulus)),
         ("delay", Value::from(r.delay.name())),
@@ -138,7 +151,20 @@ fn record(r: &PowerReport, first: &PowerReport) -> Record {
         ("cap_per_mac", rounded(p.total, 3)),
         ("cap_per_mac_ratio", ratio(p.total, first.per_mac.total)),
         ("cap_clock_per_mac", rounded(p.clock, 3)),
-    ]
+    ];
+    if let Some(l) = &r.liberty {
+        let first = first.liberty.as_ref().map_or(0.0, |f| f.total_pj);
+        rec.extend([
+            ("library", Value::from(l.library.as_str())),
+            ("lib_cells", Value::from(l.cells)),
+            ("pj_switching_per_mac", rounded(l.switching_pj, 5)),
+            ("pj_internal_per_mac", rounded(l.internal_pj, 5)),
+            ("pj_leakage_per_mac", rounded(l.leakage_pj, 7)),
+            ("pj_per_mac", rounded(l.total_pj, 5)),
+            ("pj_per_mac_ratio", ratio(l.total_pj, first)),
+        ]);
+    }
+    rec
 }
 
 /// The reports as a Markdown table, ratios to the first in parentheses.
@@ -168,5 +194,38 @@ fn table(rows: &[PowerReport]) -> String {
         ));
     }
     out.push_str("\nC: switched capacitance in unit-inverter input capacitances per MAC operation (energy ∝ ½·C·V²); the clock net is apart.\n");
+    if rows.iter().any(|r| r.liberty.is_some()) {
+        out.push_str(&joules_table(rows));
+    }
+    out
+}
+
+/// The `--liberty` figures as a second Markdown table, ratios to the first in parentheses.
+fn joules_table(rows: &[PowerReport]) -> String {
+    let first = rows
+        .first()
+        .and_then(|r| r.liberty.as_ref())
+        .map_or(0.0, |l| l.total_pj);
+    let mut out = String::from(
+        "\n| design | library | cells | pJ/MAC switching | pJ/MAC internal | pJ/MAC leakage | pJ/MAC total |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let Some(l) = &r.liberty else { continue };
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.4} | {:.4} | {:.6} | {:.4} ({:.2}) |\n",
+            r.design,
+            l.library,
+            l.cells,
+            l.switching_pj,
+            l.internal_pj,
+            l.leakage_pj,
+            l.total_pj,
+            l.total_pj / first.max(f64::MIN_POSITIVE),
+        ));
+    }
+    out.push_str(&format!(
+        "\npJ per MAC operation on the library: switching ½·C·V² (pin capacitances, the library's wire load), internal energy from its internal_power tables, leakage at {} MHz; the gate netlist mapped to the library, simulated.\n",
+        1e3 / crate::power::liberty::LEAKAGE_PERIOD_NS
+    ));
     out
 }

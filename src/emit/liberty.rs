@@ -21,6 +21,11 @@ pub struct LibertyFiles {
     pub stat_txt: String,
     /// The mapped netlist for OpenSTA.
     pub netlist: String,
+    /// The mapped netlist for simulation (vector ports).
+    pub gates: String,
+    /// The OpenSTA power script (uniform activity) and its log.
+    pub power_script: String,
+    pub power_log: String,
     /// The OpenSTA script.
     pub sta_script: String,
     /// Its log (the timing report).
@@ -43,6 +48,9 @@ impl LibertyFiles {
             stat_json: format!("{dir}/{p}stat.json"),
             stat_txt: format!("{dir}/{p}area.txt"),
             netlist: format!("{dir}/{p}netlist.v"),
+            gates: format!("{dir}/{p}gates.v"),
+            power_script: format!("{dir}/{p}power.tcl"),
+            power_log: format!("{dir}/{p}power.log"),
             sta_script: format!("{dir}/{p}sta.tcl"),
             sta_log: format!("{dir}/{p}sta.log"),
         }
@@ -62,6 +70,42 @@ struct MapScript<'a> {
     stat_json: &'a str,
     stat_txt: &'a str,
     netlist: &'a str,
+    gates: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "synth/power.tcl", escape = "none")]
+struct PowerScript<'a> {
+    top: &'a str,
+    library: &'a str,
+    script: &'a str,
+    liberty: &'a str,
+    netlist: &'a str,
+    clock: &'a str,
+    period: &'a str,
+}
+
+/// The OpenSTA script that reports the power of the mapped `top` with every net making one
+/// transition per clock period of `period_ns` (the clock two).
+pub fn power_script(
+    f: &LibertyFiles,
+    top: &str,
+    library: &str,
+    clock: &str,
+    period_ns: u32,
+) -> Result<String, EmitError> {
+    render(
+        &PowerScript {
+            top,
+            library,
+            script: &f.power_script,
+            liberty: &f.liberty,
+            netlist: &f.netlist,
+            clock,
+            period: &period_ns.to_string(),
+        },
+        &f.power_script,
+    )
 }
 
 #[derive(Template)]
@@ -98,6 +142,7 @@ pub fn map_script(
             stat_json: &f.stat_json,
             stat_txt: &f.stat_txt,
             netlist: &f.netlist,
+            gates: &f.gates,
         },
         &f.script,
     )

@@ -14,20 +14,25 @@
 //! Limits: unit loads (no wire capacitance, no placement), no clock tree, no flip-flop
 //! internal nodes, no short-circuit or leakage power, one supply voltage.
 
+pub mod joules;
+pub mod liberty;
+pub mod models;
 pub mod netlist;
+pub mod sim;
 pub mod stimulus;
 pub mod vcd;
 
 pub use crate::emit::power::Delay;
+pub use sim::{simulate, GateSim};
 pub use stimulus::{Stimulus, HOLD_CYCLES};
+
+use sim::parse_error;
 
 use crate::config::Design;
 use crate::emit::{self, EmitError};
-use crate::hw::vectors::Vector;
-use crate::hw::MacModel;
 use crate::tools::liberty::{GeArea, Library};
 use crate::tools::yosys::{self, Target};
-use crate::tools::{sim_result, Bench, Sim, SimOutcome, Source, ToolError};
+use crate::tools::ToolError;
 use netlist::{NetKind, Netlist};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -117,6 +122,9 @@ pub struct PowerReport {
     pub nets: usize,
     /// Cell instances.
     pub cells: usize,
+    /// Energy in joules on a user's library (`--liberty`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liberty: Option<liberty::LibertyEnergy>,
 }
 
 /// The folder where one measurement runs, relative to the design folder.
@@ -147,118 +155,28 @@ pub fn measure_gates(
     o: &PowerOptions,
     ge: GeArea,
 ) -> Result<PowerReport, PowerError> {
-    let work = dir.join(work_dir(o));
-    let io = |p: &Path| {
-        let path = p.display().to_string();
-        move |source| PowerError::Io { path, source }
-    };
-    if work.exists() {
-        std::fs::remove_dir_all(&work).map_err(io(&work))?;
-    }
-    std::fs::create_dir_all(work.join("tb")).map_err(io(&work))?;
-    std::fs::create_dir_all(work.join("vectors")).map_err(io(&work))?;
-    let mut model = MacModel::new(d);
-    let (mut files, tb_file, macs) = if d.array.is_some() {
-        let gemms = stimulus::array_gemms(d, &o.stimulus, o.cycles, o.seed)?;
-        let macs = gemms
-            .iter()
-            .map(|g| g.shape.m * g.shape.k * g.shape.n)
-            .sum::<u64>();
-        let (files, tb_file) = emit::power::array_bench(d, &gemms)?;
-        (files, tb_file, macs)
-    } else {
-        let stims = stimulus::generate(d, &o.stimulus, o.cycles, o.seed)?;
-        let vectors: Vec<Vector> = stims
-            .iter()
-            .map(|&stim| Vector {
-                stim,
-                expect: model.step(&stim),
-            })
-            .collect();
-        let tb_file = format!("tb/tb_{}.v", d.name);
-        (
-            emit::power::mac_bench(d, &vectors)?,
-            tb_file,
-            vectors.len() as u64,
-        )
-    };
-    let tb_top = format!("tb_{}", d.name);
-    files.insert("cells.v".into(), emit::power::cell_models(o.delay)?);
-    const VCD: &str = "power.vcd";
-    // The testbench applies the first vector at 20 ns, after its reset.
-    files.insert(
-        "dump.v".into(),
-        emit::power::dump_module("power_dump", &format!("{tb_top}.dut"), VCD, 19)?,
-    );
-    for (path, text) in &files {
-        std::fs::write(work.join(path), text).map_err(io(&work.join(path)))?;
-    }
-    let gates = format!("../../{}", Target::Generic.gates_for(""));
-    let bench = Bench {
-        dir: work.clone(),
-        tops: vec![tb_top.clone(), "power_dump".into()],
-        sources: ["cells.v", &gates, &tb_file, "dump.v"]
-            .iter()
-            .map(|f| Source::File(f.to_string()))
-            .collect(),
-        build_dir: String::new(),
-        waves: false,
-        label: format!("the gates of {}", crate::progress::short_name(dir)),
-    };
-    let image = Sim::Icarus.build(&bench, o.timeout)?;
-    let r = Sim::Icarus.run(&image, &[], &image.log("sim.log"), o.timeout)?;
-    let checked = match sim_result(r, &Sim::Icarus.runtime())? {
-        (SimOutcome::Pass(n), _) => n,
-        (SimOutcome::Fail(n), log) => {
-            return Err(PowerError::Mismatch {
-                design: d.name.clone(),
-                detail: format!(
-                    "{n} checks of the testbench failed (log: {})",
-                    log.display()
-                ),
-            })
-        }
-    };
-    let gates_path = dir.join(Target::Generic.gates_for(""));
-    let parse = |p: &Path| {
-        let path = p.display().to_string();
-        move |message| PowerError::Parse { path, message }
-    };
-    let text = std::fs::read_to_string(&gates_path).map_err(io(&gates_path))?;
-    let netlist = Netlist::parse(&text).map_err(parse(&gates_path))?;
+    let gates = Target::Generic.gates_for("");
+    let sim = simulate(
+        d,
+        dir,
+        o,
+        &work_dir(o),
+        &gates,
+        emit::power::cell_models(o.delay)?,
+    )?;
+    let netlist = Netlist::parse(&sim.netlist).map_err(parse_error(&dir.join(&gates)))?;
     let nets = netlist
         .nets(Library::builtin(), UNIT_LOAD)
-        .map_err(parse(&gates_path))?;
-    let vcd_path = work.join(VCD);
-    let text = std::fs::read_to_string(&vcd_path).map_err(io(&vcd_path))?;
-    let toggles = vcd::count(&text, &[tb_top.as_str(), "dut"], 0).map_err(parse(&vcd_path))?;
-    // A MAC's final accumulator, read back from the VCD (arrays: the testbench compares every
-    // output row and its cycle with the array model).
-    let final_acc = if d.array.is_none() {
-        let want = model.acc();
-        let got = final_acc(&toggles, d.widths.acc).ok_or_else(|| PowerError::Mismatch {
-            design: d.name.clone(),
-            detail: "the VCD has no defined final acc_o".into(),
-        })?;
-        if got != want {
-            return Err(PowerError::Mismatch {
-                design: d.name.clone(),
-                detail: format!("final accumulator {got}, golden model {want}"),
-            });
-        }
-        Some(got)
-    } else {
-        None
-    };
-    let (sw, toggled) = weigh(&toggles, &nets, "clk_i");
-    let per = |x: f64| x / macs.max(1) as f64;
+        .map_err(parse_error(&dir.join(&gates)))?;
+    let (sw, toggled) = weigh(&sim.toggles, &nets, "clk_i");
+    let per = |x: f64| x / sim.macs.max(1) as f64;
     Ok(PowerReport {
         design: d.name.clone(),
         stimulus: o.stimulus.name(),
         delay: o.delay,
-        macs,
-        checked,
-        final_acc,
+        macs: sim.macs,
+        checked: sim.checked,
+        final_acc: sim.final_acc,
         ge,
         toggles_per_mac: per(toggled as f64),
         per_mac: Switched {
@@ -270,26 +188,13 @@ pub fn measure_gates(
         },
         nets: nets.cap.len(),
         cells: netlist.cells.len(),
+        liberty: None,
     })
 }
 
 /// The load every net carries besides its fanout's input pins (the driver's own output and
 /// a short wire), in unit-inverter inputs.
 pub const UNIT_LOAD: f64 = 1.0;
-
-/// The final `acc_o` of a VCD, two's complement.
-fn final_acc(t: &vcd::Toggles, bits: u32) -> Option<i64> {
-    let mut v: i128 = 0;
-    for i in (0..bits).rev() {
-        let b = match t.last.get(&format!("acc_o[{i}]"))? {
-            b'0' => 0,
-            b'1' => 1,
-            _ => return None,
-        };
-        v = (v << 1) | b;
-    }
-    Some(crate::hw::wrap_signed(v, bits) as i64)
-}
 
 /// Toggles × capacitance, summed per net (each net once, whatever its names) and split by
 /// driver; the net `clock` apart. Also the number of toggles (clock excluded).

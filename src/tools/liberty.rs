@@ -12,6 +12,8 @@
 
 pub mod foreign;
 pub mod function;
+pub mod tables;
+pub mod wire_load;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -63,7 +65,7 @@ pub struct GeArea {
 }
 
 /// Strip `/* ... */` and `//` comments.
-fn strip_comments(text: &str) -> String {
+pub(crate) fn strip_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
@@ -81,13 +83,15 @@ fn strip_comments(text: &str) -> String {
 }
 
 /// A group `name(arg) { body }` or a simple attribute `name : value ;`.
-enum Item<'a> {
+pub(crate) enum Item<'a> {
     Group(&'a str, &'a str, &'a str),
     Attr(&'a str, &'a str),
+    /// A complex attribute `name(args);` (`index_1("0.1, 0.2");`), args as written.
+    Complex(&'a str, &'a str),
 }
 
 /// The items at the top level of a group body.
-fn items(body: &str) -> Result<Vec<Item<'_>>, String> {
+pub(crate) fn items(body: &str) -> Result<Vec<Item<'_>>, String> {
     let mut out = Vec::new();
     let mut rest = body.trim_start();
     while !rest.is_empty() {
@@ -135,8 +139,15 @@ fn items(body: &str) -> Result<Vec<Item<'_>>, String> {
                 out.push(Item::Group(name.trim(), arg, &rest[end + 1..close]));
                 rest = &rest[close + 1..];
             }
-            // `name(args);` complex attributes (`capacitive_load_unit(1, ff);`): skipped.
-            _ => rest = &rest[end + 1..],
+            // `name(args);` complex attributes (`capacitive_load_unit(1, ff);`).
+            _ => {
+                let stmt = rest[..end].trim();
+                if let Some((name, args)) = stmt.split_once('(') {
+                    let args = args.trim_end().strip_suffix(')').unwrap_or(args);
+                    out.push(Item::Complex(name.trim(), args));
+                }
+                rest = &rest[end + 1..];
+            }
         }
         rest = rest.trim_start();
     }
@@ -188,7 +199,7 @@ impl Library {
                             .into_iter()
                             .filter_map(|i| match i {
                                 Item::Attr(k, v) => Some((k, v)),
-                                Item::Group(..) => None,
+                                _ => None,
                             })
                             .collect();
                         match attrs.get("direction").copied() {

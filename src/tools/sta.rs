@@ -80,6 +80,59 @@ pub fn instance(netlist: &str, name: &str) -> Option<(String, Vec<(String, Strin
     Some((cell, pins))
 }
 
+/// The design's power from OpenSTA's `report_power`, in W.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct StaPower {
+    pub internal: f64,
+    pub switching: f64,
+    pub leakage: f64,
+    pub total: f64,
+}
+
+/// Run a `report_power` script in `dir` and read its `Total` line.
+pub fn power(
+    dir: &Path,
+    script: &str,
+    log: &str,
+    timeout: Duration,
+) -> Result<StaPower, ToolError> {
+    let log = dir.join(log);
+    let r = run(&STA, &args(script), dir, timeout, &log)?.check(&STA)?;
+    let failed = |tail: String| ToolError::Failed {
+        bin: STA.bin,
+        status: 0,
+        log: log.clone(),
+        tail: format!("\n  {tail}"),
+    };
+    if let Some(e) = r.output.lines().find(|l| l.starts_with("Error")) {
+        return Err(failed(e.to_string()));
+    }
+    parse_power(&r.output).map_err(failed)
+}
+
+/// The `Total` line of a `report_power` report: internal, switching, leakage and total power.
+pub fn parse_power(text: &str) -> Result<StaPower, String> {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Total"))
+        .ok_or("the power report has no `Total` line")?;
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(4)
+        .map(|x| x.parse().map_err(|_| format!("bad power line `{line}`")))
+        .collect::<Result<_, _>>()?;
+    match v[..] {
+        [internal, switching, leakage, total] => Ok(StaPower {
+            internal,
+            switching,
+            leakage,
+            total,
+        }),
+        _ => Err(format!("bad power line `{line}`")),
+    }
+}
+
 /// `sta` arguments for a script.
 pub fn args(script: &str) -> Vec<String> {
     vec!["-no_splash".into(), "-exit".into(), script.into()]

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod liberty;
+
 use potmac::config::Design;
 use potmac::tools::{self, Tool};
 use std::ffi::OsStr;

@@ -264,6 +264,14 @@ impl Library {
     }
 }
 
+/// The numbers of `"0.1, 0.2", \ "0.3, 0.4"`.
+pub(super) fn numbers(args: &str) -> Result<Vec<f64>, String> {
+    args.split(|c: char| c == ',' || c == '"' || c == '\\' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().map_err(|_| format!("bad number `{t}`")))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 
 use super::wire_load::wire_load;
 pub use super::wire_load::WireLoad;
-use super::{items, strip_comments, Item};
+use super::{items, numbers, strip_comments, Item};
 use std::collections::BTreeMap;
 
 /// What a table axis is.
@@ -134,14 +134,6 @@ fn si(text: &str) -> Option<f64> {
         _ => 1.0,
     };
     Some(n * prefix)
-}
-
-/// The numbers of `"0.1, 0.2", \ "0.3, 0.4"`.
-pub(super) fn numbers(args: &str) -> Result<Vec<f64>, String> {
-    args.split(|c: char| c == ',' || c == '"' || c == '\\' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .map(|t| t.parse().map_err(|_| format!("bad number `{t}`")))
-        .collect()
 }
 
 /// A template's axes (`None`: a variable energy does not depend on) and default indices.

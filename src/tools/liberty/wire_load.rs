@@ -1,8 +1,7 @@
 //! A library's wire-load model (`wire_load` groups, `default_wire_load`): the capacitance of
 //! a net's wire estimated from its fanout count, as static timing does before placement.
 
-use super::tables::numbers;
-use super::{items, Item};
+use super::{items, numbers, Item};
 
 /// A wire-load model: the wire capacitance a net gets from its fanout count.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -55,6 +55,11 @@ impl LayerPlan {
         }
     }
 
+    /// os steps of one tile: kernel positions × [`Self::os_steps`].
+    pub fn os_tile_steps(&self, side: usize) -> usize {
+        self.conv.map_or(1, |c| c.k * c.k) * self.os_steps(side)
+    }
+
     /// Rows one image streams (output pixels; 4 per window with the pool).
     pub fn rows_per_image(&self) -> usize {
         let (_, h, w) = self.output;

@@ -61,7 +61,7 @@ pub fn accel_design(
         plans
             .iter()
             .map(|p| match shape.dataflow {
-                Dataflow::Os => p.k.max(p.conv.map_or(1, |c| c.k * c.k) * p.os_steps(side)),
+                Dataflow::Os => p.k.max(p.os_tile_steps(side)),
                 Dataflow::Ws => p.k,
             } as u64)
             .max()
@@ -92,7 +92,7 @@ pub fn accel_design(
                 .iter()
                 .map(|p| {
                     if os {
-                        (p.conv.map_or(1, |c| c.k * c.k) * p.os_steps(side)) as u32 * words(p.n)
+                        p.os_tile_steps(side) as u32 * words(p.n)
                     } else {
                         (p.k_tiles(side) * side) as u32 * words(p.n)
                     }
@@ -297,7 +297,7 @@ pub fn compile(model: &IntModel, d: &Design) -> Result<Program, InferError> {
             if os {
                 // Per N-tile, one word per step: kernel position, then its steps (a
                 // channel, or an element of the input map's words), as ws K-tiles and rows.
-                for e in 0..geo.k as usize * geo.k as usize * k_tiles as usize {
+                for e in 0..p.os_tile_steps(side) {
                     weights.push(
                         (0..side)
                             .map(|c| os_code(p, &layer.codes, side, e, t * side + c))

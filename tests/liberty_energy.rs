@@ -123,7 +123,8 @@ fn energy_per_transition_agrees_with_opensta() {
 
 /// `potmac power --liberty`: the paper MACs mapped to osu018, simulated (checked against the
 /// golden model every cycle) and weighed in pJ per MAC; PoT below uniform W8A8, the parts
-/// adding up to the total; a library without `nom_voltage` is a usage error naming the flag.
+/// adding up to the total, and so the logic's and the flip-flops' shares; a library without
+/// `nom_voltage` is a usage error naming the flag.
 #[test]
 fn power_in_picojoules_on_osu018() {
     use potmac::tools::icarus::{IVERILOG, VVP};
@@ -162,6 +163,9 @@ fn power_in_picojoules_on_osu018() {
         );
         assert!(s > 1.0 && i > 1.0 && l > 0.0 && l < 0.01, "{r}");
         assert!((s + i + l - part("pj_per_mac")).abs() < 1e-3, "{r}");
+        let (logic, ff) = (part("pj_logic_per_mac"), part("pj_ff_per_mac"));
+        assert!(logic > 1.0 && ff > 1.0, "{r}");
+        assert!((logic + ff - part("pj_per_mac")).abs() < 1e-3, "{r}");
         assert_eq!(r["macs"], 200, "{r}");
     }
     assert!(total("pot_w4a8") < 0.75 * total("uniform_w8a8"), "{lines}");
@@ -183,5 +187,66 @@ fn power_in_picojoules_on_osu018() {
     assert!(
         err.contains("--liberty") && err.contains("nom_voltage"),
         "{err}"
+    );
+}
+
+/// `potmac power --liberty --dont-use`: the patterns are synth's (the same flag): cells they
+/// match never appear in the mapped netlist that is simulated and weighed, which still
+/// passes the golden model's check; without the flag the same design uses them.
+#[test]
+fn power_honours_dont_use_on_osu018() {
+    use potmac::tools::icarus::{IVERILOG, VVP};
+    if !have(&[YOSYS, IVERILOG, VVP]) {
+        return;
+    }
+    let Some(lib) = osu018() else { return };
+    let out = scratch("liberty_power_dont_use");
+    let config = root().join("verification/configs/paper/pot_w4a8.yaml");
+    let gates = |dir: &str| {
+        let v = out
+            .join(dir)
+            .join("pot_w4a8/build/lib_osu018_stdcells/gates.v");
+        std::fs::read_to_string(&v).unwrap_or_else(|e| panic!("{}: {e}", v.display()))
+    };
+    let used = |text: &str, cell: &str| text.lines().any(|l| l.trim_start().starts_with(cell));
+    let power = |dir: &str, extra: &[&str]| {
+        let o = run_ok(
+            potmac()
+                .args(["-q", "power", "--cycles", "100", "--format", "json"])
+                .arg(&config)
+                .arg("--liberty")
+                .arg(&lib)
+                .args(extra)
+                .arg("--out")
+                .arg(out.join(dir)),
+        );
+        serde_json::from_str::<Value>(o.trim()).unwrap()
+    };
+    let plain = power("default", &[]);
+    let text = gates("default");
+    for cell in ["OAI21X", "XNOR2X"] {
+        assert!(used(&text, cell), "{cell} not used by default:\n{text}");
+    }
+    let marked = power("marked", &["--dont-use", "OAI21X?,XNOR2*"]);
+    let text = gates("marked");
+    for cell in ["OAI21X", "XNOR2X"] {
+        assert!(!used(&text, cell), "{cell} used although marked:\n{text}");
+    }
+    for r in [&plain, &marked] {
+        let part = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("no {k} in {r}"));
+        let sum = part("pj_logic_per_mac") + part("pj_ff_per_mac");
+        assert!((sum - part("pj_per_mac")).abs() < 1e-3, "{r}");
+    }
+    // The flag needs --liberty, as synth's does.
+    let o = potmac()
+        .args(["-q", "power", "--dont-use", "INVX1"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
 }

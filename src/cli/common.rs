@@ -111,6 +111,42 @@ impl GenArgs {
     }
 }
 
+/// `--dont-use` of the commands that take `--liberty` (`synth`, `power`): one definition,
+/// one default, one meaning.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DontUseArg {
+    /// With --liberty: the cells synthesis must not use, as comma-separated patterns (`*`
+    /// any characters, `?` one) replacing the default (SKY130's power-management, probe,
+    /// clock-tree and delay cells: *lpflow_*, *probe*, *clkbuf*, *clkinv*, *clkdlybuf*,
+    /// *dlygate*, *dlymetal*); `--dont-use ''` for none.
+    #[arg(
+        long,
+        value_name = "PATTERNS",
+        requires = "liberty",
+        value_delimiter = ','
+    )]
+    pub dont_use: Option<Vec<String>>,
+}
+
+impl DontUseArg {
+    /// The library options of `--liberty PATH` with these patterns (empty ones dropped, so
+    /// `''` means none); `None` without `--liberty`.
+    pub fn liberty(
+        &self,
+        path: Option<&PathBuf>,
+        timing: bool,
+    ) -> Option<flow::synth::liberty::LibertyOptions> {
+        path.map(|path| flow::synth::liberty::LibertyOptions {
+            path: path.clone(),
+            dont_use: self
+                .dont_use
+                .as_ref()
+                .map(|p| p.iter().filter(|x| !x.is_empty()).cloned().collect()),
+            timing,
+        })
+    }
+}
+
 /// `--format`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FormatArg {

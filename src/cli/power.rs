@@ -1,15 +1,14 @@
 //! `potmac power CONFIG... [--stimulus random|held|real --export DIR] [--cycles N]
-//! [--delay unit|zero] [--liberty FILE]`: the switched-capacitance energy proxy per MAC
-//! operation of each design's gate netlist ([`crate::power`]), with ratios to the first
-//! config; with `--liberty`, also the energy in pJ per MAC on that library
-//! ([`crate::power::liberty`]).
+//! [--delay unit|zero] [--liberty FILE [--dont-use PATTERNS]]`: the switched-capacitance
+//! energy proxy per MAC operation of each design's gate netlist ([`crate::power`]), with
+//! ratios to the first config; with `--liberty`, also the energy in pJ per MAC on that
+//! library ([`crate::power::liberty`]), the flip-flops' share apart.
 
-use super::common::{at_least_one, load_designs, FormatArg, RunArgs};
+use super::common::{at_least_one, load_designs, DontUseArg, FormatArg, RunArgs};
 use super::format::{rounded, Format, Record, RecordWriter};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow::power::Measured;
-use crate::flow::synth::liberty::LibertyOptions;
 use crate::power::{Delay, PowerOptions, PowerReport, Stimulus};
 use anyhow::{bail, Result};
 use serde_json::Value;
@@ -60,9 +59,13 @@ pub struct Args {
     seed: u64,
     /// Also map each design to this standard-cell library (`.lib` or `.lib.gz`, NLDM),
     /// simulate that netlist and report its energy in pJ per MAC: switching, internal (the
-    /// library's internal-power tables), leakage (at 100 MHz) and their total.
+    /// library's internal-power tables), leakage (at 100 MHz) and their total, and that
+    /// total split into the flip-flops' share (their internal energy, clock pins included,
+    /// the switching of the nets they drive, their leakage) and the logic's.
     #[arg(long, value_name = "FILE")]
     liberty: Option<PathBuf>,
+    #[command(flatten)]
+    dont_use: DontUseArg,
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
@@ -96,11 +99,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     let mut reports: Vec<PowerReport> = Vec::new();
     let mut verdict = Verdict::Pass;
     let mut records = RecordWriter::new(ui, format);
-    let liberty = a.liberty.as_ref().map(|path| LibertyOptions {
-        path: path.clone(),
-        dont_use: None,
-        timing: false,
-    });
+    let liberty = a.dont_use.liberty(a.liberty.as_ref(), false);
     for m in crate::flow::power::start(&designs, opts, liberty, &run)? {
         match m? {
             Measured::Report(r) => {
@@ -153,6 +152,7 @@ fn record(r: &PowerReport, first: &PowerReport) -> Record {
         ("cap_clock_per_mac", rounded(p.clock, 3)),
     ];
     if let Some(l) = &r.liberty {
+        let first_logic = first.liberty.as_ref().map_or(0.0, |f| f.logic_pj);
         let first = first.liberty.as_ref().map_or(0.0, |f| f.total_pj);
         rec.extend([
             ("library", Value::from(l.library.as_str())),
@@ -162,6 +162,9 @@ fn record(r: &PowerReport, first: &PowerReport) -> Record {
             ("pj_leakage_per_mac", rounded(l.leakage_pj, 7)),
             ("pj_per_mac", rounded(l.total_pj, 5)),
             ("pj_per_mac_ratio", ratio(l.total_pj, first)),
+            ("pj_logic_per_mac", rounded(l.logic_pj, 5)),
+            ("pj_ff_per_mac", rounded(l.ff_pj, 5)),
+            ("pj_logic_per_mac_ratio", ratio(l.logic_pj, first_logic)),
         ]);
     }
     rec
@@ -202,17 +205,15 @@ fn table(rows: &[PowerReport]) -> String {
 
 /// The `--liberty` figures as a second Markdown table, ratios to the first in parentheses.
 fn joules_table(rows: &[PowerReport]) -> String {
-    let first = rows
-        .first()
-        .and_then(|r| r.liberty.as_ref())
-        .map_or(0.0, |l| l.total_pj);
+    let first = rows.first().and_then(|r| r.liberty.as_ref());
+    let (first, first_logic) = first.map_or((0.0, 0.0), |l| (l.total_pj, l.logic_pj));
     let mut out = String::from(
-        "\n| design | library | cells | pJ/MAC switching | pJ/MAC internal | pJ/MAC leakage | pJ/MAC total |\n|---|---|---|---|---|---|---|\n",
+        "\n| design | library | cells | pJ/MAC switching | pJ/MAC internal | pJ/MAC leakage | pJ/MAC total | pJ/MAC logic | pJ/MAC FFs |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let Some(l) = &r.liberty else { continue };
         out.push_str(&format!(
-            "| {} | {} | {} | {:.4} | {:.4} | {:.6} | {:.4} ({:.2}) |\n",
+            "| {} | {} | {} | {:.4} | {:.4} | {:.6} | {:.4} ({:.2}) | {:.4} ({:.2}) | {:.4} |\n",
             r.design,
             l.library,
             l.cells,
@@ -221,10 +222,13 @@ fn joules_table(rows: &[PowerReport]) -> String {
             l.leakage_pj,
             l.total_pj,
             l.total_pj / first.max(f64::MIN_POSITIVE),
+            l.logic_pj,
+            l.logic_pj / first_logic.max(f64::MIN_POSITIVE),
+            l.ff_pj,
         ));
     }
     out.push_str(&format!(
-        "\npJ per MAC operation on the library: switching ½·C·V² (pin capacitances, the library's wire load), internal energy from its internal_power tables, leakage at {} MHz; the gate netlist mapped to the library, simulated.\n",
+        "\npJ per MAC operation on the library: switching ½·C·V² (pin capacitances, the library's wire load), internal energy from its internal_power tables, leakage at {} MHz; the gate netlist mapped to the library, simulated. FFs: the flip-flops' internal energy (clock pins included), the switching of the nets they drive and their leakage; logic: the rest.\n",
         1e3 / crate::power::liberty::LEAKAGE_PERIOD_NS
     ));
     out

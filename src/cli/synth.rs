@@ -5,13 +5,12 @@
 //! utilization from nextpnr (iCE40, or ECP5 with `--target ecp5`) on a wrapper with registered
 //! inputs; `--hier` keeps arrays' hierarchy (each distinct module synthesized once).
 
-use super::common::{load_designs, FormatArg, ReuseArg, RunArgs};
+use super::common::{load_designs, DontUseArg, FormatArg, ReuseArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
 use super::synth_tables::{accel_table, array_table, notes, pnr_table, table, utilization};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow;
-use crate::flow::synth::liberty::LibertyOptions;
 use crate::flow::synth::{SynthOptions, SynthRow};
 use crate::tools::nextpnr::Device;
 use crate::tools::yosys::Target;
@@ -123,17 +122,8 @@ pub struct Args {
     /// build/lib_<name>/ with its dont-use cells marked.
     #[arg(long, value_name = "FILE")]
     liberty: Option<PathBuf>,
-    /// With --liberty: the cells synthesis must not use, as comma-separated patterns (`*`
-    /// any characters, `?` one) replacing the default (SKY130's power-management, probe,
-    /// clock-tree and delay cells: *lpflow_*, *probe*, *clkbuf*, *clkinv*, *clkdlybuf*,
-    /// *dlygate*, *dlymetal*); `--dont-use ''` for none.
-    #[arg(
-        long,
-        value_name = "PATTERNS",
-        requires = "liberty",
-        value_delimiter = ','
-    )]
-    dont_use: Option<Vec<String>>,
+    #[command(flatten)]
+    dont_use: DontUseArg,
     /// With --liberty: area only, no timing (OpenSTA not needed).
     #[arg(long, requires = "liberty")]
     no_timing: bool,
@@ -182,14 +172,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         bitstream: a.bitstream,
         baseline: a.baseline,
         hierarchical: a.hier,
-        liberty: a.liberty.as_ref().map(|path| LibertyOptions {
-            path: path.clone(),
-            dont_use: a
-                .dont_use
-                .as_ref()
-                .map(|p| p.iter().filter(|x| !x.is_empty()).cloned().collect()),
-            timing: !a.no_timing,
-        }),
+        liberty: a.dont_use.liberty(a.liberty.as_ref(), !a.no_timing),
         run: a.run.opts_with(&a.reuse),
     };
     flow::synth::check(&designs, &opts)?;

@@ -41,6 +41,14 @@ pub struct NetEnergy {
     pub sta2019_switching: BTreeMap<String, f64>,
     /// Leakage power of all cells, W.
     pub leakage_w: f64,
+    /// The flip-flops' (and latches') share, grouped by cell as OpenSTA's `report_power`
+    /// groups its Sequential row: the nets they drive (their switching is theirs) ...
+    pub ff_nets: std::collections::BTreeSet<String>,
+    /// ... net → the internal energy per transition of their pins on that net (clock pin
+    /// included) ...
+    pub ff_internal: BTreeMap<String, f64>,
+    /// ... and their leakage power, W.
+    pub ff_leakage_w: f64,
     /// Net → (rise, fall) transition time in the library's time unit.
     pub slew: BTreeMap<String, (f64, f64)>,
     /// The internal energy per transition of each (instance, pin, net): ours and OpenSTA
@@ -255,6 +263,14 @@ pub fn net_energy(
         let Some(cell) = lib.cells.get(&inst.cell) else {
             continue;
         };
+        if cell.sequential {
+            e.ff_leakage_w += ct.leakage * tables.leakage_unit;
+            for (pin, net) in &cx.pin_net[i] {
+                if cell.outputs.contains(pin) {
+                    e.ff_nets.insert(net.clone());
+                }
+            }
+        }
         for (pin, pt) in &ct.pins {
             if pt.power.is_empty() {
                 continue;
@@ -304,6 +320,9 @@ pub fn net_energy(
             let ours = if weights > 0.0 { ours / weights } else { 0.0 } * energy_unit;
             let sta = sta * energy_unit;
             *e.internal.entry(net.clone()).or_insert(0.0) += ours;
+            if cell.sequential {
+                *e.ff_internal.entry(net.clone()).or_insert(0.0) += ours;
+            }
             *e.sta2019.entry(net.clone()).or_insert(0.0) += sta;
             e.pins
                 .push((inst.name.clone(), pin.clone(), net, ours, sta));
@@ -314,71 +333,4 @@ pub fn net_energy(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn duty(f: &str, related: &str) -> f64 {
-        let g = RiseFall {
-            related: Some(related.into()),
-            ..Default::default()
-        };
-        group_duty(&g, Some(&Expr::parse(f).unwrap()), false)
-    }
-
-    /// Two inverters in a row, by hand: scalar tables (no transition or load dependence),
-    /// 1 pF pins at 1.8 V.
-    #[test]
-    fn energies_of_a_two_inverter_chain() {
-        let lib = r#"library (t) { capacitive_load_unit (1, pf); leakage_power_unit : "1nW";
-  nom_voltage : 1.8;
-  cell (INV) { area : 1; cell_leakage_power : 2;
-    pin (A) { direction : input; capacitance : 1; rise_capacitance : 1.2; fall_capacitance : 1;
-      internal_power () { rise_power (scalar) { values ("1"); } fall_power (scalar) { values ("3"); } } }
-    pin (Y) { direction : output; function : "(!A)";
-      internal_power () { related_pin : "A";
-        rise_power (scalar) { values ("4"); } fall_power (scalar) { values ("2"); } } } } }"#;
-        let library = Library::parse(lib).unwrap();
-        let tables = Tables::parse(lib).unwrap();
-        let n = Netlist::parse(
-            "module m(a, y);\n input a;\n output y;\n wire n;\n INV u1 (.A(a), .Y(n));\n INV u2 (.A(n), .Y(y));\nendmodule\n",
-        )
-        .unwrap();
-        let nets = n.nets(&library, 0.0).unwrap();
-        let e = net_energy(&n, &nets, &library, &tables, "clk_i");
-        let pj = |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0) * 1e12;
-        let near = |x: f64, y: f64| (x - y).abs() < 1e-9;
-        // n: ½·1 pF·1.8² = 1.62 pJ; OpenSTA: the larger rise capacitance, 1.2 pF.
-        assert!(near(pj(&e.switching, "n"), 1.62));
-        assert!(near(pj(&e.sta2019_switching, "n"), 1.944));
-        // a is driven from outside: no switching here; y drives nothing.
-        assert!(!e.switching.contains_key("a") && near(pj(&e.switching, "y"), 0.0));
-        // n: u1's output, mean of 4 and 2, plus u2's input, mean of 1 and 3: 3 + 2.
-        assert!(near(pj(&e.internal, "n"), 5.0));
-        // OpenSTA 2019: (4 + 2) × 1 (an inverter's duty) + (1 + 3) × ½.
-        assert!(near(pj(&e.sta2019, "n"), 8.0));
-        assert!(near(pj(&e.internal, "a"), 2.0) && near(pj(&e.internal, "y"), 3.0));
-        assert!(near(e.leakage_w, 4e-9));
-    }
-
-    /// The weights of the groups of common gates, by hand.
-    #[test]
-    fn group_duties() {
-        assert_eq!(duty("(!A)", "A"), 1.0);
-        assert_eq!(duty("(A B)", "A"), 0.5);
-        assert_eq!(duty("(A^B)", "B"), 0.5);
-        // AOI21: C switches Y when !(A B), 3/4 of the time; A's condition is not read
-        // off the shape (one half).
-        assert_eq!(duty("(!((A B)+C))", "C"), 0.75);
-        assert_eq!(duty("(!((A B)+C))", "A"), 0.5);
-        // NAND3 `(!((A B) C))`: C when A B.
-        assert_eq!(duty("(!((A B) C))", "C"), 0.25);
-        let clk = RiseFall::default();
-        assert_eq!(group_duty(&clk, None, true), 1.0);
-        assert_eq!(group_duty(&clk, None, false), 0.5);
-        let when = RiseFall {
-            when: Some("!A & B".into()),
-            ..Default::default()
-        };
-        assert_eq!(group_duty(&when, None, false), 0.25);
-    }
-}
+mod tests;

@@ -37,6 +37,12 @@ pub struct LibertyEnergy {
     pub leakage_pj: f64,
     /// Their sum.
     pub total_pj: f64,
+    /// The flip-flops' share of the total (latches' too), as OpenSTA's `report_power`
+    /// groups it by cell: their internal energy (clock pin included), the switching of the
+    /// nets they drive, their leakage.
+    pub ff_pj: f64,
+    /// The rest: the combinational cells' (`total_pj - ff_pj`).
+    pub logic_pj: f64,
 }
 
 /// Toggles of each net (its names' counts are the same net's: the largest is taken).
@@ -94,13 +100,25 @@ pub fn measure(
     let per_mac = |j: f64| j * 1e12 / sim.macs.max(1) as f64;
     let switching_pj = per_mac(energy(&toggles, &e.switching));
     let internal_pj = per_mac(energy(&toggles, &e.internal));
-    let leakage_pj = per_mac(e.leakage_w * cycles as f64 * LEAKAGE_PERIOD_NS * 1e-9);
+    let leak = |w: f64| per_mac(w * cycles as f64 * LEAKAGE_PERIOD_NS * 1e-9);
+    let leakage_pj = leak(e.leakage_w);
+    let ff_switching: BTreeMap<String, f64> = e
+        .switching
+        .iter()
+        .filter(|(net, _)| e.ff_nets.contains(*net))
+        .map(|(n, x)| (n.clone(), *x))
+        .collect();
+    let ff_pj = per_mac(energy(&toggles, &ff_switching) + energy(&toggles, &e.ff_internal))
+        + leak(e.ff_leakage_w);
+    let total_pj = switching_pj + internal_pj + leakage_pj;
     Ok(LibertyEnergy {
         library: lib.library.name.clone(),
         cells: netlist.cells.len(),
         switching_pj,
         internal_pj,
         leakage_pj,
-        total_pj: switching_pj + internal_pj + leakage_pj,
+        total_pj,
+        ff_pj,
+        logic_pj: total_pj - ff_pj,
     })
 }

@@ -42,20 +42,37 @@ fn plant(path: &Path, from: &str, to: &str, n: usize) -> String {
     text
 }
 
+/// The argmax's testbench on 8 columns (a tree of 3 levels, no registers before it), and on
+/// 2 and 3 columns, whose first tree level selects on compares made a cycle early (from the
+/// register before the tree, or from the post-op units' output register with 3 columns).
+/// Each planted bug must fail the testbench on its own.
 #[test]
 fn argmax_testbench_passes_on_both_simulators_and_catches_planted_bugs() {
     if !have(&[icarus::IVERILOG, icarus::VVP, verilator::VERILATOR]) {
         return;
     }
+    let base = root().join("verification/configs/accel/pot_w4a8_digits2x2.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let three = text
+        .replace("name: pot_w4a8_digits2x2", "name: pot_w4a8_digits3x3")
+        .replace("rows: 2, cols: 2", "rows: 3, cols: 3");
+    assert_ne!(three, text);
     let out = scratch("accel_argmax");
-    let cfg = root().join("verification/configs/accel/pot_w4a8_accel8x8.yaml");
-    run_ok(
-        potmac()
-            .args(["-q", "generate", "--out"])
-            .arg(&*out)
-            .arg(&cfg),
-    );
-    let d = Design::from_file(&cfg).unwrap();
+    std::fs::create_dir_all(&*out).unwrap();
+    let three_cfg = out.join("pot_w4a8_digits3x3.yaml");
+    std::fs::write(&three_cfg, three).unwrap();
+    for cfg in [
+        root().join("verification/configs/accel/pot_w4a8_accel8x8.yaml"),
+        base,
+        three_cfg,
+    ] {
+        argmax_catches_planted_bugs(&out, &cfg);
+    }
+}
+
+fn argmax_catches_planted_bugs(out: &Path, cfg: &Path) {
+    run_ok(potmac().args(["-q", "generate", "--out"]).arg(out).arg(cfg));
+    let d = Design::from_file(cfg).unwrap();
     let dir = out.join(&d.name);
     let m = potmac::emit::AccelModules::new(&d);
     lint_clean_rtl(&dir, &m.argmax, &format!("tb/{}.v", m.tb_argmax));

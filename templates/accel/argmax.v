@@ -13,7 +13,8 @@
 //          ceil(log2 Cols) levels (at least 1) of compare-and-select, every level registered
 //          (column 0 always counts: ncols_i >= 1), behind Levels - TreeLevels registers that
 //          hold the row (Levels at least 3: with few columns the tree's first compare starts
-//          from a flip-flop, not from the post-op units' logic);
+//          from a flip-flop, not from the post-op units' logic); with such registers the
+//          first level's compares are made a cycle early, so that level only selects;
 //   store  the image's best value and class, from a store of Batch words read synchronously
 //          three cycles before the write-back (the word is registered twice more and arrives
 //          with the tree's result); the row's maximum is compared with the words it may meet
@@ -55,6 +56,34 @@ module {= v.argmax =} (
   end
   wire [Cols*SumWidth-1:0]   row_t   = pre_chain[PreRegs*PreWidth +: Cols*SumWidth];
   wire [{= v.ncol_bits =}-1:0]          ncols_t = pre_chain[PreRegs*PreWidth+Cols*SumWidth +: {= v.ncol_bits =}];
+  // The first level's compares are made a cycle early, from the row in the register before
+  // the tree (or from row_i, the post-op units' output register, with one such register),
+  // and registered (take1_q): the first level only selects, so a compare's carry chain and
+  // the select's fanout are in different cycles.
+  wire [Cols*SumWidth-1:0]   row_e   = pre_chain[(PreRegs-1)*PreWidth +: Cols*SumWidth];
+  wire [{= v.ncol_bits =}-1:0]          ncols_e = pre_chain[(PreRegs-1)*PreWidth+Cols*SumWidth +: {= v.ncol_bits =}];
+  wire [Cols-1:0]            valid_e = ~({Cols{1'b1}} << ncols_e);
+  wire [Leaves/2-1:0]        take1;
+  reg  [Leaves/2-1:0]        take1_q;
+  generate
+    for (gk = 0; gk < Leaves / 2; gk = gk + 1) begin : g_take1
+      if (2 * gk + 1 < Cols) begin : g_pair
+        wire [SumWidth-1:0] lval = row_e[(2*gk)*SumWidth +: SumWidth];
+        wire [SumWidth-1:0] rval = row_e[(2*gk+1)*SumWidth +: SumWidth];
+        wire [SumWidth-1:0] lk   = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+        wire [SumWidth-1:0] rk   = {~rval[SumWidth-1], rval[SumWidth-2:0]};
+        assign take1[gk] = valid_e[2*gk+1] & (rk > lk);
+      end else begin : g_single
+        assign take1[gk] = 1'b0;
+      end
+    end
+  endgenerate
+  always @(posedge clk_i) begin
+    take1_q <= take1;
+  end
+  // A pair's left column needs no validity here (the select takes it from leaf_ok), and an
+  // odd last column has no pair.
+  wire unused_e = ^{valid_e, row_e};
 {%- else %}
   wire [Cols*SumWidth-1:0]   row_t   = row_i;
   wire [{= v.ncol_bits =}-1:0]          ncols_t = ncols_i;
@@ -89,14 +118,21 @@ module {= v.argmax =} (
     for (gk = 1; gk < Leaves; gk = gk + 1) begin : g_node
       wire [SumWidth-1:0] lval = node_val[(2*gk-1)*SumWidth +: SumWidth];
       wire [SumWidth-1:0] rval = node_val[(2*gk)*SumWidth +: SumWidth];
-      wire [SumWidth-1:0] lk   = {~lval[SumWidth-1], lval[SumWidth-2:0]};
-      wire [SumWidth-1:0] rk   = {~rval[SumWidth-1], rval[SumWidth-2:0]};
       wire                lok;
       wire                take;
       if (2 * gk >= Leaves) begin : g_first_level
+{%- if v.argmax_pre > 0 %}
+        assign lok  = leaf_ok[2*gk-Leaves];
+        assign take = take1_q[gk-Leaves/2];
+{%- else %}
+        wire [SumWidth-1:0] lk = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+        wire [SumWidth-1:0] rk = {~rval[SumWidth-1], rval[SumWidth-2:0]};
         assign lok  = leaf_ok[2*gk-Leaves];
         assign take = leaf_ok[2*gk+1-Leaves] & (rk > lk);
+{%- endif %}
       end else begin : g_upper
+        wire [SumWidth-1:0] lk = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+        wire [SumWidth-1:0] rk = {~rval[SumWidth-1], rval[SumWidth-2:0]};
         assign lok  = 1'b1;
         assign take = rk > lk;
       end
@@ -239,6 +275,10 @@ module {= v.argmax =} (
 
   // Column 0 always counts; the inner nodes keep no validity.
   wire unused_ok = col_valid[0];
+{%- if v.argmax_pre > 0 %}
+  // The right leaves' validity went into take1_q a cycle earlier.
+  wire unused_leaf_ok = ^leaf_ok;
+{%- endif %}
 
   assign class_valid_o = class_valid_q;
   assign class_image_o = class_image_q;

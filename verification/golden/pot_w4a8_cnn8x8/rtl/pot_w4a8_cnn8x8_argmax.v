@@ -25,7 +25,8 @@
 //          ceil(log2 Cols) levels (at least 1) of compare-and-select, every level registered
 //          (column 0 always counts: ncols_i >= 1), behind Levels - TreeLevels registers that
 //          hold the row (Levels at least 3: with few columns the tree's first compare starts
-//          from a flip-flop, not from the post-op units' logic);
+//          from a flip-flop, not from the post-op units' logic); with such registers the
+//          first level's compares are made a cycle early, so that level only selects;
 //   store  the image's best value and class, from a store of Batch words read synchronously
 //          three cycles before the write-back (the word is registered twice more and arrives
 //          with the tree's result); the row's maximum is compared with the words it may meet
@@ -99,14 +100,16 @@ module pot_w4a8_cnn8x8_argmax (
     for (gk = 1; gk < Leaves; gk = gk + 1) begin : g_node
       wire [SumWidth-1:0] lval = node_val[(2*gk-1)*SumWidth +: SumWidth];
       wire [SumWidth-1:0] rval = node_val[(2*gk)*SumWidth +: SumWidth];
-      wire [SumWidth-1:0] lk   = {~lval[SumWidth-1], lval[SumWidth-2:0]};
-      wire [SumWidth-1:0] rk   = {~rval[SumWidth-1], rval[SumWidth-2:0]};
       wire                lok;
       wire                take;
       if (2 * gk >= Leaves) begin : g_first_level
+        wire [SumWidth-1:0] lk = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+        wire [SumWidth-1:0] rk = {~rval[SumWidth-1], rval[SumWidth-2:0]};
         assign lok  = leaf_ok[2*gk-Leaves];
         assign take = leaf_ok[2*gk+1-Leaves] & (rk > lk);
       end else begin : g_upper
+        wire [SumWidth-1:0] lk = {~lval[SumWidth-1], lval[SumWidth-2:0]};
+        wire [SumWidth-1:0] rk = {~rval[SumWidth-1], rval[SumWidth-2:0]};
         assign lok  = 1'b1;
         assign take = rk > lk;
       end

@@ -132,6 +132,7 @@ module pot_w4a8_cnn8x8_seq (
           d_h_pad, d_w_pad, d_rs, d_is, d_xs, d_ys, d_k0, d_ipb, d_w_base, d_b_base} = desc_i;
 
   reg [3:0]            state_d, state_q;
+  reg                  run_q;
   reg [PAddrWidth-1:0] pc_d, pc_q;
   reg                  sel_d, sel_q;
   reg [BatchWidth-1:0] bm2_d, bm2_q;
@@ -206,7 +207,9 @@ module pot_w4a8_cnn8x8_seq (
     wpad_p[DimWidth-1:0] = wpad_q;
   end
 
-  wire running  = (state_q == StRun);
+  // The run state's own flip-flop (run_q = state_q == StRun), so the tile's controls start
+  // from a register, not from a decode of the state.
+  wire running  = run_q;
   // The weight rows are read while tc < Rows, the rows while are_q (from tile cycle 1 to
   // the block's last row): flags set and cleared a cycle ahead.
   wire w_re     = running && wre_q;
@@ -622,6 +625,7 @@ module pot_w4a8_cnn8x8_seq (
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q  <= StIdle;
+      run_q    <= 1'b0;
       pc_q     <= {PAddrWidth{1'b0}};
       sel_q    <= 1'b0;
       drain_q  <= {DrainWidth{1'b0}};
@@ -637,6 +641,7 @@ module pot_w4a8_cnn8x8_seq (
       flast_q  <= 1'b0;
     end else begin
       state_q  <= state_d;
+      run_q    <= (state_d == StRun);
       pc_q     <= pc_d;
       sel_q    <= sel_d;
       drain_q  <= drain_d;

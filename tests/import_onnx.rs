@@ -519,6 +519,53 @@ fn quantized_weights_on_a_power_of_two_grid_import_exactly() {
     }
 }
 
+/// The MLP with its weights on additive power-of-two grids (plain float initializers, f32
+/// products of an integer level and a scale that is no power of two): detected with no APoT
+/// requested, layer 0 in apot:5 and layer 1 in apot:4 (neither PoT nor uniform), its logits
+/// equal onnxruntime's, and `import` with the default `pot:4` (which holds neither) exports
+/// both layers in those formats, integer times scale equal to the graph's weights bit for bit.
+#[test]
+fn weights_on_an_apot_grid_are_detected_and_imported_exactly() {
+    let file = fixture("digits_mlp_apot.onnx");
+    let im = onnx::import(&file, (1, 8, 8), 10).unwrap();
+    matches_onnxruntime(&im.net, "digits_mlp_apot");
+    let formats = ["apot:5", "apot:4"];
+    let labels: Vec<String> = im.formats.iter().flatten().map(|f| f.label()).collect();
+    assert_eq!(labels, formats, "{:?}", im.layers);
+    for (line, label) in im.layers.iter().zip(formats) {
+        let want = format!("APoT grid detected ({label})");
+        assert!(line.contains(&want), "{line}");
+    }
+    let out = scratch("onnx_apot").join("out");
+    let o = potmac()
+        .args(["import"])
+        .arg(&file)
+        .args(["--dataset", "digits", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("class mismatches 0"), "{stdout}");
+    let text = std::fs::read_to_string(out.join("model.json")).unwrap();
+    let exported: IntModel = serde_json::from_str(&text).unwrap();
+    for (l, label) in formats.iter().enumerate() {
+        let note = format!("layer {l}: weights imported exactly in {label} (no requantization)");
+        assert!(stderr.contains(&note), "{stderr}");
+        let layer = &exported.layers[l];
+        assert_eq!(layer.format.label(), *label);
+        let values: Vec<f32> = layer
+            .weight_values()
+            .iter()
+            .map(|&v| (layer.w_scale * v as f64) as f32)
+            .collect();
+        assert_eq!(values, im.net.weights[l], "layer {l} not exact");
+    }
+}
+
 /// Equivalent spellings of the CNN fixture give the same network: `kernel_shape` absent
 /// (taken from the weight), the Gemm's weight stored `[in, out]` with `transB` 0, the flatten
 /// as `x.view(x.size(0), -1)` exports it with a dynamic batch, and `alpha` and `beta` 2 (every

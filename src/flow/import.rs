@@ -156,15 +156,15 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         .collect();
     let mut q = init_quant(&net, &o.q, &data.train, o.calibration_samples)?;
     // Weights already on a grid are imported exactly: in the requested format when it holds
-    // them (one format for the accelerator), else, on a power-of-two grid, in the smallest
-    // PoT format that does.
+    // them (one format for the accelerator), else, on a power-of-two or APoT grid, in the
+    // smallest PoT or APoT format that does (`onnx::grid::detect`).
     let n = q.layers.len();
     for l in 0..n {
         let requested = o.q.layer_spec(l, n);
         let found = formats.get(l).copied().flatten();
-        let exact = match onnx::quant::exact_in(requested, &net.weights[l]) {
+        let exact = match onnx::grid::exact_in(requested, &net.weights[l]) {
             Some(lq) => Some((requested, lq)),
-            None => found.and_then(|f| onnx::quant::exact_in(f, &net.weights[l]).map(|lq| (f, lq))),
+            None => found.and_then(|f| onnx::grid::exact_in(f, &net.weights[l]).map(|lq| (f, lq))),
         };
         if let Some((spec, lq)) = exact {
             progress::note(&format!(

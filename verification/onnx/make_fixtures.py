@@ -22,6 +22,11 @@ outputs recorded as the independent reference.
 - digits_mlp_qcdq.onnx: the same weights in QCDQ form: layer 1 an int8 initializer through
   `DequantizeLinear`, layer 2 `QuantizeLinear`, `Clip` to -7..7, `DequantizeLinear`; the
   input `QuantizeLinear` / `DequantizeLinear` of step 1/16.
+- digits_mlp_apot.onnx: the MLP with its weights on additive power-of-two grids, plain float
+  initializers (no quantizer nodes): layer 1 rounded to the levels of potmac's apot:5, layer 2
+  to those of apot:4 (src/quant/apot.rs: one power of two or none from each base set, summed),
+  each times one f32 scale (max|W| / the largest level) and multiplied in f32, as a
+  dequantization does.
 
 fixtures.json records, per model, onnxruntime's logits of the first 16 test images and its
 count of correct test predictions (inputs are pixels count/16, normalized for the last model).
@@ -235,6 +240,30 @@ def quantized_weights(p):
     return (q1, s1, f1), (q2, s2, f2)
 
 
+def apot_levels(base_sets):
+    """The magnitudes of potmac's apot:N: a term 2^-k (or none) from each base set, summed,
+    times 2^K (K the largest k)."""
+    top = max(max(s) for s in base_sets)
+    sums = {0}
+    for s in base_sets:
+        sums = {a + b for a in sums for b in [0] + [2 ** (top - k) for k in s]}
+    return np.array(sorted(sums), dtype=np.float64)
+
+
+def on_apot_grid(w, levels):
+    """w rounded to the nearest level times s = max|w| / the largest level, in f32."""
+    s = np.float32(np.abs(w).max() / levels[-1])
+    i = np.abs(np.abs(w)[..., None] / s - levels).argmin(-1)
+    q = np.sign(w) * levels[i] + 0.0
+    return q.astype(np.float32) * s
+
+
+def apot_weights(p):
+    apot4 = apot_levels([[1, 2, 4], [3]])
+    apot5 = apot_levels([[1, 3, 5], [2, 4, 6]])
+    return [on_apot_grid(p[0], apot5), p[1], on_apot_grid(p[2], apot4), p[3]]
+
+
 def qonnx_model(p):
     (_, s1, f1), (_, s2, f2) = quantized_weights(p)
     dom = "qonnx.custom_op.general"
@@ -307,6 +336,7 @@ def main():
         "digits_cnn_bn": (cnn_model(xtr, ytr), lambda x: x),
         "digits_mlp_norm": (mlp_model(mlp_norm), norm),
         "digits_mlp_norm_graph": (norm_in_graph(mlp_model(mlp_norm)), lambda x: x),
+        "digits_mlp_apot": (mlp_model(apot_weights(mlp)), lambda x: x),
     }
     info = {"onnxruntime_version": ort.__version__, "onnx_version": onnx.__version__,
             "test_samples": len(yte), "input_norm": list(NORM), "models": {}}

@@ -10,6 +10,7 @@
 //! weights and bias, which every symmetric format represents.
 
 pub mod graph;
+pub mod grid;
 mod ops;
 pub mod proto;
 pub mod quant;
@@ -21,8 +22,8 @@ use super::report::SourceFile;
 use super::QatError;
 use crate::model::arch::Arch;
 use crate::quant::spec::FormatSpec;
+use grid::Grid;
 use prost::Message;
-use quant::Grid;
 use std::path::Path;
 
 /// An imported ONNX model.
@@ -34,8 +35,8 @@ pub struct OnnxImport {
     pub source: SourceFile,
     /// One line per layer (its shape, nodes and weight grid), then any notes.
     pub layers: Vec<String>,
-    /// Per layer, the smallest power-of-two format its weights were found on
-    /// ([`quant::detect`]): imported exactly, in the requested format when that holds them,
+    /// Per layer, the smallest power-of-two or APoT format its weights were found on
+    /// ([`grid::detect`]): imported exactly, in the requested format when that holds them,
     /// else in this one.
     pub formats: Vec<Option<FormatSpec>>,
     /// The nodes of the input normalization the graph does itself, if any.
@@ -129,14 +130,19 @@ pub fn import(
             .w_from
             .as_ref()
             .map_or(String::new(), |q| format!(" (from {q})"));
-        let grid = quant::detect(&net.weights[l]);
+        let grid = grid::detect(&net.weights[l]);
         formats.push(match grid {
-            Grid::Pot { spec, .. } => Some(spec),
+            Grid::Pot { spec, .. } | Grid::Apot { spec, .. } => Some(spec),
             _ => None,
         });
         let grid = match grid {
             Grid::Pot { spec, span } => format!(
                 "; weights{from} are 0 or ±2^k on one scale ({span} octaves), exact in {} or wider",
+                spec.label()
+            ),
+            Grid::Apot { spec, terms } => format!(
+                "; weights{from} are 0 or ±sums of up to {terms} powers of two on one scale: \
+                 APoT grid detected ({0}), exact in {0}",
                 spec.label()
             ),
             Grid::Uniform { bits } => {

@@ -1,16 +1,22 @@
 //! `potmac infer EXPORT --array 8x8:ws [--sim ...] [--samples N|all]`: a trained network (a
 //! `potmac qat` or `potmac import` export) end to end on the generated accelerator in RTL
 //! simulation, on the test set of the data set the export names ([`crate::flow::infer`]);
-//! `--per-layer` is the debugging mode that runs each layer alone on an array.
+//! `--per-layer` is the debugging mode that runs each layer alone on an array; `--liberty FILE`
+//! runs the accelerator's gate netlist on that library instead and reports the energy per
+//! image by part ([`crate::flow::infer::energy`]).
 
 use super::common::{at_least_one, run_opts, OutArg, ReuseArg};
+use super::power::DelayArg;
 use super::sim::Simulators;
 use super::ui::Ui;
 use super::Verdict;
 use crate::config::ArrayShape;
+use crate::flow::infer::energy::EnergyOptions;
 use crate::flow::infer::{self, Accelerator, Engine, InferOptions, PerLayer, RunResult, Samples};
 use crate::flow::FlowError;
 use crate::model::lower::LowerError;
+use crate::power::accel::HOROWITZ_PJ_PER_BIT;
+use crate::power::Delay;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -54,6 +60,29 @@ pub struct Args {
     /// images, batches or design folder to reuse, so it conflicts with the flags for those.
     #[arg(long, conflicts_with_all = ["samples", "batch", "data_dir", "no_generate", "stall"])]
     per_layer: bool,
+    /// Energy per image: map the accelerator to this standard-cell library (`.lib` or
+    /// `.lib.gz`, NLDM), run its gate netlist on Icarus over the first --samples images (one
+    /// run: at most 16 batches), check every logit as the RTL runs do, and report pJ per
+    /// image by part (array, post-op, sequencer, argmax, host interface, the rest of the
+    /// datapath) and the memories (bits accessed × --mem-pj-per-bit).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["per_layer", "sim"])]
+    liberty: Option<PathBuf>,
+    /// With --liberty: the memories' energy per bit read or written, in pJ. The default,
+    /// 0.15625, is 10 pJ per 64-bit read of an 8 KB SRAM at 45 nm (Horowitz, ISSCC 2014); it
+    /// is not scaled to the library's node.
+    #[arg(long, value_name = "PJ", requires = "liberty", value_parser = pj_per_bit)]
+    mem_pj_per_bit: Option<f64>,
+    /// With --liberty: gate delay of the cell models (unit: 1 ps a gate, glitches counted;
+    /// zero: none, faster).
+    #[arg(long, value_enum, default_value_t = DelayArg::Unit, requires = "liberty")]
+    delay: DelayArg,
+}
+
+fn pj_per_bit(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected an energy in pJ (0 or more), got `{s}`")),
+    }
 }
 
 fn samples(s: &str) -> Result<Samples, String> {
@@ -95,6 +124,9 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         stall: a.stall,
         run: run_opts(&a.out.out, a.timeout, Some(&a.reuse)),
     };
+    if let Some(liberty) = &a.liberty {
+        return energy(a, &export, &opts, liberty, ui);
+    }
     let engine: &dyn Engine = if a.per_layer { &PerLayer } else { &Accelerator };
     let report = match engine.run(&export, &opts) {
         Ok(r) => r,
@@ -129,4 +161,40 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
     } else {
         Verdict::Fail
     })
+}
+
+/// `--liberty`: one gate-level run, its check and its energy per image by part.
+fn energy(
+    a: &Args,
+    export: &crate::model::read::Export,
+    opts: &InferOptions,
+    liberty: &std::path::Path,
+    ui: &Ui,
+) -> Result<Verdict> {
+    let e = EnergyOptions {
+        liberty: liberty.to_path_buf(),
+        mem_pj_per_bit: a.mem_pj_per_bit.unwrap_or(HOROWITZ_PJ_PER_BIT),
+        delay: match a.delay {
+            DelayArg::Unit => Delay::Unit,
+            DelayArg::Zero => Delay::Zero,
+        },
+    };
+    let r = infer::energy::run(export, opts, &e)?;
+    writeln!(ui, "{}", r.sim.line(&r.design))?;
+    let Some(energy) = &r.energy else {
+        return Ok(Verdict::Fail);
+    };
+    write!(ui, "\n{}", infer::energy::table(&r.design, energy))?;
+    writeln!(
+        ui,
+        "\n{}: wall time {:.1} s (generate, mapping, gate-level simulation, toggles)",
+        r.design,
+        r.wall.as_secs_f64()
+    )?;
+    ui.note(&format!(
+        "reports: {} and {}",
+        r.report_dir.join("energy.json").display(),
+        r.report_dir.join("energy.md").display()
+    ));
+    Ok(Verdict::Pass)
 }

@@ -169,3 +169,53 @@ pub fn sta_script(
         &f.sta_script,
     )
 }
+
+#[derive(Template)]
+#[template(path = "synth/accel_energy.ys", escape = "none")]
+struct EnergyScript<'a> {
+    top: &'a str,
+    library: &'a str,
+    liberty: &'a str,
+    script: &'a str,
+    ram: &'a str,
+    ram_file: &'a str,
+    rtl_files: &'a [String],
+    gates: &'a str,
+    program: &'a str,
+    weights: &'a str,
+    bias: &'a str,
+}
+
+/// The Yosys script of `potmac infer --liberty` at `script`: the accelerator `top` from its
+/// RTL files `rtl_files` (the memory module `ram`, in `ram_file`, a black box) mapped to the
+/// library at `liberty`, hierarchy kept until mapped (see `templates/synth/accel_energy.ys`),
+/// written to `gates`; the memories filled from `init` (the program file, the weight banks'
+/// prefix, the bias file). Paths relative to the design folder.
+#[allow(clippy::too_many_arguments)]
+pub fn energy_script(
+    script: &str,
+    top: &str,
+    library: &str,
+    liberty: &str,
+    (ram, ram_file): (&str, &str),
+    rtl_files: &[String],
+    gates: &str,
+    (program, weights, bias): (&str, &str, &str),
+) -> Result<String, EmitError> {
+    render(
+        &EnergyScript {
+            top,
+            library,
+            liberty,
+            script,
+            ram,
+            ram_file,
+            rtl_files,
+            gates,
+            program,
+            weights,
+            bias,
+        },
+        script,
+    )
+}

@@ -148,6 +148,17 @@ impl AccelSim {
         })
     }
 
+    /// Compile `bench` (another set of sources around the same testbench, such as a gate
+    /// netlist) on `sim`.
+    pub fn from_bench(bench: &Bench, sim: Sim, timeout: Duration) -> Result<AccelSim, InferError> {
+        let image = sim.build(bench, timeout)?;
+        Ok(AccelSim {
+            dir: bench.dir.clone(),
+            sim,
+            image,
+        })
+    }
+
     /// The log of a run named `what`.
     pub fn log(&self, what: &str) -> PathBuf {
         self.image.log(&format!("{what}.log"))

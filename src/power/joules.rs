@@ -208,6 +208,21 @@ pub fn net_energy(
     tables: &Tables,
     clock: &str,
 ) -> NetEnergy {
+    net_energy_ideal(netlist, nets, lib, tables, clock, &[])
+}
+
+/// [`net_energy`] with the nets named in `ideal` taken as ideal networks, as the clock and the
+/// module inputs are: zero transition time, as if a buffer tree drove them (a reset that
+/// reaches thousands of flip-flops has, unbuffered, a transition time far outside the
+/// library's tables, and every flip-flop's reset-related tables would be extrapolated there).
+pub fn net_energy_ideal(
+    netlist: &Netlist,
+    nets: &Nets,
+    lib: &Library,
+    tables: &Tables,
+    clock: &str,
+    ideal: &[&str],
+) -> NetEnergy {
     let mut cx = Ctx {
         netlist,
         nets,
@@ -238,6 +253,11 @@ pub fn net_energy(
             m.insert(pin.clone(), root);
         }
         cx.pin_net.push(m);
+    }
+    for name in ideal {
+        if let Some(root) = nets.root.get(*name) {
+            cx.slew.insert(root.clone(), (0.0, 0.0));
+        }
     }
     let clock_net = nets.root.get(clock).cloned();
     let v = tables.voltage;

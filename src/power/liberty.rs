@@ -78,12 +78,10 @@ pub fn measure(
     let text = std::fs::read_to_string(&path).map_err(io_error(&path))?;
     let netlist = Netlist::parse(&text).map_err(parse_error(&path))?;
     let used = netlist.cells.iter().map(|c| c.cell.clone()).collect();
-    let cells =
-        super::models::models(&lib.text, &used, o.delay == super::Delay::Unit).map_err(|m| {
-            PowerError::Parse {
-                path: lib.source.display().to_string(),
-                message: m,
-            }
+    let cells = super::models::models(&lib.text, &used, o.delay == super::Delay::Unit, false)
+        .map_err(|m| PowerError::Parse {
+            path: lib.source.display().to_string(),
+            message: m,
         })?;
     let work = format!("{}_{}", work_dir(o), lib.stem);
     let sim = simulate(d, dir, o, &work, gates, cells)?;

@@ -14,6 +14,7 @@
 //! Limits: unit loads (no wire capacitance, no placement), no clock tree, no flip-flop
 //! internal nodes, no short-circuit or leakage power, one supply voltage.
 
+pub mod accel;
 pub mod joules;
 pub mod liberty;
 pub mod models;

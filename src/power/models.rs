@@ -28,8 +28,8 @@ fn expr(cell: &str, what: &str, text: &str) -> Result<String, String> {
 }
 
 /// The model of one cell (`body`: its `cell` group), with `delay` (`#0.001 ` or empty)
-/// before every output change.
-fn model(name: &str, body: &str, delay: &str) -> Result<String, String> {
+/// before every output change; `zero`: its flip-flop starts at 0 instead of x.
+fn model(name: &str, body: &str, delay: &str, zero: bool) -> Result<String, String> {
     let (mut ports, mut decls, mut logic) = (Vec::new(), String::new(), String::new());
     for it in items(body)? {
         match it {
@@ -86,9 +86,10 @@ fn model(name: &str, body: &str, delay: &str) -> Result<String, String> {
                 let (Some(c), Some(n)) = (clocked_on, next_state) else {
                     return Err(format!("cell {name}: ff without clocked_on or next_state"));
                 };
+                let init = if zero { " = 1'b0" } else { "" };
                 writeln!(
                     logic,
-                    "  reg {iq};\n  wire {iqn} = ~{iq};\n  wire ck_ = {c};"
+                    "  reg {iq}{init};\n  wire {iqn} = ~{iq};\n  wire ck_ = {c};"
                 )
                 .ok();
                 let mut events = String::from("posedge ck_");
@@ -122,8 +123,16 @@ fn model(name: &str, body: &str, delay: &str) -> Result<String, String> {
 }
 
 /// Models of the `used` cells of the Liberty `text`, with a 1 ps delay on every output when
-/// `unit_delay`.
-pub fn models(text: &str, used: &BTreeSet<String>, unit_delay: bool) -> Result<String, String> {
+/// `unit_delay`. With `zero_init`, every flip-flop starts at 0 rather than x, as Verilator
+/// starts registers without a reset: a gate netlist would otherwise carry x from such
+/// registers through logic where the RTL's `if` resolves it (a design whose results depend
+/// on those registers' first value still fails its testbench's check).
+pub fn models(
+    text: &str,
+    used: &BTreeSet<String>,
+    unit_delay: bool,
+    zero_init: bool,
+) -> Result<String, String> {
     let text = strip_comments(text);
     let top = items(&text)?;
     let lib = top
@@ -142,7 +151,7 @@ pub fn models(text: &str, used: &BTreeSet<String>, unit_delay: bool) -> Result<S
         if let Item::Group("cell", name, body) = it {
             let name = name.trim_matches('"');
             if used.contains(name) {
-                out.push_str(&model(name, body, delay)?);
+                out.push_str(&model(name, body, delay, zero_init)?);
                 found.insert(name.to_string());
             }
         }
@@ -168,7 +177,10 @@ mod tests {
   cell (L) { latch (IQ,IQN) { enable : "G"; data_in : "D"; } }
 }"#;
         let used = |c: &[&str]| c.iter().map(|s| s.to_string()).collect();
-        let m = models(lib, &used(&["AOI", "DFFSR"]), true).unwrap();
+        let m = models(lib, &used(&["AOI", "DFFSR"]), true, false).unwrap();
+        assert!(m.contains("  reg P0002;"), "{m}");
+        let z = models(lib, &used(&["DFFSR"]), false, true).unwrap();
+        assert!(z.contains("  reg P0002 = 1'b0;"), "{z}");
         assert!(m.contains("module AOI (A, B, C, Y);"), "{m}");
         assert!(m.contains("assign #0.001 Y = ~(((A & B) | C));"), "{m}");
         assert!(
@@ -177,10 +189,10 @@ mod tests {
         );
         assert!(m.contains("if (clr_) P0002 <= 1'b0;"), "{m}");
         assert!(m.contains("assign #0.001 Q = P0002;"), "{m}");
-        assert!(models(lib, &used(&["L"]), true)
+        assert!(models(lib, &used(&["L"]), true, false)
             .unwrap_err()
             .contains("latch"));
-        assert!(models(lib, &used(&["NOPE"]), false)
+        assert!(models(lib, &used(&["NOPE"]), false, false)
             .unwrap_err()
             .contains("NOPE"));
     }

@@ -295,14 +295,41 @@ fn range(t: &[String]) -> Result<(i64, i64), String> {
     }
 }
 
-/// `CELL NAME ( .PIN(net), ... )`.
+/// `CELL NAME ( .PIN(net), ... )`, or `MODULE #( .P(v), ... ) NAME ( ... )` (a module the
+/// netlist instantiates with parameters, such as a memory kept out of the mapping: its
+/// parameters and connections are skipped, it has no pins here).
 fn instance(t: &[String]) -> Result<Instance, String> {
     let bad = || format!("not a cell instance: {}", t.join(" "));
-    let (cell, name) = match t {
-        [c, n, p, ..] if p == "(" => (c.clone(), n.clone()),
+    // Tokens after the parameter list, if any.
+    let skip = match t.get(1).map(String::as_str) {
+        Some("#") => {
+            let mut depth = 0usize;
+            let mut end = None;
+            for (i, x) in t.iter().enumerate().skip(2) {
+                match x.as_str() {
+                    "(" => depth += 1,
+                    ")" => {
+                        depth = depth.checked_sub(1).ok_or_else(bad)?;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            end.ok_or_else(bad)?
+        }
+        _ => 0,
+    };
+    let (cell, name) = match (t.first(), &t[skip.min(t.len())..]) {
+        (Some(c), [_, n, p, ..]) if p == "(" => (c.clone(), n.clone()),
         _ => return Err(bad()),
     };
     let mut pins = Vec::new();
+    if skip > 0 {
+        return Ok(Instance { cell, name, pins });
+    }
     let mut i = 3;
     while i < t.len() {
         if t[i] == "." {
@@ -363,6 +390,22 @@ mod tests {
         assert!(near(l.cap_of("y[0]"), 1.0));
         assert_eq!(l.kind.get("_0_"), Some(&NetKind::Logic));
         assert_eq!(l.kind.get(&l.root["a[0]"]), None);
+    }
+
+    /// A memory instance with parameters: the parameters are skipped, the pins kept.
+    #[test]
+    fn parses_an_instance_with_parameters() {
+        let n = Netlist::parse(
+            "module m(c, a, q);\n input c;\n input [1:0] a;\n output [3:0] q;\n ram #(\n    .Depth(32'sd4),\n    .InitFile(\"\"),\n    .Width(32'sd4)\n  ) \\u_core.u_mem  (\n    .clk_i(c),\n    .raddr_i(a),\n    .rdata_o(q)\n  );\n INV _1_ (.A(c), .Y(q[0]));\nendmodule\n",
+        )
+        .unwrap();
+        assert_eq!(n.cells.len(), 2);
+        assert_eq!(
+            (n.cells[0].cell.as_str(), n.cells[0].name.as_str()),
+            ("ram", "u_core.u_mem")
+        );
+        assert!(n.cells[0].pins.is_empty());
+        assert_eq!(n.cells[1].cell, "INV");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //   +program=F +weights=F +bias=F  the program, weight and bias memories ($readmemh)
 //   +images=F +words=W +count=N    N images of W activation words each ({= v.side =} activations a word)
 //   +batch=B                       images per pass (1..{= v.batch =})
+//   +preloaded                     skip writing the memories: the design was built with
+//                                  ProgramInit, WeightInit and BiasInit naming the same files
 //   +dump                          trace: every layer's rows, not only the last layer's
 //   +stall=P +seed=S               hold TVALID (input) and TREADY (output) low in P % of the
 //                                  cycles, at random (seed S)
@@ -276,24 +278,27 @@ module {= v.tb =};
       $display("FAIL the ID register reads %h", rd_q);
       $fatal(1, "id");
     end
-    // The memories, word by word, 32-bit chunks least significant first.
-    axil_write(RegMemAddr, 32'h00000000);
-    for (i = 0; i < PWords; i = i + 1) begin
-      word = {(32*{= v.max_chunks =}){1'b0}};
-      word[PWidth-1:0] = p_mem[i];
-      write_word(word, PChunks);
-    end
-    axil_write(RegMemAddr, 32'h10000000);
-    for (i = 0; i < WWords; i = i + 1) begin
-      word = {(32*{= v.max_chunks =}){1'b0}};
-      word[WWidth-1:0] = w_mem[i];
-      write_word(word, WChunks);
-    end
-    axil_write(RegMemAddr, 32'h20000000);
-    for (i = 0; i < BWords; i = i + 1) begin
-      word = {(32*{= v.max_chunks =}){1'b0}};
-      word[BWidth-1:0] = b_mem[i];
-      write_word(word, BChunks);
+    // The memories, word by word, 32-bit chunks least significant first (unless
+    // +preloaded: the design's ProgramInit, WeightInit and BiasInit filled them).
+    if (!$test$plusargs("preloaded")) begin
+      axil_write(RegMemAddr, 32'h00000000);
+      for (i = 0; i < PWords; i = i + 1) begin
+        word = {(32*{= v.max_chunks =}){1'b0}};
+        word[PWidth-1:0] = p_mem[i];
+        write_word(word, PChunks);
+      end
+      axil_write(RegMemAddr, 32'h10000000);
+      for (i = 0; i < WWords; i = i + 1) begin
+        word = {(32*{= v.max_chunks =}){1'b0}};
+        word[WWidth-1:0] = w_mem[i];
+        write_word(word, WChunks);
+      end
+      axil_write(RegMemAddr, 32'h20000000);
+      for (i = 0; i < BWords; i = i + 1) begin
+        word = {(32*{= v.max_chunks =}){1'b0}};
+        word[BWidth-1:0] = b_mem[i];
+        write_word(word, BChunks);
+      end
     end
     axil_write(RegBatch, $unsigned(batch_reg));
     axil_write(RegImages, $unsigned(count));

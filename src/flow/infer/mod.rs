@@ -2,9 +2,11 @@
 //! One [`Engine`] interface, two implementations: [`Accelerator`] runs the whole network on the
 //! accelerator over the test set of the data set the export names, and [`PerLayer`] checks
 //! each layer alone on a bare array with the export's golden samples. Both share loading and
-//! checking the export ([`load`]) and the report ([`InferReport`]).
+//! checking the export ([`load`]) and the report ([`InferReport`]). [`energy`] runs the
+//! accelerator's gate netlist on a standard-cell library for its energy per image.
 
 mod accel;
+pub mod energy;
 mod layers;
 mod report;
 

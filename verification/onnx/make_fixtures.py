@@ -42,7 +42,6 @@ import pathlib
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 M64 = (1 << 64) - 1
@@ -106,6 +105,10 @@ def model(nodes, inits, out_dims, out_name="output", domains=()):
 
 
 def run(m, x):
+    # Imported here, not at the top: make_torch_fixtures.py imports digits() and NORM from
+    # this file in a venv with no onnxruntime.
+    import onnxruntime as ort
+
     s = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
     return s.run(None, {"input": x})[0]
 
@@ -325,6 +328,8 @@ def qcdq_model(p):
 
 
 def main():
+    import onnxruntime as ort
+
     xtr, ytr, xte, yte = digits()
     norm = lambda x: ((x - NORM[0]) / NORM[1]).astype(np.float32)  # noqa: E731
     mlp = train_mlp(xtr, ytr)

@@ -263,3 +263,111 @@ fn small_accelerator_on_osu018() {
         "{timing:?}"
     );
 }
+
+/// A sweep with `liberty:` reports each generic point's area, NAND2 equivalents and OpenSTA
+/// timing on the library, equal to `potmac synth --liberty` on the point's own config; the
+/// iCE40 point of the same grid gets none; a field that is no liberty file is refused by name.
+#[test]
+fn a_sweep_maps_its_points_to_the_library() {
+    if !have(&[YOSYS, STA]) {
+        return;
+    }
+    let Some(lib) = osu018() else { return };
+    let dir = scratch("liberty_sweep");
+    let spec_text = format!(
+        "name: lib\ngrids:\n  - formats: [uniform, pot]\n    weight_bits: [3]\n    \
+         activation_bits: [4]\n    max_dot_length: 16\n    targets: [generic, ice40]\n    \
+         liberty: {}\n",
+        lib.display()
+    );
+    let spec = dir.join("lib.yaml");
+    std::fs::write(&spec, &spec_text).unwrap();
+    run_ok(
+        potmac()
+            .args(["-q", "sweep"])
+            .arg(&spec)
+            .arg("--out")
+            .arg(dir.join("sweep")),
+    );
+    let rows: Vec<Value> = std::fs::read_to_string(dir.join("sweep/results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let points = potmac::sweep::spec::Spec::from_yaml(&spec_text, "t")
+        .unwrap()
+        .points;
+    for p in points.iter().filter(|p| p.liberty.is_some()) {
+        let name = p.name();
+        let row = rows
+            .iter()
+            .find(|r| r["name"] == name.as_str() && r["target"] == "generic")
+            .unwrap_or_else(|| panic!("{name}: no generic row"));
+        let config = dir.join(format!("{name}.yaml"));
+        std::fs::write(&config, p.config_yaml()).unwrap();
+        let json = dir.join(format!("{name}.json"));
+        run_ok(
+            potmac()
+                .args(["-q", "synth"])
+                .arg(&config)
+                .arg("--liberty")
+                .arg(&lib)
+                .arg("--out")
+                .arg(dir.join("synth"))
+                .arg("--json")
+                .arg(&json),
+        );
+        let s: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let l = &s[0]["liberty"];
+        let near = |a: &Value, b: f64, what: &str| {
+            let a = a.as_f64().unwrap_or_else(|| panic!("{name} {what}: {row}"));
+            assert!(
+                (a - b).abs() <= 0.051,
+                "{name} {what}: sweep {a}, synth {b}"
+            );
+        };
+        near(
+            &row["lib_area"],
+            l["area"]["total"].as_f64().unwrap(),
+            "area",
+        );
+        near(
+            &row["lib_area_ffs"],
+            l["area"]["seq"].as_f64().unwrap(),
+            "FF area",
+        );
+        near(
+            &row["lib_nand2_eq"],
+            l["nand2_eq"].as_f64().unwrap(),
+            "NAND2 eq.",
+        );
+        near(
+            &row["lib_fmax_mhz"],
+            l["timing"]["fmax_mhz"].as_f64().unwrap(),
+            "Fmax",
+        );
+        assert!(row["lib_min_period_ns"].as_f64().unwrap() > 0.0, "{row}");
+    }
+    for r in rows.iter().filter(|r| r["target"] == "ice40") {
+        assert!(r.get("lib_area").is_none_or(Value::is_null), "{r}");
+    }
+    // Not a liberty file: exit 2 naming the field, nothing written.
+    let bad = dir.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        spec_text.replace(&lib.display().to_string(), "cells.txt"),
+    )
+    .unwrap();
+    let o = potmac()
+        .args(["-q", "sweep"])
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.join("bad"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("grids[0].liberty"), "{err}");
+    assert!(!dir.join("bad").exists());
+}

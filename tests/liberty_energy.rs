@@ -167,6 +167,15 @@ fn power_in_picojoules_on_osu018() {
         assert!(logic > 1.0 && ff > 1.0, "{r}");
         assert!((logic + ff - part("pj_per_mac")).abs() < 1e-3, "{r}");
         assert_eq!(r["macs"], 200, "{r}");
+        // One MAC operation a cycle, plus the testbench's reset and drain cycles: the run's
+        // energy is the same per MAC × MACs as per cycle × cycles.
+        let cycles = part("lib_cycles");
+        assert!((200.0..=220.0).contains(&cycles), "{r}");
+        let (per_cycle, per_mac) = (part("pj_per_cycle"), part("pj_per_mac"));
+        assert!(
+            (per_cycle * cycles - per_mac * 200.0).abs() < 1e-3 * per_mac * 200.0,
+            "{r}"
+        );
     }
     assert!(total("pot_w4a8") < 0.75 * total("uniform_w8a8"), "{lines}");
     // No nom_voltage: no energy (exit 2, the flag named).

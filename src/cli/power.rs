@@ -165,6 +165,8 @@ fn record(r: &PowerReport, first: &PowerReport) -> Record {
             ("pj_logic_per_mac", rounded(l.logic_pj, 5)),
             ("pj_ff_per_mac", rounded(l.ff_pj, 5)),
             ("pj_logic_per_mac_ratio", ratio(l.logic_pj, first_logic)),
+            ("lib_cycles", Value::from(l.cycles)),
+            ("pj_per_cycle", rounded(l.pj_per_cycle, 5)),
         ]);
     }
     rec
@@ -208,12 +210,12 @@ fn joules_table(rows: &[PowerReport]) -> String {
     let first = rows.first().and_then(|r| r.liberty.as_ref());
     let (first, first_logic) = first.map_or((0.0, 0.0), |l| (l.total_pj, l.logic_pj));
     let mut out = String::from(
-        "\n| design | library | cells | pJ/MAC switching | pJ/MAC internal | pJ/MAC leakage | pJ/MAC total | pJ/MAC logic | pJ/MAC FFs |\n|---|---|---|---|---|---|---|---|---|\n",
+        "\n| design | library | cells | pJ/MAC switching | pJ/MAC internal | pJ/MAC leakage | pJ/MAC total | pJ/MAC logic | pJ/MAC FFs | cycles | pJ/cycle |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let Some(l) = &r.liberty else { continue };
         out.push_str(&format!(
-            "| {} | {} | {} | {:.4} | {:.4} | {:.6} | {:.4} ({:.2}) | {:.4} ({:.2}) | {:.4} |\n",
+            "| {} | {} | {} | {:.4} | {:.4} | {:.6} | {:.4} ({:.2}) | {:.4} ({:.2}) | {:.4} | {} | {:.4} |\n",
             r.design,
             l.library,
             l.cells,
@@ -225,10 +227,12 @@ fn joules_table(rows: &[PowerReport]) -> String {
             l.logic_pj,
             l.logic_pj / first_logic.max(f64::MIN_POSITIVE),
             l.ff_pj,
+            l.cycles,
+            l.pj_per_cycle,
         ));
     }
     out.push_str(&format!(
-        "\npJ per MAC operation on the library: switching ½·C·V² (pin capacitances, the library's wire load), internal energy from its internal_power tables, leakage at {} MHz; the gate netlist mapped to the library, simulated. FFs: the flip-flops' internal energy (clock pins included), the switching of the nets they drive and their leakage; logic: the rest.\n",
+        "\npJ per MAC operation on the library: switching ½·C·V² (pin capacitances, the library's wire load), internal energy from its internal_power tables, leakage at {} MHz; the gate netlist mapped to the library, simulated. FFs: the flip-flops' internal energy (clock pins included), the switching of the nets they drive and their leakage; logic: the rest. pJ/cycle: the run's energy per clock cycle (an array's per array cycle, idle PEs and fill/drain included).\n",
         1e3 / crate::power::liberty::LEAKAGE_PERIOD_NS
     ));
     out

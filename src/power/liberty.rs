@@ -43,6 +43,11 @@ pub struct LibertyEnergy {
     pub ff_pj: f64,
     /// The rest: the combinational cells' (`total_pj - ff_pj`).
     pub logic_pj: f64,
+    /// Clock cycles simulated (the clock net's rising edges).
+    pub cycles: u64,
+    /// The whole run's energy per clock cycle (an array: per array cycle, idle PEs and
+    /// fill/drain included): `total_pj` × MACs / cycles.
+    pub pj_per_cycle: f64,
 }
 
 /// Toggles of each net (its names' counts are the same net's: the largest is taken).
@@ -118,5 +123,7 @@ pub fn measure(
         total_pj,
         ff_pj,
         logic_pj: total_pj - ff_pj,
+        cycles,
+        pj_per_cycle: total_pj * sim.macs as f64 / cycles.max(1) as f64,
     })
 }

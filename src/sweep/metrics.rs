@@ -24,6 +24,8 @@ use std::time::Duration;
 pub struct Ctx<'a> {
     /// The design folder of the point (already generated).
     pub dir: &'a Path,
+    /// The design's top module.
+    pub top: &'a str,
     /// `OUT/cache/`: results shared between points (QAT runs).
     pub cache: &'a Path,
     pub timeout: Duration,
@@ -70,6 +72,18 @@ pub const METRICS: &[Metric] = &[
         columns: &["energy_random", "energy_held"],
         applies: |p| !p.energy.is_empty() && p.target == yosys::Target::Generic,
         measure: energy,
+    },
+    Metric {
+        name: "liberty",
+        columns: &[
+            "lib_area",
+            "lib_area_ffs",
+            "lib_nand2_eq",
+            "lib_min_period_ns",
+            "lib_fmax_mhz",
+        ],
+        applies: |p| p.liberty.is_some() && p.target == yosys::Target::Generic,
+        measure: liberty,
     },
     Metric {
         name: "fmax",
@@ -160,6 +174,39 @@ fn energy(p: &Point, d: &Design, c: &Ctx) -> Result<Values, SweepError> {
         v.push((col, round1(r.per_mac.total)));
     }
     Ok(v)
+}
+
+/// The generic netlist (saved by the `synth` metric's run) mapped to the point's library
+/// with the default dont-use list and timed by OpenSTA, as `potmac synth --liberty` does:
+/// area in the library's unit (µm²), flip-flops' share, NAND2 equivalents, the minimum
+/// period and Fmax (ideal clock, no wires).
+fn liberty(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
+    use crate::flow::synth::liberty::{self as lib, LibertyOptions};
+    let path = p.liberty.as_ref().expect("applies only with a library");
+    let o = LibertyOptions {
+        path: path.into(),
+        dont_use: None,
+        timing: true,
+    };
+    let err = |source| SweepError::Liberty { source };
+    lib::check(&o, p.target).map_err(err)?;
+    let library = lib::load(&o).map_err(err)?;
+    let r = lib::measure(c.dir, c.top, "", false, &library, true, c.timeout).map_err(err)?;
+    let t = r.timing.as_ref();
+    let round3 = |v: f64| Value::from((v * 1e3).round() / 1e3);
+    Ok(vec![
+        ("lib_area", round1(r.area.total)),
+        ("lib_area_ffs", round1(r.area.seq)),
+        ("lib_nand2_eq", r.nand2_eq.map_or(Value::Null, round1)),
+        (
+            "lib_min_period_ns",
+            t.map_or(Value::Null, |t| round3(t.min_period_ns)),
+        ),
+        (
+            "lib_fmax_mhz",
+            t.map_or(Value::Null, |t| round1(t.fmax_mhz)),
+        ),
+    ])
 }
 
 /// Fmax rounded to 0.1 MHz, as nextpnr prints it.

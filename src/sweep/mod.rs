@@ -55,6 +55,8 @@ pub enum SweepError {
     Qat { source: crate::flow::FlowError },
     #[error("energy")]
     Power { source: crate::power::PowerError },
+    #[error("liberty")]
+    Liberty { source: crate::flow::FlowError },
 }
 
 impl SweepError {
@@ -225,6 +227,7 @@ fn measure(
     let cache = out.join("cache");
     let ctx = metrics::Ctx {
         dir: &dir,
+        top: &bundle.top,
         cache: &cache,
         timeout,
     };

@@ -177,6 +177,10 @@ pub struct Point {
     /// Energy-proxy stimuli (`random`, `held`) measured on the generic target.
     #[serde(default)]
     pub energy: Vec<String>,
+    /// A standard-cell library (`.lib`/`.lib.gz`, the path as the spec gives it) the generic
+    /// netlist is mapped to and timed on; absent from the JSON (and the hash) when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liberty: Option<String>,
 }
 
 impl Point {

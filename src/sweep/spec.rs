@@ -51,6 +51,8 @@ struct RawGrid {
     qat: Option<QatSpec>,
     #[serde(default)]
     energy: Vec<String>,
+    #[serde(default)]
+    liberty: Option<String>,
 }
 
 fn default_dot() -> u64 {
@@ -271,6 +273,22 @@ impl Spec {
                     ));
                 }
             }
+            if let Some(l) = &g.liberty {
+                if !(l.ends_with(".lib") || l.ends_with(".lib.gz")) {
+                    return Err(field(
+                        origin,
+                        f("liberty"),
+                        format!("expected a `.lib` or `.lib.gz` file, got `{l}`"),
+                    ));
+                }
+                if !targets.contains(&Target::Generic) {
+                    return Err(field(
+                        origin,
+                        f("liberty"),
+                        "maps the generic target's netlist: add `generic` to `targets`".into(),
+                    ));
+                }
+            }
             if let Some([m, k, n]) = g.gemm {
                 // The same bounds as `potmac cycles --gemm`.
                 crate::hw::array::GemmShape::new(m, k, n)
@@ -302,6 +320,7 @@ impl Spec {
                                         } else {
                                             Vec::new()
                                         },
+                                        liberty: g.liberty.clone().filter(|_| t == Target::Generic),
                                     };
                                     let key =
                                         serde_json::to_string(&p).expect("a point serializes");

@@ -115,7 +115,7 @@ fn safetensors_and_npy_imports_give_the_same_export() {
     }
     let (a, b) = (dir.join("out_st"), dir.join("out_npy"));
     let stdout = run_ok(&mut import(&[&st], &a, &["--weights", "pot:4"]));
-    assert!(stdout.contains("PTQ (integer path)"), "{stdout}");
+    assert!(stdout.contains("PTQ to pot:4 (integer path)"), "{stdout}");
     let files: Vec<PathBuf> = ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
         .iter()
         .map(|n| npy.join(format!("{n}.npy")))

@@ -550,6 +550,11 @@ fn weights_on_an_apot_grid_are_detected_and_imported_exactly() {
     );
     assert_eq!(o.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("class mismatches 0"), "{stdout}");
+    // Every layer was on a grid: the summary says so, not "PTQ to pot:4".
+    assert!(
+        stdout.contains("exact import (apot:5, apot:4) (integer path)"),
+        "{stdout}"
+    );
     let text = std::fs::read_to_string(out.join("model.json")).unwrap();
     let exported: IntModel = serde_json::from_str(&text).unwrap();
     for (l, label) in formats.iter().enumerate() {

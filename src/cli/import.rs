@@ -140,10 +140,11 @@ pub fn run(args: &Args, ui: &Ui) -> Result<Verdict> {
     };
     writeln!(
         ui,
-        "import {} {}: float {}%, PTQ (integer path) {}%{tuned}; fake-quant/integer class mismatches {}; wrote {}",
+        "import {} {}: float {}%, {} (integer path) {}%{tuned}; fake-quant/integer class mismatches {}; wrote {}",
         args.dataset.set().name(),
         args.weights.label(),
         pct(r.fp_test_acc),
+        r.quantized,
         pct(ptq.int_acc),
         v.class_mismatches,
         args.out.display()

@@ -56,6 +56,9 @@ pub struct ImportRun {
     pub fp_test_acc: f64,
     /// The post-training-quantized model's integer path against its fake-quant path.
     pub ptq: Verification,
+    /// How its weights were quantized: `PTQ to pot:4`, `PTQ to pot:4, layer 1 exact in
+    /// apot:5`, or `exact import (apot:5, apot:4)` when every layer was already on a grid.
+    pub quantized: String,
     /// The exported model's (the fine-tuned one when fine-tuning ran, else the PTQ one).
     pub verification: Verification,
     /// What was read: per layer of an ONNX graph, its nodes and what was folded.
@@ -159,6 +162,7 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
     // them (one format for the accelerator), else, on a power-of-two or APoT grid, in the
     // smallest PoT or APoT format that does (`onnx::grid::detect`).
     let n = q.layers.len();
+    let mut exact_layers = Vec::new();
     for l in 0..n {
         let requested = o.q.layer_spec(l, n);
         let found = formats.get(l).copied().flatten();
@@ -172,13 +176,14 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
                 spec.label()
             ));
             q.layers[l] = lq;
+            exact_layers.push((l, spec.label()));
         }
     }
+    let quantized = quantized_how(&o.q.weights.label(), &exact_layers, n);
     let im = IntModel::from_network(&net, &q)?;
     let ptq = verify(&net, &im, &data.test);
     progress::note(&format!(
-        "post-training quantization to {}: integer-path test accuracy {}%",
-        o.q.weights.label(),
+        "{quantized}: integer-path test accuracy {}%",
         pct(ptq.int_acc)
     ));
     let mut history = Vec::new();
@@ -226,10 +231,26 @@ pub fn run(o: &ImportOpts) -> Result<ImportRun> {
         out: o.out.clone(),
         fp_test_acc: fp_acc,
         ptq,
+        quantized,
         verification: v,
         layers,
         warnings,
     })
+}
+
+/// How the weights were quantized, for the summary lines: post-training quantization to the
+/// requested format, naming the layers imported exactly instead (by index and format), or an
+/// exact import when every layer was.
+fn quantized_how(requested: &str, exact: &[(usize, String)], layers: usize) -> String {
+    if layers > 0 && exact.len() == layers {
+        let formats: Vec<&str> = exact.iter().map(|(_, f)| f.as_str()).collect();
+        return format!("exact import ({})", formats.join(", "));
+    }
+    let mut s = format!("PTQ to {requested}");
+    for (l, f) in exact {
+        s += &format!(", layer {l} exact in {f}");
+    }
+    s
 }
 
 /// Float accuracy below this is "far below" what an imported trained network reaches.
@@ -253,4 +274,22 @@ fn accuracy_warning(net: &Network, fp_acc: f64, normalized: bool) -> Option<Stri
             pct(chance)
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantized_how;
+
+    #[test]
+    fn the_summary_names_what_was_quantized_and_what_was_exact() {
+        assert_eq!(quantized_how("pot:4", &[], 3), "PTQ to pot:4");
+        assert_eq!(
+            quantized_how("pot:4", &[(1, "apot:5".into())], 3),
+            "PTQ to pot:4, layer 1 exact in apot:5"
+        );
+        assert_eq!(
+            quantized_how("pot:4", &[(0, "apot:5".into()), (1, "apot:4".into())], 2),
+            "exact import (apot:5, apot:4)"
+        );
+    }
 }

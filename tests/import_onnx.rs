@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{have, potmac, root, run_ok, scratch};
+use common::onnx::fixture;
+use common::{have, potmac, run_ok, scratch};
 use potmac::model::IntModel;
 use potmac::quant::spec::FormatSpec;
 use potmac::train::data::digits;
@@ -18,13 +19,8 @@ use potmac::train::train::{evaluate, init_quant, QatConfig};
 use prost::Message;
 use std::path::{Path, PathBuf};
 
-fn fixture(name: &str) -> PathBuf {
-    root().join("verification/onnx").join(name)
-}
-
 fn reference() -> serde_json::Value {
-    let text = std::fs::read_to_string(fixture("fixtures.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::onnx::reference("fixtures.json")
 }
 
 fn import_net(file: &str) -> Network {
@@ -34,29 +30,7 @@ fn import_net(file: &str) -> Network {
 /// Float logits of the first 16 test digits against onnxruntime's, and the count of correct
 /// test predictions against its count.
 fn matches_onnxruntime(net: &Network, model: &str) {
-    let r = &reference()["models"][model];
-    let test = digits().unwrap().test;
-    let want: Vec<f64> = r["first_test_logits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
-        .collect();
-    assert_eq!(want.len(), 160);
-    let got = net.forward_float(None, &test.x[..16 * 64], 16);
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        let tol = 1e-4 * (1.0 + w.abs());
-        assert!(
-            (*g as f64 - w).abs() <= tol,
-            "{model}: logit {i} is {g}, onnxruntime's {w}"
-        );
-    }
-    let correct = (evaluate(net, None, &test).unwrap() * test.len() as f64).round() as u64;
-    assert_eq!(
-        correct,
-        r["float_test_correct"].as_u64().unwrap(),
-        "{model}"
-    );
+    common::onnx::matches_reference(net, &reference()["models"][model], model, "onnxruntime");
 }
 
 #[test]

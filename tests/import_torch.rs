@@ -7,22 +7,16 @@
 
 mod common;
 
-use common::{potmac, root, scratch};
+use common::onnx::fixture;
+use common::{potmac, scratch};
 use potmac::model::IntModel;
-use potmac::train::data::digits;
 use potmac::train::model::Network;
 use potmac::train::normalize::fold_input_norm;
 use potmac::train::onnx;
-use potmac::train::train::evaluate;
-use std::path::{Path, PathBuf};
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("verification/onnx").join(name)
-}
+use std::path::Path;
 
 fn reference() -> serde_json::Value {
-    let text = std::fs::read_to_string(fixture("torch_fixtures.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::onnx::reference("torch_fixtures.json")
 }
 
 /// The recorded count of correct test predictions of `model`.
@@ -35,25 +29,7 @@ fn torch_correct(model: &str) -> u64 {
 /// Float logits of the first 16 test digits against torch's (1e-4 relative), and the count
 /// of correct test predictions against torch's count.
 fn matches_torch(net: &Network, model: &str) {
-    let r = &reference()["models"][model];
-    let test = digits().unwrap().test;
-    let want: Vec<f64> = r["first_test_logits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()))
-        .collect();
-    assert_eq!(want.len(), 160);
-    let got = net.forward_float(None, &test.x[..16 * 64], 16);
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        let tol = 1e-4 * (1.0 + w.abs());
-        assert!(
-            (*g as f64 - w).abs() <= tol,
-            "{model}: logit {i} is {g}, torch's {w}"
-        );
-    }
-    let correct = (evaluate(net, None, &test).unwrap() * test.len() as f64).round() as u64;
-    assert_eq!(correct, torch_correct(model), "{model}");
+    common::onnx::matches_reference(net, &reference()["models"][model], model, "torch");
 }
 
 /// `potmac import file --dataset digits --out dir/out extra..`: exit 0, the integer path

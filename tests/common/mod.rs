@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod liberty;
+pub mod onnx;
 
 use potmac::config::Design;
 use potmac::tools::{self, Tool};

@@ -17,6 +17,7 @@ use crate::infer::{
 use crate::model::read::Export;
 use crate::tools::SimOutcome;
 use crate::train::data;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// The whole network on the accelerator.
@@ -24,8 +25,59 @@ use std::time::Instant;
 pub struct Accelerator;
 
 /// Write `text` to `path`.
-fn write(path: &std::path::Path, text: &str) -> Result<()> {
+pub(super) fn write(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text).context(|| format!("writing {}", path.display()))
+}
+
+/// The design's folder, generated (or reused) under `run.out` while its lock is held (the
+/// returned guards), with the program, the weights (and the weight memory's banks, as
+/// `WeightInit = "infer/weights"` reads them) and the biases written to its `infer/`; also the
+/// design's top module.
+pub(super) fn prepare(
+    design: &crate::config::Design,
+    program: &crate::infer::program::Program,
+    run: &crate::flow::RunOpts,
+) -> Result<(Vec<crate::flow::DesignLock>, PathBuf, PathBuf, String)> {
+    let bundle = emit::bundle(design, &emit::Options::default())?;
+    let lock = lock_folders([bundle.name.as_str()], &run.out, run.timeout)?;
+    let top = bundle.top.clone();
+    let dir = match run.regenerate {
+        Regenerate::Reuse => reuse(bundle, &run.out)?.1,
+        Regenerate::Always => emit::write(&bundle, &run.out)?,
+    };
+    let run_dir = dir.join("infer");
+    std::fs::create_dir_all(&run_dir).context(|| format!("creating {}", run_dir.display()))?;
+    let (prog, weights, biases) = program.files(design);
+    for (f, text) in [
+        ("program.hex", &prog),
+        ("weights.hex", &weights),
+        ("bias.hex", &biases),
+    ] {
+        write(&run_dir.join(f), text)?;
+    }
+    let lines: Vec<&str> = weights.lines().collect();
+    for (b, bank) in lines.chunks(1 << accel::BANK_BITS).enumerate() {
+        let mut text = bank.join("\n");
+        text.push('\n');
+        write(&run_dir.join(format!("weights_b{b:03}.hex")), &text)?;
+    }
+    Ok((lock, dir, run_dir, top))
+}
+
+/// The first `n` test images (`per` values each) quantized to the model's inputs, and the
+/// integer model's result for each.
+pub(super) fn expected(
+    model: &crate::model::IntModel,
+    x: &[f32],
+    n: usize,
+    per: usize,
+) -> (Vec<Vec<i64>>, Vec<Expected>) {
+    let wdec = model.decoded();
+    let xs: Vec<Vec<i64>> = (0..n)
+        .map(|i| model.quantize_input(&x[i * per..(i + 1) * per]))
+        .collect();
+    let expected = xs.iter().map(|x| Expected::new(model, &wdec, x)).collect();
+    (xs, expected)
 }
 
 impl Engine for Accelerator {
@@ -50,36 +102,10 @@ impl Engine for Accelerator {
         }
         let timeout = o.run.timeout;
 
-        let bundle = emit::bundle(&design, &emit::Options::default())?;
-        let _lock = lock_folders([bundle.name.as_str()], &o.run.out, timeout)?;
-        let dir = match o.run.regenerate {
-            Regenerate::Reuse => reuse(bundle, &o.run.out)?.1,
-            Regenerate::Always => emit::write(&bundle, &o.run.out)?,
-        };
-        let run_dir = dir.join("infer");
-        std::fs::create_dir_all(&run_dir).context(|| format!("creating {}", run_dir.display()))?;
-        let (prog, weights, biases) = program.files(&design);
-        for (f, text) in [
-            ("program.hex", &prog),
-            ("weights.hex", &weights),
-            ("bias.hex", &biases),
-        ] {
-            write(&run_dir.join(f), text)?;
-        }
-        // The weight memory's banks, as `WeightInit = "infer/weights"` reads them.
-        let lines: Vec<&str> = weights.lines().collect();
-        for (b, bank) in lines.chunks(1 << accel::BANK_BITS).enumerate() {
-            let mut text = bank.join("\n");
-            text.push('\n');
-            write(&run_dir.join(format!("weights_b{b:03}.hex")), &text)?;
-        }
+        let (_lock, dir, run_dir, _top) = prepare(&design, &program, &o.run)?;
 
         // The integer model on every image.
-        let wdec = model.decoded();
-        let xs: Vec<Vec<i64>> = (0..n)
-            .map(|i| model.quantize_input(&test.x[i * per..(i + 1) * per]))
-            .collect();
-        let expected: Vec<Expected> = xs.iter().map(|x| Expected::new(model, &wdec, x)).collect();
+        let (xs, expected) = expected(model, &test.x, n, per);
         let m = emit::AccelModules::new(&design);
         let last = model.layers.len() - 1;
         let chunk = chunk_images(o.batch) as usize;

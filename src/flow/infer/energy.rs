@@ -7,14 +7,15 @@
 //! write to the interrupt) and the memories' counted accesses give the energy per image by
 //! part ([`crate::power::accel`]).
 
+use super::accel::write;
 use super::report::SimResult;
 use super::{InferOptions, Samples};
 use crate::emit::{self, liberty::energy_script};
 use crate::flow::synth::liberty::{self as lib_flow, LibertyOptions, CLOCK_PORT};
-use crate::flow::{lock_folders, reuse, usage, Context, Regenerate, Result};
-use crate::hw::accel::{pass_cycles, AccelWidths, BANK_BITS};
+use crate::flow::{usage, Context, Result};
+use crate::hw::accel::{pass_cycles, AccelWidths};
 use crate::infer::program::chunk_images;
-use crate::infer::{accel_design, check_pass, compile, AccelSim, Expected};
+use crate::infer::{accel_design, check_pass, compile, AccelSim};
 use crate::model::read::Export;
 use crate::power::accel::{self as energy, AccelEnergy, MemAccess, Run};
 use crate::power::liberty::{net_toggles, LEAKAGE_PERIOD_NS};
@@ -57,10 +58,6 @@ const RESET_SYNC: &str = "u_rstsync.";
 
 /// The module that measures the run (`templates/power/accel_dump.v`).
 const DUMP: &str = "power_dump";
-
-fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).context(|| format!("writing {}", path.display()))
-}
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).context(|| format!("reading {}", path.display()))
@@ -110,35 +107,8 @@ pub fn run(export: &Export, o: &InferOptions, e: &EnergyOptions) -> Result<Energ
         Err(m) => return usage(format!("--liberty {}: {m}", lo.path.display())),
     };
 
-    let bundle = emit::bundle(&design, &emit::Options::default())?;
-    let _lock = lock_folders([bundle.name.as_str()], &o.run.out, timeout)?;
-    let top = bundle.top.clone();
-    let dir = match o.run.regenerate {
-        Regenerate::Reuse => reuse(bundle, &o.run.out)?.1,
-        Regenerate::Always => emit::write(&bundle, &o.run.out)?,
-    };
-    let run_dir = dir.join("infer");
-    std::fs::create_dir_all(&run_dir).context(|| format!("creating {}", run_dir.display()))?;
-    let (prog, weights, biases) = program.files(&design);
-    for (f, text) in [
-        ("program.hex", &prog),
-        ("weights.hex", &weights),
-        ("bias.hex", &biases),
-    ] {
-        write(&run_dir.join(f), text)?;
-    }
-    // The weight memory's banks, as `WeightInit = "infer/weights"` reads them.
-    let lines: Vec<&str> = weights.lines().collect();
-    for (b, bank) in lines.chunks(1 << BANK_BITS).enumerate() {
-        let mut text = bank.join("\n");
-        text.push('\n');
-        write(&run_dir.join(format!("weights_b{b:03}.hex")), &text)?;
-    }
-    let wdec = model.decoded();
-    let xs: Vec<Vec<i64>> = (0..n)
-        .map(|i| model.quantize_input(&test.x[i * per..(i + 1) * per]))
-        .collect();
-    let expected: Vec<Expected> = xs.iter().map(|x| Expected::new(model, &wdec, x)).collect();
+    let (_lock, dir, run_dir, top) = super::accel::prepare(&design, &program, &o.run)?;
+    let (xs, expected) = super::accel::expected(model, &test.x, n, per);
     let images: String = xs
         .iter()
         .flat_map(|x| program.image_words(&design, x))

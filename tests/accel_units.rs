@@ -214,6 +214,44 @@ fn postop_testbench_passes_with_and_without_dsp_on_both_simulators() {
             .0,
         SimOutcome::Pass(vectors)
     );
+    // The stages load only with a valid value (clock enables). An enable a stage early or
+    // late loads a neighbour's value in the idle cycles the testbench inserts; each fails on
+    // its own (the tree and the DSP chain).
+    let good = std::fs::read_to_string(&rtl).unwrap();
+    for (from, to, top, file) in [
+        (
+            "if (valid_q[MulStages+1]) begin",
+            "if (valid_q[MulStages]) begin",
+            &m.tb_postop,
+            &tb_file,
+        ),
+        (
+            "if (valid_q[0]) begin",
+            "if (valid_q[1]) begin",
+            &m.tb_postop,
+            &tb_file,
+        ),
+        (
+            "if (|valid_q[MulStages-1:0]) begin\n          prod_q",
+            "if (|valid_q[MulStages:1]) begin\n          prod_q",
+            &dsp_top,
+            &dsp_file,
+        ),
+    ] {
+        std::fs::write(&rtl, &good).unwrap();
+        plant(&rtl, from, to, 1);
+        assert!(
+            matches!(
+                Sim::Icarus
+                    .simulate(&dir, top, file, TIMEOUT, false)
+                    .unwrap()
+                    .0,
+                SimOutcome::Fail(_)
+            ),
+            "the planted `{to}` passed"
+        );
+    }
+    std::fs::write(&rtl, &good).unwrap();
 }
 
 /// The banked memory (`<name>_bram`) reads its banks' `$readmemh` files, `<InitFile>_b000.hex`

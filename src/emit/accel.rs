@@ -86,6 +86,8 @@ struct MulLevel {
     l: u32,
     /// Registered (the end of a stage).
     reg: bool,
+    /// The product stage it ends (0 first): its registers load with `valid_q[stage]`.
+    stage: u32,
 }
 
 /// Every value the accelerator templates use.
@@ -555,6 +557,7 @@ fn view(
             .map(|l| MulLevel {
                 l,
                 reg: postop::mul_level_registered(l),
+                stage: l / postop::MUL_LEVELS_PER_STAGE,
             })
             .collect(),
         mul_stages: postop::MUL_STAGES,

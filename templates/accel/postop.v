@@ -16,7 +16,8 @@
 //   D  the product shifted right by the high bits of S-1 (multiples of 2^ShiftLow);
 //   E  then by the low bits of S-1;
 //   F  round (+1, >>> 1) and clamp, or the sum with bypass.
-// Only the valid bits are reset; the datapath registers are not.
+// Only the valid bits are reset; the datapath registers are not, and each stage's registers
+// load only when a valid value enters them (a clock enable; a held stage does not toggle).
 module {= v.postop =} #(
   // 1: the product by a plain `*` for DSP blocks; 0: by a tree of 2-bit partial products
   // for LUT fabrics. Same latency and outputs.
@@ -43,6 +44,17 @@ module {= v.postop =} #(
 
   genvar gk;
 
+  // The valid bits, one per stage: valid_q[k] is set when stage k + 1's registers hold a
+  // valid value.
+  reg [Latency-1:0] valid_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_q <= {Latency{1'b0}};
+    end else begin
+      valid_q <= {valid_q[Latency-2:0], valid_i};
+    end
+  end
+
   // Stage A.
   wire [SumWidth-1:0] sum_d = $unsigned($signed({{(SumWidth-AccWidth){acc_i[AccWidth-1]}}, acc_i})
                             + $signed({{(SumWidth-BiasWidth){bias_i[BiasWidth-1]}}, bias_i}));
@@ -52,10 +64,12 @@ module {= v.postop =} #(
   reg  [SWidth-1:0]   a_sh_q;
   reg                 a_bypass_q;
   always @(posedge clk_i) begin
-    a_sum_q    <= sum_d;
-    a_m_q      <= m_i;
-    a_sh_q     <= sh_d;
-    a_bypass_q <= bypass_i;
+    if (valid_i) begin
+      a_sum_q    <= sum_d;
+      a_m_q      <= m_i;
+      a_sh_q     <= sh_d;
+      a_bypass_q <= bypass_i;
+    end
   end
 
   // Stages B: the product in MulStages register stages, exact in SumWidth + MWidth bits
@@ -70,8 +84,11 @@ module {= v.postop =} #(
       reg  [MulStages*(SumWidth+MWidth)-1:0] prod_q;
       wire [(MulStages+1)*(SumWidth+MWidth)-1:0] prod_chain = {prod_q,
                                                                prod[SumWidth+MWidth-1:0]};
+      // The chain shifts while any of its stages takes a valid value.
       always @(posedge clk_i) begin
-        prod_q <= prod_chain[MulStages*(SumWidth+MWidth)-1:0];
+        if (|valid_q[MulStages-1:0]) begin
+          prod_q <= prod_chain[MulStages*(SumWidth+MWidth)-1:0];
+        end
       end
       // The product fits SumWidth + MWidth bits: its top bit repeats the one below.
       wire unused_prod = prod[SumWidth+MWidth];
@@ -104,7 +121,9 @@ module {= v.postop =} #(
 {%- if lv.reg %}
         reg  [Width-1:0] node_q;
         always @(posedge clk_i) begin
-          node_q <= node;
+          if (valid_q[{= lv.stage =}]) begin
+            node_q <= node;
+          end
         end
         assign m_lvl{= lv.l =}[gk*Width +: Width] = node_q;
 {%- else %}
@@ -120,7 +139,9 @@ module {= v.postop =} #(
   reg  [MulStages*SideWidth-1:0]     m_side_q;
   wire [(MulStages+1)*SideWidth-1:0] m_side = {m_side_q, a_sum_q, a_sh_q, a_bypass_q};
   always @(posedge clk_i) begin
-    m_side_q <= m_side[MulStages*SideWidth-1:0];
+    if (|valid_q[MulStages-1:0]) begin
+      m_side_q <= m_side[MulStages*SideWidth-1:0];
+    end
   end
   wire [ProdWidth-1:0] b_prod   = {{(ProdWidth-SumWidth-MWidth){m_prod[SumWidth+MWidth-1]}},
                                    m_prod};
@@ -136,10 +157,12 @@ module {= v.postop =} #(
   reg         [ShiftLow-1:0]  d_sh_q;
   reg                         d_bypass_q;
   always @(posedge clk_i) begin
-    d_val_q    <= $unsigned(hi_d);
-    d_sum_q    <= b_sum;
-    d_sh_q     <= b_sh[ShiftLow-1:0];
-    d_bypass_q <= b_bypass;
+    if (valid_q[MulStages]) begin
+      d_val_q    <= $unsigned(hi_d);
+      d_sum_q    <= b_sum;
+      d_sh_q     <= b_sh[ShiftLow-1:0];
+      d_bypass_q <= b_bypass;
+    end
   end
 
   // Stage E: scaled = product >>> (S-1).
@@ -148,9 +171,11 @@ module {= v.postop =} #(
   reg         [SumWidth-1:0]  e_sum_q;
   reg                         e_bypass_q;
   always @(posedge clk_i) begin
-    e_scaled_q <= $unsigned(scaled_d);
-    e_sum_q    <= d_sum_q;
-    e_bypass_q <= d_bypass_q;
+    if (valid_q[MulStages+1]) begin
+      e_scaled_q <= $unsigned(scaled_d);
+      e_sum_q    <= d_sum_q;
+      e_bypass_q <= d_bypass_q;
+    end
   end
 
   // Stage F: out = clamp((scaled + 1) >>> 1). A negative scaled gives 0 (-1 rounds to 0, the
@@ -165,16 +190,8 @@ module {= v.postop =} #(
   wire [SumWidth-1:0] out_d    = e_bypass_q ? e_sum_q : {{(SumWidth-ActWidth){1'b0}}, act};
   reg  [SumWidth-1:0] out_q;
   always @(posedge clk_i) begin
-    out_q <= out_d;
-  end
-
-  // The valid bits, one per stage.
-  reg [Latency-1:0] valid_q;
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      valid_q <= {Latency{1'b0}};
-    end else begin
-      valid_q <= {valid_q[Latency-2:0], valid_i};
+    if (valid_q[MulStages+2]) begin
+      out_q <= out_d;
     end
   end
 

@@ -12,9 +12,13 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Self-checking testbench of pot_w4a8_accel8x8_os_postop: applies vectors/postop.hex, one vector per cycle
-// ({bypass, s, m, bias, acc, expected out}; inputs change on the falling edge) and compares
-// out_o Latency rising edges later (the unit's pipeline, hw::accel::POSTOP_LATENCY). Ends with
+// Self-checking testbench of pot_w4a8_accel8x8_os_postop: applies vectors/postop.hex ({bypass, s, m, bias,
+// acc, expected out}; inputs change on the falling edge), mostly one per cycle but with idle
+// cycles between some (1 after every 5th vector from the 2nd; Latency + 1, which drains the
+// pipeline, after every 11th from the 7th), in which valid_i is low and the inputs carry
+// other values. It requires each output exactly Latency rising edges after its vector (the
+// unit's pipeline, hw::accel::POSTOP_LATENCY), in order, and valid_o low in every other
+// cycle: a stage that loads without a valid value, or misses one, fails. Ends with
 // `PASS <vectors>` or `FAIL <mismatches>`.
 module tb_pot_w4a8_accel8x8_os_postop #(
   // The unit's Dsp parameter (the product for DSP blocks or for LUTs; same outputs).
@@ -28,7 +32,7 @@ module tb_pot_w4a8_accel8x8_os_postop #(
   localparam integer SumWidth   = 26;
   localparam integer VecWidth   = 1 + SWidth + MWidth + BiasWidth + AccWidth + SumWidth;
   localparam integer Latency    = 8;
-  localparam integer Watchdog   = NumVectors + Latency + 64;
+  localparam integer Watchdog   = 3 * NumVectors + Latency + 64;
   // postop.hex ends with this extra word, so a truncated file cannot pass.
   localparam [VecWidth-1:0] Sentinel = 99'h5a5a5a5a5a5a5a5a5a5a5a5a5;
 
@@ -62,7 +66,9 @@ module tb_pot_w4a8_accel8x8_os_postop #(
   );
 
   reg [VecWidth-1:0] mem [0:NumVectors];
-  integer i;
+  // The cycle each vector was applied in.
+  integer sent_at [0:NumVectors-1];
+  integer i, n_in, n_out, gap;
   integer errors;
   integer cycles;
 
@@ -104,32 +110,52 @@ module tb_pot_w4a8_accel8x8_os_postop #(
     #1 rst_n = 1'b0;
     @(negedge clk);
     rst_n = 1'b1;
-    // Cycle i applies vector i and checks the output of vector i - Latency.
-    for (i = 0; i < NumVectors + Latency; i = i + 1) begin
-      if (i >= Latency) begin
-        want = mem[i-Latency][SumWidth-1:0];
-        if (out_valid !== 1'b1 || out !== want) begin
+    // Cycle i first checks the output (vector n_out is due Latency cycles after it was
+    // applied), then applies the next vector or an idle cycle.
+    n_in = 0;
+    n_out = 0;
+    gap = 0;
+    for (i = 0; n_out < NumVectors; i = i + 1) begin
+      if (out_valid === 1'b1) begin
+        if (n_out >= n_in || i != sent_at[n_out] + Latency
+            || out !== mem[n_out][SumWidth-1:0]) begin
           errors = errors + 1;
           if (errors <= 10) begin
-            $display("MISMATCH vector %0d: expected %h, got %h (valid %b)", i - Latency, want,
-                     out, out_valid);
+            $display("MISMATCH cycle %0d: output %h, expected vector %0d's %h due in cycle %0d",
+                     i, out, n_out, mem[n_out][SumWidth-1:0],
+                     (n_out < n_in) ? sent_at[n_out] + Latency : -1);
           end
         end
-      end else if (out_valid !== 1'b0) begin
+        n_out = n_out + 1;
+      end else if (out_valid !== 1'b0
+                   || (n_out < n_in && i >= sent_at[n_out] + Latency)) begin
         errors = errors + 1;
-        $display("MISMATCH: out_valid high %0d cycles after the first vector", i);
+        if (errors <= 10) begin
+          $display("MISMATCH cycle %0d: valid %b, vector %0d's output missing", i, out_valid,
+                   n_out);
+        end
+        n_out = n_out + 1;
       end
-      if (i < NumVectors) begin
-        vec   = mem[i];
+      if (n_in < NumVectors && gap == 0) begin
+        vec   = mem[n_in];
         valid = 1'b1;
+        sent_at[n_in] = i;
+        n_in  = n_in + 1;
+        gap   = (n_in % 5 == 2) ? 1 : ((n_in % 11 == 7) ? Latency + 1 : 0);
       end else begin
+        vec   = ~mem[(n_in + i) % NumVectors];
         valid = 1'b0;
+        gap   = (gap > 0) ? gap - 1 : 0;
       end
       @(negedge clk);
     end
-    if (out_valid !== 1'b0) begin
-      errors = errors + 1;
-      $display("MISMATCH: out_valid stays high after the last vector");
+    // Then valid_o stays low.
+    repeat (Latency + 2) begin
+      if (out_valid !== 1'b0) begin
+        errors = errors + 1;
+        $display("MISMATCH: out_valid high after the last vector's output");
+      end
+      @(negedge clk);
     end
     if (errors == 0) begin
       $display("PASS %0d", NumVectors);

@@ -3,7 +3,9 @@
 //! on Verilator and on Icarus with the hardware's prediction, logits and cycles equal to the
 //! integer model's and the cycle model's; a wrong rounding constant in the post-op unit and an
 //! off-by-one in the sequencer each make `infer` exit 1; the output-stationary accelerator runs
-//! all 360 images on Verilator with the same result. The post-op unit's own testbench
+//! all 360 images on Verilator with the same result; six runs of 64 images, two side by side
+//! (`--jobs 2`), give the same result and still fail on the planted rounding bug. The post-op
+//! unit's own testbench
 //! passes on both simulators and fails on the planted bug, and every accelerator module is
 //! lint-clean. The post-op golden model is anchored on the integer model's requantization.
 //!
@@ -101,6 +103,50 @@ fn the_digits_mlp_runs_prediction_for_prediction_and_planted_bugs_fail() {
     );
     let rep = std::fs::read_to_string(out.join("infer_pot4_ws8x8/infer/report.json")).unwrap();
     assert!(rep.contains("\"simulator\": \"icarus\""), "{rep}");
+
+    // Runs side by side: at batch 4 a run holds 64 images, so the 360 go in 6 runs, 2 at a
+    // time; the same result, checked in order, and a planted bug still fails naming a sample.
+    let par = base.join("par");
+    let (code, text) = infer(
+        &model,
+        &par,
+        &["--sim", "verilator", "--batch", "4", "--jobs", "2"],
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(
+            "360/360 images, hardware top-1 98.89 % (356/360), integer model 98.89 % (356/360)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cycles/s with 2 at once"), "{text}");
+    let rep = std::fs::read_to_string(par.join("infer_pot4_ws8x8/infer/report.json")).unwrap();
+    assert!(rep.contains("\"processes\": 2"), "{rep}");
+    for log in ["run.log", "run_1.log"] {
+        let log = par.join("infer_pot4_ws8x8/build/accel_verilator").join(log);
+        assert!(log.exists(), "{}", log.display());
+    }
+    let postop = par.join("infer_pot4_ws8x8/rtl/infer_pot4_ws8x8_postop.v");
+    plant(
+        &postop,
+        "{{ActWidth{1'b0}}, 1'b1}",
+        "{{ActWidth{1'b0}}, 1'b0}",
+    );
+    let (code, text) = infer(
+        &model,
+        &par,
+        &[
+            "--sim",
+            "verilator",
+            "--batch",
+            "4",
+            "--jobs",
+            "2",
+            "--no-generate",
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL sample "), "{text}");
 
     // A wrong rounding constant in the post-op unit (+0 instead of +1 after the S-1 shift).
     let dir = out.join("infer_pot4_ws8x8");

@@ -47,6 +47,11 @@ pub struct Args {
     /// the cycles with streaming included grow.
     #[arg(long, default_value_t = 0, value_parser = stall)]
     stall: u32,
+    /// Simulator processes at once: the test images run in runs of up to 16 batches, one
+    /// simulator process each, and this many run side by side (results are checked in order)
+    /// [default: the available cores].
+    #[arg(long, value_parser = at_least_one::<usize>, conflicts_with_all = ["per_layer", "liberty"])]
+    jobs: Option<usize>,
     #[command(flatten)]
     out: OutArg,
     /// Timeout per tool run, in seconds. Longer than the other commands' 900 s: one simulator
@@ -122,6 +127,9 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         batch: a.batch,
         data_dir: a.data_dir.clone(),
         stall: a.stall,
+        jobs: a
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         run: run_opts(&a.out.out, a.timeout, Some(&a.reuse)),
     };
     if let Some(liberty) = &a.liberty {

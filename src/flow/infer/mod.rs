@@ -43,6 +43,9 @@ pub struct InferOptions {
     /// Percent of cycles (0..=90) the testbench holds the input stream's TVALID and the
     /// output stream's TREADY low, at random (the accelerator engine).
     pub stall: u32,
+    /// Simulator runs at once (the accelerator engine): the test images go in runs of up to
+    /// 16 batches, each a simulator process; this many run side by side.
+    pub jobs: usize,
     /// Output folder, tool timeout, and whether the accelerator's folder is reused as it is.
     pub run: RunOpts,
 }

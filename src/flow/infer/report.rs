@@ -104,9 +104,14 @@ pub struct SimResult {
     /// Cycles of the runs from ap_start to ap_done (the RUN_CYCLES register): the passes plus
     /// streaming the first batch in and the last records out, with any stream stalls.
     pub run_cycles: u64,
-    /// Simulator build (or compile) time and simulation run time, seconds.
+    /// Simulator build (or compile) time and simulation run time, seconds: the runs' own
+    /// times summed.
     pub build_seconds: f64,
     pub sim_seconds: f64,
+    /// Wall time of the simulation runs, seconds (less than `sim_seconds` when runs went
+    /// side by side), and the simulator processes that ran at once.
+    pub sim_wall_seconds: f64,
+    pub processes: usize,
     /// The first disagreement with the integer model or the cycle model, if any.
     pub failure: Option<String>,
     #[serde(skip)]
@@ -131,6 +136,8 @@ impl SimResult {
             run_cycles: 0,
             build_seconds,
             sim_seconds: 0.0,
+            sim_wall_seconds: 0.0,
+            processes: 1,
             failure: None,
             hw_ok: 0,
             int_ok: 0,
@@ -142,9 +149,37 @@ impl SimResult {
         100.0 * ok as f64 / n.max(1) as f64
     }
 
-    /// Simulated cycles per second of simulation run time.
+    /// Simulated cycles per second of simulation run time, per simulator process.
     pub fn cycles_per_second(&self) -> f64 {
         self.run_cycles.max(self.rtl_cycles) as f64 / self.sim_seconds.max(1e-9)
+    }
+
+    /// Wall time of the simulation runs, seconds.
+    pub fn sim_wall(&self) -> f64 {
+        if self.sim_wall_seconds > 0.0 {
+            self.sim_wall_seconds
+        } else {
+            self.sim_seconds
+        }
+    }
+
+    /// Simulated cycles per second of wall time, all processes together.
+    pub fn cycles_per_wall_second(&self) -> f64 {
+        self.run_cycles.max(self.rtl_cycles) as f64 / self.sim_wall().max(1e-9)
+    }
+
+    /// The simulation speed: per process and, with runs side by side, all together.
+    fn speed(&self) -> String {
+        if self.processes > 1 {
+            format!(
+                "{:.3e} cycles/s per simulator process, {:.3e} cycles/s with {} at once",
+                self.cycles_per_second(),
+                self.cycles_per_wall_second(),
+                self.processes
+            )
+        } else {
+            format!("{:.3e} cycles/s", self.cycles_per_second())
+        }
     }
 
     /// The result line.
@@ -153,7 +188,7 @@ impl SimResult {
         let head = format!(
             "{design} {}: {n}/{requested} images, hardware top-1 {:.2} % ({}/{n}), integer model \
              {:.2} % ({}/{n}); cycles/image RTL {:.1}, model {:.1}, streaming included {:.1}; \
-             {:.3e} cycles/s; build {:.1} s, simulation {:.1} s",
+             {}; build {:.1} s, simulation {:.1} s",
             self.simulator,
             Self::pct(self.hw_ok, n),
             self.hw_ok,
@@ -162,9 +197,9 @@ impl SimResult {
             self.rtl_cycles as f64 / n.max(1) as f64,
             self.model_cycles as f64 / n.max(1) as f64,
             self.run_cycles as f64 / n.max(1) as f64,
-            self.cycles_per_second(),
+            self.speed(),
             self.build_seconds,
-            self.sim_seconds,
+            self.sim_wall(),
         );
         match &self.failure {
             None => format!("{head}: PASS, every prediction and logit equals the integer model"),
@@ -229,14 +264,16 @@ pub(super) fn write_reports(
     let mut md = format!(
         "# potmac infer: {design} ({dataset}, {} array, batch {batch})\n\n\
          | simulator | images | hardware top-1 % | integer model top-1 % | RTL cycles/image | \
-         model cycles/image | with streaming | cycles/s | build s | simulation s | result |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|\n",
+         model cycles/image | with streaming | cycles/s per process | processes | cycles/s | \
+         build s | simulation s | result |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         rep.array
     );
     for r in &rep.results {
         let n = r.images.max(1) as f64;
         md += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.3e} | {:.1} | {:.1} | {} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.3e} | {} | {:.3e} | {:.1} | {:.1} \
+             | {} |\n",
             r.simulator,
             r.images,
             100.0 * r.hw_correct as f64 / n,
@@ -245,8 +282,10 @@ pub(super) fn write_reports(
             r.model_cycles as f64 / n,
             r.run_cycles as f64 / n,
             r.cycles_per_second(),
+            r.processes,
+            r.cycles_per_wall_second(),
             r.build_seconds,
-            r.sim_seconds,
+            r.sim_wall(),
             r.failure
                 .as_deref()
                 .map_or("PASS".into(), |f| format!("FAIL {f}")),

@@ -3,8 +3,10 @@
 use super::root;
 use potmac::train::data::digits;
 use potmac::train::model::Network;
+use potmac::train::onnx::proto;
 use potmac::train::train::evaluate;
-use std::path::PathBuf;
+use prost::Message;
+use std::path::{Path, PathBuf};
 
 pub fn fixture(name: &str) -> PathBuf {
     root().join("verification/onnx").join(name)
@@ -42,4 +44,18 @@ pub fn matches_reference(net: &Network, r: &serde_json::Value, model: &str, who:
         r["float_test_correct"].as_u64().unwrap(),
         "{model}"
     );
+}
+
+/// The CNN fixture changed by `edit`, written to `dir/name`.
+pub fn edited(dir: &Path, name: &str, edit: impl FnOnce(&mut proto::GraphProto)) -> PathBuf {
+    let bytes = std::fs::read(fixture("digits_cnn_bn.onnx")).unwrap();
+    let mut m = proto::ModelProto::decode(&bytes[..]).unwrap();
+    edit(m.graph.as_mut().unwrap());
+    let f = dir.join(name);
+    std::fs::write(&f, m.encode_to_vec()).unwrap();
+    f
+}
+
+pub fn node<'g>(g: &'g mut proto::GraphProto, name: &str) -> &'g mut proto::NodeProto {
+    g.node.iter_mut().find(|n| n.name == name).unwrap()
 }

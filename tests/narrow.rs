@@ -112,8 +112,8 @@ fn saturate_and_wrap_are_told_apart() {
     assert!(sat_rtl.contains("sum_ovf") && !wrap_rtl.contains("sum_ovf"));
     let swap = |from: &str, text: &str, to: &str| {
         let t = text.replace(
-            &format!("module {from}_mac ("),
-            &format!("module {to}_mac ("),
+            &format!("module {from}_mac #("),
+            &format!("module {to}_mac #("),
         );
         assert_ne!(t, text);
         std::fs::write(rtl(to), t).unwrap();

@@ -1,6 +1,10 @@
 {% include "partials/prologue.v" %}
 
-module {= c.module =} (
+module {= c.module =} #(
+  // 1: the accumulator has the asynchronous reset (the unit on its own); 0: no reset, for a
+  // processing element that always starts a sum with clr_i (a datapath register).
+  parameter integer ResetAcc = 1
+) (
 {%- include "partials/ports.v" %}
 );
   // Widths: weight code, activation as a signed number, exact product, accumulator.

@@ -8,13 +8,23 @@
     end
   end
 
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      acc_q <= {AccWidth{1'b0}};
-    end else begin
-      acc_q <= acc_d;
+  generate
+    if (ResetAcc != 0) begin : g_acc_rst
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          acc_q <= {AccWidth{1'b0}};
+        end else begin
+          acc_q <= acc_d;
+        end
+      end
+    end else begin : g_acc_norst
+      // Unused here: the accumulator starts at X and the first clr_i gives it a value.
+      wire unused_rst = rst_ni;
+      always @(posedge clk_i) begin
+        acc_q <= acc_d;
+      end
     end
-  end
+  endgenerate
 
   assign acc_o = acc_q;
 endmodule

@@ -29,7 +29,11 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-module pot_w4a8_cnn8x8_os_mac (
+module pot_w4a8_cnn8x8_os_mac #(
+  // 1: the accumulator has the asynchronous reset (the unit on its own); 0: no reset, for a
+  // processing element that always starts a sum with clr_i (a datapath register).
+  parameter integer ResetAcc = 1
+) (
   input  wire        clk_i,
   input  wire        rst_ni,
   input  wire        en_i,
@@ -75,13 +79,23 @@ module pot_w4a8_cnn8x8_os_mac (
     end
   end
 
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      acc_q <= {AccWidth{1'b0}};
-    end else begin
-      acc_q <= acc_d;
+  generate
+    if (ResetAcc != 0) begin : g_acc_rst
+      always @(posedge clk_i or negedge rst_ni) begin
+        if (!rst_ni) begin
+          acc_q <= {AccWidth{1'b0}};
+        end else begin
+          acc_q <= acc_d;
+        end
+      end
+    end else begin : g_acc_norst
+      // Unused here: the accumulator starts at X and the first clr_i gives it a value.
+      wire unused_rst = rst_ni;
+      always @(posedge clk_i) begin
+        acc_q <= acc_d;
+      end
     end
-  end
+  endgenerate
 
   assign acc_o = acc_q;
 endmodule

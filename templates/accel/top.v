@@ -318,8 +318,9 @@ module {= v.core =} #(
     .out_row_o   (out_row)
   );
 
-  // The tag travels beside the array: Rows+Cols-1 cycles, the array's latency.
-  {= v.delay =} #(.Width(TagWidth), .Depth({= v.latency =})) u_tag_delay (
+  // The tag travels beside the array: Rows+Cols-1 cycles, the array's latency (no reset: it
+  // counts only with out_valid).
+  {= v.delay =} #(.Width(TagWidth), .Depth({= v.latency =}), .Reset(0)) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .d_i    (s3_tag_q),

@@ -75,7 +75,8 @@ module {= v.top =} (
 
   assign out_valid_o = (drain_q != {DrainWidth{1'b0}});
 
-  // Input skew: row r waits r cycles, column c waits c cycles.
+  // Input skew: row r waits r cycles, column c waits c cycles. The valid and first flags in
+  // delay lines with reset; the data beside them in lines without (Reset(0)).
   wire [Rows-1:0]            sk_valid, sk_first;
   wire [Rows*ActWidth-1:0]   sk_act;
   wire [Cols*WCodeWidth-1:0] sk_w;
@@ -86,11 +87,17 @@ module {= v.top =} (
         assign sk_first[gr]                    = first_step;
         assign sk_act[gr*ActWidth +: ActWidth] = in_act_i[gr*ActWidth +: ActWidth];
       end else begin : g_delay
-        {= v.delay =} #(.Width(ActWidth + 2), .Depth(gr)) u_delay (
+        {= v.delay =} #(.Width(2), .Depth(gr)) u_valid_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
-          .d_i    ({in_valid_i, first_step, in_act_i[gr*ActWidth +: ActWidth]}),
-          .q_o    ({sk_valid[gr], sk_first[gr], sk_act[gr*ActWidth +: ActWidth]})
+          .d_i    ({in_valid_i, first_step}),
+          .q_o    ({sk_valid[gr], sk_first[gr]})
+        );
+        {= v.delay =} #(.Width(ActWidth), .Depth(gr), .Reset(0)) u_delay (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .d_i    (in_act_i[gr*ActWidth +: ActWidth]),
+          .q_o    (sk_act[gr*ActWidth +: ActWidth])
         );
       end
     end
@@ -98,7 +105,7 @@ module {= v.top =} (
       if (gc == 0) begin : g_direct
         assign sk_w[gc*WCodeWidth +: WCodeWidth] = in_w_i[gc*WCodeWidth +: WCodeWidth];
       end else begin : g_delay
-        {= v.delay =} #(.Width(WCodeWidth), .Depth(gc)) u_delay (
+        {= v.delay =} #(.Width(WCodeWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (in_w_i[gc*WCodeWidth +: WCodeWidth]),

@@ -54,6 +54,7 @@ module {= v.top =} (
   );
 
   // Input skew: row r's activation waits r cycles, column c's partial sum waits c cycles.
+  // Valids in delay lines with reset; the data beside them in lines without (Reset(0)).
   wire [Rows-1:0]          sk_valid;
   wire [Rows*ActWidth-1:0] sk_act;
   wire [Cols*AccWidth-1:0] sk_psum;
@@ -64,11 +65,17 @@ module {= v.top =} (
         assign sk_valid[gr]                    = in_valid_i;
         assign sk_act[gr*ActWidth +: ActWidth] = in_row_i[gr*ActWidth +: ActWidth];
       end else begin : g_delay
-        {= v.delay =} #(.Width(ActWidth + 1), .Depth(gr)) u_delay (
+        {= v.delay =} #(.Width(1), .Depth(gr)) u_valid_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
-          .d_i    ({in_valid_i, in_row_i[gr*ActWidth +: ActWidth]}),
-          .q_o    ({sk_valid[gr], sk_act[gr*ActWidth +: ActWidth]})
+          .d_i    (in_valid_i),
+          .q_o    (sk_valid[gr])
+        );
+        {= v.delay =} #(.Width(ActWidth), .Depth(gr), .Reset(0)) u_delay (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .d_i    (in_row_i[gr*ActWidth +: ActWidth]),
+          .q_o    (sk_act[gr*ActWidth +: ActWidth])
         );
       end
     end
@@ -78,7 +85,7 @@ module {= v.top =} (
       if (gc == 0) begin : g_direct
         assign sk_w[gc*WCodeWidth +: WCodeWidth] = w_row_i[gc*WCodeWidth +: WCodeWidth];
       end else begin : g_delay
-        {= v.delay =} #(.Width(WCodeWidth), .Depth(gc)) u_delay (
+        {= v.delay =} #(.Width(WCodeWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (w_row_i[gc*WCodeWidth +: WCodeWidth]),
@@ -90,7 +97,7 @@ module {= v.top =} (
       if (gc == 0) begin : g_direct
         assign sk_psum[gc*AccWidth +: AccWidth] = psum_row_i[gc*AccWidth +: AccWidth];
       end else begin : g_delay
-        {= v.delay =} #(.Width(AccWidth), .Depth(gc)) u_delay (
+        {= v.delay =} #(.Width(AccWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (psum_row_i[gc*AccWidth +: AccWidth]),

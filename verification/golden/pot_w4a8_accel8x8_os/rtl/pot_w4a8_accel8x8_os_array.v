@@ -94,7 +94,8 @@ module pot_w4a8_accel8x8_os_array (
 
   assign out_valid_o = (drain_q != {DrainWidth{1'b0}});
 
-  // Input skew: row r waits r cycles, column c waits c cycles.
+  // Input skew: row r waits r cycles, column c waits c cycles. The valid and first flags in
+  // delay lines with reset; the data beside them in lines without (Reset(0)).
   wire [Rows-1:0]            sk_valid, sk_first;
   wire [Rows*ActWidth-1:0]   sk_act;
   wire [Cols*WCodeWidth-1:0] sk_w;
@@ -105,11 +106,17 @@ module pot_w4a8_accel8x8_os_array (
         assign sk_first[gr]                    = first_step;
         assign sk_act[gr*ActWidth +: ActWidth] = in_act_i[gr*ActWidth +: ActWidth];
       end else begin : g_delay
-        pot_w4a8_accel8x8_os_delay #(.Width(ActWidth + 2), .Depth(gr)) u_delay (
+        pot_w4a8_accel8x8_os_delay #(.Width(2), .Depth(gr)) u_valid_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
-          .d_i    ({in_valid_i, first_step, in_act_i[gr*ActWidth +: ActWidth]}),
-          .q_o    ({sk_valid[gr], sk_first[gr], sk_act[gr*ActWidth +: ActWidth]})
+          .d_i    ({in_valid_i, first_step}),
+          .q_o    ({sk_valid[gr], sk_first[gr]})
+        );
+        pot_w4a8_accel8x8_os_delay #(.Width(ActWidth), .Depth(gr), .Reset(0)) u_delay (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .d_i    (in_act_i[gr*ActWidth +: ActWidth]),
+          .q_o    (sk_act[gr*ActWidth +: ActWidth])
         );
       end
     end
@@ -117,7 +124,7 @@ module pot_w4a8_accel8x8_os_array (
       if (gc == 0) begin : g_direct
         assign sk_w[gc*WCodeWidth +: WCodeWidth] = in_w_i[gc*WCodeWidth +: WCodeWidth];
       end else begin : g_delay
-        pot_w4a8_accel8x8_os_delay #(.Width(WCodeWidth), .Depth(gc)) u_delay (
+        pot_w4a8_accel8x8_os_delay #(.Width(WCodeWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (in_w_i[gc*WCodeWidth +: WCodeWidth]),
@@ -138,13 +145,14 @@ module pot_w4a8_accel8x8_os_array (
     .cap_i   (capture),
     .out_o   (mesh_out)
   );
-  // Output de-skew: column c waits Cols-1-c cycles, so a whole row leaves together.
+  // Output de-skew: column c waits Cols-1-c cycles, so a whole row leaves together (data
+  // only, no reset: out_valid_o marks the rows).
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_out_deskew
       if (gc == Cols - 1) begin : g_direct
         assign out_row_o[gc*AccWidth +: AccWidth] = mesh_out[gc*AccWidth +: AccWidth];
       end else begin : g_delay
-        pot_w4a8_accel8x8_os_delay #(.Width(AccWidth), .Depth(Cols - 1 - gc)) u_delay (
+        pot_w4a8_accel8x8_os_delay #(.Width(AccWidth), .Depth(Cols - 1 - gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (mesh_out[gc*AccWidth +: AccWidth]),

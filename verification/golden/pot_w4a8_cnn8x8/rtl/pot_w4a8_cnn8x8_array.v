@@ -74,6 +74,7 @@ module pot_w4a8_cnn8x8_array (
   );
 
   // Input skew: row r's activation waits r cycles, column c's partial sum waits c cycles.
+  // Valids in delay lines with reset; the data beside them in lines without (Reset(0)).
   wire [Rows-1:0]          sk_valid;
   wire [Rows*ActWidth-1:0] sk_act;
   wire [Cols*AccWidth-1:0] sk_psum;
@@ -84,11 +85,17 @@ module pot_w4a8_cnn8x8_array (
         assign sk_valid[gr]                    = in_valid_i;
         assign sk_act[gr*ActWidth +: ActWidth] = in_row_i[gr*ActWidth +: ActWidth];
       end else begin : g_delay
-        pot_w4a8_cnn8x8_delay #(.Width(ActWidth + 1), .Depth(gr)) u_delay (
+        pot_w4a8_cnn8x8_delay #(.Width(1), .Depth(gr)) u_valid_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
-          .d_i    ({in_valid_i, in_row_i[gr*ActWidth +: ActWidth]}),
-          .q_o    ({sk_valid[gr], sk_act[gr*ActWidth +: ActWidth]})
+          .d_i    (in_valid_i),
+          .q_o    (sk_valid[gr])
+        );
+        pot_w4a8_cnn8x8_delay #(.Width(ActWidth), .Depth(gr), .Reset(0)) u_delay (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .d_i    (in_row_i[gr*ActWidth +: ActWidth]),
+          .q_o    (sk_act[gr*ActWidth +: ActWidth])
         );
       end
     end
@@ -98,7 +105,7 @@ module pot_w4a8_cnn8x8_array (
       if (gc == 0) begin : g_direct
         assign sk_w[gc*WCodeWidth +: WCodeWidth] = w_row_i[gc*WCodeWidth +: WCodeWidth];
       end else begin : g_delay
-        pot_w4a8_cnn8x8_delay #(.Width(WCodeWidth), .Depth(gc)) u_delay (
+        pot_w4a8_cnn8x8_delay #(.Width(WCodeWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (w_row_i[gc*WCodeWidth +: WCodeWidth]),
@@ -110,7 +117,7 @@ module pot_w4a8_cnn8x8_array (
       if (gc == 0) begin : g_direct
         assign sk_psum[gc*AccWidth +: AccWidth] = psum_row_i[gc*AccWidth +: AccWidth];
       end else begin : g_delay
-        pot_w4a8_cnn8x8_delay #(.Width(AccWidth), .Depth(gc)) u_delay (
+        pot_w4a8_cnn8x8_delay #(.Width(AccWidth), .Depth(gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (psum_row_i[gc*AccWidth +: AccWidth]),
@@ -131,13 +138,14 @@ module pot_w4a8_cnn8x8_array (
     .w_i     (sk_w),
     .psum_o  (mesh_out)
   );
-  // Output de-skew: column c waits Cols-1-c cycles, so a whole row leaves together.
+  // Output de-skew: column c waits Cols-1-c cycles, so a whole row leaves together (data
+  // only, no reset: out_valid_o marks the rows).
   generate
     for (gc = 0; gc < Cols; gc = gc + 1) begin : g_out_deskew
       if (gc == Cols - 1) begin : g_direct
         assign out_row_o[gc*AccWidth +: AccWidth] = mesh_out[gc*AccWidth +: AccWidth];
       end else begin : g_delay
-        pot_w4a8_cnn8x8_delay #(.Width(AccWidth), .Depth(Cols - 1 - gc)) u_delay (
+        pot_w4a8_cnn8x8_delay #(.Width(AccWidth), .Depth(Cols - 1 - gc), .Reset(0)) u_delay (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .d_i    (mesh_out[gc*AccWidth +: AccWidth]),

@@ -353,8 +353,9 @@ module pot_w4a8_cnn8x8_core #(
     .out_row_o   (out_row)
   );
 
-  // The tag travels beside the array: Rows+Cols-1 cycles, the array's latency.
-  pot_w4a8_cnn8x8_delay #(.Width(TagWidth), .Depth(15)) u_tag_delay (
+  // The tag travels beside the array: Rows+Cols-1 cycles, the array's latency (no reset: it
+  // counts only with out_valid).
+  pot_w4a8_cnn8x8_delay #(.Width(TagWidth), .Depth(15), .Reset(0)) u_tag_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .d_i    (s3_tag_q),

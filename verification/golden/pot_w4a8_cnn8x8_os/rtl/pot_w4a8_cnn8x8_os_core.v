@@ -337,13 +337,20 @@ module pot_w4a8_cnn8x8_os_core #(
   );
 
   // The tile tag waits Rows+Cols cycles after the tile's last step: the first output row.
+  // The strobe in a delay line with reset, the tag beside it in one without.
   wire                o_tile;
   wire [TagWidth-1:0] o_tag;
-  pot_w4a8_cnn8x8_os_delay #(.Width(TagWidth + 1), .Depth(16)) u_tag_delay (
+  pot_w4a8_cnn8x8_os_delay #(.Width(1), .Depth(16)) u_tile_delay (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .d_i    ({s3_step_q & s3_last_q, s3_tag_q}),
-    .q_o    ({o_tile, o_tag})
+    .d_i    (s3_step_q & s3_last_q),
+    .q_o    (o_tile)
+  );
+  pot_w4a8_cnn8x8_os_delay #(.Width(TagWidth), .Depth(16), .Reset(0)) u_tag_delay (
+    .clk_i  (clk_i),
+    .rst_ni (rst_ni),
+    .d_i    (s3_tag_q),
+    .q_o    (o_tag)
   );
   reg  [TagWidth-1:0] cur_tag_d, cur_tag_q;
   reg  [ColWidth-1:0] row_d, row_q;

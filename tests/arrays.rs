@@ -258,7 +258,7 @@ fn broken_pe_or_wrong_arrival_cycle_fails() {
         // Broken PE: the forwarded activation has its low bit flipped.
         let (_pe, dir) = fresh("pe");
         edit(&dir.join(format!("rtl/{name}_pe.v")), |t| {
-            t.replacen("act_q   <= act_i;", "act_q   <= act_i ^ 8'd1;", 1)
+            t.replacen("act_q <= act_i;", "act_q <= act_i ^ 8'd1;", 1)
         });
         let (ok, log) = make_sim(&dir);
         assert!(

@@ -25,20 +25,23 @@ module {= v.pe =} (
     end
   end
 
+  // The flags reset; the operands and the output chain do not (datapath registers: no reset
+  // fanout, and a tool may pack them): act_q and w_q count only with valid_q, out_q only in
+  // the rows the top marks valid.
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= 1'b0;
       first_q <= 1'b0;
-      act_q   <= {ActWidth{1'b0}};
-      w_q     <= {WCodeWidth{1'b0}};
-      out_q   <= {AccWidth{1'b0}};
     end else begin
       valid_q <= valid_i;
       first_q <= first_i;
-      act_q   <= act_i;
-      w_q     <= w_i;
-      out_q   <= out_d;
     end
+  end
+
+  always @(posedge clk_i) begin
+    act_q <= act_i;
+    w_q   <= w_i;
+    out_q <= out_d;
   end
 
   assign valid_o = valid_q;
@@ -47,7 +50,7 @@ module {= v.pe =} (
   assign w_o     = w_q;
   assign out_o   = out_q;
 
-  {= v.mac =} u_mac (
+  {= v.mac =} #(.ResetAcc(0)) u_mac (
     .clk_i   (clk_i),
     .rst_ni  (rst_ni),
     .en_i    (valid_i),

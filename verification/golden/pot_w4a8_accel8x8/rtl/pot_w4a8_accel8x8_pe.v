@@ -50,18 +50,21 @@ module pot_w4a8_accel8x8_pe (
     end
   end
 
+  // The flags reset; the operands do not (datapath registers: no reset fanout, and a tool
+  // may pack them): act_q counts only with valid_q, w_q only after a load.
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= 1'b0;
       we_q    <= 1'b0;
-      act_q   <= {ActWidth{1'b0}};
-      w_q     <= {WCodeWidth{1'b0}};
     end else begin
       valid_q <= valid_i;
       we_q    <= w_we_i;
-      act_q   <= act_i;
-      w_q     <= w_d;
     end
+  end
+
+  always @(posedge clk_i) begin
+    act_q <= act_i;
+    w_q   <= w_d;
   end
 
   assign valid_o = valid_q;
@@ -74,7 +77,7 @@ module pot_w4a8_accel8x8_pe (
   wire mac_en       = valid_i;
   wire mac_use_psum = valid_i;
 
-  pot_w4a8_accel8x8_mac_psum u_mac (
+  pot_w4a8_accel8x8_mac_psum #(.ResetAcc(0)) u_mac (
     .clk_i   (clk_i),
     .rst_ni  (rst_ni),
     .en_i    (mac_en),

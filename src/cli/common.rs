@@ -7,6 +7,11 @@ use crate::flow::{self, Regenerate, RunOpts, DEFAULT_TIMEOUT_SECS};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// A thread or process count: the flag's value, or else the available cores (1 when unknown).
+pub fn or_cores(n: Option<usize>) -> usize {
+    n.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}
+
 /// A flag value that must be a whole number of at least 1 (a count, a size, seconds).
 pub fn at_least_one<T: std::str::FromStr + TryFrom<u64>>(s: &str) -> Result<T, String> {
     match s.trim().parse::<u64>() {

@@ -5,7 +5,7 @@
 //! runs the accelerator's gate netlist on that library instead and reports the energy per
 //! image by part ([`crate::flow::infer::energy`]).
 
-use super::common::{at_least_one, run_opts, OutArg, ReuseArg};
+use super::common::{at_least_one, or_cores, run_opts, OutArg, ReuseArg};
 use super::power::DelayArg;
 use super::sim::Simulators;
 use super::ui::Ui;
@@ -127,9 +127,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         batch: a.batch,
         data_dir: a.data_dir.clone(),
         stall: a.stall,
-        jobs: a
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: or_cores(a.jobs),
         run: run_opts(&a.out.out, a.timeout, Some(&a.reuse)),
     };
     if let Some(liberty) = &a.liberty {

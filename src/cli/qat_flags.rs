@@ -327,9 +327,7 @@ impl TrainArgs {
 
     /// `--threads`, or the available cores.
     pub fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        })
+        super::common::or_cores(self.threads)
     }
 
     /// `--optimizer` as the trainer's.

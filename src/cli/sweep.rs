@@ -3,7 +3,7 @@
 //! `--emit-jobs DIR` writes one job per point for a cluster (Slurm job array, GNU parallel);
 //! `--collect DIR` merges their results; `--point JOB --out DIR` measures one job.
 
-use super::common::{at_least_one, TimeoutArg};
+use super::common::{at_least_one, or_cores, TimeoutArg};
 use super::ui::Ui;
 use super::Verdict;
 use crate::sweep::{self, output, slurm, spec::Spec, Manifest};
@@ -76,9 +76,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("hdl_out/sweep").join(&spec.name));
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = or_cores(a.jobs);
     let bar = crate::progress::step("sweep points", Some(m.points.len() as u64));
     let cached = m
         .points

@@ -29,35 +29,39 @@ module pot_w4a8_ws8x8_delay #(
   input  wire [Width-1:0] d_i,
   output wire [Width-1:0] q_o
 );
-  wire [Width*Depth-1:0] line_d;
-  reg  [Width*Depth-1:0] line_q;
-
+  // One register per stage, each in its own generate block (g_stage[k].line_q is stage k,
+  // k = 0 nearest d_i): a simulator copies each stage's word instead of shifting one
+  // Width*Depth-bit vector (Verilator's wide shifts cost several times the copies).
+  genvar gs;
   generate
-    if (Depth == 1) begin : g_single
-      assign line_d = d_i;
-    end else begin : g_chain
-      assign line_d = {line_q[Width*(Depth-1)-1:0], d_i};
-    end
-  endgenerate
-
-  generate
-    if (Reset != 0) begin : g_rst
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          line_q <= {(Width*Depth){1'b0}};
-        end else begin
+    for (gs = 0; gs < Depth; gs = gs + 1) begin : g_stage
+      wire [Width-1:0] line_d;
+      reg  [Width-1:0] line_q;
+      if (gs == 0) begin : g_first
+        assign line_d = d_i;
+      end else begin : g_next
+        assign line_d = g_stage[gs-1].line_q;
+      end
+      if (Reset != 0) begin : g_rst
+        always @(posedge clk_i or negedge rst_ni) begin
+          if (!rst_ni) begin
+            line_q <= {Width{1'b0}};
+          end else begin
+            line_q <= line_d;
+          end
+        end
+      end else begin : g_norst
+        always @(posedge clk_i) begin
           line_q <= line_d;
         end
       end
-    end else begin : g_norst
+    end
+    if (Reset == 0) begin : g_unused_rst
       wire unused_rst = rst_ni;
-      always @(posedge clk_i) begin
-        line_q <= line_d;
-      end
     end
   endgenerate
 
-  assign q_o = line_q[Width*Depth-1 -: Width];
+  assign q_o = g_stage[Depth-1].line_q;
 endmodule
 
 `default_nettype wire

@@ -19,11 +19,12 @@
 #     CONFIG=verification/configs/accel/pot_w4a8_digits2x2.yaml benches/accel_impl.sh
 #                                                           the digits MLP's accelerator on
 #                                                           the UP5K
-#   SEEDS="2 3 4" ...                                       also route the iCE40 netlist again
-#                                                           with these nextpnr seeds (potmac
-#                                                           uses seed 1) and print each Fmax:
-#                                                           a seed sweep, for a design near
-#                                                           full whose Fmax moves with placement
+#   SEEDS="2 3 4" ...                                       also place and route the iCE40
+#                                                           netlist with these nextpnr seeds
+#                                                           (potmac synth --seed 1,2,3,4: every
+#                                                           seed's Fmax, the fastest kept): a
+#                                                           seed sweep, for a design near full
+#                                                           whose Fmax moves with placement
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG=${CONFIG:-verification/configs/accel/pot_w4a8_accel8x8.yaml}
@@ -55,22 +56,10 @@ for t in $TARGETS; do
   esac
   if [ -n "${DSP:-}" ]; then flags+=(--dsp); fi
   if [ -n "${DEVICE:-}" ] && [ "$t" != xc7 ]; then flags+=(--device "$DEVICE"); fi
+  if [ "$t" = ice40 ] && [ -n "${SEEDS:-}" ]; then flags+=(--seed "1,$(echo $SEEDS | tr ' ' ',')"); fi
   echo
   echo "## $t: potmac synth ${flags[*]}"
   t0=$(now)
   $POTMAC synth "$CONFIG" "${flags[@]}"
   echo "wall: $(secs "$t0") s"
-  if [ "$t" = ice40 ] && [ -n "${SEEDS:-}" ]; then
-    dev=${DEVICE:-hx8k}
-    case $dev in
-      up5k) part=(--up5k --package sg48) ;;
-      *) part=(--hx8k --package ct256) ;;
-    esac
-    for seed in $SEEDS; do
-      t0=$(now)
-      f=$(nextpnr-ice40 "${part[@]}" --json "$WORK/$name/build/pnr_netlist.json" --freq 300 \
-        --timing-allow-fail --seed "$seed" 2>&1 | sed -n 's/.*Max frequency for clock.*: \([0-9.]*\) MHz.*/\1/p' | tail -1)
-      echo "seed $seed: nextpnr-ice40 ${part[*]} --seed $seed: Fmax $f MHz (wall $(secs "$t0") s)"
-    done
-  fi
 done

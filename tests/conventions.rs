@@ -210,9 +210,10 @@ fn verbose_prints_every_tool_command_line() {
 
 #[test]
 fn bad_flag_values_exit_2_naming_the_flag() {
-    let cases: [&[&str]; 6] = [
+    let cases: [&[&str]; 7] = [
         &["cycles", "x.yaml", "--gemm", "1,1,1", "--format", "xml"],
         &["synth", "x.yaml", "--target", "asic"],
+        &["synth", "x.yaml", "--pnr", "--seed", "1,x"],
         &["sim", "x.yaml", "--timeout", "0"],
         &["qat", "--batch", "0"],
         &["qat", "--weights", "pot:9"],
@@ -236,6 +237,21 @@ fn bad_flag_values_exit_2_naming_the_flag() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--quiet"), "{}", text(&o.stderr));
+    // A seed given twice would place and route the same thing twice: refused before any work.
+    let out = scratch("seed_twice");
+    let o = potmac()
+        .args(["synth", "--pnr", "--seed", "2,3,2", "--out"])
+        .arg(&out)
+        .arg(mac_config())
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--seed") && err.contains("seed 2 is given twice"),
+        "{err}"
+    );
+    assert!(std::fs::read_dir(&out).unwrap().next().is_none(), "{err}");
 }
 
 #[test]

@@ -79,7 +79,7 @@ fn nextpnr_reports_fmax_for_the_registered_wrapper() {
     )
     .unwrap();
     let dir = emit::write(&b, &out).unwrap();
-    let f = nextpnr::fmax(&dir, T).unwrap();
+    let f = potmac::tools::pnr::fmax(&dir, T).unwrap();
     eprintln!("pot_w4a8 iCE40 HX8K Fmax {f:.1} MHz");
     assert!(f > 20.0 && f < 1000.0, "{f}");
 }
@@ -258,6 +258,8 @@ fn small_accelerator_places_and_routes_on_ecp5() {
         pnr: true,
         device: Some(nextpnr::Device::Ecp5_25k),
         bitstream: true,
+        // Two placer seeds: both routed, the faster kept and packed.
+        seeds: vec![2, 1],
         baseline: false,
         hierarchical: false,
         liberty: None,
@@ -290,4 +292,19 @@ fn small_accelerator_places_and_routes_on_ecp5() {
     assert!(p.fmax_mhz > 1.0 && p.fmax_mhz < 1000.0);
     assert!(p.utilization.contains_key("TRELLIS_COMB"));
     assert_eq!(p.arch, "ecp5");
+    assert_eq!(p.seeds.iter().map(|s| s.0).collect::<Vec<_>>(), [2, 1]);
+    let best = p.seeds.iter().map(|s| s.1).fold(f64::MIN, f64::max);
+    assert_eq!(p.fmax_mhz, best, "{:?}", p.seeds);
+    assert!(p.seeds.contains(&(p.seed, p.fmax_mhz)), "{:?}", p.seeds);
+    for seed in [1, 2] {
+        let log = dir.join(format!("build/nextpnr_ecp5_seed{seed}.log"));
+        assert!(log.is_file(), "{}", log.display());
+        assert!(dir
+            .join(format!("build/pnr_ecp5_seed{seed}.config"))
+            .is_file());
+    }
+    // The report left in place is the kept seed's.
+    let report = std::fs::read_to_string(dir.join("build/pnr_ecp5_report.json")).unwrap();
+    assert_eq!(nextpnr::parse_fmax(&report).unwrap(), p.fmax_mhz);
+    assert!(dir.join(p.bitstream.as_ref().unwrap()).is_file());
 }

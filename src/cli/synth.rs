@@ -7,7 +7,9 @@
 
 use super::common::{load_designs, DontUseArg, FormatArg, ReuseArg, RunArgs};
 use super::format::{opt, rounded, Format, Record, RecordWriter};
-use super::synth_tables::{accel_table, array_table, notes, pnr_table, table, utilization};
+use super::synth_tables::{
+    accel_table, array_table, notes, pnr_table, seed_list, table, utilization,
+};
 use super::ui::Ui;
 use super::Verdict;
 use crate::flow;
@@ -96,6 +98,17 @@ pub struct Args {
     /// With --pnr on ECP5: also pack the bitstream with yowasp-ecppack (OUT/<name>/build/<name>.bit).
     #[arg(long, requires = "pnr")]
     bitstream: bool,
+    /// nextpnr's placer seeds for --pnr, comma-separated: one place and route per seed, the
+    /// fastest kept (and packed with --bitstream); every seed's Fmax is reported. A design
+    /// near full moves by several percent from seed to seed.
+    #[arg(
+        long,
+        value_name = "N[,N...]",
+        value_delimiter = ',',
+        default_value = "1",
+        requires = "pnr"
+    )]
+    seed: Vec<u64>,
     /// Let Yosys use the FPGA's DSP blocks (SB_MAC16, DSP48E1, MULT18X18D) for each design's
     /// top (synth/dsp_<target>.ys); for an accelerator the script also sets the top's
     /// PostopDsp parameter to 1 (the post-op product as a plain `*` that maps to DSPs), and on
@@ -170,6 +183,7 @@ pub fn run(a: &Args, ui: &Ui) -> Result<Verdict> {
         pnr: a.pnr,
         device: a.device.map(Device::from),
         bitstream: a.bitstream,
+        seeds: a.seed.clone(),
         baseline: a.baseline,
         hierarchical: a.hier,
         liberty: a.dont_use.liberty(a.liberty.as_ref(), !a.no_timing),
@@ -262,6 +276,11 @@ fn record(r: &SynthRow, first: &SynthRow) -> Record {
         ("fmax_ratio", ratio(r.fmax_mhz, first.fmax_mhz)),
         ("pnr_device", opt(r.pnr.as_ref().map(|p| p.device))),
         ("pnr_misfit", opt(r.pnr_misfit.clone())),
+        ("pnr_seed", opt(r.pnr.as_ref().map(|p| p.seed))),
+        (
+            "pnr_seeds",
+            opt(r.pnr.as_ref().map(|p| seed_list(&p.seeds))),
+        ),
         (
             "pnr_utilization",
             opt(r.pnr.as_ref().map(|p| utilization(&p.utilization))),

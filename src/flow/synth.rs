@@ -10,7 +10,8 @@ pub mod liberty;
 use super::{lock_folders, prepare, usage, Context, Result, RunOpts};
 use crate::config::Design;
 use crate::emit;
-use crate::tools::nextpnr::{Arch, Device, PnrResult};
+use crate::tools::nextpnr::{Arch, Device};
+use crate::tools::pnr::{self, PnrResult};
 use crate::tools::yosys::{self, SynthStats, Target};
 use crate::tools::{self, nextpnr};
 use accel::AccelArea;
@@ -31,6 +32,8 @@ pub struct SynthOptions {
     pub device: Option<Device>,
     /// With `pnr` on ECP5: also pack a bitstream (`build/<name>.bit`).
     pub bitstream: bool,
+    /// nextpnr's placer seeds for `pnr`: one run each, the fastest kept (`[1]` by default).
+    pub seeds: Vec<u64>,
     /// Add the hand-written behavioural MAC of each uniform design as a baseline row.
     pub baseline: bool,
     /// Also map each design's top to a user's standard-cell library (generic target) and
@@ -77,6 +80,20 @@ pub fn check(designs: &[Design], o: &SynthOptions) -> Result<()> {
     if (o.device.is_some() || o.bitstream) && !o.pnr {
         return usage("--device and --bitstream need --pnr");
     }
+    if o.seeds.is_empty() {
+        return usage("--seed: at least one placer seed");
+    }
+    if let Some((i, s)) = o
+        .seeds
+        .iter()
+        .enumerate()
+        .find(|(i, s)| o.seeds[..*i].contains(s))
+    {
+        return usage(format!(
+            "--seed: seed {s} is given twice (position {}); each seed is one place and route",
+            i + 1
+        ));
+    }
     if o.pnr {
         let arch = o.pnr_arch();
         tools::find(&arch.tool())?;
@@ -102,7 +119,7 @@ pub fn place_and_route(
 ) -> Result<std::result::Result<PnrResult, String>> {
     let arch = o.pnr_arch();
     let timeout = o.run.timeout;
-    let stats = nextpnr::synth(dir, arch, o.dsp, timeout)
+    let stats = pnr::synth(dir, arch, o.dsp, timeout)
         .context(|| format!("synthesizing `{}` for place and route", d.name))?;
     let device = match (o.device, arch) {
         (Some(dev), _) => dev,
@@ -120,7 +137,7 @@ pub fn place_and_route(
             }
         )));
     }
-    nextpnr::route(dir, device, o.bitstream, timeout)
+    pnr::route(dir, device, o.bitstream, &o.seeds, timeout)
         .context(|| format!("place and route of `{}` on {}", d.name, device.name()))
         .map(Ok)
 }

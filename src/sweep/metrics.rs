@@ -11,7 +11,7 @@ use crate::flow::qat::{DataOpts, ModelOpts, QatOpts};
 use crate::flow::FlowError;
 use crate::model::dataset::DataSet;
 use crate::model::narrow;
-use crate::tools::{nextpnr, yosys};
+use crate::tools::{pnr, yosys};
 use crate::train::pipeline::ModelKind;
 use crate::train::recipe::Recipe;
 use crate::train::settings::{Request, Settings};
@@ -211,7 +211,7 @@ fn liberty(p: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
 
 /// Fmax rounded to 0.1 MHz, as nextpnr prints it.
 fn fmax(_: &Point, _: &Design, c: &Ctx) -> Result<Values, SweepError> {
-    let f = nextpnr::fmax(c.dir, c.timeout).map_err(|e| SweepError::tool("fmax", e))?;
+    let f = pnr::fmax(c.dir, c.timeout).map_err(|e| SweepError::tool("fmax", e))?;
     Ok(vec![("fmax_mhz", ((f * 10.0).round() / 10.0).into())])
 }
 

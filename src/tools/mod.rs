@@ -6,6 +6,7 @@ pub mod icarus;
 pub mod interrupt;
 pub mod liberty;
 pub mod nextpnr;
+pub mod pnr;
 pub mod runner;
 pub mod sim;
 pub mod sta;

@@ -3,10 +3,8 @@
 //! utilization from nextpnr's JSON report, and for ECP5 pack a bitstream with yowasp-ecppack.
 
 use super::yosys::{SynthStats, Target};
-use super::{run, Tool, ToolError};
+use super::Tool;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// nextpnr for iCE40.
 pub const NEXTPNR: Tool = Tool {
@@ -107,7 +105,8 @@ impl Arch {
         }
     }
 
-    fn suffix(&self) -> &'static str {
+    /// File-name suffix of its runs (`_ecp5`; none for iCE40).
+    pub fn suffix(&self) -> &'static str {
         match self {
             Arch::Ice40 => "",
             Arch::Ecp5 => "_ecp5",
@@ -226,9 +225,9 @@ impl Device {
     }
 }
 
-/// nextpnr arguments for a device (fixed seed: deterministic results); ECP5 also writes the
-/// textual configuration ecppack packs (`config`).
-pub fn device_args(device: Device, config: Option<&str>) -> Vec<String> {
+/// nextpnr arguments for a device with a placer seed (fixed: deterministic results); ECP5
+/// also writes the textual configuration ecppack packs (`config`).
+pub fn device_args(device: Device, config: Option<&str>, seed: u64) -> Vec<String> {
     let arch = device.arch();
     let mut a: Vec<String> = device.args().iter().map(|s| s.to_string()).collect();
     a.extend(
@@ -241,11 +240,11 @@ pub fn device_args(device: Device, config: Option<&str>) -> Vec<String> {
             "300",
             "--timing-allow-fail",
             "--seed",
-            "1",
         ]
         .iter()
         .map(|s| s.to_string()),
     );
+    a.push(seed.to_string());
     if let Some(c) = config {
         a.extend(["--textcfg".to_string(), c.to_string()]);
     }
@@ -254,7 +253,7 @@ pub fn device_args(device: Device, config: Option<&str>) -> Vec<String> {
 
 /// nextpnr-ice40 arguments on the HX8K (the MAC and array default, and `make pnr`).
 pub fn args() -> Vec<String> {
-    device_args(Device::Hx8k, None)
+    device_args(Device::Hx8k, None, 1)
 }
 
 /// Parse the worst achieved clock frequency (MHz) from a nextpnr report.
@@ -298,121 +297,6 @@ pub fn parse_utilization(report: &str) -> Result<BTreeMap<String, Used>, String>
         }
     }
     Ok(out)
-}
-
-/// The result of one place and route.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct PnrResult {
-    /// `ice40` or `ecp5`.
-    pub arch: &'static str,
-    /// The device (`hx8k`, `up5k`, `ecp5-85k`, ...).
-    pub device: &'static str,
-    /// Worst clock's achieved frequency after routing, MHz.
-    pub fmax_mhz: f64,
-    /// Used sites by type.
-    pub utilization: BTreeMap<String, Used>,
-    /// The bitstream, relative to the design folder, when one was asked for.
-    pub bitstream: Option<PathBuf>,
-}
-
-/// Synthesize the folder's place-and-route wrapper for `arch` (`synth/pnr*.ys`) and read its
-/// Yosys figures (to choose or check a device).
-pub fn synth(
-    dir: &Path,
-    arch: Arch,
-    dsp: bool,
-    timeout: Duration,
-) -> Result<SynthStats, ToolError> {
-    let yosys = super::yosys::YOSYS;
-    let name = crate::progress::short_name(dir);
-    let _step = crate::progress::step(
-        &format!(
-            "yosys: synthesizing {name} for place and route on {}",
-            arch.name()
-        ),
-        None,
-    );
-    let log = format!("build/yosys_pnr{}.log", arch.suffix());
-    let io = |source| ToolError::Io {
-        bin: yosys.bin,
-        source,
-    };
-    std::fs::create_dir_all(dir.join("build")).map_err(io)?;
-    run(
-        &yosys,
-        &super::yosys::args(arch.script_for(dsp), &log),
-        dir,
-        timeout,
-        &dir.join(&log),
-    )?
-    .check(&yosys)?;
-    let json = std::fs::read_to_string(dir.join(arch.stat_json())).map_err(io)?;
-    super::yosys::parse_stat(&json, arch.target()).map_err(|m| ToolError::Failed {
-        bin: yosys.bin,
-        status: 0,
-        log: dir.join(&log),
-        tail: format!("\n  {m}"),
-    })
-}
-
-/// Place and route the netlist [`synth`] wrote on `device`; with `bitstream` (ECP5), pack
-/// `build/<folder>.bit` with yowasp-ecppack.
-pub fn route(
-    dir: &Path,
-    device: Device,
-    bitstream: bool,
-    timeout: Duration,
-) -> Result<PnrResult, ToolError> {
-    let arch = device.arch();
-    let tool = arch.tool();
-    let name = crate::progress::short_name(dir);
-    let config = format!("build/pnr{}.config", arch.suffix());
-    let pack = bitstream && arch == Arch::Ecp5;
-    let log = dir.join(format!("build/nextpnr{}.log", arch.suffix()));
-    {
-        let _step = crate::progress::step(
-            &format!("nextpnr: placing and routing {name} on {}", device.name()),
-            None,
-        );
-        let args = device_args(device, pack.then_some(config.as_str()));
-        run(&tool, &args, dir, timeout, &log)?.check(&tool)?;
-    }
-    let text =
-        std::fs::read_to_string(dir.join(arch.report())).map_err(|source| ToolError::Io {
-            bin: tool.bin,
-            source,
-        })?;
-    let bad = |m: String| ToolError::Failed {
-        bin: tool.bin,
-        status: 0,
-        log: log.clone(),
-        tail: format!("\n  {m}"),
-    };
-    let fmax_mhz = parse_fmax(&text).map_err(bad)?;
-    let utilization = parse_utilization(&text).map_err(bad)?;
-    let mut bit = None;
-    if pack {
-        let _step = crate::progress::step(&format!("ecppack: packing {name}"), None);
-        let file = PathBuf::from(format!("build/{name}.bit"));
-        let args = vec![config.clone(), file.display().to_string()];
-        let log = dir.join("build/ecppack.log");
-        run(&ECPPACK, &args, dir, timeout, &log)?.check(&ECPPACK)?;
-        bit = Some(file);
-    }
-    Ok(PnrResult {
-        arch: arch.name(),
-        device: device.name(),
-        fmax_mhz,
-        utilization,
-        bitstream: bit,
-    })
-}
-
-/// Synthesize the wrapper (`synth/pnr.ys`), place and route on the iCE40 HX8K, return Fmax in
-/// MHz.
-pub fn fmax(dir: &Path, timeout: Duration) -> Result<f64, ToolError> {
-    synth(dir, Arch::Ice40, false, timeout)?;
-    Ok(route(dir, Device::Hx8k, false, timeout)?.fmax_mhz)
 }
 
 #[cfg(test)]

@@ -305,6 +305,7 @@ fn banked_memory_reads_its_bank_files_two_cycles_after_the_address() {
             .args(["-g2005", "-o"])
             .arg(&vvp)
             .arg(dir.join(format!("rtl/{}.v", m.ram)))
+            .arg(dir.join(format!("rtl/{}.v", m.bram_bank)))
             .arg(dir.join(format!("rtl/{}.v", m.bram)))
             .arg(dir.join("tb_bram.v"))
             .status()

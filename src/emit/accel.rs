@@ -23,6 +23,8 @@ pub struct AccelModules {
     pub ram: String,
     /// A deep memory in banks, read in two cycles (`accel/bram.v`).
     pub bram: String,
+    /// One bank of it, with the technology seam (`accel/bram_bank.v`).
+    pub bram_bank: String,
     /// A delay line in a memory (`accel/lag.v`).
     pub lag: String,
     pub postop: String,
@@ -52,6 +54,7 @@ impl AccelModules {
         AccelModules {
             ram: format!("{}_ram", d.name),
             bram: format!("{}_bram", d.name),
+            bram_bank: format!("{}_bram_bank", d.name),
             lag: format!("{}_lag", d.name),
             postop: format!("{}_postop", d.name),
             seq: format!("{}_seq", d.name),
@@ -95,6 +98,7 @@ struct MulLevel {
 pub(super) struct AccelView {
     ram: String,
     bram: String,
+    bram_bank: String,
     /// Address bits of a bank of the banked memories ([`accel::BANK_BITS`]).
     bank_bits: u32,
     lag: String,
@@ -257,6 +261,7 @@ macro_rules! accel_template {
 accel_template!(RamTpl, "accel/ram.v", no_ports);
 accel_template!(LagTpl, "accel/lag.v", no_ports);
 accel_template!(BramTpl, "accel/bram.v", no_ports);
+accel_template!(BramBankTpl, "accel/bram_bank.v", no_ports);
 accel_template!(PostopTpl, "accel/postop.v");
 accel_template!(SeqTpl, "accel/seq.v");
 accel_template!(SeqOsTpl, "accel/seq_os.v");
@@ -439,6 +444,7 @@ fn view(
     AccelView {
         ram: m.ram.clone(),
         bram: m.bram.clone(),
+        bram_bank: m.bram_bank.clone(),
         bank_bits: accel::BANK_BITS,
         lag: m.lag.clone(),
         postop: m.postop.clone(),
@@ -701,6 +707,14 @@ pub(crate) fn bundle(d: &Design, seed: u64) -> Result<Bundle, EmitError> {
         &m.lag,
     )?;
     add(&mut files, &m.lag, t);
+    let t = render(
+        &BramBankTpl {
+            header: &h(&m.bram_bank),
+            v,
+        },
+        &m.bram_bank,
+    )?;
+    add(&mut files, &m.bram_bank, t);
     let t = render(
         &BramTpl {
             header: &h(&m.bram),

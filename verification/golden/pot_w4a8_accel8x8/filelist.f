@@ -8,6 +8,7 @@ rtl/pot_w4a8_accel8x8_postop.v
 rtl/pot_w4a8_accel8x8_seq.v
 rtl/pot_w4a8_accel8x8_argmax.v
 rtl/pot_w4a8_accel8x8_lag.v
+rtl/pot_w4a8_accel8x8_bram_bank.v
 rtl/pot_w4a8_accel8x8_bram.v
 rtl/pot_w4a8_accel8x8_core.v
 rtl/pot_w4a8_accel8x8_rstsync.v

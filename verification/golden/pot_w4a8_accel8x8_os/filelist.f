@@ -8,6 +8,7 @@ rtl/pot_w4a8_accel8x8_os_postop.v
 rtl/pot_w4a8_accel8x8_os_seq.v
 rtl/pot_w4a8_accel8x8_os_argmax.v
 rtl/pot_w4a8_accel8x8_os_lag.v
+rtl/pot_w4a8_accel8x8_os_bram_bank.v
 rtl/pot_w4a8_accel8x8_os_bram.v
 rtl/pot_w4a8_accel8x8_os_core.v
 rtl/pot_w4a8_accel8x8_os_rstsync.v

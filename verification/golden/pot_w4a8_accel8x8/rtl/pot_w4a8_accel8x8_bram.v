@@ -14,13 +14,14 @@
 
 // Deep memory with a two-cycle read: Depth words of Width bits in banks of BankDepth words
 // (every bank whole, so the last may hold words past Depth), one write port and one read
-// port; rdata_o shows the word at raddr_i two cycles later. Each bank is a pot_w4a8_accel8x8_ram (one
-// block RAM deep at 2048 words: an ECP5 DP16KD as 2048x9, an iCE40 SB_RAM40_4K as 2048x2)
-// whose word is registered beside it; the bank is selected after that register. A memory several block RAMs deep thus
-// never puts a block RAM's slow output and the depth multiplexer in one cycle, which is what
-// held the 8x8 accelerator on the ECP5-85F to 73 MHz. InitFile, when not "", names the banks'
-// $readmemh files: bank b reads <InitFile>_b<b in three decimal digits>.hex (potmac infer
-// writes them beside the whole memory's file).
+// port; rdata_o shows the word at raddr_i two cycles later. Each bank is a pot_w4a8_accel8x8_bram_bank
+// (one block RAM deep at 2048 words: an ECP5 DP16KD as 2048x9, an iCE40 SB_RAM40_4K as
+// 2048x2), whose word is registered beside its block RAM (on an ECP5, in the block RAM's own
+// output register); the bank is selected after that register. A memory several block RAMs
+// deep thus never puts a block RAM's slow output and the depth multiplexer in one cycle, which
+// is what held the 8x8 accelerator on the ECP5-85F to 73 MHz. InitFile, when not "", names the
+// banks' $readmemh files: bank b reads <InitFile>_b<b in three decimal digits>.hex (potmac
+// infer writes them beside the whole memory's file).
 module pot_w4a8_accel8x8_bram #(
   // Bits per word.
   parameter integer Width         = 8,
@@ -64,21 +65,15 @@ module pot_w4a8_accel8x8_bram #(
       end
       assign rdata_o = rd_q;
     end else if (Banks == 1) begin : g_one
-      wire [Width-1:0] rd;
-      reg  [Width-1:0] rd_q;
-      pot_w4a8_accel8x8_ram #(.Width(Width), .Depth(Depth), .AddrWidth(AddrWidth),
+      pot_w4a8_accel8x8_bram_bank #(.Width(Width), .Depth(Depth), .AddrWidth(AddrWidth),
         .InitFile(InitFile == "" ? "" : {InitFile, "_b000.hex"})) u_bank (
         .clk_i   (clk_i),
         .we_i    (we_i),
         .waddr_i (waddr_i),
         .wdata_i (wdata_i),
         .raddr_i (raddr_i),
-        .rdata_o (rd)
+        .rdata_o (rdata_o)
       );
-      always @(posedge clk_i) begin
-        rd_q <= rd;
-      end
-      assign rdata_o = rd_q;
     end else begin : g_banks
       localparam integer SelWidth = AddrWidth - BankAddrWidth;
       wire [SelWidth-1:0] wsel = waddr_i[AddrWidth-1:BankAddrWidth];
@@ -90,10 +85,9 @@ module pot_w4a8_accel8x8_bram #(
         localparam integer        D1    = 48 + (gb / 10) % 10;
         localparam integer        D0    = 48 + gb % 10;
         wire [Width-1:0] rd;
-        reg  [Width-1:0] rd_q;
         // Whether this bank is read: registered with the bank's read, then with its word.
         reg              hot1_q, hot2_q;
-        pot_w4a8_accel8x8_ram #(.Width(Width), .Depth(BankDepth), .AddrWidth(BankAddrWidth),
+        pot_w4a8_accel8x8_bram_bank #(.Width(Width), .Depth(BankDepth), .AddrWidth(BankAddrWidth),
           .InitFile(InitFile == "" ? ""
                     : {InitFile, "_b", D2[7:0], D1[7:0], D0[7:0], ".hex"})) u_bank (
           .clk_i   (clk_i),
@@ -106,9 +100,8 @@ module pot_w4a8_accel8x8_bram #(
         always @(posedge clk_i) begin
           hot1_q <= (rsel == Sel);
           hot2_q <= hot1_q;
-          rd_q   <= rd;
         end
-        assign words[gb*Width +: Width] = rd_q & {Width{hot2_q}};
+        assign words[gb*Width +: Width] = rd & {Width{hot2_q}};
       end
       // The selected word: the OR of the banks' words, all but one of them zero.
       reg [Width-1:0] word;

@@ -18,7 +18,11 @@
 // a small memory would otherwise become flip-flops. No user reads a word at the edge it is
 // written, or it ignores what it reads then (the partial sums forward the written row), so
 // synthesis need not build the read-during-write bypass (no_rw_check); simulators give the
-// old word.
+// old word. On a Lattice ECP5 (the ECP5 synthesis scripts define POTMAC_ECP5) a memory of at
+// most 64 words is LUT RAM instead (ram_style "distributed"; its word registered in the
+// fabric): the program, bias and partial-sum memories and the delay rings then need no block
+// RAM, whose clock-to-out (5.6-5.8 ns in nextpnr's model) and fixed sites stretched their
+// paths.
 module pot_w4a8_accel8x8_os_ram #(
   // Bits per word.
   parameter integer Width     = 8,
@@ -41,6 +45,11 @@ module pot_w4a8_accel8x8_os_ram #(
   input  wire [AddrWidth-1:0] raddr_i,
   output wire [Width-1:0]     rdata_o
 );
+`ifdef POTMAC_ECP5
+  localparam integer Lut = (Depth <= 64) ? 1 : 0;
+`else
+  localparam integer Lut = 0;
+`endif
   reg [Width-1:0] rdata_q;
 
   generate
@@ -58,6 +67,20 @@ module pot_w4a8_accel8x8_os_ram #(
           mem_q[addr] <= wdata_i;
         end
         rdata_q <= mem_q[addr];
+      end
+    end else if (Lut != 0) begin : g_lut
+      (* ram_style = "distributed", no_rw_check *)
+      reg [Width-1:0] mem_q [0:Depth-1];
+      initial begin
+        if (InitFile != "") begin
+          $readmemh(InitFile, mem_q);
+        end
+      end
+      always @(posedge clk_i) begin
+        if (we_i) begin
+          mem_q[waddr_i] <= wdata_i;
+        end
+        rdata_q <= mem_q[raddr_i];
       end
     end else begin : g_dual
       (* ram_style = "block", no_rw_check *)

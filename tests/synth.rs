@@ -307,4 +307,28 @@ fn small_accelerator_places_and_routes_on_ecp5() {
     let report = std::fs::read_to_string(dir.join("build/pnr_ecp5_report.json")).unwrap();
     assert_eq!(nextpnr::parse_fmax(&report).unwrap(), p.fmax_mhz);
     assert!(dir.join(p.bitstream.as_ref().unwrap()).is_file());
+    // The ECP5 wrapper of the memory banks is what was placed: their DP16KD read through the
+    // block RAM's own output register (REGMODE_B "OUTREG"); the memories of at most 64 words
+    // are LUT RAM.
+    let net: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("build/pnr_ecp5_netlist.json")).unwrap(),
+    )
+    .unwrap();
+    let cells: Vec<&serde_json::Value> = net["modules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|m| m["cells"].as_object().into_iter().flat_map(|c| c.values()))
+        .collect();
+    let outreg = cells
+        .iter()
+        .filter(|c| c["type"] == "DP16KD" && c["parameters"]["REGMODE_B"] == "OUTREG")
+        .count();
+    let lutram = cells
+        .iter()
+        .filter(|c| c["type"] == "TRELLIS_DPR16X4")
+        .count();
+    eprintln!("DP16KD with OUTREG: {outreg}; TRELLIS_DPR16X4: {lutram}");
+    assert!(outreg > 0, "no DP16KD reads through its output register");
+    assert!(lutram > 0, "no LUT RAM");
 }

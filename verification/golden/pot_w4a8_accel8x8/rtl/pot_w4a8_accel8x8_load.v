@@ -81,6 +81,11 @@ module pot_w4a8_accel8x8_load (
   wire [BatchWidth-1:0] batch_n   = left_big ? batch_i : left_q[BatchWidth-1:0];
   wire [AAddrWidth-1:0] half_base = h_q ? HalfWords : {AAddrWidth{1'b0}};
   wire                  beat      = s_axis_tvalid_i & s_axis_tready_o;
+  // The halves a freed half clears and a finished half sets, one-hot: written as masks, not
+  // as full_q[index] <= ..., which Yosys builds with 32-bit index arithmetic (a carry chain
+  // that was the ECP5-85F 8x8's critical path).
+  wire [1:0]            free_mask = free_i ? (free_half_i ? 2'b10 : 2'b01) : 2'b00;
+  wire [1:0]            h_mask    = h_q ? 2'b10 : 2'b01;
   // The image's last word and the half's last image, as flags set a cycle ahead (so that a
   // half's end is one gate from the stream's handshake).
   reg                   wlast_q, ilast_q;
@@ -111,9 +116,8 @@ module pot_w4a8_accel8x8_load (
       h_q       <= 1'b0;
       full_q    <= 2'b00;
     end else begin
-      if (free_i) begin
-        full_q[free_half_i] <= 1'b0;
-      end
+      // A half freed and the other one filled at the same edge: both take effect.
+      full_q <= full_q & ~free_mask;
       settle_q <= !loading_q && !setup_q;
       if (!loading_q && !setup_q && settle_q && left_q != 32'd0 && !full_q[h_q]) begin
         setup_q <= 1'b1;
@@ -124,7 +128,7 @@ module pot_w4a8_accel8x8_load (
       end
       if (beat && word_last && img_last) begin
         loading_q      <= 1'b0;
-        full_q[h_q]    <= 1'b1;
+        full_q         <= (full_q & ~free_mask) | h_mask;
         h_q            <= ~h_q;
         left_q         <= lsub_q;
         if (h_q) begin

@@ -308,8 +308,7 @@ fn small_accelerator_places_and_routes_on_ecp5() {
     assert_eq!(nextpnr::parse_fmax(&report).unwrap(), p.fmax_mhz);
     assert!(dir.join(p.bitstream.as_ref().unwrap()).is_file());
     // The ECP5 wrapper of the memory banks is what was placed: their DP16KD read through the
-    // block RAM's own output register (REGMODE_B "OUTREG"); the memories of at most 64 words
-    // are LUT RAM.
+    // block RAM's own output register (REGMODE_B "OUTREG"); the small memories are LUT RAM.
     let net: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("build/pnr_ecp5_netlist.json")).unwrap(),
     )

@@ -19,10 +19,10 @@
 // written, or it ignores what it reads then (the partial sums forward the written row), so
 // synthesis need not build the read-during-write bypass (no_rw_check); simulators give the
 // old word. On a Lattice ECP5 (the ECP5 synthesis scripts define POTMAC_ECP5) a memory of at
-// most 64 words is LUT RAM instead (ram_style "distributed"; its word registered in the
-// fabric): the program, bias and partial-sum memories and the delay rings then need no block
-// RAM, whose clock-to-out (5.6-5.8 ns in nextpnr's model) and fixed sites stretched their
-// paths.
+// most 256 words and at most one DP16KD's 18,432 bits is LUT RAM instead (ram_style
+// "distributed"; its word registered in the fabric): the program, bias and partial-sum
+// memories, the delay rings and the output FIFO then need no block RAM, whose clock-to-out
+// (5.6-5.8 ns in nextpnr's model) and fixed sites stretched their paths.
 module pot_w4a8_accel8x8_os_ram #(
   // Bits per word.
   parameter integer Width     = 8,
@@ -46,7 +46,7 @@ module pot_w4a8_accel8x8_os_ram #(
   output wire [Width-1:0]     rdata_o
 );
 `ifdef POTMAC_ECP5
-  localparam integer Lut = (Depth <= 64) ? 1 : 0;
+  localparam integer Lut = (Depth <= 256 && Depth * Width <= 18432) ? 1 : 0;
 `else
   localparam integer Lut = 0;
 `endif

@@ -18,6 +18,7 @@ use crate::model::read::Export;
 use crate::tools::SimOutcome;
 use crate::train::data;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// The whole network on the accelerator.
@@ -158,110 +159,146 @@ impl Engine for Accelerator {
                 .map(|start| (start, (start + chunk).min(n)))
                 .collect();
             let t_sim = Instant::now();
-            // Up to `jobs` runs at once, each with its own image file and log; their results
-            // are checked in order, as one run after the other would be.
-            'chunks: for wave in runs.chunks(o.jobs.max(1)) {
-                let mut named = Vec::new();
-                for (k, &(start, end)) in wave.iter().enumerate() {
-                    let (file, log) = run_files(k);
-                    write(&run_dir.join(&file), &image_text(&xs[start..end]))?;
-                    let plusargs = args(&format!("infer/{file}"), end - start, false, maxc, start);
-                    named.push((start, end, plusargs, log));
-                }
-                let outs: Vec<_> = std::thread::scope(|scope| {
-                    let s = &s;
-                    let handles: Vec<_> = named
-                        .iter()
-                        .map(|(_, _, plusargs, log)| {
-                            scope.spawn(move || {
-                                s.run(plusargs, log, timeout, w.side as usize, w.postop.sum)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().expect("a simulator thread panicked"))
-                        .collect()
-                });
-                for ((start, end, _, log), res) in named.iter().zip(outs) {
-                    let (start, end) = (*start, *end);
-                    let (outcome, out) = res?;
-                    let passes: Vec<(usize, usize)> = (start..end)
-                        .step_by(batch)
-                        .map(|p| (p, (p + batch).min(end)))
-                        .collect();
-                    // The testbench numbers images from 0 in each run.
-                    let out = out.shifted(start);
-                    r.sim_seconds += out.elapsed.as_secs_f64();
-                    // A failed testbench still printed what it saw: its first disagreement with
-                    // the integer model names the sample; without one, the log says why.
-                    let tb_failed = matches!(outcome, SimOutcome::Fail(_));
-                    let busy: u64 = out.cycles.iter().sum();
-                    match out.run {
-                        Some([run, b, _, _, p]) if b == busy && p as usize == passes.len() => {
-                            r.run_cycles += run;
-                        }
-                        _ if tb_failed => {}
-                        got => {
-                            r.failure = Some(format!(
-                                "the run's counters ({got:?}: run, busy, stall-in, stall-out, \
-                             passes) disagree with its {} pass ends ({busy} cycles)",
-                                passes.len()
-                            ));
-                            break 'chunks;
-                        }
+            // A pool of `jobs` workers: each takes the next run, writes its image file and runs
+            // the simulator, so a core never waits for the other's run to end; the results are
+            // checked in order, as one run after the other would be, and the first failure
+            // stops the workers after their current run.
+            let jobs = o.jobs.max(1).min(runs.len()).max(1);
+            let next = AtomicUsize::new(0);
+            let stop = AtomicBool::new(false);
+            let mut handle = |start: usize,
+                              end: usize,
+                              log: &str,
+                              res: Result<(SimOutcome, crate::infer::SimOutput)>|
+             -> Result<bool> {
+                let (outcome, out) = res?;
+                let passes: Vec<(usize, usize)> = (start..end)
+                    .step_by(batch)
+                    .map(|p| (p, (p + batch).min(end)))
+                    .collect();
+                // The testbench numbers images from 0 in each run.
+                let out = out.shifted(start);
+                r.sim_seconds += out.elapsed.as_secs_f64();
+                // A failed testbench still printed what it saw: its first disagreement with
+                // the integer model names the sample; without one, the log says why.
+                let tb_failed = matches!(outcome, SimOutcome::Fail(_));
+                let busy: u64 = out.cycles.iter().sum();
+                match out.run {
+                    Some([run, b, _, _, p]) if b == busy && p as usize == passes.len() => {
+                        r.run_cycles += run;
                     }
-                    for (pi, &(p0, p1)) in passes.iter().enumerate() {
-                        let model_cycles =
-                            pass_cycles(w.side, w.dataflow, &program.descriptors, (p1 - p0) as u32);
-                        r.model_cycles += model_cycles;
-                        r.rtl_cycles += out.cycles.get(pi).copied().unwrap_or(0);
-                        for (i, e) in expected.iter().enumerate().take(p1).skip(p0) {
-                            let y = usize::from(test.y[i]);
-                            r.images += 1;
-                            r.hw_ok += usize::from(out.classes.get(&i) == Some(&Some(y)));
-                            r.int_ok += usize::from(e.class == y);
-                        }
-                        let Some(dis) =
-                            check_pass(&out, p0, &expected[p0..p1], last, model_cycles, pi)
-                        else {
-                            continue;
-                        };
-                        // Rerun this pass alone with every layer's outputs printed.
-                        write(&run_dir.join("images_fail.hex"), &image_text(&xs[p0..p1]))?;
-                        let (_, dump) = s.run(
-                            &args("infer/images_fail.hex", p1 - p0, true, maxc, p0),
-                            "dump",
-                            timeout,
-                            w.side as usize,
-                            w.postop.sum,
-                        )?;
-                        let dump = dump.shifted(p0);
-                        let layer = first_bad_layer(&dump, dis.sample, &expected[dis.sample])
-                            .map_or(
-                                "no layer output differs in the per-layer rerun".into(),
-                                |(l, w)| format!("first differing layer {l} (output {w})"),
-                            );
+                    _ if tb_failed => {}
+                    got => {
                         r.failure = Some(format!(
-                            "sample {}: {}; {layer}; per-layer log: {}",
-                            dis.sample,
-                            dis.what,
-                            s.log("dump").display()
+                            "the run's counters ({got:?}: run, busy, stall-in, stall-out, \
+                         passes) disagree with its {} pass ends ({busy} cycles)",
+                            passes.len()
                         ));
-                        break 'chunks;
+                        return Ok(true);
                     }
-                    if tb_failed {
-                        r.failure = Some(format!(
-                            "the testbench failed (log: {})",
-                            s.log(log).display()
-                        ));
-                        break 'chunks;
-                    }
-                    bar.inc((end - start) as u64);
                 }
-            }
+                for (pi, &(p0, p1)) in passes.iter().enumerate() {
+                    let model_cycles =
+                        pass_cycles(w.side, w.dataflow, &program.descriptors, (p1 - p0) as u32);
+                    r.model_cycles += model_cycles;
+                    r.rtl_cycles += out.cycles.get(pi).copied().unwrap_or(0);
+                    for (i, e) in expected.iter().enumerate().take(p1).skip(p0) {
+                        let y = usize::from(test.y[i]);
+                        r.images += 1;
+                        r.hw_ok += usize::from(out.classes.get(&i) == Some(&Some(y)));
+                        r.int_ok += usize::from(e.class == y);
+                    }
+                    let Some(dis) = check_pass(&out, p0, &expected[p0..p1], last, model_cycles, pi)
+                    else {
+                        continue;
+                    };
+                    // Rerun this pass alone with every layer's outputs printed.
+                    write(&run_dir.join("images_fail.hex"), &image_text(&xs[p0..p1]))?;
+                    let (_, dump) = s.run(
+                        &args("infer/images_fail.hex", p1 - p0, true, maxc, p0),
+                        "dump",
+                        timeout,
+                        w.side as usize,
+                        w.postop.sum,
+                    )?;
+                    let dump = dump.shifted(p0);
+                    let layer = first_bad_layer(&dump, dis.sample, &expected[dis.sample]).map_or(
+                        "no layer output differs in the per-layer rerun".into(),
+                        |(l, w)| format!("first differing layer {l} (output {w})"),
+                    );
+                    r.failure = Some(format!(
+                        "sample {}: {}; {layer}; per-layer log: {}",
+                        dis.sample,
+                        dis.what,
+                        s.log("dump").display()
+                    ));
+                    return Ok(true);
+                }
+                if tb_failed {
+                    r.failure = Some(format!(
+                        "the testbench failed (log: {})",
+                        s.log(log).display()
+                    ));
+                    return Ok(true);
+                }
+                bar.inc((end - start) as u64);
+                Ok(false)
+            };
+            std::thread::scope(|scope| -> Result<()> {
+                let (tx, rx) = std::sync::mpsc::channel();
+                for k in 0..jobs {
+                    let (tx, next, stop, runs) = (tx.clone(), &next, &stop, &runs);
+                    let (s, image_text, args, run_dir) = (&s, &image_text, &args, &run_dir);
+                    let (xs, w) = (&xs, &w);
+                    scope.spawn(move || {
+                        let (file, log) = run_files(k);
+                        while !stop.load(Ordering::Relaxed) {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(&(start, end)) = runs.get(i) else {
+                                break;
+                            };
+                            let res = write(&run_dir.join(&file), &image_text(&xs[start..end]))
+                                .and_then(|()| {
+                                    let plusargs = args(
+                                        &format!("infer/{file}"),
+                                        end - start,
+                                        false,
+                                        maxc,
+                                        start,
+                                    );
+                                    Ok(s.run(
+                                        &plusargs,
+                                        &log,
+                                        timeout,
+                                        w.side as usize,
+                                        w.postop.sum,
+                                    )?)
+                                });
+                            if tx.send((i, log.clone(), res)).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+                drop(tx);
+                let mut done = std::collections::BTreeMap::new();
+                let mut want = 0;
+                for (i, log, res) in rx {
+                    done.insert(i, (log, res));
+                    while let Some((log, res)) = done.remove(&want) {
+                        let (start, end) = runs[want];
+                        want += 1;
+                        let failed = handle(start, end, &log, res);
+                        if !matches!(failed, Ok(false)) {
+                            stop.store(true, Ordering::Relaxed);
+                            return failed.map(|_| ());
+                        }
+                    }
+                }
+                Ok(())
+            })?;
             r.sim_wall_seconds = t_sim.elapsed().as_secs_f64();
-            r.processes = o.jobs.max(1).min(runs.len()).max(1);
+            r.processes = jobs;
             drop(bar);
             r.requested = n;
             results.push(r);

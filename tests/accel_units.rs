@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{have, lint_clean_rtl, potmac, root, run_ok, scratch};
+use common::{generated_accel, have, icarus_run, lint_clean_rtl, potmac, root, run_ok, scratch};
 use potmac::config::Design;
 use potmac::tools::{icarus, verilator, Sim, SimOutcome};
 use std::path::Path;
@@ -263,17 +263,10 @@ fn banked_memory_reads_its_bank_files_two_cycles_after_the_address() {
     if !have(&[icarus::IVERILOG, icarus::VVP]) {
         return;
     }
-    let out = scratch("accel_bram");
-    let cfg = root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml");
-    run_ok(
-        potmac()
-            .args(["-q", "generate", "--out"])
-            .arg(&*out)
-            .arg(&cfg),
+    let (_out, dir, _, m) = generated_accel(
+        "verification/configs/accel/pot_w4a8_accel2x2.yaml",
+        "accel_bram",
     );
-    let d = Design::from_file(&cfg).unwrap();
-    let dir = out.join(&d.name);
-    let m = potmac::emit::AccelModules::new(&d);
     // Word w holds w * 7 + 3 (16 bits); 5,000 words: banks of 2,048, 2,048 and 904.
     let words: Vec<String> = (0..5000u32)
         .map(|w| format!("{:04x}", (w * 7 + 3) & 0xffff))
@@ -300,24 +293,11 @@ fn banked_memory_reads_its_bank_files_two_cycles_after_the_address() {
             ram = m.bram,
         );
         std::fs::write(dir.join("tb_bram.v"), tb).unwrap();
-        let vvp = dir.join("tb_bram.vvp");
-        let st = std::process::Command::new(icarus::IVERILOG.bin)
-            .args(["-g2005", "-o"])
-            .arg(&vvp)
-            .arg(dir.join(format!("rtl/{}.v", m.ram)))
-            .arg(dir.join(format!("rtl/{}.v", m.bram_bank)))
-            .arg(dir.join(format!("rtl/{}.v", m.bram)))
-            .arg(dir.join("tb_bram.v"))
-            .status()
-            .unwrap();
-        assert!(st.success(), "iverilog");
-        let o = std::process::Command::new(icarus::VVP.bin)
-            .arg("-n")
-            .arg(&vvp)
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let files = [m.ram.as_str(), m.bram_bank.as_str(), m.bram.as_str()]
+            .map(|f| dir.join(format!("rtl/{f}.v")));
+        let mut files = files.to_vec();
+        files.push(dir.join("tb_bram.v"));
+        let text = icarus_run(&dir, "tb_bram", &[], &files);
         let rd: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("RD ")).collect();
         // The display at edge e shows the word whose address was set before edge e − 2.
         for (i, a) in probe.iter().enumerate() {

@@ -9,8 +9,7 @@
 
 mod common;
 
-use common::{have, potmac, root, run_ok, scratch};
-use potmac::config::Design;
+use common::{generated_accel, have, icarus_run, root};
 use potmac::tools::icarus;
 use std::path::Path;
 
@@ -77,26 +76,14 @@ endmodule
 
 /// Compile and run the bank's testbench with `POTMAC_ECP5`; the simulator's output.
 fn run(dir: &Path, m: &potmac::emit::AccelModules, width: u32) -> String {
-    let model = root().join("verification/fixtures/ecp5_dp16kd_model.v");
     std::fs::write(dir.join("tb_bank.v"), testbench(&m.bram_bank, width, 3000)).unwrap();
-    let vvp = dir.join("tb_bank.vvp");
-    let st = std::process::Command::new(icarus::IVERILOG.bin)
-        .args(["-g2005", "-DPOTMAC_ECP5", "-o"])
-        .arg(&vvp)
-        .arg(&model)
-        .arg(dir.join(format!("rtl/{}.v", m.ram)))
-        .arg(dir.join(format!("rtl/{}.v", m.bram_bank)))
-        .arg(dir.join("tb_bank.v"))
-        .status()
-        .unwrap();
-    assert!(st.success(), "iverilog");
-    let o = std::process::Command::new(icarus::VVP.bin)
-        .arg("-n")
-        .arg(&vvp)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).to_string()
+    let files = [
+        root().join("verification/fixtures/ecp5_dp16kd_model.v"),
+        dir.join(format!("rtl/{}.v", m.ram)),
+        dir.join(format!("rtl/{}.v", m.bram_bank)),
+        dir.join("tb_bank.v"),
+    ];
+    icarus_run(dir, "tb_bank", &["-DPOTMAC_ECP5"], &files)
 }
 
 /// Words checked, from a passing run's output.
@@ -111,17 +98,10 @@ fn ecp5_bank_reads_like_the_inferred_bank_and_catches_planted_bugs() {
     if !have(&[icarus::IVERILOG, icarus::VVP]) {
         return;
     }
-    let out = scratch("ecp5_bank");
-    let cfg = root().join("verification/configs/accel/pot_w4a8_accel2x2.yaml");
-    run_ok(
-        potmac()
-            .args(["-q", "generate", "--out"])
-            .arg(&*out)
-            .arg(&cfg),
+    let (_out, dir, _, m) = generated_accel(
+        "verification/configs/accel/pot_w4a8_accel2x2.yaml",
+        "ecp5_bank",
     );
-    let d = Design::from_file(&cfg).unwrap();
-    let dir = out.join(&d.name);
-    let m = potmac::emit::AccelModules::new(&d);
     let file = dir.join(format!("rtl/{}.v", m.bram_bank));
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(

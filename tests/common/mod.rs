@@ -282,3 +282,54 @@ pub fn simulate_reference(dir: &Path, name: &str) {
         r.output
     );
 }
+
+/// `potmac generate` of a committed accelerator config into a new scratch folder: the
+/// folder (kept while the guard lives), the design folder, the design and its module names.
+pub fn generated_accel(
+    config: &str,
+    name: &str,
+) -> (
+    Scratch,
+    PathBuf,
+    potmac::config::Design,
+    potmac::emit::AccelModules,
+) {
+    let out = scratch(name);
+    let cfg = root().join(config);
+    run_ok(
+        potmac()
+            .args(["-q", "generate", "--out"])
+            .arg(&*out)
+            .arg(&cfg),
+    );
+    let d = potmac::config::Design::from_file(&cfg).unwrap();
+    let dir = out.join(&d.name);
+    let m = potmac::emit::AccelModules::new(&d);
+    (out, dir, d, m)
+}
+
+/// Compile `files` with Icarus (`-g2005` and `args`) into `<dir>/<top>.vvp` and run it from
+/// `dir`; its standard output.
+pub fn icarus_run(dir: &Path, top: &str, args: &[&str], files: &[PathBuf]) -> String {
+    let vvp = dir.join(format!("{top}.vvp"));
+    let st = std::process::Command::new("iverilog")
+        .arg("-g2005")
+        .args(args)
+        .arg("-o")
+        .arg(&vvp)
+        .args(files)
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "iverilog: {}",
+        files[files.len() - 1].display()
+    );
+    let o = std::process::Command::new("vvp")
+        .arg("-n")
+        .arg(&vvp)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
